@@ -1,0 +1,451 @@
+#include "config/config.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <simdjson.h>
+#include <sstream>
+
+namespace ringcast::config {
+namespace {
+
+enum class Kind { kString, kUint, kPort, kFlag };
+
+// One settable value: a flag, its environment variable and (for limits) its config-file key.
+struct Option {
+  const char* name;  // flag without "--"; env is RINGCAST_ + upper(name with '-' -> '_')
+  const char* arg;   // metavariable in --help, nullptr for a bare flag
+  const char* help;
+  Kind kind;
+  std::function<std::string(ServerConfig*, const std::string&)> set;
+};
+
+std::string ParseUint(const std::string& text, uint64_t max, uint64_t* out) {
+  uint64_t v = 0;
+  auto res = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (res.ec != std::errc() || res.ptr != text.data() + text.size() || text.empty()) {
+    return "not a non-negative integer: '" + text + "'";
+  }
+  if (v > max) return "value " + text + " is above the maximum " + std::to_string(max);
+  *out = v;
+  return "";
+}
+
+template <typename T>
+std::function<std::string(ServerConfig*, const std::string&)> UintSetter(T Limits::*field,
+                                                                         uint64_t max) {
+  return [field, max](ServerConfig* c, const std::string& v) {
+    uint64_t n;
+    std::string err = ParseUint(v, max, &n);
+    if (err.empty()) c->limits.*field = static_cast<T>(n);
+    return err;
+  };
+}
+
+struct LimitSpec {
+  const char* name;  // config key in "limits" (snake_case); flag uses '-'
+  uint32_t Limits::*field;
+  uint64_t max;
+  const char* help;
+};
+
+const LimitSpec kLimitSpecs[] = {
+    {"max_connections_per_shard", &Limits::max_connections_per_shard, 10000000,
+     "connections per shard before new ones are refused (Pusher close 4100)"},
+    {"max_header_bytes", &Limits::max_header_bytes, 1 << 20, "HTTP request head bytes (431)"},
+    {"max_request_body_bytes", &Limits::max_request_body_bytes, 64u << 20,
+     "HTTP request body bytes (413)"},
+    {"max_ws_message_bytes", &Limits::max_ws_message_bytes, 64u << 20,
+     "WebSocket message bytes from a client (close 1009)"},
+    {"max_ws_fragments", &Limits::max_ws_fragments, 1u << 20,
+     "frames in one fragmented WebSocket message (close 1009)"},
+    {"max_outbound_bytes", &Limits::max_outbound_bytes, 1u << 30,
+     "bytes queued to one connection before it is cut as a slow consumer (close 4100)"},
+    {"max_event_data_bytes", &Limits::max_event_data_bytes, 16u << 20,
+     "event data bytes in a published event (413)"},
+    {"max_channels_per_event", &Limits::max_channels_per_event, 10000,
+     "channels named by one published event (400)"},
+    {"max_batch_events", &Limits::max_batch_events, 10000, "events in one batch_events call (400)"},
+    {"max_channel_name_length", &Limits::max_channel_name_length, 4096, "channel name length"},
+    {"max_event_name_length", &Limits::max_event_name_length, 4096, "event name length"},
+    {"max_subscriptions_per_connection", &Limits::max_subscriptions_per_connection, 1000000,
+     "channels one connection may subscribe to"},
+    {"handshake_timeout_ms", &Limits::handshake_timeout_ms, 3600000,
+     "time from accept to a complete HTTP request"},
+    {"activity_timeout_s", &Limits::activity_timeout_s, 86400,
+     "idle seconds before the server pings a client (sent to clients as activity_timeout)"},
+    {"pong_timeout_s", &Limits::pong_timeout_s, 3600,
+     "seconds to wait for a pong before closing with 4201"},
+    {"shutdown_grace_ms", &Limits::shutdown_grace_ms, 60000,
+     "window over which client closes are spread on SIGTERM"},
+    {"read_buffers_per_shard", &Limits::read_buffers_per_shard, 32768,
+     "provided read buffers per shard (power of two)"},
+    {"read_buffer_bytes", &Limits::read_buffer_bytes, 1 << 20, "bytes per read buffer"},
+};
+
+std::string Dashed(const char* snake) {
+  std::string s = snake;
+  for (char& ch : s) {
+    if (ch == '_') ch = '-';
+  }
+  return s;
+}
+
+std::string EnvName(const std::string& flag) {
+  std::string s = "RINGCAST_";
+  for (char ch : flag) s.push_back(ch == '-' ? '_' : static_cast<char>(std::toupper(ch)));
+  return s;
+}
+
+AppConfig& SingleApp(ServerConfig* c) {
+  if (c->apps.empty()) c->apps.emplace_back();
+  return c->apps.front();
+}
+
+const std::vector<Option>& Options() {
+  static const std::vector<Option> options = [] {
+    std::vector<Option> o = {
+        {"host", "ADDR", "address to listen on (default 0.0.0.0; 127.0.0.1 with the dev app)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->host = v;
+           c->host_set = true;
+           return std::string();
+         }},
+        {"port", "PORT", "TCP port (default 6001)", Kind::kPort,
+         [](ServerConfig* c, const std::string& v) {
+           uint64_t n;
+           std::string err = ParseUint(v, 65535, &n);
+           if (err.empty()) c->port = static_cast<uint16_t>(n);
+           return err;
+         }},
+        {"shards", "N", "event-loop threads (default: online CPUs, at most 64)", Kind::kUint,
+         [](ServerConfig* c, const std::string& v) {
+           uint64_t n;
+           std::string err = ParseUint(v, 64, &n);
+           if (err.empty()) c->shards = static_cast<uint32_t>(n);
+           return err;
+         }},
+        {"pin-cpus", "LIST",
+         "pin shard i to a CPU: 'auto' (the i-th allowed CPU) or a list like '0,2,4'; the "
+         "control plane runs unpinned",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->pin_cpus = v;
+           return std::string();
+         }},
+        {"config", "FILE", "JSON config file (apps and limits; see docs/operations.md)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->config_file = v;
+           return std::string();
+         }},
+        {"data-dir", "DIR", "directory for durable data (default ./ringcast-data)", Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->data_dir = v;
+           return std::string();
+         }},
+        {"app-id", "ID", "a single app's id (without a config file)", Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           SingleApp(c).id = v;
+           return std::string();
+         }},
+        {"app-key", "KEY", "the single app's key", Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           SingleApp(c).key = v;
+           return std::string();
+         }},
+        {"app-secret", "SECRET", "the single app's secret", Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           SingleApp(c).secret = v;
+           return std::string();
+         }},
+        {"echo-path", "PATH",
+         "test aid: serve a WebSocket echo endpoint at PATH (off by default)", Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           if (!v.empty() && v[0] != '/') return std::string("echo path must start with '/'");
+           c->echo_path = v;
+           return std::string();
+         }},
+        {"log-level", "LEVEL", "debug, info, warn or error (default info)", Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           if (v != "debug" && v != "info" && v != "warn" && v != "error") {
+             return "unknown log level '" + v + "'";
+           }
+           c->log_level = v;
+           return std::string();
+         }},
+    };
+    for (const LimitSpec& spec : kLimitSpecs) {
+      o.push_back({strdup(Dashed(spec.name).c_str()), "N", spec.help, Kind::kUint,
+                   UintSetter(spec.field, spec.max)});
+    }
+    return o;
+  }();
+  return options;
+}
+
+const Option* FindOption(const std::string& name) {
+  for (const Option& o : Options()) {
+    if (name == o.name) return &o;
+  }
+  return nullptr;
+}
+
+std::string ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read config file '" + path + "': " + std::strerror(errno);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return "";
+}
+
+}  // namespace
+
+std::string HelpText() {
+  std::string s =
+      "ringcast " RINGCAST_VERSION
+      " - realtime fan-out server (Pusher Channels protocol 7 over WebSocket, Pusher HTTP API)\n\n"
+      "usage: ringcast [options]\n\n"
+      "Every option can also be set with an environment variable RINGCAST_<NAME> (upper case,\n"
+      "'-' as '_'), e.g. RINGCAST_PORT=6001. Flags win over the environment, the environment\n"
+      "over the config file, the config file over defaults. With no app configured, an embedded\n"
+      "dev app (id app-id, key app-key, secret app-secret) is used and the server binds\n"
+      "127.0.0.1 unless --host says otherwise.\n\noptions:\n";
+  for (const Option& o : Options()) {
+    std::string left = std::string("  --") + o.name + (o.arg ? std::string(" ") + o.arg : "");
+    if (left.size() < 34) left.resize(34, ' ');
+    s += left + " " + o.help + "\n";
+  }
+  s += "  --help                             print this help and exit\n";
+  s += "  --version                          print the version and exit\n";
+  s += "\nSignals: SIGTERM/SIGINT stop accepting, close every client (spread over\n"
+       "shutdown-grace-ms) and exit 0.\n";
+  return s;
+}
+
+std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  auto err = parser.parse(json).get(root);
+  if (err) return std::string("config file is not valid JSON: ") + simdjson::error_message(err);
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj)) return "config file must hold a JSON object";
+  for (auto field : obj) {
+    std::string key(field.key);
+    simdjson::dom::element v = field.value;
+    if (key == "apps") {
+      simdjson::dom::array apps;
+      if (v.get_array().get(apps)) return "\"apps\" must be an array";
+      out->apps.clear();
+      for (simdjson::dom::element a : apps) {
+        AppConfig app;
+        simdjson::dom::object ao;
+        if (a.get_object().get(ao)) return "each app must be an object";
+        for (auto af : ao) {
+          std::string ak(af.key);
+          std::string_view sv;
+          bool b;
+          uint64_t n;
+          if (ak == "id" || ak == "key" || ak == "secret" || ak == "name") {
+            // ids may be given as numbers too (Pusher app ids are numeric)
+            if (af.value.get_string().get(sv) == simdjson::SUCCESS) {
+            } else if (af.value.get_uint64().get(n) == simdjson::SUCCESS) {
+              static thread_local std::string num;
+              num = std::to_string(n);
+              sv = num;
+            } else {
+              return "app \"" + ak + "\" must be a string";
+            }
+            (ak == "id" ? app.id : ak == "key" ? app.key : ak == "secret" ? app.secret : app.name) =
+                std::string(sv);
+          } else if (ak == "enabled") {
+            if (af.value.get_bool().get(b)) return "app \"enabled\" must be a boolean";
+            app.enabled = b;
+          } else if (ak == "enable_client_events") {
+            if (af.value.get_bool().get(b)) return "app \"enable_client_events\" must be a boolean";
+            app.enable_client_events = b;
+          } else if (ak == "max_connections") {
+            if (af.value.get_uint64().get(n) || n > 100000000) {
+              return "app \"max_connections\" must be a non-negative integer";
+            }
+            app.max_connections = static_cast<uint32_t>(n);
+          } else {
+            return "unknown app field \"" + ak + "\"";
+          }
+        }
+        out->apps.push_back(std::move(app));
+      }
+    } else if (key == "limits") {
+      simdjson::dom::object lo;
+      if (v.get_object().get(lo)) return "\"limits\" must be an object";
+      for (auto lf : lo) {
+        std::string lk(lf.key);
+        const LimitSpec* spec = nullptr;
+        for (const LimitSpec& s : kLimitSpecs) {
+          if (lk == s.name) spec = &s;
+        }
+        if (spec == nullptr) return "unknown limit \"" + lk + "\"";
+        uint64_t n;
+        if (lf.value.get_uint64().get(n)) return "limit \"" + lk + "\" must be an integer";
+        if (n > spec->max) return "limit \"" + lk + "\" is above its maximum";
+        out->limits.*(spec->field) = static_cast<uint32_t>(n);
+      }
+    } else {
+      // Top-level scalars mirror the flags: "host", "port", "shards", "pin_cpus", ...
+      std::string flag = Dashed(key.c_str());
+      const Option* o = FindOption(flag);
+      if (o == nullptr || flag == "config") return "unknown config field \"" + key + "\"";
+      std::string text;
+      std::string_view sv;
+      uint64_t n;
+      bool b;
+      if (v.get_string().get(sv) == simdjson::SUCCESS) {
+        text = std::string(sv);
+      } else if (v.get_uint64().get(n) == simdjson::SUCCESS) {
+        text = std::to_string(n);
+      } else if (v.get_bool().get(b) == simdjson::SUCCESS) {
+        text = b ? "auto" : "";
+        if (flag != "pin-cpus") return "config field \"" + key + "\" cannot be a boolean";
+      } else {
+        return "config field \"" + key + "\" must be a string or a number";
+      }
+      std::string err = o->set(out, text);
+      if (!err.empty()) return "config field \"" + key + "\": " + err;
+    }
+  }
+  return "";
+}
+
+std::string Finalize(ServerConfig* out) {
+  if (out->apps.empty()) {
+    out->dev_app = true;
+    out->apps.push_back({kDevAppId, kDevAppKey, kDevAppSecret, "dev", true, 0, true});
+    if (!out->host_set) out->host = "127.0.0.1";
+  }
+  for (size_t i = 0; i < out->apps.size(); ++i) {
+    const AppConfig& a = out->apps[i];
+    if (a.id.empty() || a.key.empty() || a.secret.empty()) {
+      return "app " + std::to_string(i) + " needs an id, a key and a secret";
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (out->apps[j].id == a.id) return "duplicate app id '" + a.id + "'";
+      if (out->apps[j].key == a.key) return "duplicate app key '" + a.key + "'";
+    }
+  }
+  const Limits& l = out->limits;
+  if (l.read_buffers_per_shard == 0 || (l.read_buffers_per_shard & (l.read_buffers_per_shard - 1))) {
+    return "read-buffers-per-shard must be a power of two";
+  }
+  if (l.read_buffer_bytes < 512) return "read-buffer-bytes must be at least 512";
+  if (l.activity_timeout_s == 0) return "activity-timeout-s must be at least 1";
+  if (l.pong_timeout_s == 0) return "pong-timeout-s must be at least 1";
+  if (l.max_header_bytes < 256) return "max-header-bytes must be at least 256";
+  if (out->shards == 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    out->shards = n <= 0 ? 1 : (n > 64 ? 64 : static_cast<uint32_t>(n));
+  }
+  return "";
+}
+
+ParseOutcome LoadConfig(int argc, const char* const* argv, const char* const* env,
+                        ServerConfig* out) {
+  // Pass 1: --help, --version and where the config file is (flag, then env).
+  std::string config_file;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(HelpText().c_str(), stdout);
+      return ParseOutcome::kExitOk;
+    }
+    if (a == "--version") {
+      std::puts("ringcast " RINGCAST_VERSION);
+      return ParseOutcome::kExitOk;
+    }
+    if (a == "--config" && i + 1 < argc) config_file = argv[i + 1];
+    if (a.rfind("--config=", 0) == 0) config_file = a.substr(9);
+  }
+  if (config_file.empty() && env != nullptr) {
+    for (const char* const* e = env; *e != nullptr; ++e) {
+      if (std::strncmp(*e, "RINGCAST_CONFIG=", 16) == 0) config_file = *e + 16;
+    }
+  }
+  if (!config_file.empty()) {
+    std::string text;
+    std::string err = ReadFile(config_file, &text);
+    if (err.empty()) err = ApplyConfigJson(text, out);
+    if (!err.empty()) {
+      std::fprintf(stderr, "ringcast: %s: %s\n", config_file.c_str(), err.c_str());
+      return ParseOutcome::kExitError;
+    }
+    out->config_file = config_file;
+  }
+  // Pass 2: environment.
+  if (env != nullptr) {
+    for (const char* const* e = env; *e != nullptr; ++e) {
+      if (std::strncmp(*e, "RINGCAST_", 9) != 0) continue;
+      const char* eq = std::strchr(*e, '=');
+      if (eq == nullptr) continue;
+      std::string name(*e, eq);
+      for (const Option& o : Options()) {
+        if (EnvName(o.name) != name || std::strcmp(o.name, "config") == 0) continue;
+        std::string err = o.set(out, eq + 1);
+        if (!err.empty()) {
+          std::fprintf(stderr, "ringcast: %s: %s\n", name.c_str(), err.c_str());
+          return ParseOutcome::kExitError;
+        }
+      }
+    }
+  }
+  // Pass 3: flags, "--name value" or "--name=value".
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0) {
+      std::fprintf(stderr, "ringcast: unexpected argument '%s' (see --help)\n", a.c_str());
+      return ParseOutcome::kExitError;
+    }
+    std::string name = a.substr(2);
+    std::string value;
+    bool has_value = false;
+    size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    const Option* o = FindOption(name);
+    if (o == nullptr) {
+      std::fprintf(stderr, "ringcast: unknown option '--%s' (see --help)\n", name.c_str());
+      return ParseOutcome::kExitError;
+    }
+    if (!has_value) {
+      if (name == "pin-cpus" && (i + 1 >= argc || std::strncmp(argv[i + 1], "--", 2) == 0)) {
+        value = "auto";  // bare --pin-cpus
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        std::fprintf(stderr, "ringcast: option '--%s' needs a value\n", name.c_str());
+        return ParseOutcome::kExitError;
+      }
+    }
+    if (name == "config") continue;  // read in pass 1
+    std::string err = o->set(out, value);
+    if (!err.empty()) {
+      std::fprintf(stderr, "ringcast: --%s: %s\n", name.c_str(), err.c_str());
+      return ParseOutcome::kExitError;
+    }
+  }
+  std::string err = Finalize(out);
+  if (!err.empty()) {
+    std::fprintf(stderr, "ringcast: %s\n", err.c_str());
+    return ParseOutcome::kExitError;
+  }
+  return ParseOutcome::kRun;
+}
+
+}  // namespace ringcast::config

@@ -1,0 +1,85 @@
+// ServerConfig: everything an operator can set, with defaults, and how it is read.
+//
+// Precedence, lowest first: built-in defaults < the JSON config file (--config) < environment
+// variables RINGCAST_<FLAG NAME> (upper case, '-' as '_') < command-line flags. With no app
+// configured anywhere, the embedded dev app is used and the server binds loopback only.
+// Loaded once on the main thread before any other thread starts; read-only afterwards, so every
+// thread may read it without locks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ringcast::config {
+
+struct AppConfig {
+  std::string id;
+  std::string key;
+  std::string secret;
+  std::string name;
+  bool enabled = true;
+  uint32_t max_connections = 0;  // 0: no per-app limit
+  bool enable_client_events = true;
+};
+
+struct Limits {
+  uint32_t max_connections_per_shard = 100000;
+  uint32_t max_header_bytes = 16 * 1024;
+  uint32_t max_request_body_bytes = 1024 * 1024;
+  uint32_t max_ws_message_bytes = 64 * 1024;
+  uint32_t max_ws_fragments = 1024;
+  uint32_t max_outbound_bytes = 4 * 1024 * 1024;  // per connection: a slow consumer past it is cut
+  uint32_t max_event_data_bytes = 10 * 1024;
+  uint32_t max_channels_per_event = 100;
+  uint32_t max_batch_events = 10;
+  uint32_t max_channel_name_length = 164;
+  uint32_t max_event_name_length = 200;
+  uint32_t max_subscriptions_per_connection = 1000;
+  uint32_t handshake_timeout_ms = 10000;  // TCP accept to a complete HTTP request
+  uint32_t activity_timeout_s = 120;      // sent to clients; server pings after this idle time
+  uint32_t pong_timeout_s = 30;           // then closes 4201 if nothing arrives
+  uint32_t shutdown_grace_ms = 2000;      // window over which closes are spread on SIGTERM
+  uint32_t read_buffers_per_shard = 512;  // provided buffers (power of two)
+  uint32_t read_buffer_bytes = 8192;
+};
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  uint16_t port = 6001;
+  uint32_t shards = 0;        // 0: one per online CPU
+  std::string pin_cpus;       // "": no pinning; "auto": shard i on the i-th allowed CPU; "0,2,4"
+  std::string config_file;
+  std::string data_dir = "./ringcast-data";
+  std::string echo_path;      // test aid: a WebSocket echo endpoint (off when empty)
+  std::string log_level = "info";
+  std::vector<AppConfig> apps;
+  Limits limits;
+  bool dev_app = false;       // true when the embedded dev app is in use
+  bool host_set = false;      // --host/RINGCAST_HOST/config "host" given explicitly
+};
+
+enum class ParseOutcome { kRun, kExitOk, kExitError };
+
+// Reads defaults, the config file, the environment and argv into `out`. On --help/--version it
+// prints and returns kExitOk; on a bad value it prints the error to stderr and returns
+// kExitError. `env` is the process environment (environ), injectable for tests.
+ParseOutcome LoadConfig(int argc, const char* const* argv, const char* const* env,
+                        ServerConfig* out);
+
+// Applies one JSON config document (the file's contents). Returns "" or an error message.
+std::string ApplyConfigJson(const std::string& json, ServerConfig* out);
+
+// Checks cross-field rules and fills in the dev app when no app is configured.
+// Returns "" or an error message.
+std::string Finalize(ServerConfig* out);
+
+// The --help text.
+std::string HelpText();
+
+// The dev app's credentials (public, printed at start-up with a warning).
+inline constexpr const char* kDevAppId = "app-id";
+inline constexpr const char* kDevAppKey = "app-key";
+inline constexpr const char* kDevAppSecret = "app-secret";
+
+}  // namespace ringcast::config

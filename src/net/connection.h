@@ -1,0 +1,79 @@
+// Connection and Session: one accepted TCP connection on a shard, and the protocol object that
+// reads and writes it.
+//
+// A Connection is a slot in its shard's table, named by (index, generation); completions and
+// timers carry both and are ignored when the generation moved on. It owns the socket, the
+// outbound queue and the Session. It holds no read buffer: reads land in the shard's provided
+// buffers and the Session keeps only the bytes of an incomplete message.
+// A Session is the protocol state (HTTP request parsing, then a WebSocket protocol session). It
+// may replace itself with another (an HTTP upgrade) through IoLoop::ReplaceSession.
+// Thread rules: everything here belongs to the shard thread that accepted the connection.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "net/out_queue.h"
+
+namespace ringcast::net {
+
+class Connection;
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Bytes arrived. `data` is the shard's scratch buffer (writable, kSlack readable bytes past
+  // the end); it is recycled after the call, so keep what is needed.
+  virtual void OnData(Connection& c, char* data, size_t len) = 0;
+  // A timer set with IoLoop::ScheduleTimer fired (and the connection is still open).
+  virtual void OnTimer(Connection& c, uint8_t kind) = 0;
+  // The outbound queue went over the connection's cap. Unsent frames were already dropped; the
+  // session should queue its protocol's "going away" message and call CloseAfterFlush.
+  virtual void OnOverflow(Connection& c) = 0;
+  // The connection is gone (peer closed, error, or our close finished). Called once, last.
+  virtual void OnClosed(Connection& c) = 0;
+};
+
+enum class ConnState : uint8_t {
+  kOpen,      // reading and writing
+  kDraining,  // writing what is queued, then closing; reads still reach the session
+  kClosing,   // socket shut down, waiting for in-flight operations to finish
+};
+
+class Connection {
+ public:
+  uint32_t index() const { return index_; }
+  uint32_t generation() const { return gen_; }
+  // Unique on this shard for the life of the process (socket ids are built from it).
+  uint64_t serial() const { return serial_; }
+  ConnState state() const { return state_; }
+  bool open() const { return state_ == ConnState::kOpen; }
+  // Accepted while the shard was at its connection limit: the session should refuse politely.
+  bool over_capacity() const { return over_capacity_; }
+  size_t queued_bytes() const { return out_.bytes(); }
+  int fd() const { return fd_; }
+  Session* session() const { return session_; }
+
+  // Free-form per-protocol tag for fan-out filters (unused by net).
+  uint64_t user_tag = 0;
+
+ private:
+  friend class IoLoop;
+  uint32_t index_ = 0;
+  uint32_t gen_ = 0;
+  int fd_ = -1;
+  ConnState state_ = ConnState::kOpen;
+  bool in_use_ = false;
+  bool recv_armed_ = false;
+  bool send_inflight_ = false;
+  bool dirty_ = false;
+  bool over_capacity_ = false;
+  bool overflowed_ = false;
+  uint16_t inflight_frames_ = 0;  // frames at the front of out_ referenced by the in-flight send
+  uint64_t serial_ = 0;
+  void* send_op_ = nullptr;  // IoLoop::SendOp of the write in flight
+  OutQueue out_;
+  Session* session_ = nullptr;
+};
+
+}  // namespace ringcast::net

@@ -1,0 +1,410 @@
+#include "net/io_loop.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "util/clock.h"
+#include "util/log.h"
+
+namespace ringcast::net {
+
+namespace {
+constexpr uint16_t kBufferGroup = 0;
+constexpr uint8_t kCloseDeadlineTimer = 255;
+constexpr int kMaxIov = 64;
+
+uint64_t TimerCookie(uint8_t kind, uint32_t gen, uint32_t index) {
+  return (static_cast<uint64_t>(kind) << 56) | (static_cast<uint64_t>(gen & 0xffffff) << 32) |
+         index;
+}
+}  // namespace
+
+struct IoLoop::SendOp {
+  msghdr msg;
+  iovec iov[kMaxIov];
+};
+
+IoLoop::IoLoop() = default;
+
+IoLoop::~IoLoop() {
+  for (auto& slot : conns_) {
+    if (!slot || !slot->in_use_) continue;
+    if (!slot->send_inflight_) slot->out_.Clear();
+    if (slot->fd_ >= 0) close(slot->fd_);
+    delete slot->session_;
+    slot->session_ = nullptr;
+  }
+  for (Session* s : retired_sessions_) delete s;
+  for (SendOp* op : send_pool_) delete op;
+  if (listen_fd_ >= 0) close(listen_fd_);
+}
+
+int IoLoop::Init(const IoLoopOptions& options, Delegate* delegate, runtime::Waker* waker) {
+  options_ = options;
+  delegate_ = delegate;
+  waker_ = waker;
+  listen_fd_ = options.listen_fd;
+  now_ms_ = util::MonotonicMs();
+  timers_ = runtime::TimerWheel(now_ms_);
+  int rc = ring_.Init(options.ring_entries);
+  if (rc < 0) return rc;
+  rc = buffers_.Init(&ring_, kBufferGroup, options.read_buffers, options.read_buffer_size);
+  if (rc < 0) return rc;
+  conns_.reserve(1024);
+  if (listen_fd_ >= 0) ArmAccept();
+  ArmWake();
+  return 0;
+}
+
+void IoLoop::ArmAccept() {
+  io_uring_sqe* sqe = ring_.Sqe();
+  io_uring_prep_multishot_accept(sqe, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(sqe, Pack(kOpAccept, 0, 0));
+  accept_armed_ = true;
+}
+
+void IoLoop::ArmWake() {
+  io_uring_sqe* sqe = ring_.Sqe();
+  io_uring_prep_read(sqe, waker_->fd(), &wake_buf_, sizeof wake_buf_, 0);
+  io_uring_sqe_set_data64(sqe, Pack(kOpWake, 0, 0));
+}
+
+void IoLoop::ArmRecv(Connection& c) {
+  io_uring_sqe* sqe = ring_.Sqe();
+  io_uring_prep_recv_multishot(sqe, c.fd_, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = buffers_.group_id();
+  io_uring_sqe_set_data64(sqe, Pack(kOpRecv, c.gen_, c.index_));
+  c.recv_armed_ = true;
+}
+
+void IoLoop::Run() {
+  while (!stop_) {
+    now_ms_ = util::MonotonicMs();
+    ring_.ForEachCqe([this](const io_uring_cqe& cqe) { HandleCqe(cqe); });
+    buffers_.Commit();
+    for (uint64_t packed : rearm_) {
+      Connection* c = Find(static_cast<uint32_t>(packed), static_cast<uint32_t>(packed >> 32));
+      if (c != nullptr && c->state_ != ConnState::kClosing && !c->recv_armed_) ArmRecv(*c);
+    }
+    rearm_.clear();
+    bool more = delegate_->DrainInbound();
+    RunTimers();
+    FlushSends();
+    for (Session* s : retired_sessions_) delete s;
+    retired_sessions_.clear();
+    if (!accept_armed_ && listen_fd_ >= 0) ArmAccept();
+    if (stop_) break;
+
+    int64_t wait_ms;
+    if (more || io_uring_cq_ready(ring_.raw()) > 0) {
+      wait_ms = 0;
+    } else {
+      waker_->AnnounceSleep();
+      if (!delegate_->InboundEmpty()) {
+        waker_->CancelSleep();
+        wait_ms = 0;
+      } else {
+        wait_ms = timers_.WaitHintMs(now_ms_);
+      }
+    }
+    ring_.SubmitAndWait(1, wait_ms);
+    waker_->CancelSleep();
+  }
+  ring_.Submit();
+}
+
+Connection* IoLoop::Find(uint32_t index, uint32_t generation) {
+  if (index >= conns_.size()) return nullptr;
+  Connection* c = conns_[index].get();
+  if (!c->in_use_ || (c->gen_ & 0xffffff) != (generation & 0xffffff)) return nullptr;
+  return c;
+}
+
+Connection* IoLoop::Lookup(uint64_t user_data) {
+  return Find(static_cast<uint32_t>(user_data), static_cast<uint32_t>(user_data >> 32) & 0xffffff);
+}
+
+void IoLoop::HandleCqe(const io_uring_cqe& cqe) {
+  uint64_t ud = cqe.user_data;
+  switch (static_cast<Op>(ud >> 56)) {
+    case kOpAccept:
+      OnAccept(cqe);
+      break;
+    case kOpRecv:
+      OnRecv(cqe, Lookup(ud));
+      break;
+    case kOpSend:
+      OnSend(cqe, Lookup(ud));
+      break;
+    case kOpWake:
+      ArmWake();
+      break;
+    case kOpClose:
+    case kOpShutdown:
+      break;
+  }
+}
+
+void IoLoop::OnAccept(const io_uring_cqe& cqe) {
+  if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed_ = false;
+  if (cqe.res < 0) {
+    if (cqe.res != -ECANCELED && cqe.res != -EINVAL && cqe.res != -EBADF) {
+      RC_WARN("shard %u: accept failed: %s", options_.shard_id, std::strerror(-cqe.res));
+    }
+    return;
+  }
+  int fd = cqe.res;
+  if (listen_fd_ < 0 || live_ >= static_cast<size_t>(options_.max_connections) +
+                                     options_.capacity_slack) {
+    ++stats_.refused;
+    close(fd);
+    return;
+  }
+  uint32_t index;
+  if (!free_slots_.empty()) {
+    index = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    index = static_cast<uint32_t>(conns_.size());
+    conns_.push_back(std::make_unique<Connection>());
+  }
+  Connection& c = *conns_[index];
+  c.index_ = index;
+  c.gen_ = (c.gen_ + 1) & 0xffffff;
+  c.fd_ = fd;
+  c.state_ = ConnState::kOpen;
+  c.in_use_ = true;
+  c.recv_armed_ = c.send_inflight_ = c.dirty_ = c.overflowed_ = false;
+  c.inflight_frames_ = 0;
+  c.over_capacity_ = live_ >= options_.max_connections;
+  c.serial_ = next_serial_++;
+  c.user_tag = 0;
+  ++live_;
+  ++stats_.accepted;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c.session_ = delegate_->NewSession(c);
+  if (c.state_ == ConnState::kOpen) ArmRecv(c);
+}
+
+void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
+  bool more = cqe.flags & IORING_CQE_F_MORE;
+  bool has_buffer = cqe.flags & IORING_CQE_F_BUFFER;
+  uint16_t bid = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+  if (c != nullptr && !more) c->recv_armed_ = false;
+  if (cqe.res > 0 && c != nullptr && c->state_ != ConnState::kClosing) {
+    stats_.bytes_read += static_cast<uint64_t>(cqe.res);
+    c->session_->OnData(*c, buffers_.Buffer(bid), static_cast<size_t>(cqe.res));
+  }
+  if (has_buffer) buffers_.Recycle(bid);
+  if (c == nullptr) return;
+  if (c->state_ == ConnState::kClosing) {
+    MaybeFinishClose(*c);
+    return;
+  }
+  if (cqe.res == 0) {
+    CloseNow(*c);  // the peer closed
+  } else if (cqe.res < 0) {
+    if (cqe.res == -ENOBUFS) {
+      ++stats_.read_buffer_exhausted;
+      rearm_.push_back((static_cast<uint64_t>(c->gen_) << 32) | c->index_);
+    } else {
+      CloseNow(*c);
+    }
+  } else if (!more) {
+    rearm_.push_back((static_cast<uint64_t>(c->gen_) << 32) | c->index_);
+  }
+}
+
+void IoLoop::OnSend(const io_uring_cqe& cqe, Connection* c) {
+  RC_CHECK(c != nullptr);  // a slot is never freed while its write is in flight
+  c->send_inflight_ = false;
+  c->inflight_frames_ = 0;
+  send_pool_.push_back(static_cast<SendOp*>(c->send_op_));
+  c->send_op_ = nullptr;
+  if (cqe.res < 0) {
+    CloseNow(*c);
+    MaybeFinishClose(*c);
+    return;
+  }
+  ++stats_.writes;
+  stats_.bytes_written += static_cast<uint64_t>(cqe.res);
+  stats_.frames_written += c->out_.Consume(static_cast<size_t>(cqe.res));
+  switch (c->state_) {
+    case ConnState::kClosing:
+      MaybeFinishClose(*c);
+      break;
+    case ConnState::kDraining:
+      if (c->out_.empty()) {
+        CloseNow(*c);
+      } else {
+        MarkDirty(*c);
+      }
+      break;
+    case ConnState::kOpen:
+      if (!c->out_.empty()) MarkDirty(*c);
+      break;
+  }
+}
+
+void IoLoop::MarkDirty(Connection& c) {
+  if (c.dirty_) return;
+  c.dirty_ = true;
+  dirty_.push_back(c.index_);
+}
+
+void IoLoop::FlushSends() {
+  // Index loop: SubmitSend never adds to dirty_, but be safe against reallocation.
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    Connection& c = *conns_[dirty_[i]];
+    c.dirty_ = false;
+    if (c.in_use_ && c.state_ != ConnState::kClosing && !c.send_inflight_ && !c.out_.empty()) {
+      SubmitSend(c);
+    }
+  }
+  dirty_.clear();
+}
+
+void IoLoop::SubmitSend(Connection& c) {
+  SendOp* op;
+  if (send_pool_.empty()) {
+    op = new SendOp;
+  } else {
+    op = send_pool_.back();
+    send_pool_.pop_back();
+  }
+  int n = c.out_.FillIov(op->iov, kMaxIov);
+  std::memset(&op->msg, 0, sizeof op->msg);
+  op->msg.msg_iov = op->iov;
+  op->msg.msg_iovlen = static_cast<size_t>(n);
+  io_uring_sqe* sqe = ring_.Sqe();
+  io_uring_prep_sendmsg(sqe, c.fd_, &op->msg, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, Pack(kOpSend, c.gen_, c.index_));
+  c.send_op_ = op;
+  c.send_inflight_ = true;
+  c.inflight_frames_ = static_cast<uint16_t>(n);
+}
+
+void IoLoop::Send(Connection& c, LocalFrame* frame) {
+  if (c.state_ != ConnState::kOpen || c.overflowed_) {
+    frame->Unref();
+    return;
+  }
+  c.out_.Push(frame);
+  if (c.out_.bytes() > options_.max_outbound_bytes) {
+    Overflow(c);
+    return;
+  }
+  MarkDirty(c);
+}
+
+void IoLoop::SendCopy(Connection& c, std::string_view bytes) {
+  if (c.state_ != ConnState::kOpen || c.overflowed_) return;
+  Send(c, LocalFrame::Copy(bytes));
+}
+
+void IoLoop::SendFinal(Connection& c, std::string_view bytes) {
+  if (c.state_ == ConnState::kClosing) return;
+  c.out_.Push(LocalFrame::Copy(bytes));
+  MarkDirty(c);
+}
+
+void IoLoop::Overflow(Connection& c) {
+  c.overflowed_ = true;
+  ++stats_.slow_consumers;
+  uint32_t keep = c.inflight_frames_;
+  if (keep == 0 && c.out_.front_partial()) keep = 1;
+  c.out_.DropAfter(keep);
+  c.session_->OnOverflow(c);
+  if (c.state_ == ConnState::kOpen) CloseNow(c);
+}
+
+void IoLoop::CloseAfterFlush(Connection& c, uint64_t max_wait_ms) {
+  if (c.state_ != ConnState::kOpen) return;
+  c.state_ = ConnState::kDraining;
+  if (c.out_.empty() && !c.send_inflight_) {
+    CloseNow(c);
+    return;
+  }
+  timers_.Schedule(now_ms_ + max_wait_ms, TimerCookie(kCloseDeadlineTimer, c.gen_, c.index_));
+}
+
+void IoLoop::CloseNow(Connection& c) {
+  if (c.state_ == ConnState::kClosing) return;
+  c.state_ = ConnState::kClosing;
+  if (c.send_inflight_) {
+    c.out_.DropAfter(c.inflight_frames_);
+  } else {
+    c.out_.Clear();
+  }
+  if (c.recv_armed_ || c.send_inflight_) {
+    // Ends the multishot read (EOF) and any blocked write (EPIPE); their completions finish
+    // the close.
+    io_uring_sqe* sqe = ring_.Sqe();
+    io_uring_prep_shutdown(sqe, c.fd_, SHUT_RDWR);
+    sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+    io_uring_sqe_set_data64(sqe, Pack(kOpShutdown, c.gen_, c.index_));
+  }
+  MaybeFinishClose(c);
+}
+
+void IoLoop::MaybeFinishClose(Connection& c) {
+  if (c.state_ != ConnState::kClosing || c.recv_armed_ || c.send_inflight_ || !c.in_use_) return;
+  c.session_->OnClosed(c);
+  retired_sessions_.push_back(c.session_);
+  c.session_ = nullptr;
+  io_uring_sqe* sqe = ring_.Sqe();
+  io_uring_prep_close(sqe, c.fd_);
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  io_uring_sqe_set_data64(sqe, Pack(kOpClose, c.gen_, c.index_));
+  FreeSlot(c);
+}
+
+void IoLoop::FreeSlot(Connection& c) {
+  c.out_.Clear();
+  c.fd_ = -1;
+  c.in_use_ = false;
+  --live_;
+  ++stats_.closed;
+  free_slots_.push_back(c.index_);
+}
+
+void IoLoop::ReplaceSession(Connection& c, Session* next) {
+  retired_sessions_.push_back(c.session_);
+  c.session_ = next;
+}
+
+void IoLoop::ScheduleTimer(Connection& c, uint64_t deadline_ms, uint8_t kind) {
+  RC_CHECK(kind != kCloseDeadlineTimer);
+  timers_.Schedule(deadline_ms, TimerCookie(kind, c.gen_, c.index_));
+}
+
+void IoLoop::RunTimers() {
+  fired_.clear();
+  timers_.Advance(now_ms_, &fired_);
+  for (uint64_t cookie : fired_) {
+    auto kind = static_cast<uint8_t>(cookie >> 56);
+    Connection* c = Find(static_cast<uint32_t>(cookie), static_cast<uint32_t>(cookie >> 32));
+    if (c == nullptr || c->state_ == ConnState::kClosing) continue;
+    if (kind == kCloseDeadlineTimer) {
+      if (c->state_ == ConnState::kDraining) CloseNow(*c);
+    } else {
+      c->session_->OnTimer(*c, kind);
+    }
+  }
+}
+
+void IoLoop::StopAccepting() {
+  if (listen_fd_ < 0) return;
+  shutdown(listen_fd_, SHUT_RDWR);  // ends the multishot accept and leaves the REUSEPORT group
+  close(listen_fd_);
+  listen_fd_ = -1;
+}
+
+}  // namespace ringcast::net

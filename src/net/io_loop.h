@@ -1,0 +1,168 @@
+// IoLoop: one shard's io_uring event loop and its connections.
+//
+// Owns: the shard's Ring, its provided-buffer ring, its listening socket (multishot accept), the
+// connection table, the timer wheel and the per-turn send batching. One loop turn:
+//   1. reap completions: accepts, reads (handed to each connection's Session), write completions,
+//      wake-ups, and give the read buffers back;
+//   2. Delegate::DrainInbound(): the shard's SPSC queues (publishes, replies, commands);
+//   3. fire due timers;
+//   4. flush: one sendmsg per connection with output and no write in flight, carrying every frame
+//      queued since its last write (frames published while the shard worked go out together);
+//   5. sleep in io_uring_enter unless more work is already waiting (Waker protocol).
+// A connection whose queued bytes pass `max_outbound_bytes` is a slow consumer: its unsent
+// frames are dropped at once and its Session is told (OnOverflow) to say goodbye and close.
+// Thread rules: constructed, run and used on the shard thread only; other threads reach it only
+// through the shard's queues and Waker. Sessions must not block.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "net/connection.h"
+#include "runtime/ring.h"
+#include "runtime/timer_wheel.h"
+#include "runtime/waker.h"
+
+namespace ringcast::net {
+
+struct IoLoopOptions {
+  int listen_fd = -1;             // owned by the loop from Init on
+  uint32_t shard_id = 0;
+  uint32_t max_connections = 100000;
+  uint32_t capacity_slack = 256;  // accepted past the limit only to be refused by the protocol
+  uint32_t read_buffers = 512;    // power of two
+  uint32_t read_buffer_size = 8192;
+  size_t max_outbound_bytes = 4 << 20;
+  unsigned ring_entries = 4096;
+};
+
+struct IoLoopStats {
+  uint64_t accepted = 0;
+  uint64_t refused = 0;        // closed at accept: table full
+  uint64_t closed = 0;
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
+  uint64_t writes = 0;         // sendmsg operations completed
+  uint64_t frames_written = 0; // frames fully written
+  uint64_t slow_consumers = 0;
+  uint64_t read_buffer_exhausted = 0;
+};
+
+class IoLoop {
+ public:
+  class Delegate {
+   public:
+    virtual ~Delegate() = default;
+    // A connection was accepted: return the Session that will read it (owned by the loop).
+    virtual Session* NewSession(Connection& c) = 0;
+    // Process inbound queue messages; return true if some were left for the next turn.
+    virtual bool DrainInbound() = 0;
+    // After Waker::AnnounceSleep: true if every inbound queue is empty.
+    virtual bool InboundEmpty() = 0;
+  };
+
+  IoLoop();
+  ~IoLoop();
+  IoLoop(const IoLoop&) = delete;
+  IoLoop& operator=(const IoLoop&) = delete;
+
+  // Sets up the ring and buffers on the calling (shard) thread. Returns 0 or -errno.
+  [[nodiscard]] int Init(const IoLoopOptions& options, Delegate* delegate, runtime::Waker* waker);
+
+  // Runs turns until Stop(); returns when every connection is closed or `Stop(true)`.
+  void Run();
+  // Ends Run() after the current turn (connections are left as they are).
+  void Stop() { stop_ = true; }
+
+  // Stops accepting new connections (closes the listening socket).
+  void StopAccepting();
+
+  // ---- connection operations (shard thread) ----
+  // Queues `frame` (the caller passes one reference) for writing. Dropped if the connection is
+  // not open. May trigger the slow-consumer path.
+  void Send(Connection& c, LocalFrame* frame);
+  // Queues a copy of `bytes`.
+  void SendCopy(Connection& c, std::string_view bytes);
+  // Queues a frame even while draining (a close frame after OnOverflow); no cap check.
+  void SendFinal(Connection& c, std::string_view bytes);
+  // Stops reading, drops unsent output and closes the socket as soon as no operation is in flight.
+  void CloseNow(Connection& c);
+  // Writes what is queued, then closes; if that takes longer than `max_wait_ms`, CloseNow.
+  void CloseAfterFlush(Connection& c, uint64_t max_wait_ms);
+  // Replaces the connection's session (HTTP -> WebSocket). The old one is deleted at the end of
+  // the turn, so it is safe to call from inside the old session's OnData.
+  void ReplaceSession(Connection& c, Session* next);
+  // Calls the session's OnTimer(kind) at `deadline_ms` if the connection is still open.
+  // kind 255 is reserved.
+  void ScheduleTimer(Connection& c, uint64_t deadline_ms, uint8_t kind);
+
+  Connection* Find(uint32_t index, uint32_t generation);
+  template <typename F>
+  void ForEachConnection(F&& f) {
+    for (auto& slot : conns_) {
+      if (slot && slot->in_use_ && slot->state_ != ConnState::kClosing) f(*slot);
+    }
+  }
+
+  uint64_t now_ms() const { return now_ms_; }
+  uint32_t shard_id() const { return options_.shard_id; }
+  size_t connection_count() const { return live_; }
+  const IoLoopStats& stats() const { return stats_; }
+  runtime::Ring& ring() { return ring_; }
+  bool accepting() const { return listen_fd_ >= 0; }
+
+ private:
+  struct SendOp;
+
+  enum Op : uint8_t { kOpAccept = 1, kOpRecv, kOpSend, kOpWake, kOpClose, kOpShutdown };
+  static uint64_t Pack(Op op, uint32_t gen, uint32_t index) {
+    return (static_cast<uint64_t>(op) << 56) | (static_cast<uint64_t>(gen & 0xffffff) << 32) |
+           index;
+  }
+
+  void HandleCqe(const io_uring_cqe& cqe);
+  void OnAccept(const io_uring_cqe& cqe);
+  void OnRecv(const io_uring_cqe& cqe, Connection* c);
+  void OnSend(const io_uring_cqe& cqe, Connection* c);
+  void ArmAccept();
+  void ArmRecv(Connection& c);
+  void ArmWake();
+  void MarkDirty(Connection& c);
+  void FlushSends();
+  void SubmitSend(Connection& c);
+  void RunTimers();
+  void Overflow(Connection& c);
+  void MaybeFinishClose(Connection& c);
+  void FreeSlot(Connection& c);
+  Connection* Lookup(uint64_t user_data);
+
+  IoLoopOptions options_;
+  Delegate* delegate_ = nullptr;
+  runtime::Waker* waker_ = nullptr;
+  runtime::Ring ring_;
+  runtime::BufferRing buffers_;
+  int listen_fd_ = -1;
+  bool accept_armed_ = false;
+  bool stop_ = false;
+  uint64_t now_ms_ = 0;
+  uint64_t wake_buf_ = 0;
+
+  std::vector<std::unique_ptr<Connection>> conns_;
+  std::vector<uint32_t> free_slots_;
+  size_t live_ = 0;
+  uint64_t next_serial_ = 1;
+
+  std::vector<uint32_t> dirty_;
+  std::vector<uint32_t> rearm_;  // connections whose multishot recv ended for lack of buffers
+  std::vector<Session*> retired_sessions_;
+  std::vector<SendOp*> send_pool_;
+  runtime::TimerWheel timers_;
+  std::vector<uint64_t> fired_;
+  IoLoopStats stats_;
+};
+
+}  // namespace ringcast::net

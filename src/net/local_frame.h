@@ -1,0 +1,60 @@
+// LocalFrame: a shard-local, reference-counted handle on bytes to write to connections.
+//
+// A frame published once reaches each shard as one SharedBuf reference; the shard wraps it in one
+// LocalFrame and every subscriber's OutQueue holds a pointer to it with a plain (non-atomic)
+// count. When the count drops to zero the shard gives back its single shared reference. Frames
+// made on the shard itself (a pong, a reply) carry their bytes inline and no SharedBuf.
+// Thread rules: created, referenced and released on one shard thread only.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <string_view>
+
+#include "runtime/shared_buf.h"
+
+namespace ringcast::net {
+
+class LocalFrame {
+ public:
+  // Takes over one reference of `shared`; `data` points inside it.
+  static LocalFrame* Wrap(runtime::SharedBuf* shared, const char* data, uint32_t size) {
+    return new LocalFrame(shared, data, size);
+  }
+
+  // Copies `bytes` into a new shard-local frame.
+  static LocalFrame* Copy(std::string_view bytes) {
+    void* mem = ::operator new(sizeof(LocalFrame) + bytes.size());
+    char* inline_bytes = static_cast<char*>(mem) + sizeof(LocalFrame);
+    std::memcpy(inline_bytes, bytes.data(), bytes.size());
+    return new (mem) LocalFrame(nullptr, inline_bytes, static_cast<uint32_t>(bytes.size()));
+  }
+
+  const char* data() const { return data_; }
+  uint32_t size() const { return size_; }
+  uint32_t refs() const { return refs_; }
+
+  void Ref() { ++refs_; }
+  void Unref() {
+    if (--refs_ == 0) Destroy();
+  }
+
+ private:
+  LocalFrame(runtime::SharedBuf* shared, const char* data, uint32_t size)
+      : refs_(1), size_(size), data_(data), shared_(shared) {}
+
+  void Destroy() {
+    runtime::SharedBuf* shared = shared_;
+    this->~LocalFrame();
+    ::operator delete(this);
+    if (shared != nullptr) shared->Release();
+  }
+
+  uint32_t refs_;
+  uint32_t size_;
+  const char* data_;
+  runtime::SharedBuf* shared_;
+};
+
+}  // namespace ringcast::net

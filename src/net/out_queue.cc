@@ -1,0 +1,89 @@
+#include "net/out_queue.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "util/log.h"
+
+namespace ringcast::net {
+
+void OutQueue::Grow() {
+  uint32_t new_cap = cap_ == 0 ? 4 : cap_ * 2;
+  auto* ring = static_cast<LocalFrame**>(std::malloc(sizeof(LocalFrame*) * new_cap));
+  RC_CHECK(ring != nullptr);
+  for (uint32_t i = 0; i < count_; ++i) ring[i] = ring_[(head_ + i) & (cap_ - 1)];
+  std::free(ring_);
+  ring_ = ring;
+  cap_ = new_cap;
+  head_ = 0;
+}
+
+void OutQueue::Push(LocalFrame* frame) {
+  if (count_ == cap_) Grow();
+  ring_[(head_ + count_) & (cap_ - 1)] = frame;
+  ++count_;
+  bytes_ += frame->size();
+}
+
+int OutQueue::FillIov(iovec* iov, int max) const {
+  int n = 0;
+  for (uint32_t i = 0; i < count_ && n < max; ++i) {
+    const LocalFrame* f = ring_[(head_ + i) & (cap_ - 1)];
+    uint32_t skip = i == 0 ? offset_ : 0;
+    iov[n].iov_base = const_cast<char*>(f->data()) + skip;
+    iov[n].iov_len = f->size() - skip;
+    ++n;
+  }
+  return n;
+}
+
+uint32_t OutQueue::Consume(size_t n) {
+  RC_CHECK(n <= bytes_);
+  bytes_ -= n;
+  uint32_t done = 0;
+  while (n > 0) {
+    LocalFrame* f = ring_[head_];
+    size_t left = f->size() - offset_;
+    if (n < left) {
+      offset_ += static_cast<uint32_t>(n);
+      return done;
+    }
+    ++done;
+    n -= left;
+    offset_ = 0;
+    f->Unref();
+    head_ = (head_ + 1) & (cap_ - 1);
+    --count_;
+  }
+  // Release the ring once drained if it grew large (a burst); small rings stay for reuse.
+  if (count_ == 0 && cap_ > 64) {
+    std::free(ring_);
+    ring_ = nullptr;
+    cap_ = 0;
+    head_ = 0;
+  }
+  return done;
+}
+
+void OutQueue::DropAfter(uint32_t keep) {
+  RC_CHECK(keep > 0 || offset_ == 0);
+  while (count_ > keep) {
+    LocalFrame* f = ring_[(head_ + count_ - 1) & (cap_ - 1)];
+    bytes_ -= f->size();
+    f->Unref();
+    --count_;
+  }
+}
+
+void OutQueue::Clear() {
+  for (uint32_t i = 0; i < count_; ++i) ring_[(head_ + i) & (cap_ - 1)]->Unref();
+  std::free(ring_);
+  ring_ = nullptr;
+  cap_ = 0;
+  head_ = 0;
+  count_ = 0;
+  offset_ = 0;
+  bytes_ = 0;
+}
+
+}  // namespace ringcast::net

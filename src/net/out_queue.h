@@ -1,0 +1,61 @@
+// OutQueue: the frames waiting to be written to one connection, in order.
+//
+// Owns: a growable ring of LocalFrame pointers (each holding one reference) and the offset of the
+// first unsent byte in the front frame. An idle connection's queue holds no allocation.
+// FillIov() describes the unsent bytes as iovecs for one writev/sendmsg; Consume(n) drops what
+// the kernel took and releases fully written frames. bytes() is what the slow-consumer cap is
+// checked against.
+// Thread rules: the owning shard's thread only.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "net/local_frame.h"
+
+namespace ringcast::net {
+
+class OutQueue {
+ public:
+  OutQueue() = default;
+  ~OutQueue() { Clear(); }
+  OutQueue(const OutQueue&) = delete;
+  OutQueue& operator=(const OutQueue&) = delete;
+
+  // Appends `frame`, taking one reference (the caller's Ref()).
+  void Push(LocalFrame* frame);
+
+  bool empty() const { return count_ == 0; }
+  size_t bytes() const { return bytes_; }
+  uint32_t frames() const { return count_; }
+
+  // Fills up to `max` iovecs with unsent bytes from the front; returns how many.
+  int FillIov(iovec* iov, int max) const;
+
+  // The kernel took `n` bytes from the front. Returns how many frames were completed.
+  uint32_t Consume(size_t n);
+
+  // Drops everything (connection closing). Only when no write is in flight.
+  void Clear();
+
+  // Releases every frame after the first `keep` (those may be referenced by an in-flight write,
+  // or be partly written). Used when a slow consumer is cut off.
+  void DropAfter(uint32_t keep);
+
+  // True when the front frame is partly written.
+  bool front_partial() const { return offset_ != 0; }
+
+ private:
+  void Grow();
+
+  LocalFrame** ring_ = nullptr;
+  uint32_t cap_ = 0;  // power of two
+  uint32_t head_ = 0;
+  uint32_t count_ = 0;
+  uint32_t offset_ = 0;  // bytes of ring_[head_] already written
+  size_t bytes_ = 0;     // unsent bytes in total
+};
+
+}  // namespace ringcast::net
