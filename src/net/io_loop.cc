@@ -93,8 +93,10 @@ void IoLoop::Run() {
       if (c != nullptr && c->state_ != ConnState::kClosing && !c->recv_armed_) ArmRecv(*c);
     }
     rearm_.clear();
+    FinishCloses();
     bool more = delegate_->DrainInbound();
     RunTimers();
+    FinishCloses();
     FlushSends();
     for (Session* s : retired_sessions_) delete s;
     retired_sessions_.clear();
@@ -113,6 +115,7 @@ void IoLoop::Run() {
         wait_ms = timers_.WaitHintMs(now_ms_);
       }
     }
+    if (max_wait_ms_ >= 0 && (wait_ms < 0 || wait_ms > max_wait_ms_)) wait_ms = max_wait_ms_;
     ring_.SubmitAndWait(1, wait_ms);
     waker_->CancelSleep();
   }
@@ -356,6 +359,23 @@ void IoLoop::CloseNow(Connection& c) {
 
 void IoLoop::MaybeFinishClose(Connection& c) {
   if (c.state_ != ConnState::kClosing || c.recv_armed_ || c.send_inflight_ || !c.in_use_) return;
+  finishing_.push_back((static_cast<uint64_t>(c.gen_) << 32) | c.index_);
+}
+
+void IoLoop::FinishCloses() {
+  // Index loop: OnClosed may close other connections, which appends here.
+  for (size_t i = 0; i < finishing_.size(); ++i) {
+    uint64_t packed = finishing_[i];
+    Connection* c = Find(static_cast<uint32_t>(packed), static_cast<uint32_t>(packed >> 32));
+    if (c == nullptr || c->state_ != ConnState::kClosing || c->recv_armed_ || c->send_inflight_) {
+      continue;  // already finished (listed twice) or not ready
+    }
+    Finish(*c);
+  }
+  finishing_.clear();
+}
+
+void IoLoop::Finish(Connection& c) {
   c.session_->OnClosed(c);
   retired_sessions_.push_back(c.session_);
   c.session_ = nullptr;

@@ -80,6 +80,8 @@ class IoLoop {
 
   // Stops accepting new connections (closes the listening socket).
   void StopAccepting();
+  // Caps how long one turn may sleep (-1: no cap); used while shutting down.
+  void set_max_wait_ms(int64_t ms) { max_wait_ms_ = ms; }
 
   // ---- connection operations (shard thread) ----
   // Queues `frame` (the caller passes one reference) for writing. Dropped if the connection is
@@ -89,7 +91,9 @@ class IoLoop {
   void SendCopy(Connection& c, std::string_view bytes);
   // Queues a frame even while draining (a close frame after OnOverflow); no cap check.
   void SendFinal(Connection& c, std::string_view bytes);
-  // Stops reading, drops unsent output and closes the socket as soon as no operation is in flight.
+  // Stops reading, drops unsent output and closes the socket as soon as no operation is in
+  // flight. The session's OnClosed runs later in the turn, never inside this call (so a fan-out
+  // loop may close a member without its channel changing under it).
   void CloseNow(Connection& c);
   // Writes what is queued, then closes; if that takes longer than `max_wait_ms`, CloseNow.
   void CloseAfterFlush(Connection& c, uint64_t max_wait_ms);
@@ -137,6 +141,8 @@ class IoLoop {
   void RunTimers();
   void Overflow(Connection& c);
   void MaybeFinishClose(Connection& c);
+  void FinishCloses();
+  void Finish(Connection& c);
   void FreeSlot(Connection& c);
   Connection* Lookup(uint64_t user_data);
 
@@ -148,6 +154,7 @@ class IoLoop {
   int listen_fd_ = -1;
   bool accept_armed_ = false;
   bool stop_ = false;
+  int64_t max_wait_ms_ = -1;
   uint64_t now_ms_ = 0;
   uint64_t wake_buf_ = 0;
 
@@ -158,6 +165,7 @@ class IoLoop {
 
   std::vector<uint32_t> dirty_;
   std::vector<uint32_t> rearm_;  // connections whose multishot recv ended for lack of buffers
+  std::vector<uint64_t> finishing_;  // closed connections whose teardown waits for a safe point
   std::vector<Session*> retired_sessions_;
   std::vector<SendOp*> send_pool_;
   runtime::TimerWheel timers_;

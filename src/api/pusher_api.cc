@@ -1,0 +1,336 @@
+#include "api/pusher_api.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "auth/request_signature.h"
+#include "engine/channel_name.h"
+#include "engine/publication.h"
+#include "http/query.h"
+#include "http/response.h"
+#include "util/json_writer.h"
+
+namespace ringcast::api {
+
+namespace {
+
+// Splits the raw query into percent-decoded pairs. '+' is kept as '+': the pusher npm SDK signs
+// raw values and puts them in the URL unescaped, so decoding '+' as a space would break them.
+bool DecodeQuery(std::string_view raw, std::vector<auth::QueryParam>* out) {
+  size_t pos = 0;
+  while (pos <= raw.size()) {
+    size_t amp = raw.find('&', pos);
+    if (amp == std::string_view::npos) amp = raw.size();
+    std::string_view piece = raw.substr(pos, amp - pos);
+    if (!piece.empty()) {
+      size_t eq = piece.find('=');
+      auth::QueryParam p;
+      if (!http::PercentDecode(piece.substr(0, eq), &p.key, false)) return false;
+      if (eq != std::string_view::npos &&
+          !http::PercentDecode(piece.substr(eq + 1), &p.value, false)) {
+        return false;
+      }
+      out->push_back(std::move(p));
+    }
+    pos = amp + 1;
+  }
+  return true;
+}
+
+const std::string* FindParam(const std::vector<auth::QueryParam>& params, std::string_view key) {
+  for (const auth::QueryParam& p : params) {
+    if (p.key == key) return &p.value;
+  }
+  return nullptr;
+}
+
+bool SplitPath(std::string_view path, std::vector<std::string>* segments) {
+  size_t pos = 1;
+  while (pos <= path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) slash = path.size();
+    std::string seg;
+    if (!http::PercentDecode(path.substr(pos, slash - pos), &seg, false)) return false;
+    segments->push_back(std::move(seg));
+    pos = slash + 1;
+  }
+  return true;
+}
+
+bool HasInfo(const std::string* info, std::string_view attr) {
+  if (info == nullptr) return false;
+  std::string_view s = *info;
+  while (!s.empty()) {
+    size_t comma = s.find(',');
+    if (s.substr(0, comma) == attr) return true;
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+struct PusherApi::Event {
+  std::string name;
+  std::string escaped_data;
+  std::vector<std::string> channels;
+  uint32_t exclude_shard = engine::kNoShard;
+  uint64_t exclude_serial = 0;
+};
+
+void PusherApi::Reply(engine::HttpCall* call, int status, std::string_view json) {
+  call->response.clear();
+  http::AppendResponse(&call->response, status, "application/json", json, call->keep_alive);
+}
+
+void PusherApi::Error(engine::HttpCall* call, int status, std::string_view message) {
+  call->response.clear();
+  http::AppendJsonError(&call->response, status, message, call->keep_alive);
+}
+
+void PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
+  std::vector<std::string> seg;
+  if (!SplitPath(call->path, &seg) || seg.size() < 3 || seg[0] != "apps") {
+    Error(call, 404, "Not found");
+    return;
+  }
+  uint32_t app = apps_->IndexById(seg[1]);
+  if (app == engine::AppRegistry::kNone) {
+    Error(call, 404, "Unknown app id '" + seg[1].substr(0, 64) + "'");
+    return;
+  }
+  // Route first, so that a wrong method or path is a clear 404/405 rather than an auth error.
+  std::string_view want;
+  if (seg.size() == 3 && (seg[2] == "events" || seg[2] == "batch_events")) {
+    want = "POST";
+  } else if (seg[2] == "channels" && (seg.size() == 3 || seg.size() == 4)) {
+    want = "GET";
+  } else {
+    Error(call, 404, "Unknown path " + call->path.substr(0, 200));
+    return;
+  }
+  if (call->method != want) {
+    call->response.clear();
+    std::string body;
+    util::JsonObject(&body)
+        .Str("error", "Method " + call->method + " not allowed; use " + std::string(want))
+        .Int("code", 405)
+        .Close();
+    http::AppendResponse(&call->response, 405, "application/json", body, call->keep_alive,
+                         std::string("Allow: ") + std::string(want) + "\r\n");
+    return;
+  }
+
+  std::vector<auth::QueryParam> params;
+  if (!DecodeQuery(call->query, &params)) {
+    Error(call, 400, "Malformed query string");
+    return;
+  }
+  const config::AppConfig& cfg = apps_->app(app);
+  auth::SignedRequest req{call->method, call->path, &params, call->body};
+  auth::VerifyResult v = auth::VerifyPusherRequest(req, cfg.key, cfg.secret, now_s);
+  if (!v.ok()) {
+    Error(call, v.status, v.message);
+    return;
+  }
+  if (!cfg.enabled) {
+    Error(call, 403, "Application disabled");
+    return;
+  }
+  if (want == "POST") {
+    HandleEvents(call, app, seg[2] == "batch_events");
+  } else {
+    HandleChannels(call, app, seg);
+  }
+}
+
+void PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
+  const config::Limits& limits = config_->limits;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(call->body).get(root)) {
+    Error(call, 400, "Request body is not valid JSON");
+    return;
+  }
+  std::vector<Event> events;
+  std::vector<bool> want_info;
+
+  // Reads one event object; returns "" or the error (status in *status).
+  auto read_event = [&](simdjson::dom::element el, bool single_channel_only, int* status) {
+    std::string err;
+    simdjson::dom::object obj;
+    if (el.get_object().get(obj)) return std::string("Event must be a JSON object");
+    Event ev;
+    std::string_view sv;
+    simdjson::dom::element name_el;
+    if (obj["name"].get(name_el) || name_el.get_string().get(sv)) {
+      return std::string("Missing or non-string \"name\"");
+    }
+    if (const char* e = engine::EventNameError(sv, limits.max_event_name_length)) {
+      return std::string("Invalid event name: ") + e;
+    }
+    ev.name = std::string(sv);
+    simdjson::dom::element data_el;
+    if (obj["data"].get(data_el)) return std::string("Missing \"data\"");
+    std::string data_text;
+    if (data_el.get_string().get(sv) == simdjson::SUCCESS) {
+      data_text = std::string(sv);
+    } else {
+      data_text = simdjson::minify(data_el);  // non-string data is relayed as its JSON text
+    }
+    if (data_text.size() > limits.max_event_data_bytes) {
+      *status = 413;
+      return "Event data too large: " + std::to_string(data_text.size()) + " bytes, limit " +
+             std::to_string(limits.max_event_data_bytes);
+    }
+    util::AppendJsonEscaped(&ev.escaped_data, data_text);
+
+    simdjson::dom::element ch_el;
+    if (obj["channels"].get(ch_el) == simdjson::SUCCESS && !single_channel_only) {
+      simdjson::dom::array arr;
+      if (ch_el.get_array().get(arr)) return std::string("\"channels\" must be an array");
+      for (simdjson::dom::element c : arr) {
+        if (c.get_string().get(sv)) return std::string("Channel names must be strings");
+        ev.channels.emplace_back(sv);
+      }
+    } else if (obj["channel"].get(ch_el) == simdjson::SUCCESS) {
+      if (ch_el.get_string().get(sv)) return std::string("\"channel\" must be a string");
+      ev.channels.emplace_back(sv);
+    }
+    if (ev.channels.empty()) return std::string("No channels given");
+    if (ev.channels.size() > limits.max_channels_per_event) {
+      return "Too many channels: " + std::to_string(ev.channels.size()) + ", limit " +
+             std::to_string(limits.max_channels_per_event);
+    }
+    for (const std::string& c : ev.channels) {
+      if (const char* e =
+              engine::ChannelNameError(c, limits.max_channel_name_length, /*allow_internal=*/true)) {
+        return "Invalid channel name '" + c.substr(0, 200) + "': " + e;
+      }
+    }
+    simdjson::dom::element sid_el;
+    if (obj["socket_id"].get(sid_el) == simdjson::SUCCESS && !sid_el.is_null()) {
+      if (sid_el.get_string().get(sv)) return std::string("\"socket_id\" must be a string");
+      size_t dot = sv.find('.');
+      bool digits = dot != std::string_view::npos && dot > 0 && dot + 1 < sv.size() &&
+                    std::all_of(sv.begin(), sv.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); }) &&
+                    sv.find('.', dot + 1) == std::string_view::npos;
+      if (!digits) return "Invalid socket_id '" + std::string(sv.substr(0, 64)) + "'";
+      uint32_t shard;
+      uint64_t serial;
+      if (ids_->Parse(sv, &shard, &serial)) {
+        ev.exclude_shard = shard;
+        ev.exclude_serial = serial;
+      }
+    }
+    simdjson::dom::element info_el;
+    bool info = obj["info"].get(info_el) == simdjson::SUCCESS;
+    want_info.push_back(info);
+    events.push_back(std::move(ev));
+    return std::string();
+  };
+
+  int status = 400;
+  if (batch) {
+    simdjson::dom::array arr;
+    simdjson::dom::element batch_el;
+    if (root["batch"].get(batch_el) || batch_el.get_array().get(arr)) {
+      Error(call, 400, "Body must be {\"batch\": [events]}");
+      return;
+    }
+    if (arr.size() > limits.max_batch_events) {
+      Error(call, 400, "Batch too large: " + std::to_string(arr.size()) + " events, limit " +
+                           std::to_string(limits.max_batch_events));
+      return;
+    }
+    size_t index = 0;
+    for (simdjson::dom::element el : arr) {
+      std::string err = read_event(el, /*single_channel_only=*/true, &status);
+      if (!err.empty()) {
+        Error(call, status, "batch[" + std::to_string(index) + "]: " + err);
+        return;
+      }
+      ++index;
+    }
+  } else {
+    std::string err = read_event(root, /*single_channel_only=*/false, &status);
+    if (!err.empty()) {
+      Error(call, status, err);
+      return;
+    }
+  }
+
+  // Everything is valid: publish, in order.
+  for (const Event& ev : events) {
+    for (const std::string& channel : ev.channels) {
+      scratch_.clear();
+      engine::AppendChannelEventJson(&scratch_, ev.name, channel, ev.escaped_data);
+      control_->Publish(app, channel, scratch_, ev.exclude_shard, ev.exclude_serial);
+    }
+  }
+  bool any_info = std::find(want_info.begin(), want_info.end(), true) != want_info.end();
+  if (!any_info) {
+    Reply(call, 200, "{}");
+    return;
+  }
+  // Pusher answers attributes per channel; occupancy counts are not tracked yet, so the
+  // attribute objects are empty.
+  std::string body;
+  if (batch) {
+    body = "{\"batch\":[";
+    for (size_t i = 0; i < events.size(); ++i) body += i ? ",{}" : "{}";
+    body += "]}";
+  } else {
+    body = "{\"channels\":{";
+    for (size_t i = 0; i < events[0].channels.size(); ++i) {
+      if (i) body.push_back(',');
+      util::AppendJsonString(&body, events[0].channels[i]);
+      body += ":{}";
+    }
+    body += "}}";
+  }
+  Reply(call, 200, body);
+}
+
+void PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
+                               const std::vector<std::string>& seg) {
+  std::vector<auth::QueryParam> params;
+  (void)DecodeQuery(call->query, &params);  // already decoded once successfully
+  const std::string* info = FindParam(params, "info");
+  if (seg.size() == 4) {
+    const std::string& name = seg[3];
+    if (engine::ChannelNameError(name, config_->limits.max_channel_name_length, true)) {
+      Error(call, 400, "Invalid channel name");
+      return;
+    }
+    if (HasInfo(info, "user_count") && engine::KindOf(name) != engine::ChannelKind::kPresence) {
+      Error(call, 400, "user_count is only available for presence channels");
+      return;
+    }
+    std::string body;
+    util::JsonObject(&body).Bool("occupied", control_->IsOccupied(app, name)).Close();
+    Reply(call, 200, body);
+    return;
+  }
+  const std::string* prefix = FindParam(params, "filter_by_prefix");
+  if (HasInfo(info, "user_count") &&
+      (prefix == nullptr || prefix->substr(0, 9) != "presence-")) {
+    Error(call, 400, "user_count requires filter_by_prefix=presence-");
+    return;
+  }
+  std::vector<std::string> names;
+  control_->ListOccupied(app, prefix ? *prefix : std::string_view(), &names);
+  std::sort(names.begin(), names.end());
+  std::string body = "{\"channels\":{";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) body.push_back(',');
+    util::AppendJsonString(&body, names[i]);
+    body += ":{}";
+  }
+  body += "}}";
+  Reply(call, 200, body);
+}
+
+}  // namespace ringcast::api

@@ -1,0 +1,63 @@
+// PusherApi: the Pusher Channels HTTP API (/apps/{app_id}/...) served on the control plane.
+//
+// Every request is authenticated with Pusher's query signature (auth/request_signature.h) before
+// its body is looked at. Implemented: POST events, POST batch_events, GET channels,
+// GET channels/{name}. A publish is validated as a whole (names, sizes, channel counts) before
+// any part of it is sent, so a 4xx answer means nothing was published; a 2xx answer means every
+// event was handed to every shard with subscribers, in request order.
+// Errors are answered with a JSON body {"error": "...", "code": N}.
+// Thread rules: the control-plane thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "engine/app_registry.h"
+#include "engine/messages.h"
+#include "engine/socket_id.h"
+
+namespace ringcast::api {
+
+// What the REST handlers need from the control plane.
+class ControlApi {
+ public:
+  virtual ~ControlApi() = default;
+  // Hands one event (its complete Pusher JSON) on `channel` to every shard with subscribers.
+  virtual void Publish(uint32_t app, std::string_view channel, std::string_view event_json,
+                       uint32_t exclude_shard, uint64_t exclude_serial) = 0;
+  virtual bool IsOccupied(uint32_t app, std::string_view channel) const = 0;
+  // Appends the occupied channels of `app` whose names start with `prefix`.
+  virtual void ListOccupied(uint32_t app, std::string_view prefix,
+                            std::vector<std::string>* out) const = 0;
+};
+
+class PusherApi {
+ public:
+  PusherApi(const engine::AppRegistry* apps, const config::ServerConfig* config,
+            const engine::SocketIdCodec* ids, ControlApi* control)
+      : apps_(apps), config_(config), ids_(ids), control_(control) {}
+
+  // True if `path` belongs to this API.
+  static bool Matches(std::string_view path) { return path.substr(0, 6) == "/apps/"; }
+
+  // Answers `call` (fills call->response). `now_s` is the wall clock for signature checks.
+  void Handle(engine::HttpCall* call, int64_t now_s);
+
+ private:
+  struct Event;
+  void HandleEvents(engine::HttpCall* call, uint32_t app, bool batch);
+  void HandleChannels(engine::HttpCall* call, uint32_t app, const std::vector<std::string>& seg);
+  void Reply(engine::HttpCall* call, int status, std::string_view json);
+  void Error(engine::HttpCall* call, int status, std::string_view message);
+
+  const engine::AppRegistry* apps_;
+  const config::ServerConfig* config_;
+  const engine::SocketIdCodec* ids_;
+  ControlApi* control_;
+  std::string scratch_;
+};
+
+}  // namespace ringcast::api

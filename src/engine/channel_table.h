@@ -1,0 +1,121 @@
+// ChannelTable: one shard's channels and who on this shard subscribes to each.
+//
+// Owns: per app, a hash map from channel name to Channel; each Channel holds its members in a
+// dense array (fan-out walks it front to back, one cache line per few members). Each member
+// knows its slot in its Subscriber's list and each Subscriber entry knows its member's position,
+// so subscribe, unsubscribe and a connection's teardown are O(1) per channel (swap-remove on
+// both sides). A channel exists exactly while it has members; the callers tell the control plane
+// when one appears (occupied) or disappears (vacated).
+// Thread rules: the owning shard's thread only. Membership must not change while a fan-out walks
+// a channel (IoLoop defers connection teardown to a safe point of the turn for this reason).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "net/connection.h"
+
+namespace ringcast::engine {
+
+class Subscriber;
+struct Channel;
+
+struct Member {
+  net::Connection* conn;
+  Subscriber* sub;
+  uint32_t slot;  // index of this channel in sub->refs_
+};
+
+struct Channel {
+  uint32_t app = 0;
+  std::string name;
+  std::vector<Member> members;
+};
+
+// The channels one connection subscribes to on this shard (embedded in a protocol session).
+class Subscriber {
+ public:
+  explicit Subscriber(net::Connection* conn) : conn_(conn) {}
+  net::Connection* conn() const { return conn_; }
+  size_t count() const { return refs_.size(); }
+  bool IsSubscribed(const Channel* channel) const;
+  template <typename F>
+  void ForEachChannel(F&& f) const {
+    for (const Ref& r : refs_) f(*r.channel);
+  }
+
+ private:
+  friend class ChannelTable;
+  struct Ref {
+    Channel* channel;
+    uint32_t pos;  // index of this subscriber in channel->members
+  };
+  net::Connection* conn_;
+  std::vector<Ref> refs_;
+};
+
+class ChannelTable {
+ public:
+  explicit ChannelTable(size_t app_count) : by_app_(app_count) {}
+
+  struct SubscribeResult {
+    Channel* channel;
+    bool created;  // the channel had no member on this shard before
+    bool already;  // the subscriber was already a member (nothing changed)
+  };
+  SubscribeResult Subscribe(uint32_t app, std::string_view name, Subscriber* sub);
+
+  // Removes `sub` from `channel`. Returns true if the channel became empty; it is then destroyed
+  // after `on_vacated(const Channel&)` ran.
+  template <typename F>
+  bool Unsubscribe(Subscriber* sub, Channel* channel, F&& on_vacated) {
+    for (uint32_t i = 0; i < sub->refs_.size(); ++i) {
+      if (sub->refs_[i].channel == channel) return RemoveAt(sub, i, on_vacated);
+    }
+    return false;
+  }
+
+  // Removes `sub` from every channel (connection teardown).
+  template <typename F>
+  void UnsubscribeAll(Subscriber* sub, F&& on_vacated) {
+    while (!sub->refs_.empty()) {
+      RemoveAt(sub, static_cast<uint32_t>(sub->refs_.size() - 1), on_vacated);
+    }
+  }
+
+  Channel* Find(uint32_t app, std::string_view name);
+  size_t channel_count() const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  struct Eq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+  using Map = std::unordered_map<std::string, std::unique_ptr<Channel>, Hash, Eq>;
+
+  template <typename F>
+  bool RemoveAt(Subscriber* sub, uint32_t slot, F& on_vacated) {
+    Channel* channel = sub->refs_[slot].channel;
+    RemoveMember(channel, sub->refs_[slot].pos);
+    RemoveRef(sub, slot);
+    if (!channel->members.empty()) return false;
+    on_vacated(static_cast<const Channel&>(*channel));
+    Map& map = by_app_[channel->app];
+    map.erase(map.find(channel->name));
+    return true;
+  }
+  static void RemoveMember(Channel* channel, uint32_t pos);
+  static void RemoveRef(Subscriber* sub, uint32_t slot);
+
+  std::vector<Map> by_app_;
+};
+
+}  // namespace ringcast::engine

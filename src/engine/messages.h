@@ -1,0 +1,61 @@
+// Cross-thread messages: what travels in the SPSC queues between the control plane and shards.
+//
+// A Message is 24 bytes, copied by value into a queue slot. Larger payloads travel by pointer:
+//   kPublish     control -> shard  ptr: runtime::SharedBuf* holding a Publication; the message
+//                                  carries one reference, the shard releases it.
+//   kHttpRequest shard -> control  ptr: HttpCall* allocated by the shard; control fills in the
+//                                  response and sends the same pointer back as kHttpReply, and
+//                                  the shard frees it (memory is freed where it was allocated).
+//   kHttpReply   control -> shard  ptr: HttpCall*.
+//   kChannelNote shard -> control  ptr: ChannelNote*; ownership moves to the control plane,
+//                                  which frees it (a small, rare message: occupancy changes).
+//   kShutdown    control -> shard  u64: grace period in ms for spreading client closes.
+//   kShardDone   shard -> control  the shard closed its last connection and stops.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ringcast::engine {
+
+enum class MsgType : uint8_t {
+  kPublish = 1,
+  kHttpReply,
+  kShutdown,
+  kHttpRequest,
+  kChannelNote,
+  kShardDone,
+};
+
+struct Message {
+  MsgType type;
+  uint32_t shard;
+  uint64_t u64;
+  void* ptr;
+};
+static_assert(sizeof(Message) == 24);
+
+// A REST request moved from a shard to the control plane, and its answer.
+struct HttpCall {
+  // Request, filled by the shard.
+  uint32_t shard = 0;
+  uint32_t conn_index = 0;
+  uint32_t conn_gen = 0;
+  bool keep_alive = true;
+  std::string method;
+  std::string path;   // raw, undecoded
+  std::string query;  // raw, without '?'
+  std::string content_type;
+  std::string body;
+  // Answer, filled by the control plane: complete HTTP response bytes.
+  std::string response;
+};
+
+// A channel gained its first or lost its last member on a shard.
+struct ChannelNote {
+  uint32_t app = 0;
+  bool occupied = false;
+  std::string name;
+};
+
+}  // namespace ringcast::engine

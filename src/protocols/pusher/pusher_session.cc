@@ -1,0 +1,213 @@
+#include "protocols/pusher/pusher_session.h"
+
+#include "auth/channel_auth.h"
+#include "engine/channel_name.h"
+#include "util/json_writer.h"
+
+namespace ringcast::protocols::pusher {
+
+namespace {
+constexpr uint16_t kCloseAppUnknown = 4001;
+constexpr uint16_t kCloseAppDisabled = 4003;
+constexpr uint16_t kCloseOverCapacity = 4100;
+constexpr uint16_t kCloseReconnect = 4200;
+constexpr uint16_t kClosePongTimeout = 4201;
+constexpr int kErrorUnauthorized = 4009;
+constexpr int kErrorGeneric = 4200;
+}  // namespace
+
+PusherSession::PusherSession(engine::ShardEnv* env, PusherShared* shared, net::Connection& conn,
+                             uint32_t app, uint16_t refuse_code, std::string refuse_reason)
+    : WsSession(env, conn),
+      shared_(shared),
+      app_(app),
+      refuse_code_(refuse_code),
+      refuse_reason_(std::move(refuse_reason)),
+      sub_(&conn) {}
+
+void PusherSession::Start() {
+  if (refuse_code_ != 0) {
+    Refuse(refuse_code_, refuse_reason_);
+    return;
+  }
+  if (app_ == engine::AppRegistry::kNone) {
+    Refuse(kCloseAppUnknown, "Application does not exist");
+    return;
+  }
+  if (!env().apps().app(app_).enabled) {
+    Refuse(kCloseAppDisabled, "Application disabled");
+    return;
+  }
+  if (conn().over_capacity() || env().shutting_down()) {
+    Refuse(kCloseOverCapacity, "Over capacity");
+    return;
+  }
+  socket_id_ = env().socket_ids().Format(env().shard_id(), conn().serial());
+  std::string data;
+  util::JsonObject(&data)
+      .Str("socket_id", socket_id_)
+      .Int("activity_timeout", env().limits().activity_timeout_s)
+      .Close();
+  SendEvent("pusher:connection_established", {}, data);
+  last_rx_ms_ = loop().now_ms();
+  ArmActivityTimer(last_rx_ms_ + env().limits().activity_timeout_s * 1000ull);
+}
+
+void PusherSession::Refuse(uint16_t code, std::string_view message) {
+  SendError(code, message);
+  Close(code, message);
+}
+
+void PusherSession::ArmActivityTimer(uint64_t at_ms) {
+  loop().ScheduleTimer(conn(), at_ms, kActivityTimer);
+}
+
+void PusherSession::OnTimer(net::Connection& c, uint8_t kind) {
+  if (kind != kActivityTimer) {
+    WsSession::OnTimer(c, kind);
+    return;
+  }
+  if (closing()) return;
+  uint64_t now = loop().now_ms();
+  uint64_t activity_ms = env().limits().activity_timeout_s * 1000ull;
+  uint64_t pong_ms = env().limits().pong_timeout_s * 1000ull;
+  if (ping_outstanding_) {
+    // last_rx_ms_ is the time the ping was sent (nothing arrived since, or the flag would
+    // have been cleared).
+    if (now >= last_rx_ms_ + activity_ms + pong_ms) {
+      Close(kClosePongTimeout, "Pong reply not received");
+    } else {
+      ArmActivityTimer(last_rx_ms_ + activity_ms + pong_ms);
+    }
+    return;
+  }
+  if (now >= last_rx_ms_ + activity_ms) {
+    SendEvent("pusher:ping", {}, "{}");
+    ping_outstanding_ = true;
+    ArmActivityTimer(last_rx_ms_ + activity_ms + pong_ms);
+  } else {
+    ArmActivityTimer(last_rx_ms_ + activity_ms);
+  }
+}
+
+void PusherSession::BeginShutdown() {
+  if (closing()) return;
+  Close(kCloseReconnect, "Server is restarting, reconnect");
+}
+
+void PusherSession::OnClosed(net::Connection& c) {
+  (void)c;
+  env().UnsubscribeAll(&sub_);
+}
+
+bool PusherSession::OnTextMessage(std::string_view text) {
+  ClientMessage msg;
+  if (const char* err = shared_->parser.Parse(text, &msg)) {
+    SendError(kErrorGeneric, err);
+    return conn().open();
+  }
+  if (msg.event == "pusher:ping") {
+    SendEvent("pusher:pong", {}, "{}");
+  } else if (msg.event == "pusher:pong") {
+    // liveness only (OnPeerActivity already ran)
+  } else if (msg.event == "pusher:subscribe") {
+    HandleSubscribe(msg);
+  } else if (msg.event == "pusher:unsubscribe") {
+    HandleUnsubscribe(msg);
+  } else if (msg.event.substr(0, 7) == "client-") {
+    SendError(4301, "Client events are not supported on this server yet");
+  } else {
+    std::string message = "Unsupported event: ";
+    message.append(msg.event.substr(0, 100));
+    SendError(kErrorGeneric, message);
+  }
+  return conn().open();
+}
+
+void PusherSession::HandleSubscribe(const ClientMessage& msg) {
+  SubscribeData d;
+  if (const char* err = shared_->parser.ParseSubscribeData(msg, &d)) {
+    SendError(kErrorGeneric, err);
+    return;
+  }
+  std::string channel(d.channel);
+  const config::Limits& limits = env().limits();
+  if (const char* err = engine::ChannelNameError(channel, limits.max_channel_name_length,
+                                                 /*allow_internal=*/false)) {
+    bool too_long = channel.size() > limits.max_channel_name_length;
+    std::string text = std::string(err) + ": '" + channel.substr(0, 200) + "'";
+    SendSubscriptionError(channel, too_long ? "LimitReached" : "InvalidChannel", text,
+                          kErrorUnauthorized);
+    SendError(kErrorUnauthorized, text);
+    return;
+  }
+  engine::ChannelKind kind = engine::KindOf(channel);
+  if (kind == engine::ChannelKind::kPresence) {
+    std::string text = "Presence channels are not supported by this server yet: '" + channel + "'";
+    SendSubscriptionError(channel, "UnsupportedChannel", text, 501);
+    SendError(kErrorUnauthorized, text);
+    return;
+  }
+  if (engine::NeedsAuth(kind)) {
+    const config::AppConfig& app = env().apps().app(app_);
+    std::string to_sign = auth::ChannelStringToSign(socket_id_, channel);
+    if (!auth::VerifyAuthToken(d.auth, app.key, app.secret, to_sign)) {
+      std::string text = "Invalid signature for channel '" + channel + "'";
+      SendSubscriptionError(channel, "AuthError", text, 401);
+      SendError(kErrorUnauthorized, text);
+      return;
+    }
+  }
+  engine::Channel* existing = env().channels().Find(app_, channel);
+  bool already = existing != nullptr && sub_.IsSubscribed(existing);
+  if (!already && sub_.count() >= limits.max_subscriptions_per_connection) {
+    std::string text = "Too many subscriptions on this connection (limit " +
+                       std::to_string(limits.max_subscriptions_per_connection) + ")";
+    SendSubscriptionError(channel, "LimitReached", text, 4009);
+    SendError(kErrorUnauthorized, text);
+    return;
+  }
+  if (!already) env().Subscribe(app_, channel, &sub_);
+  SendEvent("pusher_internal:subscription_succeeded", channel, "{}");
+}
+
+void PusherSession::HandleUnsubscribe(const ClientMessage& msg) {
+  SubscribeData d;
+  if (const char* err = shared_->parser.ParseSubscribeData(msg, &d)) {
+    SendError(kErrorGeneric, err);
+    return;
+  }
+  engine::Channel* channel = env().channels().Find(app_, d.channel);
+  if (channel != nullptr) env().Unsubscribe(&sub_, channel);
+}
+
+void PusherSession::SendEvent(std::string_view event, std::string_view channel,
+                              std::string_view data_json) {
+  std::string& s = shared_->scratch;
+  s.clear();
+  s.append("{\"event\":");
+  util::AppendJsonString(&s, event);
+  if (!channel.empty()) {
+    s.append(",\"channel\":");
+    util::AppendJsonString(&s, channel);
+  }
+  s.append(",\"data\":");
+  util::AppendJsonString(&s, data_json);  // double encoded, as the protocol asks
+  s.push_back('}');
+  SendText(s);
+}
+
+void PusherSession::SendError(int code, std::string_view message) {
+  std::string data;
+  util::JsonObject(&data).Int("code", code).Str("message", message).Close();
+  SendEvent("pusher:error", {}, data);
+}
+
+void PusherSession::SendSubscriptionError(std::string_view channel, std::string_view type,
+                                          std::string_view error, int status) {
+  std::string data;
+  util::JsonObject(&data).Str("type", type).Str("error", error).Int("status", status).Close();
+  SendEvent("pusher:subscription_error", channel, data);
+}
+
+}  // namespace ringcast::protocols::pusher

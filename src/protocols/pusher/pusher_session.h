@@ -1,0 +1,77 @@
+// PusherSession: one client speaking Pusher Channels protocol 7 over a WebSocket.
+//
+// It translates wire messages into engine commands and back; channels and fan-out are the
+// engine's. Life of a session:
+//   open      -> pusher:connection_established {socket_id, activity_timeout} first, or, when the
+//                app key is unknown/disabled or the shard is full, pusher:error + close (4001,
+//                4003, 4100; pusher-js does not reconnect after 40xx, backs off after 41xx);
+//   messages  -> pusher:ping/pong, pusher:subscribe/unsubscribe (public, private and
+//                private-encrypted channels; the auth token is checked here, on the shard, with
+//                the app secret), anything else is answered with pusher:error;
+//   liveness  -> after activity_timeout seconds without a message the server sends
+//                pusher:ping; without any answer within pong_timeout it closes with 4201;
+//   closing   -> slow consumer 4100, shutdown 4200 (spread over the grace window by the shard).
+// Subscription failures are reported both as pusher:subscription_error on the channel (what
+// pusher-js hands to channel listeners; soketi's shape) and as pusher:error with code 4009.
+// Thread rules: the owning shard's thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/channel_table.h"
+#include "protocols/pusher/client_message.h"
+#include "protocols/ws_session.h"
+
+namespace ringcast::protocols::pusher {
+
+// Per-shard state shared by the shard's Pusher sessions.
+struct PusherShared {
+  ClientMessageParser parser;
+  std::string scratch;
+};
+
+class PusherSession : public WsSession {
+ public:
+  // `app` is the index of the app named in the URL, or AppRegistry::kNone. `refuse_code` is a
+  // Pusher close code decided at upgrade time (bad protocol version, ...), 0 for none.
+  PusherSession(engine::ShardEnv* env, PusherShared* shared, net::Connection& conn, uint32_t app,
+                uint16_t refuse_code, std::string refuse_reason);
+
+  // Sends connection_established (or the refusal). Call once, right after the upgrade response.
+  void Start();
+
+  void OnTimer(net::Connection& c, uint8_t kind) override;
+  void OnClosed(net::Connection& c) override;
+  void BeginShutdown() override;
+
+  const std::string& socket_id() const { return socket_id_; }
+
+ private:
+  static constexpr uint8_t kActivityTimer = kFirstDerivedTimer;
+
+  bool OnTextMessage(std::string_view text) override;
+  void OnPeerActivity() override { last_rx_ms_ = loop().now_ms(); ping_outstanding_ = false; }
+  uint16_t OverflowCloseCode() const override { return 4100; }
+
+  void HandleSubscribe(const ClientMessage& msg);
+  void HandleUnsubscribe(const ClientMessage& msg);
+  void SendEvent(std::string_view event, std::string_view channel, std::string_view data_json);
+  void SendError(int code, std::string_view message);
+  void SendSubscriptionError(std::string_view channel, std::string_view type,
+                             std::string_view error, int status);
+  void Refuse(uint16_t code, std::string_view message);
+  void ArmActivityTimer(uint64_t at_ms);
+
+  PusherShared* shared_;
+  uint32_t app_;
+  uint16_t refuse_code_;
+  std::string refuse_reason_;
+  std::string socket_id_;
+  engine::Subscriber sub_;
+  uint64_t last_rx_ms_ = 0;
+  bool ping_outstanding_ = false;
+};
+
+}  // namespace ringcast::protocols::pusher

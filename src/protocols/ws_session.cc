@@ -1,0 +1,130 @@
+#include "protocols/ws_session.h"
+
+#include <string>
+
+#include "ws/frame_encoder.h"
+
+namespace ringcast::protocols {
+
+namespace {
+ws::FrameLimits LimitsFrom(const config::Limits& l) {
+  ws::FrameLimits f;
+  f.max_message_bytes = l.max_ws_message_bytes;
+  f.max_fragments = l.max_ws_fragments;
+  return f;
+}
+}  // namespace
+
+WsSession::WsSession(engine::ShardEnv* env, net::Connection& conn)
+    : env_(env), conn_(&conn), parser_(LimitsFrom(env->limits())) {}
+
+void WsSession::OnData(net::Connection& c, char* data, size_t len) {
+  (void)c;
+  while (len > 0 && !failed_ && !close_received_) {
+    ws::ConsumeResult r = parser_.Consume(data, len, *this);
+    if (r.fail_code != 0) {
+      Fail(r.fail_code, r.fail_reason);
+      return;
+    }
+    if (r.consumed == 0 || !conn_->open()) return;
+    data += r.consumed;
+    len -= r.consumed;
+  }
+}
+
+bool WsSession::OnMessage(ws::Opcode op, std::string_view payload) {
+  OnPeerActivity();
+  if (close_sent_) return true;  // after our close, data is discarded (RFC 6455 5.5.1)
+  bool go_on = op == ws::Opcode::kText ? OnTextMessage(payload) : OnBinaryMessage(payload);
+  return go_on && conn_->open();
+}
+
+bool WsSession::OnBinaryMessage(std::string_view bytes) {
+  (void)bytes;
+  Close(ws::kCloseUnsupportedData, "binary messages are not supported");
+  return false;
+}
+
+bool WsSession::OnPing(std::string_view payload) {
+  OnPeerActivity();
+  if (close_sent_) return true;
+  std::string frame;
+  ws::AppendFrame(&frame, ws::Opcode::kPong, payload);
+  loop().SendCopy(*conn_, frame);
+  return conn_->open();
+}
+
+bool WsSession::OnPong(std::string_view payload) {
+  (void)payload;
+  OnPeerActivity();
+  return true;
+}
+
+bool WsSession::OnClose(uint16_t code, std::string_view reason) {
+  (void)reason;
+  close_received_ = true;
+  if (!close_sent_) {
+    // Echo the peer's code (an empty close is answered with an empty close).
+    std::string frame;
+    ws::AppendCloseFrame(&frame, code, {});
+    close_sent_ = true;
+    loop().SendFinal(*conn_, frame);
+  }
+  loop().CloseAfterFlush(*conn_, kLingerMs);
+  return false;
+}
+
+void WsSession::Fail(uint16_t code, std::string_view reason) {
+  failed_ = true;
+  if (!close_sent_) {
+    std::string frame;
+    ws::AppendCloseFrame(&frame, code, reason);
+    close_sent_ = true;
+    loop().SendFinal(*conn_, frame);
+  }
+  loop().CloseAfterFlush(*conn_, kLingerMs);
+}
+
+void WsSession::Close(uint16_t code, std::string_view reason) {
+  if (close_sent_ || !conn_->open()) return;
+  std::string frame;
+  ws::AppendCloseFrame(&frame, code, reason);
+  close_sent_ = true;
+  loop().SendFinal(*conn_, frame);
+  // Wait for the peer's close frame; give up after kLingerMs.
+  loop().ScheduleTimer(*conn_, loop().now_ms() + kLingerMs, kLingerTimer);
+}
+
+void WsSession::SendText(std::string_view text) {
+  std::string frame;
+  frame.reserve(text.size() + ws::kMaxServerHeaderBytes);
+  ws::AppendFrame(&frame, ws::Opcode::kText, text);
+  loop().SendCopy(*conn_, frame);
+}
+
+void WsSession::SendBinary(std::string_view bytes) {
+  std::string frame;
+  frame.reserve(bytes.size() + ws::kMaxServerHeaderBytes);
+  ws::AppendFrame(&frame, ws::Opcode::kBinary, bytes);
+  loop().SendCopy(*conn_, frame);
+}
+
+void WsSession::OnTimer(net::Connection& c, uint8_t kind) {
+  if (kind == kLingerTimer) {
+    loop().CloseNow(c);
+  } else if (kind == kShutdownTimer) {
+    BeginShutdown();
+  }
+}
+
+void WsSession::BeginShutdown() { Close(ws::kCloseGoingAway, "server shutting down"); }
+
+void WsSession::OnOverflow(net::Connection& c) {
+  std::string frame;
+  ws::AppendCloseFrame(&frame, OverflowCloseCode(), "slow consumer: too much queued data");
+  close_sent_ = true;
+  loop().SendFinal(c, frame);
+  loop().CloseAfterFlush(c, kLingerMs);
+}
+
+}  // namespace ringcast::protocols

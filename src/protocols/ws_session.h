@@ -1,0 +1,74 @@
+// WsSession: the WebSocket mechanics every protocol session on a WebSocket shares.
+//
+// Owns the connection's frame parser and the closing handshake. Incoming bytes are parsed here;
+// complete text/binary messages go to the derived protocol (OnTextMessage/OnBinaryMessage);
+// pings are answered with pongs; a peer's close frame is echoed (same code) and the TCP
+// connection is closed once the echo is written; a protocol violation fails the connection
+// with the parser's close code. Close(code) starts a server-initiated close: the close frame is
+// queued, further input is ignored, and TCP is closed when the peer's close arrives or after
+// kLingerMs. A slow consumer is closed with the code the derived class chooses.
+// Thread rules: the shard thread that owns the connection.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "engine/shard_env.h"
+#include "net/connection.h"
+#include "ws/frame_parser.h"
+
+namespace ringcast::protocols {
+
+class WsSession : public net::Session, private ws::FrameEvents {
+ public:
+  static constexpr uint64_t kLingerMs = 1000;
+  // Timer kinds used by WsSession; derived sessions use kinds from kFirstDerivedTimer.
+  static constexpr uint8_t kLingerTimer = 1;
+  static constexpr uint8_t kShutdownTimer = 2;
+  static constexpr uint8_t kFirstDerivedTimer = 10;
+
+  WsSession(engine::ShardEnv* env, net::Connection& conn);
+
+  void OnData(net::Connection& c, char* data, size_t len) final;
+  void OnTimer(net::Connection& c, uint8_t kind) override;
+  void OnOverflow(net::Connection& c) override;
+
+  // Sends the protocol's goodbye and closes (server shutdown). Default: Close(1001).
+  virtual void BeginShutdown();
+
+ protected:
+  // A complete message arrived. Return false to stop reading this batch (the session closed).
+  virtual bool OnTextMessage(std::string_view text) = 0;
+  // Default: close 1003 (binary data not accepted).
+  virtual bool OnBinaryMessage(std::string_view bytes);
+  // Any frame arrived from the peer (liveness).
+  virtual void OnPeerActivity() {}
+  // The close code and reason for a slow consumer (default 1008 "slow consumer").
+  virtual uint16_t OverflowCloseCode() const { return 1008; }
+
+  void SendText(std::string_view text);
+  void SendBinary(std::string_view bytes);
+  // Starts the closing handshake with `code` (a valid wire code) and `reason` (<= 123 bytes).
+  void Close(uint16_t code, std::string_view reason);
+  bool closing() const { return close_sent_ || close_received_; }
+
+  engine::ShardEnv& env() { return *env_; }
+  net::Connection& conn() { return *conn_; }
+  net::IoLoop& loop() { return env_->loop(); }
+
+ private:
+  bool OnMessage(ws::Opcode op, std::string_view payload) final;
+  bool OnPing(std::string_view payload) final;
+  bool OnPong(std::string_view payload) final;
+  bool OnClose(uint16_t code, std::string_view reason) final;
+  void Fail(uint16_t code, std::string_view reason);
+
+  engine::ShardEnv* env_;
+  net::Connection* conn_;
+  ws::FrameParser parser_;
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace ringcast::protocols

@@ -1,0 +1,269 @@
+#include "server/http_front.h"
+
+#include <charconv>
+
+#include "engine/app_registry.h"
+#include "http/query.h"
+#include "http/response.h"
+#include "protocols/echo/echo_session.h"
+#include "protocols/pusher/pusher_session.h"
+#include "server/shard.h"
+#include "ws/handshake.h"
+
+namespace ringcast::server {
+
+namespace {
+// Pusher protocol versions this server speaks (pusher-js sends 7).
+constexpr int kMinProtocol = 5;
+constexpr int kMaxProtocol = 7;
+
+// Finds ".../app/{key}" (an optional path prefix is allowed, as pusher-js's wsPath adds one).
+bool PusherKeyFromPath(std::string_view path, std::string_view* key) {
+  size_t pos = path.rfind("/app/");
+  if (pos == std::string_view::npos) return false;
+  std::string_view rest = path.substr(pos + 5);
+  if (rest.empty() || rest.find('/') != std::string_view::npos) return false;
+  *key = rest;
+  return true;
+}
+}  // namespace
+
+HttpFrontSession::HttpFrontSession(Shard* shard, net::Connection& conn)
+    : shard_(shard), conn_(&conn), parser_(shard->http_limits()) {
+  idle_since_ms_ = shard_->env().loop().now_ms();
+  ArmIdleTimer();
+}
+
+HttpFrontSession::~HttpFrontSession() {
+  // A call with the control plane comes back to the shard, which frees it.
+  if (state_ != State::kWaitingReply) delete call_;
+}
+
+void HttpFrontSession::ArmIdleTimer() {
+  shard_->env().loop().ScheduleTimer(
+      *conn_, idle_since_ms_ + shard_->env().limits().handshake_timeout_ms, kIdleTimer);
+}
+
+void HttpFrontSession::OnTimer(net::Connection& c, uint8_t kind) {
+  if (kind != kIdleTimer || state_ == State::kWaitingReply || state_ == State::kDone) return;
+  uint64_t deadline = idle_since_ms_ + shard_->env().limits().handshake_timeout_ms;
+  if (shard_->env().loop().now_ms() >= deadline) {
+    shard_->env().loop().CloseNow(c);
+  } else {
+    ArmIdleTimer();
+  }
+}
+
+void HttpFrontSession::OnOverflow(net::Connection& c) { shard_->env().loop().CloseNow(c); }
+
+void HttpFrontSession::OnClosed(net::Connection& c) { (void)c; }
+
+void HttpFrontSession::OnData(net::Connection& c, char* data, size_t len) {
+  (void)c;
+  if (state_ == State::kDone) return;
+  const config::Limits& limits = shard_->env().limits();
+  // Bound what a client may pile up behind a request that is with the control plane.
+  size_t cap = 2 * (static_cast<size_t>(limits.max_header_bytes) + limits.max_request_body_bytes);
+  if (buf_.size() + len > cap) {
+    RespondError(state_ == State::kBody ? 413 : 431, "Too much pipelined data", /*close=*/true);
+    return;
+  }
+  buf_.append(data, len);
+  if (state_ != State::kWaitingReply) Process();
+}
+
+void HttpFrontSession::Process() {
+  http::RequestHead& head = shard_->head_scratch();
+  while (state_ == State::kHead || state_ == State::kBody) {
+    if (state_ == State::kHead) {
+      if (buf_.empty()) return;
+      http::ParseState st = parser_.Parse(buf_, &head);
+      if (st == http::ParseState::kNeedMore) return;
+      if (st == http::ParseState::kError) {
+        RespondError(parser_.error_status(), parser_.error_message(), /*close=*/true);
+        return;
+      }
+      if (!Route(head)) return;
+      continue;
+    }
+    size_t consumed = 0;
+    http::ParseState st = body_.Feed(buf_, &consumed, &call_->body);
+    buf_.erase(0, consumed);
+    if (st == http::ParseState::kNeedMore) return;
+    if (st == http::ParseState::kError) {
+      RespondError(body_.error_status(), body_.error_message(), /*close=*/true);
+      return;
+    }
+    // The body is complete: hand the request to the control plane.
+    state_ = State::kWaitingReply;
+    if (!shard_->ForwardHttp(call_)) {
+      // The control plane's queue is full: the call is still ours; answer 503.
+      bool keep_alive = call_->keep_alive;
+      delete call_;
+      call_ = nullptr;
+      state_ = State::kHead;
+      RespondError(503, "Server busy, retry later", !keep_alive);
+      continue;
+    }
+    return;
+  }
+}
+
+bool HttpFrontSession::Route(const http::RequestHead& head) {
+  std::string_view path = head.path;
+  const config::ServerConfig& cfg = shard_->env().config();
+  std::string_view key;
+  if (head.upgrade || head.Has("sec-websocket-key")) {
+    bool echo = !cfg.echo_path.empty() && path == cfg.echo_path;
+    if (echo || PusherKeyFromPath(path, &key)) {
+      Upgrade(head, echo);
+      return false;
+    }
+    RespondError(404, "No WebSocket endpoint at this path", /*close=*/true);
+    return false;
+  }
+  if (path.substr(0, 6) == "/apps/") {
+    call_ = new engine::HttpCall();
+    call_->shard = shard_->env().shard_id();
+    call_->conn_index = conn_->index();
+    call_->conn_gen = conn_->generation();
+    call_->keep_alive = head.keep_alive;
+    call_->method = std::string(head.method_name);
+    call_->path = std::string(head.path);
+    call_->query = std::string(head.query);
+    call_->content_type = std::string(head.Get("content-type"));
+    body_.Start(head, shard_->http_limits());
+    buf_.erase(0, parser_.head_size());
+    parser_.Reset();
+    state_ = State::kBody;
+    return true;
+  }
+  bool keep_alive = head.keep_alive;
+  bool is_get = head.method == http::Method::kGet || head.method == http::Method::kHead;
+  bool has_body = head.content_length > 0 || head.chunked;
+  buf_.erase(0, parser_.head_size());
+  parser_.Reset();
+  if (has_body) {
+    // Not a route that takes a body: answer and close rather than skip an unknown body.
+    RespondError(404, "Not found", /*close=*/true);
+    return false;
+  }
+  if (path == "/health" || path == "/ready") {
+    if (!is_get) {
+      RespondError(405, "Use GET", !keep_alive);
+    } else {
+      bool ready = !shard_->env().shutting_down();
+      Respond(ready ? 200 : 503, "application/json", ready ? "{\"ok\":true}" : "{\"ok\":false}",
+              keep_alive);
+    }
+  } else if (PusherKeyFromPath(path, &key)) {
+    RespondError(400, "This endpoint needs a WebSocket upgrade", !keep_alive);
+  } else {
+    RespondError(404, "Not found", !keep_alive);
+  }
+  return state_ == State::kHead;
+}
+
+void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
+  net::IoLoop& loop = shard_->env().loop();
+  ws::UpgradeCheck check =
+      ws::CheckUpgrade(head.method_name, head.version_minor, head.Get("upgrade"),
+                       head.HasToken("connection", "upgrade"), head.Get("sec-websocket-version"),
+                       head.Get("sec-websocket-key"));
+  if (check.status != 0) {
+    std::string out;
+    ws::AppendUpgradeRefusal(&out, check);
+    loop.SendCopy(*conn_, out);
+    state_ = State::kDone;
+    loop.CloseAfterFlush(*conn_, 1000);
+    return;
+  }
+  std::string response;
+  ws::AppendUpgradeResponse(&response, ws::ComputeAcceptKey(head.Get("sec-websocket-key")));
+  loop.SendCopy(*conn_, response);
+
+  protocols::WsSession* next;
+  if (echo) {
+    next = new protocols::EchoSession(&shard_->env(), *conn_);
+  } else {
+    std::string_view key;
+    (void)PusherKeyFromPath(head.path, &key);
+    uint32_t app = shard_->env().apps().IndexByKey(key);
+    uint16_t refuse = 0;
+    std::string reason;
+    std::vector<http::QueryParam> params;
+    std::string_view protocol;
+    if (http::ParseQuery(head.query, &params)) {
+      for (const http::QueryParam& p : params) {
+        if (p.key == "protocol") protocol = p.value;
+      }
+    }
+    int version = 0;
+    if (app != engine::AppRegistry::kNone) {
+      auto r = std::from_chars(protocol.data(), protocol.data() + protocol.size(), version);
+      if (protocol.empty()) {
+        refuse = 4008;
+        reason = "No protocol version supplied";
+      } else if (r.ec != std::errc() || r.ptr != protocol.data() + protocol.size()) {
+        refuse = 4006;
+        reason = "Invalid protocol version format";
+      } else if (version < kMinProtocol || version > kMaxProtocol) {
+        refuse = 4007;
+        reason = "Unsupported protocol version " + std::string(protocol.substr(0, 16));
+      }
+    }
+    auto* pusher = new protocols::pusher::PusherSession(
+        &shard_->env(), &shard_->pusher_shared(), *conn_, app, refuse, std::move(reason));
+    next = pusher;
+    pusher->Start();
+  }
+  state_ = State::kDone;
+  std::string rest = buf_.substr(parser_.head_size());
+  buf_.clear();
+  net::Connection& c = *conn_;
+  loop.ReplaceSession(c, next);  // `this` is deleted at the end of the turn
+  if (!rest.empty() && c.open()) next->OnData(c, rest.data(), rest.size());
+}
+
+void HttpFrontSession::OnReply(engine::HttpCall* call) {
+  net::IoLoop& loop = shard_->env().loop();
+  bool keep_alive = call->keep_alive;
+  loop.SendCopy(*conn_, call->response);
+  delete call;
+  call_ = nullptr;
+  if (!keep_alive) {
+    state_ = State::kDone;
+    loop.CloseAfterFlush(*conn_, 1000);
+    return;
+  }
+  state_ = State::kHead;
+  idle_since_ms_ = loop.now_ms();
+  Process();
+}
+
+void HttpFrontSession::Respond(int status, std::string_view content_type, std::string_view body,
+                               bool keep_alive) {
+  std::string out;
+  http::AppendResponse(&out, status, content_type, body, keep_alive);
+  net::IoLoop& loop = shard_->env().loop();
+  loop.SendCopy(*conn_, out);
+  idle_since_ms_ = loop.now_ms();
+  if (!keep_alive) {
+    state_ = State::kDone;
+    loop.CloseAfterFlush(*conn_, 1000);
+  }
+}
+
+void HttpFrontSession::RespondError(int status, std::string_view message, bool close) {
+  std::string out;
+  http::AppendJsonError(&out, status, message, !close);
+  net::IoLoop& loop = shard_->env().loop();
+  loop.SendCopy(*conn_, out);
+  idle_since_ms_ = loop.now_ms();
+  if (close) {
+    state_ = State::kDone;
+    loop.CloseAfterFlush(*conn_, 1000);
+  }
+}
+
+}  // namespace ringcast::server

@@ -1,0 +1,163 @@
+#include "server/server.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "auth/crypto.h"
+#include "engine/app_registry.h"
+#include "engine/socket_id.h"
+#include "net/listener.h"
+#include "server/control_plane.h"
+#include "server/mesh.h"
+#include "server/shard.h"
+#include "util/log.h"
+
+namespace ringcast::server {
+
+namespace {
+
+// CPUs for --pin-cpus: "auto" = the allowed CPUs in order; else a comma-separated list.
+bool PinList(const std::string& spec, std::vector<int>* cpus) {
+  if (spec.empty()) return true;
+  if (spec == "auto") {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return false;
+    for (int i = 0; i < CPU_SETSIZE; ++i) {
+      if (CPU_ISSET(i, &set)) cpus->push_back(i);
+    }
+    return !cpus->empty();
+  }
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    char* end = nullptr;
+    long v = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v < 0 || v >= CPU_SETSIZE) return false;
+    cpus->push_back(static_cast<int>(v));
+  }
+  return !cpus->empty();
+}
+
+bool MakeDirs(const std::string& path) {
+  std::string cur;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      if (!cur.empty() && mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) return false;
+    }
+    if (i < path.size()) cur.push_back(path[i]);
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunServer(const config::ServerConfig& config) {
+  util::LogLevel level;
+  if (util::ParseLogLevel(config.log_level.c_str(), &level)) util::SetLogLevel(level);
+
+  // Every thread inherits this mask; the main thread takes the signals with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::vector<int> cpus;
+  if (!PinList(config.pin_cpus, &cpus)) {
+    RC_ERROR("invalid --pin-cpus '%s'", config.pin_cpus.c_str());
+    return 1;
+  }
+  if (!MakeDirs(config.data_dir)) {
+    RC_ERROR("cannot create data directory '%s': %s", config.data_dir.c_str(), strerror(errno));
+    return 1;
+  }
+
+  const uint32_t shards = config.shards;
+  std::vector<int> listeners;
+  uint16_t port = config.port;
+  for (uint32_t i = 0; i < shards; ++i) {
+    int fd = net::CreateListener(config.host, port, 4096);
+    if (fd < 0) {
+      RC_ERROR("cannot listen on %s:%u: %s", config.host.c_str(), port, strerror(-fd));
+      for (int l : listeners) close(l);
+      return 1;
+    }
+    if (port == 0) port = static_cast<uint16_t>(net::BoundPort(fd));
+    listeners.push_back(fd);
+  }
+
+  engine::AppRegistry apps(config.apps);
+  engine::SocketIdCodec ids(auth::RandomU64());
+  Mesh mesh(shards);
+  ControlPlane control(&config, &apps, &ids, &mesh);
+  std::vector<std::unique_ptr<Shard>> shard_list;
+  for (uint32_t i = 0; i < shards; ++i) {
+    int cpu = cpus.empty() ? -1 : cpus[i % cpus.size()];
+    shard_list.push_back(
+        std::make_unique<Shard>(i, &config, &apps, &ids, &mesh, listeners[i], cpu));
+  }
+  control.Start();
+  int failed = 0;
+  for (auto& s : shard_list) s->Start();
+  for (auto& s : shard_list) {
+    int rc = s->WaitReady();
+    if (rc < 0) failed = rc;
+  }
+  if (failed < 0) {
+    RC_ERROR("start-up failed: %s", strerror(-failed));
+    control.RequestShutdown();
+    control.Join();
+    for (auto& s : shard_list) s->Join();
+    return 1;
+  }
+
+  if (config.dev_app) {
+    RC_WARN("no app configured: using the embedded DEV app (id=%s key=%s secret=%s); "
+            "do not use it in production",
+            config::kDevAppId, config::kDevAppKey, config::kDevAppSecret);
+  }
+  std::printf("ringcast %s listening on %s:%u (%u shards, %zu apps)\n", RINGCAST_VERSION,
+              config.host.c_str(), port, shards, apps.size());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  RC_INFO("received %s: closing clients and stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  control.RequestShutdown();
+
+  // Watchdog: the grace window plus a margin, then exit regardless.
+  std::atomic<bool> finished{false};
+  uint64_t limit_ms = config.limits.shutdown_grace_ms + 5000;
+  std::thread watchdog([&finished, limit_ms] {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
+    while (!finished.load() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!finished.load()) {
+      RC_ERROR("shutdown did not finish in %llu ms; exiting", (unsigned long long)limit_ms);
+      _exit(1);
+    }
+  });
+  control.Join();
+  for (auto& s : shard_list) s->Join();
+  finished.store(true);
+  watchdog.join();
+  RC_INFO("stopped");
+  return 0;
+}
+
+}  // namespace ringcast::server

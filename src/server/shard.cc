@@ -1,0 +1,186 @@
+#include "server/shard.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <cstring>
+#include <vector>
+
+#include "engine/publication.h"
+#include "net/local_frame.h"
+#include "protocols/ws_session.h"
+#include "server/http_front.h"
+#include "util/log.h"
+
+namespace ringcast::server {
+
+namespace {
+constexpr size_t kDrainBatch = 256;
+constexpr uint64_t kShutdownSlackMs = 2000;
+}  // namespace
+
+Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppRegistry* apps,
+             const engine::SocketIdCodec* ids, Mesh* mesh, int listen_fd, int cpu)
+    : id_(id),
+      config_(config),
+      mesh_(mesh),
+      listen_fd_(listen_fd),
+      cpu_(cpu),
+      env_(id, &loop_, apps, config, ids, this) {
+  http_limits_.max_head_bytes = config->limits.max_header_bytes;
+  http_limits_.max_body_bytes = config->limits.max_request_body_bytes;
+}
+
+Shard::~Shard() {
+  for (const engine::Message& m : pending_) {
+    if (m.type == engine::MsgType::kHttpRequest) delete static_cast<engine::HttpCall*>(m.ptr);
+    if (m.type == engine::MsgType::kChannelNote) delete static_cast<engine::ChannelNote*>(m.ptr);
+  }
+}
+
+void Shard::Start() { thread_ = std::thread([this] { ThreadMain(); }); }
+
+int Shard::WaitReady() { return ready_.get_future().get(); }
+
+void Shard::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::ThreadMain() {
+  char name[16];
+  std::snprintf(name, sizeof name, "rc-shard-%u", id_);
+  pthread_setname_np(pthread_self(), name);
+  if (cpu_ >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu_, &set);
+    if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+      RC_WARN("shard %u: could not pin to CPU %d", id_, cpu_);
+    }
+  }
+  net::IoLoopOptions opts;
+  opts.listen_fd = listen_fd_;
+  opts.shard_id = id_;
+  opts.max_connections = config_->limits.max_connections_per_shard;
+  opts.read_buffers = config_->limits.read_buffers_per_shard;
+  opts.read_buffer_size = config_->limits.read_buffer_bytes;
+  opts.max_outbound_bytes = config_->limits.max_outbound_bytes;
+  int rc = loop_.Init(opts, this, mesh_->shard_wakers[id_].get());
+  ready_.set_value(rc);
+  if (rc < 0) {
+    RC_ERROR("shard %u: io_uring setup failed: %s", id_, std::strerror(-rc));
+    return;
+  }
+  loop_.Run();
+}
+
+net::Session* Shard::NewSession(net::Connection& c) { return new HttpFrontSession(this, c); }
+
+bool Shard::InboundEmpty() { return mesh_->to_shard[id_]->Empty() && pending_.empty(); }
+
+bool Shard::DrainInbound() {
+  engine::Message batch[kDrainBatch];
+  size_t n = mesh_->to_shard[id_]->PopBatch(batch, kDrainBatch);
+  for (size_t i = 0; i < n; ++i) Handle(batch[i]);
+  FlushPending();
+  if (control_dirty_) {
+    control_dirty_ = false;
+    mesh_->control_waker.WakeIfSleeping();
+  }
+  if (shutting_down_) CheckShutdown();
+  return n == kDrainBatch || !pending_.empty();
+}
+
+void Shard::Handle(const engine::Message& m) {
+  switch (m.type) {
+    case engine::MsgType::kPublish: {
+      auto* buf = static_cast<runtime::SharedBuf*>(m.ptr);
+      engine::PublicationView pub = engine::ReadPublication(buf);
+      net::LocalFrame* frame = net::LocalFrame::Wrap(buf, pub.ws_frame.data(),
+                                                     static_cast<uint32_t>(pub.ws_frame.size()));
+      env_.Deliver(pub, frame);
+      break;
+    }
+    case engine::MsgType::kHttpReply: {
+      auto* call = static_cast<engine::HttpCall*>(m.ptr);
+      net::Connection* c = loop_.Find(call->conn_index, call->conn_gen);
+      auto* front = c != nullptr && c->open() ? dynamic_cast<HttpFrontSession*>(c->session())
+                                              : nullptr;
+      if (front != nullptr) {
+        front->OnReply(call);
+      } else {
+        delete call;  // the client went away meanwhile
+      }
+      break;
+    }
+    case engine::MsgType::kShutdown:
+      StartShutdown(m.u64);
+      break;
+    default:
+      RC_ERROR("shard %u: unexpected message type %d", id_, static_cast<int>(m.type));
+      break;
+  }
+}
+
+bool Shard::PushToControl(const engine::Message& m, bool refusable) {
+  control_dirty_ = true;
+  if (pending_.empty() && mesh_->to_control[id_]->TryPush(m)) return true;
+  if (refusable && pending_.size() >= kMaxPending) return false;
+  pending_.push_back(m);
+  return true;
+}
+
+void Shard::FlushPending() {
+  while (!pending_.empty() && mesh_->to_control[id_]->TryPush(pending_.front())) {
+    pending_.pop_front();
+    control_dirty_ = true;
+  }
+}
+
+bool Shard::ForwardHttp(engine::HttpCall* call) {
+  return PushToControl({engine::MsgType::kHttpRequest, id_, 0, call}, /*refusable=*/true);
+}
+
+void Shard::NoteChannel(uint32_t app, std::string_view name, bool occupied) {
+  auto* note = new engine::ChannelNote{app, occupied, std::string(name)};
+  (void)PushToControl({engine::MsgType::kChannelNote, id_, 0, note}, /*refusable=*/false);
+}
+
+void Shard::StartShutdown(uint64_t grace_ms) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  env_.set_shutting_down();
+  loop_.StopAccepting();
+  uint64_t now = loop_.now_ms();
+  std::vector<net::Connection*> conns;
+  loop_.ForEachConnection([&](net::Connection& c) { conns.push_back(&c); });
+  // pusher-js reconnects without jitter: spread the closes over the grace window.
+  for (size_t i = 0; i < conns.size(); ++i) {
+    net::Connection& c = *conns[i];
+    if (dynamic_cast<protocols::WsSession*>(c.session()) != nullptr) {
+      uint64_t at = now + (conns.size() > 1 ? grace_ms * i / (conns.size() - 1) : 0);
+      loop_.ScheduleTimer(c, at, protocols::WsSession::kShutdownTimer);
+    } else {
+      loop_.CloseAfterFlush(c, 1000);
+    }
+  }
+  shutdown_deadline_ms_ = now + grace_ms + kShutdownSlackMs;
+  loop_.set_max_wait_ms(static_cast<int64_t>(runtime::TimerWheel::kTickMs));
+  CheckShutdown();
+}
+
+void Shard::CheckShutdown() {
+  if (done_sent_) return;
+  if (loop_.connection_count() > 0 && loop_.now_ms() >= shutdown_deadline_ms_) {
+    loop_.ForEachConnection([&](net::Connection& c) { loop_.CloseNow(c); });
+    return;  // the closes finish in the next turns
+  }
+  if (loop_.connection_count() > 0 || !pending_.empty()) return;
+  if (mesh_->to_control[id_]->TryPush({engine::MsgType::kShardDone, id_, 0, nullptr})) {
+    done_sent_ = true;
+    mesh_->control_waker.WakeIfSleeping();
+    loop_.Stop();
+  }
+}
+
+}  // namespace ringcast::server

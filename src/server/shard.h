@@ -1,0 +1,89 @@
+// Shard: one event-loop thread with its own io_uring, listening socket, connections and
+// channels (ARCHITECTURE.md "Shard"). Nothing a shard owns is touched by another thread.
+//
+// It is the IoLoop's delegate: it gives each accepted connection an HttpFrontSession, and each
+// turn drains its inbound queue from the control plane:
+//   kPublish   -> one LocalFrame around the shared frame, queued to every member (ShardEnv)
+//   kHttpReply -> the answer to a REST request, written to its connection (if still there)
+//   kShutdown  -> stop accepting, close every client spread over the grace window, report
+//                 kShardDone and stop when the last connection is gone (or at the deadline)
+// Outbound messages to the control plane (REST requests, occupancy notes) go through one
+// ordered path: if the queue is full they wait in `pending_` (REST requests are refused with
+// 503 instead once pending_ holds kMaxPending), so a note is never overtaken by a later request.
+// Thread rules: Start/Join/WaitReady from the main thread; everything else on the shard thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <memory>
+#include <string_view>
+#include <thread>
+
+#include "config/config.h"
+#include "engine/app_registry.h"
+#include "engine/shard_env.h"
+#include "engine/socket_id.h"
+#include "http/request.h"
+#include "http/request_parser.h"
+#include "net/io_loop.h"
+#include "protocols/pusher/pusher_session.h"
+#include "server/mesh.h"
+
+namespace ringcast::server {
+
+class Shard : public net::IoLoop::Delegate, public engine::NoteSink {
+ public:
+  Shard(uint32_t id, const config::ServerConfig* config, const engine::AppRegistry* apps,
+        const engine::SocketIdCodec* ids, Mesh* mesh, int listen_fd, int cpu);
+  ~Shard() override;
+
+  // ---- main thread ----
+  void Start();
+  // Blocks until the loop is set up; returns 0 or the -errno that stopped it.
+  int WaitReady();
+  void Join();
+
+  // ---- shard thread ----
+  net::Session* NewSession(net::Connection& c) override;
+  bool DrainInbound() override;
+  bool InboundEmpty() override;
+  void NoteChannel(uint32_t app, std::string_view name, bool occupied) override;
+
+  engine::ShardEnv& env() { return env_; }
+  const http::Limits& http_limits() const { return http_limits_; }
+  http::RequestHead& head_scratch() { return head_scratch_; }
+  protocols::pusher::PusherShared& pusher_shared() { return pusher_shared_; }
+  // Moves a REST request to the control plane; false (caller answers 503) when backed up.
+  bool ForwardHttp(engine::HttpCall* call);
+
+ private:
+  static constexpr size_t kMaxPending = 4096;
+
+  void ThreadMain();
+  void Handle(const engine::Message& m);
+  void StartShutdown(uint64_t grace_ms);
+  void CheckShutdown();
+  bool PushToControl(const engine::Message& m, bool refusable);
+  void FlushPending();
+
+  uint32_t id_;
+  const config::ServerConfig* config_;
+  Mesh* mesh_;
+  int listen_fd_;
+  int cpu_;
+  net::IoLoop loop_;
+  engine::ShardEnv env_;
+  http::Limits http_limits_;
+  http::RequestHead head_scratch_;
+  protocols::pusher::PusherShared pusher_shared_;
+  std::deque<engine::Message> pending_;
+  bool control_dirty_ = false;
+  bool shutting_down_ = false;
+  bool done_sent_ = false;
+  uint64_t shutdown_deadline_ms_ = 0;
+  std::promise<int> ready_;
+  std::thread thread_;
+};
+
+}  // namespace ringcast::server
