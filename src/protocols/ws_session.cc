@@ -11,6 +11,9 @@ ws::FrameLimits LimitsFrom(const config::Limits& l) {
   ws::FrameLimits f;
   f.max_message_bytes = l.max_ws_message_bytes;
   f.max_fragments = l.max_ws_fragments;
+#ifdef RINGCAST_WS_NO_UTF8_VALIDATION
+  f.validate_utf8 = false;  // conformance-suite self-test build only
+#endif
   return f;
 }
 }  // namespace

@@ -141,6 +141,15 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   bool keep_alive = head.keep_alive;
   bool is_get = head.method == http::Method::kGet || head.method == http::Method::kHead;
   bool has_body = head.content_length > 0 || head.chunked;
+  enum class Answer { kHealth, kNeedsUpgrade, kNotFound } answer;
+  if (path == "/health" || path == "/ready") {
+    answer = Answer::kHealth;
+  } else if (PusherKeyFromPath(path, &key)) {
+    answer = Answer::kNeedsUpgrade;
+  } else {
+    answer = Answer::kNotFound;
+  }
+  // `head` views point into buf_: nothing of it is used after this.
   buf_.erase(0, parser_.head_size());
   parser_.Reset();
   if (has_body) {
@@ -148,18 +157,22 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
     RespondError(404, "Not found", /*close=*/true);
     return false;
   }
-  if (path == "/health" || path == "/ready") {
-    if (!is_get) {
-      RespondError(405, "Use GET", !keep_alive);
-    } else {
-      bool ready = !shard_->env().shutting_down();
-      Respond(ready ? 200 : 503, "application/json", ready ? "{\"ok\":true}" : "{\"ok\":false}",
-              keep_alive);
-    }
-  } else if (PusherKeyFromPath(path, &key)) {
-    RespondError(400, "This endpoint needs a WebSocket upgrade", !keep_alive);
-  } else {
-    RespondError(404, "Not found", !keep_alive);
+  switch (answer) {
+    case Answer::kHealth:
+      if (!is_get) {
+        RespondError(405, "Use GET", !keep_alive);
+      } else {
+        bool ready = !shard_->env().shutting_down();
+        Respond(ready ? 200 : 503, "application/json",
+                ready ? "{\"ok\":true}" : "{\"ok\":false}", keep_alive);
+      }
+      break;
+    case Answer::kNeedsUpgrade:
+      RespondError(400, "This endpoint needs a WebSocket upgrade", !keep_alive);
+      break;
+    case Answer::kNotFound:
+      RespondError(404, "Not found", !keep_alive);
+      break;
   }
   return state_ == State::kHead;
 }

@@ -64,6 +64,76 @@ bool MakeDirs(const std::string& path) {
 
 }  // namespace
 
+Server::Server(const config::ServerConfig& config) : config_(config) {}
+
+Server::~Server() {
+  if (started_) {
+    Shutdown();
+    Wait();
+  }
+}
+
+int Server::Start() {
+  std::vector<int> cpus;
+  if (!PinList(config_.pin_cpus, &cpus)) {
+    RC_ERROR("invalid --pin-cpus '%s'", config_.pin_cpus.c_str());
+    return -EINVAL;
+  }
+  if (!MakeDirs(config_.data_dir)) {
+    int err = errno;
+    RC_ERROR("cannot create data directory '%s': %s", config_.data_dir.c_str(), strerror(err));
+    return -err;
+  }
+  const uint32_t shards = config_.shards;
+  std::vector<int> listeners;
+  port_ = config_.port;
+  for (uint32_t i = 0; i < shards; ++i) {
+    int fd = net::CreateListener(config_.host, port_, 4096);
+    if (fd < 0) {
+      RC_ERROR("cannot listen on %s:%u: %s", config_.host.c_str(), port_, strerror(-fd));
+      for (int l : listeners) close(l);
+      return fd;
+    }
+    if (port_ == 0) port_ = static_cast<uint16_t>(net::BoundPort(fd));
+    listeners.push_back(fd);
+  }
+  apps_ = std::make_unique<engine::AppRegistry>(config_.apps);
+  ids_ = std::make_unique<engine::SocketIdCodec>(auth::RandomU64());
+  mesh_ = std::make_unique<Mesh>(shards);
+  control_ = std::make_unique<ControlPlane>(&config_, apps_.get(), ids_.get(), mesh_.get());
+  for (uint32_t i = 0; i < shards; ++i) {
+    int cpu = cpus.empty() ? -1 : cpus[i % cpus.size()];
+    shards_.push_back(std::make_unique<Shard>(i, &config_, apps_.get(), ids_.get(), mesh_.get(),
+                                              listeners[i], cpu));
+  }
+  control_->Start();
+  for (auto& s : shards_) s->Start();
+  started_ = true;
+  int failed = 0;
+  for (auto& s : shards_) {
+    int rc = s->WaitReady();
+    if (rc < 0) failed = rc;
+  }
+  if (failed < 0) {
+    RC_ERROR("start-up failed: %s", strerror(-failed));
+    Shutdown();
+    Wait();
+    return failed;
+  }
+  return 0;
+}
+
+void Server::Shutdown() {
+  if (control_) control_->RequestShutdown();
+}
+
+void Server::Wait() {
+  if (!started_) return;
+  control_->Join();
+  for (auto& s : shards_) s->Join();
+  started_ = false;
+}
+
 int RunServer(const config::ServerConfig& config) {
   util::LogLevel level;
   if (util::ParseLogLevel(config.log_level.c_str(), &level)) util::SetLogLevel(level);
@@ -76,68 +146,21 @@ int RunServer(const config::ServerConfig& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::vector<int> cpus;
-  if (!PinList(config.pin_cpus, &cpus)) {
-    RC_ERROR("invalid --pin-cpus '%s'", config.pin_cpus.c_str());
-    return 1;
-  }
-  if (!MakeDirs(config.data_dir)) {
-    RC_ERROR("cannot create data directory '%s': %s", config.data_dir.c_str(), strerror(errno));
-    return 1;
-  }
-
-  const uint32_t shards = config.shards;
-  std::vector<int> listeners;
-  uint16_t port = config.port;
-  for (uint32_t i = 0; i < shards; ++i) {
-    int fd = net::CreateListener(config.host, port, 4096);
-    if (fd < 0) {
-      RC_ERROR("cannot listen on %s:%u: %s", config.host.c_str(), port, strerror(-fd));
-      for (int l : listeners) close(l);
-      return 1;
-    }
-    if (port == 0) port = static_cast<uint16_t>(net::BoundPort(fd));
-    listeners.push_back(fd);
-  }
-
-  engine::AppRegistry apps(config.apps);
-  engine::SocketIdCodec ids(auth::RandomU64());
-  Mesh mesh(shards);
-  ControlPlane control(&config, &apps, &ids, &mesh);
-  std::vector<std::unique_ptr<Shard>> shard_list;
-  for (uint32_t i = 0; i < shards; ++i) {
-    int cpu = cpus.empty() ? -1 : cpus[i % cpus.size()];
-    shard_list.push_back(
-        std::make_unique<Shard>(i, &config, &apps, &ids, &mesh, listeners[i], cpu));
-  }
-  control.Start();
-  int failed = 0;
-  for (auto& s : shard_list) s->Start();
-  for (auto& s : shard_list) {
-    int rc = s->WaitReady();
-    if (rc < 0) failed = rc;
-  }
-  if (failed < 0) {
-    RC_ERROR("start-up failed: %s", strerror(-failed));
-    control.RequestShutdown();
-    control.Join();
-    for (auto& s : shard_list) s->Join();
-    return 1;
-  }
-
+  Server server(config);
+  if (server.Start() < 0) return 1;
   if (config.dev_app) {
     RC_WARN("no app configured: using the embedded DEV app (id=%s key=%s secret=%s); "
             "do not use it in production",
             config::kDevAppId, config::kDevAppKey, config::kDevAppSecret);
   }
   std::printf("ringcast %s listening on %s:%u (%u shards, %zu apps)\n", RINGCAST_VERSION,
-              config.host.c_str(), port, shards, apps.size());
+              config.host.c_str(), server.port(), config.shards, config.apps.size());
   std::fflush(stdout);
 
   int sig = 0;
   sigwait(&signals, &sig);
   RC_INFO("received %s: closing clients and stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-  control.RequestShutdown();
+  server.Shutdown();
 
   // Watchdog: the grace window plus a margin, then exit regardless.
   std::atomic<bool> finished{false};
@@ -152,8 +175,7 @@ int RunServer(const config::ServerConfig& config) {
       _exit(1);
     }
   });
-  control.Join();
-  for (auto& s : shard_list) s->Join();
+  server.Wait();
   finished.store(true);
   watchdog.join();
   RC_INFO("stopped");

@@ -1,17 +1,55 @@
 // Server: start-up and shutdown of the whole process.
 //
-// Start-up (main thread): create one SO_REUSEPORT listening socket per shard (the first one
-// picks the port when 0 is asked for), the queue mesh, the control plane and the shards; wait
-// until every shard's io_uring is set up; print "listening on HOST:PORT". Then wait for
-// SIGTERM/SIGINT (blocked in every thread, taken with sigwait here) and ask the control plane
-// to shut down: shards stop accepting, close their clients spread over the grace window, and
-// report done. If that takes longer than the grace window plus a margin, exit anyway.
-// Thread rules: the main thread only.
+// Start(): create one SO_REUSEPORT listening socket per shard (the first one picks the port when
+// 0 is asked for), the queue mesh, the control plane and the shards; wait until every shard's
+// io_uring is set up. Shutdown(): ask the control plane to stop; shards stop accepting, close
+// their clients spread over the grace window and report done; Wait() joins every thread.
+// RunServer() is the process's life: Start, print "listening on HOST:PORT", wait for
+// SIGTERM/SIGINT (blocked in every thread, taken with sigwait), Shutdown, Wait; if shutting down
+// takes longer than the grace window plus a margin, it exits anyway.
+// Thread rules: one thread (main, or a test's) calls Start/Shutdown/Wait.
 #pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "config/config.h"
 
+namespace ringcast::engine {
+class AppRegistry;
+class SocketIdCodec;
+}  // namespace ringcast::engine
+
 namespace ringcast::server {
+
+class ControlPlane;
+class Shard;
+struct Mesh;
+
+class Server {
+ public:
+  explicit Server(const config::ServerConfig& config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Returns 0, or a negative errno after logging what failed.
+  int Start();
+  uint16_t port() const { return port_; }
+  void Shutdown();
+  void Wait();
+
+ private:
+  config::ServerConfig config_;
+  uint16_t port_ = 0;
+  bool started_ = false;
+  std::unique_ptr<engine::AppRegistry> apps_;
+  std::unique_ptr<engine::SocketIdCodec> ids_;
+  std::unique_ptr<Mesh> mesh_;
+  std::unique_ptr<ControlPlane> control_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
 
 // Runs the server until a termination signal; returns the process exit code.
 int RunServer(const config::ServerConfig& config);

@@ -69,6 +69,11 @@ void Shard::ThreadMain() {
   ready_.set_value(rc);
   if (rc < 0) {
     RC_ERROR("shard %u: io_uring setup failed: %s", id_, std::strerror(-rc));
+    // Count as done so that the control plane's shutdown does not wait for this shard.
+    while (!mesh_->to_control[id_]->TryPush({engine::MsgType::kShardDone, id_, 0, nullptr})) {
+      std::this_thread::yield();
+    }
+    mesh_->control_waker.Signal();
     return;
   }
   loop_.Run();
