@@ -74,6 +74,8 @@ const LimitSpec kLimitSpecs[] = {
     {"max_event_name_length", &Limits::max_event_name_length, 4096, "event name length"},
     {"max_subscriptions_per_connection", &Limits::max_subscriptions_per_connection, 1000000,
      "channels one connection may subscribe to"},
+    {"client_events_per_second", &Limits::client_events_per_second, 1000000,
+     "client events one connection may send per second (pusher:error 4301 beyond)"},
     {"handshake_timeout_ms", &Limits::handshake_timeout_ms, 3600000,
      "time from accept to a complete HTTP request"},
     {"activity_timeout_s", &Limits::activity_timeout_s, 86400,

@@ -9,6 +9,9 @@
 //   kHttpReply   control -> shard  ptr: HttpCall*.
 //   kChannelNote shard -> control  ptr: ChannelNote*; ownership moves to the control plane,
 //                                  which frees it (a small, rare message: occupancy changes).
+//   kClientEvent shard -> control  ptr: runtime::SharedBuf* holding a Publication built by the
+//                                  shard (one reference); the control plane adds one reference
+//                                  per receiving shard and forwards it as kPublish.
 //   kShutdown    control -> shard  u64: grace period in ms for spreading client closes.
 //   kShardDone   shard -> control  the shard closed its last connection and stops.
 #pragma once
@@ -25,6 +28,7 @@ enum class MsgType : uint8_t {
   kHttpRequest,
   kChannelNote,
   kShardDone,
+  kClientEvent,
 };
 
 struct Message {

@@ -5,21 +5,21 @@ namespace ringcast::engine {
 ChannelTable::SubscribeResult ShardEnv::Subscribe(uint32_t app, std::string_view name,
                                                   Subscriber* sub) {
   ChannelTable::SubscribeResult r = channels_.Subscribe(app, name, sub);
-  if (r.created) notes_->NoteChannel(app, name, true);
+  if (r.created) control_->NoteChannel(app, name, true);
   return r;
 }
 
 bool ShardEnv::Unsubscribe(Subscriber* sub, Channel* channel) {
   bool was_member = sub->IsSubscribed(channel);
   channels_.Unsubscribe(sub, channel, [this](const Channel& ch) {
-    notes_->NoteChannel(ch.app, ch.name, false);
+    control_->NoteChannel(ch.app, ch.name, false);
   });
   return was_member;
 }
 
 void ShardEnv::UnsubscribeAll(Subscriber* sub) {
   channels_.UnsubscribeAll(sub, [this](const Channel& ch) {
-    notes_->NoteChannel(ch.app, ch.name, false);
+    control_->NoteChannel(ch.app, ch.name, false);
   });
 }
 

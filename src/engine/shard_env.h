@@ -20,12 +20,16 @@
 
 namespace ringcast::engine {
 
-// Receives "channel appeared / disappeared on this shard" (implemented by the shard, which
-// forwards it to the control plane).
-class NoteSink {
+// The shard's line to the control plane (implemented by the shard, which queues the messages in
+// order on its shard -> control queue).
+class ControlLink {
  public:
-  virtual ~NoteSink() = default;
+  virtual ~ControlLink() = default;
+  // A channel appeared on (occupied) or disappeared from this shard.
   virtual void NoteChannel(uint32_t app, std::string_view name, bool occupied) = 0;
+  // A publication made on this shard (a client event) for every shard with subscribers; takes
+  // the caller's one reference.
+  virtual void ForwardPublication(runtime::SharedBuf* buf) = 0;
 };
 
 struct ShardCounters {
@@ -36,13 +40,13 @@ struct ShardCounters {
 class ShardEnv {
  public:
   ShardEnv(uint32_t shard_id, net::IoLoop* loop, const AppRegistry* apps,
-           const config::ServerConfig* config, const SocketIdCodec* ids, NoteSink* notes)
+           const config::ServerConfig* config, const SocketIdCodec* ids, ControlLink* control)
       : shard_id_(shard_id),
         loop_(loop),
         apps_(apps),
         config_(config),
         ids_(ids),
-        notes_(notes),
+        control_(control),
         channels_(apps->size()) {}
 
   uint32_t shard_id() const { return shard_id_; }
@@ -55,6 +59,7 @@ class ShardEnv {
   bool shutting_down() const { return shutting_down_; }
   void set_shutting_down() { shutting_down_ = true; }
   const ShardCounters& counters() const { return counters_; }
+  ControlLink& control() { return *control_; }
 
   ChannelTable::SubscribeResult Subscribe(uint32_t app, std::string_view name, Subscriber* sub);
   // Returns false if `sub` was not a member of `channel`.
@@ -71,7 +76,7 @@ class ShardEnv {
   const AppRegistry* apps_;
   const config::ServerConfig* config_;
   const SocketIdCodec* ids_;
-  NoteSink* notes_;
+  ControlLink* control_;
   ChannelTable channels_;
   bool shutting_down_ = false;
   ShardCounters counters_;

@@ -124,6 +124,7 @@ void ControlPlane::DrainPass(std::vector<engine::Message>* requests) {
             ApplyNote(m.shard, static_cast<engine::ChannelNote*>(m.ptr));
             break;
           case engine::MsgType::kHttpRequest:
+          case engine::MsgType::kClientEvent:
             requests->push_back(m);
             break;
           case engine::MsgType::kShardDone:
@@ -159,6 +160,20 @@ void ControlPlane::ApplyNote(uint32_t shard, engine::ChannelNote* note) {
 }
 
 void ControlPlane::HandleRequest(const engine::Message& m) {
+  if (m.type == engine::MsgType::kClientEvent) {
+    auto* buf = static_cast<runtime::SharedBuf*>(m.ptr);
+    engine::PublicationView pub = engine::ReadPublication(buf);
+    const OccupancyMap& map = occupancy_[pub.app];
+    auto it = map.find(pub.channel);
+    uint64_t mask = it == map.end() ? 0 : it->second;
+    if (mask == 0) {
+      buf->Release();
+      return;
+    }
+    buf->AddRefs(static_cast<uint32_t>(std::popcount(mask)) - 1);
+    SendPublication(buf, mask);
+    return;
+  }
   auto* call = static_cast<engine::HttpCall*>(m.ptr);
   if (api::PusherApi::Matches(call->path)) {
     pusher_api_.Handle(call, util::WallSeconds());
@@ -176,8 +191,12 @@ void ControlPlane::Publish(uint32_t app, std::string_view channel, std::string_v
   if (it == map.end()) return;
   uint64_t mask = it->second;
   auto refs = static_cast<uint32_t>(std::popcount(mask));
-  runtime::SharedBuf* buf =
-      engine::BuildPublication(app, channel, event_json, exclude_shard, exclude_serial, refs);
+  SendPublication(
+      engine::BuildPublication(app, channel, event_json, exclude_shard, exclude_serial, refs),
+      mask);
+}
+
+void ControlPlane::SendPublication(runtime::SharedBuf* buf, uint64_t mask) {
   while (mask != 0) {
     auto shard = static_cast<uint32_t>(std::countr_zero(mask));
     mask &= mask - 1;

@@ -28,6 +28,7 @@
 #include "engine/app_registry.h"
 #include "engine/socket_id.h"
 #include "runtime/ring.h"
+#include "runtime/shared_buf.h"
 #include "server/mesh.h"
 
 namespace ringcast::server {
@@ -67,6 +68,8 @@ class ControlPlane : public api::ControlApi {
   void HandleRequest(const engine::Message& m);
   void ApplyNote(uint32_t shard, engine::ChannelNote* note);
   void SendToShard(uint32_t shard, const engine::Message& m);
+  // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
+  void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
   bool FlushStalled();
   void WakeShards();
   bool QueuesEmpty() const;

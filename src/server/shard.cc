@@ -35,6 +35,7 @@ Shard::~Shard() {
   for (const engine::Message& m : pending_) {
     if (m.type == engine::MsgType::kHttpRequest) delete static_cast<engine::HttpCall*>(m.ptr);
     if (m.type == engine::MsgType::kChannelNote) delete static_cast<engine::ChannelNote*>(m.ptr);
+    if (m.type == engine::MsgType::kClientEvent) static_cast<runtime::SharedBuf*>(m.ptr)->Release();
   }
 }
 
@@ -149,6 +150,10 @@ bool Shard::ForwardHttp(engine::HttpCall* call) {
 void Shard::NoteChannel(uint32_t app, std::string_view name, bool occupied) {
   auto* note = new engine::ChannelNote{app, occupied, std::string(name)};
   (void)PushToControl({engine::MsgType::kChannelNote, id_, 0, note}, /*refusable=*/false);
+}
+
+void Shard::ForwardPublication(runtime::SharedBuf* buf) {
+  (void)PushToControl({engine::MsgType::kClientEvent, id_, 0, buf}, /*refusable=*/false);
 }
 
 void Shard::StartShutdown(uint64_t grace_ms) {

@@ -32,7 +32,7 @@
 
 namespace ringcast::server {
 
-class Shard : public net::IoLoop::Delegate, public engine::NoteSink {
+class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
  public:
   Shard(uint32_t id, const config::ServerConfig* config, const engine::AppRegistry* apps,
         const engine::SocketIdCodec* ids, Mesh* mesh, int listen_fd, int cpu);
@@ -49,6 +49,7 @@ class Shard : public net::IoLoop::Delegate, public engine::NoteSink {
   bool DrainInbound() override;
   bool InboundEmpty() override;
   void NoteChannel(uint32_t app, std::string_view name, bool occupied) override;
+  void ForwardPublication(runtime::SharedBuf* buf) override;
 
   engine::ShardEnv& env() { return env_; }
   const http::Limits& http_limits() const { return http_limits_; }

@@ -115,7 +115,7 @@ bool PusherSession::OnTextMessage(std::string_view text) {
   } else if (msg.event == "pusher:unsubscribe") {
     HandleUnsubscribe(msg);
   } else if (msg.event.substr(0, 7) == "client-") {
-    SendError(4301, "Client events are not supported on this server yet");
+    HandleClientEvent(msg);
   } else {
     std::string message = "Unsupported event: ";
     message.append(msg.event.substr(0, 100));
@@ -179,6 +179,51 @@ void PusherSession::HandleUnsubscribe(const ClientMessage& msg) {
   }
   engine::Channel* channel = env().channels().Find(app_, d.channel);
   if (channel != nullptr) env().Unsubscribe(&sub_, channel);
+}
+
+void PusherSession::HandleClientEvent(const ClientMessage& msg) {
+  constexpr int kRejected = 4301;
+  const config::Limits& limits = env().limits();
+  if (!env().apps().app(app_).enable_client_events) {
+    SendError(kRejected, "Client events are disabled for this app");
+    return;
+  }
+  if (engine::EventNameError(msg.event, limits.max_event_name_length) != nullptr) {
+    SendError(kRejected, "Invalid client event name");
+    return;
+  }
+  engine::ChannelKind kind = engine::KindOf(msg.channel);
+  if (kind != engine::ChannelKind::kPrivate && kind != engine::ChannelKind::kPrivateEncrypted &&
+      kind != engine::ChannelKind::kPresence) {
+    SendError(kRejected, "Client events are only allowed on private and presence channels");
+    return;
+  }
+  engine::Channel* channel = env().channels().Find(app_, msg.channel);
+  if (channel == nullptr || !sub_.IsSubscribed(channel)) {
+    SendError(kErrorUnauthorized, "Client event on a channel this connection is not subscribed to");
+    return;
+  }
+  if (msg.data.size() > limits.max_event_data_bytes) {
+    SendError(kRejected, "Client event data too large");
+    return;
+  }
+  uint64_t now = loop().now_ms();
+  if (now >= client_event_window_ms_ + 1000) {
+    client_event_window_ms_ = now;
+    client_events_in_window_ = 0;
+  }
+  if (++client_events_in_window_ > limits.client_events_per_second) {
+    SendError(kRejected, "Client event rejected due to rate limit");
+    return;
+  }
+  std::string escaped;
+  util::AppendJsonEscaped(&escaped, msg.data);
+  std::string& json = shared_->scratch;
+  json.clear();
+  engine::AppendChannelEventJson(&json, msg.event, msg.channel, escaped);
+  runtime::SharedBuf* buf = engine::BuildPublication(app_, msg.channel, json, env().shard_id(),
+                                                     conn().serial(), /*refs=*/1);
+  env().control().ForwardPublication(buf);
 }
 
 void PusherSession::SendEvent(std::string_view event, std::string_view channel,

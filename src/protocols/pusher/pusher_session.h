@@ -7,7 +7,11 @@
 //                4003, 4100; pusher-js does not reconnect after 40xx, backs off after 41xx);
 //   messages  -> pusher:ping/pong, pusher:subscribe/unsubscribe (public, private and
 //                private-encrypted channels; the auth token is checked here, on the shard, with
-//                the app secret), anything else is answered with pusher:error;
+//                the app secret), client-* events (on a private channel the sender subscribed
+//                to, when the app allows them, at most client_events_per_second: relayed to the
+//                channel's other members on every shard through the control plane, never back
+//                to the sender; refusals are pusher:error 4301, or 4009 when not subscribed),
+//                anything else is answered with pusher:error;
 //   liveness  -> after activity_timeout seconds without a message the server sends
 //                pusher:ping; without any answer within pong_timeout it closes with 4201;
 //   closing   -> slow consumer 4100, shutdown 4200 (spread over the grace window by the shard).
@@ -57,6 +61,7 @@ class PusherSession : public WsSession {
 
   void HandleSubscribe(const ClientMessage& msg);
   void HandleUnsubscribe(const ClientMessage& msg);
+  void HandleClientEvent(const ClientMessage& msg);
   void SendEvent(std::string_view event, std::string_view channel, std::string_view data_json);
   void SendError(int code, std::string_view message);
   void SendSubscriptionError(std::string_view channel, std::string_view type,
@@ -72,6 +77,8 @@ class PusherSession : public WsSession {
   engine::Subscriber sub_;
   uint64_t last_rx_ms_ = 0;
   bool ping_outstanding_ = false;
+  uint32_t client_events_in_window_ = 0;
+  uint64_t client_event_window_ms_ = 0;
 };
 
 }  // namespace ringcast::protocols::pusher
