@@ -148,9 +148,8 @@ void PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
 
 void PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
   const config::Limits& limits = config_->limits;
-  simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(call->body).get(root)) {
+  if (parser_.parse(call->body).get(root)) {
     Error(call, 400, "Request body is not valid JSON");
     return;
   }

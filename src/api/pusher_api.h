@@ -9,6 +9,8 @@
 // Thread rules: the control-plane thread only.
 #pragma once
 
+#include <simdjson.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -57,6 +59,7 @@ class PusherApi {
   const config::ServerConfig* config_;
   const engine::SocketIdCodec* ids_;
   ControlApi* control_;
+  simdjson::dom::parser parser_;  // reused: its buffers grow to the largest body seen
   std::string scratch_;
 };
 

@@ -17,13 +17,14 @@ int Ring::Init(unsigned entries) {
   io_uring_params params;
   std::memset(&params, 0, sizeof params);
   params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
-  params.cq_entries = entries * 4;
+  // Room for one completion per connection written in a turn before the kernel must spill.
+  params.cq_entries = entries * 16;
   int rc = io_uring_queue_init_params(entries, &ring_, &params);
   if (rc == -EINVAL) {
     // Older kernels: fall back to a plain ring with cooperative task running.
     std::memset(&params, 0, sizeof params);
     params.flags = IORING_SETUP_CQSIZE;
-    params.cq_entries = entries * 4;
+    params.cq_entries = entries * 16;
     rc = io_uring_queue_init_params(entries, &ring_, &params);
   }
   if (rc < 0) return rc;

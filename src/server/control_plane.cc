@@ -140,22 +140,7 @@ void ControlPlane::DrainPass(std::vector<engine::Message>* requests) {
 }
 
 void ControlPlane::ApplyNote(uint32_t shard, engine::ChannelNote* note) {
-  OccupancyMap& map = occupancy_[note->app];
-  uint64_t bit = uint64_t{1} << shard;
-  if (note->occupied) {
-    auto it = map.find(note->name);
-    if (it == map.end()) {
-      map.emplace(std::move(note->name), bit);
-    } else {
-      it->second |= bit;
-    }
-  } else {
-    auto it = map.find(note->name);
-    if (it != map.end()) {
-      it->second &= ~bit;
-      if (it->second == 0) map.erase(it);
-    }
-  }
+  occupancy_.Apply(note->app, shard, note->name, note->occupied);
   delete note;
 }
 
@@ -163,9 +148,7 @@ void ControlPlane::HandleRequest(const engine::Message& m) {
   if (m.type == engine::MsgType::kClientEvent) {
     auto* buf = static_cast<runtime::SharedBuf*>(m.ptr);
     engine::PublicationView pub = engine::ReadPublication(buf);
-    const OccupancyMap& map = occupancy_[pub.app];
-    auto it = map.find(pub.channel);
-    uint64_t mask = it == map.end() ? 0 : it->second;
+    uint64_t mask = occupancy_.Mask(pub.app, pub.channel);
     if (mask == 0) {
       buf->Release();
       return;
@@ -186,10 +169,8 @@ void ControlPlane::HandleRequest(const engine::Message& m) {
 
 void ControlPlane::Publish(uint32_t app, std::string_view channel, std::string_view event_json,
                            uint32_t exclude_shard, uint64_t exclude_serial) {
-  const OccupancyMap& map = occupancy_[app];
-  auto it = map.find(channel);
-  if (it == map.end()) return;
-  uint64_t mask = it->second;
+  uint64_t mask = occupancy_.Mask(app, channel);
+  if (mask == 0) return;
   auto refs = static_cast<uint32_t>(std::popcount(mask));
   SendPublication(
       engine::BuildPublication(app, channel, event_json, exclude_shard, exclude_serial, refs),
@@ -205,14 +186,12 @@ void ControlPlane::SendPublication(runtime::SharedBuf* buf, uint64_t mask) {
 }
 
 bool ControlPlane::IsOccupied(uint32_t app, std::string_view channel) const {
-  return occupancy_[app].find(channel) != occupancy_[app].end();
+  return occupancy_.IsOccupied(app, channel);
 }
 
 void ControlPlane::ListOccupied(uint32_t app, std::string_view prefix,
                                 std::vector<std::string>* out) const {
-  for (const auto& [name, mask] : occupancy_[app]) {
-    if (name.compare(0, prefix.size(), prefix) == 0) out->push_back(name);
-  }
+  occupancy_.List(app, prefix, out);
 }
 
 void ControlPlane::SendToShard(uint32_t shard, const engine::Message& m) {

@@ -20,12 +20,12 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "api/pusher_api.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
+#include "engine/occupancy.h"
 #include "engine/socket_id.h"
 #include "runtime/ring.h"
 #include "runtime/shared_buf.h"
@@ -52,21 +52,11 @@ class ControlPlane : public api::ControlApi {
                     std::vector<std::string>* out) const override;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  struct Eq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-  };
-  using OccupancyMap = std::unordered_map<std::string, uint64_t, Hash, Eq>;
-
   void Run();
   // Pops every shard queue once: applies notes, appends requests to `requests`.
   void DrainPass(std::vector<engine::Message>* requests);
   void HandleRequest(const engine::Message& m);
-  void ApplyNote(uint32_t shard, engine::ChannelNote* note);
+  void ApplyNote(uint32_t shard, engine::ChannelNote* note);  // frees the note
   void SendToShard(uint32_t shard, const engine::Message& m);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
@@ -79,7 +69,7 @@ class ControlPlane : public api::ControlApi {
   Mesh* mesh_;
   size_t shard_count_;
   api::PusherApi pusher_api_;
-  std::vector<OccupancyMap> occupancy_;  // per app: channel -> bitmask of shards
+  engine::Occupancy occupancy_;
   std::vector<std::deque<engine::Message>> stalled_;  // per shard
   std::vector<bool> shard_dirty_;                     // pushed since the last wake
   std::atomic<bool> shutdown_requested_{false};
