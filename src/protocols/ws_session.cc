@@ -95,7 +95,8 @@ void WsSession::Close(uint16_t code, std::string_view reason) {
   close_sent_ = true;
   loop().SendFinal(*conn_, frame);
   // Wait for the peer's close frame; give up after kLingerMs.
-  loop().ScheduleTimer(*conn_, loop().now_ms() + kLingerMs, kLingerTimer);
+  linger_deadline_ms_ = loop().now_ms() + kLingerMs;
+  loop().ScheduleTimer(*conn_, linger_deadline_ms_, kLingerTimer);
 }
 
 void WsSession::SendText(std::string_view text) {
@@ -114,7 +115,9 @@ void WsSession::SendBinary(std::string_view bytes) {
 
 void WsSession::OnTimer(net::Connection& c, uint8_t kind) {
   if (kind == kLingerTimer) {
-    loop().CloseNow(c);
+    // Not ours unless Close() armed a linger that is due (see the header: timers outlive the
+    // HTTP session that set them).
+    if (linger_deadline_ms_ != 0 && loop().now_ms() >= linger_deadline_ms_) loop().CloseNow(c);
   } else if (kind == kShutdownTimer) {
     BeginShutdown();
   }

@@ -7,6 +7,9 @@
 // with the parser's close code. Close(code) starts a server-initiated close: the close frame is
 // queued, further input is ignored, and TCP is closed when the peer's close arrives or after
 // kLingerMs. A slow consumer is closed with the code the derived class chooses.
+// Timers: the loop has no cancel and the connection keeps its timers across the HTTP -> WebSocket
+// session switch, so a timer armed by the HTTP front (its idle timer has kind 1) fires here later.
+// OnTimer therefore acts on kLingerTimer only when Close() armed a linger and its deadline passed.
 // Thread rules: the shard thread that owns the connection.
 #pragma once
 
@@ -66,6 +69,7 @@ class WsSession : public net::Session, private ws::FrameEvents {
   engine::ShardEnv* env_;
   net::Connection* conn_;
   ws::FrameParser parser_;
+  uint64_t linger_deadline_ms_ = 0;  // set by Close(); 0: no linger armed
   bool close_sent_ = false;
   bool close_received_ = false;
   bool failed_ = false;
