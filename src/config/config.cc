@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <simdjson.h>
@@ -182,8 +183,11 @@ const std::vector<Option>& Options() {
            return std::string();
          }},
     };
+    // Flag names of the limits, kept for the life of the process (Option holds pointers).
+    static std::deque<std::string> limit_flags;
     for (const LimitSpec& spec : kLimitSpecs) {
-      o.push_back({strdup(Dashed(spec.name).c_str()), "N", spec.help, Kind::kUint,
+      limit_flags.push_back(Dashed(spec.name));
+      o.push_back({limit_flags.back().c_str(), "N", spec.help, Kind::kUint,
                    UintSetter(spec.field, spec.max)});
     }
     return o;

@@ -44,10 +44,30 @@ async function startServer({ args = [], config = null, shards = 2, wrap = null }
     stderr: () => err,
     exited,
     async stop(signal = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        if (wrap) {
+          // A wrapper (strace) would detach on the signal and leave the server running: signal
+          // the server itself and let the wrapper exit with it.
+          const kids = childPids(proc.pid);
+          for (const pid of kids) process.kill(pid, signal);
+          if (kids.length === 0) proc.kill(signal);
+        } else {
+          proc.kill(signal);
+        }
+      }
       return exited;
     },
   };
+}
+
+function childPids(pid) {
+  try {
+    const tasks = fs.readdirSync(`/proc/${pid}/task`);
+    return tasks.flatMap((t) => fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/))
+      .filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function pusherClient(port, opts = {}) {

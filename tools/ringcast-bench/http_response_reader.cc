@@ -1,0 +1,227 @@
+// HttpResponseReader implementation: finding the end of the head (even across chunks),
+// the header fields the bench needs (Content-Length, Transfer-Encoding, Connection,
+// Sec-WebSocket-Accept), and body framing: Content-Length, chunked with trailers, or none.
+// See http_response_reader.h for the contract.
+#include "ringcast-bench/http_response_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace ringcast::bench {
+namespace {
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
+    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] + 32) : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool ContainsTokenNoCase(std::string_view value, std::string_view token) {
+  for (size_t i = 0; i + token.size() <= value.size(); ++i) {
+    if (EqualsNoCase(value.substr(i, token.size()), token)) return true;
+  }
+  return false;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+void HttpResponseReader::Reset() {
+  head_.clear();
+  body_.clear();
+  line_.clear();
+  accept_.clear();
+  remaining_ = 0;
+  error_ = nullptr;
+  status_ = 0;
+  phase_ = Phase::kHead;
+  closes_ = false;
+}
+
+bool HttpResponseReader::ParseHead() {
+  std::string_view head(head_);
+  size_t eol = head.find("\r\n");
+  std::string_view status_line = head.substr(0, eol);
+  if (status_line.size() < 12 || status_line.substr(0, 7) != "HTTP/1." || status_line[8] != ' ') {
+    error_ = "malformed HTTP status line";
+    return false;
+  }
+  bool http10 = status_line[7] == '0';
+  auto res = std::from_chars(status_line.data() + 9, status_line.data() + 12, status_);
+  if (res.ec != std::errc() || res.ptr != status_line.data() + 12 || status_ < 100) {
+    error_ = "malformed HTTP status code";
+    return false;
+  }
+  bool has_length = false;
+  bool chunked = false;
+  bool keep_alive_token = false;
+  closes_ = false;
+  size_t pos = eol + 2;
+  while (pos < head.size()) {
+    size_t end = head.find("\r\n", pos);
+    if (end == std::string_view::npos) end = head.size();
+    std::string_view line = head.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.empty()) break;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      error_ = "malformed HTTP header line";
+      return false;
+    }
+    std::string_view name = line.substr(0, colon);
+    std::string_view value = Trim(line.substr(colon + 1));
+    if (EqualsNoCase(name, "content-length")) {
+      uint64_t n = 0;
+      auto r = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (r.ec != std::errc() || r.ptr != value.data() + value.size()) {
+        error_ = "malformed Content-Length";
+        return false;
+      }
+      has_length = true;
+      remaining_ = n;
+    } else if (EqualsNoCase(name, "transfer-encoding")) {
+      chunked = ContainsTokenNoCase(value, "chunked");
+    } else if (EqualsNoCase(name, "connection")) {
+      if (ContainsTokenNoCase(value, "close")) closes_ = true;
+      if (ContainsTokenNoCase(value, "keep-alive")) keep_alive_token = true;
+    } else if (EqualsNoCase(name, "sec-websocket-accept")) {
+      accept_.assign(value);
+    }
+  }
+  if (http10 && !keep_alive_token) closes_ = true;
+  if (status_ < 200 || status_ == 204 || status_ == 304) {
+    phase_ = Phase::kDone;  // no body
+  } else if (chunked) {
+    phase_ = Phase::kChunkSize;
+  } else if (has_length) {
+    phase_ = remaining_ == 0 ? Phase::kDone : Phase::kBody;
+  } else {
+    // Body until close: the bench does not wait for it; the connection cannot be reused.
+    closes_ = true;
+    phase_ = Phase::kDone;
+  }
+  return true;
+}
+
+void HttpResponseReader::KeepBody(const char* data, size_t n) {
+  size_t room = kMaxKeptBody - std::min(kMaxKeptBody, body_.size());
+  body_.append(data, std::min(room, n));
+}
+
+bool HttpResponseReader::ReadLine(const char* data, size_t len, size_t* pos) {
+  while (*pos < len) {
+    char ch = data[(*pos)++];
+    if (ch == '\n') {
+      if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+      return true;
+    }
+    if (line_.size() > 1024) {
+      error_ = "chunk line too long";
+      return false;
+    }
+    line_.push_back(ch);
+  }
+  return false;
+}
+
+HttpResponseReader::Result HttpResponseReader::Feed(const char* data, size_t len) {
+  size_t pos = 0;
+  if (error_ != nullptr) return {0, State::kError};
+  while (phase_ != Phase::kDone) {
+    switch (phase_) {
+      case Phase::kHead: {
+        if (pos == len) return {pos, State::kNeedMore};
+        size_t old = head_.size();
+        size_t take = std::min(len - pos, kMaxHeadBytes + 4 - old);
+        head_.append(data + pos, take);
+        size_t from = old >= 3 ? old - 3 : 0;
+        size_t end = head_.find("\r\n\r\n", from);
+        if (end == std::string::npos) {
+          pos += take;
+          if (head_.size() > kMaxHeadBytes) {
+            error_ = "HTTP response head too large";
+            return {pos, State::kError};
+          }
+          continue;
+        }
+        size_t used = end + 4 - old;  // bytes of this chunk that belong to the head
+        pos += used;
+        head_.resize(end + 4);
+        if (!ParseHead()) return {pos, State::kError};
+        break;
+      }
+      case Phase::kBody: {
+        if (pos == len) return {pos, State::kNeedMore};
+        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, len - pos));
+        KeepBody(data + pos, take);
+        pos += take;
+        remaining_ -= take;
+        if (remaining_ == 0) phase_ = Phase::kDone;
+        break;
+      }
+      case Phase::kChunkSize: {
+        if (!ReadLine(data, len, &pos)) {
+          if (error_ != nullptr) return {pos, State::kError};
+          return {pos, State::kNeedMore};
+        }
+        std::string_view line(line_);
+        line = line.substr(0, line.find(';'));
+        uint64_t n = 0;
+        auto r = std::from_chars(line.data(), line.data() + line.size(), n, 16);
+        if (line.empty() || r.ec != std::errc()) {
+          error_ = "malformed chunk size";
+          return {pos, State::kError};
+        }
+        line_.clear();
+        remaining_ = n;
+        phase_ = n == 0 ? Phase::kTrailer : Phase::kChunkData;
+        break;
+      }
+      case Phase::kChunkData: {
+        if (pos == len) return {pos, State::kNeedMore};
+        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, len - pos));
+        KeepBody(data + pos, take);
+        pos += take;
+        remaining_ -= take;
+        if (remaining_ == 0) phase_ = Phase::kChunkDataEnd;
+        break;
+      }
+      case Phase::kChunkDataEnd:
+      case Phase::kTrailer: {
+        if (!ReadLine(data, len, &pos)) {
+          if (error_ != nullptr) return {pos, State::kError};
+          return {pos, State::kNeedMore};
+        }
+        bool empty = line_.empty();
+        line_.clear();
+        if (phase_ == Phase::kChunkDataEnd) {
+          if (!empty) {
+            error_ = "chunk data not followed by CRLF";
+            return {pos, State::kError};
+          }
+          phase_ = Phase::kChunkSize;
+        } else if (empty) {
+          phase_ = Phase::kDone;
+        }
+        break;
+      }
+      case Phase::kDone:
+        break;
+    }
+  }
+  return {pos, State::kDone};
+}
+
+}  // namespace ringcast::bench

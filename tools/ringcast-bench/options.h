@@ -1,0 +1,70 @@
+// BenchOptions: every setting of ringcast-bench, its default, and how the command line sets it.
+//
+// Owns: the option table (name, argument, help text, parser) that both ParseOptions and
+// HelpText are generated from, so --help documents exactly what is accepted.
+// Parsed once on the main thread before any worker starts; read-only afterwards, so every
+// thread may read it without locks. Bad values are reported as text, never by aborting.
+// Syntax: "--name value" or "--name=value"; durations take s/ms/us suffixes (default seconds);
+// rates take "max" (0) for "as fast as the server takes them".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ringcast::bench {
+
+enum class Distribution { kUniform, kHot, kZipf };
+enum class PublishMode { kRest, kClientEvents };
+
+struct BenchOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 6001;
+  std::string app_id = "app-id";
+  std::string app_key = "app-key";
+  std::string app_secret = "app-secret";
+
+  uint32_t connections = 100;  // subscribing WebSocket connections
+  uint32_t channels = 1;
+  Distribution distribution = Distribution::kUniform;
+  double hot_fraction = 0.5;  // hot[:F]: share of the connections on channel 0
+  double zipf_s = 1.0;        // zipf[:S]: exponent
+  std::string channel_prefix = "bench";
+  std::string event_name = "bench";
+
+  uint32_t publishers = 1;
+  double rate = 100;  // events per second over all publishers; 0 = as fast as possible
+  uint32_t payload_bytes = 64;
+  PublishMode mode = PublishMode::kRest;
+  uint32_t batch = 1;  // events per publish request (REST: batch_events) or per write
+
+  double duration_s = 10;
+  double warmup_s = 1;
+  double drain_s = 5;             // wait after the last publish for outstanding deliveries
+  double connect_timeout_s = 30;  // the whole connect phase, and one connection's handshake
+
+  uint32_t threads = 1;
+  uint32_t source_ips = 1;  // 1: let the kernel choose; N>1: bind to base..base+N-1
+  std::string source_ip_base = "127.0.0.1";
+  double connect_rate = 10000;  // new connections per second over all threads; 0 = unlimited
+  uint32_t connect_concurrency = 1000;  // connections in handshake at once, over all threads
+  uint32_t read_buffers = 1024;         // provided read buffers per thread (power of two)
+  uint32_t read_buffer_bytes = 16384;
+
+  std::string json_path;
+  bool quiet = false;
+  bool allow_loss = false;
+  uint64_t seed = 1;
+};
+
+enum class ParseOutcome { kRun, kExitOk, kExitError };
+
+// Fills `out` from argv. --help prints HelpText() to stdout and returns kExitOk; a bad or
+// unknown option writes one line to `error` and returns kExitError.
+ParseOutcome ParseOptions(int argc, const char* const* argv, BenchOptions* out, std::string* error);
+
+std::string HelpText();
+
+const char* DistributionName(Distribution d);
+const char* ModeName(PublishMode m);
+
+}  // namespace ringcast::bench

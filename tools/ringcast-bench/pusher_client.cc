@@ -1,0 +1,205 @@
+// PusherClient implementation: TCP connect, the upgrade request and the check of its 101
+// answer (Sec-WebSocket-Accept), frames in and out (masked with a fresh key each), the pusher:*
+// housekeeping, the close handshake, and counting each failure by kind before closing.
+// Worker thread only; see pusher_client.h for the state machine.
+#include "ringcast-bench/pusher_client.h"
+
+#include "auth/channel_auth.h"
+#include "auth/crypto.h"
+#include "ringcast-bench/worker.h"
+#include "util/json_writer.h"
+#include "ws/frame_encoder.h"
+#include "ws/handshake.h"
+
+namespace ringcast::bench {
+
+bool PusherClient::Open(uint32_t source) {
+  state_ = State::kConnecting;
+  connect_start_ns_ = w_->now_ns();
+  int rc = w_->Connect(this, source);
+  if (rc < 0) {
+    w_->stats().CountError("socket: " + Worker::ErrnoName(rc));
+    Bump(w_->live().errors);
+    state_ = State::kClosed;
+    OnConnectionClosed(State::kConnecting);
+    return false;
+  }
+  return true;
+}
+
+void PusherClient::Fail(std::string_view kind) {
+  if (closing || state_ == State::kClosed) return;
+  w_->stats().CountError(kind);
+  Bump(w_->live().errors);
+  w_->Close(this);
+}
+
+void PusherClient::OnConnect(int res, uint64_t now_ns) {
+  if (res < 0) {
+    Fail("connect: " + Worker::ErrnoName(res));
+    return;
+  }
+  w_->stats().connect_latency.Record(now_ns - connect_start_ns_);
+  upgrade_ = std::make_unique<Upgrade>();
+  uint8_t raw[16];
+  uint64_t a = w_->NextRandom();
+  uint64_t b = w_->NextRandom();
+  for (int i = 0; i < 8; ++i) {
+    raw[i] = static_cast<uint8_t>(a >> (8 * i));
+    raw[8 + i] = static_cast<uint8_t>(b >> (8 * i));
+  }
+  upgrade_->key = auth::Base64Encode(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+  std::string& req = w_->scratch();
+  req.clear();
+  req.append("GET ").append(w_->ws_request_target()).append(" HTTP/1.1\r\nHost: ");
+  req.append(w_->endpoint().host_header);
+  req.append(
+      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Key: ");
+  req.append(upgrade_->key).append("\r\n\r\n");
+  state_ = State::kUpgrading;
+  w_->ArmRecv(this);
+  w_->Send(this, req);
+}
+
+void PusherClient::OnData(const char* data, size_t len, uint64_t now_ns) {
+  (void)now_ns;
+  if (state_ == State::kUpgrading) {
+    HttpResponseReader::Result r = upgrade_->reader.Feed(data, len);
+    if (r.state == HttpResponseReader::State::kNeedMore) return;
+    if (r.state == HttpResponseReader::State::kError) {
+      Fail(std::string("handshake: ") + upgrade_->reader.error());
+      return;
+    }
+    if (upgrade_->reader.status() != 101) {
+      Fail("handshake: HTTP " + std::to_string(upgrade_->reader.status()));
+      return;
+    }
+    if (upgrade_->reader.websocket_accept() != ws::ComputeAcceptKey(upgrade_->key)) {
+      Fail("handshake: wrong Sec-WebSocket-Accept");
+      return;
+    }
+    upgrade_.reset();
+    state_ = State::kWaitEstablished;
+    data += r.consumed;
+    len -= r.consumed;
+    if (len == 0) return;
+  }
+  ReadFrames(data, len);
+}
+
+void PusherClient::ReadFrames(const char* data, size_t len) {
+  FrameReadResult r = frames_.Consume(data, len, this);
+  if (r.error != nullptr) Fail(std::string("protocol: ") + r.error);
+}
+
+void PusherClient::OnReadEnd(int res) {
+  if (res == 0) {
+    Fail("closed by server without a close frame");
+  } else {
+    Fail("recv: " + Worker::ErrnoName(res));
+  }
+}
+
+void PusherClient::OnSendError(int res) { Fail("send: " + Worker::ErrnoName(res)); }
+
+void PusherClient::OnClosed() {
+  State before = state_;
+  state_ = State::kClosed;
+  upgrade_.reset();
+  frames_ = ClientFrameReader();
+  OnConnectionClosed(before);
+}
+
+bool PusherClient::OnMessage(ws::Opcode op, std::string_view payload) {
+  if (op != ws::Opcode::kText) {
+    w_->stats().CountError("protocol: binary message");
+    Bump(w_->live().errors);
+    return true;
+  }
+  PusherMessage msg;
+  if (const char* err = w_->parser().Parse(payload, &msg)) {
+    w_->stats().CountError(std::string("protocol: ") + err);
+    Bump(w_->live().errors);
+    return true;
+  }
+  std::string_view ev = msg.event;
+  if (ev.substr(0, 7) != "pusher:" && ev.substr(0, 16) != "pusher_internal:") {
+    OnChannelEvent(msg);
+  } else if (ev == "pusher:connection_established") {
+    std::string socket_id;
+    if (state_ != State::kWaitEstablished || !msg.data_is_string ||
+        !w_->parser().ParseSocketId(msg.data, &socket_id)) {
+      Fail("protocol: bad pusher:connection_established");
+      return false;
+    }
+    w_->stats().handshake_latency.Record(w_->now_ns() - connect_start_ns_);
+    state_ = State::kOpen;
+    OnEstablished(socket_id);
+  } else if (ev == "pusher_internal:subscription_succeeded") {
+    OnSubscriptionResult(msg.channel, true, {});
+  } else if (ev == "pusher:subscription_error") {
+    OnSubscriptionResult(msg.channel, false, "subscription_error");
+  } else if (ev == "pusher:error") {
+    int64_t code = 0;
+    std::string message;
+    w_->parser().ParseError(msg.data, &code, &message);
+    OnPusherError(code, message);
+  } else if (ev == "pusher:ping") {
+    SendText(R"({"event":"pusher:pong","data":{}})");
+  }
+  // Other pusher:* and pusher_internal:* events (pong, subscription_count, ...) are ignored.
+  return !closing && state_ != State::kClosed;
+}
+
+bool PusherClient::OnPing(std::string_view payload) {
+  SendFrame(ws::Opcode::kPong, payload);
+  return true;
+}
+
+bool PusherClient::OnPong(std::string_view payload) {
+  (void)payload;
+  return true;
+}
+
+bool PusherClient::OnClose(uint16_t code, std::string_view reason) {
+  std::string kind = "ws close " + std::to_string(code);
+  if (!reason.empty()) kind.append(" ").append(reason.substr(0, 60));
+  std::string& s = w_->scratch();
+  s.clear();
+  uint8_t echo[2] = {static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code)};
+  if (code == ws::kCloseNoStatus) {
+    ws::AppendMaskedFrame(&s, ws::Opcode::kClose, {}, static_cast<uint32_t>(w_->NextRandom()));
+  } else {
+    ws::AppendMaskedFrame(&s, ws::Opcode::kClose,
+                          std::string_view(reinterpret_cast<char*>(echo), 2),
+                          static_cast<uint32_t>(w_->NextRandom()));
+  }
+  w_->Send(this, s);
+  Fail(kind);
+  return false;
+}
+
+void PusherClient::SendFrame(ws::Opcode op, std::string_view payload) {
+  std::string& s = w_->scratch();
+  s.clear();
+  ws::AppendMaskedFrame(&s, op, payload, static_cast<uint32_t>(w_->NextRandom()));
+  w_->Send(this, s);
+}
+
+void PusherClient::SendText(std::string_view json) { SendFrame(ws::Opcode::kText, json); }
+
+void PusherClient::Subscribe(std::string_view channel, std::string_view socket_id) {
+  std::string msg = R"({"event":"pusher:subscribe","data":{"channel":)";
+  util::AppendJsonString(&msg, channel);
+  if (channel.substr(0, 8) == "private-") {
+    std::string auth = w_->options().app_key + ":" +
+                       auth::ChannelSignature(w_->options().app_secret, socket_id, channel);
+    msg.append(",\"auth\":");
+    util::AppendJsonString(&msg, auth);
+  }
+  msg.append("}}");
+  SendText(msg);
+}
+
+}  // namespace ringcast::bench
