@@ -1,0 +1,106 @@
+// The binary as an operator meets it: --help, --version, the dev app defaults, configuration
+// errors, and the per-shard connection limit.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { BIN, startServer, rawSocket, connected, rawHttp, waitFor } = require('./lib/harness');
+
+test('--help documents every flag and --version prints the version', () => {
+  const help = spawnSync(BIN, ['--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  for (const flag of ['--host', '--port', '--shards', '--pin-cpus', '--config', '--data-dir', '--app-id',
+    '--app-key', '--app-secret', '--echo-path', '--max-connections-per-shard', '--max-header-bytes',
+    '--max-request-body-bytes', '--max-ws-message-bytes', '--max-outbound-bytes', '--version']) {
+    assert.ok(help.stdout.includes(flag), `--help lacks ${flag}`);
+  }
+  assert.match(help.stdout, /RINGCAST_/);
+  const version = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, /^ringcast \d+\.\d+\.\d+/);
+});
+
+test('bad settings stop the server with exit code 2 and a message naming the setting', () => {
+  const cases = [
+    [['--port', '70000'], /--port/],
+    [['--shards', 'many'], /--shards/],
+    [['--no-such-flag'], /unknown option/],
+    [['--app-id', 'x'], /needs an id, a key and a secret/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = spawnSync(BIN, args, { encoding: 'utf8' });
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, pattern);
+  }
+  const env = spawnSync(BIN, [], { encoding: 'utf8', env: { ...process.env, RINGCAST_MAX_OUTBOUND_BYTES: 'lots' } });
+  assert.equal(env.status, 2);
+  assert.match(env.stderr, /RINGCAST_MAX_OUTBOUND_BYTES/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-cfg-'));
+  fs.writeFileSync(path.join(dir, 'c.json'), '{"limits":{"max_outbound_byts":1}}');
+  const file = spawnSync(BIN, ['--config', path.join(dir, 'c.json')], { encoding: 'utf8' });
+  assert.equal(file.status, 2);
+  assert.match(file.stderr, /unknown limit "max_outbound_byts"/);
+});
+
+test('with no app configured the dev app is used on loopback, with a warning', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-dev-'));
+  const proc = spawn(BIN, ['--port', '0', '--shards', '1', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const port = await new Promise((resolve, reject) => {
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on('exit', () => reject(new Error(out + err)));
+  });
+  await waitFor(() => /DEV app/.test(err), 2000).catch(() => {});
+  assert.match(err, /DEV app.*app-key.*app-secret/);
+  const ws = rawSocket(port);
+  await connected(ws);
+  ws.close();
+  proc.kill('SIGTERM');
+  await new Promise((resolve) => proc.on('exit', resolve));
+});
+
+test('connections past max_connections_per_shard are refused with 4100; the rest work', async () => {
+  const server = await startServer({ shards: 1, config: { limits: { max_connections_per_shard: 3 } } });
+  try {
+    const ok = [];
+    for (let i = 0; i < 3; ++i) {
+      const ws = rawSocket(server.port);
+      await connected(ws);
+      ok.push(ws);
+    }
+    const over = rawSocket(server.port);
+    await over.opened;
+    const err = await over.next((m) => m.event === 'pusher:error');
+    assert.equal(err.parsed.code, 4100);
+    assert.equal((await over.closeInfo).code, 4100);
+    ok[0].close();
+    await ok[0].closeInfo;
+    await new Promise((r) => setTimeout(r, 100));
+    const again = rawSocket(server.port);
+    await connected(again);
+    for (const ws of [...ok.slice(1), again]) ws.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a request body over max_request_body_bytes is answered 413 and the connection closed', async () => {
+  const server = await startServer({ shards: 1, config: { limits: { max_request_body_bytes: 1000 } } });
+  try {
+    const body = 'x'.repeat(2000);
+    const text = await rawHttp(server.port, `POST /apps/app-id/events HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    assert.match(text, /^HTTP\/1\.1 413/);
+    assert.match(text, /"code":413/);
+  } finally {
+    await server.stop();
+  }
+});
