@@ -164,7 +164,7 @@ class IoLoop {
   uint64_t next_serial_ = 1;
 
   std::vector<uint32_t> dirty_;
-  std::vector<uint32_t> rearm_;  // connections whose multishot recv ended for lack of buffers
+  std::vector<uint64_t> rearm_;  // (gen << 32 | index) of connections whose multishot recv ended
   std::vector<uint64_t> finishing_;  // closed connections whose teardown waits for a safe point
   std::vector<Session*> retired_sessions_;
   std::vector<SendOp*> send_pool_;

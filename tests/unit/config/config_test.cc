@@ -1,0 +1,477 @@
+// Tests for src/config: precedence (defaults < config file < RINGCAST_* environment < flags),
+// both flag spellings, the config file named by flag or environment, every limit reachable by
+// its name through all three sources, the dev app and its loopback host, --pin-cpus bare and
+// with a list, --help/--version, and every error path: kExitError with a message on stderr.
+// LoadConfig takes the environment as an argument, so the tests pass their own.
+#include "config/config.h"
+
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace ringcast::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Loaded {
+  ParseOutcome outcome;
+  ServerConfig cfg;
+  std::string err;  // what went to stderr
+  std::string out;  // what went to stdout
+};
+
+Loaded Load(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+  std::vector<const char*> argv = {"ringcast"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  std::vector<const char*> envp;
+  for (const std::string& e : env) envp.push_back(e.c_str());
+  envp.push_back(nullptr);
+  Loaded l;
+  ::testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStdout();
+  l.outcome = LoadConfig(static_cast<int>(argv.size() - 1), argv.data(), envp.data(), &l.cfg);
+  std::fflush(stdout);
+  l.out = ::testing::internal::GetCapturedStdout();
+  l.err = ::testing::internal::GetCapturedStderr();
+  return l;
+}
+
+// A config file in the test's temporary directory, removed afterwards.
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& json) {
+    static int counter = 0;
+    path_ = ::testing::TempDir() + "ringcast_config_test_" + std::to_string(getpid()) + "_" +
+            std::to_string(counter++) + ".json";
+    std::ofstream(path_) << json;
+  }
+  ~ConfigFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+uint32_t OnlineCpus() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n <= 0 ? 1 : (n > 64 ? 64 : static_cast<uint32_t>(n));
+}
+
+const char* kApp = R"({"apps":[{"id":"1","key":"k1","secret":"s1"}]})";
+
+TEST(LoadConfig, DefaultsWithTheDevAppOnLoopback) {
+  Loaded l = Load({});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.err, "");
+  EXPECT_EQ(l.cfg.port, 6001);
+  EXPECT_EQ(l.cfg.host, "127.0.0.1");
+  EXPECT_TRUE(l.cfg.dev_app);
+  EXPECT_FALSE(l.cfg.host_set);
+  ASSERT_EQ(l.cfg.apps.size(), 1u);
+  EXPECT_EQ(l.cfg.apps[0].id, "app-id");
+  EXPECT_EQ(l.cfg.apps[0].key, "app-key");
+  EXPECT_EQ(l.cfg.apps[0].secret, "app-secret");
+  EXPECT_TRUE(l.cfg.apps[0].enabled);
+  EXPECT_TRUE(l.cfg.apps[0].enable_client_events);
+  EXPECT_EQ(l.cfg.shards, OnlineCpus());
+  EXPECT_EQ(l.cfg.pin_cpus, "");
+  EXPECT_EQ(l.cfg.log_level, "info");
+  EXPECT_EQ(l.cfg.data_dir, "./ringcast-data");
+  EXPECT_EQ(l.cfg.limits.max_outbound_bytes, 4u * 1024 * 1024);
+  EXPECT_EQ(l.cfg.limits.max_channel_name_length, 164u);
+  EXPECT_EQ(l.cfg.limits.max_batch_events, 10u);
+}
+
+TEST(LoadConfig, ExplicitHostKeepsTheDevAppOffLoopback) {
+  Loaded l = Load({"--host", "0.0.0.0"});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_TRUE(l.cfg.dev_app);
+  EXPECT_EQ(l.cfg.host, "0.0.0.0");
+  EXPECT_TRUE(l.cfg.host_set);
+  Loaded e = Load({}, {"RINGCAST_HOST=::"});
+  EXPECT_EQ(e.cfg.host, "::");
+  ConfigFile f(R"({"host":"10.0.0.1"})");
+  Loaded c = Load({"--config", f.path()});
+  EXPECT_EQ(c.cfg.host, "10.0.0.1");
+  EXPECT_TRUE(c.cfg.dev_app);
+}
+
+TEST(LoadConfig, ConfiguredAppsReplaceTheDevAppAndBindAllAddresses) {
+  ConfigFile f(kApp);
+  Loaded l = Load({"--config", f.path()});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_FALSE(l.cfg.dev_app);
+  EXPECT_EQ(l.cfg.host, "0.0.0.0");
+  ASSERT_EQ(l.cfg.apps.size(), 1u);
+  EXPECT_EQ(l.cfg.apps[0].key, "k1");
+  EXPECT_EQ(l.cfg.config_file, f.path());
+}
+
+TEST(LoadConfig, SingleAppFromFlags) {
+  Loaded l = Load({"--app-id", "42", "--app-key", "key", "--app-secret", "secret"});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_FALSE(l.cfg.dev_app);
+  ASSERT_EQ(l.cfg.apps.size(), 1u);
+  EXPECT_EQ(l.cfg.apps[0].id, "42");
+  EXPECT_EQ(l.cfg.apps[0].key, "key");
+  EXPECT_EQ(l.cfg.apps[0].secret, "secret");
+  EXPECT_EQ(l.cfg.host, "0.0.0.0");
+}
+
+TEST(LoadConfig, PrecedenceDefaultsFileEnvironmentFlags) {
+  ConfigFile f(R"({"port": 7000, "shards": 3, "log_level": "warn",
+                   "limits": {"max_outbound_bytes": 1000}})");
+  const std::string cfg = "--config=" + f.path();
+  // File over defaults.
+  Loaded a = Load({cfg});
+  ASSERT_EQ(a.outcome, ParseOutcome::kRun) << a.err;
+  EXPECT_EQ(a.cfg.port, 7000);
+  EXPECT_EQ(a.cfg.shards, 3u);
+  EXPECT_EQ(a.cfg.log_level, "warn");
+  EXPECT_EQ(a.cfg.limits.max_outbound_bytes, 1000u);
+  // Environment over the file.
+  Loaded b = Load({cfg}, {"RINGCAST_PORT=7001", "RINGCAST_MAX_OUTBOUND_BYTES=2000"});
+  ASSERT_EQ(b.outcome, ParseOutcome::kRun) << b.err;
+  EXPECT_EQ(b.cfg.port, 7001);
+  EXPECT_EQ(b.cfg.shards, 3u);
+  EXPECT_EQ(b.cfg.limits.max_outbound_bytes, 2000u);
+  // Flags over the environment, in both spellings.
+  Loaded c =
+      Load({cfg, "--port", "7002", "--max-outbound-bytes=3000", "--log-level", "debug"},
+           {"RINGCAST_PORT=7001", "RINGCAST_MAX_OUTBOUND_BYTES=2000", "RINGCAST_LOG_LEVEL=error"});
+  ASSERT_EQ(c.outcome, ParseOutcome::kRun) << c.err;
+  EXPECT_EQ(c.cfg.port, 7002);
+  EXPECT_EQ(c.cfg.limits.max_outbound_bytes, 3000u);
+  EXPECT_EQ(c.cfg.log_level, "debug");
+  EXPECT_EQ(c.cfg.shards, 3u);
+  // Flags over the file with no environment.
+  Loaded d = Load({"--shards", "5", cfg});
+  EXPECT_EQ(d.cfg.shards, 5u);
+  EXPECT_EQ(d.cfg.port, 7000);
+}
+
+TEST(LoadConfig, ConfigFileNamedByTheEnvironmentUnlessAFlagNamesOne) {
+  ConfigFile from_env(R"({"port": 7100})");
+  ConfigFile from_flag(R"({"port": 7200})");
+  Loaded a = Load({}, {"RINGCAST_CONFIG=" + from_env.path()});
+  ASSERT_EQ(a.outcome, ParseOutcome::kRun) << a.err;
+  EXPECT_EQ(a.cfg.port, 7100);
+  EXPECT_EQ(a.cfg.config_file, from_env.path());
+  Loaded b = Load({"--config", from_flag.path()}, {"RINGCAST_CONFIG=" + from_env.path()});
+  ASSERT_EQ(b.outcome, ParseOutcome::kRun) << b.err;
+  EXPECT_EQ(b.cfg.port, 7200);
+  EXPECT_EQ(b.cfg.config_file, from_flag.path());
+}
+
+TEST(LoadConfig, OtherEnvironmentEntriesAreIgnored) {
+  Loaded l = Load({}, {"PORT=1", "HOME=/root", "RINGCAST_NO_SUCH_OPTION=5", "RINGCAST_PORT",
+                       "ringcast_port=9"});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.port, 6001);
+}
+
+TEST(LoadConfig, PinCpusBareMeansAutoAndTakesAList) {
+  EXPECT_EQ(Load({"--pin-cpus"}).cfg.pin_cpus, "auto");
+  Loaded bare_then_flag = Load({"--pin-cpus", "--port", "7000"});
+  ASSERT_EQ(bare_then_flag.outcome, ParseOutcome::kRun) << bare_then_flag.err;
+  EXPECT_EQ(bare_then_flag.cfg.pin_cpus, "auto");
+  EXPECT_EQ(bare_then_flag.cfg.port, 7000);
+  EXPECT_EQ(Load({"--pin-cpus", "0,2,4"}).cfg.pin_cpus, "0,2,4");
+  EXPECT_EQ(Load({"--pin-cpus=1,3"}).cfg.pin_cpus, "1,3");
+  EXPECT_EQ(Load({}, {"RINGCAST_PIN_CPUS=auto"}).cfg.pin_cpus, "auto");
+  ConfigFile yes(R"({"pin_cpus": true})");
+  EXPECT_EQ(Load({"--config", yes.path()}).cfg.pin_cpus, "auto");
+  ConfigFile no(R"({"pin_cpus": false})");
+  EXPECT_EQ(Load(
+                {
+                    "--config",
+                    no.path(),
+                },
+                {"RINGCAST_PIN_CPUS="})
+                .cfg.pin_cpus,
+            "");
+  ConfigFile list(R"({"pin_cpus": "5,6"})");
+  EXPECT_EQ(Load({"--config", list.path()}).cfg.pin_cpus, "5,6");
+}
+
+struct LimitName {
+  const char* name;
+  uint32_t Limits::*field;
+};
+
+const LimitName kLimits[] = {
+    {"max_connections_per_shard", &Limits::max_connections_per_shard},
+    {"max_header_bytes", &Limits::max_header_bytes},
+    {"max_request_body_bytes", &Limits::max_request_body_bytes},
+    {"max_ws_message_bytes", &Limits::max_ws_message_bytes},
+    {"max_ws_fragments", &Limits::max_ws_fragments},
+    {"max_outbound_bytes", &Limits::max_outbound_bytes},
+    {"max_event_data_bytes", &Limits::max_event_data_bytes},
+    {"max_channels_per_event", &Limits::max_channels_per_event},
+    {"max_batch_events", &Limits::max_batch_events},
+    {"max_channel_name_length", &Limits::max_channel_name_length},
+    {"max_event_name_length", &Limits::max_event_name_length},
+    {"max_subscriptions_per_connection", &Limits::max_subscriptions_per_connection},
+    {"client_events_per_second", &Limits::client_events_per_second},
+    {"handshake_timeout_ms", &Limits::handshake_timeout_ms},
+    {"activity_timeout_s", &Limits::activity_timeout_s},
+    {"pong_timeout_s", &Limits::pong_timeout_s},
+    {"shutdown_grace_ms", &Limits::shutdown_grace_ms},
+    {"read_buffers_per_shard", &Limits::read_buffers_per_shard},
+    {"read_buffer_bytes", &Limits::read_buffer_bytes},
+};
+
+std::string Dashed(std::string s) {
+  for (char& c : s) c = c == '_' ? '-' : c;
+  return s;
+}
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+TEST(LoadConfig, EveryLimitIsSetByNameFromFileEnvironmentAndFlag) {
+  for (size_t i = 0; i < std::size(kLimits); ++i) {
+    const LimitName& lim = kLimits[i];
+    SCOPED_TRACE(lim.name);
+    // Valid for every limit (read_buffers_per_shard must be a power of two).
+    uint32_t file_v = lim.field == &Limits::read_buffers_per_shard ? 1024 : 1000 + i;
+    uint32_t env_v = lim.field == &Limits::read_buffers_per_shard ? 2048 : 1100 + i;
+    uint32_t flag_v = lim.field == &Limits::read_buffers_per_shard ? 4096 : 1200 + i;
+    ConfigFile f(std::string(R"({"limits":{")") + lim.name + "\":" + std::to_string(file_v) + "}}");
+    Loaded a = Load({"--config", f.path()});
+    ASSERT_EQ(a.outcome, ParseOutcome::kRun) << a.err;
+    EXPECT_EQ(a.cfg.limits.*lim.field, file_v);
+    // Every other limit keeps its default.
+    Limits defaults;
+    for (const LimitName& other : kLimits) {
+      if (other.field != lim.field) {
+        EXPECT_EQ(a.cfg.limits.*other.field, defaults.*other.field);
+      }
+    }
+    std::string env = "RINGCAST_" + Upper(lim.name) + "=" + std::to_string(env_v);
+    Loaded b = Load({"--config", f.path()}, {env});
+    ASSERT_EQ(b.outcome, ParseOutcome::kRun) << b.err;
+    EXPECT_EQ(b.cfg.limits.*lim.field, env_v);
+    Loaded c = Load({"--config", f.path(), "--" + Dashed(lim.name), std::to_string(flag_v)}, {env});
+    ASSERT_EQ(c.outcome, ParseOutcome::kRun) << c.err;
+    EXPECT_EQ(c.cfg.limits.*lim.field, flag_v);
+    // The config file also takes limits at the top level, under the flag's name.
+    ConfigFile top(std::string("{\"") + lim.name + "\":" + std::to_string(file_v) + "}");
+    Loaded d = Load({"--config", top.path()});
+    ASSERT_EQ(d.outcome, ParseOutcome::kRun) << d.err;
+    EXPECT_EQ(d.cfg.limits.*lim.field, file_v);
+  }
+}
+
+TEST(LoadConfig, MaximaAndZeroAreAccepted) {
+  Loaded l = Load({"--port", "65535", "--shards", "64", "--max-outbound-bytes", "1073741824"});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.port, 65535);
+  EXPECT_EQ(l.cfg.shards, 64u);
+  EXPECT_EQ(l.cfg.limits.max_outbound_bytes, 1073741824u);
+  ConfigFile f(R"({"limits": {"max_batch_events": 10000}})");
+  Loaded m = Load({"--config", f.path()});
+  ASSERT_EQ(m.outcome, ParseOutcome::kRun) << m.err;
+  EXPECT_EQ(m.cfg.limits.max_batch_events, 10000u);
+  Loaded z = Load({"--port", "0"});  // port 0: the kernel picks one
+  ASSERT_EQ(z.outcome, ParseOutcome::kRun) << z.err;
+  EXPECT_EQ(z.cfg.port, 0);
+}
+
+TEST(LoadConfig, AppsFromTheFileWithNumericIdsAndFlags) {
+  ConfigFile f(R"({"apps":[
+      {"id": 123, "key": "k1", "secret": "s1", "name": "one", "enabled": false,
+       "max_connections": 50, "enable_client_events": false},
+      {"id": "two", "key": "k2", "secret": "s2"}]})");
+  Loaded l = Load({"--config", f.path(), "--app-secret", "override"});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  ASSERT_EQ(l.cfg.apps.size(), 2u);
+  EXPECT_EQ(l.cfg.apps[0].id, "123");
+  EXPECT_EQ(l.cfg.apps[0].name, "one");
+  EXPECT_FALSE(l.cfg.apps[0].enabled);
+  EXPECT_EQ(l.cfg.apps[0].max_connections, 50u);
+  EXPECT_FALSE(l.cfg.apps[0].enable_client_events);
+  EXPECT_EQ(l.cfg.apps[0].secret, "override");  // the app flags edit the first app
+  EXPECT_EQ(l.cfg.apps[1].id, "two");
+  EXPECT_TRUE(l.cfg.apps[1].enabled);
+}
+
+TEST(LoadConfig, HelpAndVersionExitOk) {
+  Loaded h = Load({"--port", "1", "--help"});
+  EXPECT_EQ(h.outcome, ParseOutcome::kExitOk);
+  EXPECT_THAT(h.out, HasSubstr("usage: ringcast [options]"));
+  for (const char* flag :
+       {"--host ADDR", "--port PORT", "--pin-cpus LIST", "--config FILE", "--max-outbound-bytes N",
+        "--read-buffer-bytes N", "--help", "--version"}) {
+    EXPECT_THAT(h.out, HasSubstr(flag));
+  }
+  EXPECT_EQ(Load({"-h"}).outcome, ParseOutcome::kExitOk);
+  Loaded v = Load({"--version"});
+  EXPECT_EQ(v.outcome, ParseOutcome::kExitOk);
+  EXPECT_EQ(v.out, "ringcast 0.1.0\n");
+}
+
+// ---- errors --------------------------------------------------------------------------------
+
+void ExpectError(const Loaded& l, const std::string& message) {
+  EXPECT_EQ(l.outcome, ParseOutcome::kExitError);
+  EXPECT_EQ(l.err, message);
+}
+
+TEST(LoadConfigErrors, FlagErrors) {
+  ExpectError(Load({"--nope"}), "ringcast: unknown option '--nope' (see --help)\n");
+  ExpectError(Load({"--nope=1"}), "ringcast: unknown option '--nope' (see --help)\n");
+  ExpectError(Load({"port"}), "ringcast: unexpected argument 'port' (see --help)\n");
+  ExpectError(Load({"-p", "1"}), "ringcast: unexpected argument '-p' (see --help)\n");
+  ExpectError(Load({"--port"}), "ringcast: option '--port' needs a value\n");
+  ExpectError(Load({"--port", "abc"}), "ringcast: --port: not a non-negative integer: 'abc'\n");
+  ExpectError(Load({"--port="}), "ringcast: --port: not a non-negative integer: ''\n");
+  ExpectError(Load({"--port", "-1"}), "ringcast: --port: not a non-negative integer: '-1'\n");
+  ExpectError(Load({"--port", "7000x"}), "ringcast: --port: not a non-negative integer: '7000x'\n");
+  ExpectError(Load({"--port", "65536"}),
+              "ringcast: --port: value 65536 is above the maximum 65535\n");
+  ExpectError(Load({"--shards", "65"}), "ringcast: --shards: value 65 is above the maximum 64\n");
+  ExpectError(Load({"--max-outbound-bytes", "1073741825"}),
+              "ringcast: --max-outbound-bytes: value 1073741825 is above the maximum "
+              "1073741824\n");
+  ExpectError(Load({"--log-level", "verbose"}),
+              "ringcast: --log-level: unknown log level 'verbose'\n");
+  ExpectError(Load({"--echo-path", "echo"}),
+              "ringcast: --echo-path: echo path must start with '/'\n");
+  ExpectError(Load({"--config"}), "ringcast: option '--config' needs a value\n");
+}
+
+TEST(LoadConfigErrors, EnvironmentErrors) {
+  ExpectError(Load({}, {"RINGCAST_PORT=x"}),
+              "ringcast: RINGCAST_PORT: not a non-negative integer: 'x'\n");
+  ExpectError(Load({}, {"RINGCAST_SHARDS=100"}),
+              "ringcast: RINGCAST_SHARDS: value 100 is above the maximum 64\n");
+  ExpectError(Load({}, {"RINGCAST_LOG_LEVEL=loud"}),
+              "ringcast: RINGCAST_LOG_LEVEL: unknown log level 'loud'\n");
+  // A bad flag value is not rescued by a good environment value, and vice versa.
+  ExpectError(Load({"--port", "1"}, {"RINGCAST_PORT=bad"}),
+              "ringcast: RINGCAST_PORT: not a non-negative integer: 'bad'\n");
+}
+
+TEST(LoadConfigErrors, ConfigFileErrors) {
+  const std::string missing = ::testing::TempDir() + "ringcast_no_such_config.json";
+  Loaded m = Load({"--config", missing});
+  EXPECT_EQ(m.outcome, ParseOutcome::kExitError);
+  EXPECT_EQ(m.err, "ringcast: " + missing + ": cannot read config file '" + missing +
+                       "': No such file or directory\n");
+
+  struct Case {
+    const char* json;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"{", "config file is not valid JSON: "},
+      {"[1,2]", "config file must hold a JSON object"},
+      {R"({"apps": {}})", "\"apps\" must be an array"},
+      {R"({"apps": [1]})", "each app must be an object"},
+      {R"({"apps": [{"id": true}]})", "app \"id\" must be a string"},
+      {R"({"apps": [{"key": 1.5}]})", "app \"key\" must be a string"},
+      {R"({"apps": [{"enabled": "yes"}]})", "app \"enabled\" must be a boolean"},
+      {R"({"apps": [{"enable_client_events": 1}]})",
+       "app \"enable_client_events\" must be a boolean"},
+      {R"({"apps": [{"max_connections": -1}]})",
+       "app \"max_connections\" must be a non-negative integer"},
+      {R"({"apps": [{"max_connections": 100000001}]})",
+       "app \"max_connections\" must be a non-negative integer"},
+      {R"({"apps": [{"cluster": "eu"}]})", "unknown app field \"cluster\""},
+      {R"({"limits": []})", "\"limits\" must be an object"},
+      {R"({"limits": {"max_cats": 1}})", "unknown limit \"max_cats\""},
+      {R"({"limits": {"max_batch_events": "10"}})",
+       "limit \"max_batch_events\" must be an integer"},
+      {R"({"limits": {"max_batch_events": -1}})", "limit \"max_batch_events\" must be an integer"},
+      {R"({"limits": {"max_batch_events": 10001}})",
+       "limit \"max_batch_events\" is above its maximum"},
+      {R"({"colour": "blue"})", "unknown config field \"colour\""},
+      {R"({"config": "/etc/other.json"})", "unknown config field \"config\""},
+      {R"({"help": 1})", "unknown config field \"help\""},
+      {R"({"port": true})", "config field \"port\" cannot be a boolean"},
+      {R"({"port": [6001]})", "config field \"port\" must be a string or a number"},
+      {R"({"port": -5})", "config field \"port\" must be a string or a number"},
+      {R"({"port": 70000})", "config field \"port\": value 70000 is above the maximum 65535"},
+      {R"({"port": "x"})", "config field \"port\": not a non-negative integer: 'x'"},
+      {R"({"echo_path": "nope"})", "config field \"echo_path\": echo path must start with '/'"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.json);
+    ConfigFile f(c.json);
+    Loaded l = Load({"--config", f.path()});
+    EXPECT_EQ(l.outcome, ParseOutcome::kExitError);
+    EXPECT_THAT(l.err, HasSubstr("ringcast: " + f.path() + ": " + c.message));
+    EXPECT_EQ(l.err.back(), '\n');
+    // The same text comes back from ApplyConfigJson itself.
+    ServerConfig cfg;
+    EXPECT_THAT(ApplyConfigJson(c.json, &cfg), HasSubstr(c.message));
+  }
+}
+
+TEST(LoadConfigErrors, FinalizeErrors) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{"--app-id", "1", "--app-key", "k"}, "app 0 needs an id, a key and a secret"},
+      {{"--app-key", "k", "--app-secret", "s"}, "app 0 needs an id, a key and a secret"},
+      {{"--read-buffers-per-shard", "1000"}, "read-buffers-per-shard must be a power of two"},
+      {{"--read-buffers-per-shard", "0"}, "read-buffers-per-shard must be a power of two"},
+      {{"--read-buffer-bytes", "511"}, "read-buffer-bytes must be at least 512"},
+      {{"--activity-timeout-s", "0"}, "activity-timeout-s must be at least 1"},
+      {{"--pong-timeout-s", "0"}, "pong-timeout-s must be at least 1"},
+      {{"--max-header-bytes", "255"}, "max-header-bytes must be at least 256"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    ExpectError(Load(c.args), std::string("ringcast: ") + c.message + "\n");
+  }
+  ConfigFile dup_id(R"({"apps":[{"id":"1","key":"a","secret":"s"},
+                                {"id":"1","key":"b","secret":"s"}]})");
+  ExpectError(Load({"--config", dup_id.path()}), "ringcast: duplicate app id '1'\n");
+  ConfigFile dup_key(R"({"apps":[{"id":"1","key":"a","secret":"s"},
+                                 {"id":"2","key":"a","secret":"s"}]})");
+  ExpectError(Load({"--config", dup_key.path()}), "ringcast: duplicate app key 'a'\n");
+  // The boundary values themselves are fine.
+  EXPECT_EQ(Load({"--read-buffer-bytes", "512", "--max-header-bytes", "256",
+                  "--read-buffers-per-shard", "1"})
+                .outcome,
+            ParseOutcome::kRun);
+}
+
+TEST(Finalize, FillsTheDevAppOnlyWhenNoAppIsConfigured) {
+  ServerConfig a;
+  EXPECT_EQ(Finalize(&a), "");
+  EXPECT_TRUE(a.dev_app);
+  ASSERT_EQ(a.apps.size(), 1u);
+  EXPECT_EQ(a.apps[0].id, kDevAppId);
+  EXPECT_EQ(a.apps[0].key, kDevAppKey);
+  EXPECT_EQ(a.apps[0].secret, kDevAppSecret);
+  EXPECT_EQ(a.host, "127.0.0.1");
+  EXPECT_EQ(a.shards, OnlineCpus());
+
+  ServerConfig b;
+  b.apps.push_back({"x", "y", "z", "", true, 0, true});
+  b.shards = 2;
+  EXPECT_EQ(Finalize(&b), "");
+  EXPECT_FALSE(b.dev_app);
+  EXPECT_EQ(b.apps.size(), 1u);
+  EXPECT_EQ(b.host, "0.0.0.0");
+  EXPECT_EQ(b.shards, 2u);
+}
+
+}  // namespace
+}  // namespace ringcast::config

@@ -1,0 +1,468 @@
+// An in-process server::Server with two shards on 127.0.0.1 and the dev app, driven by raw
+// clients: WebSocket subscribers (the RFC 6455 handshake, masked frames from ws/frame_encoder)
+// spread over both shards (the socket id "<salt*1000+shard>.<serial>" tells which), a REST
+// publisher signing its requests with auth::SignedQuery from its own thread, and a client
+// sending client events on a private channel. Every subscriber must receive every message meant
+// for it exactly once and in order, the excluded socket none of its exclusions; on Shutdown
+// every client gets close code 4200 and Wait returns.
+// Paths crossed: shard -> control (REST requests, occupancy notes, client events), control ->
+// shard (replies, publications to each shard with members, shutdown), wakers both ways; run it
+// under TSan (build-tsan) to check them.
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "auth/channel_auth.h"
+#include "auth/request_signature.h"
+#include "config/config.h"
+#include "engine/publication.h"
+#include "util/clock.h"
+#include "util/json_writer.h"
+#include "ws/frame_encoder.h"
+
+namespace ringcast::server {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+int ConnectTo(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  EXPECT_GE(fd, 0);
+  timeval tv{15, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << strerror(errno);
+  return fd;
+}
+
+bool WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Buffered reads with the socket's timeout; false on EOF, error or timeout.
+class Reader {
+ public:
+  explicit Reader(int fd) : fd_(fd) {}
+  bool Fill(size_t n) {
+    while (buf_.size() < n) {
+      char tmp[16384];
+      ssize_t got = recv(fd_, tmp, sizeof tmp, 0);
+      if (got <= 0) return false;
+      buf_.append(tmp, static_cast<size_t>(got));
+    }
+    return true;
+  }
+  bool Take(size_t n, std::string* out) {
+    if (!Fill(n)) return false;
+    *out = buf_.substr(0, n);
+    buf_.erase(0, n);
+    return true;
+  }
+  // Reads up to and including `delim`.
+  bool Until(std::string_view delim, std::string* out) {
+    while (true) {
+      size_t pos = buf_.find(delim);
+      if (pos != std::string::npos) {
+        *out = buf_.substr(0, pos + delim.size());
+        buf_.erase(0, pos + delim.size());
+        return true;
+      }
+      if (!Fill(buf_.size() + 1)) return false;
+    }
+  }
+  bool AtEof() {
+    char c;
+    return buf_.empty() && recv(fd_, &c, 1, 0) == 0;
+  }
+
+ private:
+  int fd_;
+  std::string buf_;
+};
+
+struct Frame {
+  int opcode = -1;
+  std::string payload;
+};
+
+// A Pusher client over a raw WebSocket.
+class WsClient {
+ public:
+  explicit WsClient(uint16_t port) : fd_(ConnectTo(port)), reader_(fd_) {}
+  ~WsClient() {
+    if (fd_ >= 0) close(fd_);
+  }
+
+  // Handshake and pusher:connection_established; returns false on any surprise.
+  bool Open() {
+    std::string req =
+        "GET /app/app-key?protocol=7&client=js&version=8.4.0 HTTP/1.1\r\n"
+        "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    if (!WriteAll(fd_, req)) return false;
+    std::string head;
+    if (!reader_.Until("\r\n\r\n", &head)) return false;
+    EXPECT_THAT(head, StartsWith("HTTP/1.1 101 "));
+    EXPECT_THAT(head, HasSubstr("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+    Frame f;
+    if (!ReadFrame(&f) || f.opcode != 1) return false;
+    // {"event":"pusher:connection_established","data":"{\"socket_id\":\"123.4\",...}"}
+    std::string_view p = f.payload;
+    EXPECT_THAT(f.payload, StartsWith(R"({"event":"pusher:connection_established","data":)"));
+    size_t at = p.find(R"(socket_id\":\")");
+    if (at == std::string_view::npos) return false;
+    at += std::string_view(R"(socket_id\":\")").size();
+    size_t end = p.find('\\', at);
+    socket_id_ = std::string(p.substr(at, end - at));
+    size_t dot = socket_id_.find('.');
+    shard_ = static_cast<uint32_t>(std::stoull(socket_id_.substr(0, dot)) % 1000);
+    return true;
+  }
+
+  void SendText(std::string_view text) {
+    std::string frame;
+    ws::AppendMaskedFrame(&frame, ws::Opcode::kText, text, 0x37fa213d ^ ++mask_);
+    EXPECT_TRUE(WriteAll(fd_, frame));
+  }
+
+  // Subscribes and waits for the confirmation.
+  bool Subscribe(const std::string& channel, const std::string& auth = "") {
+    std::string data;
+    util::JsonObject(&data).Str("auth", auth).Str("channel", channel).Close();
+    std::string msg = R"({"event":"pusher:subscribe","data":)" + data + "}";
+    SendText(msg);
+    Frame f;
+    if (!ReadFrame(&f)) return false;
+    std::string want = R"({"event":"pusher_internal:subscription_succeeded","channel":")" +
+                       channel + R"(","data":"{}"})";
+    EXPECT_EQ(f.payload, want);
+    return f.payload == want;
+  }
+
+  bool ReadFrame(Frame* f) {
+    std::string h;
+    if (!reader_.Take(2, &h)) return false;
+    uint8_t b0 = static_cast<uint8_t>(h[0]);
+    uint8_t b1 = static_cast<uint8_t>(h[1]);
+    EXPECT_EQ(b0 & 0x80, 0x80) << "server frames are never fragmented here";
+    EXPECT_EQ(b1 & 0x80, 0) << "server frames are unmasked";
+    uint64_t len = b1 & 0x7f;
+    if (len >= 126) {
+      std::string ext;
+      if (!reader_.Take(len == 126 ? 2 : 8, &ext)) return false;
+      len = 0;
+      for (char c : ext) len = (len << 8) | static_cast<uint8_t>(c);
+    }
+    f->opcode = b0 & 0x0f;
+    return reader_.Take(len, &f->payload);
+  }
+
+  // After the server's close frame: answer it and wait for the TCP close.
+  bool FinishClose(uint16_t code) {
+    std::string frame;
+    std::string payload = {static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
+    ws::AppendMaskedFrame(&frame, ws::Opcode::kClose, payload, 0x01020304);
+    WriteAll(fd_, frame);  // the server may already have closed
+    return reader_.AtEof();
+  }
+
+  const std::string& socket_id() const { return socket_id_; }
+  uint32_t shard() const { return shard_; }
+
+ private:
+  int fd_;
+  Reader reader_;
+  std::string socket_id_;
+  uint32_t shard_ = 0;
+  uint32_t mask_ = 0;
+};
+
+// Posts signed REST requests over one keep-alive connection.
+class RestClient {
+ public:
+  explicit RestClient(uint16_t port) : fd_(ConnectTo(port)), reader_(fd_) {}
+  ~RestClient() { close(fd_); }
+
+  // Returns the status; *body gets the response body.
+  int Post(const std::string& path, const std::string& body, std::string* response_body) {
+    std::string query = auth::SignedQuery("POST", path, {}, body, config::kDevAppKey,
+                                          config::kDevAppSecret, util::WallSeconds());
+    std::string req = "POST " + path + "?" + query +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      "Content-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body;
+    if (!WriteAll(fd_, req)) return -1;
+    std::string head;
+    if (!reader_.Until("\r\n\r\n", &head)) return -1;
+    size_t cl = head.find("Content-Length: ");
+    if (cl == std::string::npos) return -1;
+    size_t len = std::stoul(head.substr(cl + 16));
+    if (!reader_.Take(len, response_body)) return -1;
+    return std::stoi(head.substr(9, 3));
+  }
+
+ private:
+  int fd_;
+  Reader reader_;
+};
+
+std::string EventJson(const std::string& event, const std::string& channel,
+                      const std::string& data) {
+  std::string escaped;
+  util::AppendJsonEscaped(&escaped, data);
+  std::string out;
+  engine::AppendChannelEventJson(&out, event, channel, escaped);
+  return out;
+}
+
+TEST(Server, EveryMessageReachesEverySubscriberOnBothShardsOnceInOrder) {
+  config::ServerConfig cfg;
+  cfg.host = "127.0.0.1";
+  cfg.host_set = true;
+  cfg.port = 0;
+  cfg.shards = 2;
+  cfg.data_dir = ::testing::TempDir() + "ringcast_server_test_" + std::to_string(getpid());
+  cfg.limits.shutdown_grace_ms = 300;
+  ASSERT_EQ(config::Finalize(&cfg), "");
+  ASSERT_TRUE(cfg.dev_app);
+
+  Server server(cfg);
+  ASSERT_EQ(server.Start(), 0);
+  const uint16_t port = server.port();
+  ASSERT_NE(port, 0);
+
+  // Connect until both shards hold at least three subscribers (SO_REUSEPORT spreads them).
+  std::vector<std::unique_ptr<WsClient>> clients;
+  int per_shard[2] = {0, 0};
+  while ((per_shard[0] < 3 || per_shard[1] < 3) && clients.size() < 48) {
+    auto c = std::make_unique<WsClient>(port);
+    ASSERT_TRUE(c->Open());
+    ASSERT_LT(c->shard(), 2u) << c->socket_id();
+    ++per_shard[c->shard()];
+    clients.push_back(std::move(c));
+  }
+  ASSERT_GE(per_shard[0], 3) << "the kernel put every connection on shard 1";
+  ASSERT_GE(per_shard[1], 3) << "the kernel put every connection on shard 0";
+  const size_t n = clients.size();
+
+  // Every client: "fan" and the private "private-chat"; even ones also "half".
+  for (size_t i = 0; i < n; ++i) {
+    WsClient& c = *clients[i];
+    ASSERT_TRUE(c.Subscribe("fan"));
+    if (i % 2 == 0) {
+      ASSERT_TRUE(c.Subscribe("half"));
+    }
+    std::string auth = std::string(config::kDevAppKey) + ":" +
+                       auth::ChannelSignature(config::kDevAppSecret, c.socket_id(), "private-chat");
+    ASSERT_TRUE(c.Subscribe("private-chat", auth));
+  }
+
+  // What each channel will carry, in order. Client 0 is excluded from some REST events (by its
+  // socket id) and never receives its own client events.
+  struct Expected {
+    std::string json;
+    bool excludes_client0;
+  };
+  std::map<std::string, std::vector<Expected>> expected;
+  std::vector<std::string> bodies;  // REST requests, in order
+  std::vector<std::string> paths;
+  constexpr int kRest = 60;
+  for (int i = 0; i < kRest; ++i) {
+    std::string d = "r" + std::to_string(i);
+    if (i % 3 == 0) {
+      paths.push_back("/apps/app-id/events");
+      bodies.push_back(R"({"name":"seq","channels":["fan","half"],"data":")" + d + "\"}");
+      expected["fan"].push_back({EventJson("seq", "fan", d), false});
+      expected["half"].push_back({EventJson("seq", "half", d), false});
+    } else if (i % 3 == 1) {
+      std::string b = R"({"batch":[)";
+      for (int j = 0; j < 10; ++j) {
+        std::string ch = j % 2 ? "half" : "fan";
+        std::string dj = d + "." + std::to_string(j);
+        b += (j ? "," : "") + std::string(R"({"name":"seq","channel":")") + ch + R"(","data":")" +
+             dj + "\"}";
+        expected[ch].push_back({EventJson("seq", ch, dj), false});
+      }
+      paths.push_back("/apps/app-id/batch_events");
+      bodies.push_back(b + "]}");
+    } else {
+      paths.push_back("/apps/app-id/events");
+      bodies.push_back(R"({"name":"seq","channel":"fan","data":")" + d + R"(","socket_id":")" +
+                       clients[0]->socket_id() + "\"}");
+      expected["fan"].push_back({EventJson("seq", "fan", d), true});
+    }
+  }
+  constexpr int kClientEvents = 5;
+  for (int i = 0; i < kClientEvents; ++i) {
+    expected["private-chat"].push_back(
+        {R"({"event":"client-hi","channel":"private-chat","data":"{\"n\":)" + std::to_string(i) +
+             "}\"}",
+         true});
+  }
+
+  // Readers: each client collects messages until it has all of its share.
+  std::vector<std::map<std::string, std::vector<std::string>>> got(n);
+  std::vector<size_t> want(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (const auto& [ch, list] : expected) {
+      if (ch == "half" && i % 2 != 0) continue;
+      for (const Expected& e : list) want[i] += (i == 0 && e.excludes_client0) ? 0 : 1;
+    }
+  }
+  std::vector<std::thread> readers;
+  std::atomic<int> reader_failures{0};
+  for (size_t i = 0; i < n; ++i) {
+    readers.emplace_back([&, i] {
+      size_t count = 0;
+      while (count < want[i]) {
+        Frame f;
+        if (!clients[i]->ReadFrame(&f) || f.opcode != 1) {
+          ++reader_failures;
+          return;
+        }
+        // {"event":...,"channel":"<ch>",...}
+        size_t at = f.payload.find(R"("channel":")");
+        size_t end = f.payload.find('"', at + 11);
+        got[i][f.payload.substr(at + 11, end - at - 11)].push_back(f.payload);
+        ++count;
+      }
+    });
+  }
+
+  // The REST publisher, on its own thread, waiting for each answer before the next request.
+  std::atomic<int> rest_failures{0};
+  std::thread publisher([&] {
+    RestClient rest(port);
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      std::string body;
+      int status = rest.Post(paths[i], bodies[i], &body);
+      if (status != 200 || body != "{}") {
+        ADD_FAILURE() << "request " << i << ": " << status << " " << body;
+        ++rest_failures;
+      }
+    }
+  });
+  // Client events from client 0, relayed through the control plane to both shards.
+  for (int i = 0; i < kClientEvents; ++i) {
+    clients[0]->SendText(R"({"event":"client-hi","channel":"private-chat","data":{"n":)" +
+                         std::to_string(i) + "}}");
+  }
+  publisher.join();
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(rest_failures.load(), 0);
+  EXPECT_EQ(reader_failures.load(), 0);
+
+  for (size_t i = 0; i < n; ++i) {
+    SCOPED_TRACE("client " + std::to_string(i) + " on shard " +
+                 std::to_string(clients[i]->shard()));
+    for (const auto& [ch, list] : expected) {
+      std::vector<std::string> want_ch;
+      if (ch == "half" && i % 2 != 0) {
+        EXPECT_EQ(got[i].count(ch), 0u);
+        continue;
+      }
+      for (const Expected& e : list) {
+        if (!(i == 0 && e.excludes_client0)) want_ch.push_back(e.json);
+      }
+      EXPECT_EQ(got[i][ch], want_ch) << ch;
+    }
+  }
+
+  // Shutdown: every client is told 4200 ("reconnect"), and the server stops.
+  server.Shutdown();
+  for (size_t i = 0; i < n; ++i) {
+    Frame f;
+    ASSERT_TRUE(clients[i]->ReadFrame(&f)) << "client " << i;
+    EXPECT_EQ(f.opcode, 8) << "client " << i;
+    ASSERT_GE(f.payload.size(), 2u);
+    int code = (static_cast<uint8_t>(f.payload[0]) << 8) | static_cast<uint8_t>(f.payload[1]);
+    EXPECT_EQ(code, 4200) << "client " << i;
+    EXPECT_EQ(f.payload.substr(2), "Server is restarting, reconnect");
+    EXPECT_TRUE(clients[i]->FinishClose(4200)) << "client " << i;
+  }
+  auto start = std::chrono::steady_clock::now();
+  server.Wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  rmdir(cfg.data_dir.c_str());
+}
+
+TEST(Server, RestRequestsOnManyConnectionsAreAnsweredInOrder) {
+  // Many keep-alive REST clients at once, on both shards: every reply comes back to the
+  // connection that asked, after its own request (the HttpCall round trip through the
+  // control plane and back), and unsigned requests are refused without disturbing the others.
+  config::ServerConfig cfg;
+  cfg.host = "127.0.0.1";
+  cfg.host_set = true;
+  cfg.port = 0;
+  cfg.shards = 2;
+  cfg.data_dir = ::testing::TempDir() + "ringcast_server_test_rest_" + std::to_string(getpid());
+  cfg.limits.shutdown_grace_ms = 100;
+  ASSERT_EQ(config::Finalize(&cfg), "");
+  Server server(cfg);
+  ASSERT_EQ(server.Start(), 0);
+  const uint16_t port = server.port();
+
+  constexpr int kThreads = 6;
+  constexpr int kRequests = 40;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      RestClient rest(port);
+      for (int i = 0; i < kRequests; ++i) {
+        std::string body;
+        if (i % 5 == 4) {
+          // A malformed batch: the error names this thread and request, proving the answer
+          // is for this request.
+          std::string bad = R"({"batch":[{"name":"e","channel":"bad name )" + std::to_string(t) +
+                            "-" + std::to_string(i) + R"(","data":"d"}]})";
+          int status = rest.Post("/apps/app-id/batch_events", bad, &body);
+          if (status != 400 || body.find("bad name " + std::to_string(t) + "-" +
+                                         std::to_string(i)) == std::string::npos) {
+            ++failures;
+          }
+          continue;
+        }
+        int status = rest.Post("/apps/app-id/events",
+                               R"({"name":"e","channel":"nobody-listens","data":"d"})", &body);
+        if (status != 200 || body != "{}") ++failures;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  server.Shutdown();
+  server.Wait();
+  rmdir(cfg.data_dir.c_str());
+}
+
+}  // namespace
+}  // namespace ringcast::server
