@@ -2,9 +2,11 @@
 //
 // Accepts {"event":E, "channel"?:C, "data"?:D} where D may be an object or a string holding
 // JSON ("double encoded"; pusher-js sends objects for pusher:* events, other clients strings).
-// Views in the results point into the parser's own buffers and stay valid until the next Parse.
-// No allocation once the buffers have grown to the largest message seen (bounded by the
-// WebSocket message limit). Thread rules: one parser per shard, used by that shard only.
+// The whole message is validated (simdjson DOM parse), so nothing malformed is ever relayed;
+// non-string data is handed on as its minified JSON text. Views in the results point into the
+// parser's own buffers and stay valid until the next Parse. No allocation once the buffers have
+// grown to the largest message seen (bounded by the WebSocket message limit).
+// Thread rules: one parser per shard, used by that shard only.
 #pragma once
 
 #include <simdjson.h>
@@ -19,7 +21,9 @@ struct ClientMessage {
   std::string_view channel;    // top-level "channel" (client events), empty if absent
   bool has_data = false;
   bool data_is_string = false;
-  std::string_view data;       // the string's content, or the raw JSON text of other values
+  // The string's content, or the minified JSON of other values (left empty for pusher:*
+  // events, whose data is read with ParseSubscribeData).
+  std::string_view data;
 };
 
 struct SubscribeData {
@@ -33,16 +37,15 @@ class ClientMessageParser {
  public:
   // Returns nullptr on success, else why the message is malformed.
   const char* Parse(std::string_view text, ClientMessage* out);
-  // Reads the data of pusher:subscribe / pusher:unsubscribe from `msg` (object or string).
+  // Reads the data of pusher:subscribe / pusher:unsubscribe from the message Parse read last
+  // (`msg` must be its result): an object, or a string holding one.
   const char* ParseSubscribeData(const ClientMessage& msg, SubscribeData* out);
 
  private:
-  static simdjson::padded_string_view Pad(std::string* buf, std::string_view text);
-
-  simdjson::ondemand::parser outer_;
-  simdjson::ondemand::parser inner_;
-  std::string outer_buf_;
-  std::string inner_buf_;
+  simdjson::dom::parser outer_;
+  simdjson::dom::parser inner_;
+  simdjson::dom::element data_;  // the last message's "data" (valid until the next Parse)
+  std::string data_text_;        // minified non-string data
 };
 
 }  // namespace ringcast::protocols::pusher
