@@ -6,7 +6,8 @@
 // outbound queue and the Session. It holds no read buffer: reads land in the shard's provided
 // buffers and the Session keeps only the bytes of an incomplete message.
 // A Session is the protocol state (HTTP request parsing, then a WebSocket protocol session). It
-// may replace itself with another (an HTTP upgrade) through IoLoop::ReplaceSession.
+// may replace itself with another (an HTTP upgrade) through IoLoop::ReplaceSession; timers set
+// by the old session do not reach the new one.
 // Thread rules: everything here belongs to the shard thread that accepted the connection.
 #pragma once
 
@@ -36,8 +37,9 @@ class Session {
 
 enum class ConnState : uint8_t {
   kOpen,      // reading and writing
-  kDraining,  // writing what is queued, then closing; reads still reach the session
-  kClosing,   // socket shut down, waiting for in-flight operations to finish
+  kDraining,   // writing what is queued, then closing; reads still reach the session
+  kLingering,  // everything written and FIN sent; reading and dropping until the peer's FIN
+  kClosing,    // socket shut down, waiting for in-flight operations to finish
 };
 
 class Connection {
@@ -69,8 +71,10 @@ class Connection {
   bool dirty_ = false;
   bool over_capacity_ = false;
   bool overflowed_ = false;
+  uint8_t session_epoch_ = 0;     // bumped by ReplaceSession: older session timers are dropped
   uint16_t inflight_frames_ = 0;  // frames at the front of out_ referenced by the in-flight send
   uint64_t serial_ = 0;
+  uint64_t close_deadline_ms_ = 0;  // kDraining/kLingering: when CloseNow takes over
   void* send_op_ = nullptr;  // IoLoop::SendOp of the write in flight
   OutQueue out_;
   Session* session_ = nullptr;

@@ -18,9 +18,11 @@ constexpr uint16_t kBufferGroup = 0;
 constexpr uint8_t kCloseDeadlineTimer = 255;
 constexpr int kMaxIov = 64;
 
-uint64_t TimerCookie(uint8_t kind, uint32_t gen, uint32_t index) {
-  return (static_cast<uint64_t>(kind) << 56) | (static_cast<uint64_t>(gen & 0xffffff) << 32) |
-         index;
+// Timer cookie: kind (8 bits) | session epoch (8) | generation (24) | slot index (24).
+constexpr uint32_t kMaxSlots = 1u << 24;
+uint64_t TimerCookie(uint8_t kind, uint8_t epoch, uint32_t gen, uint32_t index) {
+  return (static_cast<uint64_t>(kind) << 56) | (static_cast<uint64_t>(epoch) << 48) |
+         (static_cast<uint64_t>(gen & 0xffffff) << 24) | (index & (kMaxSlots - 1));
 }
 }  // namespace
 
@@ -174,6 +176,11 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
     index = free_slots_.back();
     free_slots_.pop_back();
   } else {
+    if (conns_.size() >= kMaxSlots) {
+      ++stats_.refused;
+      close(fd);
+      return;
+    }
     index = static_cast<uint32_t>(conns_.size());
     conns_.push_back(std::make_unique<Connection>());
   }
@@ -186,6 +193,7 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
   c.recv_armed_ = c.send_inflight_ = c.dirty_ = c.overflowed_ = false;
   c.inflight_frames_ = 0;
   c.over_capacity_ = live_ >= options_.max_connections;
+  c.session_epoch_ = 0;
   c.serial_ = next_serial_++;
   c.user_tag = 0;
   ++live_;
@@ -201,9 +209,12 @@ void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
   bool has_buffer = cqe.flags & IORING_CQE_F_BUFFER;
   uint16_t bid = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
   if (c != nullptr && !more) c->recv_armed_ = false;
-  if (cqe.res > 0 && c != nullptr && c->state_ != ConnState::kClosing) {
+  if (cqe.res > 0 && c != nullptr) {
     stats_.bytes_read += static_cast<uint64_t>(cqe.res);
-    c->session_->OnData(*c, buffers_.Buffer(bid), static_cast<size_t>(cqe.res));
+    // Lingering: the peer's late bytes are read and dropped.
+    if (c->state_ == ConnState::kOpen || c->state_ == ConnState::kDraining) {
+      c->session_->OnData(*c, buffers_.Buffer(bid), static_cast<size_t>(cqe.res));
+    }
   }
   if (has_buffer) buffers_.Recycle(bid);
   if (c == nullptr) return;
@@ -245,10 +256,12 @@ void IoLoop::OnSend(const io_uring_cqe& cqe, Connection* c) {
       break;
     case ConnState::kDraining:
       if (c->out_.empty()) {
-        CloseNow(*c);
+        StartLinger(*c);
       } else {
         MarkDirty(*c);
       }
+      break;
+    case ConnState::kLingering:
       break;
     case ConnState::kOpen:
       if (!c->out_.empty()) MarkDirty(*c);
@@ -313,7 +326,7 @@ void IoLoop::SendCopy(Connection& c, std::string_view bytes) {
 }
 
 void IoLoop::SendFinal(Connection& c, std::string_view bytes) {
-  if (c.state_ == ConnState::kClosing) return;
+  if (c.state_ != ConnState::kOpen && c.state_ != ConnState::kDraining) return;
   c.out_.Push(LocalFrame::Copy(bytes));
   MarkDirty(c);
 }
@@ -332,10 +345,25 @@ void IoLoop::CloseAfterFlush(Connection& c, uint64_t max_wait_ms) {
   if (c.state_ != ConnState::kOpen) return;
   c.state_ = ConnState::kDraining;
   if (c.out_.empty() && !c.send_inflight_) {
-    CloseNow(c);
+    StartLinger(c);
     return;
   }
-  timers_.Schedule(now_ms_ + max_wait_ms, TimerCookie(kCloseDeadlineTimer, c.gen_, c.index_));
+  c.close_deadline_ms_ = now_ms_ + max_wait_ms;
+  timers_.Schedule(c.close_deadline_ms_, TimerCookie(kCloseDeadlineTimer, 0, c.gen_, c.index_));
+}
+
+void IoLoop::StartLinger(Connection& c) {
+  c.state_ = ConnState::kLingering;
+  if (!c.recv_armed_) {
+    CloseNow(c);  // nothing to read the peer's FIN with
+    return;
+  }
+  io_uring_sqe* sqe = ring_.Sqe();
+  io_uring_prep_shutdown(sqe, c.fd_, SHUT_WR);
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  io_uring_sqe_set_data64(sqe, Pack(kOpShutdown, c.gen_, c.index_));
+  c.close_deadline_ms_ = now_ms_ + kLingerMs;
+  timers_.Schedule(c.close_deadline_ms_, TimerCookie(kCloseDeadlineTimer, 0, c.gen_, c.index_));
 }
 
 void IoLoop::CloseNow(Connection& c) {
@@ -398,11 +426,12 @@ void IoLoop::FreeSlot(Connection& c) {
 void IoLoop::ReplaceSession(Connection& c, Session* next) {
   retired_sessions_.push_back(c.session_);
   c.session_ = next;
+  ++c.session_epoch_;
 }
 
 void IoLoop::ScheduleTimer(Connection& c, uint64_t deadline_ms, uint8_t kind) {
   RC_CHECK(kind != kCloseDeadlineTimer);
-  timers_.Schedule(deadline_ms, TimerCookie(kind, c.gen_, c.index_));
+  timers_.Schedule(deadline_ms, TimerCookie(kind, c.session_epoch_, c.gen_, c.index_));
 }
 
 void IoLoop::RunTimers() {
@@ -410,11 +439,14 @@ void IoLoop::RunTimers() {
   timers_.Advance(now_ms_, &fired_);
   for (uint64_t cookie : fired_) {
     auto kind = static_cast<uint8_t>(cookie >> 56);
-    Connection* c = Find(static_cast<uint32_t>(cookie), static_cast<uint32_t>(cookie >> 32));
+    auto epoch = static_cast<uint8_t>(cookie >> 48);
+    Connection* c = Find(static_cast<uint32_t>(cookie & (kMaxSlots - 1)),
+                         static_cast<uint32_t>(cookie >> 24) & 0xffffff);
     if (c == nullptr || c->state_ == ConnState::kClosing) continue;
     if (kind == kCloseDeadlineTimer) {
-      if (c->state_ == ConnState::kDraining) CloseNow(*c);
-    } else {
+      bool closing = c->state_ == ConnState::kDraining || c->state_ == ConnState::kLingering;
+      if (closing && now_ms_ >= c->close_deadline_ms_) CloseNow(*c);
+    } else if (epoch == c->session_epoch_ && c->state_ != ConnState::kLingering) {
       c->session_->OnTimer(*c, kind);
     }
   }

@@ -95,13 +95,17 @@ class IoLoop {
   // flight. The session's OnClosed runs later in the turn, never inside this call (so a fan-out
   // loop may close a member without its channel changing under it).
   void CloseNow(Connection& c);
-  // Writes what is queued, then closes; if that takes longer than `max_wait_ms`, CloseNow.
+  // Writes what is queued, then closes gracefully (a "lingering close": FIN after the last
+  // byte, then reads are dropped until the peer's FIN or kLingerMs, so that late bytes from the
+  // peer cannot make the kernel reset the connection and lose the tail of our output). If the
+  // queue is not written within `max_wait_ms`, CloseNow.
   void CloseAfterFlush(Connection& c, uint64_t max_wait_ms);
+  static constexpr uint64_t kLingerMs = 1000;
   // Replaces the connection's session (HTTP -> WebSocket). The old one is deleted at the end of
   // the turn, so it is safe to call from inside the old session's OnData.
   void ReplaceSession(Connection& c, Session* next);
-  // Calls the session's OnTimer(kind) at `deadline_ms` if the connection is still open.
-  // kind 255 is reserved.
+  // Calls the session's OnTimer(kind) at `deadline_ms` if the connection is still open and its
+  // session has not been replaced since. kind 255 is reserved.
   void ScheduleTimer(Connection& c, uint64_t deadline_ms, uint8_t kind);
 
   Connection* Find(uint32_t index, uint32_t generation);
@@ -140,6 +144,7 @@ class IoLoop {
   void SubmitSend(Connection& c);
   void RunTimers();
   void Overflow(Connection& c);
+  void StartLinger(Connection& c);
   void MaybeFinishClose(Connection& c);
   void FinishCloses();
   void Finish(Connection& c);

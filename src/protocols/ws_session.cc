@@ -130,7 +130,9 @@ void WsSession::OnOverflow(net::Connection& c) {
   ws::AppendCloseFrame(&frame, OverflowCloseCode(), "slow consumer: too much queued data");
   close_sent_ = true;
   loop().SendFinal(c, frame);
-  loop().CloseAfterFlush(c, kLingerMs);
+  // The client is behind: give it time to read what is already in flight and the close frame
+  // (everything else was dropped, so this holds little memory).
+  loop().CloseAfterFlush(c, kOverflowFlushMs);
 }
 
 }  // namespace ringcast::protocols

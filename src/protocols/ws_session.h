@@ -25,6 +25,7 @@ namespace ringcast::protocols {
 class WsSession : public net::Session, private ws::FrameEvents {
  public:
   static constexpr uint64_t kLingerMs = 1000;
+  static constexpr uint64_t kOverflowFlushMs = 10000;
   // Timer kinds used by WsSession; derived sessions use kinds from kFirstDerivedTimer.
   static constexpr uint8_t kLingerTimer = 1;
   static constexpr uint8_t kShutdownTimer = 2;

@@ -225,16 +225,17 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
         reason = "Unsupported protocol version " + std::string(protocol.substr(0, 16));
       }
     }
-    auto* pusher = new protocols::pusher::PusherSession(
-        &shard_->env(), &shard_->pusher_shared(), *conn_, app, refuse, std::move(reason));
-    next = pusher;
-    pusher->Start();
+    next = new protocols::pusher::PusherSession(&shard_->env(), &shard_->pusher_shared(), *conn_,
+                                                app, refuse, std::move(reason));
   }
   state_ = State::kDone;
   std::string rest = buf_.substr(parser_.head_size());
   buf_.clear();
   net::Connection& c = *conn_;
-  loop.ReplaceSession(c, next);  // `this` is deleted at the end of the turn
+  // Replace first: timers the new session sets must carry its epoch. `this` is deleted at the
+  // end of the turn.
+  loop.ReplaceSession(c, next);
+  if (auto* pusher = dynamic_cast<protocols::pusher::PusherSession*>(next)) pusher->Start();
   if (!rest.empty() && c.open()) next->OnData(c, rest.data(), rest.size());
 }
 

@@ -2,9 +2,8 @@
 //   X (handshake and extensions): a permessage-deflate offer is declined cleanly (the 101 carries
 //     no Sec-WebSocket-Extensions, frames stay uncompressed) and a compressed (RSV1) frame sent
 //     anyway fails with 1002; offered subprotocols are not selected.
-//     X.5 is pending (skipped unless --pending): the close must not lose output the kernel has
-//     not sent yet when late client bytes arrive (RFC 6455 7.1.1: discard trailing bytes); it
-//     needs a lingering close in src/net/io_loop.cc.
+//     X.5: the close must not lose output the kernel has not sent yet when late client bytes
+//     arrive (RFC 6455 7.1.1: discard trailing bytes); the server's lingering close covers it.
 //   L (limits): run against a second server started with --max-ws-message-bytes 1000,
 //     --max-ws-fragments 10 and --handshake-timeout-ms 300 (runner env 'limits'): a message of
 //     exactly the limit is echoed, one byte more fails with 1009 as soon as the frame header
@@ -73,7 +72,6 @@ const handshake = [
   {
     id: 'X.5',
     desc: 'Stop reading; send a 256 KiB message and a close frame; 200 ms later (in another TCP write) a ping; then read: the whole echo and the close echo must arrive, the late ping being discarded, not answered with a reset that drops unsent output.',
-    pending: 'needs a lingering close in src/net/io_loop.cc (shutdown(SHUT_WR), drain input until EOF or the deadline, then close)',
     run: async (c) => {
       c.socket.pause();
       await c.sendFrame({ op: OP.TEXT, payload: BIG }, { sync: true });

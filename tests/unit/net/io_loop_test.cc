@@ -702,6 +702,86 @@ TEST(IoLoop, ReplaceSessionHandsLaterBytesToTheNewSessionAndRetiresTheOld) {
   EXPECT_EQ(counters.destroyed.load(), 1);
 }
 
+TEST(IoLoop, TimersOfAReplacedSessionDoNotReachItsSuccessor) {
+  std::atomic<int> old_fires{0};
+  std::atomic<int> new_fires{0};
+  LoopThread lt(SmallOptions(), [&](IoLoop& loop, Connection& c) {
+    auto* first = new FnSession;
+    loop.ScheduleTimer(c, loop.now_ms() + 100, 1);  // e.g. an HTTP idle deadline
+    first->on_timer = [&](Connection&, uint8_t) { ++old_fires; };
+    first->on_data = [&loop, &new_fires](Connection& conn, std::string_view) {
+      auto* second = new FnSession;
+      second->on_timer = [&](Connection&, uint8_t kind) {
+        if (kind == 1) ADD_FAILURE() << "the old session's timer reached the new session";
+        ++new_fires;
+      };
+      loop.ReplaceSession(conn, second);
+      loop.ScheduleTimer(conn, loop.now_ms() + 150, 2);
+    };
+    return first;
+  });
+  Client c(lt.port());
+  c.Send("upgrade");
+  ASSERT_TRUE(lt.WaitFor([&](IoLoop&) { return new_fires.load() == 1; }));
+  std::this_thread::sleep_for(100ms);
+  lt.Stop();
+  EXPECT_EQ(old_fires.load(), 0);
+  EXPECT_EQ(new_fires.load(), 1);
+}
+
+// A graceful close must not lose its last bytes when the peer still sends: the server sends FIN,
+// reads and drops what arrives, and closes when the peer does (no reset that would discard data
+// the peer has not read yet).
+TEST(IoLoop, LingeringCloseKeepsTheTailWhenThePeerKeepsSending) {
+  constexpr size_t kBytes = 512 * 1024;
+  Counters counters;
+  LoopThread lt(SmallOptions(), [&](IoLoop& loop, Connection&) {
+    auto* s = new FnSession;
+    s->on_data = [&](Connection& c, std::string_view data) {
+      if (data.find("go") == std::string_view::npos || !c.open()) return;
+      loop.SendCopy(c, std::string(kBytes, 'z'));
+      loop.CloseAfterFlush(c, 5000);
+    };
+    s->on_closed = [&](Connection&) { ++counters.closed; };
+    return s;
+  });
+  Client c(lt.port(), /*rcvbuf=*/16384);
+  c.Send("go");
+  std::this_thread::sleep_for(50ms);
+  // Bytes after the server decided to close (a WebSocket close reply, a ping...).
+  for (int i = 0; i < 20; ++i) c.Send("late bytes from the peer ");
+  bool eof = false;
+  std::string got = c.ReadToEof(&eof);
+  EXPECT_TRUE(eof) << "the server should finish with FIN, not a reset";
+  EXPECT_EQ(got.size(), kBytes);
+  c.Close();
+  ASSERT_TRUE(lt.WaitFor([&](IoLoop&) { return counters.closed.load() == 1; }));
+  lt.Stop();
+}
+
+TEST(IoLoop, LingeringCloseGivesUpWhenThePeerNeverCloses) {
+  Counters counters;
+  LoopThread lt(SmallOptions(), [&](IoLoop& loop, Connection&) {
+    auto* s = new FnSession;
+    s->on_data = [&](Connection& c, std::string_view) {
+      if (!c.open()) return;
+      loop.SendCopy(c, "bye");
+      loop.CloseAfterFlush(c, 5000);
+    };
+    s->on_closed = [&](Connection&) { ++counters.closed; };
+    return s;
+  });
+  Client c(lt.port());
+  c.Send("x");
+  EXPECT_EQ(c.Read(3), "bye");
+  auto start = std::chrono::steady_clock::now();
+  // The client keeps its side open: the server closes anyway after IoLoop::kLingerMs.
+  ASSERT_TRUE(lt.WaitFor([&](IoLoop&) { return counters.closed.load() == 1; }, 5000ms));
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(IoLoop::kLingerMs - 100));
+  lt.Stop();
+}
+
 TEST(IoLoop, ConnectionsPastTheLimitAreFlaggedThenRefused) {
   IoLoopOptions o = SmallOptions();
   o.max_connections = 1;
