@@ -22,7 +22,6 @@ constexpr uint64_t kWakeUserData = 1;
 ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::AppRegistry* apps,
                            const engine::SocketIdCodec* ids, Mesh* mesh)
     : config_(config),
-      apps_(apps),
       mesh_(mesh),
       shard_count_(mesh->to_shard.size()),
       pusher_api_(apps, config, ids, this),

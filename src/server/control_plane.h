@@ -65,7 +65,6 @@ class ControlPlane : public api::ControlApi {
   bool QueuesEmpty() const;
 
   const config::ServerConfig* config_;
-  const engine::AppRegistry* apps_;
   Mesh* mesh_;
   size_t shard_count_;
   api::PusherApi pusher_api_;
