@@ -90,16 +90,16 @@ void PusherApi::Error(engine::HttpCall* call, int status, std::string_view messa
   http::AppendJsonError(&call->response, status, message, call->keep_alive);
 }
 
-void PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
+bool PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
   std::vector<std::string> seg;
   if (!SplitPath(call->path, &seg) || seg.size() < 3 || seg[0] != "apps") {
     Error(call, 404, "Not found");
-    return;
+    return true;
   }
   uint32_t app = apps_->IndexById(seg[1]);
   if (app == engine::AppRegistry::kNone) {
     Error(call, 404, "Unknown app id '" + seg[1].substr(0, 64) + "'");
-    return;
+    return true;
   }
   // Route first, so that a wrong method or path is a clear 404/405 rather than an auth error.
   std::string_view want;
@@ -109,7 +109,7 @@ void PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
     want = "GET";
   } else {
     Error(call, 404, "Unknown path " + call->path.substr(0, 200));
-    return;
+    return true;
   }
   if (call->method != want) {
     call->response.clear();
@@ -120,41 +120,38 @@ void PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
         .Close();
     http::AppendResponse(&call->response, 405, "application/json", body, call->keep_alive,
                          std::string("Allow: ") + std::string(want) + "\r\n");
-    return;
+    return true;
   }
 
   std::vector<auth::QueryParam> params;
   if (!DecodeQuery(call->query, &params)) {
     Error(call, 400, "Malformed query string");
-    return;
+    return true;
   }
   const config::AppConfig& cfg = apps_->app(app);
   auth::SignedRequest req{call->method, call->path, &params, call->body};
   auth::VerifyResult v = auth::VerifyPusherRequest(req, cfg.key, cfg.secret, now_s);
   if (!v.ok()) {
     Error(call, v.status, v.message);
-    return;
+    return true;
   }
   if (!cfg.enabled) {
     Error(call, 403, "Application disabled");
-    return;
+    return true;
   }
-  if (want == "POST") {
-    HandleEvents(call, app, seg[2] == "batch_events");
-  } else {
-    HandleChannels(call, app, seg);
-  }
+  if (want == "POST") return HandleEvents(call, app, seg[2] == "batch_events");
+  return HandleChannels(call, app, seg);
 }
 
-void PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
+bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
   const config::Limits& limits = config_->limits;
   simdjson::dom::element root;
   if (parser_.parse(call->body).get(root)) {
     Error(call, 400, "Request body is not valid JSON");
-    return;
+    return true;
   }
   std::vector<Event> events;
-  std::vector<bool> want_info;
+  std::vector<std::string> infos;  // per event: its "info" attribute list (may be empty)
 
   // Reads one event object; returns "" or the error (status in *status).
   auto read_event = [&](simdjson::dom::element el, bool single_channel_only, int* status) {
@@ -225,8 +222,11 @@ void PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
       }
     }
     simdjson::dom::element info_el;
-    bool info = obj["info"].get(info_el) == simdjson::SUCCESS;
-    want_info.push_back(info);
+    std::string info;
+    if (obj["info"].get(info_el) == simdjson::SUCCESS && info_el.get_string().get(sv) == simdjson::SUCCESS) {
+      info = std::string(sv);
+    }
+    infos.push_back(std::move(info));
     events.push_back(std::move(ev));
     return std::string();
   };
@@ -237,19 +237,19 @@ void PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
     simdjson::dom::element batch_el;
     if (root["batch"].get(batch_el) || batch_el.get_array().get(arr)) {
       Error(call, 400, "Body must be {\"batch\": [events]}");
-      return;
+      return true;
     }
     if (arr.size() > limits.max_batch_events) {
       Error(call, 400, "Batch too large: " + std::to_string(arr.size()) + " events, limit " +
                            std::to_string(limits.max_batch_events));
-      return;
+      return true;
     }
     size_t index = 0;
     for (simdjson::dom::element el : arr) {
       std::string err = read_event(el, /*single_channel_only=*/true, &status);
       if (!err.empty()) {
         Error(call, status, "batch[" + std::to_string(index) + "]: " + err);
-        return;
+        return true;
       }
       ++index;
     }
@@ -257,7 +257,7 @@ void PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
     std::string err = read_event(root, /*single_channel_only=*/false, &status);
     if (!err.empty()) {
       Error(call, status, err);
-      return;
+      return true;
     }
   }
 
@@ -269,31 +269,63 @@ void PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
       control_->Publish(app, channel, scratch_, ev.exclude_shard, ev.exclude_serial);
     }
   }
-  bool any_info = std::find(want_info.begin(), want_info.end(), true) != want_info.end();
+  bool any_info = std::any_of(infos.begin(), infos.end(), [](const std::string& i) {
+    return HasInfo(&i, "subscription_count") || HasInfo(&i, "user_count");
+  });
   if (!any_info) {
     Reply(call, 200, "{}");
-    return;
+    return true;
   }
-  // Pusher answers attributes per channel; occupancy counts are not tracked yet, so the
-  // attribute objects are empty.
-  std::string body;
-  if (batch) {
-    body = "{\"batch\":[";
-    for (size_t i = 0; i < events.size(); ++i) body += i ? ",{}" : "{}";
-    body += "]}";
-  } else {
-    body = "{\"channels\":{";
-    for (size_t i = 0; i < events[0].channels.size(); ++i) {
-      if (i) body.push_back(',');
-      util::AppendJsonString(&body, events[0].channels[i]);
-      body += ":{}";
-    }
-    body += "}}";
+  // Attributes per channel, counted after the publishes above (the count query travels behind
+  // them in each shard's queue). user_count is for presence channels, which this server does
+  // not serve yet: always 0.
+  std::vector<std::string> channels;
+  for (const Event& ev : events) {
+    for (const std::string& c : ev.channels) channels.push_back(c);
   }
-  Reply(call, 200, body);
+  control_->CountSubscriptions(
+      app, channels, [this, call, batch, events = std::move(events), infos = std::move(infos)](
+                         std::vector<uint64_t> counts) {
+        auto attributes = [&](const std::string& info, const std::string& channel, uint64_t n) {
+          std::string o;
+          util::JsonObject obj(&o);
+          if (HasInfo(&info, "subscription_count") &&
+              engine::KindOf(channel) != engine::ChannelKind::kPresence) {
+            obj.Int("subscription_count", static_cast<int64_t>(n));
+          }
+          if (HasInfo(&info, "user_count") &&
+              engine::KindOf(channel) == engine::ChannelKind::kPresence) {
+            obj.Int("user_count", 0);
+          }
+          obj.Close();
+          return o;
+        };
+        std::string body;
+        size_t k = 0;
+        if (batch) {
+          body = "{\"batch\":[";
+          for (size_t i = 0; i < events.size(); ++i) {
+            if (i) body.push_back(',');
+            body += attributes(infos[i], events[i].channels[0], counts[k++]);
+          }
+          body += "]}";
+        } else {
+          body = "{\"channels\":{";
+          for (size_t i = 0; i < events[0].channels.size(); ++i) {
+            if (i) body.push_back(',');
+            util::AppendJsonString(&body, events[0].channels[i]);
+            body.push_back(':');
+            body += attributes(infos[0], events[0].channels[i], counts[k++]);
+          }
+          body += "}}";
+        }
+        Reply(call, 200, body);
+        control_->Answer(call);
+      });
+  return false;
 }
 
-void PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
+bool PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
                                const std::vector<std::string>& seg) {
   std::vector<auth::QueryParam> params;
   (void)DecodeQuery(call->query, &params);  // already decoded once successfully
@@ -302,22 +334,40 @@ void PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
     const std::string& name = seg[3];
     if (engine::ChannelNameError(name, config_->limits.max_channel_name_length, true)) {
       Error(call, 400, "Invalid channel name");
-      return;
+      return true;
     }
-    if (HasInfo(info, "user_count") && engine::KindOf(name) != engine::ChannelKind::kPresence) {
+    bool presence = engine::KindOf(name) == engine::ChannelKind::kPresence;
+    if (HasInfo(info, "user_count") && !presence) {
       Error(call, 400, "user_count is only available for presence channels");
-      return;
+      return true;
     }
-    std::string body;
-    util::JsonObject(&body).Bool("occupied", control_->IsOccupied(app, name)).Close();
-    Reply(call, 200, body);
-    return;
+    bool occupied = control_->IsOccupied(app, name);
+    bool want_count = HasInfo(info, "subscription_count");
+    auto answer = [this, call, presence, occupied, want_count,
+                   want_users = HasInfo(info, "user_count")](uint64_t count) {
+      std::string body;
+      util::JsonObject obj(&body);
+      obj.Bool("occupied", occupied);
+      if (want_users && presence) obj.Int("user_count", 0);
+      if (want_count) obj.Int("subscription_count", static_cast<int64_t>(count));
+      obj.Close();
+      Reply(call, 200, body);
+    };
+    if (!want_count || !occupied) {
+      answer(0);
+      return true;
+    }
+    control_->CountSubscriptions(app, {name}, [this, call, answer](std::vector<uint64_t> counts) {
+      answer(counts[0]);
+      control_->Answer(call);
+    });
+    return false;
   }
   const std::string* prefix = FindParam(params, "filter_by_prefix");
-  if (HasInfo(info, "user_count") &&
-      (prefix == nullptr || prefix->substr(0, 9) != "presence-")) {
+  bool want_users = HasInfo(info, "user_count");
+  if (want_users && (prefix == nullptr || prefix->substr(0, 9) != "presence-")) {
     Error(call, 400, "user_count requires filter_by_prefix=presence-");
-    return;
+    return true;
   }
   std::vector<std::string> names;
   control_->ListOccupied(app, prefix ? *prefix : std::string_view(), &names);
@@ -326,10 +376,11 @@ void PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
   for (size_t i = 0; i < names.size(); ++i) {
     if (i) body.push_back(',');
     util::AppendJsonString(&body, names[i]);
-    body += ":{}";
+    body += want_users ? ":{\"user_count\":0}" : ":{}";
   }
   body += "}}";
   Reply(call, 200, body);
+  return true;
 }
 
 }  // namespace ringcast::api

@@ -2,7 +2,8 @@
 //
 // Every request is authenticated with Pusher's query signature (auth/request_signature.h) before
 // its body is looked at. Implemented: POST events, POST batch_events, GET channels,
-// GET channels/{name}. A publish is validated as a whole (names, sizes, channel counts) before
+// GET channels/{name}. `info=subscription_count` needs counts that only the shards know: the
+// answer is then deferred until the control plane has gathered them (ControlApi). A publish is validated as a whole (names, sizes, channel counts) before
 // any part of it is sent, so a 4xx answer means nothing was published; a 2xx answer means every
 // event was handed to every shard with subscribers, in request order.
 // Errors are answered with a JSON body {"error": "...", "code": N}.
@@ -12,6 +13,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,12 @@ class ControlApi {
   // Appends the occupied channels of `app` whose names start with `prefix`.
   virtual void ListOccupied(uint32_t app, std::string_view prefix,
                             std::vector<std::string>* out) const = 0;
+  // Counts the connections subscribed to each of `channels` over every shard, then calls `done`
+  // with the totals (same order) on the control-plane thread, maybe before returning.
+  virtual void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
+                                  std::function<void(std::vector<uint64_t>)> done) = 0;
+  // Sends the response of a call whose answer Handle() deferred.
+  virtual void Answer(engine::HttpCall* call) = 0;
 };
 
 class PusherApi {
@@ -45,13 +53,15 @@ class PusherApi {
   // True if `path` belongs to this API.
   static bool Matches(std::string_view path) { return path.substr(0, 6) == "/apps/"; }
 
-  // Answers `call` (fills call->response). `now_s` is the wall clock for signature checks.
-  void Handle(engine::HttpCall* call, int64_t now_s);
+  // Answers `call`: fills call->response and returns true, or returns false when the answer
+  // needs subscription counts from the shards; it is then filled later and handed to
+  // ControlApi::Answer. `now_s` is the wall clock for signature checks.
+  [[nodiscard]] bool Handle(engine::HttpCall* call, int64_t now_s);
 
  private:
   struct Event;
-  void HandleEvents(engine::HttpCall* call, uint32_t app, bool batch);
-  void HandleChannels(engine::HttpCall* call, uint32_t app, const std::vector<std::string>& seg);
+  bool HandleEvents(engine::HttpCall* call, uint32_t app, bool batch);
+  bool HandleChannels(engine::HttpCall* call, uint32_t app, const std::vector<std::string>& seg);
   void Reply(engine::HttpCall* call, int status, std::string_view json);
   void Error(engine::HttpCall* call, int status, std::string_view message);
 

@@ -75,6 +75,8 @@ const LimitSpec kLimitSpecs[] = {
     {"max_event_name_length", &Limits::max_event_name_length, 4096, "event name length"},
     {"max_subscriptions_per_connection", &Limits::max_subscriptions_per_connection, 1000000,
      "channels one connection may subscribe to"},
+    {"client_messages_per_second", &Limits::client_messages_per_second, 10000000,
+     "WebSocket messages one connection may send per second (dropped beyond, pusher:error 4301)"},
     {"client_events_per_second", &Limits::client_events_per_second, 1000000,
      "client events one connection may send per second (pusher:error 4301 beyond)"},
     {"handshake_timeout_ms", &Limits::handshake_timeout_ms, 3600000,

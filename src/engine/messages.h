@@ -12,12 +12,17 @@
 //   kClientEvent shard -> control  ptr: runtime::SharedBuf* holding a Publication built by the
 //                                  shard (one reference); the control plane adds one reference
 //                                  per receiving shard and forwards it as kPublish.
+//   kCountQuery  control -> shard  ptr: CountQuery*; the shard writes its own counts and sends
+//                                  the same pointer back as kCountReply; the control plane,
+//                                  which allocated it, frees it after the last reply.
 //   kShutdown    control -> shard  u64: grace period in ms for spreading client closes.
 //   kShardDone   shard -> control  the shard closed its last connection and stops.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace ringcast::engine {
 
@@ -29,6 +34,8 @@ enum class MsgType : uint8_t {
   kChannelNote,
   kShardDone,
   kClientEvent,
+  kCountQuery,
+  kCountReply,
 };
 
 struct Message {
@@ -53,6 +60,17 @@ struct HttpCall {
   std::string body;
   // Answer, filled by the control plane: complete HTTP response bytes.
   std::string response;
+};
+
+// Subscriptions per channel over the shards (REST info=subscription_count). `counts` has one
+// row per shard; shard s writes only counts[s * channels.size() + i]. The control plane owns the
+// rest (pending replies, what to do with the totals).
+struct CountQuery {
+  uint32_t app = 0;
+  std::vector<std::string> channels;
+  std::vector<uint64_t> counts;
+  uint32_t pending = 0;
+  std::function<void(std::vector<uint64_t>)> done;
 };
 
 // A channel gained its first or lost its last member on a shard.

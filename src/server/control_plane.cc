@@ -129,6 +129,9 @@ void ControlPlane::DrainPass(std::vector<engine::Message>* requests) {
           case engine::MsgType::kShardDone:
             ++shards_done_;
             break;
+          case engine::MsgType::kCountReply:
+            OnCountReply(static_cast<engine::CountQuery*>(m.ptr));
+            break;
           default:
             RC_ERROR("control: unexpected message type %d", static_cast<int>(m.type));
             break;
@@ -158,12 +161,49 @@ void ControlPlane::HandleRequest(const engine::Message& m) {
   }
   auto* call = static_cast<engine::HttpCall*>(m.ptr);
   if (api::PusherApi::Matches(call->path)) {
-    pusher_api_.Handle(call, util::WallSeconds());
+    if (!pusher_api_.Handle(call, util::WallSeconds())) return;  // answered later
   } else {
     call->response.clear();
     http::AppendJsonError(&call->response, 404, "Not found", call->keep_alive);
   }
+  Answer(call);
+}
+
+void ControlPlane::Answer(engine::HttpCall* call) {
   SendToShard(call->shard, {engine::MsgType::kHttpReply, call->shard, 0, call});
+}
+
+void ControlPlane::CountSubscriptions(uint32_t app, std::vector<std::string> channels,
+                                      std::function<void(std::vector<uint64_t>)> done) {
+  uint64_t mask = 0;
+  for (const std::string& c : channels) mask |= occupancy_.Mask(app, c);
+  if (mask == 0) {
+    done(std::vector<uint64_t>(channels.size(), 0));
+    return;
+  }
+  auto* q = new engine::CountQuery();
+  q->app = app;
+  q->counts.assign(shard_count_ * channels.size(), 0);
+  q->channels = std::move(channels);
+  q->pending = static_cast<uint32_t>(std::popcount(mask));
+  q->done = std::move(done);
+  while (mask != 0) {
+    auto shard = static_cast<uint32_t>(std::countr_zero(mask));
+    mask &= mask - 1;
+    SendToShard(shard, {engine::MsgType::kCountQuery, shard, 0, q});
+  }
+}
+
+void ControlPlane::OnCountReply(engine::CountQuery* q) {
+  if (--q->pending > 0) return;
+  size_t n = q->channels.size();
+  std::vector<uint64_t> totals(n, 0);
+  for (size_t s = 0; s < shard_count_; ++s) {
+    for (size_t i = 0; i < n; ++i) totals[i] += q->counts[s * n + i];
+  }
+  auto done = std::move(q->done);
+  delete q;
+  done(std::move(totals));
 }
 
 void ControlPlane::Publish(uint32_t app, std::string_view channel, std::string_view event_json,

@@ -50,6 +50,9 @@ class ControlPlane : public api::ControlApi {
   bool IsOccupied(uint32_t app, std::string_view channel) const override;
   void ListOccupied(uint32_t app, std::string_view prefix,
                     std::vector<std::string>* out) const override;
+  void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
+                          std::function<void(std::vector<uint64_t>)> done) override;
+  void Answer(engine::HttpCall* call) override;
 
  private:
   void Run();
@@ -57,6 +60,7 @@ class ControlPlane : public api::ControlApi {
   void DrainPass(std::vector<engine::Message>* requests);
   void HandleRequest(const engine::Message& m);
   void ApplyNote(uint32_t shard, engine::ChannelNote* note);  // frees the note
+  void OnCountReply(engine::CountQuery* query);
   void SendToShard(uint32_t shard, const engine::Message& m);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);

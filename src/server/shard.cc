@@ -36,6 +36,7 @@ Shard::~Shard() {
     if (m.type == engine::MsgType::kHttpRequest) delete static_cast<engine::HttpCall*>(m.ptr);
     if (m.type == engine::MsgType::kChannelNote) delete static_cast<engine::ChannelNote*>(m.ptr);
     if (m.type == engine::MsgType::kClientEvent) static_cast<runtime::SharedBuf*>(m.ptr)->Release();
+    // kCountReply: the query belongs to the control plane, which is gone at this point.
   }
 }
 
@@ -117,6 +118,16 @@ void Shard::Handle(const engine::Message& m) {
       } else {
         delete call;  // the client went away meanwhile
       }
+      break;
+    }
+    case engine::MsgType::kCountQuery: {
+      auto* q = static_cast<engine::CountQuery*>(m.ptr);
+      size_t n = q->channels.size();
+      for (size_t i = 0; i < n; ++i) {
+        engine::Channel* ch = env_.channels().Find(q->app, q->channels[i]);
+        q->counts[id_ * n + i] = ch == nullptr ? 0 : ch->members.size();
+      }
+      (void)PushToControl({engine::MsgType::kCountReply, id_, 0, q}, /*refusable=*/false);
       break;
     }
     case engine::MsgType::kShutdown:

@@ -104,3 +104,27 @@ test('a request body over max_request_body_bytes is answered 413 and the connect
     await server.stop();
   }
 });
+
+test('messages past client_messages_per_second are dropped with one pusher:error 4301', async () => {
+  const server = await startServer({ shards: 1, config: { limits: { client_messages_per_second: 50 } } });
+  try {
+    const ws = rawSocket(server.port);
+    await connected(ws);
+    for (let i = 0; i < 120; ++i) ws.sendJson({ event: 'pusher:ping', data: {} });
+    await ws.next((m) => m.event === 'pusher:error');
+    await new Promise((r) => setTimeout(r, 300));
+    const pongs = ws.messages.filter((m) => m.event === 'pusher:pong').length;
+    const errors = ws.messages.filter((m) => m.event === 'pusher:error');
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].parsed.code, 4301);
+    assert.ok(pongs >= 50 && pongs < 120, `pongs: ${pongs}`);
+    // The next second's window accepts messages again.
+    await new Promise((r) => setTimeout(r, 1000));
+    ws.messages.length = 0;
+    ws.sendJson({ event: 'pusher:ping', data: {} });
+    await ws.next((m) => m.event === 'pusher:pong');
+    ws.close();
+  } finally {
+    await server.stop();
+  }
+});

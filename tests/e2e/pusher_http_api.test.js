@@ -179,3 +179,26 @@ test('a WebSocket handshake with the wrong version is refused with 426', async (
   assert.match(text, /^HTTP\/1\.1 426/);
   assert.match(text, /Sec-WebSocket-Version: 13/i);
 });
+
+test('info=subscription_count counts subscribed connections over every shard', async () => {
+  const sockets = [];
+  for (let i = 0; i < 5; ++i) {
+    const ws = rawSocket(server.port);
+    await connected(ws);
+    await subscribe(ws, 'counted');
+    sockets.push(ws);
+  }
+  const api = pusherServer(server.port);
+  const one = await api.get({ path: '/channels/counted', params: { info: 'subscription_count' } });
+  assert.deepEqual(await one.json(), { occupied: true, subscription_count: 5 });
+  const res = await api.trigger(['counted', 'nobody-here'], 'e', 'x', { info: 'subscription_count' });
+  assert.deepEqual(await res.json(), { channels: { counted: { subscription_count: 5 }, 'nobody-here': { subscription_count: 0 } } });
+  const batch = await api.triggerBatch([{ channel: 'counted', name: 'e', data: 'y', info: 'subscription_count' }, { channel: 'counted', name: 'e', data: 'z' }]);
+  assert.deepEqual(await batch.json(), { batch: [{ subscription_count: 5 }, {}] });
+  sockets[0].close();
+  await sockets[0].closeInfo;
+  await new Promise((r) => setTimeout(r, 100));
+  const after = await api.get({ path: '/channels/counted', params: { info: 'subscription_count' } });
+  assert.deepEqual(await after.json(), { occupied: true, subscription_count: 4 });
+  for (const ws of sockets.slice(1)) ws.close();
+});

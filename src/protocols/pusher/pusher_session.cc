@@ -101,6 +101,18 @@ void PusherSession::OnClosed(net::Connection& c) {
 }
 
 bool PusherSession::OnTextMessage(std::string_view text) {
+  uint64_t now = loop().now_ms();
+  if (now >= rate_window_ms_ + 1000) {
+    rate_window_ms_ = now;
+    messages_in_window_ = 0;
+    client_events_in_window_ = 0;
+  }
+  uint32_t limit = env().limits().client_messages_per_second;
+  if (++messages_in_window_ > limit) {
+    // One error per window, not one per dropped message (no amplification).
+    if (messages_in_window_ == limit + 1) SendError(4301, "Too many messages: rate limit reached");
+    return conn().open();
+  }
   ClientMessage msg;
   if (const char* err = shared_->parser.Parse(text, &msg)) {
     SendError(kErrorGeneric, err);
@@ -206,11 +218,6 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
   if (msg.data.size() > limits.max_event_data_bytes) {
     SendError(kRejected, "Client event data too large");
     return;
-  }
-  uint64_t now = loop().now_ms();
-  if (now >= client_event_window_ms_ + 1000) {
-    client_event_window_ms_ = now;
-    client_events_in_window_ = 0;
   }
   if (++client_events_in_window_ > limits.client_events_per_second) {
     SendError(kRejected, "Client event rejected due to rate limit");

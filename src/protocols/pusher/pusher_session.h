@@ -11,7 +11,8 @@
 //                to, when the app allows them, at most client_events_per_second: relayed to the
 //                channel's other members on every shard through the control plane, never back
 //                to the sender; refusals are pusher:error 4301, or 4009 when not subscribed),
-//                anything else is answered with pusher:error;
+//                anything else is answered with pusher:error; past client_messages_per_second
+//                messages are dropped (one pusher:error 4301 per second says so);
 //   liveness  -> after activity_timeout seconds without a message the server sends
 //                pusher:ping; without any answer within pong_timeout it closes with 4201;
 //   closing   -> slow consumer 4100, shutdown 4200 (spread over the grace window by the shard).
@@ -77,8 +78,10 @@ class PusherSession : public WsSession {
   engine::Subscriber sub_;
   uint64_t last_rx_ms_ = 0;
   bool ping_outstanding_ = false;
+  // Fixed one-second windows for the message and client-event rate limits.
+  uint64_t rate_window_ms_ = 0;
+  uint32_t messages_in_window_ = 0;
   uint32_t client_events_in_window_ = 0;
-  uint64_t client_event_window_ms_ = 0;
 };
 
 }  // namespace ringcast::protocols::pusher

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -59,8 +60,23 @@ class FakeControl : public ControlApi {
     }
   }
 
+  void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
+                          std::function<void(std::vector<uint64_t>)> done) override {
+    std::vector<uint64_t> totals;
+    for (const std::string& c : channels) {
+      auto it = counts.find({app, c});
+      totals.push_back(it == counts.end() ? 0 : it->second);
+    }
+    count_calls.push_back(std::move(channels));
+    done(std::move(totals));  // synchronous here; the real control plane answers later
+  }
+  void Answer(engine::HttpCall* call) override { answered.push_back(call); }
+
   std::vector<Published> published;
   std::set<std::pair<uint32_t, std::string>> occupied;
+  std::map<std::pair<uint32_t, std::string>, uint64_t> counts;
+  std::vector<std::vector<std::string>> count_calls;
+  std::vector<engine::HttpCall*> answered;
   mutable std::vector<std::pair<uint32_t, std::string>> list_calls;
 };
 
@@ -128,7 +144,10 @@ class PusherApiTest : public ::testing::Test {
     return Handle(&call);
   }
   Response Handle(engine::HttpCall* call) {
-    api_->Handle(call, kNow);
+    size_t answered_before = control_.answered.size();
+    bool now = api_->Handle(call, kNow);
+    // Exactly one way out: answered at once, or later through ControlApi::Answer.
+    EXPECT_EQ(now, control_.answered.size() == answered_before);
     return ParseResponse(call->response);
   }
   Response Trigger(const std::string& body) { return Send("POST", "/apps/1/events", body); }
@@ -250,16 +269,22 @@ TEST_F(PusherApiTest, BatchOfExactlyTheLimitIsAccepted) {
   EXPECT_EQ(control_.published[9].channel, "c9");
 }
 
-TEST_F(PusherApiTest, InfoAsksForPerChannelAttributes) {
+TEST_F(PusherApiTest, InfoSubscriptionCountIsCountedAfterThePublish) {
+  control_.counts = {{{0, "a"}, 3}, {{0, "b"}, 0}};
   Response r =
       Trigger(R"({"name":"e","channels":["a","b"],"data":"d","info":"subscription_count"})");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"channels":{"a":{},"b":{}}})");
+  EXPECT_EQ(r.body, R"({"channels":{"a":{"subscription_count":3},"b":{"subscription_count":0}}})");
   EXPECT_EQ(control_.published.size(), 2u);
-  Response b = Batch(R"({"batch":[{"name":"e","channel":"a","data":"d","info":"x"},)"
+  ASSERT_EQ(control_.count_calls.size(), 1u);
+  EXPECT_EQ(control_.count_calls[0], (std::vector<std::string>{"a", "b"}));
+  Response b = Batch(R"({"batch":[{"name":"e","channel":"a","data":"d","info":"subscription_count"},)"
                      R"({"name":"e","channel":"b","data":"d"}]})");
   EXPECT_EQ(b.status, 200);
-  EXPECT_EQ(b.body, R"({"batch":[{},{}]})");
+  EXPECT_EQ(b.body, R"({"batch":[{"subscription_count":3},{}]})");
+  Response unknown = Trigger(R"({"name":"e","channel":"a","data":"d","info":"x"})");
+  EXPECT_EQ(unknown.body, "{}") << "no known attribute asked: no count needed";
+  EXPECT_EQ(control_.count_calls.size(), 2u);
 }
 
 TEST_F(PusherApiTest, ConnectionCloseWhenTheClientAsksForIt) {
@@ -497,7 +522,19 @@ TEST_F(PusherApiTest, OneChannelSaysWhetherItIsOccupied) {
   Response pc =
       Send("GET", "/apps/1/channels/presence-x", "", {{"info", "subscription_count,user_count"}});
   EXPECT_EQ(pc.status, 200);
-  EXPECT_EQ(pc.body, R"({"occupied":false})");
+  EXPECT_EQ(pc.body, R"({"occupied":false,"user_count":0,"subscription_count":0})");
+}
+
+TEST_F(PusherApiTest, OneChannelSubscriptionCountComesFromTheShards) {
+  control_.occupied = {{0, "busy"}};
+  control_.counts = {{{0, "busy"}, 42}};
+  Response r = Send("GET", "/apps/1/channels/busy", "", {{"info", "subscription_count"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"occupied":true,"subscription_count":42})");
+  ASSERT_EQ(control_.count_calls.size(), 1u);
+  Response idle = Send("GET", "/apps/1/channels/idle", "", {{"info", "subscription_count"}});
+  EXPECT_EQ(idle.body, R"({"occupied":false,"subscription_count":0})");
+  EXPECT_EQ(control_.count_calls.size(), 1u) << "an unoccupied channel needs no shard query";
 }
 
 }  // namespace
