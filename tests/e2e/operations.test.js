@@ -21,6 +21,8 @@ test('--help documents every flag and --version prints the version', () => {
   const version = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0);
   assert.match(version.stdout, /^ringcast \d+\.\d+\.\d+/);
+  // The default build links mimalloc so that it serves malloc/new for the whole process.
+  assert.match(version.stdout, /allocator: mimalloc \d+\.\d+\.\d+\)/);
 });
 
 test('bad settings stop the server with exit code 2 and a message naming the setting', () => {
