@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "config/config.h"
+#include "ringcast/version.h"
 #include "server/server.h"
 #include "util/log.h"
 
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
   DescribeAllocator(allocator, sizeof allocator);
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--version") == 0) {
-      std::printf("ringcast %s (allocator: %s)\n", RINGCAST_VERSION, allocator);
+      std::printf("ringcast %s (allocator: %s)\n", RINGCAST_VERSION_STRING, allocator);
       return 0;
     }
   }
