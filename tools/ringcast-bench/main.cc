@@ -1,7 +1,9 @@
 // ringcast-bench: entry point and the main thread's part of a run: options, address
 // resolution, file-descriptor limit, the channel plan, starting one Worker per --threads,
-// stepping the phases (connect, settle, publish, drain, stop), the live progress line on
-// stderr, and the final report (stdout, --json FILE, exit status).
+// stepping the phases (connect, settle, publish, drain, stop; or connect, settle, idle hold
+// with --connect-only), the live progress line on stderr, the CPU and memory samples of the
+// server (--server-pid) and of the bench itself at the phase boundaries (sys_stats.h), and the
+// final report (stdout, --json FILE, exit status).
 //
 // The main thread never touches a worker's connections: it reads the workers' atomic live
 // counters, writes RunControl before publishing a phase, reads each worker's WorkerStats only
@@ -25,6 +27,7 @@
 #include "ringcast-bench/options.h"
 #include "ringcast-bench/report.h"
 #include "ringcast-bench/run_control.h"
+#include "ringcast-bench/sys_stats.h"
 #include "ringcast-bench/worker.h"
 #include "util/clock.h"
 
@@ -121,7 +124,7 @@ class Progress {
                     elapsed, static_cast<unsigned long long>(t.subscribed), o_.connections,
                     static_cast<unsigned long long>(t.failed),
                     (t.subscribed - prev_.subscribed) / dt,
-                    static_cast<unsigned long long>(t.publishers_ready), o_.publishers,
+                    static_cast<unsigned long long>(t.publishers_ready), ActivePublishers(o_),
                     static_cast<unsigned long long>(t.errors));
     } else {
       uint64_t in_flight = t.expected > t.unique ? t.expected - t.unique : 0;
@@ -168,7 +171,7 @@ int Run(const BenchOptions& o) {
     std::fprintf(stderr, "ringcast-bench: %s\n", error.c_str());
     return 2;
   }
-  RaiseFdLimit(uint64_t{o.connections} + o.publishers + 64, o.quiet);
+  RaiseFdLimit(uint64_t{o.connections} + ActivePublishers(o) + 64, o.quiet);
   ChannelPlan plan = ChannelPlan::Build(o);
   RunControl control;
 
@@ -183,9 +186,24 @@ int Run(const BenchOptions& o) {
     std::fprintf(stderr,
                  "ringcast-bench: %u connections, %u channel(s), %u %s publisher(s) -> %s "
                  "(%u thread(s))\n",
-                 o.connections, plan.channel_count(), o.publishers, ModeName(o.mode),
+                 o.connections, plan.channel_count(), ActivePublishers(o), ModeName(o.mode),
                  endpoint.host_header.c_str(), o.threads);
   }
+  // Usage samples: the server's (--server-pid) and ours, at the phase boundaries.
+  UsageReport usage;
+  usage.pid = o.server_pid;
+  auto sample_server = [&] {
+    return o.server_pid ? SampleProcessCpu(o.server_pid) : ProcCpuSample();
+  };
+  if (o.server_pid) usage.rss_kb_before = ReadRssKb(o.server_pid);
+  ProcCpuSample server_c0 = sample_server();
+  ProcCpuSample loader_c0 = SampleProcessCpu(0);
+  usage.server = server_c0.ok;
+  if (o.server_pid && !server_c0.ok && !o.quiet) {
+    std::fprintf(stderr, "ringcast-bench: warning: cannot read /proc/%u: no server usage\n",
+                 o.server_pid);
+  }
+
   std::vector<std::thread> threads;
   for (auto& w : workers) threads.emplace_back([&w] { w->Run(); });
 
@@ -202,7 +220,7 @@ int Run(const BenchOptions& o) {
   for (;;) {
     RunTotals t = progress.Totals();
     if (t.subscribed + t.failed >= o.connections &&
-        t.publishers_ready + t.publishers_failed >= o.publishers) {
+        t.publishers_ready + t.publishers_failed >= ActivePublishers(o)) {
       break;
     }
     uint64_t now = util::MonotonicNs();
@@ -210,6 +228,9 @@ int Run(const BenchOptions& o) {
     progress.Tick(now, "connect");
     Sleep(5'000'000);
   }
+  usage.server_connect = CpuBetween(server_c0, sample_server());
+  usage.loader_connect = CpuBetween(loader_c0, SampleProcessCpu(0));
+  if (o.server_pid) usage.rss_kb_connected = ReadRssKb(o.server_pid);
   control.store(Phase::kSettle);
   for (auto& w : workers) {
     while (!w->live().settled.load(std::memory_order_acquire)) Sleep(1'000'000);
@@ -224,18 +245,52 @@ int Run(const BenchOptions& o) {
   RunTotals ready = progress.Totals();
   double drain_s = 0;
   bool drained = false;
-  if (ready.publishers_ready > 0 && !g_interrupted.load()) {
+  ProcCpuSample server_w0;
+  ProcCpuSample loader_w0;
+  uint64_t received_w0 = 0;
+  auto open_window = [&] {
+    server_w0 = sample_server();
+    loader_w0 = SampleProcessCpu(0);
+    received_w0 = progress.Totals().received;
+  };
+  auto close_window = [&] {
+    if (!loader_w0.ok) return;  // never opened (interrupted during the warm-up)
+    usage.server_window = CpuBetween(server_w0, sample_server());
+    usage.loader_window = CpuBetween(loader_w0, SampleProcessCpu(0));
+    usage.window_received = progress.Totals().received - received_w0;
+    if (o.server_pid) usage.rss_kb_end = ReadRssKb(o.server_pid);
+  };
+  if (o.connect_only) {
+    // Hold the connections idle for --duration; the window is the hold.
+    open_window();
+    uint64_t hold_end = util::MonotonicNs() + static_cast<uint64_t>(o.duration_s * 1e9);
+    for (;;) {
+      uint64_t now = util::MonotonicNs();
+      if (now >= hold_end || g_interrupted.load()) break;
+      progress.Tick(now, "hold");
+      Sleep(std::min<uint64_t>(5'000'000, hold_end - now));
+    }
+    close_window();
+    drained = true;
+  } else if (ready.publishers_ready > 0 && !g_interrupted.load()) {
     uint64_t t0 = util::MonotonicNs() + 20'000'000;
     control.t0_ns = t0;
     control.measure_start_ns = t0 + static_cast<uint64_t>(o.warmup_s * 1e9);
     control.end_ns = control.measure_start_ns + static_cast<uint64_t>(o.duration_s * 1e9);
     control.store(Phase::kPublish);
+    bool window_open = false;
     for (;;) {
       uint64_t now = util::MonotonicNs();
+      if (!window_open && now >= control.measure_start_ns) {
+        open_window();
+        window_open = true;
+      }
       if (now >= control.end_ns || g_interrupted.load()) break;
       progress.Tick(now, now < control.measure_start_ns ? "warmup" : "measure");
-      Sleep(2'000'000);
+      uint64_t next = window_open ? control.end_ns : control.measure_start_ns;
+      Sleep(std::min<uint64_t>(2'000'000, next > now ? next - now : 0));
     }
+    close_window();
     uint64_t drain_start = util::MonotonicNs();
     uint64_t drain_end = drain_start + static_cast<uint64_t>(o.drain_s * 1e9);
     for (;;) {
@@ -264,6 +319,7 @@ int Run(const BenchOptions& o) {
     merged.Merge(w->stats());
   }
   Report report = BuildReport(o, totals, std::move(merged), o.duration_s, drain_s, drained);
+  report.usage = usage;
   if (g_interrupted.load()) report.result += " (interrupted)";
   std::string text = FormatText(o, report);
   std::fputs(text.c_str(), stdout);

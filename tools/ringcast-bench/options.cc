@@ -139,6 +139,17 @@ std::string SetMode(BenchOptions* o, std::string_view v) {
   return "";
 }
 
+std::string SetProtocol(BenchOptions* o, std::string_view v) {
+  if (v == "pusher") {
+    o->protocol = WireProtocol::kPusher;
+  } else if (v == "socketio") {
+    o->protocol = WireProtocol::kSocketIo;
+  } else {
+    return "unknown protocol '" + std::string(v) + "' (pusher, socketio)";
+  }
+  return "";
+}
+
 const std::vector<Option>& Options() {
   static const std::vector<Option> options = {
       {"host", "ADDR", "server address or name, IPv4 (default 127.0.0.1)",
@@ -188,6 +199,14 @@ const std::vector<Option>& Options() {
        "events per request: N>1 uses /batch_events (rest), or N frames per write\n"
        "(client-events) (default 1)",
        UintField(&BenchOptions::batch, 1, 1000)},
+      {"batch-due", nullptr,
+       "at a fixed rate, a request (or write) carries whatever is due, up to --batch, instead\n"
+       "of waiting until --batch events are due",
+       FlagField(&BenchOptions::batch_due)},
+      {"pipeline", "N",
+       "REST requests in flight per publisher connection (HTTP/1.1 pipelining; answers come\n"
+       "back in order) (default 1)",
+       UintField(&BenchOptions::pipeline, 1, 1024)},
       {"duration", "T", "measured publishing time (default 10s)",
        DurationField(&BenchOptions::duration_s)},
       {"warmup", "T",
@@ -218,6 +237,23 @@ const std::vector<Option>& Options() {
        UintField(&BenchOptions::read_buffers, 1, 32768)},
       {"read-buffer-bytes", "B", "bytes per read buffer (default 16384)",
        UintField(&BenchOptions::read_buffer_bytes, 256, 1 << 20)},
+      {"protocol", "P",
+       "what subscribers speak: pusher (Pusher protocol 7) or socketio (Socket.IO v5 over\n"
+       "Engine.IO v4, WebSocket only, joining a room with an acknowledged \"subscribe\"\n"
+       "event; publishing stays REST) (default pusher)",
+       SetProtocol},
+      {"server-pid", "PID",
+       "measure the server process PID: CPU time of all its threads (schedstat) in the\n"
+       "connect phase and the measured window, CPU per delivery, RSS (default: off)",
+       UintField(&BenchOptions::server_pid, 1, 4194304)},
+      {"count-server-writes", nullptr,
+       "read TCP_INFO data_segs_in of every subscriber socket at the start and end of the\n"
+       "window: server segments, hence frames per write (costs ~1 us per socket twice)",
+       FlagField(&BenchOptions::count_server_writes)},
+      {"connect-only", nullptr,
+       "connect and subscribe, hold the connections idle for --duration, report; no\n"
+       "publishers (connection storms, idle memory)",
+       FlagField(&BenchOptions::connect_only)},
       {"seed", "N", "seed for channel assignment and masks (default 1)",
        UintField(&BenchOptions::seed, 0, UINT64_MAX)},
       {"json", "FILE", "write the summary as JSON to FILE", StringField(&BenchOptions::json_path)},
@@ -233,6 +269,9 @@ std::string CheckOptions(const BenchOptions& o) {
   if ((o.read_buffers & (o.read_buffers - 1)) != 0) return "--read-buffers must be a power of two";
   if (o.duration_s <= 0) return "--duration must be positive";
   if (o.host.empty()) return "--host is empty";
+  if (o.protocol == WireProtocol::kSocketIo && o.mode != PublishMode::kRest) {
+    return "--protocol socketio publishes through REST only (--mode rest)";
+  }
   return "";
 }
 
@@ -251,6 +290,10 @@ const char* DistributionName(Distribution d) {
 }
 
 const char* ModeName(PublishMode m) { return m == PublishMode::kRest ? "rest" : "client-events"; }
+
+const char* ProtocolName(WireProtocol p) {
+  return p == WireProtocol::kPusher ? "pusher" : "socketio";
+}
 
 ParseOutcome ParseOptions(int argc, const char* const* argv, BenchOptions* out,
                           std::string* error) {

@@ -15,6 +15,7 @@ namespace ringcast::bench {
 
 enum class Distribution { kUniform, kHot, kZipf };
 enum class PublishMode { kRest, kClientEvents };
+enum class WireProtocol { kPusher, kSocketIo };
 
 struct BenchOptions {
   std::string host = "127.0.0.1";
@@ -35,7 +36,9 @@ struct BenchOptions {
   double rate = 100;  // events per second over all publishers; 0 = as fast as possible
   uint32_t payload_bytes = 64;
   PublishMode mode = PublishMode::kRest;
-  uint32_t batch = 1;  // events per publish request (REST: batch_events) or per write
+  uint32_t batch = 1;     // events per publish request (REST: batch_events) or per write
+  uint32_t pipeline = 1;  // REST requests in flight per publisher connection (HTTP pipelining)
+  bool batch_due = false;  // fixed rate: send what is due (up to batch), not only full batches
 
   double duration_s = 10;
   double warmup_s = 1;
@@ -49,6 +52,11 @@ struct BenchOptions {
   uint32_t connect_concurrency = 1000;  // connections in handshake at once, over all threads
   uint32_t read_buffers = 1024;         // provided read buffers per thread (power of two)
   uint32_t read_buffer_bytes = 16384;
+
+  WireProtocol protocol = WireProtocol::kPusher;  // what subscribers speak
+  uint32_t server_pid = 0;                        // 0: do not measure the server's CPU and memory
+  bool count_server_writes = false;  // TCP_INFO segment counts of the subscribers' sockets
+  bool connect_only = false;         // connect, subscribe, hold --duration idle; no publishing
 
   std::string json_path;
   bool quiet = false;
@@ -66,5 +74,11 @@ std::string HelpText();
 
 const char* DistributionName(Distribution d);
 const char* ModeName(PublishMode m);
+const char* ProtocolName(WireProtocol p);
+
+// Publishers that take part: none with --connect-only.
+inline uint32_t ActivePublishers(const BenchOptions& o) {
+  return o.connect_only ? 0 : o.publishers;
+}
 
 }  // namespace ringcast::bench

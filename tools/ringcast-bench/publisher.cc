@@ -1,5 +1,5 @@
 // Publisher implementation: starting the schedule, handing out due events (whole batches at a
-// fixed rate) with their per-(publisher, channel) sequence numbers and send times, the next
+// fixed rate, or whatever is due with --batch-due) with their per-(publisher, channel) sequence numbers and send times, the next
 // wake-up time, and the end-of-run accounting (unsent events, publishers done).
 // Worker thread only.
 #include "ringcast-bench/publisher.h"
@@ -22,7 +22,10 @@ size_t Publisher::TakeDue(uint64_t now_ns, uint32_t max, std::vector<PlannedEven
   uint64_t due = schedule_.Due(now_ns);
   if (due == 0) return 0;
   uint64_t n = due < max ? due : max;
-  if (schedule_.fixed() && n < max && n < schedule_.Remaining(now_ns)) return 0;  // whole batches
+  if (schedule_.fixed() && !worker_->options().batch_due && n < max &&
+      n < schedule_.Remaining(now_ns)) {
+    return 0;  // whole batches
+  }
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t k = schedule_.next() + i;
     uint32_t channel = worker_->plan().channel_of_event(index_, k);
@@ -35,6 +38,7 @@ size_t Publisher::TakeDue(uint64_t now_ns, uint32_t max, std::vector<PlannedEven
 
 uint64_t Publisher::NextDue(uint32_t batch) const {
   if (!publishing_ || done_ || !schedule_.fixed()) return UINT64_MAX;
+  if (worker_->options().batch_due) batch = 1;  // the first due event is reason enough
   uint64_t remaining =
       schedule_.total() > schedule_.next() ? schedule_.total() - schedule_.next() : 0;
   if (remaining == 0) return worker_->end_ns();

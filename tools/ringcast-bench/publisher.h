@@ -46,11 +46,13 @@ class Publisher {
 
  protected:
   // Appends to `out` the events to send now: at most `max`; at a fixed rate with max > 1, only
-  // when `max` are due or the schedule's last ones are. Returns how many were appended.
+  // when `max` are due or the schedule's last ones are (unless --batch-due: then whatever is
+  // due, up to `max`). Returns how many were appended.
   size_t TakeDue(uint64_t now_ns, uint32_t max, std::vector<PlannedEvent>* out);
   // The schedule is over and nothing is in flight: records unsent events, counts us done.
   void MarkDone(uint64_t now_ns);
-  // Fixed rate: when the next batch of `batch` events will be due; UINT64_MAX otherwise.
+  // Fixed rate: when the next batch of `batch` events (with --batch-due: the next event) will
+  // be due; UINT64_MAX otherwise.
   uint64_t NextDue(uint32_t batch) const;
 
   Worker* worker_;

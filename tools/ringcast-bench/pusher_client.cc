@@ -1,17 +1,22 @@
 // PusherClient implementation: TCP connect, the upgrade request and the check of its 101
 // answer (Sec-WebSocket-Accept), frames in and out (masked with a fresh key each), the pusher:*
-// housekeeping, the close handshake, and counting each failure by kind before closing.
+// housekeeping, the close handshake, and counting each failure by kind before closing; and the
+// socket.io mapping of the same steps (OnSocketIoMessage, Subscribe).
 // Worker thread only; see pusher_client.h for the state machine.
 #include "ringcast-bench/pusher_client.h"
 
 #include "auth/channel_auth.h"
 #include "auth/crypto.h"
+#include "ringcast-bench/socketio_packet.h"
 #include "ringcast-bench/worker.h"
 #include "util/json_writer.h"
 #include "ws/frame_encoder.h"
 #include "ws/handshake.h"
 
 namespace ringcast::bench {
+
+PusherClient::PusherClient(Worker* worker)
+    : w_(worker), socketio_(worker->options().protocol == WireProtocol::kSocketIo) {}
 
 bool PusherClient::Open(uint32_t source) {
   state_ = State::kConnecting;
@@ -117,6 +122,7 @@ bool PusherClient::OnMessage(ws::Opcode op, std::string_view payload) {
     Bump(w_->live().errors);
     return true;
   }
+  if (socketio_) return OnSocketIoMessage(payload);
   PusherMessage msg;
   if (const char* err = w_->parser().Parse(payload, &msg)) {
     w_->stats().CountError(std::string("protocol: ") + err);
@@ -190,6 +196,12 @@ void PusherClient::SendFrame(ws::Opcode op, std::string_view payload) {
 void PusherClient::SendText(std::string_view json) { SendFrame(ws::Opcode::kText, json); }
 
 void PusherClient::Subscribe(std::string_view channel, std::string_view socket_id) {
+  if (socketio_) {
+    std::string msg;
+    AppendSocketIoEvent(&msg, "subscribe", channel, 1);
+    SendText(msg);
+    return;
+  }
   std::string msg = R"({"event":"pusher:subscribe","data":{"channel":)";
   util::AppendJsonString(&msg, channel);
   if (channel.substr(0, 8) == "private-") {
@@ -200,6 +212,78 @@ void PusherClient::Subscribe(std::string_view channel, std::string_view socket_i
   }
   msg.append("}}");
   SendText(msg);
+}
+
+bool PusherClient::OnSocketIoMessage(std::string_view text) {
+  EngineIoPacket eio;
+  if (const char* err = ParseEngineIoPacket(text, &eio)) {
+    Fail(std::string("protocol: ") + err);
+    return false;
+  }
+  switch (eio.type) {
+    case EioType::kOpen:
+      if (state_ == State::kWaitEstablished) SendText("40");  // connect to namespace "/"
+      return true;
+    case EioType::kPing: {
+      std::string pong = "3";
+      pong.append(eio.data);
+      SendText(pong);
+      return true;
+    }
+    case EioType::kClose:
+      Fail("engine.io close");
+      return false;
+    case EioType::kPong:
+    case EioType::kUpgrade:
+    case EioType::kNoop:
+      return true;
+    case EioType::kMessage:
+      break;
+  }
+  SocketIoPacket sio;
+  if (const char* err = ParseSocketIoPacket(eio.data, &sio)) {
+    Fail(std::string("protocol: ") + err);
+    return false;
+  }
+  if (sio.nsp != "/") return true;  // not our namespace
+  PusherMessage msg;
+  switch (sio.type) {
+    case SioType::kConnect:
+      if (state_ != State::kWaitEstablished) return true;
+      w_->stats().handshake_latency.Record(w_->now_ns() - connect_start_ns_);
+      state_ = State::kOpen;
+      OnEstablished(sio.payload);  // {"sid":"..."}: only Pusher needs a parsed socket id
+      break;
+    case SioType::kEvent:
+      if (const char* err = w_->sio_parser().ParseEvent(sio.payload, &msg)) {
+        w_->stats().CountError(std::string("protocol: ") + err);
+        Bump(w_->live().errors);
+        return true;
+      }
+      OnChannelEvent(msg);
+      break;
+    case SioType::kAck:
+      if (const char* err = w_->sio_parser().ParseAck(sio.payload, &msg)) {
+        w_->stats().CountError(std::string("protocol: ") + err);
+        Bump(w_->live().errors);
+        return true;
+      }
+      // The peer acknowledges "subscribe" with the room name.
+      OnSubscriptionResult(msg.data, msg.data_is_string, "socket.io subscribe not acknowledged");
+      break;
+    case SioType::kDisconnect:
+      Fail("socket.io disconnect");
+      return false;
+    case SioType::kConnectError:
+      Fail("socket.io connect_error");
+      return false;
+    case SioType::kBinaryEvent:
+    case SioType::kBinaryAck:
+      w_->stats().CountError("protocol: socket.io binary packet");
+      Bump(w_->live().errors);
+      return true;
+  }
+  return !closing && state_ != State::kClosed;
 }
 
 }  // namespace ringcast::bench

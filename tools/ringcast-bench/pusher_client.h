@@ -4,6 +4,16 @@
 // subscription results, pusher:error, pusher:ping -> pusher:pong, WebSocket ping -> pong,
 // close handshake). Subclasses (Subscriber, ClientEventPublisher) decide what to subscribe to
 // and what channel events mean.
+// With --protocol socketio the same connection speaks Socket.IO v5 over Engine.IO v4
+// (WebSocket transport only, socketio_packet.h) to the socket.io peer of bench/peers/ and maps
+// it onto the same hooks: the upgrade goes to /socket.io/?EIO=4&transport=websocket; the
+// Engine.IO open packet is answered with a namespace connect ("40"), whose acknowledgement is
+// the "established" step (its sid is the socket id); Subscribe emits
+// 421["subscribe","<channel>"] and the server's ack 431["<channel>"] is subscription_succeeded;
+// an event 42["<name>","<data>"] is a channel event (no channel field: the bench payload names
+// its channel); Engine.IO pings ("2") are answered with pongs ("3"); an Engine.IO close, a
+// Socket.IO DISCONNECT or CONNECT_ERROR fail the connection. Subscribers only: publishers
+// always speak Pusher (the peer takes REST publishes).
 //
 // State: kIdle -> kConnecting -> kUpgrading -> kWaitEstablished -> kOpen -> (subclass:
 // kReady) -> kClosed. Only the upgrade holds heap memory (key and response head), freed when
@@ -38,7 +48,7 @@ class PusherClient : public BenchConn, public FrameSink {
     kClosed
   };
 
-  explicit PusherClient(Worker* worker) : w_(worker) {}
+  explicit PusherClient(Worker* worker);
 
   State state() const { return state_; }
 
@@ -81,9 +91,12 @@ class PusherClient : public BenchConn, public FrameSink {
 
   void SendFrame(ws::Opcode op, std::string_view payload);
   void ReadFrames(const char* data, size_t len);
+  // The socket.io counterpart of OnMessage's Pusher handling; same return convention.
+  bool OnSocketIoMessage(std::string_view text);
 
   std::unique_ptr<Upgrade> upgrade_;
   ClientFrameReader frames_;
+  bool socketio_;  // --protocol socketio (subscribers only)
 };
 
 }  // namespace ringcast::bench

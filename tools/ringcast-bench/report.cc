@@ -64,6 +64,73 @@ double ConnectRate(const Report& r) {
          (static_cast<double>(s.last_subscribed_ns - s.first_connect_ns) / 1e9);
 }
 
+double Pct(double v) { return 100.0 * v; }
+
+// CPU-us per delivery and deliveries per CPU-second of `cpu` for `deliveries`.
+double UsPer(double cpu_s, uint64_t n) { return n > 0 ? cpu_s * 1e6 / static_cast<double>(n) : 0; }
+double PerCpuS(uint64_t n, double cpu_s) { return cpu_s > 0 ? static_cast<double>(n) / cpu_s : 0; }
+
+std::string FormatUsageText(const BenchOptions& o, const Report& r) {
+  const UsageReport& u = r.usage;
+  const WorkerStats& s = r.stats;
+  std::string out;
+  char line[512];
+  const char* window = o.connect_only ? "idle hold" : "window";
+  if (u.server) {
+    std::snprintf(line, sizeof line,
+                  "server        pid %u, %s: %.3f CPU-s = %.0f%% of a core (busiest thread %.0f%%)",
+                  u.pid, window, u.server_window.cpu_s, Pct(u.server_window.util()),
+                  Pct(u.server_window.busiest_util()));
+    out += line;
+    if (!o.connect_only) {
+      std::snprintf(line, sizeof line, "; %.3f CPU-us per delivery, %.0f deliveries per CPU-s",
+                    UsPer(u.server_window.cpu_s, u.window_received),
+                    PerCpuS(u.window_received, u.server_window.cpu_s));
+      out += line;
+    }
+    std::snprintf(line, sizeof line,
+                  "\n              connect phase: %.3f CPU-s in %.3f s (%.1f CPU-us per "
+                  "connection); RSS %llu KiB before, %llu connected, %llu at the end\n",
+                  u.server_connect.cpu_s, u.server_connect.wall_s,
+                  UsPer(u.server_connect.cpu_s, r.totals.subscribed),
+                  static_cast<unsigned long long>(u.rss_kb_before),
+                  static_cast<unsigned long long>(u.rss_kb_connected),
+                  static_cast<unsigned long long>(u.rss_kb_end));
+    out += line;
+  }
+  std::snprintf(line, sizeof line,
+                "loader        %s: %.3f CPU-s = %.0f%% of a core (busiest thread %.0f%%); "
+                "connect phase %.0f%% (busiest %.0f%%)\n",
+                window, u.loader_window.cpu_s, Pct(u.loader_window.util()),
+                Pct(u.loader_window.busiest_util()), Pct(u.loader_connect.util()),
+                Pct(u.loader_connect.busiest_util()));
+  out += line;
+  if (o.count_server_writes && s.segment_windows > 0) {
+    std::snprintf(line, sizeof line,
+                  "server writes %.2f deliveries per server TCP segment (%llu deliveries, %llu "
+                  "segments in the window)\n",
+                  s.server_segments > 0 ? static_cast<double>(s.segment_deliveries) /
+                                              static_cast<double>(s.server_segments)
+                                        : 0.0,
+                  static_cast<unsigned long long>(s.segment_deliveries),
+                  static_cast<unsigned long long>(s.server_segments));
+    out += line;
+  }
+  return out;
+}
+
+std::string CpuJson(const CpuUse& c) {
+  std::string s;
+  util::JsonObject j(&s);
+  AppendFixed(j.Key("wall_s"), c.wall_s, 6);
+  AppendFixed(j.Key("cpu_s"), c.cpu_s, 6);
+  AppendFixed(j.Key("util"), c.util(), 4);
+  AppendFixed(j.Key("busiest_thread_s"), c.busiest_thread_s, 6);
+  AppendFixed(j.Key("busiest_thread_util"), c.busiest_util(), 4);
+  j.Close();
+  return s;
+}
+
 }  // namespace
 
 void RunTotals::Add(const LiveCounters& l) {
@@ -98,8 +165,9 @@ Report BuildReport(const BenchOptions& options, const RunTotals& totals, WorkerS
   r.fixed_rate = options.rate > 0;
   r.lost = totals.expected > totals.unique ? totals.expected - totals.unique : 0;
   r.surplus = totals.unique > totals.expected ? totals.unique - totals.expected : 0;
-  bool setup_failed = totals.failed > 0 || totals.publishers_failed > 0 ||
-                      totals.publishers_ready == 0 || totals.published == 0;
+  bool setup_failed =
+      totals.failed > 0 || totals.publishers_failed > 0 ||
+      (!options.connect_only && (totals.publishers_ready == 0 || totals.published == 0));
   bool integrity = r.lost > 0 || totals.out_of_order > 0 || totals.duplicates > 0;
   if (setup_failed) {
     r.result = "setup-failed";
@@ -121,12 +189,23 @@ std::string FormatText(const BenchOptions& o, const Report& r) {
   char line[512];
   std::snprintf(line, sizeof line, "%g/s", o.rate);
   std::string rate = o.rate > 0 ? line : "max rate";
-  std::snprintf(line, sizeof line,
-                "ringcast-bench: %s, %u connections on %u channel(s) (%s), %u publisher(s) at %s, "
-                "%u-byte payloads, batch %u, %.1f s measured after %.1f s warm-up, %u thread(s)\n",
-                ModeName(o.mode), o.connections, o.channels, DistributionName(o.distribution),
-                o.publishers, rate.c_str(), o.payload_bytes, o.batch, o.duration_s, o.warmup_s,
-                o.threads);
+  if (o.connect_only) {
+    std::snprintf(line, sizeof line,
+                  "ringcast-bench: connect only (%s), %u connections on %u channel(s) (%s), held "
+                  "%.1f s idle, %u thread(s)\n",
+                  ProtocolName(o.protocol), o.connections, o.channels,
+                  DistributionName(o.distribution), o.duration_s, o.threads);
+  } else {
+    std::snprintf(line, sizeof line,
+                  "ringcast-bench: %s%s, %u connections on %u channel(s) (%s), %u publisher(s) at "
+                  "%s, %u-byte payloads, batch %u%s%s, %.1f s measured after %.1f s warm-up, %u "
+                  "thread(s)\n",
+                  ModeName(o.mode), o.protocol == WireProtocol::kSocketIo ? " (socketio)" : "",
+                  o.connections, o.channels, DistributionName(o.distribution), o.publishers,
+                  rate.c_str(), o.payload_bytes, o.batch, o.batch_due ? " (due)" : "",
+                  o.pipeline > 1 ? (", pipeline " + std::to_string(o.pipeline)).c_str() : "",
+                  o.duration_s, o.warmup_s, o.threads);
+  }
   out += line;
   std::snprintf(line, sizeof line,
                 "connections   %llu subscribed, %llu failed, %llu dropped during the run; "
@@ -178,6 +257,7 @@ std::string FormatText(const BenchOptions& o, const Report& r) {
     out += "note          read buffers ran out " + std::to_string(s.read_buffers_exhausted) +
            " times (raise --read-buffers)\n";
   }
+  out += FormatUsageText(o, r);
   out += "result        " + r.result + " (exit " + std::to_string(r.exit_code) + ")\n";
   return out;
 }
@@ -200,10 +280,12 @@ std::string FormatJson(const BenchOptions& o, const Report& r) {
       .Str("distribution", DistributionName(o.distribution))
       .Int("publishers", o.publishers);
   AppendFixed(c.Key("rate"), o.rate, 3);
-  c.Int("payload_bytes", o.payload_bytes).Int("batch", o.batch);
+  c.Int("payload_bytes", o.payload_bytes).Int("batch", o.batch).Int("pipeline", o.pipeline);
+  c.Bool("batch_due", o.batch_due);
   AppendFixed(c.Key("duration_s"), o.duration_s);
   AppendFixed(c.Key("warmup_s"), o.warmup_s);
   c.Int("threads", o.threads).Int("source_ips", o.source_ips);
+  c.Str("protocol", ProtocolName(o.protocol)).Bool("connect_only", o.connect_only);
   c.Close();
   root.Raw("config", config);
 
@@ -268,6 +350,44 @@ std::string FormatJson(const BenchOptions& o, const Report& r) {
   root.Raw("errors", errs);
   root.Int("errors_total", static_cast<int64_t>(t.errors));
   root.Int("read_buffers_exhausted", static_cast<int64_t>(s.read_buffers_exhausted));
+
+  const UsageReport& u = r.usage;
+  if (u.server) {
+    std::string srv;
+    util::JsonObject v(&srv);
+    v.Int("pid", u.pid)
+        .Raw("connect", CpuJson(u.server_connect))
+        .Raw("window", CpuJson(u.server_window))
+        .Int("window_deliveries", static_cast<int64_t>(u.window_received));
+    AppendFixed(v.Key("cpu_us_per_delivery"), UsPer(u.server_window.cpu_s, u.window_received), 4);
+    AppendFixed(v.Key("deliveries_per_cpu_s"), PerCpuS(u.window_received, u.server_window.cpu_s),
+                1);
+    AppendFixed(v.Key("cpu_us_per_connection"), UsPer(u.server_connect.cpu_s, t.subscribed), 2);
+    v.Int("rss_kb_before", static_cast<int64_t>(u.rss_kb_before))
+        .Int("rss_kb_connected", static_cast<int64_t>(u.rss_kb_connected))
+        .Int("rss_kb_end", static_cast<int64_t>(u.rss_kb_end));
+    v.Close();
+    root.Raw("server", srv);
+  }
+  std::string ld;
+  util::JsonObject l(&ld);
+  l.Raw("connect", CpuJson(u.loader_connect)).Raw("window", CpuJson(u.loader_window));
+  l.Close();
+  root.Raw("loader", ld);
+  if (o.count_server_writes) {
+    std::string w;
+    util::JsonObject sw(&w);
+    sw.Int("workers_sampled", s.segment_windows)
+        .Int("deliveries", static_cast<int64_t>(s.segment_deliveries))
+        .Int("segments", static_cast<int64_t>(s.server_segments));
+    AppendFixed(sw.Key("deliveries_per_segment"),
+                s.server_segments > 0 ? static_cast<double>(s.segment_deliveries) /
+                                            static_cast<double>(s.server_segments)
+                                      : 0.0,
+                3);
+    sw.Close();
+    root.Raw("server_writes", w);
+  }
   root.Str("result", r.result).Int("exit_code", r.exit_code);
   root.Close();
   out.push_back('\n');

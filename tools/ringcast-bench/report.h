@@ -7,7 +7,8 @@
 // event's channel at the start of publishing; unique = distinct (publisher, sequence) pairs
 // received per subscriber; lost = expected - unique when positive (surplus when negative);
 // out_of_order = late arrivals of skipped numbers; rates use the measured window only.
-// Latencies are reported in microseconds.
+// Latencies are reported in microseconds. Usage (CPU of the server and of the bench, RSS, server
+// segments) is measured by the main thread and the workers (sys_stats.h) and only rendered here.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 
 #include "ringcast-bench/options.h"
 #include "ringcast-bench/stats.h"
+#include "ringcast-bench/sys_stats.h"
 
 namespace ringcast::bench {
 
@@ -42,6 +44,20 @@ struct RunTotals {
   void Add(const LiveCounters& live);
 };
 
+// CPU and memory around the run: the server's with --server-pid, the bench's always.
+struct UsageReport {
+  bool server = false;  // --server-pid was given and its /proc entries were readable
+  uint32_t pid = 0;
+  CpuUse server_connect;  // from before the first connect to the end of the connect phase
+  CpuUse loader_connect;
+  CpuUse server_window;  // the measured window (the idle hold with --connect-only)
+  CpuUse loader_window;
+  uint64_t window_received = 0;  // deliveries received during the window (by receive time)
+  uint64_t rss_kb_before = 0;    // before the first connect
+  uint64_t rss_kb_connected = 0;
+  uint64_t rss_kb_end = 0;  // at the end of the window
+};
+
 struct Report {
   RunTotals totals;
   WorkerStats stats;
@@ -53,6 +69,7 @@ struct Report {
   uint64_t surplus = 0;
   int exit_code = 0;
   std::string result;  // "ok", "loss", "setup-failed"
+  UsageReport usage;
 };
 
 Report BuildReport(const BenchOptions& options, const RunTotals& totals, WorkerStats stats,

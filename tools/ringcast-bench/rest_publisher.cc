@@ -1,6 +1,7 @@
 // RestPublisher implementation: keeping the keep-alive connection (reconnect after 100 ms),
-// building and signing /events or /batch_events requests, reading answers, and counting
-// accepted events (expected deliveries), refusals by status and unknown outcomes.
+// building and signing /events or /batch_events requests (up to --pipeline in flight),
+// reading answers in order, and counting accepted events (expected deliveries), refusals by
+// status and unknown outcomes.
 // Worker thread only; see rest_publisher.h.
 #include "ringcast-bench/rest_publisher.h"
 
@@ -78,40 +79,42 @@ void RestPublisher::Tick(uint64_t now_ns) {
     }
     return;
   }
-  if (inflight_) return;
-  events_.clear();
-  if (TakeDue(now_ns, worker_->options().batch, &events_) == 0) {
-    MaybeDone(now_ns);
-    return;
+  const BenchOptions& o = worker_->options();
+  while (inflight_.size() < o.pipeline) {
+    InFlight req;
+    if (TakeDue(now_ns, o.batch, &req.events) == 0) {
+      MaybeDone(now_ns);
+      return;
+    }
+    req.sent_at_ns = now_ns;
+    BuildRequest(req.events);
+    inflight_.push_back(std::move(req));
+    Bump(worker_->live().requests);
+    worker_->Send(this, request_);
   }
-  BuildRequest();
-  inflight_ = true;
-  sent_at_ns_ = now_ns;
-  Bump(worker_->live().requests);
-  worker_->Send(this, request_);
 }
 
 void RestPublisher::MaybeDone(uint64_t now_ns) {
-  if (!inflight_ && schedule_.Over(now_ns)) MarkDone(now_ns);
+  if (inflight_.empty() && schedule_.Over(now_ns)) MarkDone(now_ns);
 }
 
 uint64_t RestPublisher::next_wake_ns() const {
   if (!publishing_ || done()) return UINT64_MAX;
   if (!open_) return reconnect_at_ns_ != 0 ? reconnect_at_ns_ : worker_->end_ns();
-  if (inflight_) return UINT64_MAX;
+  if (inflight_.size() >= worker_->options().pipeline) return UINT64_MAX;
   if (!schedule_.fixed()) return 0;
   return NextDue(worker_->options().batch);
 }
 
-void RestPublisher::BuildRequest() {
+void RestPublisher::BuildRequest(const std::vector<PlannedEvent>& events) {
   const BenchOptions& o = worker_->options();
   bool batch = o.batch > 1;
   std::string path = "/apps/" + o.app_id + (batch ? "/batch_events" : "/events");
   std::string& payload = worker_->scratch();
   body_.clear();
   body_.append(batch ? "{\"batch\":[" : "");
-  for (size_t i = 0; i < events_.size(); ++i) {
-    const PlannedEvent& e = events_[i];
+  for (size_t i = 0; i < events.size(); ++i) {
+    const PlannedEvent& e = events[i];
     payload.clear();
     AppendPayload(&payload, {index(), e.channel, e.sequence, e.sent_ns}, o.payload_bytes);
     if (i > 0) body_.push_back(',');
@@ -136,7 +139,7 @@ void RestPublisher::BuildRequest() {
 void RestPublisher::OnData(const char* data, size_t len, uint64_t now_ns) {
   size_t pos = 0;
   while (pos < len) {
-    if (!inflight_) {
+    if (inflight_.empty()) {
       Error("publish: bytes from the server with no request in flight");
       worker_->Close(this);
       return;
@@ -161,22 +164,22 @@ void RestPublisher::OnData(const char* data, size_t len, uint64_t now_ns) {
 }
 
 void RestPublisher::OnResponse(uint64_t now_ns) {
-  inflight_ = false;
-  worker_->stats().ack_latency.Record(now_ns - sent_at_ns_);
+  InFlight req = std::move(inflight_.front());
+  inflight_.pop_front();
+  worker_->stats().ack_latency.Record(now_ns - req.sent_at_ns);
   int status = reader_.status();
   if (status == 200) {
-    for (const PlannedEvent& e : events_) worker_->OnPublished(e.channel, e.sent_ns);
+    for (const PlannedEvent& e : req.events) worker_->OnPublished(e.channel, e.sent_ns);
   } else {
     Error("publish: HTTP " + std::to_string(status) + " " + BodySample(reader_.body()));
-    Bump(worker_->live().publish_errors, events_.size());
+    Bump(worker_->live().publish_errors, req.events.size());
   }
-  events_.clear();
 }
 
 void RestPublisher::OnReadEnd(int res) {
   if (res < 0) {
     Error("publish: recv: " + Worker::ErrnoName(res));
-  } else if (inflight_) {
+  } else if (!inflight_.empty()) {
     Error("publish: connection closed by server with a request in flight");
   }
   worker_->Close(this);
@@ -190,12 +193,11 @@ void RestPublisher::OnSendError(int res) {
 void RestPublisher::OnClosed() {
   open_ = false;
   reader_.Reset();
-  if (inflight_) {
-    worker_->stats().publish_unknown += events_.size();
-    Bump(worker_->live().publish_errors, events_.size());
-    inflight_ = false;
-    events_.clear();
+  for (const InFlight& req : inflight_) {
+    worker_->stats().publish_unknown += req.events.size();
+    Bump(worker_->live().publish_errors, req.events.size());
   }
+  inflight_.clear();
   if (!ever_connected_) {
     if (!failed_) {
       failed_ = true;

@@ -3,15 +3,17 @@
 // as in the Pusher REST API (auth_key, auth_timestamp, auth_version, body_md5,
 // auth_signature over METHOD\nPATH\nQUERY, via auth::SignedQuery).
 //
-// One request in flight at a time (no pipelining): at a fixed rate the next request leaves
-// when its events are due and the previous answer is in; at max rate, as soon as the answer
-// is in. A 200 answer makes each event of the request count as published (expected
-// deliveries); any other status counts its events as refused, by status. If the connection
-// is lost, the request in flight has an unknown outcome (counted) and the publisher
-// reconnects after 100 ms. Single-threaded: the owning worker.
+// Up to --pipeline requests in flight (HTTP/1.1 pipelining; default 1, no pipelining): at a
+// fixed rate the next request leaves when its events are due and fewer than --pipeline are
+// unanswered; at max rate, as soon as fewer than --pipeline are unanswered. Answers come back
+// in request order. A 200 answer makes each event of its request count as published
+// (expected deliveries); any other status counts its events as refused, by status. If the
+// connection is lost, the requests in flight have an unknown outcome (counted) and the
+// publisher reconnects after 100 ms. Single-threaded: the owning worker.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -40,19 +42,23 @@ class RestPublisher final : public BenchConn, public Publisher {
   void OnClosed() override;
 
   void Connect();
-  void BuildRequest();
+  // Fills request_ with the signed request for `events`.
+  void BuildRequest(const std::vector<PlannedEvent>& events);
   void OnResponse(uint64_t now_ns);
   void Error(const std::string& kind);
   void MaybeDone(uint64_t now_ns);
 
+  struct InFlight {
+    std::vector<PlannedEvent> events;
+    uint64_t sent_at_ns = 0;
+  };
+
   HttpResponseReader reader_;
-  std::vector<PlannedEvent> events_;  // the request in flight
+  std::deque<InFlight> inflight_;  // oldest first, answered in this order
   std::string body_;
   std::string request_;
-  uint64_t sent_at_ns_ = 0;
   uint64_t reconnect_at_ns_ = 0;
   bool open_ = false;
-  bool inflight_ = false;
   bool ever_connected_ = false;
   bool failed_ = false;
 };

@@ -39,6 +39,9 @@ void WorkerStats::Merge(const WorkerStats& o) {
   foreign += o.foreign;
   publish_unknown += o.publish_unknown;
   read_buffers_exhausted += o.read_buffers_exhausted;
+  server_segments += o.server_segments;
+  segment_deliveries += o.segment_deliveries;
+  segment_windows += o.segment_windows;
 }
 
 }  // namespace ringcast::bench

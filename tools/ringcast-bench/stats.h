@@ -72,6 +72,11 @@ struct WorkerStats {
   uint64_t foreign = 0;                 // bench-looking events for another channel or publisher
   uint64_t publish_unknown = 0;         // in flight when a publisher's connection was lost
   uint64_t read_buffers_exhausted = 0;  // multishot reads ended for want of a buffer
+  // --count-server-writes: over the measured window, the data segments the server sent to
+  // this worker's subscribers (TCP_INFO) and the deliveries those subscribers received.
+  uint64_t server_segments = 0;
+  uint64_t segment_deliveries = 0;
+  uint32_t segment_windows = 0;  // workers that took both samples
 
   void CountError(std::string_view kind, uint64_t n = 1);
   void Merge(const WorkerStats& other);

@@ -16,6 +16,7 @@
 #include "ringcast-bench/client_event_publisher.h"
 #include "ringcast-bench/rest_publisher.h"
 #include "ringcast-bench/subscriber.h"
+#include "ringcast-bench/sys_stats.h"
 #include "util/clock.h"
 
 namespace ringcast::bench {
@@ -34,10 +35,14 @@ Worker::Worker(uint32_t id, const BenchOptions& options, const ChannelPlan& plan
   rng_ = (options.seed + 1) * 0x9e3779b97f4a7c15ull + (id + 1) * 0xbf58476d1ce4e5b9ull;
   event_name_ = options.mode == PublishMode::kClientEvents ? "client-" + options.event_name
                                                            : options.event_name;
-  ws_target_ = "/app/" + options.app_key + "?protocol=7&client=ringcast-bench&version=0.1";
+  if (options.protocol == WireProtocol::kSocketIo) {
+    ws_target_ = "/socket.io/?EIO=4&transport=websocket";
+  } else {
+    ws_target_ = "/app/" + options.app_key + "?protocol=7&client=ringcast-bench&version=0.1";
+  }
   stats_.subscribed_per_channel.assign(plan.channel_count(), 0);
   uint32_t threads = std::max<uint32_t>(1, options.threads);
-  for (uint32_t p = id; p < options.publishers; p += threads) {
+  for (uint32_t p = id; p < ActivePublishers(options); p += threads) {
     if (options.mode == PublishMode::kRest) {
       auto pub = std::make_unique<RestPublisher>(this, p);
       pub->slot = static_cast<uint32_t>(conns_.size());
@@ -114,12 +119,19 @@ void Worker::Loop() {
   for (;;) {
     now_ns_ = util::MonotonicNs();
     phase_ = control_->load();
-    if (phase_ == Phase::kStop) break;
+    if (phase_ == Phase::kStop) {
+      if (options_.count_server_writes && segment_samples_ == 1) {
+        now_ns_ = std::max(now_ns_, end_);  // the drain ended before this turn: close the window
+        SampleServerWrites();
+      }
+      break;
+    }
     if (phase_ == Phase::kConnect) StartConnects(now_ns_);
     if (phase_ >= Phase::kSettle && !settled_) Settle();
     if (phase_ == Phase::kPublish) {
       if (!publishing_) BeginPublish();
       for (auto& p : publishers_) p->Tick(now_ns_);
+      if (options_.count_server_writes) SampleServerWrites();
     }
     uint64_t deadline = WaitDeadline(now_ns_);
     uint64_t now = util::MonotonicNs();
@@ -198,6 +210,29 @@ void Worker::BeginPublish() {
   end_ = control_->end_ns;
   for (auto& p : publishers_) {
     if (p->ready()) p->Begin(control_->t0_ns, end_);
+  }
+}
+
+uint64_t Worker::SumSegmentsIn() const {
+  uint64_t sum = 0;
+  for (const auto& s : subscribers_) {
+    uint64_t n = 0;
+    if (s->fd >= 0 && !s->closing && DataSegmentsIn(s->fd, &n)) sum += n;
+  }
+  return sum;
+}
+
+void Worker::SampleServerWrites() {
+  if (segment_samples_ == 0 && now_ns_ >= measure_start_) {
+    segments_at_start_ = SumSegmentsIn();
+    received_at_start_ = Read(live_.received);
+    segment_samples_ = 1;
+  } else if (segment_samples_ == 1 && now_ns_ >= end_) {
+    uint64_t segments = SumSegmentsIn();
+    stats_.server_segments = segments > segments_at_start_ ? segments - segments_at_start_ : 0;
+    stats_.segment_deliveries = Read(live_.received) - received_at_start_;
+    stats_.segment_windows = 1;
+    segment_samples_ = 2;
   }
 }
 

@@ -12,6 +12,9 @@
 // a provided buffer, send); recycle buffers; re-arm ended receives; finish closes.
 // Completion tags: op (8 bits) | connection generation (24 bits) | slot (32 bits); a
 // completion of an older generation of the slot is ignored (its buffer is recycled).
+// With --count-server-writes the loop also sums TCP_INFO data_segs_in over its open
+// subscribers (and notes its received count) on the first turn at or after the window's start
+// and again at or after its end (sys_stats.h).
 #pragma once
 
 #include <netinet/in.h>
@@ -26,6 +29,7 @@
 #include "ringcast-bench/options.h"
 #include "ringcast-bench/pusher_message.h"
 #include "ringcast-bench/run_control.h"
+#include "ringcast-bench/socketio_packet.h"
 #include "ringcast-bench/stats.h"
 #include "runtime/ring.h"
 
@@ -76,6 +80,7 @@ class Worker {
   const ChannelPlan& plan() const { return plan_; }
   const Endpoint& endpoint() const { return endpoint_; }
   PusherMessageParser& parser() { return parser_; }
+  SocketIoArgsParser& sio_parser() { return sio_parser_; }
   std::string& scratch() { return scratch_; }
   const std::string& event_name() const { return event_name_; }
   const std::string& ws_request_target() const { return ws_target_; }
@@ -102,6 +107,8 @@ class Worker {
   void MaybeFinishClose(BenchConn* c);
   void FinishCloses();
   void TearDown();
+  void SampleServerWrites();
+  uint64_t SumSegmentsIn() const;
   uint64_t Tag(Op op, const BenchConn* c) const;
 
   uint32_t id_;
@@ -126,6 +133,7 @@ class Worker {
   std::unique_ptr<runtime::BufferRing> buffers_;
 
   PusherMessageParser parser_;
+  SocketIoArgsParser sio_parser_;
   std::string scratch_;
   std::string event_name_;
   std::string ws_target_;
@@ -143,6 +151,10 @@ class Worker {
   bool settled_ = false;
   bool publishing_ = false;
   bool tearing_down_ = false;
+  // --count-server-writes samples: 0 none yet, 1 window start taken, 2 both taken.
+  uint8_t segment_samples_ = 0;
+  uint64_t segments_at_start_ = 0;
+  uint64_t received_at_start_ = 0;
 };
 
 }  // namespace ringcast::bench

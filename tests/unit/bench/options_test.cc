@@ -1,6 +1,8 @@
 // Tests for ParseOptions and HelpText (tools/ringcast-bench/options.h): value syntaxes
 // (durations, "max" rates, distributions with parameters), "--name value" and "--name=value",
-// errors for bad input, and a --help that lists every option within 100 columns.
+// errors for bad input, the measurement options (--protocol, --server-pid,
+// --count-server-writes, --connect-only, --pipeline, --batch-due), and a --help that lists every option within 100
+// columns.
 #include "ringcast-bench/options.h"
 
 #include <gtest/gtest.h>
@@ -51,6 +53,39 @@ TEST(Options, ParsesEveryValueKind) {
   EXPECT_TRUE(o.quiet);
   EXPECT_TRUE(o.allow_loss);
   EXPECT_EQ(o.json_path, "/tmp/x.json");
+}
+
+TEST(Options, ParsesTheMeasurementOptions) {
+  BenchOptions o;
+  std::string err;
+  ASSERT_EQ(Parse({"--protocol", "socketio", "--server-pid=1234", "--count-server-writes",
+                   "--connect-only", "--pipeline", "8", "--batch-due"},
+                  &o, &err),
+            ParseOutcome::kRun)
+      << err;
+  EXPECT_EQ(o.pipeline, 8u);
+  EXPECT_TRUE(o.batch_due);
+  EXPECT_EQ(o.protocol, WireProtocol::kSocketIo);
+  EXPECT_EQ(o.server_pid, 1234u);
+  EXPECT_TRUE(o.count_server_writes);
+  EXPECT_TRUE(o.connect_only);
+  EXPECT_EQ(ActivePublishers(o), 0u);
+  BenchOptions d;
+  EXPECT_EQ(d.protocol, WireProtocol::kPusher);
+  EXPECT_EQ(ActivePublishers(d), 1u);
+  EXPECT_EQ(d.pipeline, 1u);
+  EXPECT_FALSE(d.batch_due);
+}
+
+TEST(Options, SocketIoPublishesThroughRestOnly) {
+  BenchOptions o;
+  std::string err;
+  EXPECT_EQ(Parse({"--protocol", "socketio", "--mode", "client-events"}, &o, &err),
+            ParseOutcome::kExitError);
+  EXPECT_NE(err.find("rest"), std::string::npos) << err;
+  BenchOptions p;
+  EXPECT_EQ(Parse({"--protocol", "mqtt"}, &p, &err), ParseOutcome::kExitError);
+  EXPECT_NE(err.find("unknown protocol"), std::string::npos) << err;
 }
 
 TEST(Options, HotTakesAnOptionalShare) {
