@@ -60,6 +60,9 @@ struct HttpCall {
   std::string body;
   // Answer, filled by the control plane: complete HTTP response bytes.
   std::string response;
+  // Set by the shard when the answer is back but waits behind an earlier request's answer
+  // (pipelining); the session owns the call from then on.
+  bool answered = false;
 };
 
 // Subscriptions per channel over the shards (REST info=subscription_count). `counts` has one

@@ -1,5 +1,6 @@
 #include "server/http_front.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "engine/app_registry.h"
@@ -35,8 +36,11 @@ HttpFrontSession::HttpFrontSession(Shard* shard, net::Connection& conn)
 }
 
 HttpFrontSession::~HttpFrontSession() {
-  // A call with the control plane comes back to the shard, which frees it.
-  if (state_ != State::kWaitingReply) delete call_;
+  delete call_;
+  // A call still with the control plane comes back to the shard, which frees it.
+  for (engine::HttpCall* call : inflight_) {
+    if (call->answered) delete call;
+  }
 }
 
 void HttpFrontSession::ArmIdleTimer() {
@@ -45,7 +49,13 @@ void HttpFrontSession::ArmIdleTimer() {
 }
 
 void HttpFrontSession::OnTimer(net::Connection& c, uint8_t kind) {
-  if (kind != kIdleTimer || state_ == State::kWaitingReply || state_ == State::kDone) return;
+  if (kind != kIdleTimer || state_ == State::kDraining || state_ == State::kDone) return;
+  if (!inflight_.empty()) {
+    // Not idle: the control plane has our requests. Look again a full timeout later.
+    idle_since_ms_ = shard_->env().loop().now_ms();
+    ArmIdleTimer();
+    return;
+  }
   uint64_t deadline = idle_since_ms_ + shard_->env().limits().handshake_timeout_ms;
   if (shard_->env().loop().now_ms() >= deadline) {
     shard_->env().loop().CloseNow(c);
@@ -60,7 +70,7 @@ void HttpFrontSession::OnClosed(net::Connection& c) { (void)c; }
 
 void HttpFrontSession::OnData(net::Connection& c, char* data, size_t len) {
   (void)c;
-  if (state_ == State::kDone) return;
+  if (state_ == State::kDone || state_ == State::kDraining) return;
   const config::Limits& limits = shard_->env().limits();
   // Bound what a client may pile up behind a request that is with the control plane.
   size_t cap = 2 * (static_cast<size_t>(limits.max_header_bytes) + limits.max_request_body_bytes);
@@ -69,19 +79,35 @@ void HttpFrontSession::OnData(net::Connection& c, char* data, size_t len) {
     return;
   }
   buf_.append(data, len);
-  if (state_ != State::kWaitingReply) Process();
+  Process();
 }
+
+namespace {
+// Whether Route() sends this request to the control plane.
+bool IsApiRequest(const http::RequestHead& head) {
+  return !head.upgrade && !head.Has("sec-websocket-key") && head.path.substr(0, 6) == "/apps/";
+}
+}  // namespace
 
 void HttpFrontSession::Process() {
   http::RequestHead& head = shard_->head_scratch();
   while (state_ == State::kHead || state_ == State::kBody) {
     if (state_ == State::kHead) {
       if (buf_.empty()) return;
+      uint32_t depth = std::max<uint32_t>(1, shard_->env().limits().max_pipelined_requests);
+      if (inflight_.size() >= depth) return;  // read on when an answer goes out
       http::ParseState st = parser_.Parse(buf_, &head);
       if (st == http::ParseState::kNeedMore) return;
-      if (st == http::ParseState::kError) {
-        RespondError(parser_.error_status(), parser_.error_message(), /*close=*/true);
-        return;
+      if (st == http::ParseState::kError || !IsApiRequest(head)) {
+        if (!inflight_.empty()) {
+          // Answered here, so only after the outstanding ones: parse it again then.
+          parser_.Reset();
+          return;
+        }
+        if (st == http::ParseState::kError) {
+          RespondError(parser_.error_status(), parser_.error_message(), /*close=*/true);
+          return;
+        }
       }
       if (!Route(head)) return;
       continue;
@@ -95,17 +121,18 @@ void HttpFrontSession::Process() {
       return;
     }
     // The body is complete: hand the request to the control plane.
-    state_ = State::kWaitingReply;
-    if (!shard_->ForwardHttp(call_)) {
-      // The control plane's queue is full: the call is still ours; answer 503.
-      bool keep_alive = call_->keep_alive;
-      delete call_;
-      call_ = nullptr;
-      state_ = State::kHead;
-      RespondError(503, "Server busy, retry later", !keep_alive);
-      continue;
+    engine::HttpCall* call = call_;
+    call_ = nullptr;
+    bool keep_alive = call->keep_alive;
+    state_ = keep_alive ? State::kHead : State::kDraining;
+    inflight_.push_back(call);
+    if (!shard_->ForwardHttp(call)) {
+      // The control plane's queue is full: the call is still ours; it is answered 503 in turn.
+      call->response.clear();
+      http::AppendJsonError(&call->response, 503, "Server busy, retry later", keep_alive);
+      call->answered = true;
+      FlushAnswers(/*read_on=*/false);  // this loop reads on
     }
-    return;
   }
 }
 
@@ -240,19 +267,30 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
 }
 
 void HttpFrontSession::OnReply(engine::HttpCall* call) {
+  call->answered = true;
+  FlushAnswers(/*read_on=*/true);
+}
+
+void HttpFrontSession::FlushAnswers(bool read_on) {
   net::IoLoop& loop = shard_->env().loop();
-  bool keep_alive = call->keep_alive;
-  loop.SendCopy(*conn_, call->response);
-  delete call;
-  call_ = nullptr;
-  if (!keep_alive) {
-    state_ = State::kDone;
-    loop.CloseAfterFlush(*conn_, 1000);
-    return;
+  bool sent = false;
+  while (!inflight_.empty() && inflight_.front()->answered) {
+    engine::HttpCall* call = inflight_.front();
+    inflight_.pop_front();
+    bool keep_alive = call->keep_alive;
+    loop.SendCopy(*conn_, call->response);
+    delete call;
+    sent = true;
+    if (!keep_alive) {
+      // Nothing was read after a Connection: close request, so nothing is left behind it.
+      state_ = State::kDone;
+      loop.CloseAfterFlush(*conn_, 1000);
+      return;
+    }
   }
-  state_ = State::kHead;
+  if (!sent) return;
   idle_since_ms_ = loop.now_ms();
-  Process();
+  if (read_on) Process();
 }
 
 void HttpFrontSession::Respond(int status, std::string_view content_type, std::string_view body,

@@ -6,8 +6,12 @@
 //                                               answer comes back through the shard
 //   GET /health, /ready                      -> answered here
 //   anything else                            -> 404 JSON
-// Requests on one connection are answered in order (keep-alive and pipelining): while one is
-// with the control plane, later bytes are buffered (bounded) and parsed after the answer.
+// Requests on one connection are answered in order (keep-alive and pipelining). Pipelined API
+// requests go to the control plane together, up to limits.max_pipelined_requests at once (so
+// the publishes of one connection reach the shards in one batch and are written to subscribers
+// together); an answer that comes back early waits for the ones before it. A request answered
+// here (health, 404, a parse error) waits until no API request is outstanding. Unparsed bytes
+// are buffered, bounded.
 // Malformed requests get the parser's status (400, 411, 413, 431, 501, 505) with a JSON body
 // and the connection is closed after the answer; nothing else is disturbed.
 // A connection that has not completed a request within handshake_timeout_ms (counted from
@@ -15,6 +19,7 @@
 // Thread rules: the owning shard's thread.
 #pragma once
 
+#include <deque>
 #include <string>
 
 #include "engine/messages.h"
@@ -40,10 +45,14 @@ class HttpFrontSession : public net::Session {
   void OnReply(engine::HttpCall* call);
 
  private:
-  enum class State { kHead, kBody, kWaitingReply, kDone };
+  // kDraining: the last request said Connection: close; waiting for the outstanding answers.
+  enum class State { kHead, kBody, kDraining, kDone };
   static constexpr uint8_t kIdleTimer = 1;
 
   void Process();
+  // Sends the answers at the front of inflight_ that are back, in order; then, with read_on,
+  // goes on with the buffered requests.
+  void FlushAnswers(bool read_on);
   // Handles a complete head; returns false when the session ended (upgrade, close).
   bool Route(const http::RequestHead& head);
   void Upgrade(const http::RequestHead& head, bool echo);
@@ -57,7 +66,10 @@ class HttpFrontSession : public net::Session {
   http::RequestParser parser_;
   http::BodyReader body_;
   std::string buf_;
-  engine::HttpCall* call_ = nullptr;  // the request being read or waiting for its answer
+  engine::HttpCall* call_ = nullptr;  // the API request whose body is being read
+  // API requests with the control plane, in request order. The session owns those `answered`;
+  // the others come back through the shard (which frees them if the session is gone).
+  std::deque<engine::HttpCall*> inflight_;
   uint64_t idle_since_ms_ = 0;
 };
 

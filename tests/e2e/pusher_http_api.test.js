@@ -202,3 +202,72 @@ test('info=subscription_count counts subscribed connections over every shard', a
   assert.deepEqual(await after.json(), { occupied: true, subscription_count: 4 });
   for (const ws of sockets.slice(1)) ws.close();
 });
+
+// Raw signed request text, as the SDKs sign (for pipelining several on one connection).
+function signedText(method, path, params, body = '', { secret = APP.secret, close = false } = {}) {
+  const all = { ...params, auth_key: APP.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0' };
+  if (method === 'POST') all.body_md5 = md5(body);
+  const query = Object.keys(all).sort().map((k) => `${k}=${encodeURIComponent(all[k])}`).join('&');
+  const sig = hmac(secret, `${method}\n${path}\n${query}`);
+  const head = `${method} ${path}?${query}&auth_signature=${sig} HTTP/1.1\r\nHost: x\r\n` +
+    (method === 'POST' ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : '') +
+    (close ? 'Connection: close\r\n' : '');
+  return `${head}\r\n${body}`;
+}
+
+function answers(text) {
+  const out = [];
+  const re = /HTTP\/1\.1 (\d+)[^\r]*\r\n([\s\S]*?)\r\n\r\n/g;
+  let m;
+  while ((m = re.exec(text)) !== null) {
+    const len = Number(/content-length: *(\d+)/i.exec(m[2])?.[1] ?? 0);
+    const body = text.slice(re.lastIndex, re.lastIndex + len);
+    re.lastIndex += len;
+    out.push({ status: Number(m[1]), body });
+  }
+  return out;
+}
+
+test('pipelined API requests are answered in request order, local answers wait their turn, publishes arrive in order', async () => {
+  const ws = rawSocket(server.port);
+  await connected(ws);
+  await subscribe(ws, 'pipe');
+  const path = `/apps/${APP.appId}/events`;
+  const ev = (data) => JSON.stringify({ name: 'p', channel: 'pipe', data });
+  const text = [
+    // Answered after a round of count queries through the shards, i.e. later than the next ones.
+    signedText('GET', `/apps/${APP.appId}/channels/pipe`, { info: 'subscription_count' }),
+    signedText('POST', path, {}, ev('0')),
+    signedText('POST', path, {}, ev('x'), { secret: 'wrong' }),
+    signedText('POST', path, {}, ev('1')),
+    'GET /health HTTP/1.1\r\nHost: x\r\n\r\n',
+    signedText('POST', path, {}, ev('2')),
+    'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  ].join('');
+  const got = answers(await rawHttp(server.port, text, 5000));
+  assert.deepEqual(got.map((a) => a.status), [200, 200, 401, 200, 200, 200, 404]);
+  assert.deepEqual(JSON.parse(got[0].body), { occupied: true, subscription_count: 1 });
+  assert.deepEqual(JSON.parse(got[1].body), {});
+  await ws.next((msg) => msg.event === 'p' && msg.data === '2');
+  assert.deepEqual(ws.messages.filter((msg) => msg.event === 'p').map((msg) => msg.data), ['0', '1', '2']);
+  ws.close();
+});
+
+test('more pipelined publishes than max_pipelined_requests: all answered and delivered in order', async () => {
+  const ws = rawSocket(server.port);
+  await connected(ws);
+  await subscribe(ws, 'pipe-many');
+  const path = `/apps/${APP.appId}/events`;
+  const n = 60;  // the default depth is 16
+  let text = '';
+  for (let i = 0; i < n; ++i) {
+    text += signedText('POST', path, {}, JSON.stringify({ name: 'p', channel: 'pipe-many', data: String(i) }), { close: i === n - 1 });
+  }
+  const got = answers(await rawHttp(server.port, text, 5000));
+  assert.equal(got.length, n);
+  assert.ok(got.every((a) => a.status === 200 && a.body === '{}'));
+  await ws.next((msg) => msg.event === 'p' && msg.data === String(n - 1));
+  const seen = ws.messages.filter((msg) => msg.event === 'p').map((msg) => Number(msg.data));
+  assert.deepEqual(seen, [...Array(n).keys()]);
+  ws.close();
+});

@@ -224,6 +224,7 @@ const LimitName kLimits[] = {
     {"max_subscriptions_per_connection", &Limits::max_subscriptions_per_connection},
     {"client_events_per_second", &Limits::client_events_per_second},
     {"handshake_timeout_ms", &Limits::handshake_timeout_ms},
+    {"max_pipelined_requests", &Limits::max_pipelined_requests},
     {"activity_timeout_s", &Limits::activity_timeout_s},
     {"pong_timeout_s", &Limits::pong_timeout_s},
     {"shutdown_grace_ms", &Limits::shutdown_grace_ms},
