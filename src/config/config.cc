@@ -81,7 +81,7 @@ const LimitSpec kLimitSpecs[] = {
      "client events one connection may send per second (pusher:error 4301 beyond)"},
     {"handshake_timeout_ms", &Limits::handshake_timeout_ms, 3600000,
      "time from accept to a complete HTTP request"},
-    {"max_pipelined_requests", &Limits::max_pipelined_requests, 1024,
+    {"max_pipelined_requests", &Limits::max_pipelined_requests, 65536,
      "pipelined REST requests of one connection in flight at once (later ones wait; 0 = 1)"},
     {"activity_timeout_s", &Limits::activity_timeout_s, 86400,
      "idle seconds before the server pings a client (sent to clients as activity_timeout)"},
