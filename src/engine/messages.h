@@ -60,8 +60,9 @@ struct HttpCall {
   std::string body;
   // Answer, filled by the control plane: complete HTTP response bytes.
   std::string response;
-  // Set by the shard when the answer is back but waits behind an earlier request's answer
-  // (pipelining); the session owns the call from then on.
+  // Set by the HTTP session when the answer is back (or it answered 503 itself); with
+  // pipelining the answer may wait behind an earlier request's, and the session owns the call
+  // from then on.
   bool answered = false;
 };
 

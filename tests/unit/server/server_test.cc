@@ -12,7 +12,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>  // struct tcp_info with tcpi_data_segs_in (glibc's lacks it)
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -196,6 +196,7 @@ class WsClient {
 
   const std::string& socket_id() const { return socket_id_; }
   uint32_t shard() const { return shard_; }
+  int fd() const { return fd_; }
 
  private:
   int fd_;
@@ -243,15 +244,21 @@ std::string EventJson(const std::string& event, const std::string& channel,
   return out;
 }
 
-TEST(Server, EveryMessageReachesEverySubscriberOnBothShardsOnceInOrder) {
+// The dev app on 127.0.0.1, an ephemeral port, `shards` shards, a private data directory.
+config::ServerConfig TestConfig(uint32_t shards, const std::string& tag, uint32_t grace_ms) {
   config::ServerConfig cfg;
   cfg.host = "127.0.0.1";
   cfg.host_set = true;
   cfg.port = 0;
-  cfg.shards = 2;
-  cfg.data_dir = ::testing::TempDir() + "ringcast_server_test_" + std::to_string(getpid());
-  cfg.limits.shutdown_grace_ms = 300;
-  ASSERT_EQ(config::Finalize(&cfg), "");
+  cfg.shards = shards;
+  cfg.data_dir = ::testing::TempDir() + "ringcast_server_test_" + tag + std::to_string(getpid());
+  cfg.limits.shutdown_grace_ms = grace_ms;
+  EXPECT_EQ(config::Finalize(&cfg), "");
+  return cfg;
+}
+
+TEST(Server, EveryMessageReachesEverySubscriberOnBothShardsOnceInOrder) {
+  config::ServerConfig cfg = TestConfig(2, "", 300);
   ASSERT_TRUE(cfg.dev_app);
 
   Server server(cfg);
@@ -418,14 +425,7 @@ TEST(Server, RestRequestsOnManyConnectionsAreAnsweredInOrder) {
   // Many keep-alive REST clients at once, on both shards: every reply comes back to the
   // connection that asked, after its own request (the HttpCall round trip through the
   // control plane and back), and unsigned requests are refused without disturbing the others.
-  config::ServerConfig cfg;
-  cfg.host = "127.0.0.1";
-  cfg.host_set = true;
-  cfg.port = 0;
-  cfg.shards = 2;
-  cfg.data_dir = ::testing::TempDir() + "ringcast_server_test_rest_" + std::to_string(getpid());
-  cfg.limits.shutdown_grace_ms = 100;
-  ASSERT_EQ(config::Finalize(&cfg), "");
+  config::ServerConfig cfg = TestConfig(2, "rest_", 100);
   Server server(cfg);
   ASSERT_EQ(server.Start(), 0);
   const uint16_t port = server.port();
@@ -459,6 +459,67 @@ TEST(Server, RestRequestsOnManyConnectionsAreAnsweredInOrder) {
   }
   for (std::thread& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
+  server.Shutdown();
+  server.Wait();
+  rmdir(cfg.data_dir.c_str());
+}
+
+// TCP segments this socket has received (on loopback one per server write of up to 64 KiB).
+uint32_t SegmentsIn(int fd) {
+  struct tcp_info info{};
+  socklen_t len = sizeof info;
+  EXPECT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len), 0);
+  return info.tcpi_data_segs_in;
+}
+
+TEST(Server, PipelinedPublishesOfOneConnectionAreWrittenToASubscriberTogether) {
+  // One REST connection writes 16 signed publishes at once (HTTP/1.1 pipelining). They go to
+  // the control plane together, reach the shard as one batch and leave for the subscriber in
+  // one write or a few; one request in flight at a time (max_pipelined_requests 1) made 11
+  // here. Answers come
+  // back in order, the frames in publish order.
+  config::ServerConfig cfg = TestConfig(1, "pipe_", 100);
+  Server server(cfg);
+  ASSERT_EQ(server.Start(), 0);
+  const uint16_t port = server.port();
+
+  WsClient sub(port);
+  ASSERT_TRUE(sub.Open());
+  ASSERT_TRUE(sub.Subscribe("pipelined"));
+  constexpr int kPublishes = 16;
+  std::string requests;
+  for (int i = 0; i < kPublishes; ++i) {
+    std::string body =
+        R"({"name":"e","channel":"pipelined","data":")" + std::to_string(i) + R"("})";
+    std::string path = "/apps/app-id/events";
+    std::string query = auth::SignedQuery("POST", path, {}, body, config::kDevAppKey,
+                                          config::kDevAppSecret, util::WallSeconds());
+    requests += "POST " + path + "?" + query +
+                " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                "Content-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  uint32_t segments_before = SegmentsIn(sub.fd());
+  int rest = ConnectTo(port);
+  ASSERT_TRUE(WriteAll(rest, requests));
+  Reader answers(rest);
+  for (int i = 0; i < kPublishes; ++i) {
+    std::string head;
+    ASSERT_TRUE(answers.Until("\r\n\r\n", &head));
+    EXPECT_THAT(head, StartsWith("HTTP/1.1 200 "));
+    std::string body;
+    ASSERT_TRUE(answers.Take(2, &body));
+    EXPECT_EQ(body, "{}");
+  }
+  for (int i = 0; i < kPublishes; ++i) {
+    Frame f;
+    ASSERT_TRUE(sub.ReadFrame(&f));
+    EXPECT_EQ(f.payload, EventJson("e", "pipelined", std::to_string(i)));
+  }
+  uint32_t writes = SegmentsIn(sub.fd()) - segments_before;
+  EXPECT_GE(writes, 1u);
+  EXPECT_LE(writes, 4u) << "the pipelined publishes were not written together";
+  close(rest);
   server.Shutdown();
   server.Wait();
   rmdir(cfg.data_dir.c_str());
