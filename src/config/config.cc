@@ -178,6 +178,17 @@ const std::vector<Option>& Options() {
            c->echo_path = v;
            return std::string();
          }},
+        {"descriptors", "MODE",
+         "client sockets as 'regular' file descriptors (default) or io_uring 'direct' "
+         "descriptors, a table per shard: each shard may then hold up to the open-file limit",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           if (v != "regular" && v != "direct") {
+             return "unknown descriptor mode '" + v + "' (regular, direct)";
+           }
+           c->direct_descriptors = v == "direct";
+           return std::string();
+         }},
         {"log-level", "LEVEL", "debug, info, warn or error (default info)", Kind::kString,
          [](ServerConfig* c, const std::string& v) {
            if (v != "debug" && v != "info" && v != "warn" && v != "error") {

@@ -55,6 +55,9 @@ struct ServerConfig {
   std::string config_file;
   std::string data_dir = "./ringcast-data";
   std::string echo_path;      // test aid: a WebSocket echo endpoint (off when empty)
+  // Client sockets as io_uring direct descriptors (a table per shard, not the process's file
+  // table): each shard may then hold up to RLIMIT_NOFILE connections.
+  bool direct_descriptors = false;
   std::string log_level = "info";
   std::vector<AppConfig> apps;
   Limits limits;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -37,7 +38,7 @@ IoLoop::~IoLoop() {
   for (auto& slot : conns_) {
     if (!slot || !slot->in_use_) continue;
     if (!slot->send_inflight_) slot->out_.Clear();
-    if (slot->fd_ >= 0) close(slot->fd_);
+    if (slot->fd_ >= 0 && !direct_) close(slot->fd_);  // direct ones go with the ring
     delete slot->session_;
     slot->session_ = nullptr;
   }
@@ -55,6 +56,11 @@ int IoLoop::Init(const IoLoopOptions& options, Delegate* delegate, runtime::Wake
   timers_ = runtime::TimerWheel(now_ms_);
   int rc = ring_.Init(options.ring_entries);
   if (rc < 0) return rc;
+  if (options.direct_descriptors > 0) {
+    rc = io_uring_register_files_sparse(ring_.raw(), options.direct_descriptors);
+    if (rc < 0) return rc;
+    direct_ = true;
+  }
   rc = buffers_.Init(&ring_, kBufferGroup, options.read_buffers, options.read_buffer_size);
   if (rc < 0) return rc;
   conns_.reserve(1024);
@@ -65,9 +71,25 @@ int IoLoop::Init(const IoLoopOptions& options, Delegate* delegate, runtime::Wake
 
 void IoLoop::ArmAccept() {
   io_uring_sqe* sqe = ring_.Sqe();
-  io_uring_prep_multishot_accept(sqe, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (direct_) {
+    // The socket lands in a free slot of the table; TCP_NODELAY comes from the listener.
+    io_uring_prep_multishot_accept_direct(sqe, listen_fd_, nullptr, nullptr, 0);
+  } else {
+    io_uring_prep_multishot_accept(sqe, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  }
   io_uring_sqe_set_data64(sqe, Pack(kOpAccept, 0, 0));
   accept_armed_ = true;
+}
+
+void IoLoop::CloseSocket(int fd, uint64_t user_data) {
+  io_uring_sqe* sqe = ring_.Sqe();
+  if (direct_) {
+    io_uring_prep_close_direct(sqe, static_cast<unsigned>(fd));
+  } else {
+    io_uring_prep_close(sqe, fd);
+  }
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  io_uring_sqe_set_data64(sqe, user_data);
 }
 
 void IoLoop::ArmWake() {
@@ -79,6 +101,7 @@ void IoLoop::ArmWake() {
 void IoLoop::ArmRecv(Connection& c) {
   io_uring_sqe* sqe = ring_.Sqe();
   io_uring_prep_recv_multishot(sqe, c.fd_, nullptr, 0, 0);
+  UseFile(sqe);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_.group_id();
   io_uring_sqe_set_data64(sqe, Pack(kOpRecv, c.gen_, c.index_));
@@ -102,7 +125,7 @@ void IoLoop::Run() {
     FlushSends();
     for (Session* s : retired_sessions_) delete s;
     retired_sessions_.clear();
-    if (!accept_armed_ && listen_fd_ >= 0) ArmAccept();
+    if (!accept_armed_ && listen_fd_ >= 0 && now_ms_ >= accept_retry_ms_) ArmAccept();
     if (stop_) break;
 
     int64_t wait_ms;
@@ -115,6 +138,10 @@ void IoLoop::Run() {
         wait_ms = 0;
       } else {
         wait_ms = timers_.WaitHintMs(now_ms_);
+        if (!accept_armed_ && listen_fd_ >= 0) {
+          int64_t retry = static_cast<int64_t>(accept_retry_ms_ - std::min(accept_retry_ms_, now_ms_));
+          if (wait_ms < 0 || wait_ms > retry) wait_ms = retry;
+        }
       }
     }
     if (max_wait_ms_ >= 0 && (wait_ms < 0 || wait_ms > max_wait_ms_)) wait_ms = max_wait_ms_;
@@ -159,6 +186,12 @@ void IoLoop::HandleCqe(const io_uring_cqe& cqe) {
 void IoLoop::OnAccept(const io_uring_cqe& cqe) {
   if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed_ = false;
   if (cqe.res < 0) {
+    if (cqe.res == -EMFILE || cqe.res == -ENFILE) {
+      // Out of descriptors: try again later rather than spin on the listener's backlog.
+      accept_retry_ms_ = now_ms_ + kAcceptRetryMs;
+      ++stats_.accept_no_descriptor;
+      return;
+    }
     if (cqe.res != -ECANCELED && cqe.res != -EINVAL && cqe.res != -EBADF) {
       RC_WARN("shard %u: accept failed: %s", options_.shard_id, std::strerror(-cqe.res));
     }
@@ -168,7 +201,7 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
   if (listen_fd_ < 0 || live_ >= static_cast<size_t>(options_.max_connections) +
                                      options_.capacity_slack) {
     ++stats_.refused;
-    close(fd);
+    CloseSocket(fd, Pack(kOpClose, 0, 0));
     return;
   }
   uint32_t index;
@@ -178,7 +211,7 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
   } else {
     if (conns_.size() >= kMaxSlots) {
       ++stats_.refused;
-      close(fd);
+      CloseSocket(fd, Pack(kOpClose, 0, 0));
       return;
     }
     index = static_cast<uint32_t>(conns_.size());
@@ -198,8 +231,10 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
   c.user_tag = 0;
   ++live_;
   ++stats_.accepted;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!direct_) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
   c.session_ = delegate_->NewSession(c);
   if (c.state_ == ConnState::kOpen) ArmRecv(c);
 }
@@ -301,6 +336,7 @@ void IoLoop::SubmitSend(Connection& c) {
   op->msg.msg_iovlen = static_cast<size_t>(n);
   io_uring_sqe* sqe = ring_.Sqe();
   io_uring_prep_sendmsg(sqe, c.fd_, &op->msg, MSG_NOSIGNAL);
+  UseFile(sqe);
   io_uring_sqe_set_data64(sqe, Pack(kOpSend, c.gen_, c.index_));
   c.send_op_ = op;
   c.send_inflight_ = true;
@@ -360,6 +396,7 @@ void IoLoop::StartLinger(Connection& c) {
   }
   io_uring_sqe* sqe = ring_.Sqe();
   io_uring_prep_shutdown(sqe, c.fd_, SHUT_WR);
+  UseFile(sqe);
   sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
   io_uring_sqe_set_data64(sqe, Pack(kOpShutdown, c.gen_, c.index_));
   c.close_deadline_ms_ = now_ms_ + kLingerMs;
@@ -379,6 +416,7 @@ void IoLoop::CloseNow(Connection& c) {
     // the close.
     io_uring_sqe* sqe = ring_.Sqe();
     io_uring_prep_shutdown(sqe, c.fd_, SHUT_RDWR);
+    UseFile(sqe);
     sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
     io_uring_sqe_set_data64(sqe, Pack(kOpShutdown, c.gen_, c.index_));
   }
@@ -407,10 +445,7 @@ void IoLoop::Finish(Connection& c) {
   c.session_->OnClosed(c);
   retired_sessions_.push_back(c.session_);
   c.session_ = nullptr;
-  io_uring_sqe* sqe = ring_.Sqe();
-  io_uring_prep_close(sqe, c.fd_);
-  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-  io_uring_sqe_set_data64(sqe, Pack(kOpClose, c.gen_, c.index_));
+  CloseSocket(c.fd_, Pack(kOpClose, c.gen_, c.index_));
   FreeSlot(c);
 }
 

@@ -38,6 +38,9 @@ struct IoLoopOptions {
   uint32_t read_buffer_size = 8192;
   size_t max_outbound_bytes = 4 << 20;
   unsigned ring_entries = 4096;
+  // > 0: accepted sockets are io_uring direct descriptors in a table of this many slots
+  // (registered at Init; at most RLIMIT_NOFILE); they never enter the process's file table.
+  uint32_t direct_descriptors = 0;
 };
 
 struct IoLoopStats {
@@ -50,6 +53,7 @@ struct IoLoopStats {
   uint64_t frames_written = 0; // frames fully written
   uint64_t slow_consumers = 0;
   uint64_t read_buffer_exhausted = 0;
+  uint64_t accept_no_descriptor = 0;  // accepts that failed for lack of a descriptor
 };
 
 class IoLoop {
@@ -101,6 +105,7 @@ class IoLoop {
   // queue is not written within `max_wait_ms`, CloseNow.
   void CloseAfterFlush(Connection& c, uint64_t max_wait_ms);
   static constexpr uint64_t kLingerMs = 1000;
+  static constexpr uint64_t kAcceptRetryMs = 100;
   // Replaces the connection's session (HTTP -> WebSocket). The old one is deleted at the end of
   // the turn, so it is safe to call from inside the old session's OnData.
   void ReplaceSession(Connection& c, Session* next);
@@ -137,6 +142,12 @@ class IoLoop {
   void OnRecv(const io_uring_cqe& cqe, Connection* c);
   void OnSend(const io_uring_cqe& cqe, Connection* c);
   void ArmAccept();
+  // Marks `sqe` as naming a direct descriptor when the loop uses them.
+  void UseFile(io_uring_sqe* sqe) const {
+    if (direct_) sqe->flags |= IOSQE_FIXED_FILE;
+  }
+  // Closes an accepted socket (a direct descriptor through the ring).
+  void CloseSocket(int fd, uint64_t user_data);
   void ArmRecv(Connection& c);
   void ArmWake();
   void MarkDirty(Connection& c);
@@ -158,6 +169,9 @@ class IoLoop {
   runtime::BufferRing buffers_;
   int listen_fd_ = -1;
   bool accept_armed_ = false;
+  bool direct_ = false;  // connections' fd_ are io_uring direct descriptors
+  // Accepting failed for lack of descriptors: re-arm no earlier than this (ms).
+  uint64_t accept_retry_ms_ = 0;
   bool stop_ = false;
   int64_t max_wait_ms_ = -1;
   uint64_t now_ms_ = 0;

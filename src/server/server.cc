@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +63,28 @@ bool MakeDirs(const std::string& path) {
   return true;
 }
 
+// Raises the soft open-file limit to the hard one (an edge server holds many sockets) and says
+// when the connection limits ask for more descriptors than it allows.
+void RaiseFileLimit(const config::ServerConfig& cfg, uint32_t shards) {
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) != 0) return;
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) getrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  // Regular descriptors share the process's table; direct ones get a table per shard.
+  uint64_t per_table = uint64_t{cfg.limits.max_connections_per_shard} *
+                       (cfg.direct_descriptors ? 1 : shards);
+  if (per_table + 64 > nofile.rlim_cur) {
+    RC_WARN("the open-file limit (%llu) holds fewer connections than the limits allow (%llu %s); "
+            "raise it (ulimit -n) or lower max_connections_per_shard%s",
+            static_cast<unsigned long long>(nofile.rlim_cur),
+            static_cast<unsigned long long>(per_table),
+            cfg.direct_descriptors ? "per shard" : "in all",
+            cfg.direct_descriptors ? "" : "; --descriptors direct gives each shard its own table");
+  }
+}
+
 }  // namespace
 
 Server::Server(const config::ServerConfig& config) : config_(config) {}
@@ -85,6 +108,7 @@ int Server::Start() {
     return -err;
   }
   const uint32_t shards = config_.shards;
+  RaiseFileLimit(config_, shards);
   std::vector<int> listeners;
   port_ = config_.port;
   for (uint32_t i = 0; i < shards; ++i) {

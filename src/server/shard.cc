@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -67,6 +69,14 @@ void Shard::ThreadMain() {
   opts.read_buffers = config_->limits.read_buffers_per_shard;
   opts.read_buffer_size = config_->limits.read_buffer_bytes;
   opts.max_outbound_bytes = config_->limits.max_outbound_bytes;
+  if (config_->direct_descriptors) {
+    // Room for every connection the loop takes (the limit plus the refused slack), capped by
+    // the open-file limit, which bounds a registered table too.
+    rlimit nofile{};
+    getrlimit(RLIMIT_NOFILE, &nofile);
+    uint64_t want = uint64_t{opts.max_connections} + opts.capacity_slack;
+    opts.direct_descriptors = static_cast<uint32_t>(std::min<uint64_t>(want, nofile.rlim_cur));
+  }
   int rc = loop_.Init(opts, this, mesh_->shard_wakers[id_].get());
   ready_.set_value(rc);
   if (rc < 0) {

@@ -130,3 +130,40 @@ test('messages past client_messages_per_second are dropped with one pusher:error
     await server.stop();
   }
 });
+
+test('--descriptors direct: client sockets stay out of the file table; subscribe, publish, close, reuse and shutdown work', async () => {
+  const { pusherServer, subscribe } = require('./lib/harness');
+  const server = await startServer({ shards: 2, args: ['--descriptors', 'direct'] });
+  try {
+    const fds = () => fs.readdirSync(`/proc/${server.proc.pid}/fd`).length;
+    const before = fds();
+    const open = async (n) => {
+      const out = [];
+      for (let i = 0; i < n; ++i) {
+        const ws = rawSocket(server.port);
+        await connected(ws);
+        await subscribe(ws, 'direct-ch');
+        out.push(ws);
+      }
+      return out;
+    };
+    let sockets = await open(40);
+    assert.ok(fds() - before < 5, `40 connections took ${fds() - before} descriptors`);
+    const api = pusherServer(server.port);
+    await api.trigger('direct-ch', 'ev', 'one');
+    for (const ws of sockets) await ws.next((m) => m.event === 'ev' && m.data === 'one');
+    for (const ws of sockets.slice(0, 20)) ws.close();
+    await Promise.all(sockets.slice(0, 20).map((ws) => ws.closeInfo));
+    await new Promise((r) => setTimeout(r, 100));
+    sockets = [...sockets.slice(20), ...(await open(20))];  // the freed table slots are reused
+    await api.trigger('direct-ch', 'ev', 'two');
+    for (const ws of sockets) await ws.next((m) => m.event === 'ev' && m.data === 'two');
+    const closes = sockets.map((ws) => ws.closeInfo);
+    const { code } = await server.stop('SIGTERM');
+    assert.equal(code, 0);
+    for (const info of await Promise.all(closes)) assert.equal(info.code, 4200);
+  } finally {
+    await server.stop();
+  }
+});
+
