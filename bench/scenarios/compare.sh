@@ -17,20 +17,15 @@ source "$SCEN_DIR/idle_memory.sh"
 source "$SCEN_DIR/storm.sh"
 source "$SCEN_DIR/many_channels.sh"
 
+# compare_config SUBS PAYLOAD SERVERS CASES: per repetition the floor, then every server.
 compare_config() {
-  local subs=$1 payload=$2 servers=$3 cases=$4
-  local rep kase server order
-  IFS=, read -ra srv <<< "$servers"
+  local rep
   for rep in $(seq "$REPS"); do
     wait_quiet
-    floor_config "$subs" "$payload" "$rep"
-    order=("${srv[@]:$(( (rep - 1) % ${#srv[@]} ))}" "${srv[@]:0:$(( (rep - 1) % ${#srv[@]} ))}")
-    for kase in ${cases//,/ }; do
-      [[ $kase == half ]] && continue
-      for server in "${order[@]}"; do fanout_run "$server" "$subs" "$payload" "$kase" "$rep"; done
-    done
+    floor_config "$1" "$2" "$rep"
+    fanout_rep "$1" "$2" "$3" "$4" "$rep"
   done
-  if [[ ,$cases, == *,half,* ]]; then half_runs "$subs" "$payload" "${HALF_SERVERS:-ringcast}"; fi
+  fanout_half "$1" "$2" "$4"
 }
 
 compare_main() {
@@ -52,7 +47,7 @@ compare_main() {
   check_tools
   machine_info
   log "results in $OUT_DIR"
-  local s p rep server
+  local s p rep
   for s in ${subs//,/ }; do
     for p in ${payloads//,/ }; do compare_config "$s" "$p" "$servers" "$cases"; done
   done
@@ -60,18 +55,8 @@ compare_main() {
     wait_quiet
     for rep in $(seq "$REPS"); do idle_config "$idle_sizes" "$servers" "$rep"; done
   fi
-  if [[ ,$extras, == *,storm,* ]]; then
-    wait_quiet
-    for rep in $(seq "$REPS"); do
-      for server in ${servers//,/ }; do storm_run "$server" "$rep"; done
-    done
-  fi
-  if [[ ,$extras, == *,many-channels,* ]]; then
-    wait_quiet
-    for rep in $(seq "$REPS"); do
-      for server in ${servers//,/ }; do many_run "$server" "$rep"; done
-    done
-  fi
+  if [[ ,$extras, == *,storm,* ]]; then wait_quiet; reps_by_server storm_run "$servers"; fi
+  if [[ ,$extras, == *,many-channels,* ]]; then wait_quiet; reps_by_server many_run "$servers"; fi
   summarize | tee "$OUT_DIR/summary.md"
 }
 

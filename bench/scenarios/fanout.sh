@@ -82,21 +82,29 @@ half_runs() {
   done
 }
 
+# fanout_rep SUBS PAYLOAD SERVERS CASES REP: one repetition of every case but `half`, the
+# servers interleaved case by case; their order rotates with REP so none always runs first.
+fanout_rep() {
+  local subs=$1 payload=$2 servers=$3 cases=$4 rep=$5
+  local kase server order
+  IFS=, read -ra srv <<< "$servers"
+  order=("${srv[@]:$(( (rep - 1) % ${#srv[@]} ))}" "${srv[@]:0:$(( (rep - 1) % ${#srv[@]} ))}")
+  for kase in ${cases//,/ }; do
+    [[ $kase == half ]] && continue
+    for server in "${order[@]}"; do fanout_run "$server" "$subs" "$payload" "$kase" "$rep"; done
+  done
+}
+
+# fanout_half SUBS PAYLOAD CASES: the `half` case, if CASES names it (after the max-rate runs).
+fanout_half() {
+  if [[ ,$3, == *,half,* ]]; then half_runs "$1" "$2" "${HALF_SERVERS:-ringcast}"; fi
+}
+
 # fanout_config SUBS PAYLOAD SERVERS CASES: all repetitions of one configuration, interleaved.
 fanout_config() {
-  local subs=$1 payload=$2 servers=$3 cases=$4
-  local rep kase server order
-  IFS=, read -ra srv <<< "$servers"
-  IFS=, read -ra cs <<< "$cases"
-  for rep in $(seq "$REPS"); do
-    # Rotate the server order every repetition so that no server always runs first.
-    order=("${srv[@]:$(( (rep - 1) % ${#srv[@]} ))}" "${srv[@]:0:$(( (rep - 1) % ${#srv[@]} ))}")
-    for kase in "${cs[@]}"; do
-      [[ $kase == half ]] && continue
-      for server in "${order[@]}"; do fanout_run "$server" "$subs" "$payload" "$kase" "$rep"; done
-    done
-  done
-  if [[ ,$cases, == *,half,* ]]; then half_runs "$subs" "$payload" "${HALF_SERVERS:-ringcast}"; fi
+  local rep
+  for rep in $(seq "$REPS"); do fanout_rep "$1" "$2" "$3" "$4" "$rep"; done
+  fanout_half "$1" "$2" "$4"
 }
 
 fanout_main() {

@@ -166,6 +166,14 @@ cleanup() { server_stop; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# reps_by_server FUNC SERVERS: FUNC SERVER REP for every repetition and server (comma list).
+reps_by_server() {
+  local fn=$1 servers=$2 rep server
+  for rep in $(seq "$REPS"); do
+    for server in ${servers//,/ }; do "$fn" "$server" "$rep"; done
+  done
+}
+
 # bench_protocol KIND: the --protocol the bench speaks to that server.
 bench_protocol() { [[ $1 == socketio ]] && echo socketio || echo pusher; }
 

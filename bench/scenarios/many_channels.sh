@@ -48,10 +48,7 @@ many_main() {
   check_tools
   machine_info
   wait_quiet
-  local rep server
-  for rep in $(seq "$REPS"); do
-    for server in ${servers//,/ }; do many_run "$server" "$rep"; done
-  done
+  reps_by_server many_run "$servers"
   summarize
 }
 

@@ -43,10 +43,7 @@ storm_main() {
   check_tools
   machine_info
   wait_quiet
-  local rep server
-  for rep in $(seq "$REPS"); do
-    for server in ${servers//,/ }; do storm_run "$server" "$rep"; done
-  done
+  reps_by_server storm_run "$servers"
   summarize
 }
 
