@@ -15,29 +15,6 @@ namespace ringcast::api {
 
 namespace {
 
-// Splits the raw query into percent-decoded pairs. '+' is kept as '+': the pusher npm SDK signs
-// raw values and puts them in the URL unescaped, so decoding '+' as a space would break them.
-bool DecodeQuery(std::string_view raw, std::vector<auth::QueryParam>* out) {
-  size_t pos = 0;
-  while (pos <= raw.size()) {
-    size_t amp = raw.find('&', pos);
-    if (amp == std::string_view::npos) amp = raw.size();
-    std::string_view piece = raw.substr(pos, amp - pos);
-    if (!piece.empty()) {
-      size_t eq = piece.find('=');
-      auth::QueryParam p;
-      if (!http::PercentDecode(piece.substr(0, eq), &p.key, false)) return false;
-      if (eq != std::string_view::npos &&
-          !http::PercentDecode(piece.substr(eq + 1), &p.value, false)) {
-        return false;
-      }
-      out->push_back(std::move(p));
-    }
-    pos = amp + 1;
-  }
-  return true;
-}
-
 const std::string* FindParam(const std::vector<auth::QueryParam>& params, std::string_view key) {
   for (const auth::QueryParam& p : params) {
     if (p.key == key) return &p.value;
@@ -124,7 +101,7 @@ bool PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
   }
 
   std::vector<auth::QueryParam> params;
-  if (!DecodeQuery(call->query, &params)) {
+  if (!http::ParseQuery(call->query, &params, /*plus_as_space=*/false)) {
     Error(call, 400, "Malformed query string");
     return true;
   }
@@ -328,7 +305,7 @@ bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
 bool PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
                                const std::vector<std::string>& seg) {
   std::vector<auth::QueryParam> params;
-  (void)DecodeQuery(call->query, &params);  // already decoded once successfully
+  (void)http::ParseQuery(call->query, &params, /*plus_as_space=*/false);  // decoded once before
   const std::string* info = FindParam(params, "info");
   if (seg.size() == 4) {
     const std::string& name = seg[3];

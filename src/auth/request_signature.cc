@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "auth/crypto.h"
+#include "util/ascii.h"
 #include "util/log.h"
 
 namespace ringcast::auth {
@@ -26,21 +27,14 @@ constexpr std::string_view kReservedKeys[] = {kAuthKey, kAuthTimestamp, kAuthVer
 // The string to sign is echoed in the "Invalid signature" message up to this many bytes.
 constexpr size_t kMaxEchoedBytes = 1024;
 
-char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using util::EqualsIgnoreCase;
+
 char UpperAscii(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
 
 std::string ToLowerAscii(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = LowerAscii(c);
+  for (char& c : out) c = util::AsciiLower(c);
   return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
 }
 
 bool IsReservedKey(std::string_view key) {

@@ -19,15 +19,14 @@
 #include <string_view>
 #include <vector>
 
+#include "util/query_param.h"
+
 namespace ringcast::auth {
 
 // The window the Pusher REST API allows between auth_timestamp and the server clock.
 inline constexpr int64_t kMaxTimestampSkewSeconds = 600;
 
-struct QueryParam {
-  std::string key;    // percent-decoded
-  std::string value;  // percent-decoded
-};
+using util::QueryParam;  // the type http::ParseQuery produces
 
 struct SignedRequest {
   std::string_view method;                          // e.g. "POST"

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "net/connection.h"
+#include "util/string_map.h"
 
 namespace ringcast::engine {
 
@@ -91,15 +92,7 @@ class ChannelTable {
   size_t channel_count() const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  struct Eq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-  };
-  using Map = std::unordered_map<std::string, std::unique_ptr<Channel>, Hash, Eq>;
+  using Map = util::StringMap<std::unique_ptr<Channel>>;
 
   template <typename F>
   bool RemoveAt(Subscriber* sub, uint32_t slot, F& on_vacated) {

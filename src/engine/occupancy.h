@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "util/string_map.h"
+
 namespace ringcast::engine {
 
 class Occupancy {
@@ -32,15 +34,7 @@ class Occupancy {
   size_t channel_count(uint32_t app) const { return by_app_[app].size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  struct Eq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-  };
-  std::vector<std::unordered_map<std::string, uint64_t, Hash, Eq>> by_app_;
+  std::vector<util::StringMap<uint64_t>> by_app_;
 };
 
 }  // namespace ringcast::engine

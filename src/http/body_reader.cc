@@ -19,16 +19,6 @@
 #include "util/log.h"
 
 namespace ringcast::http {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 void BodyReader::Start(const RequestHead& head, const Limits& limits) {
   *this = BodyReader();
@@ -93,7 +83,7 @@ bool BodyReader::StepChunkFraming(char c) {
   switch (step_) {
     case Step::kChunkSize: {
       if (++line_bytes_ > max_line_bytes_) return Fail(400, "chunk size line too long");
-      const int digit = HexValue(c);
+      const int digit = HexDigitValue(c);
       if (digit >= 0) {
         const uint64_t budget = max_body_bytes_ - body_bytes_;
         // remaining_ * 16 + digit <= budget, without overflow.

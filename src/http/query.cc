@@ -3,17 +3,9 @@
 
 #include "http/query.h"
 
+#include "util/ascii.h"
+
 namespace ringcast::http {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 bool PercentDecode(std::string_view in, std::string* out, bool plus_as_space) {
   out->clear();
@@ -21,8 +13,8 @@ bool PercentDecode(std::string_view in, std::string* out, bool plus_as_space) {
   for (size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
     if (c == '%') {
-      const int hi = i + 2 < in.size() ? HexValue(in[i + 1]) : -1;
-      const int lo = hi >= 0 ? HexValue(in[i + 2]) : -1;
+      const int hi = i + 2 < in.size() ? util::HexDigitValue(in[i + 1]) : -1;
+      const int lo = hi >= 0 ? util::HexDigitValue(in[i + 2]) : -1;
       if (lo < 0) {
         out->clear();
         return false;
@@ -38,7 +30,7 @@ bool PercentDecode(std::string_view in, std::string* out, bool plus_as_space) {
   return true;
 }
 
-bool ParseQuery(std::string_view raw, std::vector<QueryParam>* out) {
+bool ParseQuery(std::string_view raw, std::vector<QueryParam>* out, bool plus_as_space) {
   out->clear();
   while (!raw.empty()) {
     const size_t amp = raw.find('&');
@@ -47,9 +39,9 @@ bool ParseQuery(std::string_view raw, std::vector<QueryParam>* out) {
     if (piece.empty()) continue;
     const size_t eq = piece.find('=');
     QueryParam& param = out->emplace_back();
-    const bool ok =
-        PercentDecode(piece.substr(0, eq), &param.key, true) &&
-        (eq == std::string_view::npos || PercentDecode(piece.substr(eq + 1), &param.value, true));
+    const bool ok = PercentDecode(piece.substr(0, eq), &param.key, plus_as_space) &&
+                    (eq == std::string_view::npos ||
+                     PercentDecode(piece.substr(eq + 1), &param.value, plus_as_space));
     if (!ok) {
       out->clear();
       return false;

@@ -32,14 +32,6 @@ Method ParseMethod(std::string_view name) {
   return Method::kOther;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
 std::string_view RequestHead::Get(std::string_view name) const {
   for (const Header& h : header_list()) {
     if (EqualsIgnoreCase(h.name, name)) return h.value;

@@ -27,9 +27,6 @@ struct Header {
   std::string_view value;  // without leading or trailing whitespace
 };
 
-// True when `a` and `b` are equal ignoring ASCII case.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
 struct RequestHead {
   static constexpr size_t kMaxHeaders = 64;
 

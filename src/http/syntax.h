@@ -2,12 +2,15 @@
 //
 // Header-only, constexpr, no state: shared by the request parser, the body reader and the
 // header lookups so that all of them agree on what a token, whitespace or a list element is.
-// Internal to src/http/; nothing outside this folder should include it.
+// Whitespace, case folding and list splitting come from util/ascii.h (src/ws parses the same
+// header syntax). Internal to src/http/; nothing outside this folder should include it.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string_view>
+
+#include "util/ascii.h"
 
 namespace ringcast::http {
 
@@ -26,9 +29,6 @@ inline constexpr std::array<bool, 256> kTchar = MakeTcharTable();
 // tchar: the characters of a token (method, header name, transfer coding).
 constexpr bool IsTchar(char c) { return syntax_internal::kTchar[static_cast<unsigned char>(c)]; }
 
-// OWS / BWS: space or horizontal tab.
-constexpr bool IsOws(char c) { return c == ' ' || c == '\t'; }
-
 // A byte allowed in a header field value: VCHAR, obs-text, SP, HTAB. Rejects NUL, CR, LF, the
 // other CTLs and DEL.
 constexpr bool IsFieldValueChar(char c) {
@@ -36,25 +36,11 @@ constexpr bool IsFieldValueChar(char c) {
   return u == '\t' || (u >= 0x20 && u != 0x7f);
 }
 
-constexpr char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-constexpr std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Calls fn(element) for each non-empty element of a comma-separated list, OWS trimmed. Empty
-// elements ("a, ,b") are skipped, as RFC 9110 section 5.6.1 asks of recipients.
-template <typename Fn>
-constexpr void ForEachListElement(std::string_view list, Fn&& fn) {
-  while (true) {
-    const size_t comma = list.find(',');
-    const std::string_view element = TrimOws(list.substr(0, comma));
-    if (!element.empty()) fn(element);
-    if (comma == std::string_view::npos) return;
-    list.remove_prefix(comma + 1);
-  }
-}
+// The shared ASCII helpers (util/ascii.h) under the names this folder's code uses.
+using util::EqualsIgnoreCase;
+using util::ForEachListElement;
+using util::HexDigitValue;
+using util::IsOws;
+using util::TrimOws;
 
 }  // namespace ringcast::http

@@ -233,7 +233,7 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
     std::string reason;
     std::vector<http::QueryParam> params;
     std::string_view protocol;
-    if (http::ParseQuery(head.query, &params)) {
+    if (http::ParseQuery(head.query, &params, /*plus_as_space=*/true)) {
       for (const http::QueryParam& p : params) {
         if (p.key == "protocol") protocol = p.value;
       }

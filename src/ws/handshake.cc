@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "util/ascii.h"
+
 #ifndef OPENSSL_IS_BORINGSSL
 #error "src/ws expects BoringSSL's <openssl/...> headers (-isystem /usr/include/android)"
 #endif
@@ -16,32 +18,15 @@ namespace {
 
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using util::TrimOws;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view lower_b) {
-  if (a.size() != lower_b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower_b[i]) return false;
-  }
-  return true;
-}
-
-// True when the comma-separated list holds `lower_token` (case-insensitive, OWS ignored).
-bool ListHasToken(std::string_view list, std::string_view lower_token) {
-  while (!list.empty()) {
-    size_t comma = list.find(',');
-    std::string_view item = TrimOws(list.substr(0, comma));
-    if (EqualsIgnoreCase(item, lower_token)) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
+// True when the comma-separated list holds `token` (case-insensitive, OWS ignored).
+bool ListHasToken(std::string_view list, std::string_view token) {
+  bool found = false;
+  util::ForEachListElement(list, [&](std::string_view item) {
+    if (util::EqualsIgnoreCase(item, token)) found = true;
+  });
+  return found;
 }
 
 bool IsBase64Of16Bytes(std::string_view key) {

@@ -50,31 +50,40 @@ std::string Describe(const std::vector<QueryParam>& params) {
 
 TEST(ParseQuery, SplitsOnAmpersandAndDecodesKeysAndValues) {
   std::vector<QueryParam> params;
-  ASSERT_TRUE(ParseQuery("auth_key=k1&body_md5=%2Fx&name=a+b%20c&a%5B%5D=1", &params));
+  ASSERT_TRUE(ParseQuery("auth_key=k1&body_md5=%2Fx&name=a+b%20c&a%5B%5D=1", &params, true));
   EXPECT_EQ(Describe(params), "[auth_key]=[k1][body_md5]=[/x][name]=[a b c][a[]]=[1]");
+}
+
+// The Pusher REST API's mode: the pusher npm SDK puts signed values in the URL unescaped.
+TEST(ParseQuery, KeepsPlusAsPlusUnlessAsked) {
+  std::vector<QueryParam> params;
+  ASSERT_TRUE(ParseQuery("name=a+b%2B&k+1=%20", &params, false));
+  EXPECT_EQ(Describe(params), "[name]=[a+b+][k+1]=[ ]");
+  ASSERT_TRUE(ParseQuery("name=a+b%2B&k+1=%20", &params, true));
+  EXPECT_EQ(Describe(params), "[name]=[a b+][k 1]=[ ]");
 }
 
 TEST(ParseQuery, KeyWithoutEqualsHasEmptyValueAndEmptyPiecesAreSkipped) {
   std::vector<QueryParam> params;
-  ASSERT_TRUE(ParseQuery("&flag&&x=&=v&a=b=c&", &params));
+  ASSERT_TRUE(ParseQuery("&flag&&x=&=v&a=b=c&", &params, true));
   EXPECT_EQ(Describe(params), "[flag]=[][x]=[][]=[v][a]=[b=c]");
-  ASSERT_TRUE(ParseQuery("", &params));
+  ASSERT_TRUE(ParseQuery("", &params, true));
   EXPECT_TRUE(params.empty());
 }
 
 TEST(ParseQuery, KeepsRepeatedKeysInOrder) {
   std::vector<QueryParam> params;
-  ASSERT_TRUE(ParseQuery("c=1&c=2", &params));
+  ASSERT_TRUE(ParseQuery("c=1&c=2", &params, true));
   EXPECT_EQ(Describe(params), "[c]=[1][c]=[2]");
 }
 
 TEST(ParseQuery, ReplacesOutputAndFailsOnABadEscape) {
   std::vector<QueryParam> params = {{"old", "1"}};
-  ASSERT_TRUE(ParseQuery("a=1", &params));
+  ASSERT_TRUE(ParseQuery("a=1", &params, true));
   EXPECT_EQ(Describe(params), "[a]=[1]");
-  EXPECT_FALSE(ParseQuery("a=1&b=%zz", &params));
+  EXPECT_FALSE(ParseQuery("a=1&b=%zz", &params, true));
   EXPECT_TRUE(params.empty());
-  EXPECT_FALSE(ParseQuery("a%=1", &params));
+  EXPECT_FALSE(ParseQuery("a%=1", &params, false));
   EXPECT_TRUE(params.empty());
 }
 

@@ -62,13 +62,5 @@ TEST(RequestHead, ParseMethodIsCaseSensitive) {
   EXPECT_EQ(ParseMethod(""), Method::kOther);
 }
 
-TEST(RequestHead, EqualsIgnoreCaseComparesAsciiOnly) {
-  EXPECT_TRUE(EqualsIgnoreCase("Content-Length", "content-LENGTH"));
-  EXPECT_FALSE(EqualsIgnoreCase("abc", "abd"));
-  EXPECT_FALSE(EqualsIgnoreCase("abc", "ab"));
-  EXPECT_FALSE(EqualsIgnoreCase("\xc3\xa9", "\xc3\x89"));  // é vs É: not ASCII
-  EXPECT_FALSE(EqualsIgnoreCase("[", "{"));                // 0x5b vs 0x7b differ by 32
-}
-
 }  // namespace
 }  // namespace ringcast::http
