@@ -39,7 +39,8 @@ enum class ConnState : uint8_t {
   kOpen,      // reading and writing
   kDraining,   // writing what is queued, then closing; reads still reach the session
   kLingering,  // everything written and FIN sent; reading and dropping until the peer's FIN
-  kClosing,    // socket shut down, waiting for in-flight operations to finish
+  kClosing,    // output dropped; waiting for every operation on the socket to complete, then
+               // the descriptor is closed and the slot freed
 };
 
 class Connection {
@@ -71,8 +72,12 @@ class Connection {
   bool dirty_ = false;
   bool over_capacity_ = false;
   bool overflowed_ = false;
+  bool final_queued_ = false;     // SendFinal queued the last frame: later output is dropped
   uint8_t session_epoch_ = 0;     // bumped by ReplaceSession: older session timers are dropped
   uint16_t inflight_frames_ = 0;  // frames at the front of out_ referenced by the in-flight send
+  // io_uring operations naming fd_ submitted and not yet completed (IoLoop::ConnOp); the
+  // descriptor is closed and the slot reused only at zero.
+  uint16_t ops_ = 0;
   uint64_t serial_ = 0;
   uint64_t close_deadline_ms_ = 0;  // kDraining/kLingering: when CloseNow takes over
   void* send_op_ = nullptr;  // IoLoop::SendOp of the write in flight
