@@ -55,6 +55,10 @@ class Connection {
   bool over_capacity() const { return over_capacity_; }
   size_t queued_bytes() const { return out_.bytes(); }
   int fd() const { return fd_; }
+  // io_uring operations on the socket not yet completed (see IoLoop's teardown rule).
+  uint16_t ops_in_flight() const { return ops_; }
+  // SendFinal queued the last frame: anything sent later is dropped.
+  bool final_queued() const { return final_queued_; }
   Session* session() const { return session_; }
 
   // Free-form per-protocol tag for fan-out filters (unused by net).

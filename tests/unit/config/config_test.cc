@@ -216,6 +216,7 @@ const LimitName kLimits[] = {
     {"max_ws_message_bytes", &Limits::max_ws_message_bytes},
     {"max_ws_fragments", &Limits::max_ws_fragments},
     {"max_outbound_bytes", &Limits::max_outbound_bytes},
+    {"max_outbound_total_mib", &Limits::max_outbound_total_mib},
     {"max_event_data_bytes", &Limits::max_event_data_bytes},
     {"max_channels_per_event", &Limits::max_channels_per_event},
     {"max_batch_events", &Limits::max_batch_events},
