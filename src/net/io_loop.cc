@@ -271,9 +271,14 @@ void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
     return;
   }
   if (cqe.res == 0) {
-    // The peer closed its side. While draining, what is queued (the close frame) still goes
-    // out first: the peer may be reading until our FIN. StartLinger then closes at once.
-    if (c->state_ != ConnState::kDraining) CloseNow(*c);
+    // The peer closed its side but may read until our FIN: a queued close frame (and what is
+    // before it) still goes out first; StartLinger then closes at once (no read is armed).
+    if (c->state_ == ConnState::kOpen && c->final_queued_ &&
+        (c->send_inflight_ || !c->out_.empty())) {
+      CloseAfterFlush(*c, kLingerMs);
+    } else if (c->state_ != ConnState::kDraining) {
+      CloseNow(*c);
+    }
   } else if (cqe.res < 0) {
     if (cqe.res == -ENOBUFS) {
       ++stats_.read_buffer_exhausted;

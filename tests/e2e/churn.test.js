@@ -130,7 +130,7 @@ for (const mode of ['regular', 'direct']) {
       for (let round = 0; round < rounds; ++round) {
         const server = await startServer({
           shards: 2,
-          args: mode === 'direct' ? ['--descriptors', 'direct'] : [],
+          args: ['--descriptors', mode],
           // 5 per shard: with 12 clients at a time some are over capacity (4100).
           config: { limits: { max_connections_per_shard: 5, activity_timeout_s: 1, pong_timeout_s: 1, shutdown_grace_ms: 300 } },
         });

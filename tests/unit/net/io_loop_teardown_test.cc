@@ -99,30 +99,31 @@ TEST_P(IoLoopTeardown, ClosingConnectionsNeverTouchTheNextOneOnTheSameDescriptor
   EXPECT_EQ(lt.final_stats().closed, static_cast<uint64_t>(kRounds));
 }
 
-TEST_P(IoLoopTeardown, CloseFrameWrittenWhenThePeerClosesItsSideWhileDraining) {
+TEST_P(IoLoopTeardown, CloseFrameIsWrittenWhenThePeerSendsItsFinFirst) {
   // The peer sends its last bytes and its FIN together; the reply queued for them (a close
   // frame) still goes out before our FIN.
   std::atomic<int> closed{0};
   LoopThread lt(Options(GetParam()), [&](IoLoop& loop, Connection&) {
     auto* s = new FnSession;
-    s->on_data = [&](Connection& c, std::string_view) {
+    s->on_data = [&](Connection& c, std::string_view data) {
       if (!c.open()) return;
       loop.SendCopy(c, "data,");
       loop.SendFinal(c, "close");
-      loop.CloseAfterFlush(c, 5000);
+      // "fail": close once written; "close": wait for the peer's close (WebSocket Close()).
+      if (data.starts_with("fail")) loop.CloseAfterFlush(c, 5000);
     };
     s->on_closed = [&](Connection&) { ++closed; };
     return s;
   });
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < 100; ++i) {
     Client c(lt.port());
-    c.Send("bad frame");
+    c.Send(i % 2 == 0 ? "fail" : "close");
     c.ShutdownWrite();
     bool eof = false;
     EXPECT_EQ(c.ReadToEof(&eof), "data,close") << "round " << i;
     EXPECT_TRUE(eof);
   }
-  ASSERT_TRUE(lt.WaitFor([&](IoLoop&) { return closed.load() == 50; }));
+  ASSERT_TRUE(lt.WaitFor([&](IoLoop&) { return closed.load() == 100; }));
 }
 
 INSTANTIATE_TEST_SUITE_P(Descriptors, IoLoopTeardown, ::testing::Values(false, true),
