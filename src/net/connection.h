@@ -36,7 +36,7 @@ class Session {
 };
 
 enum class ConnState : uint8_t {
-  kOpen,      // reading and writing
+  kOpen,       // reading and writing
   kDraining,   // writing what is queued, then closing; reads still reach the session
   kLingering,  // everything written and FIN sent; reading and dropping until the peer's FIN
   kClosing,    // output dropped; waiting for every operation on the socket to complete, then

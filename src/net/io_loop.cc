@@ -106,9 +106,8 @@ void IoLoop::ArmWake() {
 }
 
 void IoLoop::ArmRecv(Connection& c) {
-  io_uring_sqe* sqe = ConnOp(c, kOpRecv, [&](io_uring_sqe* s) {
-    io_uring_prep_recv_multishot(s, c.fd_, nullptr, 0, 0);
-  });
+  io_uring_sqe* sqe = ConnOp(
+      c, kOpRecv, [&](io_uring_sqe* s) { io_uring_prep_recv_multishot(s, c.fd_, nullptr, 0, 0); });
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_.group_id();
   c.recv_armed_ = true;
@@ -362,7 +361,8 @@ void IoLoop::SubmitSend(Connection& c) {
   std::memset(&op->msg, 0, sizeof op->msg);
   op->msg.msg_iov = op->iov;
   op->msg.msg_iovlen = static_cast<size_t>(n);
-  ConnOp(c, kOpSend, [&](io_uring_sqe* s) { io_uring_prep_sendmsg(s, c.fd_, &op->msg, MSG_NOSIGNAL); });
+  ConnOp(c, kOpSend,
+         [&](io_uring_sqe* s) { io_uring_prep_sendmsg(s, c.fd_, &op->msg, MSG_NOSIGNAL); });
   c.send_op_ = op;
   c.send_inflight_ = true;
   c.inflight_frames_ = static_cast<uint16_t>(n);
