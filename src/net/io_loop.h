@@ -24,13 +24,14 @@
 // it in the connection's ops_; its last completion (a multishot recv's final CQE) uncounts it.
 // None carries IOSQE_CQE_SKIP_SUCCESS. The descriptor is closed, and the slot and the regular
 // fd or direct slot number can be reused, only in Finish, which runs when the connection is
-// kClosing and ops_ is zero; the close itself is the last operation on it. io_uring neither
-// orders unlinked SQEs nor runs them inline (a shutdown is always punted to io-wq and resolves
-// its descriptor there), so counting completions is what keeps a late shutdown from reaching
-// the next accepted socket that got the same number.
+// kClosing and ops_ is zero; the close itself is the last operation on it. io_uring does not
+// order unlinked SQEs and runs some in io-wq workers (a shutdown always), which look the
+// descriptor up only when they run: waiting for every completion is what keeps a late
+// shutdown or send from reaching the next accepted socket that got the same number.
 // Graceful close (CloseAfterFlush): kDraining writes the queue; the shutdown(SHUT_WR) (FIN) is
 // submitted only from the completion of the write that emptied it, so the close frame and all
-// before it precede the FIN. A peer FIN while draining does not cut the drain short. CloseNow
+// before it precede the FIN. A peer FIN while draining, or while a final frame waits, does not
+// cut the write short (it drains, bounded by the deadline, then closes at once). CloseNow
 // is the abortive path: it drops unsent frames, and its shutdown(SHUT_RDWR) may cut a write in
 // flight (a blocked write must end for the close to happen).
 // Thread rules: constructed, run and used on the shard thread only; other threads reach it only
