@@ -71,7 +71,6 @@ async function churnRound(port, iterations, tally) {
       const kind = w < PONG_WORKERS ? 'pong' : 'utf8';
       const r = await oneConnection(port, kind);
       record(tally, r);
-      if (kind === 'pong' && i + PONG_WORKERS >= iterations) return;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
