@@ -56,7 +56,7 @@ class Connection {
   size_t queued_bytes() const { return out_.bytes(); }
   int fd() const { return fd_; }
   // io_uring operations on the socket not yet completed (see IoLoop's teardown rule).
-  uint16_t ops_in_flight() const { return ops_; }
+  uint32_t ops_in_flight() const { return ops_; }
   // SendFinal queued the last frame: anything sent later is dropped.
   bool final_queued() const { return final_queued_; }
   Session* session() const { return session_; }
@@ -78,10 +78,10 @@ class Connection {
   bool overflowed_ = false;
   bool final_queued_ = false;     // SendFinal queued the last frame: later output is dropped
   uint8_t session_epoch_ = 0;     // bumped by ReplaceSession: older session timers are dropped
+  // io_uring operations naming fd_ submitted and not yet completed (IoLoop::ConnOp; at most a
+  // read, a write and two shutdowns); the descriptor is closed and the slot reused only at zero.
+  uint8_t ops_ = 0;
   uint16_t inflight_frames_ = 0;  // frames at the front of out_ referenced by the in-flight send
-  // io_uring operations naming fd_ submitted and not yet completed (IoLoop::ConnOp); the
-  // descriptor is closed and the slot reused only at zero.
-  uint16_t ops_ = 0;
   uint64_t serial_ = 0;
   uint64_t close_deadline_ms_ = 0;  // kDraining/kLingering: when CloseNow takes over
   void* send_op_ = nullptr;  // IoLoop::SendOp of the write in flight
