@@ -66,6 +66,9 @@ const LimitSpec kLimitSpecs[] = {
      "frames in one fragmented WebSocket message (close 1009)"},
     {"max_outbound_bytes", &Limits::max_outbound_bytes, 1u << 30,
      "bytes queued to one connection before it is cut as a slow consumer (close 4100)"},
+    {"max_outbound_total_mib", &Limits::max_outbound_total_mib, 1u << 20,
+     "MiB of distinct outbound frames queued in the whole process (an equal share per shard); "
+     "the connection whose send passes its shard's share is cut as a slow consumer"},
     {"max_event_data_bytes", &Limits::max_event_data_bytes, 16u << 20,
      "event data bytes in a published event (413)"},
     {"max_channels_per_event", &Limits::max_channels_per_event, 10000,
@@ -366,6 +369,7 @@ std::string Finalize(ServerConfig* out) {
   if (l.read_buffer_bytes < 512) return "read-buffer-bytes must be at least 512";
   if (l.activity_timeout_s == 0) return "activity-timeout-s must be at least 1";
   if (l.pong_timeout_s == 0) return "pong-timeout-s must be at least 1";
+  if (l.max_outbound_total_mib == 0) return "max-outbound-total-mib must be at least 1";
   if (l.max_header_bytes < 256) return "max-header-bytes must be at least 256";
   if (out->shards == 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

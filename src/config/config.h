@@ -30,6 +30,9 @@ struct Limits {
   uint32_t max_ws_message_bytes = 64 * 1024;
   uint32_t max_ws_fragments = 1024;
   uint32_t max_outbound_bytes = 4 * 1024 * 1024;  // per connection: a slow consumer past it is cut
+  // Process-wide budget for queued outbound frames (MiB), split evenly between the shards: the
+  // connection whose send leaves its shard over its share is cut as a slow consumer.
+  uint32_t max_outbound_total_mib = 1024;
   uint32_t max_event_data_bytes = 10 * 1024;
   uint32_t max_channels_per_event = 100;
   uint32_t max_batch_events = 10;

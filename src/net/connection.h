@@ -36,10 +36,11 @@ class Session {
 };
 
 enum class ConnState : uint8_t {
-  kOpen,      // reading and writing
+  kOpen,       // reading and writing
   kDraining,   // writing what is queued, then closing; reads still reach the session
   kLingering,  // everything written and FIN sent; reading and dropping until the peer's FIN
-  kClosing,    // socket shut down, waiting for in-flight operations to finish
+  kClosing,    // output dropped; waiting for every operation on the socket to complete, then
+               // the descriptor is closed and the slot freed
 };
 
 class Connection {
@@ -54,6 +55,10 @@ class Connection {
   bool over_capacity() const { return over_capacity_; }
   size_t queued_bytes() const { return out_.bytes(); }
   int fd() const { return fd_; }
+  // io_uring operations on the socket not yet completed (see IoLoop's teardown rule).
+  uint32_t ops_in_flight() const { return ops_; }
+  // SendFinal queued the last frame: anything sent later is dropped.
+  bool final_queued() const { return final_queued_; }
   Session* session() const { return session_; }
 
   // Free-form per-protocol tag for fan-out filters (unused by net).
@@ -71,7 +76,11 @@ class Connection {
   bool dirty_ = false;
   bool over_capacity_ = false;
   bool overflowed_ = false;
+  bool final_queued_ = false;     // SendFinal queued the last frame: later output is dropped
   uint8_t session_epoch_ = 0;     // bumped by ReplaceSession: older session timers are dropped
+  // io_uring operations naming fd_ submitted and not yet completed (IoLoop::ConnOp; at most a
+  // read, a write and two shutdowns); the descriptor is closed and the slot reused only at zero.
+  uint8_t ops_ = 0;
   uint16_t inflight_frames_ = 0;  // frames at the front of out_ referenced by the in-flight send
   uint64_t serial_ = 0;
   uint64_t close_deadline_ms_ = 0;  // kDraining/kLingering: when CloseNow takes over

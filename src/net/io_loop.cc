@@ -88,8 +88,15 @@ void IoLoop::CloseSocket(int fd, uint64_t user_data) {
   } else {
     io_uring_prep_close(sqe, fd);
   }
+  // No operation names `fd` any more (see the teardown rule in io_loop.h), so the close may
+  // run whenever the kernel likes and nothing waits for its completion.
   sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
   io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void IoLoop::OpDone(Connection& c) {
+  RC_CHECK(c.ops_ > 0);
+  --c.ops_;
 }
 
 void IoLoop::ArmWake() {
@@ -99,12 +106,10 @@ void IoLoop::ArmWake() {
 }
 
 void IoLoop::ArmRecv(Connection& c) {
-  io_uring_sqe* sqe = ring_.Sqe();
-  io_uring_prep_recv_multishot(sqe, c.fd_, nullptr, 0, 0);
-  UseFile(sqe);
+  io_uring_sqe* sqe = ConnOp(
+      c, kOpRecv, [&](io_uring_sqe* s) { io_uring_prep_recv_multishot(s, c.fd_, nullptr, 0, 0); });
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_.group_id();
-  io_uring_sqe_set_data64(sqe, Pack(kOpRecv, c.gen_, c.index_));
   c.recv_armed_ = true;
 }
 
@@ -177,8 +182,10 @@ void IoLoop::HandleCqe(const io_uring_cqe& cqe) {
     case kOpWake:
       ArmWake();
       break;
-    case kOpClose:
     case kOpShutdown:
+      OnShutdown(cqe, Lookup(ud));
+      break;
+    case kOpClose:
       break;
   }
 }
@@ -223,8 +230,10 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
   c.fd_ = fd;
   c.state_ = ConnState::kOpen;
   c.in_use_ = true;
-  c.recv_armed_ = c.send_inflight_ = c.dirty_ = c.overflowed_ = false;
+  c.recv_armed_ = c.send_inflight_ = c.dirty_ = c.overflowed_ = c.final_queued_ = false;
   c.inflight_frames_ = 0;
+  c.ops_ = 0;
+  c.out_.set_account(&queued_frame_bytes_);
   c.over_capacity_ = live_ >= options_.max_connections;
   c.session_epoch_ = 0;
   c.serial_ = next_serial_++;
@@ -240,11 +249,15 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
 }
 
 void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
+  RC_CHECK(c != nullptr);  // a slot is never freed while an operation naming it is in flight
   bool more = cqe.flags & IORING_CQE_F_MORE;
   bool has_buffer = cqe.flags & IORING_CQE_F_BUFFER;
   uint16_t bid = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-  if (c != nullptr && !more) c->recv_armed_ = false;
-  if (cqe.res > 0 && c != nullptr) {
+  if (!more) {
+    c->recv_armed_ = false;
+    OpDone(*c);
+  }
+  if (cqe.res > 0) {
     stats_.bytes_read += static_cast<uint64_t>(cqe.res);
     // Lingering: the peer's late bytes are read and dropped.
     if (c->state_ == ConnState::kOpen || c->state_ == ConnState::kDraining) {
@@ -252,13 +265,19 @@ void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
     }
   }
   if (has_buffer) buffers_.Recycle(bid);
-  if (c == nullptr) return;
   if (c->state_ == ConnState::kClosing) {
     MaybeFinishClose(*c);
     return;
   }
   if (cqe.res == 0) {
-    CloseNow(*c);  // the peer closed
+    // The peer closed its side but may read until our FIN: a queued close frame (and what is
+    // before it) still goes out first; StartLinger then closes at once (no read is armed).
+    if (c->state_ == ConnState::kOpen && c->final_queued_ &&
+        (c->send_inflight_ || !c->out_.empty())) {
+      CloseAfterFlush(*c, kLingerMs);
+    } else if (c->state_ != ConnState::kDraining) {
+      CloseNow(*c);
+    }
   } else if (cqe.res < 0) {
     if (cqe.res == -ENOBUFS) {
       ++stats_.read_buffer_exhausted;
@@ -271,8 +290,16 @@ void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
   }
 }
 
+void IoLoop::OnShutdown(const io_uring_cqe& cqe, Connection* c) {
+  (void)cqe;  // an error (ENOTCONN: the peer reset) changes nothing: the close follows anyway
+  RC_CHECK(c != nullptr);
+  OpDone(*c);
+  MaybeFinishClose(*c);
+}
+
 void IoLoop::OnSend(const io_uring_cqe& cqe, Connection* c) {
   RC_CHECK(c != nullptr);  // a slot is never freed while its write is in flight
+  OpDone(*c);
   c->send_inflight_ = false;
   c->inflight_frames_ = 0;
   send_pool_.push_back(static_cast<SendOp*>(c->send_op_));
@@ -334,17 +361,15 @@ void IoLoop::SubmitSend(Connection& c) {
   std::memset(&op->msg, 0, sizeof op->msg);
   op->msg.msg_iov = op->iov;
   op->msg.msg_iovlen = static_cast<size_t>(n);
-  io_uring_sqe* sqe = ring_.Sqe();
-  io_uring_prep_sendmsg(sqe, c.fd_, &op->msg, MSG_NOSIGNAL);
-  UseFile(sqe);
-  io_uring_sqe_set_data64(sqe, Pack(kOpSend, c.gen_, c.index_));
+  ConnOp(c, kOpSend,
+         [&](io_uring_sqe* s) { io_uring_prep_sendmsg(s, c.fd_, &op->msg, MSG_NOSIGNAL); });
   c.send_op_ = op;
   c.send_inflight_ = true;
   c.inflight_frames_ = static_cast<uint16_t>(n);
 }
 
 void IoLoop::Send(Connection& c, LocalFrame* frame) {
-  if (c.state_ != ConnState::kOpen || c.overflowed_) {
+  if (c.state_ != ConnState::kOpen || c.overflowed_ || c.final_queued_) {
     frame->Unref();
     return;
   }
@@ -353,21 +378,31 @@ void IoLoop::Send(Connection& c, LocalFrame* frame) {
     Overflow(c);
     return;
   }
+  if (options_.max_queued_bytes > 0 && queued_frame_bytes_ > options_.max_queued_bytes) {
+    ++stats_.outbound_budget_cuts;
+    Overflow(c);
+    return;
+  }
   MarkDirty(c);
 }
 
 void IoLoop::SendCopy(Connection& c, std::string_view bytes) {
-  if (c.state_ != ConnState::kOpen || c.overflowed_) return;
+  if (c.state_ != ConnState::kOpen || c.overflowed_ || c.final_queued_) return;
   Send(c, LocalFrame::Copy(bytes));
 }
 
 void IoLoop::SendFinal(Connection& c, std::string_view bytes) {
   if (c.state_ != ConnState::kOpen && c.state_ != ConnState::kDraining) return;
+  if (c.final_queued_) return;
+  c.final_queued_ = true;
   c.out_.Push(LocalFrame::Copy(bytes));
   MarkDirty(c);
 }
 
 void IoLoop::Overflow(Connection& c) {
+  // Only Send gets here, and Send takes nothing once a final frame is queued: a close frame is
+  // never among the dropped frames.
+  RC_CHECK(!c.final_queued_);
   c.overflowed_ = true;
   ++stats_.slow_consumers;
   uint32_t keep = c.inflight_frames_;
@@ -389,16 +424,16 @@ void IoLoop::CloseAfterFlush(Connection& c, uint64_t max_wait_ms) {
 }
 
 void IoLoop::StartLinger(Connection& c) {
+  // Every queued byte was written (no send in flight, queue empty), so the FIN follows the
+  // last frame. The shutdown is an operation on the descriptor like any other: counted, and
+  // the close waits for its completion.
+  RC_CHECK(c.out_.empty() && !c.send_inflight_);
   c.state_ = ConnState::kLingering;
   if (!c.recv_armed_) {
-    CloseNow(c);  // nothing to read the peer's FIN with
+    CloseNow(c);  // nothing to read the peer's FIN with (or the peer already sent it)
     return;
   }
-  io_uring_sqe* sqe = ring_.Sqe();
-  io_uring_prep_shutdown(sqe, c.fd_, SHUT_WR);
-  UseFile(sqe);
-  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-  io_uring_sqe_set_data64(sqe, Pack(kOpShutdown, c.gen_, c.index_));
+  ConnOp(c, kOpShutdown, [&](io_uring_sqe* s) { io_uring_prep_shutdown(s, c.fd_, SHUT_WR); });
   c.close_deadline_ms_ = now_ms_ + kLingerMs;
   timers_.Schedule(c.close_deadline_ms_, TimerCookie(kCloseDeadlineTimer, 0, c.gen_, c.index_));
 }
@@ -412,19 +447,15 @@ void IoLoop::CloseNow(Connection& c) {
     c.out_.Clear();
   }
   if (c.recv_armed_ || c.send_inflight_) {
-    // Ends the multishot read (EOF) and any blocked write (EPIPE); their completions finish
-    // the close.
-    io_uring_sqe* sqe = ring_.Sqe();
-    io_uring_prep_shutdown(sqe, c.fd_, SHUT_RDWR);
-    UseFile(sqe);
-    sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-    io_uring_sqe_set_data64(sqe, Pack(kOpShutdown, c.gen_, c.index_));
+    // Ends the multishot read (EOF) and a write blocked on a full socket (EPIPE). Their
+    // completions, and this shutdown's, bring ops_ to zero; only then is the descriptor closed.
+    ConnOp(c, kOpShutdown, [&](io_uring_sqe* s) { io_uring_prep_shutdown(s, c.fd_, SHUT_RDWR); });
   }
   MaybeFinishClose(c);
 }
 
 void IoLoop::MaybeFinishClose(Connection& c) {
-  if (c.state_ != ConnState::kClosing || c.recv_armed_ || c.send_inflight_ || !c.in_use_) return;
+  if (!c.in_use_ || c.state_ != ConnState::kClosing || c.ops_ != 0) return;
   finishing_.push_back((static_cast<uint64_t>(c.gen_) << 32) | c.index_);
 }
 
@@ -433,7 +464,7 @@ void IoLoop::FinishCloses() {
   for (size_t i = 0; i < finishing_.size(); ++i) {
     uint64_t packed = finishing_[i];
     Connection* c = Find(static_cast<uint32_t>(packed), static_cast<uint32_t>(packed >> 32));
-    if (c == nullptr || c->state_ != ConnState::kClosing || c->recv_armed_ || c->send_inflight_) {
+    if (c == nullptr || c->state_ != ConnState::kClosing || c->ops_ != 0) {
       continue;  // already finished (listed twice) or not ready
     }
     Finish(*c);
@@ -442,6 +473,7 @@ void IoLoop::FinishCloses() {
 }
 
 void IoLoop::Finish(Connection& c) {
+  RC_CHECK(c.ops_ == 0 && !c.recv_armed_ && !c.send_inflight_);
   c.session_->OnClosed(c);
   retired_sessions_.push_back(c.session_);
   c.session_ = nullptr;

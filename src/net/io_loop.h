@@ -11,6 +11,29 @@
 //   5. sleep in io_uring_enter unless more work is already waiting (Waker protocol).
 // A connection whose queued bytes pass `max_outbound_bytes` is a slow consumer: its unsent
 // frames are dropped at once and its Session is told (OnOverflow) to say goodbye and close.
+// The shard's outbound budget: `max_queued_bytes` bounds the bytes of distinct frames waiting
+// in any of the shard's queues (a fan-out frame counts once however many queues hold it). The
+// connection whose Send leaves the shard over it is cut the same way (counted in
+// outbound_budget_cuts as well as slow_consumers).
+// Final frame: SendFinal queues a connection's last frame (a close frame); after it, Send,
+// SendCopy and SendFinal drop what they are given (RFC 6455 5.5.1: no data after a close), and
+// the slow-consumer cut, which only Send triggers, never drops it.
+//
+// Teardown rule (why a closing connection cannot hurt the next one): every io_uring operation
+// that names a connection's descriptor (recv, send, shutdown) goes through ConnOp, which counts
+// it in the connection's ops_; its last completion (a multishot recv's final CQE) uncounts it.
+// None carries IOSQE_CQE_SKIP_SUCCESS. The descriptor is closed, and the slot and the regular
+// fd or direct slot number can be reused, only in Finish, which runs when the connection is
+// kClosing and ops_ is zero; the close itself is the last operation on it. io_uring does not
+// order unlinked SQEs and runs some in io-wq workers (a shutdown always), which look the
+// descriptor up only when they run: waiting for every completion is what keeps a late
+// shutdown or send from reaching the next accepted socket that got the same number.
+// Graceful close (CloseAfterFlush): kDraining writes the queue; the shutdown(SHUT_WR) (FIN) is
+// submitted only from the completion of the write that emptied it, so the close frame and all
+// before it precede the FIN. A peer FIN while draining, or while a final frame waits, does not
+// cut the write short (it drains, bounded by the deadline, then closes at once). CloseNow
+// is the abortive path: it drops unsent frames, and its shutdown(SHUT_RDWR) may cut a write in
+// flight (a blocked write must end for the close to happen).
 // Thread rules: constructed, run and used on the shard thread only; other threads reach it only
 // through the shard's queues and Waker. Sessions must not block.
 #pragma once
@@ -37,6 +60,9 @@ struct IoLoopOptions {
   uint32_t read_buffers = 512;    // power of two
   uint32_t read_buffer_size = 8192;
   size_t max_outbound_bytes = 4 << 20;
+  // The shard's outbound budget: bytes of distinct frames queued to any of its connections
+  // (0: none). The server gives each shard an equal share of the process-wide limit.
+  size_t max_queued_bytes = 0;
   unsigned ring_entries = 4096;
   // > 0: accepted sockets are io_uring direct descriptors in a table of this many slots
   // (registered at Init; at most RLIMIT_NOFILE); they never enter the process's file table.
@@ -54,6 +80,7 @@ struct IoLoopStats {
   uint64_t slow_consumers = 0;
   uint64_t read_buffer_exhausted = 0;
   uint64_t accept_no_descriptor = 0;  // accepts that failed for lack of a descriptor
+  uint64_t outbound_budget_cuts = 0;  // slow consumers cut because the shard's budget was full
 };
 
 class IoLoop {
@@ -89,11 +116,13 @@ class IoLoop {
 
   // ---- connection operations (shard thread) ----
   // Queues `frame` (the caller passes one reference) for writing. Dropped if the connection is
-  // not open. May trigger the slow-consumer path.
+  // not open or its final frame is queued. May trigger the slow-consumer path (the connection's
+  // cap or the shard's budget).
   void Send(Connection& c, LocalFrame* frame);
-  // Queues a copy of `bytes`.
+  // Queues a copy of `bytes` (same rules as Send).
   void SendCopy(Connection& c, std::string_view bytes);
-  // Queues a frame even while draining (a close frame after OnOverflow); no cap check.
+  // Queues the connection's last frame (a close frame), even while draining (after OnOverflow);
+  // no cap check. Everything offered after it, a second SendFinal included, is dropped.
   void SendFinal(Connection& c, std::string_view bytes);
   // Stops reading, drops unsent output and closes the socket as soon as no operation is in
   // flight. The session's OnClosed runs later in the turn, never inside this call (so a fan-out
@@ -125,6 +154,8 @@ class IoLoop {
   uint32_t shard_id() const { return options_.shard_id; }
   size_t connection_count() const { return live_; }
   const IoLoopStats& stats() const { return stats_; }
+  // Bytes of distinct frames queued to the shard's connections (what the budget bounds).
+  size_t queued_frame_bytes() const { return queued_frame_bytes_; }
   runtime::Ring& ring() { return ring_; }
   bool accepting() const { return listen_fd_ >= 0; }
 
@@ -141,12 +172,27 @@ class IoLoop {
   void OnAccept(const io_uring_cqe& cqe);
   void OnRecv(const io_uring_cqe& cqe, Connection* c);
   void OnSend(const io_uring_cqe& cqe, Connection* c);
+  void OnShutdown(const io_uring_cqe& cqe, Connection* c);
+  // Every operation naming c's descriptor is submitted here: `prep` fills the SQE, which then
+  // names c (direct descriptor flag, user data) and is counted in c.ops_ until OpDone.
+  template <typename Prep>
+  io_uring_sqe* ConnOp(Connection& c, Op op, Prep&& prep) {
+    io_uring_sqe* sqe = ring_.Sqe();
+    prep(sqe);
+    UseFile(sqe);
+    io_uring_sqe_set_data64(sqe, Pack(op, c.gen_, c.index_));
+    ++c.ops_;
+    return sqe;
+  }
+  // The last completion of one of c's operations arrived.
+  void OpDone(Connection& c);
   void ArmAccept();
   // Marks `sqe` as naming a direct descriptor when the loop uses them.
   void UseFile(io_uring_sqe* sqe) const {
     if (direct_) sqe->flags |= IOSQE_FIXED_FILE;
   }
-  // Closes an accepted socket (a direct descriptor through the ring).
+  // Closes an accepted socket (a direct descriptor through the ring). For a connection, only
+  // from Finish (no operation names the descriptor any more).
   void CloseSocket(int fd, uint64_t user_data);
   void ArmRecv(Connection& c);
   void ArmWake();
@@ -177,6 +223,7 @@ class IoLoop {
   uint64_t now_ms_ = 0;
   uint64_t wake_buf_ = 0;
 
+  size_t queued_frame_bytes_ = 0;  // before conns_: their queues account into it
   std::vector<std::unique_ptr<Connection>> conns_;
   std::vector<uint32_t> free_slots_;
   size_t live_ = 0;

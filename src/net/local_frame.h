@@ -36,13 +36,17 @@ class LocalFrame {
   uint32_t refs() const { return refs_; }
 
   void Ref() { ++refs_; }
+  // OutQueues holding this frame (OutQueue's shard-wide byte accounting): Enqueued() is true for
+  // the first, Dequeued() for the last.
+  bool Enqueued() { return queues_++ == 0; }
+  bool Dequeued() { return --queues_ == 0; }
   void Unref() {
     if (--refs_ == 0) Destroy();
   }
 
  private:
   LocalFrame(runtime::SharedBuf* shared, const char* data, uint32_t size)
-      : refs_(1), size_(size), data_(data), shared_(shared) {}
+      : refs_(1), queues_(0), size_(size), data_(data), shared_(shared) {}
 
   void Destroy() {
     runtime::SharedBuf* shared = shared_;
@@ -52,6 +56,7 @@ class LocalFrame {
   }
 
   uint32_t refs_;
+  uint32_t queues_;
   uint32_t size_;
   const char* data_;
   runtime::SharedBuf* shared_;

@@ -23,6 +23,7 @@ void OutQueue::Push(LocalFrame* frame) {
   ring_[(head_ + count_) & (cap_ - 1)] = frame;
   ++count_;
   bytes_ += frame->size();
+  if (frame->Enqueued() && account_ != nullptr) *account_ += frame->size();
 }
 
 int OutQueue::FillIov(iovec* iov, int max) const {
@@ -51,7 +52,7 @@ uint32_t OutQueue::Consume(size_t n) {
     ++done;
     n -= left;
     offset_ = 0;
-    f->Unref();
+    Release(f);
     head_ = (head_ + 1) & (cap_ - 1);
     --count_;
   }
@@ -70,13 +71,13 @@ void OutQueue::DropAfter(uint32_t keep) {
   while (count_ > keep) {
     LocalFrame* f = ring_[(head_ + count_ - 1) & (cap_ - 1)];
     bytes_ -= f->size();
-    f->Unref();
+    Release(f);
     --count_;
   }
 }
 
 void OutQueue::Clear() {
-  for (uint32_t i = 0; i < count_; ++i) ring_[(head_ + i) & (cap_ - 1)]->Unref();
+  for (uint32_t i = 0; i < count_; ++i) Release(ring_[(head_ + i) & (cap_ - 1)]);
   std::free(ring_);
   ring_ = nullptr;
   cap_ = 0;

@@ -4,7 +4,8 @@
 // first unsent byte in the front frame. An idle connection's queue holds no allocation.
 // FillIov() describes the unsent bytes as iovecs for one writev/sendmsg; Consume(n) drops what
 // the kernel took and releases fully written frames. bytes() is what the slow-consumer cap is
-// checked against.
+// checked against. set_account() makes the queue add a frame's size to a shared (shard-wide)
+// counter while at least one queue holds it: the bytes of distinct queued frames.
 // Thread rules: the owning shard's thread only.
 #pragma once
 
@@ -23,6 +24,9 @@ class OutQueue {
   ~OutQueue() { Clear(); }
   OutQueue(const OutQueue&) = delete;
   OutQueue& operator=(const OutQueue&) = delete;
+
+  // Counts queued frames into `*total` (see above); set while the queue is empty.
+  void set_account(size_t* total) { account_ = total; }
 
   // Appends `frame`, taking one reference (the caller's Ref()).
   void Push(LocalFrame* frame);
@@ -49,6 +53,10 @@ class OutQueue {
 
  private:
   void Grow();
+  void Release(LocalFrame* f) {
+    if (f->Dequeued() && account_ != nullptr) *account_ -= f->size();
+    f->Unref();
+  }
 
   LocalFrame** ring_ = nullptr;
   uint32_t cap_ = 0;  // power of two
@@ -56,6 +64,7 @@ class OutQueue {
   uint32_t count_ = 0;
   uint32_t offset_ = 0;  // bytes of ring_[head_] already written
   size_t bytes_ = 0;     // unsent bytes in total
+  size_t* account_ = nullptr;
 };
 
 }  // namespace ringcast::net

@@ -69,6 +69,7 @@ void Shard::ThreadMain() {
   opts.read_buffers = config_->limits.read_buffers_per_shard;
   opts.read_buffer_size = config_->limits.read_buffer_bytes;
   opts.max_outbound_bytes = config_->limits.max_outbound_bytes;
+  opts.max_queued_bytes = (size_t{config_->limits.max_outbound_total_mib} << 20) / config_->shards;
   if (config_->direct_descriptors) {
     // Room for every connection the loop takes (the limit plus the refused slack), capped by
     // the open-file limit, which bounds a registered table too.

@@ -88,6 +88,7 @@ TEST(LoadConfig, DefaultsWithTheDevAppOnLoopback) {
   EXPECT_EQ(l.cfg.log_level, "info");
   EXPECT_EQ(l.cfg.data_dir, "./ringcast-data");
   EXPECT_EQ(l.cfg.limits.max_outbound_bytes, 4u * 1024 * 1024);
+  EXPECT_EQ(l.cfg.limits.max_outbound_total_mib, 1024u);
   EXPECT_EQ(l.cfg.limits.max_channel_name_length, 164u);
   EXPECT_EQ(l.cfg.limits.max_batch_events, 10u);
 }
@@ -216,6 +217,7 @@ const LimitName kLimits[] = {
     {"max_ws_message_bytes", &Limits::max_ws_message_bytes},
     {"max_ws_fragments", &Limits::max_ws_fragments},
     {"max_outbound_bytes", &Limits::max_outbound_bytes},
+    {"max_outbound_total_mib", &Limits::max_outbound_total_mib},
     {"max_event_data_bytes", &Limits::max_event_data_bytes},
     {"max_channels_per_event", &Limits::max_channels_per_event},
     {"max_batch_events", &Limits::max_batch_events},
@@ -434,6 +436,7 @@ TEST(LoadConfigErrors, FinalizeErrors) {
       {{"--read-buffer-bytes", "511"}, "read-buffer-bytes must be at least 512"},
       {{"--activity-timeout-s", "0"}, "activity-timeout-s must be at least 1"},
       {{"--pong-timeout-s", "0"}, "pong-timeout-s must be at least 1"},
+      {{"--max-outbound-total-mib", "0"}, "max-outbound-total-mib must be at least 1"},
       {{"--max-header-bytes", "255"}, "max-header-bytes must be at least 256"},
   };
   for (const Case& c : cases) {

@@ -292,6 +292,44 @@ TEST(OutQueue, OneFrameQueuedManyTimesCountsEachEntry) {
   Unref(f);
 }
 
+TEST(OutQueue, AccountCountsEachDistinctQueuedFrameOnceUntilTheLastQueueLetsGo) {
+  // The shard's outbound budget: a frame counts while at least one queue holds it, however many
+  // queues (or entries of one queue) do; partial writes do not uncount it.
+  size_t total = 0;
+  Frames fr;
+  OutQueue a;
+  OutQueue b;
+  a.set_account(&total);
+  b.set_account(&total);
+  LocalFrame* shared = fr.Make("shared");  // 6 bytes
+  a.Push(shared);
+  shared->Ref();
+  b.Push(shared);
+  shared->Ref();
+  b.Push(shared);
+  EXPECT_EQ(total, 6u);
+  a.Push(fr.Make("private-a"));  // 9
+  b.Push(fr.Make("private-b"));  // 9
+  EXPECT_EQ(total, 24u);
+  EXPECT_EQ(a.Consume(3), 0u);  // partly written: still held
+  EXPECT_EQ(total, 24u);
+  EXPECT_EQ(a.Consume(3), 1u);  // a lets go of the shared frame; b still holds it twice
+  EXPECT_EQ(total, 24u);
+  b.DropAfter(1);  // drops the second shared entry and private-b
+  EXPECT_EQ(total, 15u);
+  b.Clear();
+  EXPECT_EQ(total, 9u);
+  a.Clear();
+  EXPECT_EQ(total, 0u);
+  {
+    OutQueue c;
+    c.set_account(&total);
+    c.Push(fr.Make("gone with the queue"));
+    EXPECT_EQ(total, 19u);
+  }
+  EXPECT_EQ(total, 0u);
+}
+
 TEST(OutQueueDeathTest, ConsumingMoreThanQueuedIsABrokenInvariant) {
   EXPECT_DEATH(
       {

@@ -184,6 +184,8 @@ class Client {
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
   }
+  // Sends our FIN (the peer may still write to us).
+  void ShutdownWrite() { shutdown(fd_, SHUT_WR); }
   void Send(std::string_view bytes) {
     while (!bytes.empty()) {
       ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
