@@ -32,7 +32,7 @@
 #include "auth/channel_auth.h"
 #include "auth/request_signature.h"
 #include "config/config.h"
-#include "engine/publication.h"
+#include "protocols/pusher/wire.h"
 #include "util/clock.h"
 #include "util/json_writer.h"
 #include "ws/frame_encoder.h"
@@ -237,10 +237,8 @@ class RestClient {
 
 std::string EventJson(const std::string& event, const std::string& channel,
                       const std::string& data) {
-  std::string escaped;
-  util::AppendJsonEscaped(&escaped, data);
   std::string out;
-  engine::AppendChannelEventJson(&out, event, channel, escaped);
+  protocols::pusher::wire::AppendEvent(&out, event, channel, data);
   return out;
 }
 
