@@ -401,6 +401,16 @@ TEST(Server, EveryMessageReachesEverySubscriberOnBothShardsOnceInOrder) {
     }
   }
 
+  // The queue counters are readable from this thread; nothing was refused or dropped.
+  QueueStats qs = server.queue_stats();
+  ASSERT_EQ(qs.shards.size(), 2u);
+  for (const OutboxStats& o : qs.shards) {
+    EXPECT_EQ(o.requests_refused, 0u);
+    EXPECT_EQ(o.client_events_dropped, 0u);
+    EXPECT_EQ(o.subscribes_refused, 0u);
+  }
+  EXPECT_EQ(qs.control.paused_turns, 0u);
+
   // Shutdown: every client is told 4200 ("reconnect"), and the server stops.
   server.Shutdown();
   for (size_t i = 0; i < n; ++i) {
