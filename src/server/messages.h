@@ -1,6 +1,6 @@
 // Cross-thread messages: what travels in the SPSC queues between the control plane and shards
 // (server/mesh.h). Each direction has its own typed message; each kind names its payload type
-// and who frees it. Messages are 16-24 bytes, copied by value into a queue slot (no allocation
+// and who frees it. Messages are 16 bytes, copied by value into a queue slot (no allocation
 // per message for the message itself); larger payloads travel by pointer:
 //
 // ToShard (control -> shard i)

@@ -109,7 +109,9 @@ bool PusherSession::OnTextMessage(std::string_view text) {
   uint32_t limit = env().limits().client_messages_per_second;
   if (++messages_in_window_ > limit) {
     // One error per window, not one per dropped message (no amplification).
-    if (messages_in_window_ == limit + 1) SendError(kErrorRejected, "Too many messages: rate limit reached");
+    if (messages_in_window_ == limit + 1) {
+      SendError(kErrorRejected, "Too many messages: rate limit reached");
+    }
     return conn().open();
   }
   ClientMessage msg;
@@ -196,20 +198,19 @@ void PusherSession::HandleUnsubscribe(const ClientMessage& msg) {
 }
 
 void PusherSession::HandleClientEvent(const ClientMessage& msg) {
-  constexpr int kRejected = kErrorRejected;
   const config::Limits& limits = env().limits();
   if (!env().apps().app(app_).enable_client_events) {
-    SendError(kRejected, "Client events are disabled for this app");
+    SendError(kErrorRejected, "Client events are disabled for this app");
     return;
   }
   if (engine::EventNameError(msg.event, limits.max_event_name_length) != nullptr) {
-    SendError(kRejected, "Invalid client event name");
+    SendError(kErrorRejected, "Invalid client event name");
     return;
   }
   engine::ChannelKind kind = engine::KindOf(msg.channel);
   if (kind != engine::ChannelKind::kPrivate && kind != engine::ChannelKind::kPrivateEncrypted &&
       kind != engine::ChannelKind::kPresence) {
-    SendError(kRejected, "Client events are only allowed on private and presence channels");
+    SendError(kErrorRejected, "Client events are only allowed on private and presence channels");
     return;
   }
   engine::Channel* channel = env().channels().Find(app_, msg.channel);
@@ -218,11 +219,11 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
     return;
   }
   if (msg.data.size() > limits.max_event_data_bytes) {
-    SendError(kRejected, "Client event data too large");
+    SendError(kErrorRejected, "Client event data too large");
     return;
   }
   if (++client_events_in_window_ > limits.client_events_per_second) {
-    SendError(kRejected, "Client event rejected due to rate limit");
+    SendError(kErrorRejected, "Client event rejected due to rate limit");
     return;
   }
   engine::PublicationView pub;
@@ -233,7 +234,7 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
   pub.exclude_shard = env().shard_id();
   pub.exclude_serial = conn().serial();
   if (!env().control().ForwardPublication(engine::BuildPublication(pub, /*refs=*/1))) {
-    SendError(kRejected, "Server busy: client event dropped");
+    SendError(kErrorRejected, "Server busy: client event dropped");
   }
 }
 
