@@ -266,51 +266,48 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
   // not serve yet: always 0.
   ApiResult::CountRequest count;
   count.app = app;
-  struct Shape {  // what the answer needs of each event
-    std::vector<std::string> channels;
-  };
-  std::vector<Shape> shapes;
+  std::vector<std::vector<std::string>> channels;  // per event, for the answer's shape
   for (const engine::PublishRequest& ev : events) {
-    for (const std::string& c : ev.channels) count.channels.push_back(c);
-    shapes.push_back({ev.channels});
+    count.channels.insert(count.channels.end(), ev.channels.begin(), ev.channels.end());
+    channels.push_back(ev.channels);
   }
   result.publications = std::move(events);
-  count.finish = [call, batch, events = std::move(shapes), infos = std::move(infos)](
+  count.finish = [call, batch, channels = std::move(channels), infos = std::move(infos)](
                      const std::vector<uint64_t>& counts) {
-        auto attributes = [&](const std::string& info, const std::string& channel, uint64_t n) {
-          std::string o;
-          util::JsonObject obj(&o);
-          if (HasInfo(&info, "subscription_count") &&
-              engine::KindOf(channel) != engine::ChannelKind::kPresence) {
-            obj.Int("subscription_count", static_cast<int64_t>(n));
-          }
-          if (HasInfo(&info, "user_count") &&
-              engine::KindOf(channel) == engine::ChannelKind::kPresence) {
-            obj.Int("user_count", 0);
-          }
-          obj.Close();
-          return o;
-        };
-        std::string body;
-        size_t k = 0;
-        if (batch) {
-          body = "{\"batch\":[";
-          for (size_t i = 0; i < events.size(); ++i) {
-            if (i) body.push_back(',');
-            body += attributes(infos[i], events[i].channels[0], counts[k++]);
-          }
-          body += "]}";
-        } else {
-          body = "{\"channels\":{";
-          for (size_t i = 0; i < events[0].channels.size(); ++i) {
-            if (i) body.push_back(',');
-            util::AppendJsonString(&body, events[0].channels[i]);
-            body.push_back(':');
-            body += attributes(infos[0], events[0].channels[i], counts[k++]);
-          }
-          body += "}}";
-        }
-        Reply(call, 200, body);
+    auto attributes = [&](const std::string& info, const std::string& channel, uint64_t n) {
+      std::string o;
+      util::JsonObject obj(&o);
+      if (HasInfo(&info, "subscription_count") &&
+          engine::KindOf(channel) != engine::ChannelKind::kPresence) {
+        obj.Int("subscription_count", static_cast<int64_t>(n));
+      }
+      if (HasInfo(&info, "user_count") &&
+          engine::KindOf(channel) == engine::ChannelKind::kPresence) {
+        obj.Int("user_count", 0);
+      }
+      obj.Close();
+      return o;
+    };
+    std::string body;
+    size_t k = 0;
+    if (batch) {
+      body = "{\"batch\":[";
+      for (size_t i = 0; i < channels.size(); ++i) {
+        if (i) body.push_back(',');
+        body += attributes(infos[i], channels[i][0], counts[k++]);
+      }
+      body += "]}";
+    } else {
+      body = "{\"channels\":{";
+      for (size_t i = 0; i < channels[0].size(); ++i) {
+        if (i) body.push_back(',');
+        util::AppendJsonString(&body, channels[0][i]);
+        body.push_back(':');
+        body += attributes(infos[0], channels[0][i], counts[k++]);
+      }
+      body += "}}";
+    }
+    Reply(call, 200, body);
   };
   result.count = std::move(count);
   return result;
