@@ -2,7 +2,8 @@
 // disappears on the shard (and a subscription the control plane cannot be told about is undone),
 // and one publication is encoded at most once per wire format present on the shard: every
 // member of a format shares that format's one frame (one reference each), a format nobody on
-// the shard uses is never encoded, and the excluded connection gets nothing.
+// the shard uses is never encoded, the excluded connection gets nothing, and the walk allocates
+// nothing per member (the same allocations for 3 members as for 9).
 #include "engine/shard_env.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 
 #include "engine/publication.h"
 #include "net/local_frame.h"
+#include "runtime/alloc_counter.h"
 #include "support/loop_harness.h"
 
 namespace ringcast::engine {
@@ -247,6 +249,43 @@ TEST_F(ShardEnvTest, ASubscriptionTheControlPlaneCannotBeToldAboutIsUndone) {
   EXPECT_EQ(seen.channels, 1u) << "the refused channel is gone again";
   EXPECT_EQ(seen.subscriptions, 1u) << "only news";
   EXPECT_EQ(seen.notes, (std::vector<std::string>{"0:news+"})) << "nothing said about fresh";
+}
+
+TEST_F(ShardEnvTest, TheWalkAllocatesNothingPerMember) {
+  std::vector<std::unique_ptr<Client>> clients;
+  // Allocations of one Deliver once every queue has been used (warmed up) before.
+  auto measure = [&] {
+    uint64_t allocs = 0;
+    for (int round = 0; round < 3; ++round) {
+      std::string data = "round" + std::to_string(round);
+      allocs = loop_.Call([&](net::IoLoop&) {
+        PublicationView pub;
+        pub.channel = "news";
+        pub.event = "e";
+        pub.data = data;
+        uint64_t before = runtime::testing::NewCount();
+        env_->Deliver(pub);
+        return runtime::testing::NewCount() - before;
+      });
+      for (size_t i = 0; i < clients.size(); ++i) {
+        char tag = i % 3 == 2 ? 'B' : 'A';
+        std::string want = TagEncoder::Expected(tag, "e", data, 0);
+        EXPECT_EQ(clients[i]->Read(want.size()), want) << "client " << i;
+      }
+    }
+    return allocs;
+  };
+  auto connect_up_to = [&](size_t n) {
+    for (size_t i = clients.size(); i < n; ++i) {
+      clients.push_back(Connect(i % 3 == 2 ? format_b_ : format_a_, i + 1));
+    }
+  };
+  connect_up_to(3);
+  uint64_t with_three = measure();
+  connect_up_to(9);
+  uint64_t with_nine = measure();
+  EXPECT_EQ(with_three, with_nine) << "allocations grew with the number of members";
+  EXPECT_LE(with_nine, 4u) << "two encodes (a frame each, maybe a string) and nothing else";
 }
 
 }  // namespace
