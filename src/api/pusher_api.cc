@@ -6,7 +6,6 @@
 
 #include "auth/request_signature.h"
 #include "engine/channel_name.h"
-#include "engine/publication.h"
 #include "http/query.h"
 #include "http/response.h"
 #include "util/json_writer.h"
@@ -49,34 +48,26 @@ bool HasInfo(const std::string* info, std::string_view attr) {
 
 }  // namespace
 
-struct PusherApi::Event {
-  std::string name;
-  std::string escaped_data;
-  std::vector<std::string> channels;
-  uint32_t exclude_shard = engine::kNoShard;
-  uint64_t exclude_serial = 0;
-};
-
-void PusherApi::Reply(engine::HttpCall* call, int status, std::string_view json) {
+void PusherApi::Reply(HttpCall* call, int status, std::string_view json) {
   call->response.clear();
   http::AppendResponse(&call->response, status, "application/json", json, call->keep_alive);
 }
 
-void PusherApi::Error(engine::HttpCall* call, int status, std::string_view message) {
+void PusherApi::Error(HttpCall* call, int status, std::string_view message) {
   call->response.clear();
   http::AppendJsonError(&call->response, status, message, call->keep_alive);
 }
 
-bool PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
+ApiResult PusherApi::Handle(HttpCall* call, int64_t now_s) {
   std::vector<std::string> seg;
   if (!SplitPath(call->path, &seg) || seg.size() < 3 || seg[0] != "apps") {
     Error(call, 404, "Not found");
-    return true;
+    return {};
   }
   uint32_t app = apps_->IndexById(seg[1]);
   if (app == engine::AppRegistry::kNone) {
     Error(call, 404, "Unknown app id '" + seg[1].substr(0, 64) + "'");
-    return true;
+    return {};
   }
   // Route first, so that a wrong method or path is a clear 404/405 rather than an auth error.
   std::string_view want;
@@ -86,7 +77,7 @@ bool PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
     want = "GET";
   } else {
     Error(call, 404, "Unknown path " + call->path.substr(0, 200));
-    return true;
+    return {};
   }
   if (call->method != want) {
     call->response.clear();
@@ -97,37 +88,37 @@ bool PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
         .Close();
     http::AppendResponse(&call->response, 405, "application/json", body, call->keep_alive,
                          std::string("Allow: ") + std::string(want) + "\r\n");
-    return true;
+    return {};
   }
 
   std::vector<auth::QueryParam> params;
   if (!http::ParseQuery(call->query, &params, /*plus_as_space=*/false)) {
     Error(call, 400, "Malformed query string");
-    return true;
+    return {};
   }
   const config::AppConfig& cfg = apps_->app(app);
   auth::SignedRequest req{call->method, call->path, &params, call->body};
   auth::VerifyResult v = auth::VerifyPusherRequest(req, cfg.key, cfg.secret, now_s);
   if (!v.ok()) {
     Error(call, v.status, v.message);
-    return true;
+    return {};
   }
   if (!cfg.enabled) {
     Error(call, 403, "Application disabled");
-    return true;
+    return {};
   }
   if (want == "POST") return HandleEvents(call, app, seg[2] == "batch_events");
   return HandleChannels(call, app, seg);
 }
 
-bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
+ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
   const config::Limits& limits = config_->limits;
   simdjson::dom::element root;
   if (parser_.parse(call->body).get(root)) {
     Error(call, 400, "Request body is not valid JSON");
-    return true;
+    return {};
   }
-  std::vector<Event> events;
+  std::vector<engine::PublishRequest> events;
   std::vector<std::string> infos;  // per event: its "info" attribute list (may be empty)
 
   // Reads one event object; returns "" or the error (status in *status).
@@ -135,7 +126,8 @@ bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
     std::string err;
     simdjson::dom::object obj;
     if (el.get_object().get(obj)) return std::string("Event must be a JSON object");
-    Event ev;
+    engine::PublishRequest ev;
+    ev.app = app;
     std::string_view sv;
     simdjson::dom::element name_el;
     if (obj["name"].get(name_el) || name_el.get_string().get(sv)) {
@@ -144,21 +136,19 @@ bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
     if (const char* e = engine::EventNameError(sv, limits.max_event_name_length)) {
       return std::string("Invalid event name: ") + e;
     }
-    ev.name = std::string(sv);
+    ev.event = std::string(sv);
     simdjson::dom::element data_el;
     if (obj["data"].get(data_el)) return std::string("Missing \"data\"");
-    std::string data_text;
     if (data_el.get_string().get(sv) == simdjson::SUCCESS) {
-      data_text = std::string(sv);
+      ev.data = std::string(sv);
     } else {
-      data_text = simdjson::minify(data_el);  // non-string data is relayed as its JSON text
+      ev.data = simdjson::minify(data_el);  // non-string data is relayed as its JSON text
     }
-    if (data_text.size() > limits.max_event_data_bytes) {
+    if (ev.data.size() > limits.max_event_data_bytes) {
       *status = 413;
-      return "Event data too large: " + std::to_string(data_text.size()) + " bytes, limit " +
+      return "Event data too large: " + std::to_string(ev.data.size()) + " bytes, limit " +
              std::to_string(limits.max_event_data_bytes);
     }
-    util::AppendJsonEscaped(&ev.escaped_data, data_text);
 
     simdjson::dom::element ch_el;
     if (obj["channels"].get(ch_el) == simdjson::SUCCESS && !single_channel_only) {
@@ -214,19 +204,19 @@ bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
     simdjson::dom::element batch_el;
     if (root["batch"].get(batch_el) || batch_el.get_array().get(arr)) {
       Error(call, 400, "Body must be {\"batch\": [events]}");
-      return true;
+      return {};
     }
     if (arr.size() > limits.max_batch_events) {
       Error(call, 400, "Batch too large: " + std::to_string(arr.size()) + " events, limit " +
                            std::to_string(limits.max_batch_events));
-      return true;
+      return {};
     }
     size_t index = 0;
     for (simdjson::dom::element el : arr) {
       std::string err = read_event(el, /*single_channel_only=*/true, &status);
       if (!err.empty()) {
         Error(call, status, "batch[" + std::to_string(index) + "]: " + err);
-        return true;
+        return {};
       }
       ++index;
     }
@@ -234,76 +224,74 @@ bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
     std::string err = read_event(root, /*single_channel_only=*/false, &status);
     if (!err.empty()) {
       Error(call, status, err);
-      return true;
+      return {};
     }
   }
 
   // Everything is valid: publish, in order.
-  for (const Event& ev : events) {
-    for (const std::string& channel : ev.channels) {
-      scratch_.clear();
-      engine::AppendChannelEventJson(&scratch_, ev.name, channel, ev.escaped_data);
-      control_->Publish(app, channel, scratch_, ev.exclude_shard, ev.exclude_serial);
-    }
-  }
+  ApiResult result;
   bool any_info = std::any_of(infos.begin(), infos.end(), [](const std::string& i) {
     return HasInfo(&i, "subscription_count") || HasInfo(&i, "user_count");
   });
   if (!any_info) {
+    result.publications = std::move(events);
     Reply(call, 200, "{}");
-    return true;
+    return result;
   }
   // Attributes per channel, counted after the publishes above (the count query travels behind
   // them in each shard's queue). user_count is for presence channels, which this server does
   // not serve yet: always 0.
-  std::vector<std::string> channels;
-  for (const Event& ev : events) {
-    for (const std::string& c : ev.channels) channels.push_back(c);
+  ApiResult::CountRequest count;
+  count.app = app;
+  std::vector<std::vector<std::string>> channels;  // per event, for the answer's shape
+  for (const engine::PublishRequest& ev : events) {
+    count.channels.insert(count.channels.end(), ev.channels.begin(), ev.channels.end());
+    channels.push_back(ev.channels);
   }
-  control_->CountSubscriptions(
-      app, channels, [this, call, batch, events = std::move(events), infos = std::move(infos)](
-                         std::vector<uint64_t> counts) {
-        auto attributes = [&](const std::string& info, const std::string& channel, uint64_t n) {
-          std::string o;
-          util::JsonObject obj(&o);
-          if (HasInfo(&info, "subscription_count") &&
-              engine::KindOf(channel) != engine::ChannelKind::kPresence) {
-            obj.Int("subscription_count", static_cast<int64_t>(n));
-          }
-          if (HasInfo(&info, "user_count") &&
-              engine::KindOf(channel) == engine::ChannelKind::kPresence) {
-            obj.Int("user_count", 0);
-          }
-          obj.Close();
-          return o;
-        };
-        std::string body;
-        size_t k = 0;
-        if (batch) {
-          body = "{\"batch\":[";
-          for (size_t i = 0; i < events.size(); ++i) {
-            if (i) body.push_back(',');
-            body += attributes(infos[i], events[i].channels[0], counts[k++]);
-          }
-          body += "]}";
-        } else {
-          body = "{\"channels\":{";
-          for (size_t i = 0; i < events[0].channels.size(); ++i) {
-            if (i) body.push_back(',');
-            util::AppendJsonString(&body, events[0].channels[i]);
-            body.push_back(':');
-            body += attributes(infos[0], events[0].channels[i], counts[k++]);
-          }
-          body += "}}";
-        }
-        Reply(call, 200, body);
-        control_->Answer(call);
-      });
-  return false;
+  result.publications = std::move(events);
+  count.finish = [call, batch, channels = std::move(channels), infos = std::move(infos)](
+                     const std::vector<uint64_t>& counts) {
+    auto attributes = [&](const std::string& info, const std::string& channel, uint64_t n) {
+      std::string o;
+      util::JsonObject obj(&o);
+      if (HasInfo(&info, "subscription_count") &&
+          engine::KindOf(channel) != engine::ChannelKind::kPresence) {
+        obj.Int("subscription_count", static_cast<int64_t>(n));
+      }
+      if (HasInfo(&info, "user_count") &&
+          engine::KindOf(channel) == engine::ChannelKind::kPresence) {
+        obj.Int("user_count", 0);
+      }
+      obj.Close();
+      return o;
+    };
+    std::string body;
+    size_t k = 0;
+    if (batch) {
+      body = "{\"batch\":[";
+      for (size_t i = 0; i < channels.size(); ++i) {
+        if (i) body.push_back(',');
+        body += attributes(infos[i], channels[i][0], counts[k++]);
+      }
+      body += "]}";
+    } else {
+      body = "{\"channels\":{";
+      for (size_t i = 0; i < channels[0].size(); ++i) {
+        if (i) body.push_back(',');
+        util::AppendJsonString(&body, channels[0][i]);
+        body.push_back(':');
+        body += attributes(infos[0], channels[0][i], counts[k++]);
+      }
+      body += "}}";
+    }
+    Reply(call, 200, body);
+  };
+  result.count = std::move(count);
+  return result;
 }
 
-bool PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
-                               const std::vector<std::string>& seg) {
+ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
+                                    const std::vector<std::string>& seg) {
   std::vector<auth::QueryParam> params;
   (void)http::ParseQuery(call->query, &params, /*plus_as_space=*/false);  // decoded once before
   const std::string* info = FindParam(params, "info");
@@ -311,16 +299,16 @@ bool PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
     const std::string& name = seg[3];
     if (engine::ChannelNameError(name, config_->limits.max_channel_name_length, true)) {
       Error(call, 400, "Invalid channel name");
-      return true;
+      return {};
     }
     bool presence = engine::KindOf(name) == engine::ChannelKind::kPresence;
     if (HasInfo(info, "user_count") && !presence) {
       Error(call, 400, "user_count is only available for presence channels");
-      return true;
+      return {};
     }
-    bool occupied = control_->IsOccupied(app, name);
+    bool occupied = occupancy_->IsOccupied(app, name);
     bool want_count = HasInfo(info, "subscription_count");
-    auto answer = [this, call, presence, occupied, want_count,
+    auto answer = [call, presence, occupied, want_count,
                    want_users = HasInfo(info, "user_count")](uint64_t count) {
       std::string body;
       util::JsonObject obj(&body);
@@ -330,24 +318,23 @@ bool PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
       obj.Close();
       Reply(call, 200, body);
     };
+    ApiResult result;
     if (!want_count || !occupied) {
       answer(0);
-      return true;
+      return result;
     }
-    control_->CountSubscriptions(app, {name}, [this, call, answer](std::vector<uint64_t> counts) {
-      answer(counts[0]);
-      control_->Answer(call);
-    });
-    return false;
+    result.count = ApiResult::CountRequest{
+        app, {name}, [answer](const std::vector<uint64_t>& counts) { answer(counts[0]); }};
+    return result;
   }
   const std::string* prefix = FindParam(params, "filter_by_prefix");
   bool want_users = HasInfo(info, "user_count");
   if (want_users && (prefix == nullptr || prefix->substr(0, 9) != "presence-")) {
     Error(call, 400, "user_count requires filter_by_prefix=presence-");
-    return true;
+    return {};
   }
   std::vector<std::string> names;
-  control_->ListOccupied(app, prefix ? *prefix : std::string_view(), &names);
+  occupancy_->List(app, prefix ? *prefix : std::string_view(), &names);
   std::sort(names.begin(), names.end());
   std::string body = "{\"channels\":{";
   for (size_t i = 0; i < names.size(); ++i) {
@@ -357,7 +344,7 @@ bool PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
   }
   body += "}}";
   Reply(call, 200, body);
-  return true;
+  return {};
 }
 
 }  // namespace ringcast::api

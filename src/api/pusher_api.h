@@ -2,10 +2,15 @@
 //
 // Every request is authenticated with Pusher's query signature (auth/request_signature.h) before
 // its body is looked at. Implemented: POST events, POST batch_events, GET channels,
-// GET channels/{name}. `info=subscription_count` needs counts that only the shards know: the
-// answer is then deferred until the control plane has gathered them (ControlApi). A publish is validated as a whole (names, sizes, channel counts) before
-// any part of it is sent, so a 4xx answer means nothing was published; a 2xx answer means every
-// event was handed to every shard with subscribers, in request order.
+// GET channels/{name}. Handle() does no I/O and calls nothing back: it fills the answer into the
+// call and returns what the control plane must do ({publications, count request}). A publish is
+// validated as a whole (names, sizes, channel counts) before anything is returned, so a 4xx
+// answer comes with no publications; with a 2xx answer the caller hands every returned event to
+// every shard with subscribers, in order, before it sends the answer.
+// `info=subscription_count` needs counts only the shards know: the result then carries a count
+// request; the caller gathers the counts (after the publications, so they are counted behind
+// them) and calls its `finish`, which writes the answer.
+// Channel occupancy (GET channels) is read from the control plane's engine::Occupancy.
 // Errors are answered with a JSON body {"error": "...", "code": N}.
 // Thread rules: the control-plane thread only.
 #pragma once
@@ -14,63 +19,60 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/http_call.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
-#include "engine/messages.h"
+#include "engine/occupancy.h"
+#include "engine/publication.h"
 #include "engine/socket_id.h"
 
 namespace ringcast::api {
 
-// What the REST handlers need from the control plane.
-class ControlApi {
- public:
-  virtual ~ControlApi() = default;
-  // Hands one event (its complete Pusher JSON) on `channel` to every shard with subscribers.
-  virtual void Publish(uint32_t app, std::string_view channel, std::string_view event_json,
-                       uint32_t exclude_shard, uint64_t exclude_serial) = 0;
-  virtual bool IsOccupied(uint32_t app, std::string_view channel) const = 0;
-  // Appends the occupied channels of `app` whose names start with `prefix`.
-  virtual void ListOccupied(uint32_t app, std::string_view prefix,
-                            std::vector<std::string>* out) const = 0;
-  // Counts the connections subscribed to each of `channels` over every shard, then calls `done`
-  // with the totals (same order) on the control-plane thread, maybe before returning.
-  virtual void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
-                                  std::function<void(std::vector<uint64_t>)> done) = 0;
-  // Sends the response of a call whose answer Handle() deferred.
-  virtual void Answer(engine::HttpCall* call) = 0;
+// What the control plane must do for one request, besides sending call->response.
+struct ApiResult {
+  // Subscriptions to count over every shard before the answer can be written.
+  struct CountRequest {
+    uint32_t app = 0;
+    std::vector<std::string> channels;
+    // Called with the totals (same order as `channels`); fills call->response.
+    std::function<void(const std::vector<uint64_t>&)> finish;
+  };
+  // To hand to the shards with subscribers, in order, before the answer (empty unless 2xx).
+  std::vector<engine::PublishRequest> publications;
+  // Set when the answer waits for counts; call->response is then not filled yet.
+  std::optional<CountRequest> count;
 };
 
 class PusherApi {
  public:
   PusherApi(const engine::AppRegistry* apps, const config::ServerConfig* config,
-            const engine::SocketIdCodec* ids, ControlApi* control)
-      : apps_(apps), config_(config), ids_(ids), control_(control) {}
+            const engine::SocketIdCodec* ids, const engine::Occupancy* occupancy)
+      : apps_(apps), config_(config), ids_(ids), occupancy_(occupancy) {}
 
   // True if `path` belongs to this API.
   static bool Matches(std::string_view path) { return path.substr(0, 6) == "/apps/"; }
 
-  // Answers `call`: fills call->response and returns true, or returns false when the answer
-  // needs subscription counts from the shards; it is then filled later and handed to
-  // ControlApi::Answer. `now_s` is the wall clock for signature checks.
-  [[nodiscard]] bool Handle(engine::HttpCall* call, int64_t now_s);
+  // Decides `call`: fills call->response (unless the result carries a count request) and
+  // returns what to publish. `now_s` is the wall clock for signature checks. `call` must stay
+  // alive until a count request's `finish` ran.
+  [[nodiscard]] ApiResult Handle(HttpCall* call, int64_t now_s);
 
  private:
-  struct Event;
-  bool HandleEvents(engine::HttpCall* call, uint32_t app, bool batch);
-  bool HandleChannels(engine::HttpCall* call, uint32_t app, const std::vector<std::string>& seg);
-  void Reply(engine::HttpCall* call, int status, std::string_view json);
-  void Error(engine::HttpCall* call, int status, std::string_view message);
+  ApiResult HandleEvents(HttpCall* call, uint32_t app, bool batch);
+  ApiResult HandleChannels(HttpCall* call, uint32_t app, const std::vector<std::string>& seg);
+  static void Reply(HttpCall* call, int status, std::string_view json);
+  static void Error(HttpCall* call, int status, std::string_view message);
 
   const engine::AppRegistry* apps_;
   const config::ServerConfig* config_;
   const engine::SocketIdCodec* ids_;
-  ControlApi* control_;
+  const engine::Occupancy* occupancy_;
   simdjson::dom::parser parser_;  // reused: its buffers grow to the largest body seen
-  std::string scratch_;
 };
 
 }  // namespace ringcast::api

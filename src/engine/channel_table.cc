@@ -28,7 +28,7 @@ ChannelTable::SubscribeResult ChannelTable::Subscribe(uint32_t app, std::string_
   }
   auto pos = static_cast<uint32_t>(channel->members.size());
   auto slot = static_cast<uint32_t>(sub->refs_.size());
-  channel->members.push_back({sub->conn(), sub, slot});
+  channel->members.push_back({sub->conn(), sub, slot, sub->format()});
   sub->refs_.push_back({channel, pos});
   return {channel, created, false};
 }

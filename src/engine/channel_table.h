@@ -1,7 +1,8 @@
 // ChannelTable: one shard's channels and who on this shard subscribes to each.
 //
 // Owns: per app, a hash map from channel name to Channel; each Channel holds its members in a
-// dense array (fan-out walks it front to back, one cache line per few members). Each member
+// dense array (fan-out walks it front to back, one cache line per few members; each member
+// carries its wire format so the walk needs nothing else). Each member
 // knows its slot in its Subscriber's list and each Subscriber entry knows its member's position,
 // so subscribe, unsubscribe and a connection's teardown are O(1) per channel (swap-remove on
 // both sides). A channel exists exactly while it has members; the callers tell the control plane
@@ -25,11 +26,14 @@ namespace ringcast::engine {
 class Subscriber;
 struct Channel;
 
+// One subscriber in a channel's dense member array (24 bytes: the fan-out reads only these).
 struct Member {
   net::Connection* conn;
   Subscriber* sub;
-  uint32_t slot;  // index of this channel in sub->refs_
+  uint32_t slot;    // index of this channel in sub->refs_
+  uint8_t format;   // the subscriber's wire format (engine/wire_format.h)
 };
+static_assert(sizeof(Member) == 24, "the fan-out walks members densely");
 
 struct Channel {
   uint32_t app = 0;
@@ -37,11 +41,13 @@ struct Channel {
   std::vector<Member> members;
 };
 
-// The channels one connection subscribes to on this shard (embedded in a protocol session).
+// The channels one connection subscribes to on this shard (embedded in a protocol session), and
+// the wire format (engine/wire_format.h FormatId) its protocol receives publications in.
 class Subscriber {
  public:
-  explicit Subscriber(net::Connection* conn) : conn_(conn) {}
+  explicit Subscriber(net::Connection* conn, uint8_t format = 0) : conn_(conn), format_(format) {}
   net::Connection* conn() const { return conn_; }
+  uint8_t format() const { return format_; }
   size_t count() const { return refs_.size(); }
   bool IsSubscribed(const Channel* channel) const;
   template <typename F>
@@ -56,6 +62,7 @@ class Subscriber {
     uint32_t pos;  // index of this subscriber in channel->members
   };
   net::Connection* conn_;
+  uint8_t format_;
   std::vector<Ref> refs_;
 };
 

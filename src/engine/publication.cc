@@ -1,65 +1,67 @@
 #include "engine/publication.h"
 
+#include <cstddef>
 #include <cstring>
-
-#include "util/json_writer.h"
-#include "ws/frame_encoder.h"
 
 namespace ringcast::engine {
 
 namespace {
 struct PublicationHeader {
   uint32_t app;
-  uint32_t channel_len;
-  uint32_t frame_len;
   uint32_t exclude_shard;
   uint64_t exclude_serial;
+  uint64_t sequence;
+  uint32_t channel_len;
+  uint32_t event_len;
+  uint32_t data_len;
+  uint32_t user_id_len;
 };
 }  // namespace
 
-void AppendChannelEventJson(std::string* out, std::string_view event, std::string_view channel,
-                            std::string_view escaped_data, std::string_view user_id) {
-  out->append("{\"event\":");
-  util::AppendJsonString(out, event);
-  out->append(",\"channel\":");
-  util::AppendJsonString(out, channel);
-  out->append(",\"data\":\"");
-  out->append(escaped_data);
-  out->push_back('"');
-  if (!user_id.empty()) {
-    out->append(",\"user_id\":");
-    util::AppendJsonString(out, user_id);
-  }
-  out->push_back('}');
-}
-
-runtime::SharedBuf* BuildPublication(uint32_t app, std::string_view channel,
-                                     std::string_view event_json, uint32_t exclude_shard,
-                                     uint64_t exclude_serial, uint32_t refs) {
-  uint8_t ws_header[ws::kMaxServerHeaderBytes];
-  size_t header_len = ws::EncodeHeader(ws_header, ws::Opcode::kText, event_json.size());
-  size_t frame_len = header_len + event_json.size();
-  size_t total = sizeof(PublicationHeader) + channel.size() + frame_len;
+runtime::SharedBuf* BuildPublication(const PublicationView& pub, uint32_t refs) {
+  size_t total = sizeof(PublicationHeader) + pub.channel.size() + pub.event.size() +
+                 pub.data.size() + pub.user_id.size();
   runtime::SharedBuf* buf = runtime::SharedBuf::Create(total, refs);
+  PublicationHeader h{pub.app,
+                      pub.exclude_shard,
+                      pub.exclude_serial,
+                      pub.sequence,
+                      static_cast<uint32_t>(pub.channel.size()),
+                      static_cast<uint32_t>(pub.event.size()),
+                      static_cast<uint32_t>(pub.data.size()),
+                      static_cast<uint32_t>(pub.user_id.size())};
   char* p = buf->mutable_data();
-  PublicationHeader h{app, static_cast<uint32_t>(channel.size()), static_cast<uint32_t>(frame_len),
-                      exclude_shard, exclude_serial};
   std::memcpy(p, &h, sizeof h);
   p += sizeof h;
-  std::memcpy(p, channel.data(), channel.size());
-  p += channel.size();
-  std::memcpy(p, ws_header, header_len);
-  p += header_len;
-  std::memcpy(p, event_json.data(), event_json.size());
+  for (std::string_view part : {pub.channel, pub.event, pub.data, pub.user_id}) {
+    if (!part.empty()) std::memcpy(p, part.data(), part.size());
+    p += part.size();
+  }
   return buf;
+}
+
+void SetSequence(runtime::SharedBuf* buf, uint64_t sequence) {
+  std::memcpy(buf->mutable_data() + offsetof(PublicationHeader, sequence), &sequence,
+              sizeof sequence);
 }
 
 PublicationView ReadPublication(const runtime::SharedBuf* buf) {
   PublicationHeader h;
   std::memcpy(&h, buf->data(), sizeof h);
   const char* p = buf->data() + sizeof h;
-  return {h.app, std::string_view(p, h.channel_len),
-          std::string_view(p + h.channel_len, h.frame_len), h.exclude_shard, h.exclude_serial};
+  PublicationView v;
+  v.app = h.app;
+  v.exclude_shard = h.exclude_shard;
+  v.exclude_serial = h.exclude_serial;
+  v.sequence = h.sequence;
+  v.channel = std::string_view(p, h.channel_len);
+  p += h.channel_len;
+  v.event = std::string_view(p, h.event_len);
+  p += h.event_len;
+  v.data = std::string_view(p, h.data_len);
+  p += h.data_len;
+  v.user_id = std::string_view(p, h.user_id_len);
+  return v;
 }
 
 }  // namespace ringcast::engine

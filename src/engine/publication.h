@@ -1,16 +1,24 @@
-// Publication: one event on one channel, encoded once for every wire format its subscribers use,
-// in one immutable SharedBuf that the control plane hands to each shard with subscribers.
+// Publication: one event on one channel, as the engine moves it between threads. It is
+// protocol-neutral: app, channel, event name, the data bytes (raw, not escaped for any wire),
+// an optional sender user id, the excluded connection (shard + serial) and the channel's
+// sequence number. No engine code interprets the bytes; each shard asks the protocol layer's
+// encoders (engine/wire_format.h) to turn it into the frames its subscribers need.
 //
-// Layout of the buffer: a PublicationHeader, the channel name, then the WebSocket text frame
-// (header + `{"event":..,"channel":..,"data":..}`). Shards read it through PublicationView; the
-// frame bytes are wrapped, not copied, into each shard's LocalFrame.
-// Built on the control plane (or a shard, for client events); read on shards; never written
-// after it is handed over.
+// Memory: one immutable runtime::SharedBuf (a header, then channel, event, data, user id), made
+// with one reference per receiving shard; each shard releases its reference after its fan-out.
+// Built on the control plane (REST) or on a shard (client events, sequence 0); the control
+// plane stamps the sequence (SetSequence) while it still holds the only reference, before the
+// buffer is handed to any shard. Never written after that.
+// Sequence numbers: per (app, channel), kept with the channel's entry in the control plane's
+// occupancy map (engine/occupancy.h): 1, 2, 3... for the publications that reach at least one
+// subscriber; 0 means "not numbered".
+// Pure functions, any thread (subject to the handover rule above).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/shared_buf.h"
 
@@ -19,23 +27,34 @@ namespace ringcast::engine {
 inline constexpr uint32_t kNoShard = UINT32_MAX;
 
 struct PublicationView {
-  uint32_t app;
+  uint32_t app = 0;
   std::string_view channel;
-  std::string_view ws_frame;     // complete server text frame
-  uint32_t exclude_shard;        // kNoShard: nobody excluded
-  uint64_t exclude_serial;       // connection serial on exclude_shard
+  std::string_view event;
+  std::string_view data;            // raw bytes (a string, or a JSON text the sender gave)
+  std::string_view user_id;         // the sender's user id (presence client events), or empty
+  uint32_t exclude_shard = kNoShard;  // kNoShard: nobody excluded
+  uint64_t exclude_serial = 0;      // connection serial on exclude_shard
+  uint64_t sequence = 0;            // per channel, assigned by the control plane; 0: none
 };
 
-// Appends the Pusher channel-event JSON: {"event":E,"channel":C,"data":D[,"user_id":U]}.
-// `data_json_string` is the data as a JSON string literal's content, already escaped.
-void AppendChannelEventJson(std::string* out, std::string_view event, std::string_view channel,
-                            std::string_view escaped_data, std::string_view user_id = {});
+// One event a handler wants published on each of `channels`, in order (the REST API's result;
+// the control plane turns each (event, channel) into one Publication).
+struct PublishRequest {
+  uint32_t app = 0;
+  std::string event;
+  std::string data;
+  std::vector<std::string> channels;
+  uint32_t exclude_shard = kNoShard;
+  uint64_t exclude_serial = 0;
+};
 
-// Builds the shared buffer with `refs` references (one per receiving shard).
-runtime::SharedBuf* BuildPublication(uint32_t app, std::string_view channel,
-                                     std::string_view event_json, uint32_t exclude_shard,
-                                     uint64_t exclude_serial, uint32_t refs);
+// Builds the shared buffer of `pub` with `refs` references (one per receiving shard).
+runtime::SharedBuf* BuildPublication(const PublicationView& pub, uint32_t refs);
 
+// Stamps the channel sequence number. Only while the caller holds the only reference.
+void SetSequence(runtime::SharedBuf* buf, uint64_t sequence);
+
+// Views into `buf` (valid while a reference is held).
 PublicationView ReadPublication(const runtime::SharedBuf* buf);
 
 }  // namespace ringcast::engine

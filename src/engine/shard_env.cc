@@ -1,41 +1,65 @@
 #include "engine/shard_env.h"
 
+#include "util/log.h"
+
 namespace ringcast::engine {
 
-ChannelTable::SubscribeResult ShardEnv::Subscribe(uint32_t app, std::string_view name,
-                                                  Subscriber* sub) {
+FormatId ShardEnv::RegisterFormat(PublicationEncoder* encoder) {
+  RC_CHECK(format_count_ < kMaxFormats);
+  encoders_[format_count_] = encoder;
+  return format_count_++;
+}
+
+ShardEnv::SubscribeResult ShardEnv::Subscribe(uint32_t app, std::string_view name,
+                                              Subscriber* sub) {
+  RC_CHECK(sub->format() < format_count_);
   ChannelTable::SubscribeResult r = channels_.Subscribe(app, name, sub);
-  if (r.created) control_->NoteChannel(app, name, true);
-  return r;
+  if (r.created && !control_->NoteOccupied(app, name)) {
+    // The control plane never heard of this channel: drop it again without a note.
+    channels_.Unsubscribe(sub, r.channel, [](const Channel&) {});
+    return {nullptr, false, false, true};
+  }
+  return {r.channel, r.created, r.already, false};
 }
 
 bool ShardEnv::Unsubscribe(Subscriber* sub, Channel* channel) {
   bool was_member = sub->IsSubscribed(channel);
   channels_.Unsubscribe(sub, channel, [this](const Channel& ch) {
-    control_->NoteChannel(ch.app, ch.name, false);
+    control_->NoteVacated(ch.app, ch.name);
   });
   return was_member;
 }
 
 void ShardEnv::UnsubscribeAll(Subscriber* sub) {
   channels_.UnsubscribeAll(sub, [this](const Channel& ch) {
-    control_->NoteChannel(ch.app, ch.name, false);
+    control_->NoteVacated(ch.app, ch.name);
   });
 }
 
-void ShardEnv::Deliver(const PublicationView& pub, net::LocalFrame* frame) {
+void ShardEnv::Deliver(const PublicationView& pub) {
   ++counters_.publications;
   Channel* channel = channels_.Find(pub.app, pub.channel);
-  if (channel != nullptr) {
-    bool exclude = pub.exclude_shard == shard_id_;
-    for (const Member& m : channel->members) {
-      if (exclude && m.conn->serial() == pub.exclude_serial) continue;
-      frame->Ref();
-      loop_->Send(*m.conn, frame);
-      ++counters_.deliveries;
+  if (channel == nullptr) return;
+  // One slot per format: filled by the first member of that format, shared by the rest.
+  net::LocalFrame* frames[kMaxFormats] = {};
+  bool exclude = pub.exclude_shard == shard_id_;
+  uint64_t delivered = 0;
+  for (const Member& m : channel->members) {
+    if (exclude && m.conn->serial() == pub.exclude_serial) continue;
+    net::LocalFrame*& frame = frames[m.format];
+    if (frame == nullptr) {
+      RC_CHECK(m.format < format_count_);
+      frame = encoders_[m.format]->Encode(pub);
+      ++counters_.encodes;
     }
+    frame->Ref();
+    loop_->Send(*m.conn, frame);
+    ++delivered;
   }
-  frame->Unref();
+  counters_.deliveries += delivered;
+  for (net::LocalFrame* frame : frames) {
+    if (frame != nullptr) frame->Unref();  // the encoder's reference
+  }
 }
 
 }  // namespace ringcast::engine

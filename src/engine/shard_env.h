@@ -1,12 +1,19 @@
 // ShardEnv: what a protocol session on a shard may use: the shard's loop, its channels, the
-// app registry, the config, socket ids, and the line to the control plane for occupancy notes.
+// app registry, the config, socket ids, and the line to the control plane (occupancy notes,
+// client events).
 //
 // It also owns the two operations every protocol shares: subscribe/unsubscribe (which keep the
-// control plane's channel-to-shard map right) and Deliver (the fan-out of one publication to
-// this shard's members of its channel: one LocalFrame, one counted reference per member).
-// Thread rules: the owning shard's thread only.
+// control plane's channel-to-shard map right) and Deliver, the fan-out of one publication to
+// this shard's members of its channel: one channel lookup, one dense walk over the members, a
+// frame cache with one slot per wire format (each format's encoder runs at most once, when its
+// first member is met), and one Ref per member. No allocation per member.
+// Occupancy rule: a subscription that creates the channel on this shard is only kept if the
+// control plane could be told at once (ControlLink::NoteOccupied); otherwise it is undone and
+// reported refused, so no session confirms a subscription that a publish could still miss.
+// Thread rules: the owning shard's thread only. Formats are registered before any session runs.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,25 +23,30 @@
 #include "engine/channel_table.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
+#include "engine/wire_format.h"
 #include "net/io_loop.h"
 
 namespace ringcast::engine {
 
-// The shard's line to the control plane (implemented by the shard, which queues the messages in
-// order on its shard -> control queue).
+// The shard's line to the control plane (implemented by the shard, which owns the shard ->
+// control queue and its bounded backlog; see server/control_outbox.h).
 class ControlLink {
  public:
   virtual ~ControlLink() = default;
-  // A channel appeared on (occupied) or disappeared from this shard.
-  virtual void NoteChannel(uint32_t app, std::string_view name, bool occupied) = 0;
-  // A publication made on this shard (a client event) for every shard with subscribers; takes
-  // the caller's one reference.
-  virtual void ForwardPublication(runtime::SharedBuf* buf) = 0;
+  // The channel got its first member on this shard. False when the control plane cannot be told
+  // at once (its queue is full or older notes still wait): the caller must undo the member.
+  [[nodiscard]] virtual bool NoteOccupied(uint32_t app, std::string_view name) = 0;
+  // The channel lost its last member on this shard. Never refused; may wait, in order.
+  virtual void NoteVacated(uint32_t app, std::string_view name) = 0;
+  // A publication made on this shard (a client event) for every shard with subscribers. Takes
+  // the caller's one reference in every case; false when it was dropped (backlog full).
+  [[nodiscard]] virtual bool ForwardPublication(runtime::SharedBuf* buf) = 0;
 };
 
 struct ShardCounters {
   uint64_t publications = 0;  // publications received from the control plane
   uint64_t deliveries = 0;    // frames queued to connections
+  uint64_t encodes = 0;       // frames encoded (at most one per format per publication)
 };
 
 class ShardEnv {
@@ -61,14 +73,25 @@ class ShardEnv {
   const ShardCounters& counters() const { return counters_; }
   ControlLink& control() { return *control_; }
 
-  ChannelTable::SubscribeResult Subscribe(uint32_t app, std::string_view name, Subscriber* sub);
+  // Registers the encoder of a wire format (not owned; it outlives every session) and returns
+  // the id its sessions put in their Subscriber. At most kMaxFormats per shard.
+  FormatId RegisterFormat(PublicationEncoder* encoder);
+
+  struct SubscribeResult {
+    Channel* channel = nullptr;  // null when refused
+    bool created = false;        // the channel had no member on this shard before
+    bool already = false;        // the subscriber was already a member (nothing changed)
+    bool refused = false;        // the control plane could not be told: nothing changed
+  };
+  SubscribeResult Subscribe(uint32_t app, std::string_view name, Subscriber* sub);
   // Returns false if `sub` was not a member of `channel`.
   bool Unsubscribe(Subscriber* sub, Channel* channel);
   void UnsubscribeAll(Subscriber* sub);
 
-  // Queues `frame` to every member of the publication's channel on this shard except the
-  // excluded connection. Consumes the caller's reference to `frame`.
-  void Deliver(const PublicationView& pub, net::LocalFrame* frame);
+  // Queues the publication to every member of its channel on this shard except the excluded
+  // connection, encoded once per format present. Does not take a reference to `pub`'s buffer:
+  // every frame it queues owns its bytes.
+  void Deliver(const PublicationView& pub);
 
  private:
   uint32_t shard_id_;
@@ -78,6 +101,8 @@ class ShardEnv {
   const SocketIdCodec* ids_;
   ControlLink* control_;
   ChannelTable channels_;
+  std::array<PublicationEncoder*, kMaxFormats> encoders_{};
+  FormatId format_count_ = 0;
   bool shutting_down_ = false;
   ShardCounters counters_;
 };

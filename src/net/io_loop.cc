@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/wait_for_work.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -133,25 +134,15 @@ void IoLoop::Run() {
     if (!accept_armed_ && listen_fd_ >= 0 && now_ms_ >= accept_retry_ms_) ArmAccept();
     if (stop_) break;
 
-    int64_t wait_ms;
-    if (more || io_uring_cq_ready(ring_.raw()) > 0) {
-      wait_ms = 0;
-    } else {
-      waker_->AnnounceSleep();
-      if (!delegate_->InboundEmpty()) {
-        waker_->CancelSleep();
-        wait_ms = 0;
-      } else {
-        wait_ms = timers_.WaitHintMs(now_ms_);
-        if (!accept_armed_ && listen_fd_ >= 0) {
-          int64_t retry = static_cast<int64_t>(accept_retry_ms_ - std::min(accept_retry_ms_, now_ms_));
-          if (wait_ms < 0 || wait_ms > retry) wait_ms = retry;
-        }
-      }
+    bool busy = more || io_uring_cq_ready(ring_.raw()) > 0;
+    int64_t wait_ms = busy ? 0 : timers_.WaitHintMs(now_ms_);
+    if (!busy && !accept_armed_ && listen_fd_ >= 0) {
+      int64_t retry = static_cast<int64_t>(accept_retry_ms_ - std::min(accept_retry_ms_, now_ms_));
+      if (wait_ms < 0 || wait_ms > retry) wait_ms = retry;
     }
     if (max_wait_ms_ >= 0 && (wait_ms < 0 || wait_ms > max_wait_ms_)) wait_ms = max_wait_ms_;
-    ring_.SubmitAndWait(1, wait_ms);
-    waker_->CancelSleep();
+    runtime::WaitForWork(ring_, *waker_, busy, wait_ms,
+                         [this] { return delegate_->InboundEmpty(); });
   }
   ring_.Submit();
 }

@@ -23,12 +23,20 @@ class LocalFrame {
     return new LocalFrame(shared, data, size);
   }
 
+  // A new shard-local frame of `size` inline bytes (one allocation), which the caller fills
+  // through *bytes before the frame is queued anywhere.
+  static LocalFrame* Allocate(uint32_t size, char** bytes) {
+    void* mem = ::operator new(sizeof(LocalFrame) + size);
+    *bytes = static_cast<char*>(mem) + sizeof(LocalFrame);
+    return new (mem) LocalFrame(nullptr, *bytes, size);
+  }
+
   // Copies `bytes` into a new shard-local frame.
   static LocalFrame* Copy(std::string_view bytes) {
-    void* mem = ::operator new(sizeof(LocalFrame) + bytes.size());
-    char* inline_bytes = static_cast<char*>(mem) + sizeof(LocalFrame);
-    std::memcpy(inline_bytes, bytes.data(), bytes.size());
-    return new (mem) LocalFrame(nullptr, inline_bytes, static_cast<uint32_t>(bytes.size()));
+    char* inline_bytes;
+    LocalFrame* frame = Allocate(static_cast<uint32_t>(bytes.size()), &inline_bytes);
+    if (!bytes.empty()) std::memcpy(inline_bytes, bytes.data(), bytes.size());
+    return frame;
   }
 
   const char* data() const { return data_; }

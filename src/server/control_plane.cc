@@ -4,9 +4,10 @@
 
 #include <bit>
 #include <cstring>
+#include <utility>
 
-#include "engine/publication.h"
 #include "http/response.h"
+#include "runtime/wait_for_work.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -14,8 +15,6 @@ namespace ringcast::server {
 
 namespace {
 constexpr size_t kDrainBatch = 256;
-// Messages waiting for full shard queues before the control plane stops taking requests.
-constexpr size_t kMaxStalled = 65536;
 constexpr uint64_t kWakeUserData = 1;
 }  // namespace
 
@@ -24,16 +23,17 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
     : config_(config),
       mesh_(mesh),
       shard_count_(mesh->to_shard.size()),
-      pusher_api_(apps, config, ids, this),
       occupancy_(apps->size()),
+      pusher_api_(apps, config, ids, &occupancy_),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false) {}
 
 ControlPlane::~ControlPlane() {
   for (auto& q : stalled_) {
-    for (const engine::Message& m : q) {
-      if (m.type == engine::MsgType::kPublish) static_cast<runtime::SharedBuf*>(m.ptr)->Release();
-      if (m.type == engine::MsgType::kHttpReply) delete static_cast<engine::HttpCall*>(m.ptr);
+    for (const ToShard& m : q) {
+      if (m.kind == ToShard::Kind::kPublish) m.publication->Release();
+      if (m.kind == ToShard::Kind::kReply) delete m.reply;
+      // kCountQuery: one query may wait for several shards; left to the process exit.
     }
   }
 }
@@ -49,6 +49,16 @@ void ControlPlane::RequestShutdown() {
   mesh_->control_waker.Signal();
 }
 
+ControlStats ControlPlane::stats() const {
+  ControlStats s;
+  for (const auto& q : mesh_->to_shard) s.ring_full += q->full_count();
+  s.stalled_spills = stalled_spills_.Get();
+  s.stalled = stalled_now_.Get();
+  s.stalled_peak = stalled_peak_.Get();
+  s.paused_turns = paused_turns_.Get();
+  return s;
+}
+
 void ControlPlane::Run() {
   pthread_setname_np(pthread_self(), "rc-control");
   int rc = ring_.Init(64);
@@ -60,43 +70,41 @@ void ControlPlane::Run() {
   };
   arm_wake();
 
-  // Requests popped in the previous pass: handled after the next pass has applied the notes
-  // that may have raced with them.
-  std::vector<engine::Message> pending;
-  std::vector<engine::Message> next;
-  size_t stalled = 0;
+  // Requests and client events popped in an earlier pass than the last one (their notes are
+  // applied: they may be handled), and those popped in the last pass (they wait for one more).
+  std::deque<ToControl> ready;
+  std::deque<ToControl> fresh;
   while (true) {
     bool clear = FlushStalled();
-    stalled = 0;
-    for (const auto& q : stalled_) stalled += q.size();
-    if (stalled < kMaxStalled) {
-      next.clear();
-      DrainPass(&next);
-      for (const engine::Message& m : pending) HandleRequest(m);
-      pending.swap(next);
+    bool paused = stalled_total_ >= kMaxStalled;
+    if (!paused) {
+      // The pass below comes after `fresh` was popped: they may be handled after it.
+      ready.insert(ready.end(), fresh.begin(), fresh.end());
+      fresh.clear();
+      DrainPass(&fresh);
+    } else {
+      paused_turns_.Add();
+    }
+    while (!ready.empty() && stalled_total_ < kMaxStalled) {
+      HandleRequest(ready.front());
+      ready.pop_front();
     }
     if (shutdown_requested_.load() && !shutdown_sent_) {
       for (uint32_t s = 0; s < shard_count_; ++s) {
-        SendToShard(s, {engine::MsgType::kShutdown, s, config_->limits.shutdown_grace_ms, nullptr});
+        SendToShard(s, ToShard::Shutdown(config_->limits.shutdown_grace_ms));
       }
       shutdown_sent_ = true;
     }
     WakeShards();
     if (shutdown_sent_ && shards_done_ == shard_count_) break;
 
-    int64_t wait_ms;
-    if (!pending.empty()) {
-      wait_ms = 0;
-    } else if (!clear) {
-      wait_ms = 1;  // shards make room without telling us
-    } else {
-      mesh_->control_waker.AnnounceSleep();
-      bool idle = QueuesEmpty() && (!shutdown_requested_.load() || shutdown_sent_);
-      if (!idle) mesh_->control_waker.CancelSleep();
-      wait_ms = idle ? -1 : 0;
-    }
-    ring_.SubmitAndWait(1, wait_ms);
-    mesh_->control_waker.CancelSleep();
+    paused = stalled_total_ >= kMaxStalled;
+    bool busy = !paused && (!ready.empty() || !fresh.empty());
+    // With messages stalled, shards make room without telling us: look again in 1 ms.
+    runtime::WaitForWork(ring_, mesh_->control_waker, busy, clear ? -1 : 1, [&] {
+      // While paused, new input is not taken, so it is no reason to stay awake.
+      return paused || (QueuesEmpty() && (!shutdown_requested_.load() || shutdown_sent_));
+    });
     ring_.ForEachCqe([&](const io_uring_cqe& cqe) {
       if (cqe.user_data == kWakeUserData) arm_wake();
     });
@@ -110,30 +118,27 @@ bool ControlPlane::QueuesEmpty() const {
   return true;
 }
 
-void ControlPlane::DrainPass(std::vector<engine::Message>* requests) {
-  engine::Message batch[kDrainBatch];
+void ControlPlane::DrainPass(std::deque<ToControl>* out) {
+  ToControl batch[kDrainBatch];
   for (uint32_t s = 0; s < shard_count_; ++s) {
     size_t n;
     do {
       n = mesh_->to_control[s]->PopBatch(batch, kDrainBatch);
       for (size_t i = 0; i < n; ++i) {
-        const engine::Message& m = batch[i];
-        switch (m.type) {
-          case engine::MsgType::kChannelNote:
-            ApplyNote(m.shard, static_cast<engine::ChannelNote*>(m.ptr));
+        const ToControl& m = batch[i];
+        switch (m.kind) {
+          case ToControl::Kind::kNote:
+            ApplyNote(m.shard, m.note);
             break;
-          case engine::MsgType::kHttpRequest:
-          case engine::MsgType::kClientEvent:
-            requests->push_back(m);
+          case ToControl::Kind::kRequest:
+          case ToControl::Kind::kClientEvent:
+            out->push_back(m);
             break;
-          case engine::MsgType::kShardDone:
+          case ToControl::Kind::kShardDone:
             ++shards_done_;
             break;
-          case engine::MsgType::kCountReply:
-            OnCountReply(static_cast<engine::CountQuery*>(m.ptr));
-            break;
-          default:
-            RC_ERROR("control: unexpected message type %d", static_cast<int>(m.type));
+          case ToControl::Kind::kCountReply:
+            OnCountReply(m.query);
             break;
         }
       }
@@ -141,36 +146,66 @@ void ControlPlane::DrainPass(std::vector<engine::Message>* requests) {
   }
 }
 
-void ControlPlane::ApplyNote(uint32_t shard, engine::ChannelNote* note) {
+void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
   delete note;
 }
 
-void ControlPlane::HandleRequest(const engine::Message& m) {
-  if (m.type == engine::MsgType::kClientEvent) {
-    auto* buf = static_cast<runtime::SharedBuf*>(m.ptr);
+void ControlPlane::HandleRequest(const ToControl& m) {
+  if (m.kind == ToControl::Kind::kClientEvent) {
+    runtime::SharedBuf* buf = m.client_event;
     engine::PublicationView pub = engine::ReadPublication(buf);
-    uint64_t mask = occupancy_.Mask(pub.app, pub.channel);
-    if (mask == 0) {
+    engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
+    if (route.mask == 0) {
       buf->Release();
       return;
     }
-    buf->AddRefs(static_cast<uint32_t>(std::popcount(mask)) - 1);
-    SendPublication(buf, mask);
+    engine::SetSequence(buf, route.sequence);  // ours alone until it is sent
+    buf->AddRefs(static_cast<uint32_t>(std::popcount(route.mask)) - 1);
+    SendPublication(buf, route.mask);
     return;
   }
-  auto* call = static_cast<engine::HttpCall*>(m.ptr);
-  if (api::PusherApi::Matches(call->path)) {
-    if (!pusher_api_.Handle(call, util::WallSeconds())) return;  // answered later
-  } else {
+  api::HttpCall* call = m.request;
+  if (!api::PusherApi::Matches(call->path)) {
     call->response.clear();
     http::AppendJsonError(&call->response, 404, "Not found", call->keep_alive);
+    Answer(call);
+    return;
   }
-  Answer(call);
+  api::ApiResult result = pusher_api_.Handle(call, util::WallSeconds());
+  for (const engine::PublishRequest& req : result.publications) Publish(req);
+  if (!result.count) {
+    Answer(call);
+    return;
+  }
+  // Counted behind the publishes above (the queries follow them in each shard's queue).
+  CountSubscriptions(result.count->app, std::move(result.count->channels),
+                     [this, call, finish = std::move(result.count->finish)](
+                         std::vector<uint64_t> counts) {
+                       finish(counts);
+                       Answer(call);
+                     });
 }
 
-void ControlPlane::Answer(engine::HttpCall* call) {
-  SendToShard(call->shard, {engine::MsgType::kHttpReply, call->shard, 0, call});
+void ControlPlane::Publish(const engine::PublishRequest& req) {
+  for (const std::string& channel : req.channels) {
+    engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
+    if (route.mask == 0) continue;
+    engine::PublicationView pub;
+    pub.app = req.app;
+    pub.channel = channel;
+    pub.event = req.event;
+    pub.data = req.data;
+    pub.exclude_shard = req.exclude_shard;
+    pub.exclude_serial = req.exclude_serial;
+    pub.sequence = route.sequence;
+    auto refs = static_cast<uint32_t>(std::popcount(route.mask));
+    SendPublication(engine::BuildPublication(pub, refs), route.mask);
+  }
+}
+
+void ControlPlane::Answer(api::HttpCall* call) {
+  SendToShard(call->shard, ToShard::Reply(call));
 }
 
 void ControlPlane::CountSubscriptions(uint32_t app, std::vector<std::string> channels,
@@ -181,7 +216,7 @@ void ControlPlane::CountSubscriptions(uint32_t app, std::vector<std::string> cha
     done(std::vector<uint64_t>(channels.size(), 0));
     return;
   }
-  auto* q = new engine::CountQuery();
+  auto* q = new CountQuery();
   q->app = app;
   q->counts.assign(shard_count_ * channels.size(), 0);
   q->channels = std::move(channels);
@@ -190,11 +225,11 @@ void ControlPlane::CountSubscriptions(uint32_t app, std::vector<std::string> cha
   while (mask != 0) {
     auto shard = static_cast<uint32_t>(std::countr_zero(mask));
     mask &= mask - 1;
-    SendToShard(shard, {engine::MsgType::kCountQuery, shard, 0, q});
+    SendToShard(shard, ToShard::Count(q));
   }
 }
 
-void ControlPlane::OnCountReply(engine::CountQuery* q) {
+void ControlPlane::OnCountReply(CountQuery* q) {
   if (--q->pending > 0) return;
   size_t n = q->channels.size();
   std::vector<uint64_t> totals(n, 0);
@@ -206,49 +241,37 @@ void ControlPlane::OnCountReply(engine::CountQuery* q) {
   done(std::move(totals));
 }
 
-void ControlPlane::Publish(uint32_t app, std::string_view channel, std::string_view event_json,
-                           uint32_t exclude_shard, uint64_t exclude_serial) {
-  uint64_t mask = occupancy_.Mask(app, channel);
-  if (mask == 0) return;
-  auto refs = static_cast<uint32_t>(std::popcount(mask));
-  SendPublication(
-      engine::BuildPublication(app, channel, event_json, exclude_shard, exclude_serial, refs),
-      mask);
-}
-
 void ControlPlane::SendPublication(runtime::SharedBuf* buf, uint64_t mask) {
   while (mask != 0) {
     auto shard = static_cast<uint32_t>(std::countr_zero(mask));
     mask &= mask - 1;
-    SendToShard(shard, {engine::MsgType::kPublish, shard, 0, buf});
+    SendToShard(shard, ToShard::Publish(buf));
   }
 }
 
-bool ControlPlane::IsOccupied(uint32_t app, std::string_view channel) const {
-  return occupancy_.IsOccupied(app, channel);
-}
-
-void ControlPlane::ListOccupied(uint32_t app, std::string_view prefix,
-                                std::vector<std::string>* out) const {
-  occupancy_.List(app, prefix, out);
-}
-
-void ControlPlane::SendToShard(uint32_t shard, const engine::Message& m) {
+void ControlPlane::SendToShard(uint32_t shard, const ToShard& m) {
   shard_dirty_[shard] = true;
   if (stalled_[shard].empty() && mesh_->to_shard[shard]->TryPush(m)) return;
   stalled_[shard].push_back(m);
+  ++stalled_total_;
+  stalled_spills_.Add();
+  stalled_now_.Set(stalled_total_);
+  stalled_peak_.Max(stalled_total_);
 }
 
 bool ControlPlane::FlushStalled() {
+  if (stalled_total_ == 0) return true;
   bool clear = true;
   for (uint32_t s = 0; s < shard_count_; ++s) {
     auto& q = stalled_[s];
     while (!q.empty() && mesh_->to_shard[s]->TryPush(q.front())) {
       q.pop_front();
+      --stalled_total_;
       shard_dirty_[s] = true;
     }
     if (!q.empty()) clear = false;
   }
+  stalled_now_.Set(stalled_total_);
   return clear;
 }
 

@@ -2,21 +2,29 @@
 // shards have subscribers on which channel (ARCHITECTURE.md "Control plane").
 //
 // Each turn it drains every shard's queue. Occupancy notes are applied at once; REST requests
-// are handled only after one more pass over all queues, so a note that a shard pushed before a
-// client could have seen its subscription confirmed is always applied before any REST request
-// that this client could have caused (causality through the network crosses shards).
-// A publish is encoded once (engine/publication.h) and handed, as one counted reference per
-// shard, only to the shards whose bit is set for that channel. Messages for a shard whose queue
-// is full wait in a per-shard list; while any waits, no new requests are taken (back-pressure
-// reaches the shards' queues, and from there REST clients get 503s), so that list stays
-// bounded by one request's worth.
+// and client events are handled only after one more pass over all queues, so a note that a
+// shard pushed before a client could have seen its subscription confirmed is always applied
+// before any request that this client could have caused (causality through the network crosses
+// shards). Shards push such a note into the queue before confirming (server/control_outbox.h),
+// so it never waits in a shard's backlog.
+// A request is decided by api::PusherApi, which returns the events to publish; each (event,
+// channel) is numbered by the channel's sequence counter (engine/occupancy.h), built once into a
+// protocol-neutral publication (engine/publication.h) and handed, as one counted reference per
+// shard, only to the shards whose bit is set for that channel; shards encode it per wire format.
+// Messages for a shard whose queue is full wait in that shard's `stalled_` list, in order. When
+// kMaxStalled messages wait in all, the control plane takes no new requests: it stops popping
+// the shards' queues (back-pressure reaches them, and from there REST clients get 503s and
+// client events are dropped) and stops handling the requests it already holds, so `stalled_`
+// stays below kMaxStalled plus one request's publishes per shard. Every spill is counted
+// (stats()).
 // Thread rules: Start/Join/RequestShutdown from the main thread (RequestShutdown from any);
-// everything else on the control-plane thread.
+// stats() from any thread; everything else on the control-plane thread.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,42 +34,44 @@
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "engine/occupancy.h"
+#include "engine/publication.h"
 #include "engine/socket_id.h"
 #include "runtime/ring.h"
 #include "runtime/shared_buf.h"
 #include "server/mesh.h"
+#include "server/queue_stats.h"
 
 namespace ringcast::server {
 
-class ControlPlane : public api::ControlApi {
+class ControlPlane {
  public:
+  // Messages waiting for full shard queues before the control plane stops taking requests.
+  static constexpr size_t kMaxStalled = 65536;
+
   ControlPlane(const config::ServerConfig* config, const engine::AppRegistry* apps,
                const engine::SocketIdCodec* ids, Mesh* mesh);
-  ~ControlPlane() override;
+  ~ControlPlane();
 
   void Start();
   void Join();
   // Any thread: asks every shard to close its clients and stop; Run ends when all have.
   void RequestShutdown();
 
-  // ---- api::ControlApi (control-plane thread) ----
-  void Publish(uint32_t app, std::string_view channel, std::string_view event_json,
-               uint32_t exclude_shard, uint64_t exclude_serial) override;
-  bool IsOccupied(uint32_t app, std::string_view channel) const override;
-  void ListOccupied(uint32_t app, std::string_view prefix,
-                    std::vector<std::string>* out) const override;
-  void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
-                          std::function<void(std::vector<uint64_t>)> done) override;
-  void Answer(engine::HttpCall* call) override;
+  // Any thread.
+  ControlStats stats() const;
 
  private:
   void Run();
-  // Pops every shard queue once: applies notes, appends requests to `requests`.
-  void DrainPass(std::vector<engine::Message>* requests);
-  void HandleRequest(const engine::Message& m);
-  void ApplyNote(uint32_t shard, engine::ChannelNote* note);  // frees the note
-  void OnCountReply(engine::CountQuery* query);
-  void SendToShard(uint32_t shard, const engine::Message& m);
+  // Pops every shard queue once: applies notes, appends requests and client events to `out`.
+  void DrainPass(std::deque<ToControl>* out);
+  void HandleRequest(const ToControl& m);
+  void ApplyNote(uint32_t shard, ChannelNote* note);  // frees the note
+  void Publish(const engine::PublishRequest& req);
+  void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
+                          std::function<void(std::vector<uint64_t>)> done);
+  void OnCountReply(CountQuery* query);
+  void Answer(api::HttpCall* call);
+  void SendToShard(uint32_t shard, const ToShard& m);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
   bool FlushStalled();
@@ -71,15 +81,20 @@ class ControlPlane : public api::ControlApi {
   const config::ServerConfig* config_;
   Mesh* mesh_;
   size_t shard_count_;
-  api::PusherApi pusher_api_;
   engine::Occupancy occupancy_;
-  std::vector<std::deque<engine::Message>> stalled_;  // per shard
-  std::vector<bool> shard_dirty_;                     // pushed since the last wake
+  api::PusherApi pusher_api_;
+  std::vector<std::deque<ToShard>> stalled_;  // per shard
+  size_t stalled_total_ = 0;
+  std::vector<bool> shard_dirty_;  // pushed since the last wake
   std::atomic<bool> shutdown_requested_{false};
   bool shutdown_sent_ = false;
   size_t shards_done_ = 0;
   runtime::Ring ring_;
   uint64_t wake_buf_ = 0;
+  StatCounter stalled_spills_;
+  StatCounter stalled_now_;
+  StatCounter stalled_peak_;
+  StatCounter paused_turns_;
   std::thread thread_;
 };
 

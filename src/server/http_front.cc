@@ -1,32 +1,20 @@
 #include "server/http_front.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "engine/app_registry.h"
 #include "http/query.h"
 #include "http/response.h"
 #include "protocols/echo/echo_session.h"
 #include "protocols/pusher/pusher_session.h"
+#include "protocols/pusher/wire.h"
 #include "server/shard.h"
 #include "ws/handshake.h"
 
 namespace ringcast::server {
 
 namespace {
-// Pusher protocol versions this server speaks (pusher-js sends 7).
-constexpr int kMinProtocol = 5;
-constexpr int kMaxProtocol = 7;
-
-// Finds ".../app/{key}" (an optional path prefix is allowed, as pusher-js's wsPath adds one).
-bool PusherKeyFromPath(std::string_view path, std::string_view* key) {
-  size_t pos = path.rfind("/app/");
-  if (pos == std::string_view::npos) return false;
-  std::string_view rest = path.substr(pos + 5);
-  if (rest.empty() || rest.find('/') != std::string_view::npos) return false;
-  *key = rest;
-  return true;
-}
+using protocols::pusher::wire::AppKeyFromPath;
 }  // namespace
 
 HttpFrontSession::HttpFrontSession(Shard* shard, net::Connection& conn)
@@ -38,7 +26,7 @@ HttpFrontSession::HttpFrontSession(Shard* shard, net::Connection& conn)
 HttpFrontSession::~HttpFrontSession() {
   delete call_;
   // A call still with the control plane comes back to the shard, which frees it.
-  for (engine::HttpCall* call : inflight_) {
+  for (api::HttpCall* call : inflight_) {
     if (call->answered) delete call;
   }
 }
@@ -121,7 +109,7 @@ void HttpFrontSession::Process() {
       return;
     }
     // The body is complete: hand the request to the control plane.
-    engine::HttpCall* call = call_;
+    api::HttpCall* call = call_;
     call_ = nullptr;
     bool keep_alive = call->keep_alive;
     state_ = keep_alive ? State::kHead : State::kDraining;
@@ -142,7 +130,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   std::string_view key;
   if (head.upgrade || head.Has("sec-websocket-key")) {
     bool echo = !cfg.echo_path.empty() && path == cfg.echo_path;
-    if (echo || PusherKeyFromPath(path, &key)) {
+    if (echo || AppKeyFromPath(path, &key)) {
       Upgrade(head, echo);
       return false;
     }
@@ -150,7 +138,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
     return false;
   }
   if (path.substr(0, 6) == "/apps/") {
-    call_ = new engine::HttpCall();
+    call_ = new api::HttpCall();
     call_->shard = shard_->env().shard_id();
     call_->conn_index = conn_->index();
     call_->conn_gen = conn_->generation();
@@ -171,7 +159,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   enum class Answer { kHealth, kNeedsUpgrade, kNotFound } answer;
   if (path == "/health" || path == "/ready") {
     answer = Answer::kHealth;
-  } else if (PusherKeyFromPath(path, &key)) {
+  } else if (AppKeyFromPath(path, &key)) {
     answer = Answer::kNeedsUpgrade;
   } else {
     answer = Answer::kNotFound;
@@ -227,7 +215,7 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
     next = new protocols::EchoSession(&shard_->env(), *conn_);
   } else {
     std::string_view key;
-    (void)PusherKeyFromPath(head.path, &key);
+    (void)AppKeyFromPath(head.path, &key);
     uint32_t app = shard_->env().apps().IndexByKey(key);
     uint16_t refuse = 0;
     std::string reason;
@@ -238,19 +226,8 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
         if (p.key == "protocol") protocol = p.value;
       }
     }
-    int version = 0;
     if (app != engine::AppRegistry::kNone) {
-      auto r = std::from_chars(protocol.data(), protocol.data() + protocol.size(), version);
-      if (protocol.empty()) {
-        refuse = 4008;
-        reason = "No protocol version supplied";
-      } else if (r.ec != std::errc() || r.ptr != protocol.data() + protocol.size()) {
-        refuse = 4006;
-        reason = "Invalid protocol version format";
-      } else if (version < kMinProtocol || version > kMaxProtocol) {
-        refuse = 4007;
-        reason = "Unsupported protocol version " + std::string(protocol.substr(0, 16));
-      }
+      refuse = protocols::pusher::wire::CheckProtocolVersion(protocol, &reason);
     }
     next = new protocols::pusher::PusherSession(&shard_->env(), &shard_->pusher_shared(), *conn_,
                                                 app, refuse, std::move(reason));
@@ -266,7 +243,7 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
   if (!rest.empty() && c.open()) next->OnData(c, rest.data(), rest.size());
 }
 
-void HttpFrontSession::OnReply(engine::HttpCall* call) {
+void HttpFrontSession::OnReply(api::HttpCall* call) {
   call->answered = true;
   FlushAnswers(/*read_on=*/true);
 }
@@ -275,7 +252,7 @@ void HttpFrontSession::FlushAnswers(bool read_on) {
   net::IoLoop& loop = shard_->env().loop();
   bool sent = false;
   while (!inflight_.empty() && inflight_.front()->answered) {
-    engine::HttpCall* call = inflight_.front();
+    api::HttpCall* call = inflight_.front();
     inflight_.pop_front();
     bool keep_alive = call->keep_alive;
     loop.SendCopy(*conn_, call->response);

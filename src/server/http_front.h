@@ -22,7 +22,7 @@
 #include <deque>
 #include <string>
 
-#include "engine/messages.h"
+#include "api/http_call.h"
 #include "http/body_reader.h"
 #include "http/request_parser.h"
 #include "net/connection.h"
@@ -42,7 +42,7 @@ class HttpFrontSession : public net::Session {
   void OnClosed(net::Connection& c) override;
 
   // The control plane answered `call` (the one this session forwarded).
-  void OnReply(engine::HttpCall* call);
+  void OnReply(api::HttpCall* call);
 
  private:
   // kDraining: the last request said Connection: close; waiting for the outstanding answers.
@@ -66,10 +66,10 @@ class HttpFrontSession : public net::Session {
   http::RequestParser parser_;
   http::BodyReader body_;
   std::string buf_;
-  engine::HttpCall* call_ = nullptr;  // the API request whose body is being read
+  api::HttpCall* call_ = nullptr;  // the API request whose body is being read
   // API requests with the control plane, in request order. The session owns those `answered`;
   // the others come back through the shard (which frees them if the session is gone).
-  std::deque<engine::HttpCall*> inflight_;
+  std::deque<api::HttpCall*> inflight_;
   uint64_t idle_since_ms_ = 0;
 };
 

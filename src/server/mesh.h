@@ -2,23 +2,23 @@
 //
 // One bounded SPSC queue per ordered pair that talks: control -> shard i (publishes, HTTP
 // replies, commands) and shard i -> control (HTTP requests, occupancy notes, client events),
-// and one Waker per consumer thread. Created on the main thread before any other thread starts;
+// and one Waker per consumer thread. Messages are typed per direction (server/messages.h). Created on the main thread before any other thread starts;
 // each queue then has exactly one producer thread and one consumer thread, named below.
 #pragma once
 
 #include <memory>
 #include <vector>
 
-#include "engine/messages.h"
+#include "server/messages.h"
 #include "runtime/spsc_queue.h"
 #include "runtime/waker.h"
 
 namespace ringcast::server {
 
 // Control -> shard: deep enough for a burst of publishes from one REST batch to every shard.
-using ToShardQueue = runtime::SpscQueue<engine::Message, 16384>;
+using ToShardQueue = runtime::SpscQueue<ToShard, 16384>;
 // Shard -> control.
-using ToControlQueue = runtime::SpscQueue<engine::Message, 4096>;
+using ToControlQueue = runtime::SpscQueue<ToControl, 4096>;
 
 struct Mesh {
   explicit Mesh(size_t shards) {

@@ -89,6 +89,13 @@ void RaiseFileLimit(const config::ServerConfig& cfg, uint32_t shards) {
 
 Server::Server(const config::ServerConfig& config) : config_(config) {}
 
+QueueStats Server::queue_stats() const {
+  QueueStats s;
+  for (const auto& shard : shards_) s.shards.push_back(shard->outbox_stats());
+  if (control_) s.control = control_->stats();
+  return s;
+}
+
 Server::~Server() {
   if (started_) {
     Shutdown();

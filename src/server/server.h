@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "server/queue_stats.h"
 
 namespace ringcast::engine {
 class AppRegistry;
@@ -37,6 +38,8 @@ class Server {
   // Returns 0, or a negative errno after logging what failed.
   int Start();
   uint16_t port() const { return port_; }
+  // Any thread, after Start: the cross-thread queues' trouble counters (queue_stats.h).
+  QueueStats queue_stats() const;
   void Shutdown();
   void Wait();
 

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "engine/publication.h"
-#include "net/local_frame.h"
 #include "protocols/ws_session.h"
 #include "server/http_front.h"
 #include "util/log.h"
@@ -28,19 +27,14 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
       mesh_(mesh),
       listen_fd_(listen_fd),
       cpu_(cpu),
-      env_(id, &loop_, apps, config, ids, this) {
+      env_(id, &loop_, apps, config, ids, this),
+      outbox_(id, mesh->to_control[id].get()) {
   http_limits_.max_head_bytes = config->limits.max_header_bytes;
   http_limits_.max_body_bytes = config->limits.max_request_body_bytes;
+  pusher_shared_.Register(&env_);
 }
 
-Shard::~Shard() {
-  for (const engine::Message& m : pending_) {
-    if (m.type == engine::MsgType::kHttpRequest) delete static_cast<engine::HttpCall*>(m.ptr);
-    if (m.type == engine::MsgType::kChannelNote) delete static_cast<engine::ChannelNote*>(m.ptr);
-    if (m.type == engine::MsgType::kClientEvent) static_cast<runtime::SharedBuf*>(m.ptr)->Release();
-    // kCountReply: the query belongs to the control plane, which is gone at this point.
-  }
-}
+Shard::~Shard() = default;  // the outbox frees what never left
 
 void Shard::Start() { thread_ = std::thread([this] { ThreadMain(); }); }
 
@@ -83,7 +77,7 @@ void Shard::ThreadMain() {
   if (rc < 0) {
     RC_ERROR("shard %u: io_uring setup failed: %s", id_, std::strerror(-rc));
     // Count as done so that the control plane's shutdown does not wait for this shard.
-    while (!mesh_->to_control[id_]->TryPush({engine::MsgType::kShardDone, id_, 0, nullptr})) {
+    while (!mesh_->to_control[id_]->TryPush(ToControl::ShardDone(id_))) {
       std::this_thread::yield();
     }
     mesh_->control_waker.Signal();
@@ -94,33 +88,32 @@ void Shard::ThreadMain() {
 
 net::Session* Shard::NewSession(net::Connection& c) { return new HttpFrontSession(this, c); }
 
-bool Shard::InboundEmpty() { return mesh_->to_shard[id_]->Empty() && pending_.empty(); }
-
-bool Shard::DrainInbound() {
-  engine::Message batch[kDrainBatch];
-  size_t n = mesh_->to_shard[id_]->PopBatch(batch, kDrainBatch);
-  for (size_t i = 0; i < n; ++i) Handle(batch[i]);
-  FlushPending();
-  if (control_dirty_) {
-    control_dirty_ = false;
-    mesh_->control_waker.WakeIfSleeping();
-  }
-  if (shutting_down_) CheckShutdown();
-  return n == kDrainBatch || !pending_.empty();
+bool Shard::InboundEmpty() {
+  // Last call before the loop sleeps: wake the control plane for what this turn pushed after
+  // DrainInbound (notes from teardown at the end of the turn).
+  if (outbox_.TakeDirty()) mesh_->control_waker.WakeIfSleeping();
+  return mesh_->to_shard[id_]->Empty() && outbox_.empty();
 }
 
-void Shard::Handle(const engine::Message& m) {
-  switch (m.type) {
-    case engine::MsgType::kPublish: {
-      auto* buf = static_cast<runtime::SharedBuf*>(m.ptr);
-      engine::PublicationView pub = engine::ReadPublication(buf);
-      net::LocalFrame* frame = net::LocalFrame::Wrap(buf, pub.ws_frame.data(),
-                                                     static_cast<uint32_t>(pub.ws_frame.size()));
-      env_.Deliver(pub, frame);
+bool Shard::DrainInbound() {
+  ToShard batch[kDrainBatch];
+  size_t n = mesh_->to_shard[id_]->PopBatch(batch, kDrainBatch);
+  for (size_t i = 0; i < n; ++i) Handle(batch[i]);
+  outbox_.Flush();
+  if (outbox_.TakeDirty()) mesh_->control_waker.WakeIfSleeping();
+  if (shutting_down_) CheckShutdown();
+  return n == kDrainBatch || !outbox_.empty();
+}
+
+void Shard::Handle(const ToShard& m) {
+  switch (m.kind) {
+    case ToShard::Kind::kPublish: {
+      env_.Deliver(engine::ReadPublication(m.publication));
+      m.publication->Release();
       break;
     }
-    case engine::MsgType::kHttpReply: {
-      auto* call = static_cast<engine::HttpCall*>(m.ptr);
+    case ToShard::Kind::kReply: {
+      api::HttpCall* call = m.reply;
       net::Connection* c = loop_.Find(call->conn_index, call->conn_gen);
       auto* front = c != nullptr && c->open() ? dynamic_cast<HttpFrontSession*>(c->session())
                                               : nullptr;
@@ -131,52 +124,31 @@ void Shard::Handle(const engine::Message& m) {
       }
       break;
     }
-    case engine::MsgType::kCountQuery: {
-      auto* q = static_cast<engine::CountQuery*>(m.ptr);
+    case ToShard::Kind::kCountQuery: {
+      CountQuery* q = m.query;
       size_t n = q->channels.size();
       for (size_t i = 0; i < n; ++i) {
         engine::Channel* ch = env_.channels().Find(q->app, q->channels[i]);
         q->counts[id_ * n + i] = ch == nullptr ? 0 : ch->members.size();
       }
-      (void)PushToControl({engine::MsgType::kCountReply, id_, 0, q}, /*refusable=*/false);
+      outbox_.PushCountReply(q);
       break;
     }
-    case engine::MsgType::kShutdown:
-      StartShutdown(m.u64);
-      break;
-    default:
-      RC_ERROR("shard %u: unexpected message type %d", id_, static_cast<int>(m.type));
+    case ToShard::Kind::kShutdown:
+      StartShutdown(m.grace_ms);
       break;
   }
 }
 
-bool Shard::PushToControl(const engine::Message& m, bool refusable) {
-  control_dirty_ = true;
-  if (pending_.empty() && mesh_->to_control[id_]->TryPush(m)) return true;
-  if (refusable && pending_.size() >= kMaxPending) return false;
-  pending_.push_back(m);
-  return true;
+bool Shard::ForwardHttp(api::HttpCall* call) { return outbox_.PushRequest(call); }
+
+bool Shard::NoteOccupied(uint32_t app, std::string_view name) {
+  return outbox_.PushOccupied(app, name);
 }
 
-void Shard::FlushPending() {
-  while (!pending_.empty() && mesh_->to_control[id_]->TryPush(pending_.front())) {
-    pending_.pop_front();
-    control_dirty_ = true;
-  }
-}
+void Shard::NoteVacated(uint32_t app, std::string_view name) { outbox_.PushVacated(app, name); }
 
-bool Shard::ForwardHttp(engine::HttpCall* call) {
-  return PushToControl({engine::MsgType::kHttpRequest, id_, 0, call}, /*refusable=*/true);
-}
-
-void Shard::NoteChannel(uint32_t app, std::string_view name, bool occupied) {
-  auto* note = new engine::ChannelNote{app, occupied, std::string(name)};
-  (void)PushToControl({engine::MsgType::kChannelNote, id_, 0, note}, /*refusable=*/false);
-}
-
-void Shard::ForwardPublication(runtime::SharedBuf* buf) {
-  (void)PushToControl({engine::MsgType::kClientEvent, id_, 0, buf}, /*refusable=*/false);
-}
+bool Shard::ForwardPublication(runtime::SharedBuf* buf) { return outbox_.PushClientEvent(buf); }
 
 void Shard::StartShutdown(uint64_t grace_ms) {
   if (shutting_down_) return;
@@ -207,8 +179,8 @@ void Shard::CheckShutdown() {
     loop_.ForEachConnection([&](net::Connection& c) { loop_.CloseNow(c); });
     return;  // the closes finish in the next turns
   }
-  if (loop_.connection_count() > 0 || !pending_.empty()) return;
-  if (mesh_->to_control[id_]->TryPush({engine::MsgType::kShardDone, id_, 0, nullptr})) {
+  if (loop_.connection_count() > 0) return;
+  if (outbox_.PushShardDone()) {
     done_sent_ = true;
     mesh_->control_waker.WakeIfSleeping();
     loop_.Stop();

@@ -2,19 +2,22 @@
 // channels (ARCHITECTURE.md "Shard"). Nothing a shard owns is touched by another thread.
 //
 // It is the IoLoop's delegate: it gives each accepted connection an HttpFrontSession, and each
-// turn drains its inbound queue from the control plane:
-//   kPublish   -> one LocalFrame around the shared frame, queued to every member (ShardEnv)
-//   kHttpReply -> the answer to a REST request, written to its connection (if still there)
-//   kShutdown  -> stop accepting, close every client spread over the grace window, report
-//                 kShardDone and stop when the last connection is gone (or at the deadline)
-// Outbound messages to the control plane (REST requests, occupancy notes) go through one
-// ordered path: if the queue is full they wait in `pending_` (REST requests are refused with
-// 503 instead once pending_ holds kMaxPending), so a note is never overtaken by a later request.
+// turn drains its inbound queue from the control plane (server/messages.h ToShard):
+//   kPublish    -> ShardEnv::Deliver: encoded once per wire format present, one shared frame per
+//                  format for its members; then the shard's reference is released
+//   kReply      -> the answer to a REST request, written to its connection (if still there)
+//   kCountQuery -> this shard's member counts, sent back as kCountReply
+//   kShutdown   -> stop accepting, close every client spread over the grace window, report
+//                  kShardDone and stop when the last connection is gone (or at the deadline)
+// Everything it sends to the control plane (REST requests, occupancy notes, client events,
+// count replies) goes through its ControlOutbox: one ordered, bounded path with a defined
+// answer per kind when the queue is full (server/control_outbox.h).
+// It registers the wire formats its sessions use (today the Pusher event frame) with its
+// ShardEnv at construction.
 // Thread rules: Start/Join/WaitReady from the main thread; everything else on the shard thread.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <future>
 #include <memory>
 #include <string_view>
@@ -28,7 +31,9 @@
 #include "http/request_parser.h"
 #include "net/io_loop.h"
 #include "protocols/pusher/pusher_session.h"
+#include "server/control_outbox.h"
 #include "server/mesh.h"
+#include "server/queue_stats.h"
 
 namespace ringcast::server {
 
@@ -48,25 +53,25 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   net::Session* NewSession(net::Connection& c) override;
   bool DrainInbound() override;
   bool InboundEmpty() override;
-  void NoteChannel(uint32_t app, std::string_view name, bool occupied) override;
-  void ForwardPublication(runtime::SharedBuf* buf) override;
+  [[nodiscard]] bool NoteOccupied(uint32_t app, std::string_view name) override;
+  void NoteVacated(uint32_t app, std::string_view name) override;
+  [[nodiscard]] bool ForwardPublication(runtime::SharedBuf* buf) override;
 
   engine::ShardEnv& env() { return env_; }
   const http::Limits& http_limits() const { return http_limits_; }
   http::RequestHead& head_scratch() { return head_scratch_; }
   protocols::pusher::PusherShared& pusher_shared() { return pusher_shared_; }
   // Moves a REST request to the control plane; false (caller answers 503) when backed up.
-  bool ForwardHttp(engine::HttpCall* call);
+  [[nodiscard]] bool ForwardHttp(api::HttpCall* call);
+
+  // ---- any thread ----
+  OutboxStats outbox_stats() const { return outbox_.stats(); }
 
  private:
-  static constexpr size_t kMaxPending = 4096;
-
   void ThreadMain();
-  void Handle(const engine::Message& m);
+  void Handle(const ToShard& m);
   void StartShutdown(uint64_t grace_ms);
   void CheckShutdown();
-  bool PushToControl(const engine::Message& m, bool refusable);
-  void FlushPending();
 
   uint32_t id_;
   const config::ServerConfig* config_;
@@ -78,8 +83,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   http::Limits http_limits_;
   http::RequestHead head_scratch_;
   protocols::pusher::PusherShared pusher_shared_;
-  std::deque<engine::Message> pending_;
-  bool control_dirty_ = false;
+  ControlOutbox outbox_;
   bool shutting_down_ = false;
   bool done_sent_ = false;
   uint64_t shutdown_deadline_ms_ = 0;

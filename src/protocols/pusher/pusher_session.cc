@@ -6,15 +6,14 @@
 
 namespace ringcast::protocols::pusher {
 
-namespace {
-constexpr uint16_t kCloseAppUnknown = 4001;
-constexpr uint16_t kCloseAppDisabled = 4003;
-constexpr uint16_t kCloseOverCapacity = 4100;
-constexpr uint16_t kCloseReconnect = 4200;
-constexpr uint16_t kClosePongTimeout = 4201;
-constexpr int kErrorUnauthorized = 4009;
-constexpr int kErrorGeneric = 4200;
-}  // namespace
+using wire::kCloseAppDisabled;
+using wire::kCloseAppUnknown;
+using wire::kCloseOverCapacity;
+using wire::kClosePongTimeout;
+using wire::kCloseReconnect;
+using wire::kErrorGeneric;
+using wire::kErrorRejected;
+using wire::kErrorUnauthorized;
 
 PusherSession::PusherSession(engine::ShardEnv* env, PusherShared* shared, net::Connection& conn,
                              uint32_t app, uint16_t refuse_code, std::string refuse_reason)
@@ -23,7 +22,7 @@ PusherSession::PusherSession(engine::ShardEnv* env, PusherShared* shared, net::C
       app_(app),
       refuse_code_(refuse_code),
       refuse_reason_(std::move(refuse_reason)),
-      sub_(&conn) {}
+      sub_(&conn, shared->format) {}
 
 void PusherSession::Start() {
   if (refuse_code_ != 0) {
@@ -110,7 +109,9 @@ bool PusherSession::OnTextMessage(std::string_view text) {
   uint32_t limit = env().limits().client_messages_per_second;
   if (++messages_in_window_ > limit) {
     // One error per window, not one per dropped message (no amplification).
-    if (messages_in_window_ == limit + 1) SendError(4301, "Too many messages: rate limit reached");
+    if (messages_in_window_ == limit + 1) {
+      SendError(kErrorRejected, "Too many messages: rate limit reached");
+    }
     return conn().open();
   }
   ClientMessage msg;
@@ -175,11 +176,14 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
   if (!already && sub_.count() >= limits.max_subscriptions_per_connection) {
     std::string text = "Too many subscriptions on this connection (limit " +
                        std::to_string(limits.max_subscriptions_per_connection) + ")";
-    SendSubscriptionError(channel, "LimitReached", text, 4009);
+    SendSubscriptionError(channel, "LimitReached", text, kErrorUnauthorized);
     SendError(kErrorUnauthorized, text);
     return;
   }
-  if (!already) env().Subscribe(app_, channel, &sub_);
+  if (!already && env().Subscribe(app_, channel, &sub_).refused) {
+    SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
+    return;
+  }
   SendEvent("pusher_internal:subscription_succeeded", channel, "{}");
 }
 
@@ -194,20 +198,19 @@ void PusherSession::HandleUnsubscribe(const ClientMessage& msg) {
 }
 
 void PusherSession::HandleClientEvent(const ClientMessage& msg) {
-  constexpr int kRejected = 4301;
   const config::Limits& limits = env().limits();
   if (!env().apps().app(app_).enable_client_events) {
-    SendError(kRejected, "Client events are disabled for this app");
+    SendError(kErrorRejected, "Client events are disabled for this app");
     return;
   }
   if (engine::EventNameError(msg.event, limits.max_event_name_length) != nullptr) {
-    SendError(kRejected, "Invalid client event name");
+    SendError(kErrorRejected, "Invalid client event name");
     return;
   }
   engine::ChannelKind kind = engine::KindOf(msg.channel);
   if (kind != engine::ChannelKind::kPrivate && kind != engine::ChannelKind::kPrivateEncrypted &&
       kind != engine::ChannelKind::kPresence) {
-    SendError(kRejected, "Client events are only allowed on private and presence channels");
+    SendError(kErrorRejected, "Client events are only allowed on private and presence channels");
     return;
   }
   engine::Channel* channel = env().channels().Find(app_, msg.channel);
@@ -216,36 +219,30 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
     return;
   }
   if (msg.data.size() > limits.max_event_data_bytes) {
-    SendError(kRejected, "Client event data too large");
+    SendError(kErrorRejected, "Client event data too large");
     return;
   }
   if (++client_events_in_window_ > limits.client_events_per_second) {
-    SendError(kRejected, "Client event rejected due to rate limit");
+    SendError(kErrorRejected, "Client event rejected due to rate limit");
     return;
   }
-  std::string escaped;
-  util::AppendJsonEscaped(&escaped, msg.data);
-  std::string& json = shared_->scratch;
-  json.clear();
-  engine::AppendChannelEventJson(&json, msg.event, msg.channel, escaped);
-  runtime::SharedBuf* buf = engine::BuildPublication(app_, msg.channel, json, env().shard_id(),
-                                                     conn().serial(), /*refs=*/1);
-  env().control().ForwardPublication(buf);
+  engine::PublicationView pub;
+  pub.app = app_;
+  pub.channel = msg.channel;
+  pub.event = msg.event;
+  pub.data = msg.data;
+  pub.exclude_shard = env().shard_id();
+  pub.exclude_serial = conn().serial();
+  if (!env().control().ForwardPublication(engine::BuildPublication(pub, /*refs=*/1))) {
+    SendError(kErrorRejected, "Server busy: client event dropped");
+  }
 }
 
 void PusherSession::SendEvent(std::string_view event, std::string_view channel,
                               std::string_view data_json) {
   std::string& s = shared_->scratch;
   s.clear();
-  s.append("{\"event\":");
-  util::AppendJsonString(&s, event);
-  if (!channel.empty()) {
-    s.append(",\"channel\":");
-    util::AppendJsonString(&s, channel);
-  }
-  s.append(",\"data\":");
-  util::AppendJsonString(&s, data_json);  // double encoded, as the protocol asks
-  s.push_back('}');
+  wire::AppendEvent(&s, event, channel, data_json);  // data double encoded, as the protocol asks
   SendText(s);
 }
 

@@ -10,14 +10,20 @@
 //                the app secret), client-* events (on a private channel the sender subscribed
 //                to, when the app allows them, at most client_events_per_second: relayed to the
 //                channel's other members on every shard through the control plane, never back
-//                to the sender; refusals are pusher:error 4301, or 4009 when not subscribed),
+//                to the sender; refusals are pusher:error 4301, or 4009 when not subscribed;
+//                when the shard's backlog to the control plane is full the event is dropped
+//                with pusher:error 4301 "server busy"),
 //                anything else is answered with pusher:error; past client_messages_per_second
 //                messages are dropped (one pusher:error 4301 per second says so);
 //   liveness  -> after activity_timeout seconds without a message the server sends
 //                pusher:ping; without any answer within pong_timeout it closes with 4201;
 //   closing   -> slow consumer 4100, shutdown 4200 (spread over the grace window by the shard).
 // Subscription failures are reported both as pusher:subscription_error on the channel (what
-// pusher-js hands to channel listeners; soketi's shape) and as pusher:error with code 4009.
+// pusher-js hands to channel listeners; soketi's shape) and as pusher:error with code 4009. A
+// subscription that would create the channel on this shard while the control plane cannot be
+// told at once (its queue is full) is refused with subscription_error status 503 "ServerBusy"
+// (nothing is confirmed that a publish could miss; the client may retry).
+// Wire details (JSON, codes, versions) are in wire.h.
 // Thread rules: the owning shard's thread.
 #pragma once
 
@@ -26,15 +32,23 @@
 #include <string_view>
 
 #include "engine/channel_table.h"
+#include "engine/wire_format.h"
 #include "protocols/pusher/client_message.h"
+#include "protocols/pusher/event_encoder.h"
+#include "protocols/pusher/wire.h"
 #include "protocols/ws_session.h"
 
 namespace ringcast::protocols::pusher {
 
-// Per-shard state shared by the shard's Pusher sessions.
+// Per-shard state shared by the shard's Pusher sessions: the message parser, a scratch string,
+// and the fan-out encoder with the format id the shard gave it (Register, once, at start).
 struct PusherShared {
+  void Register(engine::ShardEnv* env) { format = env->RegisterFormat(&encoder); }
+
   ClientMessageParser parser;
   std::string scratch;
+  PusherEventEncoder encoder;
+  engine::FormatId format = 0;
 };
 
 class PusherSession : public WsSession {
@@ -58,7 +72,7 @@ class PusherSession : public WsSession {
 
   bool OnTextMessage(std::string_view text) override;
   void OnPeerActivity() override { last_rx_ms_ = loop().now_ms(); ping_outstanding_ = false; }
-  uint16_t OverflowCloseCode() const override { return 4100; }
+  uint16_t OverflowCloseCode() const override { return wire::kCloseOverCapacity; }
 
   void HandleSubscribe(const ClientMessage& msg);
   void HandleUnsubscribe(const ClientMessage& msg);

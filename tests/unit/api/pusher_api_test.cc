@@ -1,6 +1,8 @@
 // Tests for src/api/pusher_api: requests signed as the Pusher SDKs sign them (auth::SignedQuery)
-// go through PusherApi::Handle against a fake ControlApi that records every Publish. A valid
-// trigger publishes exactly the expected event JSON on each channel, in order; batches keep
+// go through PusherApi::Handle; a fake control plane runs the returned {publications, count
+// request} and records every publication with the Pusher event JSON its subscribers would get
+// (protocols/pusher/wire.h). A valid trigger publishes exactly the expected event on each
+// channel, in order; batches keep
 // their order; a socket_id made by the same SocketIdCodec excludes its connection; and every
 // error answer (401, 403, 404, 405, 413, 400) publishes nothing at all.
 #include "api/pusher_api.h"
@@ -16,6 +18,7 @@
 
 #include "auth/request_signature.h"
 #include "engine/publication.h"
+#include "protocols/pusher/wire.h"
 
 namespace ringcast::api {
 namespace {
@@ -40,44 +43,41 @@ std::ostream& operator<<(std::ostream& os, const Published& p) {
             << p.exclude_shard << "/" << p.exclude_serial << "}";
 }
 
-class FakeControl : public ControlApi {
+// What the control plane does with an ApiResult, recorded: every publication (with the Pusher
+// JSON its subscribers would receive), every count request (answered from `counts`).
+class FakeControl {
  public:
-  void Publish(uint32_t app, std::string_view channel, std::string_view event_json,
-               uint32_t exclude_shard, uint64_t exclude_serial) override {
-    published.push_back(
-        {app, std::string(channel), std::string(event_json), exclude_shard, exclude_serial});
-  }
-  bool IsOccupied(uint32_t app, std::string_view channel) const override {
-    return occupied.count({app, std::string(channel)}) > 0;
-  }
-  void ListOccupied(uint32_t app, std::string_view prefix,
-                    std::vector<std::string>* out) const override {
-    list_calls.emplace_back(app, std::string(prefix));
-    // Reverse order, like no particular order: the API must sort.
-    for (auto it = occupied.rbegin(); it != occupied.rend(); ++it) {
-      const auto& [a, name] = *it;
-      if (a == app && name.compare(0, prefix.size(), prefix) == 0) out->push_back(name);
-    }
-  }
+  explicit FakeControl(size_t apps) : occupancy(apps) {}
 
-  void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
-                          std::function<void(std::vector<uint64_t>)> done) override {
+  void Occupy(uint32_t app, const std::string& channel) { occupancy.Apply(app, 0, channel, true); }
+
+  // Runs `result` as the control plane would; returns whether the answer was deferred.
+  bool Run(HttpCall* call, ApiResult result) {
+    for (const engine::PublishRequest& p : result.publications) {
+      for (const std::string& ch : p.channels) {
+        std::string json;
+        protocols::pusher::wire::AppendEvent(&json, p.event, ch, p.data);
+        published.push_back({p.app, ch, json, p.exclude_shard, p.exclude_serial});
+      }
+    }
+    if (!result.count) return false;
+    EXPECT_TRUE(call->response.empty()) << "a deferred answer is written by finish()";
     std::vector<uint64_t> totals;
-    for (const std::string& c : channels) {
-      auto it = counts.find({app, c});
+    for (const std::string& c : result.count->channels) {
+      auto it = counts.find({result.count->app, c});
       totals.push_back(it == counts.end() ? 0 : it->second);
     }
-    count_calls.push_back(std::move(channels));
-    done(std::move(totals));  // synchronous here; the real control plane answers later
+    count_calls.push_back(result.count->channels);
+    result.count->finish(totals);
+    answered.push_back(call);
+    return true;
   }
-  void Answer(engine::HttpCall* call) override { answered.push_back(call); }
 
+  engine::Occupancy occupancy;
   std::vector<Published> published;
-  std::set<std::pair<uint32_t, std::string>> occupied;
   std::map<std::pair<uint32_t, std::string>, uint64_t> counts;
   std::vector<std::vector<std::string>> count_calls;
-  std::vector<engine::HttpCall*> answered;
-  mutable std::vector<std::pair<uint32_t, std::string>> list_calls;
+  std::vector<HttpCall*> answered;
 };
 
 struct Response {
@@ -98,15 +98,29 @@ Response ParseResponse(const std::string& raw) {
   return r;
 }
 
+// The tests write expected data as it appears inside the JSON string; the API now returns it raw.
+std::string Unescape(const std::string& escaped) {
+  std::string out;
+  for (size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped[i] == '\\' && i + 1 < escaped.size()) {
+      char c = escaped[++i];
+      out.push_back(c == 'n' ? '\n' : c);
+    } else {
+      out.push_back(escaped[i]);
+    }
+  }
+  return out;
+}
+
 std::string ErrorBody(int status, const std::string& message) {
   return "{\"error\":\"" + message + "\",\"code\":" + std::to_string(status) + "}";
 }
 
 class PusherApiTest : public ::testing::Test {
  protected:
-  PusherApiTest() : ids_(kIdSeed), registry_(MakeApps()) {
+  PusherApiTest() : ids_(kIdSeed), registry_(MakeApps()), control_(2) {
     config_.limits = config::Limits();  // max_batch_events 10, data 10 KiB, 100 channels
-    api_ = std::make_unique<PusherApi>(&registry_, &config_, &ids_, &control_);
+    api_ = std::make_unique<PusherApi>(&registry_, &config_, &ids_, &control_.occupancy);
   }
 
   static std::vector<config::AppConfig> MakeApps() {
@@ -126,7 +140,7 @@ class PusherApiTest : public ::testing::Test {
                 std::vector<auth::QueryParam> params = {}, const std::string& key = "key1",
                 const std::string& secret = "secret1", int64_t signed_at = kNow,
                 bool keep_alive = true) {
-    engine::HttpCall call;
+    HttpCall call;
     call.method = method;
     call.path = path;
     call.body = body;
@@ -136,18 +150,20 @@ class PusherApiTest : public ::testing::Test {
   }
   Response SendRaw(const std::string& method, const std::string& path, const std::string& query,
                    const std::string& body) {
-    engine::HttpCall call;
+    HttpCall call;
     call.method = method;
     call.path = path;
     call.query = query;
     call.body = body;
     return Handle(&call);
   }
-  Response Handle(engine::HttpCall* call) {
-    size_t answered_before = control_.answered.size();
-    bool now = api_->Handle(call, kNow);
-    // Exactly one way out: answered at once, or later through ControlApi::Answer.
-    EXPECT_EQ(now, control_.answered.size() == answered_before);
+  Response Handle(HttpCall* call) {
+    ApiResult result = api_->Handle(call, kNow);
+    bool is_error = !call->response.empty() && call->response.substr(9, 1) != "2";
+    if (is_error) {
+      EXPECT_TRUE(result.publications.empty()) << "an error publishes nothing";
+    }
+    (void)control_.Run(call, std::move(result));
     return ParseResponse(call->response);
   }
   Response Trigger(const std::string& body) { return Send("POST", "/apps/1/events", body); }
@@ -156,7 +172,7 @@ class PusherApiTest : public ::testing::Test {
   static std::string EventJson(const std::string& event, const std::string& channel,
                                const std::string& escaped_data) {
     std::string s;
-    engine::AppendChannelEventJson(&s, event, channel, escaped_data);
+    protocols::pusher::wire::AppendEvent(&s, event, channel, Unescape(escaped_data));
     return s;
   }
 
@@ -337,7 +353,7 @@ TEST_F(PusherApiErrorTest, WrongSecretIs401) {
 }
 
 TEST_F(PusherApiErrorTest, BodyChangedAfterSigningIs401) {
-  engine::HttpCall call;
+  HttpCall call;
   call.method = "POST";
   call.path = "/apps/1/events";
   call.query = auth::SignedQuery("POST", call.path, {}, kBody, "key1", "secret1", kNow);
@@ -346,7 +362,7 @@ TEST_F(PusherApiErrorTest, BodyChangedAfterSigningIs401) {
 }
 
 TEST_F(PusherApiErrorTest, PathChangedAfterSigningIs401) {
-  engine::HttpCall call;
+  HttpCall call;
   call.method = "POST";
   call.path = "/apps/1/batch_events";
   call.query =
@@ -480,7 +496,8 @@ TEST_F(PusherApiErrorTest, OneBadEventFailsTheWholeBatch) {
 // ---- channel queries ------------------------------------------------------------------------
 
 TEST_F(PusherApiTest, ChannelsListsOccupiedChannelsSorted) {
-  control_.occupied = {{0, "zeta"}, {0, "alpha"}, {0, "presence-room"}, {1, "other-app"}};
+  for (const char* c : {"zeta", "alpha", "presence-room"}) control_.Occupy(0, c);
+  control_.Occupy(1, "other-app");
   Response r = Send("GET", "/apps/1/channels", "");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, R"({"channels":{"alpha":{},"presence-room":{},"zeta":{}}})");
@@ -488,12 +505,10 @@ TEST_F(PusherApiTest, ChannelsListsOccupiedChannelsSorted) {
 }
 
 TEST_F(PusherApiTest, ChannelsFilterByPrefix) {
-  control_.occupied = {{0, "presence-a"}, {0, "presence-b"}, {0, "public"}};
+  for (const char* c : {"presence-a", "presence-b", "public"}) control_.Occupy(0, c);
   Response r = Send("GET", "/apps/1/channels", "", {{"filter_by_prefix", "presence-"}});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, R"({"channels":{"presence-a":{},"presence-b":{}}})");
-  ASSERT_FALSE(control_.list_calls.empty());
-  EXPECT_EQ(control_.list_calls.back(), (std::pair<uint32_t, std::string>{0, "presence-"}));
   Response u = Send("GET", "/apps/1/channels", "",
                     {{"filter_by_prefix", "presence-"}, {"info", "user_count"}});
   EXPECT_EQ(u.status, 200);
@@ -506,7 +521,7 @@ TEST_F(PusherApiTest, ChannelsUserCountNeedsThePresencePrefix) {
 }
 
 TEST_F(PusherApiTest, OneChannelSaysWhetherItIsOccupied) {
-  control_.occupied = {{0, "busy"}};
+  control_.Occupy(0, "busy");
   Response busy = Send("GET", "/apps/1/channels/busy", "");
   EXPECT_EQ(busy.status, 200);
   EXPECT_EQ(busy.body, R"({"occupied":true})");
@@ -526,7 +541,7 @@ TEST_F(PusherApiTest, OneChannelSaysWhetherItIsOccupied) {
 }
 
 TEST_F(PusherApiTest, OneChannelSubscriptionCountComesFromTheShards) {
-  control_.occupied = {{0, "busy"}};
+  control_.Occupy(0, "busy");
   control_.counts = {{{0, "busy"}, 42}};
   Response r = Send("GET", "/apps/1/channels/busy", "", {{"info", "subscription_count"}});
   EXPECT_EQ(r.status, 200);

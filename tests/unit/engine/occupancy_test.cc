@@ -1,4 +1,5 @@
-// Occupancy: the control plane's channel -> shard mask, which decides where a publish goes.
+// Occupancy: the control plane's channel -> shard mask, which decides where a publish goes, and
+// the per-channel sequence numbers it hands out with each route.
 #include "engine/occupancy.h"
 
 #include <gtest/gtest.h>
@@ -55,6 +56,38 @@ TEST(Occupancy, ListFiltersByPrefix) {
   out.clear();
   occ.List(0, "", &out);
   EXPECT_EQ(out.size(), 4u);
+}
+
+TEST(Occupancy, EachChannelNumbersItsPublicationsFromOne) {
+  Occupancy occ(2);
+  EXPECT_EQ(occ.Next(0, "a").mask, 0u) << "nobody subscribes: no route";
+  EXPECT_EQ(occ.Next(0, "a").sequence, 0u) << "and no number is used up";
+  occ.Apply(0, 1, "a", true);
+  occ.Apply(0, 0, "b", true);
+  occ.Apply(1, 0, "a", true);
+  Occupancy::Route r1 = occ.Next(0, "a");
+  EXPECT_EQ(r1.mask, uint64_t{1} << 1);
+  EXPECT_EQ(r1.sequence, 1u);
+  EXPECT_EQ(occ.Next(0, "a").sequence, 2u);
+  EXPECT_EQ(occ.Next(0, "b").sequence, 1u) << "channels count separately";
+  EXPECT_EQ(occ.Next(1, "a").sequence, 1u) << "apps count separately";
+  occ.Apply(0, 2, "a", true);  // another shard joins: the count goes on
+  EXPECT_EQ(occ.Next(0, "a").sequence, 3u);
+  EXPECT_EQ(occ.Mask(0, "a"), (uint64_t{1} << 1) | (uint64_t{1} << 2));
+}
+
+TEST(Occupancy, SequenceStartsAgainWhenTheChannelEmptiesEverywhere) {
+  Occupancy occ(1);
+  occ.Apply(0, 0, "a", true);
+  occ.Apply(0, 1, "a", true);
+  EXPECT_EQ(occ.Next(0, "a").sequence, 1u);
+  EXPECT_EQ(occ.Next(0, "a").sequence, 2u);
+  occ.Apply(0, 0, "a", false);
+  EXPECT_EQ(occ.Next(0, "a").sequence, 3u) << "one shard left: the entry and count stay";
+  occ.Apply(0, 1, "a", false);
+  EXPECT_EQ(occ.channel_count(0), 0u);
+  occ.Apply(0, 1, "a", true);
+  EXPECT_EQ(occ.Next(0, "a").sequence, 1u);
 }
 
 }  // namespace

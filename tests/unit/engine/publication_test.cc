@@ -1,7 +1,7 @@
-// Tests for src/engine/publication: a built publication reads back field for field, its frame is
-// a complete unmasked WebSocket text frame with the minimal length encoding (125, 126 and 65536
-// byte payloads), it carries the reference count asked for, and the channel-event JSON is
-// exactly Pusher's shape.
+// Tests for src/engine/publication: a built publication reads back field for field (app,
+// channel, event, raw data, user id, exclusion, sequence), empty parts stay empty, the bytes
+// are views into the one shared buffer, it carries the reference count asked for, and the
+// control plane's SetSequence stamps the number without touching the rest.
 #include "engine/publication.h"
 
 #include <gtest/gtest.h>
@@ -13,105 +13,78 @@
 namespace ringcast::engine {
 namespace {
 
-std::string Hex(std::string_view bytes) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
+PublicationView Sample() {
+  PublicationView p;
+  p.app = 3;
+  p.channel = "news";
+  p.event = "my-event";
+  p.data = "line\n\"quoted\"";
+  p.user_id = "user-9";
+  p.exclude_shard = 2;
+  p.exclude_serial = 77;
+  p.sequence = 0;
+  return p;
 }
 
 TEST(Publication, ReadsBackWhatWasBuilt) {
-  const std::string json = R"({"event":"e","channel":"news","data":"hi"})";
-  runtime::SharedBuf* buf = BuildPublication(3, "news", json, 2, 77, 5);
+  runtime::SharedBuf* buf = BuildPublication(Sample(), 5);
   EXPECT_EQ(buf->refs_for_test(), 5u);
   PublicationView v = ReadPublication(buf);
   EXPECT_EQ(v.app, 3u);
   EXPECT_EQ(v.channel, "news");
+  EXPECT_EQ(v.event, "my-event");
+  EXPECT_EQ(v.data, "line\n\"quoted\"") << "data travels raw, not escaped for any wire";
+  EXPECT_EQ(v.user_id, "user-9");
   EXPECT_EQ(v.exclude_shard, 2u);
   EXPECT_EQ(v.exclude_serial, 77u);
-  ASSERT_EQ(v.ws_frame.size(), 2 + json.size());
-  EXPECT_EQ(static_cast<uint8_t>(v.ws_frame[0]), 0x81);         // FIN + text
-  EXPECT_EQ(static_cast<uint8_t>(v.ws_frame[1]), json.size());  // no mask bit
-  EXPECT_EQ(v.ws_frame.substr(2), json);
+  EXPECT_EQ(v.sequence, 0u);
   // The views point into the shared buffer itself (zero copy for every shard).
-  EXPECT_GE(v.ws_frame.data(), buf->data());
-  EXPECT_LE(v.ws_frame.data() + v.ws_frame.size(), buf->data() + buf->size());
+  for (std::string_view part : {v.channel, v.event, v.data, v.user_id}) {
+    EXPECT_GE(part.data(), buf->data());
+    EXPECT_LE(part.data() + part.size(), buf->data() + buf->size());
+  }
   for (int i = 0; i < 5; ++i) buf->Release();
 }
 
-TEST(Publication, NoExclusionAndEmptyChannel) {
-  runtime::SharedBuf* buf = BuildPublication(0, "", "{}", kNoShard, 0, 1);
+TEST(Publication, EmptyPartsAndNoExclusion) {
+  PublicationView p;
+  p.data = "{}";
+  runtime::SharedBuf* buf = BuildPublication(p, 1);
   PublicationView v = ReadPublication(buf);
   EXPECT_EQ(v.channel, "");
+  EXPECT_EQ(v.event, "");
+  EXPECT_EQ(v.data, "{}");
+  EXPECT_EQ(v.user_id, "");
   EXPECT_EQ(v.exclude_shard, kNoShard);
   EXPECT_EQ(v.exclude_serial, 0u);
-  EXPECT_EQ(Hex(v.ws_frame), "81027b7d");
   buf->Release();
 }
 
-TEST(Publication, FrameHeaderFor125BytesIsTwoBytes) {
-  std::string payload(125, 'a');
-  runtime::SharedBuf* buf = BuildPublication(0, "c", payload, kNoShard, 0, 1);
+TEST(Publication, SetSequenceStampsOnlyTheNumber) {
+  runtime::SharedBuf* buf = BuildPublication(Sample(), 1);
+  SetSequence(buf, 0x0102030405060708ull);
   PublicationView v = ReadPublication(buf);
-  ASSERT_EQ(v.ws_frame.size(), 127u);
-  EXPECT_EQ(Hex(v.ws_frame.substr(0, 2)), "817d");
-  EXPECT_EQ(v.ws_frame.substr(2), payload);
+  EXPECT_EQ(v.sequence, 0x0102030405060708ull);
+  EXPECT_EQ(v.app, 3u);
+  EXPECT_EQ(v.exclude_serial, 77u);
+  EXPECT_EQ(v.channel, "news");
+  EXPECT_EQ(v.user_id, "user-9");
   buf->Release();
 }
 
-TEST(Publication, FrameHeaderFor126BytesUsesSixteenBitLength) {
-  std::string payload(126, 'b');
-  runtime::SharedBuf* buf = BuildPublication(0, "c", payload, kNoShard, 0, 1);
+TEST(Publication, LargeDataIsCarriedWhole) {
+  std::string data(65536 + 7, 'd');
+  data.back() = 'z';
+  PublicationView p = Sample();
+  p.data = data;
+  p.sequence = 12;
+  runtime::SharedBuf* buf = BuildPublication(p, 2);
   PublicationView v = ReadPublication(buf);
-  ASSERT_EQ(v.ws_frame.size(), 130u);
-  EXPECT_EQ(Hex(v.ws_frame.substr(0, 4)), "817e007e");
-  EXPECT_EQ(v.ws_frame.substr(4), payload);
-  buf->Release();
-}
-
-TEST(Publication, FrameHeaderFor65535BytesStillSixteenBit) {
-  std::string payload(65535, 'c');
-  runtime::SharedBuf* buf = BuildPublication(0, "c", payload, kNoShard, 0, 1);
-  PublicationView v = ReadPublication(buf);
-  ASSERT_EQ(v.ws_frame.size(), 65539u);
-  EXPECT_EQ(Hex(v.ws_frame.substr(0, 4)), "817effff");
-  buf->Release();
-}
-
-TEST(Publication, FrameHeaderFor65536BytesUsesSixtyFourBitLength) {
-  std::string payload(65536, 'd');
-  payload.back() = 'z';
-  runtime::SharedBuf* buf = BuildPublication(1, "big-channel", payload, 4, 5, 2);
-  PublicationView v = ReadPublication(buf);
-  ASSERT_EQ(v.ws_frame.size(), 65546u);
-  EXPECT_EQ(Hex(v.ws_frame.substr(0, 10)), "817f0000000000010000");
-  EXPECT_TRUE(v.ws_frame.substr(10) == payload);
-  EXPECT_EQ(v.channel, "big-channel");
-  EXPECT_EQ(v.app, 1u);
+  EXPECT_TRUE(v.data == data);
+  EXPECT_EQ(v.sequence, 12u);
+  EXPECT_EQ(v.user_id, "user-9");
   buf->Release();
   buf->Release();
-}
-
-TEST(ChannelEventJson, PusherShapeWithEscapedDataAsAString) {
-  std::string out;
-  AppendChannelEventJson(&out, "my-event", "my-channel", R"({\"x\":1})");
-  EXPECT_EQ(out, R"({"event":"my-event","channel":"my-channel","data":"{\"x\":1}"})");
-}
-
-TEST(ChannelEventJson, UserIdOnlyWhenGiven) {
-  std::string out;
-  AppendChannelEventJson(&out, "client-typing", "private-c", "hi", "user-1");
-  EXPECT_EQ(out,
-            R"({"event":"client-typing","channel":"private-c","data":"hi","user_id":"user-1"})");
-}
-
-TEST(ChannelEventJson, EventAndChannelAreEscapedDataIsTakenAsIs) {
-  std::string out = "prefix";
-  AppendChannelEventJson(&out, "ev\"il\n", "c\\h", "already\\nescaped");
-  EXPECT_EQ(out, R"(prefix{"event":"ev\"il\n","channel":"c\\h","data":"already\nescaped"})");
 }
 
 }  // namespace

@@ -32,7 +32,7 @@
 #include "auth/channel_auth.h"
 #include "auth/request_signature.h"
 #include "config/config.h"
-#include "engine/publication.h"
+#include "protocols/pusher/wire.h"
 #include "util/clock.h"
 #include "util/json_writer.h"
 #include "ws/frame_encoder.h"
@@ -237,10 +237,8 @@ class RestClient {
 
 std::string EventJson(const std::string& event, const std::string& channel,
                       const std::string& data) {
-  std::string escaped;
-  util::AppendJsonEscaped(&escaped, data);
   std::string out;
-  engine::AppendChannelEventJson(&out, event, channel, escaped);
+  protocols::pusher::wire::AppendEvent(&out, event, channel, data);
   return out;
 }
 
@@ -402,6 +400,16 @@ TEST(Server, EveryMessageReachesEverySubscriberOnBothShardsOnceInOrder) {
       EXPECT_EQ(got[i][ch], want_ch) << ch;
     }
   }
+
+  // The queue counters are readable from this thread; nothing was refused or dropped.
+  QueueStats qs = server.queue_stats();
+  ASSERT_EQ(qs.shards.size(), 2u);
+  for (const OutboxStats& o : qs.shards) {
+    EXPECT_EQ(o.requests_refused, 0u);
+    EXPECT_EQ(o.client_events_dropped, 0u);
+    EXPECT_EQ(o.subscribes_refused, 0u);
+  }
+  EXPECT_EQ(qs.control.paused_turns, 0u);
 
   // Shutdown: every client is told 4200 ("reconnect"), and the server stops.
   server.Shutdown();

@@ -1,0 +1,35 @@
+// HttpCall: one REST request moved from a shard to the control plane, and its answer.
+//
+// Memory: allocated by the shard's HTTP session (server/http_front.cc), which fills the request
+// part; it travels to the control plane (server/messages.h ToControl::Request) and back
+// (ToShard::Reply) as the same pointer, and is freed on the shard where it was allocated: by
+// the session after writing the answer, or by the shard when the connection is gone.
+// Thread rules: one thread at a time: the shard until it is pushed, the control plane until the
+// answer is pushed back, then the shard again.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ringcast::api {
+
+struct HttpCall {
+  // Request, filled by the shard.
+  uint32_t shard = 0;
+  uint32_t conn_index = 0;
+  uint32_t conn_gen = 0;
+  bool keep_alive = true;
+  std::string method;
+  std::string path;   // raw, undecoded
+  std::string query;  // raw, without '?'
+  std::string content_type;
+  std::string body;
+  // Answer, filled by the control plane: complete HTTP response bytes.
+  std::string response;
+  // Set by the HTTP session when the answer is back (or it answered 503 itself); with
+  // pipelining the answer may wait behind an earlier request's, and the session owns the call
+  // from then on.
+  bool answered = false;
+};
+
+}  // namespace ringcast::api

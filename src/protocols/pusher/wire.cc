@@ -1,0 +1,53 @@
+#include "protocols/pusher/wire.h"
+
+#include <charconv>
+
+#include "util/json_writer.h"
+
+namespace ringcast::protocols::pusher::wire {
+
+uint16_t CheckProtocolVersion(std::string_view value, std::string* reason) {
+  if (value.empty()) {
+    *reason = "No protocol version supplied";
+    return kCloseNoVersion;
+  }
+  int version = 0;
+  auto r = std::from_chars(value.data(), value.data() + value.size(), version);
+  if (r.ec != std::errc() || r.ptr != value.data() + value.size()) {
+    *reason = "Invalid protocol version format";
+    return kCloseInvalidVersionFormat;
+  }
+  if (version < kMinProtocol || version > kMaxProtocol) {
+    *reason = "Unsupported protocol version " + std::string(value.substr(0, 16));
+    return kCloseUnsupportedVersion;
+  }
+  return 0;
+}
+
+bool AppKeyFromPath(std::string_view path, std::string_view* key) {
+  size_t pos = path.rfind("/app/");
+  if (pos == std::string_view::npos) return false;
+  std::string_view rest = path.substr(pos + 5);
+  if (rest.empty() || rest.find('/') != std::string_view::npos) return false;
+  *key = rest;
+  return true;
+}
+
+void AppendEvent(std::string* out, std::string_view event, std::string_view channel,
+                 std::string_view data, std::string_view user_id) {
+  out->append("{\"event\":");
+  util::AppendJsonString(out, event);
+  if (!channel.empty()) {
+    out->append(",\"channel\":");
+    util::AppendJsonString(out, channel);
+  }
+  out->append(",\"data\":");
+  util::AppendJsonString(out, data);
+  if (!user_id.empty()) {
+    out->append(",\"user_id\":");
+    util::AppendJsonString(out, user_id);
+  }
+  out->push_back('}');
+}
+
+}  // namespace ringcast::protocols::pusher::wire

@@ -1,0 +1,98 @@
+#include "server/control_outbox.h"
+
+#include <string>
+
+namespace ringcast::server {
+
+ControlOutbox::~ControlOutbox() {
+  for (const ToControl& m : control_) DiscardUndelivered(m);
+  for (const ToControl& m : data_) DiscardUndelivered(m);
+}
+
+bool ControlOutbox::TryRing(const ToControl& m) {
+  if (!queue_->TryPush(m)) return false;
+  dirty_ = true;
+  return true;
+}
+
+void ControlOutbox::Park(std::deque<ToControl>* backlog, const ToControl& m) {
+  backlog->push_back(m);
+  spilled_.Add();
+  uint64_t parked = control_.size() + data_.size();
+  backlog_.Set(parked);
+  backlog_peak_.Max(parked);
+}
+
+bool ControlOutbox::PushRequest(api::HttpCall* call) {
+  ToControl m = ToControl::Request(shard_, call);
+  if (data_.empty() && TryRing(m)) return true;
+  if (data_.size() >= max_data_backlog_) {
+    requests_refused_.Add();
+    return false;
+  }
+  Park(&data_, m);
+  return true;
+}
+
+bool ControlOutbox::PushClientEvent(runtime::SharedBuf* buf) {
+  ToControl m = ToControl::ClientEvent(shard_, buf);
+  if (data_.empty() && TryRing(m)) return true;
+  if (data_.size() >= max_data_backlog_) {
+    client_events_dropped_.Add();
+    buf->Release();
+    return false;
+  }
+  Park(&data_, m);
+  return true;
+}
+
+bool ControlOutbox::PushOccupied(uint32_t app, std::string_view name) {
+  if (!control_.empty()) {
+    subscribes_refused_.Add();
+    return false;
+  }
+  auto* note = new ChannelNote{app, true, std::string(name)};
+  if (TryRing(ToControl::Note(shard_, note))) return true;
+  delete note;
+  subscribes_refused_.Add();
+  return false;
+}
+
+void ControlOutbox::PushVacated(uint32_t app, std::string_view name) {
+  ToControl m = ToControl::Note(shard_, new ChannelNote{app, false, std::string(name)});
+  if (control_.empty() && TryRing(m)) return;
+  Park(&control_, m);
+}
+
+void ControlOutbox::PushCountReply(CountQuery* query) {
+  ToControl m = ToControl::CountReply(shard_, query);
+  if (control_.empty() && TryRing(m)) return;
+  Park(&control_, m);
+}
+
+bool ControlOutbox::PushShardDone() {
+  return empty() && TryRing(ToControl::ShardDone(shard_));
+}
+
+void ControlOutbox::Flush() {
+  if (empty()) return;
+  while (!control_.empty() && TryRing(control_.front())) control_.pop_front();
+  if (control_.empty()) {
+    while (!data_.empty() && TryRing(data_.front())) data_.pop_front();
+  }
+  backlog_.Set(control_.size() + data_.size());
+}
+
+OutboxStats ControlOutbox::stats() const {
+  OutboxStats s;
+  s.ring_full = queue_->full_count();
+  s.spilled = spilled_.Get();
+  s.backlog = backlog_.Get();
+  s.backlog_peak = backlog_peak_.Get();
+  s.requests_refused = requests_refused_.Get();
+  s.client_events_dropped = client_events_dropped_.Get();
+  s.subscribes_refused = subscribes_refused_.Get();
+  return s;
+}
+
+}  // namespace ringcast::server

@@ -1,0 +1,91 @@
+// ControlOutbox: a shard's one ordered, bounded path to the control plane (the shard -> control
+// SPSC ring of server/mesh.h plus two backlogs behind it), with a defined answer for every
+// message kind when the ring is full:
+//   occupied note   never waits: it enters the ring at once, or PushOccupied refuses it (the
+//                   session then refuses the subscription, 503 "ServerBusy"); it is also refused
+//                   while older control messages wait, so notes stay in order.
+//   vacated note    never refused: it waits in the control backlog. At most one per channel the
+//                   control plane believes occupied on this shard (a channel's next occupied
+//                   note is refused while it waits), so the backlog is bounded by the shard's
+//                   channels, and holds less than the channels it replaces.
+//   count reply     never refused: waits in the control backlog; at most one per count query
+//                   the control plane has outstanding (each belongs to a REST request in flight).
+//   REST request    waits in the data backlog, at most `max_data_backlog`; beyond: refused
+//                   (the HTTP session answers 503).
+//   client event    waits in the data backlog under the same cap; beyond: dropped (the
+//                   session sends pusher:error 4301 to the sender).
+//   shard done      only once everything else is out.
+// Flush() moves the control backlog first, then the data backlog. A note may so overtake an
+// older request or client event, never another note: the control plane then sees occupancy at
+// least as new as any request it handles, which is the safe direction (control_plane.h).
+// Why this keeps the occupancy promise: a session confirms a subscription only after its note
+// is in the ring, and the control plane applies every note it pops before it handles any
+// request popped in the same or an earlier pass.
+// Every spill and refusal is counted (queue_stats.h); stats() may be read from any thread.
+// Thread rules: the owning shard's thread, except stats().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string_view>
+
+#include "server/mesh.h"
+#include "server/messages.h"
+#include "server/queue_stats.h"
+
+namespace ringcast::server {
+
+class ControlOutbox {
+ public:
+  static constexpr size_t kMaxDataBacklog = 4096;
+
+  ControlOutbox(uint32_t shard, ToControlQueue* queue, size_t max_data_backlog = kMaxDataBacklog)
+      : shard_(shard), queue_(queue), max_data_backlog_(max_data_backlog) {}
+  ~ControlOutbox();  // frees what never left (DiscardUndelivered)
+  ControlOutbox(const ControlOutbox&) = delete;
+  ControlOutbox& operator=(const ControlOutbox&) = delete;
+
+  // False: the backlog is full; the call stays the caller's (it answers 503).
+  [[nodiscard]] bool PushRequest(api::HttpCall* call);
+  // Takes the reference in every case; false: dropped.
+  [[nodiscard]] bool PushClientEvent(runtime::SharedBuf* buf);
+  // False: refused, nothing queued (see above).
+  [[nodiscard]] bool PushOccupied(uint32_t app, std::string_view name);
+  void PushVacated(uint32_t app, std::string_view name);
+  void PushCountReply(CountQuery* query);
+  // True once sent; false while anything else still waits or the ring is full.
+  [[nodiscard]] bool PushShardDone();
+
+  // Moves what waits into the ring, control backlog first, while there is room.
+  void Flush();
+  bool empty() const { return control_.empty() && data_.empty(); }
+  // Whether anything entered the ring since the last call (the control plane needs a wake).
+  bool TakeDirty() {
+    bool d = dirty_;
+    dirty_ = false;
+    return d;
+  }
+
+  OutboxStats stats() const;  // any thread
+
+ private:
+  bool TryRing(const ToControl& m);
+  void Park(std::deque<ToControl>* backlog, const ToControl& m);
+
+  uint32_t shard_;
+  ToControlQueue* queue_;
+  size_t max_data_backlog_;
+  std::deque<ToControl> control_;  // notes and count replies, in order
+  std::deque<ToControl> data_;     // REST requests and client events, in order
+  bool dirty_ = false;
+
+  StatCounter spilled_;
+  StatCounter backlog_;
+  StatCounter backlog_peak_;
+  StatCounter requests_refused_;
+  StatCounter client_events_dropped_;
+  StatCounter subscribes_refused_;
+};
+
+}  // namespace ringcast::server

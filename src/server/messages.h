@@ -1,0 +1,137 @@
+// Cross-thread messages: what travels in the SPSC queues between the control plane and shards
+// (server/mesh.h). Each direction has its own typed message; each kind names its payload type
+// and who frees it. Messages are 16 bytes, copied by value into a queue slot (no allocation
+// per message for the message itself); larger payloads travel by pointer:
+//
+// ToShard (control -> shard i)
+//   kPublish     runtime::SharedBuf* holding an engine publication; carries one reference,
+//                which the shard releases after its fan-out.
+//   kReply       api::HttpCall* that the shard allocated (kRequest); back home, the shard frees
+//                it (its HTTP session after writing the answer, or the shard if it is gone).
+//   kCountQuery  CountQuery* allocated by the control plane; the shard writes its row and sends
+//                the same pointer back as kCountReply; the control plane frees it after the
+//                last reply.
+//   kShutdown    grace period in ms for spreading client closes (no pointer).
+// ToControl (shard i -> control)
+//   kRequest     api::HttpCall*: a REST request; it goes back as ToShard::kReply (see there).
+//   kNote        ChannelNote*: allocated by the shard, freed by the control plane once applied
+//                (small and rare: a channel appears on or vanishes from a shard).
+//   kClientEvent runtime::SharedBuf* with one reference, built by the shard; the control plane
+//                stamps its sequence, adds one reference per receiving shard and forwards it as
+//                ToShard::kPublish, or releases it when nobody subscribes.
+//   kCountReply  CountQuery* (the control plane's; see kCountQuery).
+//   kShardDone   the shard closed its last connection and stops (no pointer).
+// A queue that is torn down with messages in it frees them by these rules (~Shard,
+// ~ControlPlane).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/http_call.h"
+#include "runtime/shared_buf.h"
+
+namespace ringcast::server {
+
+// Subscriptions per channel over the shards (REST info=subscription_count). `counts` has one
+// row per shard; shard s writes only counts[s * channels.size() + i]. The control plane owns the
+// rest (pending replies, what to do with the totals).
+struct CountQuery {
+  uint32_t app = 0;
+  std::vector<std::string> channels;
+  std::vector<uint64_t> counts;
+  uint32_t pending = 0;
+  std::function<void(std::vector<uint64_t>)> done;
+};
+
+// A channel gained its first or lost its last member on a shard.
+struct ChannelNote {
+  uint32_t app = 0;
+  bool occupied = false;
+  std::string name;
+};
+
+struct ToShard {
+  enum class Kind : uint8_t { kPublish = 1, kReply, kCountQuery, kShutdown };
+  Kind kind;
+  union {
+    runtime::SharedBuf* publication;  // kPublish
+    api::HttpCall* reply;             // kReply
+    CountQuery* query;                // kCountQuery
+    uint64_t grace_ms;                // kShutdown
+  };
+
+  static ToShard Publish(runtime::SharedBuf* buf) {
+    ToShard m{Kind::kPublish, {}};
+    m.publication = buf;
+    return m;
+  }
+  static ToShard Reply(api::HttpCall* call) {
+    ToShard m{Kind::kReply, {}};
+    m.reply = call;
+    return m;
+  }
+  static ToShard Count(CountQuery* q) {
+    ToShard m{Kind::kCountQuery, {}};
+    m.query = q;
+    return m;
+  }
+  static ToShard Shutdown(uint64_t grace_ms) {
+    ToShard m{Kind::kShutdown, {}};
+    m.grace_ms = grace_ms;
+    return m;
+  }
+};
+static_assert(sizeof(ToShard) == 16);
+
+struct ToControl {
+  enum class Kind : uint8_t { kRequest = 1, kNote, kClientEvent, kCountReply, kShardDone };
+  Kind kind;
+  uint32_t shard;
+  union {
+    api::HttpCall* request;          // kRequest
+    ChannelNote* note;               // kNote
+    runtime::SharedBuf* client_event;  // kClientEvent
+    CountQuery* query;               // kCountReply
+    void* none;                      // kShardDone
+  };
+
+  static ToControl Request(uint32_t shard, api::HttpCall* call) {
+    ToControl m{Kind::kRequest, shard, {}};
+    m.request = call;
+    return m;
+  }
+  static ToControl Note(uint32_t shard, ChannelNote* note) {
+    ToControl m{Kind::kNote, shard, {}};
+    m.note = note;
+    return m;
+  }
+  static ToControl ClientEvent(uint32_t shard, runtime::SharedBuf* buf) {
+    ToControl m{Kind::kClientEvent, shard, {}};
+    m.client_event = buf;
+    return m;
+  }
+  static ToControl CountReply(uint32_t shard, CountQuery* q) {
+    ToControl m{Kind::kCountReply, shard, {}};
+    m.query = q;
+    return m;
+  }
+  static ToControl ShardDone(uint32_t shard) { return ToControl{Kind::kShardDone, shard, {}}; }
+};
+static_assert(sizeof(ToControl) == 16);
+
+// Frees what an undelivered shard -> control message owns, by the rules above (teardown; a
+// CountQuery belongs to the control plane and is left alone).
+inline void DiscardUndelivered(const ToControl& m) {
+  switch (m.kind) {
+    case ToControl::Kind::kRequest: delete m.request; break;
+    case ToControl::Kind::kNote: delete m.note; break;
+    case ToControl::Kind::kClientEvent: m.client_event->Release(); break;
+    case ToControl::Kind::kCountReply:
+    case ToControl::Kind::kShardDone: break;
+  }
+}
+
+}  // namespace ringcast::server

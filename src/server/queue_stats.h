@@ -1,0 +1,56 @@
+// QueueStats: a snapshot of the cross-thread queues' trouble counters (queue-full events, spills
+// into the bounded backlogs, refusals), for the operator and, later, metrics export.
+//
+// The counters are written by the one thread that owns them (a shard's ControlOutbox, the
+// control plane) as relaxed atomics and read by any thread through Server::queue_stats();
+// a snapshot is consistent per counter, not across counters.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+namespace ringcast::server {
+
+// One shard's path to the control plane (server/control_outbox.h).
+struct OutboxStats {
+  uint64_t ring_full = 0;              // pushes that found the shard -> control ring full
+  uint64_t spilled = 0;                // messages parked in a backlog behind the ring
+  uint64_t backlog = 0;                // messages parked now
+  uint64_t backlog_peak = 0;           // most messages parked at once
+  uint64_t requests_refused = 0;       // REST requests answered 503 (backlog full)
+  uint64_t client_events_dropped = 0;  // client events dropped (backlog full; 4301 to sender)
+  uint64_t subscribes_refused = 0;     // new channels refused (note could not go at once)
+};
+
+// The control plane's path to the shards (server/control_plane.h).
+struct ControlStats {
+  uint64_t ring_full = 0;       // pushes that found a control -> shard ring full
+  uint64_t stalled_spills = 0;  // messages parked for a shard whose ring was full
+  uint64_t stalled = 0;         // messages parked now (all shards)
+  uint64_t stalled_peak = 0;    // most parked at once
+  uint64_t paused_turns = 0;    // turns that took no new requests because stalled was at its cap
+};
+
+struct QueueStats {
+  std::vector<OutboxStats> shards;
+  ControlStats control;
+};
+
+// A counter with one writer thread and any number of readers.
+class StatCounter {
+ public:
+  void Add(uint64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void Set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }
+  void Max(uint64_t n) {
+    if (n > v_.load(std::memory_order_relaxed)) v_.store(n, std::memory_order_relaxed);
+  }
+  uint64_t Get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+}  // namespace ringcast::server
