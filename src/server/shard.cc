@@ -92,7 +92,7 @@ bool Shard::InboundEmpty() {
   // Last call before the loop sleeps: wake the control plane for what this turn pushed after
   // DrainInbound (notes from teardown at the end of the turn).
   if (outbox_.TakeDirty()) mesh_->control_waker.WakeIfSleeping();
-  return mesh_->to_shard[id_]->Empty() && outbox_.empty();
+  return mesh_->to_shard[id_]->Empty();
 }
 
 bool Shard::DrainInbound() {
@@ -102,7 +102,18 @@ bool Shard::DrainInbound() {
   outbox_.Flush();
   if (outbox_.TakeDirty()) mesh_->control_waker.WakeIfSleeping();
   if (shutting_down_) CheckShutdown();
-  return n == kDrainBatch || !outbox_.empty();
+  // The control plane makes room in its queue without telling us: while messages wait, look
+  // again every millisecond instead of spinning (or sleeping until other work comes).
+  bool waiting = !outbox_.empty();
+  if (waiting != outbox_waiting_) {
+    outbox_waiting_ = waiting;
+    loop_.set_max_wait_ms(waiting ? 1 : IdleWaitCapMs());
+  }
+  return n == kDrainBatch;
+}
+
+int64_t Shard::IdleWaitCapMs() const {
+  return shutting_down_ ? static_cast<int64_t>(runtime::TimerWheel::kTickMs) : -1;
 }
 
 void Shard::Handle(const ToShard& m) {
@@ -169,7 +180,7 @@ void Shard::StartShutdown(uint64_t grace_ms) {
     }
   }
   shutdown_deadline_ms_ = now + grace_ms + kShutdownSlackMs;
-  loop_.set_max_wait_ms(static_cast<int64_t>(runtime::TimerWheel::kTickMs));
+  if (!outbox_waiting_) loop_.set_max_wait_ms(IdleWaitCapMs());
   CheckShutdown();
 }
 

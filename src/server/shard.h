@@ -11,7 +11,8 @@
 //                  kShardDone and stop when the last connection is gone (or at the deadline)
 // Everything it sends to the control plane (REST requests, occupancy notes, client events,
 // count replies) goes through its ControlOutbox: one ordered, bounded path with a defined
-// answer per kind when the queue is full (server/control_outbox.h).
+// answer per kind when the queue is full (server/control_outbox.h). While messages wait there,
+// the loop sleeps at most 1 ms at a time and flushes them each turn (no busy spin).
 // It registers the wire formats its sessions use (today the Pusher event frame) with its
 // ShardEnv at construction.
 // Thread rules: Start/Join/WaitReady from the main thread; everything else on the shard thread.
@@ -72,6 +73,8 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   void Handle(const ToShard& m);
   void StartShutdown(uint64_t grace_ms);
   void CheckShutdown();
+  // The loop's longest sleep when nothing waits in the outbox (-1: none; a tick while closing).
+  int64_t IdleWaitCapMs() const;
 
   uint32_t id_;
   const config::ServerConfig* config_;
@@ -84,6 +87,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   http::RequestHead head_scratch_;
   protocols::pusher::PusherShared pusher_shared_;
   ControlOutbox outbox_;
+  bool outbox_waiting_ = false;  // messages wait in the outbox: the loop polls every 1 ms
   bool shutting_down_ = false;
   bool done_sent_ = false;
   uint64_t shutdown_deadline_ms_ = 0;
