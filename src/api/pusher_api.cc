@@ -10,6 +10,7 @@
 #include "http/query.h"
 #include "http/response.h"
 #include "util/json_writer.h"
+#include "util/utf8_truncate.h"
 
 namespace ringcast::api {
 
@@ -98,7 +99,7 @@ bool PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
   }
   uint32_t app = apps_->IndexById(seg[1]);
   if (app == engine::AppRegistry::kNone) {
-    Error(call, 404, "Unknown app id '" + seg[1].substr(0, 64) + "'");
+    Error(call, 404, "Unknown app id '" + util::Utf8Truncate(seg[1], 64) + "'");
     return true;
   }
   // Route first, so that a wrong method or path is a clear 404/405 rather than an auth error.
@@ -108,7 +109,7 @@ bool PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
   } else if (seg[2] == "channels" && (seg.size() == 3 || seg.size() == 4)) {
     want = "GET";
   } else {
-    Error(call, 404, "Unknown path " + call->path.substr(0, 200));
+    Error(call, 404, "Unknown path " + util::Utf8Truncate(call->path, 200));
     return true;
   }
   if (call->method != want) {
@@ -203,7 +204,7 @@ bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
     for (const std::string& c : ev.channels) {
       if (const char* e =
               engine::ChannelNameError(c, limits.max_channel_name_length, /*allow_internal=*/true)) {
-        return "Invalid channel name '" + c.substr(0, 200) + "': " + e;
+        return "Invalid channel name '" + util::Utf8Truncate(c, 200) + "': " + e;
       }
     }
     simdjson::dom::element sid_el;
@@ -213,7 +214,7 @@ bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
       bool digits = dot != std::string_view::npos && dot > 0 && dot + 1 < sv.size() &&
                     std::all_of(sv.begin(), sv.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); }) &&
                     sv.find('.', dot + 1) == std::string_view::npos;
-      if (!digits) return "Invalid socket_id '" + std::string(sv.substr(0, 64)) + "'";
+      if (!digits) return "Invalid socket_id '" + util::Utf8Truncate(sv, 64) + "'";
       uint32_t shard;
       uint64_t serial;
       if (ids_->Parse(sv, &shard, &serial)) {

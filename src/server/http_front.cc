@@ -9,6 +9,7 @@
 #include "protocols/echo/echo_session.h"
 #include "protocols/pusher/pusher_session.h"
 #include "server/shard.h"
+#include "util/utf8_truncate.h"
 #include "ws/handshake.h"
 
 namespace ringcast::server {
@@ -249,7 +250,7 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
         reason = "Invalid protocol version format";
       } else if (version < kMinProtocol || version > kMaxProtocol) {
         refuse = 4007;
-        reason = "Unsupported protocol version " + std::string(protocol.substr(0, 16));
+        reason = "Unsupported protocol version " + util::Utf8Truncate(protocol, 16);
       }
     }
     next = new protocols::pusher::PusherSession(&shard_->env(), &shard_->pusher_shared(), *conn_,

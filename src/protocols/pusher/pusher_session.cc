@@ -3,6 +3,7 @@
 #include "auth/channel_auth.h"
 #include "engine/channel_name.h"
 #include "util/json_writer.h"
+#include "util/utf8_truncate.h"
 
 namespace ringcast::protocols::pusher {
 
@@ -130,7 +131,7 @@ bool PusherSession::OnTextMessage(std::string_view text) {
     HandleClientEvent(msg);
   } else {
     std::string message = "Unsupported event: ";
-    message.append(msg.event.substr(0, 100));
+    (void)util::AppendUtf8Truncated(&message, msg.event, 100);
     SendError(kErrorGeneric, message);
   }
   return conn().open();
@@ -147,7 +148,7 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
   if (const char* err = engine::ChannelNameError(channel, limits.max_channel_name_length,
                                                  /*allow_internal=*/false)) {
     bool too_long = channel.size() > limits.max_channel_name_length;
-    std::string text = std::string(err) + ": '" + channel.substr(0, 200) + "'";
+    std::string text = std::string(err) + ": '" + util::Utf8Truncate(channel, 200) + "'";
     SendSubscriptionError(channel, too_long ? "LimitReached" : "InvalidChannel", text,
                           kErrorUnauthorized);
     SendError(kErrorUnauthorized, text);
