@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "api/request_head.h"
 #include "auth/request_signature.h"
 #include "engine/channel_name.h"
 #include "engine/publication.h"
@@ -16,47 +17,11 @@ namespace ringcast::api {
 
 namespace {
 
-// Splits the raw query into percent-decoded pairs. '+' is kept as '+': the pusher npm SDK signs
-// raw values and puts them in the URL unescaped, so decoding '+' as a space would break them.
-bool DecodeQuery(std::string_view raw, std::vector<auth::QueryParam>* out) {
-  size_t pos = 0;
-  while (pos <= raw.size()) {
-    size_t amp = raw.find('&', pos);
-    if (amp == std::string_view::npos) amp = raw.size();
-    std::string_view piece = raw.substr(pos, amp - pos);
-    if (!piece.empty()) {
-      size_t eq = piece.find('=');
-      auth::QueryParam p;
-      if (!http::PercentDecode(piece.substr(0, eq), &p.key, false)) return false;
-      if (eq != std::string_view::npos &&
-          !http::PercentDecode(piece.substr(eq + 1), &p.value, false)) {
-        return false;
-      }
-      out->push_back(std::move(p));
-    }
-    pos = amp + 1;
-  }
-  return true;
-}
-
 const std::string* FindParam(const std::vector<auth::QueryParam>& params, std::string_view key) {
   for (const auth::QueryParam& p : params) {
     if (p.key == key) return &p.value;
   }
   return nullptr;
-}
-
-bool SplitPath(std::string_view path, std::vector<std::string>* segments) {
-  size_t pos = 1;
-  while (pos <= path.size()) {
-    size_t slash = path.find('/', pos);
-    if (slash == std::string_view::npos) slash = path.size();
-    std::string seg;
-    if (!http::PercentDecode(path.substr(pos, slash - pos), &seg, false)) return false;
-    segments->push_back(std::move(seg));
-    pos = slash + 1;
-  }
-  return true;
 }
 
 bool HasInfo(const std::string* info, std::string_view attr) {
@@ -92,56 +57,23 @@ void PusherApi::Error(engine::HttpCall* call, int status, std::string_view messa
 }
 
 bool PusherApi::Handle(engine::HttpCall* call, int64_t now_s) {
-  std::vector<std::string> seg;
-  if (!SplitPath(call->path, &seg) || seg.size() < 3 || seg[0] != "apps") {
-    Error(call, 404, "Not found");
-    return true;
-  }
-  uint32_t app = apps_->IndexById(seg[1]);
-  if (app == engine::AppRegistry::kNone) {
-    Error(call, 404, "Unknown app id '" + util::Utf8Truncate(seg[1], 64) + "'");
-    return true;
-  }
-  // Route first, so that a wrong method or path is a clear 404/405 rather than an auth error.
-  std::string_view want;
-  if (seg.size() == 3 && (seg[2] == "events" || seg[2] == "batch_events")) {
-    want = "POST";
-  } else if (seg[2] == "channels" && (seg.size() == 3 || seg.size() == 4)) {
-    want = "GET";
-  } else {
-    Error(call, 404, "Unknown path " + util::Utf8Truncate(call->path, 200));
-    return true;
-  }
-  if (call->method != want) {
+  // Route, query and signature (the shard checked them too, before reading the body), then the
+  // body against body_md5.
+  RestHead head = CheckRestHead(*apps_, call->method, call->path, call->query, now_s);
+  if (!head.ok()) {
     call->response.clear();
-    std::string body;
-    util::JsonObject(&body)
-        .Str("error", "Method " + call->method + " not allowed; use " + std::string(want))
-        .Int("code", 405)
-        .Close();
-    http::AppendResponse(&call->response, 405, "application/json", body, call->keep_alive,
-                         std::string("Allow: ") + std::string(want) + "\r\n");
+    AppendRestHeadRefusal(&call->response, head, call->keep_alive);
     return true;
   }
-
-  std::vector<auth::QueryParam> params;
-  if (!DecodeQuery(call->query, &params)) {
-    Error(call, 400, "Malformed query string");
-    return true;
-  }
-  const config::AppConfig& cfg = apps_->app(app);
-  auth::SignedRequest req{call->method, call->path, &params, call->body};
-  auth::VerifyResult v = auth::VerifyPusherRequest(req, cfg.key, cfg.secret, now_s);
+  auth::VerifyResult v = auth::VerifyBodyMd5(head.params, call->body);
   if (!v.ok()) {
     Error(call, v.status, v.message);
     return true;
   }
-  if (!cfg.enabled) {
-    Error(call, 403, "Application disabled");
-    return true;
+  if (head.route == RestRoute::kEvents || head.route == RestRoute::kBatchEvents) {
+    return HandleEvents(call, head.app, head.route == RestRoute::kBatchEvents);
   }
-  if (want == "POST") return HandleEvents(call, app, seg[2] == "batch_events");
-  return HandleChannels(call, app, seg);
+  return HandleChannels(call, head.app, head.segments);
 }
 
 bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
@@ -329,7 +261,7 @@ bool PusherApi::HandleEvents(engine::HttpCall* call, uint32_t app, bool batch) {
 bool PusherApi::HandleChannels(engine::HttpCall* call, uint32_t app,
                                const std::vector<std::string>& seg) {
   std::vector<auth::QueryParam> params;
-  (void)DecodeQuery(call->query, &params);  // already decoded once successfully
+  (void)DecodeRestQuery(call->query, &params);  // already decoded once successfully
   const std::string* info = FindParam(params, "info");
   if (seg.size() == 4) {
     const std::string& name = seg[3];
