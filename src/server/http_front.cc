@@ -174,7 +174,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
                                             head.query, util::WallSeconds());
     if (!rest.ok()) {
       RefuseApiHead(head, rest);
-      return state_ == State::kHead;
+      return state_ == State::kHead || state_ == State::kSkipBody;
     }
     call_ = new engine::HttpCall();
     call_->shard = shard_->env().shard_id();

@@ -1,0 +1,167 @@
+// Bounded control paths and honest limits (issue 8, section 3): forged REST requests are refused
+// from their head on the shard while legitimate publishes flow; pipelined limit errors answer the
+// right request; per-app connection quota (4004); channels per app and subscribe rate limits.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const net = require('node:net');
+const { startServer, pusherServer, pusherClient, rawSocket, connected, subscribe, rawHttp, APP } = require('./lib/harness');
+
+function md5(s) { return crypto.createHash('md5').update(s).digest('hex'); }
+function hmac(secret, s) { return crypto.createHmac('sha256', secret).update(s).digest('hex'); }
+
+// A signed request head (as the SDKs sign); `contentLength` may differ from the body it signs.
+function signedHead(method, path, params, { body = '', secret = APP.secret, contentLength = null, close = false } = {}) {
+  const all = { ...params, auth_key: APP.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0' };
+  if (method === 'POST') all.body_md5 = md5(body);
+  const query = Object.keys(all).sort().map((k) => `${k}=${encodeURIComponent(all[k])}`).join('&');
+  const sig = hmac(secret, `${method}\n${path}\n${query}`);
+  const len = contentLength ?? Buffer.byteLength(body);
+  return `${method} ${path}?${query}&auth_signature=${sig} HTTP/1.1\r\nHost: x\r\n` +
+    (method === 'POST' ? `Content-Type: application/json\r\nContent-Length: ${len}\r\n` : '') +
+    (close ? 'Connection: close\r\n' : '') + '\r\n';
+}
+
+function answers(text) {
+  const out = [];
+  const re = /HTTP\/1\.1 (\d+)[^\r]*\r\n([\s\S]*?)\r\n\r\n/g;
+  let m;
+  while ((m = re.exec(text)) !== null) {
+    const len = Number(/content-length: *(\d+)/i.exec(m[2])?.[1] ?? 0);
+    const body = text.slice(re.lastIndex, re.lastIndex + len);
+    re.lastIndex += len;
+    out.push({ status: Number(m[1]), body, headers: m[2] });
+  }
+  return out;
+}
+
+const MiB = 1024 * 1024;
+
+// One flooding connection: forged (wrong secret) 1 MiB publishes back to back on keep-alive,
+// or, with `partial`, a head and only 64 KiB of the body, waiting for the 401 (which can then
+// only have come from the head). Counts 401s in stats until stop() is called.
+function forgedFlooder(port, stats, { partial }) {
+  const body = Buffer.alloc(MiB, 'x');
+  let stopped = false;
+  let sock;
+  const path = `/apps/${APP.appId}/events`;
+  const loop = () => {
+    if (stopped) return;
+    sock = net.connect(port, '127.0.0.1');
+    sock.setNoDelay(true);
+    let pending = '';
+    const send = () => {
+      const head = signedHead('POST', path, {}, { body: 'forged', secret: 'not-the-secret', contentLength: MiB });
+      sock.write(head);
+      sock.write(partial ? body.subarray(0, 64 * 1024) : body);
+    };
+    sock.on('connect', send);
+    sock.on('data', (d) => {
+      pending += d.toString('latin1');
+      for (const a of answers(pending)) {
+        stats[a.status] = (stats[a.status] || 0) + 1;
+        if (partial && a.status === 401) stats.fromHead = (stats.fromHead || 0) + 1;
+        pending = '';
+        if (partial) { sock.destroy(); loop(); return; }
+        if (!stopped) send();
+      }
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => { if (!partial) setImmediate(loop); });
+  };
+  loop();
+  return () => { stopped = true; sock?.destroy(); };
+}
+
+test('a flood of forged 1 MiB publishes is refused with 401 from the head; legit publishes still arrive promptly', async (t) => {
+  const server = await startServer({ shards: 2 });
+  const client = pusherClient(server.port);
+  const channel = client.subscribe('legit');
+  await new Promise((resolve) => channel.bind('pusher:subscription_succeeded', resolve));
+  const arrived = new Map();
+  channel.bind('tick', (data) => arrived.set(data.i, Date.now()));
+
+  const stats = {};
+  const stops = [];
+  for (let i = 0; i < 24; ++i) stops.push(forgedFlooder(server.port, stats, { partial: i % 3 === 0 }));
+  // Let the flood build up before measuring.
+  await new Promise((r) => setTimeout(r, 300));
+  const floodBefore = stats[401] || 0;
+
+  const api = pusherServer(server.port);
+  const sent = new Map();
+  const latencies = [];
+  for (let i = 0; i < 40; ++i) {
+    const t0 = Date.now();
+    sent.set(i, t0);
+    const res = await api.trigger('legit', 'tick', { i });
+    assert.equal(res.status, 200);
+    latencies.push(Date.now() - t0);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const deadline = Date.now() + 3000;
+  while (arrived.size < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  const floodDuring = (stats[401] || 0) - floodBefore;
+  for (const stop of stops) stop();
+
+  assert.equal(arrived.size, 40, 'every legit publish arrived');
+  const delivery = [...arrived.entries()].map(([i, at]) => at - sent.get(i)).sort((a, b) => a - b);
+  const answer = latencies.sort((a, b) => a - b);
+  // Generous for a 2-core CI machine shared with the flood: without the head check, every legit
+  // publish would queue behind forged 1 MiB bodies being copied and hashed.
+  assert.ok(answer[answer.length - 1] < 1000, `publish answered within 1 s (sorted ms: ${answer})`);
+  assert.ok(delivery[delivery.length - 1] < 1000, `delivered within 1 s (sorted ms: ${delivery})`);
+  assert.ok(floodDuring >= 100, `the flood went on while publishing (${floodDuring} forged requests answered)`);
+  t.diagnostic(`publish answer ms p50 ${answer[20]} max ${answer[39]}; delivery ms p50 ${delivery[20]} max ${delivery[39]}; forged answered ${floodDuring}`);
+  assert.deepEqual(Object.keys(stats).sort(), ['401', 'fromHead'], `forged requests get 401 only (${JSON.stringify(stats)})`);
+  // Connections that sent only 64 KiB of a 1 MiB body got their 401 all the same.
+  assert.ok(stats.fromHead >= 20, `refused from the head, body unread (${stats.fromHead})`);
+  client.disconnect();
+  await server.stop();
+});
+
+test('a forged request is answered 401 from its head; the body is skipped and the connection kept', async () => {
+  const server = await startServer({ shards: 1 });
+  const path = `/apps/${APP.appId}/events`;
+  const body = JSON.stringify({ name: 'e', channel: 'c', data: 'x' });
+  const forged = signedHead('POST', path, {}, { body, secret: 'wrong' }) + body;
+  const good = signedHead('POST', path, {}, { body, close: true }) + body;
+  const got = answers(await rawHttp(server.port, forged + good, 3000));
+  assert.deepEqual(got.map((a) => a.status), [401, 200]);
+  assert.match(JSON.parse(got[0].body).error, /Invalid signature/);
+  assert.equal(JSON.parse(got[0].body).code, 401);
+  // Chunked: the body cannot be skipped by length, so the answer closes the connection.
+  const chunked = signedHead('POST', path, {}, { body, secret: 'wrong' }).replace(/Content-Length: \d+\r\n/, 'Transfer-Encoding: chunked\r\n');
+  const text = await rawHttp(server.port, chunked + '5\r\nhello\r\n0\r\n\r\n' + good, 3000);
+  const closed = answers(text);
+  assert.deepEqual(closed.map((a) => a.status), [401]);
+  assert.match(closed[0].headers, /connection: close/i);
+  await server.stop();
+});
+
+test('pipelined requests are answered in request order when a later one breaks a limit (413, 431)', async () => {
+  const server = await startServer({ shards: 2, config: { limits: { max_request_body_bytes: 4096, max_header_bytes: 4096 } } });
+  const ws = rawSocket(server.port);
+  await connected(ws);
+  await subscribe(ws, 'ordered');
+  const path = `/apps/${APP.appId}/events`;
+  const body = JSON.stringify({ name: 'e', channel: 'ordered', data: 'x' });
+  // The first answer needs a round of count queries through the shards: it comes back after the
+  // shard has parsed everything below.
+  const slow = signedHead('GET', `/apps/${APP.appId}/channels/ordered`, { info: 'subscription_count' });
+  const publish = signedHead('POST', path, {}, { body }) + body;
+  // Correctly signed, but its chunked body grows past max_request_body_bytes: 413 from the body
+  // reader, found while earlier answers are still out.
+  const tooBig = signedHead('POST', path, {}, { body }).replace(/Content-Length: \d+\r\n/, 'Transfer-Encoding: chunked\r\n') +
+    `2000\r\n${'y'.repeat(0x2000)}\r\n0\r\n\r\n`;
+  const got413 = answers(await rawHttp(server.port, slow + publish + tooBig, 3000));
+  assert.deepEqual(got413.map((a) => a.status), [200, 200, 413]);
+  assert.deepEqual(JSON.parse(got413[0].body), { occupied: true, subscription_count: 1 });
+
+  const hugeHead = `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(5000)}\r\n\r\n`;
+  const got431 = answers(await rawHttp(server.port, slow + publish + hugeHead, 3000));
+  assert.deepEqual(got431.map((a) => a.status), [200, 200, 431]);
+  ws.close();
+  await server.stop();
+});
