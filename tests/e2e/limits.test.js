@@ -165,3 +165,43 @@ test('pipelined requests are answered in request order when a later one breaks a
   ws.close();
   await server.stop();
 });
+
+test('max_connections per app is counted over every shard: connections past it get pusher:error 4004 and close 4004', async () => {
+  const server = await startServer({ shards: 2, config: { apps: [
+    { id: APP.appId, key: APP.key, secret: APP.secret, max_connections: 3 },
+    { id: 'other', key: 'other-key', secret: 'other-secret' },
+  ] } });
+  // Enough connections that both shards take some (SO_REUSEPORT spreads them by hash).
+  const admitted = [];
+  for (let i = 0; i < 3; ++i) {
+    const ws = rawSocket(server.port);
+    await connected(ws);
+    admitted.push(ws);
+  }
+  const refused = [];
+  for (let i = 0; i < 4; ++i) {
+    const ws = rawSocket(server.port);
+    const err = await ws.next((m) => m.event === 'pusher:error');
+    assert.equal(err.parsed.code, 4004);
+    assert.equal((await ws.closeInfo).code, 4004);
+    assert.ok(!ws.messages.some((m) => m.event === 'pusher:connection_established'));
+    refused.push(ws);
+  }
+  // Another app is not affected.
+  const other = rawSocket(server.port, { key: 'other-key' });
+  await connected(other);
+  // A closed connection gives its place back.
+  admitted[0].close();
+  await admitted[0].closeInfo;
+  let again;
+  for (let tries = 0; tries < 50; ++tries) {
+    const ws = rawSocket(server.port);
+    const first = await ws.next((m) => m.event === 'pusher:connection_established' || m.event === 'pusher:error');
+    if (first.event === 'pusher:connection_established') { again = ws; break; }
+    await ws.closeInfo;  // the server may not have seen the close yet
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(again, 'a place is free again after a close');
+  for (const ws of [...admitted.slice(1), other, again]) ws.close();
+  await server.stop();
+});

@@ -10,6 +10,8 @@ namespace ringcast::protocols::pusher {
 namespace {
 constexpr uint16_t kCloseAppUnknown = 4001;
 constexpr uint16_t kCloseAppDisabled = 4003;
+// AppConfig::max_connections reached, counted over all shards (pusher-js does not reconnect).
+constexpr uint16_t kCloseOverQuota = 4004;
 constexpr uint16_t kCloseOverCapacity = 4100;
 constexpr uint16_t kCloseReconnect = 4200;
 constexpr uint16_t kClosePongTimeout = 4201;
@@ -43,6 +45,11 @@ void PusherSession::Start() {
     Refuse(kCloseOverCapacity, "Over capacity");
     return;
   }
+  if (!env().apps().TryAcquireConnection(app_)) {
+    Refuse(kCloseOverQuota, "Application is over connection quota");
+    return;
+  }
+  counted_ = true;
   socket_id_ = env().socket_ids().Format(env().shard_id(), conn().serial());
   std::string data;
   util::JsonObject(&data)
@@ -98,6 +105,8 @@ void PusherSession::BeginShutdown() {
 
 void PusherSession::OnClosed(net::Connection& c) {
   (void)c;
+  if (counted_) env().apps().ReleaseConnection(app_);
+  counted_ = false;
   env().UnsubscribeAll(&sub_);
 }
 

@@ -3,8 +3,9 @@
 // It translates wire messages into engine commands and back; channels and fan-out are the
 // engine's. Life of a session:
 //   open      -> pusher:connection_established {socket_id, activity_timeout} first, or, when the
-//                app key is unknown/disabled or the shard is full, pusher:error + close (4001,
-//                4003, 4100; pusher-js does not reconnect after 40xx, backs off after 41xx);
+//                app key is unknown/disabled, the shard is full or the app has max_connections
+//                established connections over all shards, pusher:error + close (4001, 4003,
+//                4100, 4004; pusher-js does not reconnect after 40xx, backs off after 41xx);
 //   messages  -> pusher:ping/pong, pusher:subscribe/unsubscribe (public, private and
 //                private-encrypted channels; the auth token is checked here, on the shard, with
 //                the app secret), client-* events (on a private channel the sender subscribed
@@ -76,6 +77,7 @@ class PusherSession : public WsSession {
   std::string refuse_reason_;
   std::string socket_id_;
   engine::Subscriber sub_;
+  bool counted_ = false;  // holds one of the app's max_connections (AppRegistry)
   uint64_t last_rx_ms_ = 0;
   bool ping_outstanding_ = false;
   // Fixed one-second windows for the message and client-event rate limits.
