@@ -205,3 +205,41 @@ test('max_connections per app is counted over every shard: connections past it g
   for (const ws of [...admitted.slice(1), other, again]) ws.close();
   await server.stop();
 });
+
+test('max_channels_per_app_per_shard and subscribes_per_second refuse subscriptions (4009, 4301); others go on', async () => {
+  const server = await startServer({ shards: 1, config: { limits: { max_channels_per_app_per_shard: 3, subscribes_per_second: 6 } } });
+  const a = rawSocket(server.port);
+  await connected(a);
+  const b = rawSocket(server.port);
+  await connected(b);
+  for (const ch of ['c1', 'c2', 'c3']) assert.equal((await subscribe(a, ch)).event, 'pusher_internal:subscription_succeeded');
+  // A fourth channel of the app is refused, for any connection; existing channels still take members.
+  const refused = await subscribe(b, 'c4');
+  assert.equal(refused.event, 'pusher:subscription_error');
+  assert.equal(refused.parsed.type, 'LimitReached');
+  assert.equal((await b.next((m) => m.event === 'pusher:error')).parsed.code, 4009);
+  assert.equal((await subscribe(b, 'c1')).event, 'pusher_internal:subscription_succeeded');
+  // After a channel empties, a new one fits again.
+  a.sendJson({ event: 'pusher:unsubscribe', data: { channel: 'c3' } });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await subscribe(b, 'c5')).event, 'pusher_internal:subscription_succeeded');
+
+  // Subscribe rate: a burst of 10 in one second from a fresh connection; 6 pass, the rest get 4301.
+  const c = rawSocket(server.port);
+  await connected(c);
+  for (let i = 0; i < 10; ++i) c.sendJson({ event: 'pusher:subscribe', data: { channel: 'c1' } });
+  await c.next(() => c.messages.filter((m) => m.event === 'pusher:error').length === 4);
+  await new Promise((r) => setTimeout(r, 50));
+  const ok = c.messages.filter((m) => m.event === 'pusher_internal:subscription_succeeded');
+  const errors = c.messages.filter((m) => m.event === 'pusher:error');
+  const subErrors = c.messages.filter((m) => m.event === 'pusher:subscription_error');
+  assert.equal(ok.length, 6);
+  assert.deepEqual(errors.map((m) => m.parsed.code), [4301, 4301, 4301, 4301]);
+  assert.equal(subErrors.length, 4);
+  assert.equal(subErrors[0].parsed.status, 4301);
+  // The next second's window lets subscribes through again.
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal((await subscribe(c, 'c2')).event, 'pusher_internal:subscription_succeeded');
+  for (const ws of [a, b, c]) ws.close();
+  await server.stop();
+});

@@ -16,6 +16,8 @@ constexpr uint16_t kCloseOverCapacity = 4100;
 constexpr uint16_t kCloseReconnect = 4200;
 constexpr uint16_t kClosePongTimeout = 4201;
 constexpr int kErrorUnauthorized = 4009;
+// Past a rate limit (here subscribes_per_second); Pusher's "over rate limit" 4301.
+constexpr int kErrorRateLimited = 4301;
 constexpr int kErrorGeneric = 4200;
 }  // namespace
 
@@ -116,6 +118,7 @@ bool PusherSession::OnTextMessage(std::string_view text) {
     rate_window_ms_ = now;
     messages_in_window_ = 0;
     client_events_in_window_ = 0;
+    subscribes_in_window_ = 0;
   }
   uint32_t limit = env().limits().client_messages_per_second;
   if (++messages_in_window_ > limit) {
@@ -154,6 +157,13 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
   }
   std::string channel(d.channel);
   const config::Limits& limits = env().limits();
+  if (++subscribes_in_window_ > limits.subscribes_per_second) {
+    std::string text = "Too many subscribe requests: limit " +
+                       std::to_string(limits.subscribes_per_second) + " per second";
+    SendSubscriptionError(channel, "LimitReached", text, kErrorRateLimited);
+    SendError(kErrorRateLimited, text);
+    return;
+  }
   if (const char* err = engine::ChannelNameError(channel, limits.max_channel_name_length,
                                                  /*allow_internal=*/false)) {
     bool too_long = channel.size() > limits.max_channel_name_length;
@@ -186,6 +196,14 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     std::string text = "Too many subscriptions on this connection (limit " +
                        std::to_string(limits.max_subscriptions_per_connection) + ")";
     SendSubscriptionError(channel, "LimitReached", text, 4009);
+    SendError(kErrorUnauthorized, text);
+    return;
+  }
+  if (existing == nullptr &&
+      env().channels().app_channel_count(app_) >= limits.max_channels_per_app_per_shard) {
+    std::string text = "Too many channels for this app (limit " +
+                       std::to_string(limits.max_channels_per_app_per_shard) + " per shard)";
+    SendSubscriptionError(channel, "LimitReached", text, kErrorUnauthorized);
     SendError(kErrorUnauthorized, text);
     return;
   }

@@ -18,7 +18,9 @@
 //                pusher:ping; without any answer within pong_timeout it closes with 4201;
 //   closing   -> slow consumer 4100, shutdown 4200 (spread over the grace window by the shard).
 // Subscription failures are reported both as pusher:subscription_error on the channel (what
-// pusher-js hands to channel listeners; soketi's shape) and as pusher:error with code 4009.
+// pusher-js hands to channel listeners; soketi's shape) and as pusher:error with code 4009 (bad
+// name or auth, max_subscriptions_per_connection, max_channels_per_app_per_shard) or 4301 (past
+// subscribes_per_second, counted over a fixed one-second window like the other rate limits).
 // Thread rules: the owning shard's thread.
 #pragma once
 
@@ -84,6 +86,7 @@ class PusherSession : public WsSession {
   uint64_t rate_window_ms_ = 0;
   uint32_t messages_in_window_ = 0;
   uint32_t client_events_in_window_ = 0;
+  uint32_t subscribes_in_window_ = 0;
 };
 
 }  // namespace ringcast::protocols::pusher
