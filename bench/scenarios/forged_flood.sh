@@ -6,12 +6,15 @@
 # Case "quiet": that alone. Case "flood": the same while forged_flood.js (also on $LOADER_CPU,
 # competing with the bench, not with the server) keeps $FF_CONNECTIONS connections sending
 # publishes with a wrong signature and a $FF_BODY-byte body back to back.
-# Reported per case: publish ack and publish-to-receive latency (p50/p99/max), deliveries, loss,
-# server CPU-us per delivery, and the forged requests answered per second with their statuses.
+# Reported per case: publish ack and publish-to-receive latency (p50/p99/max), deliveries, the
+# server's CPU (all threads, % of one core), and the forged requests answered per second with
+# their statuses.
 # The server must refuse a forged request from its head, so the flood costs one HMAC and a
 # skipped body per request and the legitimate latency stays near the quiet case.
+# --builds LABEL=PATH,... measures several ringcast binaries interleaved, repetition by
+# repetition (default: this build as "ringcast").
 # Usage: bench/scenarios/forged_flood.sh [--connections 32] [--body 1048576] [--rate 200]
-#          [--subs 100] [--reps 3]      (RINGCAST_BIN=... to measure another build)
+#          [--subs 100] [--reps 3] [--builds new=build/ringcast,old=/path/to/ringcast]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FF_CONNECTIONS=${FF_CONNECTIONS:-32}
@@ -29,10 +32,11 @@ flood_stop() {
 }
 trap 'flood_stop; server_stop' EXIT
 
-# flood_run CASE REP
+# flood_run BUILD CASE REP (BUILD: LABEL=PATH)
 flood_run() {
-  local kase=$1 rep=$2
-  local flood_json="$OUT_DIR/raw/flood-$kase-$rep.json"
+  local label=${1%%=*} kase=$2 rep=$3
+  RINGCAST_BIN=${1#*=}
+  local flood_json="$OUT_DIR/raw/flood-$label-$kase-$rep.json"
   server_start ringcast || return 0
   if [[ $kase == flood ]]; then
     taskset -c "$LOADER_CPU" node "$SCEN_DIR/forged_flood.js" --port "$SERVER_PORT" \
@@ -40,44 +44,48 @@ flood_run() {
     FLOOD_PID=$!
     sleep 1
   fi
-  log "forged-flood $kase rep=$rep"
+  log "forged-flood $label $kase rep=$rep"
   run_bench "$(jq -cn --arg c "$kase" --argjson n "$FF_SUBS" --argjson r "$rep" \
-      --argjson fc "$FF_CONNECTIONS" --argjson fb "$FF_BODY" \
-      '{scenario: "forged-flood", case: $c, subs: $n, channels: 1, payload: 128, rep: $r,
-        flood_connections: $fc, flood_body: $fb}')" \
+      --argjson fc "$FF_CONNECTIONS" --argjson fb "$FF_BODY" --arg b "$label" \
+      '{scenario: "forged-flood", case: $c, build: $b, subs: $n, channels: 1, payload: 128,
+        rep: $r, flood_connections: $fc, flood_body: $fb}')" \
     --connections "$FF_SUBS" --channels 1 --payload-bytes 128 --rate "$FF_RATE" \
     --publishers "$FF_PUBLISHERS" \
     --duration "$DURATION" --warmup "$WARMUP" --allow-loss
   flood_stop
   if [[ -s $flood_json ]]; then
-    jq -c --arg c "$kase" --argjson r "$rep" '{event: "flood", case: $c, rep: $r} + .' \
+    jq -c --arg c "$kase" --argjson r "$rep" --arg b "$label" \
+      '{event: "flood", case: $c, build: $b, rep: $r} + .' \
       "$flood_json" >> "$OUT_DIR/session.jsonl"
   fi
   server_stop
 }
 
 flood_summary() {
-  echo "| case | rep | publish ack p50 / p99 / max (ms) | publish-to-receive p50 / p99 / max (ms) | delivered / expected | server CPU-us per delivery | forged answered/s (statuses) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| build | case | rep | publish ack p50 / p99 / max (ms) | publish-to-receive p50 / p99 / max (ms) | delivered / expected | server CPU, % of a core | forged answered/s (statuses) |"
+  echo "|---|---|---|---|---|---|---|---|"
   local line
   while IFS= read -r line; do
-    local kase rep flood
+    local kase rep build flood
     kase=$(jq -r .case <<< "$line")
     rep=$(jq -r .rep <<< "$line")
-    flood=$(jq -r --arg c "$kase" --argjson r "$rep" \
-      'select(.event == "flood" and .case == $c and .rep == $r) |
+    build=$(jq -r .build <<< "$line")
+    flood=$(jq -r --arg c "$kase" --argjson r "$rep" --arg b "$build" \
+      'select(.event == "flood" and .case == $c and .rep == $r and .build == $b) |
        "\(.answered_per_s | floor) (\(.answers | tojson))"' "$OUT_DIR/session.jsonl" | head -1)
     jq -r --arg f "${flood:--}" '
       def ms(x): (x / 1000 * 100 | round) / 100;
       .bench as $b |
-      "| \(.case) | \(.rep) | \(ms($b.publish.ack_latency_us.p50)) / \(ms($b.publish.ack_latency_us.p99)) / \(ms($b.publish.ack_latency_us.max)) | \(ms($b.latency_us.p50)) / \(ms($b.latency_us.p99)) / \(ms($b.latency_us.max)) | \($b.deliveries.received) / \($b.deliveries.expected) | \(($b.server.window.cpu_us_per_delivery // null) | if . then (. * 100 | round) / 100 else "-" end) | \($f) |"' \
+      "| \(.build) | \(.case) | \(.rep) | \(ms($b.publish.ack_latency_us.p50)) / \(ms($b.publish.ack_latency_us.p99)) / \(ms($b.publish.ack_latency_us.max)) | \(ms($b.latency_us.p50)) / \(ms($b.latency_us.p99)) / \(ms($b.latency_us.max)) | \($b.deliveries.received) / \($b.deliveries.expected) | \(($b.server.window.util // null) | if . then (. * 100 | round) else "-" end) | \($f) |"' \
       <<< "$line"
   done < "$RESULTS"
 }
 
 flood_main() {
+  local builds="ringcast=$RINGCAST_BIN"
   while (($#)); do
     case $1 in
+      --builds) builds=$2 ;;
       --connections) FF_CONNECTIONS=$2 ;;
       --body) FF_BODY=$2 ;;
       --rate) FF_RATE=$2 ;;
@@ -89,7 +97,11 @@ flood_main() {
   done
   # Only ringcast, ringcast-bench, node and jq are needed (not the peers of check_tools).
   local f
-  for f in "$BENCH_BIN" "$RINGCAST_BIN"; do
+  local b
+  for b in ${builds//,/ }; do
+    [[ -x ${b#*=} ]] || { log "missing ${b#*=}"; exit 2; }
+  done
+  for f in "$BENCH_BIN"; do
     [[ -x $f ]] || { log "missing $f: build first (ninja -C build -j2)"; exit 2; }
   done
   command -v jq >/dev/null || { log "jq is required"; exit 2; }
@@ -97,8 +109,10 @@ flood_main() {
   wait_quiet
   local rep
   for rep in $(seq "$REPS"); do
-    flood_run quiet "$rep"
-    flood_run flood "$rep"
+    for b in ${builds//,/ }; do
+      flood_run "$b" quiet "$rep"
+      flood_run "$b" flood "$rep"
+    done
   done
   flood_summary | tee "$OUT_DIR/summary.md"
 }
