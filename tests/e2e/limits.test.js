@@ -243,3 +243,22 @@ test('max_channels_per_app_per_shard and subscribes_per_second refuse subscripti
   for (const ws of [a, b, c]) ws.close();
   await server.stop();
 });
+
+test('max_subscriptions_per_connection refuses one more channel on that connection (4009); another connection may', async () => {
+  const server = await startServer({ shards: 1, config: { limits: { max_subscriptions_per_connection: 2 } } });
+  const a = rawSocket(server.port);
+  await connected(a);
+  for (const ch of ['s1', 's2']) assert.equal((await subscribe(a, ch)).event, 'pusher_internal:subscription_succeeded');
+  assert.equal((await subscribe(a, 's2')).event, 'pusher_internal:subscription_succeeded');  // again: no change
+  const refused = await subscribe(a, 's3');
+  assert.equal(refused.event, 'pusher:subscription_error');
+  assert.equal(refused.parsed.type, 'LimitReached');
+  assert.match(refused.parsed.error, /Too many subscriptions on this connection \(limit 2\)/);
+  assert.equal((await a.next((m) => m.event === 'pusher:error')).parsed.code, 4009);
+  const b = rawSocket(server.port);
+  await connected(b);
+  assert.equal((await subscribe(b, 's3')).event, 'pusher_internal:subscription_succeeded');
+  a.close();
+  b.close();
+  await server.stop();
+});
