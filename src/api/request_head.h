@@ -3,10 +3,11 @@
 // signature (401, 400; auth/request_signature.h, HMAC included) and the app's state (403).
 //
 // Both sides run it. The shard runs it on the request head before reading the body, so that a
-// forged, expired or misrouted request is refused without its body being read into memory,
-// copied to the control plane or hashed (the HTTP front then answers and closes the connection,
-// as the body is left unread). PusherApi runs it again on the control plane, where it is
-// authoritative (one HMAC, about a microsecond), and then checks body_md5 against the body.
+// forged, expired or misrouted request is refused without its body being buffered, copied to
+// the control plane or hashed (the HTTP front answers at once and skips the body as it arrives,
+// or closes the connection when it cannot skip it). PusherApi runs it again on the control
+// plane, where it is authoritative (one more HMAC, about a microsecond per request), and then
+// checks body_md5 against the body.
 // Pure: reads the AppRegistry, which is read-only after start-up; any thread.
 #pragma once
 
