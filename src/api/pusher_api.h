@@ -2,11 +2,12 @@
 //
 // Every request is routed and authenticated from its head (api/request_head.h: the same checks
 // the shard ran before reading the body; Pusher's query signature, auth/request_signature.h)
-// before its body is looked at; then the body is checked against body_md5. Implemented: POST events, POST batch_events, GET channels,
-// GET channels/{name}. `info=subscription_count` needs counts that only the shards know: the
-// answer is then deferred until the control plane has gathered them (ControlApi). A publish is validated as a whole (names, sizes, channel counts) before
-// any part of it is sent, so a 4xx answer means nothing was published; a 2xx answer means every
-// event was handed to every shard with subscribers, in request order.
+// before its body is looked at; then the body is checked against body_md5. Implemented: POST
+// events, POST batch_events, GET channels, GET channels/{name}. `info=subscription_count` needs
+// counts that only the shards know: the answer is then deferred until the control plane has
+// gathered them (ControlApi). A publish is validated as a whole (names, sizes, channel counts)
+// before any part of it is sent, so a 4xx answer means nothing was published; a 2xx answer means
+// every event was handed to every shard with subscribers, in request order.
 // Errors are answered with a JSON body {"error": "...", "code": N}.
 // Thread rules: the control-plane thread only.
 #pragma once

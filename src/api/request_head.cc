@@ -74,8 +74,8 @@ RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
     return Refuse(std::move(head), 404, "Unknown path " + util::Utf8Truncate(path, 200));
   }
   if (method != head.allow) {
-    std::string message = "Method " + util::Utf8Truncate(method, 32) + " not allowed; use " +
-                          std::string(head.allow);
+    std::string message =
+        "Method " + util::Utf8Truncate(method, 32) + " not allowed; use " + std::string(head.allow);
     return Refuse(std::move(head), 405, std::move(message));
   }
   if (!DecodeRestQuery(query, &head.params)) {

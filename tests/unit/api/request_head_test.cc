@@ -46,12 +46,12 @@ TEST(RestHead, SignedPublishPassesWithItsRouteAndQuery) {
 
 TEST(RestHead, ForgedSignatureIsRefusedFromTheHead) {
   const engine::AppRegistry apps = Apps();
-  const RestHead h = CheckRestHead(apps, "POST", "/apps/7/events",
-                                   Query("POST", "/apps/7/events", "wrong"), kNow);
+  const RestHead h =
+      CheckRestHead(apps, "POST", "/apps/7/events", Query("POST", "/apps/7/events", "wrong"), kNow);
   EXPECT_EQ(h.status, 401);
   EXPECT_THAT(h.message, HasSubstr("Invalid signature"));
-  const RestHead stale = CheckRestHead(
-      apps, "POST", "/apps/7/events", Query("POST", "/apps/7/events", "secret7"), kNow + 3600);
+  const RestHead stale = CheckRestHead(apps, "POST", "/apps/7/events",
+                                       Query("POST", "/apps/7/events", "secret7"), kNow + 3600);
   EXPECT_EQ(stale.status, 401);
   EXPECT_THAT(stale.message, HasSubstr("Timestamp expired"));
 }

@@ -47,8 +47,8 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-const std::string kEuro = "\xE2\x82\xAC";        // U+20AC, 3 bytes
-const std::string kEmoji = "\xF0\x9F\x98\x80";    // U+1F600, 4 bytes
+const std::string kEuro = "\xE2\x82\xAC";       // U+20AC, 3 bytes
+const std::string kEmoji = "\xF0\x9F\x98\x80";  // U+1F600, 4 bytes
 const std::string kFffd = "\xEF\xBF\xBD";
 
 TEST(Utf8Truncate, ValidTextThatFitsIsUnchanged) {
@@ -72,11 +72,14 @@ TEST(Utf8Truncate, NeverSplitsACodePoint) {
 }
 
 TEST(Utf8Truncate, InvalidBytesBecomeReplacementCharacters) {
-  EXPECT_EQ(Utf8Truncate("a\xFF" "b", 100), "a" + kFffd + "b");
-  EXPECT_EQ(Utf8Truncate("\xC0\xAF", 100), kFffd + kFffd);           // overlong '/'
-  EXPECT_EQ(Utf8Truncate("\xED\xA0\x80", 100), kFffd + kFffd + kFffd);  // surrogate D800
+  EXPECT_EQ(Utf8Truncate("a\xFF"
+                         "b",
+                         100),
+            "a" + kFffd + "b");
+  EXPECT_EQ(Utf8Truncate("\xC0\xAF", 100), kFffd + kFffd);               // overlong '/'
+  EXPECT_EQ(Utf8Truncate("\xED\xA0\x80", 100), kFffd + kFffd + kFffd);   // surrogate D800
   EXPECT_EQ(Utf8Truncate("\xF4\x90\x80\x80", 100).substr(0, 3), kFffd);  // above U+10FFFF
-  EXPECT_EQ(Utf8Truncate("x\xE2\x82", 100), "x" + kFffd + kFffd);     // cut-off sequence
+  EXPECT_EQ(Utf8Truncate("x\xE2\x82", 100), "x" + kFffd + kFffd);        // cut-off sequence
   EXPECT_EQ(Utf8Truncate("a\xFF", 3), "a");  // U+FFFD does not fit in the 2 bytes left
 }
 
@@ -94,7 +97,7 @@ TEST(Utf8Prefix, BacksOffToACodePointBoundary) {
 TEST(Utf8Truncate, EveryLimitOverRandomBytesGivesValidUtf8WithinTheLimit) {
   std::mt19937 rng(1234);
   // Bytes drawn to hit lead bytes, continuation bytes and ASCII often.
-  const uint8_t kAlphabet[] = {'a', 0x7F, 0x80, 0xBF, 0xC2, 0xC3, 0xE0, 0xE2, 0xED, 0xEF,
+  const uint8_t kAlphabet[] = {'a',  0x7F, 0x80, 0xBF, 0xC2, 0xC3, 0xE0, 0xE2, 0xED, 0xEF,
                                0xF0, 0xF4, 0xF5, 0xFF, 0x82, 0x9F, 0xA0, 0x90, 0x8F};
   for (int round = 0; round < 2000; ++round) {
     std::string s;
