@@ -76,7 +76,7 @@ const LimitSpec kLimitSpecs[] = {
     {"max_subscriptions_per_connection", &Limits::max_subscriptions_per_connection, 1000000,
      "channels one connection may subscribe to"},
     {"max_channels_per_app_per_shard", &Limits::max_channels_per_app_per_shard, 100000000,
-     "channels of one app that one shard holds; a subscription creating one more is refused"},
+     "channels of one app that one shard holds (a subscription creating one more: 4009)"},
     {"subscribes_per_second", &Limits::subscribes_per_second, 1000000,
      "pusher:subscribe messages one connection may send per second (refused with 4301 beyond)"},
     {"client_messages_per_second", &Limits::client_messages_per_second, 10000000,
