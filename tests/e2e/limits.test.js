@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const net = require('node:net');
-const { startServer, pusherServer, pusherClient, rawSocket, connected, subscribe, rawHttp, APP } = require('./lib/harness');
+const { startServer, pusherServer, pusherClient, rawSocket, connected, subscribe, rawHttp, httpAnswers: answers, APP } = require('./lib/harness');
 
 function md5(s) { return crypto.createHash('md5').update(s).digest('hex'); }
 function hmac(secret, s) { return crypto.createHmac('sha256', secret).update(s).digest('hex'); }
@@ -23,18 +23,6 @@ function signedHead(method, path, params, { body = '', secret = APP.secret, cont
     (close ? 'Connection: close\r\n' : '') + '\r\n';
 }
 
-function answers(text) {
-  const out = [];
-  const re = /HTTP\/1\.1 (\d+)[^\r]*\r\n([\s\S]*?)\r\n\r\n/g;
-  let m;
-  while ((m = re.exec(text)) !== null) {
-    const len = Number(/content-length: *(\d+)/i.exec(m[2])?.[1] ?? 0);
-    const body = text.slice(re.lastIndex, re.lastIndex + len);
-    re.lastIndex += len;
-    out.push({ status: Number(m[1]), body, headers: m[2] });
-  }
-  return out;
-}
 
 const MiB = 1024 * 1024;
 
