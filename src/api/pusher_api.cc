@@ -4,11 +4,13 @@
 
 #include <algorithm>
 
+#include "api/request_head.h"
 #include "auth/request_signature.h"
 #include "engine/channel_name.h"
 #include "http/query.h"
 #include "http/response.h"
 #include "util/json_writer.h"
+#include "util/utf8_truncate.h"
 
 namespace ringcast::api {
 
@@ -19,19 +21,6 @@ const std::string* FindParam(const std::vector<auth::QueryParam>& params, std::s
     if (p.key == key) return &p.value;
   }
   return nullptr;
-}
-
-bool SplitPath(std::string_view path, std::vector<std::string>* segments) {
-  size_t pos = 1;
-  while (pos <= path.size()) {
-    size_t slash = path.find('/', pos);
-    if (slash == std::string_view::npos) slash = path.size();
-    std::string seg;
-    if (!http::PercentDecode(path.substr(pos, slash - pos), &seg, false)) return false;
-    segments->push_back(std::move(seg));
-    pos = slash + 1;
-  }
-  return true;
 }
 
 bool HasInfo(const std::string* info, std::string_view attr) {
@@ -59,56 +48,23 @@ void PusherApi::Error(HttpCall* call, int status, std::string_view message) {
 }
 
 ApiResult PusherApi::Handle(HttpCall* call, int64_t now_s) {
-  std::vector<std::string> seg;
-  if (!SplitPath(call->path, &seg) || seg.size() < 3 || seg[0] != "apps") {
-    Error(call, 404, "Not found");
-    return {};
-  }
-  uint32_t app = apps_->IndexById(seg[1]);
-  if (app == engine::AppRegistry::kNone) {
-    Error(call, 404, "Unknown app id '" + seg[1].substr(0, 64) + "'");
-    return {};
-  }
-  // Route first, so that a wrong method or path is a clear 404/405 rather than an auth error.
-  std::string_view want;
-  if (seg.size() == 3 && (seg[2] == "events" || seg[2] == "batch_events")) {
-    want = "POST";
-  } else if (seg[2] == "channels" && (seg.size() == 3 || seg.size() == 4)) {
-    want = "GET";
-  } else {
-    Error(call, 404, "Unknown path " + call->path.substr(0, 200));
-    return {};
-  }
-  if (call->method != want) {
+  // Route, query and signature (the shard checked them too, before reading the body), then the
+  // body against body_md5.
+  RestHead head = CheckRestHead(*apps_, call->method, call->path, call->query, now_s);
+  if (!head.ok()) {
     call->response.clear();
-    std::string body;
-    util::JsonObject(&body)
-        .Str("error", "Method " + call->method + " not allowed; use " + std::string(want))
-        .Int("code", 405)
-        .Close();
-    http::AppendResponse(&call->response, 405, "application/json", body, call->keep_alive,
-                         std::string("Allow: ") + std::string(want) + "\r\n");
+    AppendRestHeadRefusal(&call->response, head, call->keep_alive);
     return {};
   }
-
-  std::vector<auth::QueryParam> params;
-  if (!http::ParseQuery(call->query, &params, /*plus_as_space=*/false)) {
-    Error(call, 400, "Malformed query string");
-    return {};
-  }
-  const config::AppConfig& cfg = apps_->app(app);
-  auth::SignedRequest req{call->method, call->path, &params, call->body};
-  auth::VerifyResult v = auth::VerifyPusherRequest(req, cfg.key, cfg.secret, now_s);
+  auth::VerifyResult v = auth::VerifyBodyMd5(head.params, call->body);
   if (!v.ok()) {
     Error(call, v.status, v.message);
     return {};
   }
-  if (!cfg.enabled) {
-    Error(call, 403, "Application disabled");
-    return {};
+  if (head.route == RestRoute::kEvents || head.route == RestRoute::kBatchEvents) {
+    return HandleEvents(call, head.app, head.route == RestRoute::kBatchEvents);
   }
-  if (want == "POST") return HandleEvents(call, app, seg[2] == "batch_events");
-  return HandleChannels(call, app, seg);
+  return HandleChannels(call, head.app, head.segments);
 }
 
 ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
@@ -170,7 +126,7 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
     for (const std::string& c : ev.channels) {
       if (const char* e =
               engine::ChannelNameError(c, limits.max_channel_name_length, /*allow_internal=*/true)) {
-        return "Invalid channel name '" + c.substr(0, 200) + "': " + e;
+        return "Invalid channel name '" + util::Utf8Truncate(c, 200) + "': " + e;
       }
     }
     simdjson::dom::element sid_el;
@@ -180,7 +136,7 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
       bool digits = dot != std::string_view::npos && dot > 0 && dot + 1 < sv.size() &&
                     std::all_of(sv.begin(), sv.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); }) &&
                     sv.find('.', dot + 1) == std::string_view::npos;
-      if (!digits) return "Invalid socket_id '" + std::string(sv.substr(0, 64)) + "'";
+      if (!digits) return "Invalid socket_id '" + util::Utf8Truncate(sv, 64) + "'";
       uint32_t shard;
       uint64_t serial;
       if (ids_->Parse(sv, &shard, &serial)) {

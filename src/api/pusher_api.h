@@ -1,12 +1,14 @@
 // PusherApi: the Pusher Channels HTTP API (/apps/{app_id}/...) served on the control plane.
 //
-// Every request is authenticated with Pusher's query signature (auth/request_signature.h) before
-// its body is looked at. Implemented: POST events, POST batch_events, GET channels,
-// GET channels/{name}. Handle() does no I/O and calls nothing back: it fills the answer into the
-// call and returns what the control plane must do ({publications, count request}). A publish is
-// validated as a whole (names, sizes, channel counts) before anything is returned, so a 4xx
-// answer comes with no publications; with a 2xx answer the caller hands every returned event to
-// every shard with subscribers, in order, before it sends the answer.
+// Every request is routed and authenticated from its head (api/request_head.h: the same checks
+// the shard ran before reading the body; Pusher's query signature, auth/request_signature.h)
+// before its body is looked at; then the body is checked against body_md5. Implemented: POST
+// events, POST batch_events, GET channels, GET channels/{name}. Handle() does no I/O and calls
+// nothing back: it fills the answer into the call and returns what the control plane must do
+// ({publications, count request}). A publish is validated as a whole (names, sizes, channel
+// counts) before anything is returned, so a 4xx answer comes with no publications; with a 2xx
+// answer the caller hands every returned event to every shard with subscribers, in order, before
+// it sends the answer.
 // `info=subscription_count` needs counts only the shards know: the result then carries a count
 // request; the caller gathers the counts (after the publications, so they are counted behind
 // them) and calls its `finish`, which writes the answer.

@@ -182,6 +182,27 @@ std::string StringToSign(std::string_view method, std::string_view path,
 VerifyResult VerifyPusherRequest(const SignedRequest& req, std::string_view app_key,
                                  std::string_view app_secret, int64_t now_unix_s,
                                  int64_t max_skew_s) {
+  VerifyResult v = VerifyPusherSignature(req, app_key, app_secret, now_unix_s, max_skew_s);
+  if (!v.ok()) return v;
+  return VerifyBodyMd5(*req.params, req.body);
+}
+
+VerifyResult VerifyBodyMd5(const std::vector<QueryParam>& params, std::string_view body) {
+  const Lookup body_md5 = Find(params, kBodyMd5);
+  if (body_md5.count > 1) return Fail(400, "Duplicate query parameter: " + std::string(kBodyMd5));
+  if (body_md5.value == nullptr) {
+    if (!body.empty()) {
+      return Fail(401, "Missing required query parameter: body_md5 (the request has a body)");
+    }
+  } else if (ToLowerAscii(*body_md5.value) != Md5Hex(body)) {
+    return Fail(401, "body_md5 does not match the MD5 of the request body");
+  }
+  return {};
+}
+
+VerifyResult VerifyPusherSignature(const SignedRequest& req, std::string_view app_key,
+                                   std::string_view app_secret, int64_t now_unix_s,
+                                   int64_t max_skew_s) {
   RC_CHECK(req.params != nullptr);
   const std::vector<QueryParam>& params = *req.params;
 
@@ -196,7 +217,6 @@ VerifyResult VerifyPusherRequest(const SignedRequest& req, std::string_view app_
   const Lookup& auth_timestamp = found[1];
   const Lookup& auth_version = found[2];
   const Lookup& auth_signature = found[3];
-  const Lookup& body_md5 = found[4];
 
   if (auth_key.value == nullptr) return Missing(kAuthKey);
   if (!ConstantTimeEquals(*auth_key.value, app_key)) return Fail(401, "Unknown auth_key");
@@ -218,14 +238,7 @@ VerifyResult VerifyPusherRequest(const SignedRequest& req, std::string_view app_
                          FormatTimestamp(now_unix_s));
   }
 
-  if (body_md5.value == nullptr) {
-    if (!req.body.empty()) {
-      return Fail(401, "Missing required query parameter: body_md5 (the request has a body)");
-    }
-  } else if (ToLowerAscii(*body_md5.value) != Md5Hex(req.body)) {
-    return Fail(401, "body_md5 does not match the MD5 of the request body");
-  }
-
+  // body_md5 (if any) is part of to_sign: it is compared with the body only after this.
   const std::string to_sign = StringToSign(req.method, req.path, params);
   const std::string expected = HmacSha256Hex(app_secret, to_sign);
   if (!ConstantTimeEquals(ToLowerAscii(*auth_signature.value), expected)) {

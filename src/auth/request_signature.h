@@ -10,8 +10,12 @@
 // auth_signature, keys lower-cased, stably sorted by key, values of duplicate keys joined with
 // ',' in arrival order, pairs "k=v" joined with '&', nothing escaped. This matches the `pusher`
 // npm SDK (sorted, raw) and pusher-http-php (lower-cased, ksort'ed, arrays imploded with ',').
-// Verification order: auth_key, auth_signature present, auth_version, auth_timestamp, body_md5,
-// then the HMAC-SHA256 signature in constant time (upper- or lower-case hex accepted).
+// Verification order: auth_key, auth_signature present, auth_version, auth_timestamp, then the
+// HMAC-SHA256 signature in constant time (upper- or lower-case hex accepted), and only then
+// body_md5 against the body. The signature covers the body_md5 parameter, so a forged request
+// costs one HMAC and never an MD5 of its body; and everything up to the HMAC needs only the
+// request head, so a server can refuse a forged request before reading its body
+// (VerifyPusherSignature), then check the body once it has it (VerifyBodyMd5).
 #pragma once
 
 #include <cstdint>
@@ -41,11 +45,22 @@ struct [[nodiscard]] VerifyResult {
   bool ok() const { return status == 0; }
 };
 
-// Checks a Pusher-signed REST request against one app's credentials. |now_unix_s| is the
-// server's wall clock (util::WallSeconds()); the timestamp may be off by max_skew_s either way.
+// Checks a Pusher-signed REST request against one app's credentials: VerifyPusherSignature,
+// then VerifyBodyMd5. |now_unix_s| is the server's wall clock (util::WallSeconds()); the
+// timestamp may be off by max_skew_s either way.
 [[nodiscard]] VerifyResult VerifyPusherRequest(const SignedRequest& req, std::string_view app_key,
                                                std::string_view app_secret, int64_t now_unix_s,
                                                int64_t max_skew_s = kMaxTimestampSkewSeconds);
+
+// The head-only part: every check up to and including the HMAC; req.body is not looked at.
+[[nodiscard]] VerifyResult VerifyPusherSignature(const SignedRequest& req, std::string_view app_key,
+                                                 std::string_view app_secret, int64_t now_unix_s,
+                                                 int64_t max_skew_s = kMaxTimestampSkewSeconds);
+
+// The body part, for a request whose signature was verified: body_md5 must be present when the
+// body is not empty, and must be the MD5 of the body when present.
+[[nodiscard]] VerifyResult VerifyBodyMd5(const std::vector<QueryParam>& params,
+                                         std::string_view body);
 
 // METHOD\nPATH\nk=v&... as described above. The method is upper-cased (ASCII).
 std::string StringToSign(std::string_view method, std::string_view path,

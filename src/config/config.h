@@ -39,6 +39,10 @@ struct Limits {
   uint32_t max_channel_name_length = 164;
   uint32_t max_event_name_length = 200;
   uint32_t max_subscriptions_per_connection = 1000;
+  // Channels of one app that one shard holds (a channel with subscribers on k shards counts on
+  // each of them); a subscription that would create one more is refused (4009).
+  uint32_t max_channels_per_app_per_shard = 1000000;
+  uint32_t subscribes_per_second = 1000;  // per connection; excess refused with 4301
   uint32_t client_events_per_second = 10;  // per connection; excess answered with 4301
   uint32_t client_messages_per_second = 2000;  // all messages of one connection; excess dropped
   uint32_t handshake_timeout_ms = 10000;  // TCP accept to a complete HTTP request

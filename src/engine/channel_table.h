@@ -97,6 +97,8 @@ class ChannelTable {
 
   Channel* Find(uint32_t app, std::string_view name);
   size_t channel_count() const;
+  // Channels of one app on this shard.
+  size_t app_channel_count(uint32_t app) const { return by_app_[app].size(); }
 
  private:
   using Map = util::StringMap<std::unique_ptr<Channel>>;

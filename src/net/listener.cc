@@ -11,7 +11,7 @@
 
 namespace ringcast::net {
 
-int CreateListener(const std::string& host, uint16_t port, int backlog) {
+int CreateListener(const std::string& host, uint16_t port, int backlog, ListenerRole role) {
   sockaddr_storage addr;
   std::memset(&addr, 0, sizeof addr);
   socklen_t len;
@@ -37,8 +37,13 @@ int CreateListener(const std::string& host, uint16_t port, int backlog) {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   // Accepted sockets inherit it (needed for direct descriptors, which setsockopt cannot name).
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
-      bind(fd, reinterpret_cast<sockaddr*>(&addr), len) < 0 || listen(fd, backlog) < 0) {
+  // kFirst binds without SO_REUSEPORT (the kernel then refuses a port any socket holds) and
+  // sets it before listen(), which is when the kernel forms the group the others join.
+  const bool first = role == ListenerRole::kFirst;
+  if ((!first && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) ||
+      bind(fd, reinterpret_cast<sockaddr*>(&addr), len) < 0 ||
+      (first && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) ||
+      listen(fd, backlog) < 0) {
     int err = errno;
     close(fd);
     return -err;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/request_head.h"
 #include "engine/app_registry.h"
 #include "http/query.h"
 #include "http/response.h"
@@ -9,6 +10,8 @@
 #include "protocols/pusher/pusher_session.h"
 #include "protocols/pusher/wire.h"
 #include "server/shard.h"
+#include "util/clock.h"
+#include "util/utf8_truncate.h"
 #include "ws/handshake.h"
 
 namespace ringcast::server {
@@ -59,6 +62,15 @@ void HttpFrontSession::OnClosed(net::Connection& c) { (void)c; }
 void HttpFrontSession::OnData(net::Connection& c, char* data, size_t len) {
   (void)c;
   if (state_ == State::kDone || state_ == State::kDraining) return;
+  if (state_ == State::kSkipBody && buf_.empty()) {
+    // The body of a refused request: dropped as it arrives, never buffered.
+    size_t n = static_cast<size_t>(std::min<uint64_t>(skip_left_, len));
+    data += n;
+    len -= n;
+    skip_left_ -= n;
+    if (skip_left_ > 0) return;
+    state_ = State::kHead;
+  }
   const config::Limits& limits = shard_->env().limits();
   // Bound what a client may pile up behind a request that is with the control plane.
   size_t cap = 2 * (static_cast<size_t>(limits.max_header_bytes) + limits.max_request_body_bytes);
@@ -79,7 +91,15 @@ bool IsApiRequest(const http::RequestHead& head) {
 
 void HttpFrontSession::Process() {
   http::RequestHead& head = shard_->head_scratch();
-  while (state_ == State::kHead || state_ == State::kBody) {
+  while (state_ == State::kHead || state_ == State::kBody || state_ == State::kSkipBody) {
+    if (state_ == State::kSkipBody) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(skip_left_, buf_.size()));
+      buf_.erase(0, n);
+      skip_left_ -= n;
+      if (skip_left_ > 0) return;
+      state_ = State::kHead;
+      continue;
+    }
     if (state_ == State::kHead) {
       if (buf_.empty()) return;
       uint32_t depth = std::max<uint32_t>(1, shard_->env().limits().max_pipelined_requests);
@@ -138,6 +158,12 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
     return false;
   }
   if (path.substr(0, 6) == "/apps/") {
+    api::RestHead rest = api::CheckRestHead(shard_->env().apps(), head.method_name, head.path,
+                                            head.query, util::WallSeconds());
+    if (!rest.ok()) {
+      RefuseApiHead(head, rest);
+      return state_ == State::kHead || state_ == State::kSkipBody;
+    }
     call_ = new api::HttpCall();
     call_->shard = shard_->env().shard_id();
     call_->conn_index = conn_->index();
@@ -286,12 +312,50 @@ void HttpFrontSession::Respond(int status, std::string_view content_type, std::s
 void HttpFrontSession::RespondError(int status, std::string_view message, bool close) {
   std::string out;
   http::AppendJsonError(&out, status, message, !close);
-  net::IoLoop& loop = shard_->env().loop();
-  loop.SendCopy(*conn_, out);
-  idle_since_ms_ = loop.now_ms();
+  AnswerInTurn(std::move(out), close);
+}
+
+void HttpFrontSession::RefuseApiHead(const http::RequestHead& head, const api::RestHead& rest) {
+  // The body is never buffered or hashed. A Content-Length body within the size limit is
+  // skipped as it arrives and the connection stays open (HTTP/1.1 keep-alive); a chunked or
+  // oversized one ends the connection after the answer (the lingering close discards it).
+  uint64_t body_bytes =
+      !head.chunked && head.content_length > 0 ? static_cast<uint64_t>(head.content_length) : 0;
+  bool skippable = !head.chunked && body_bytes <= shard_->http_limits().max_body_bytes;
+  bool keep_alive = head.keep_alive && skippable;
+  std::string out;
+  api::AppendRestHeadRefusal(&out, rest, keep_alive);
+  // `head` views point into buf_: nothing of it is used after this.
+  buf_.erase(0, parser_.head_size());
+  parser_.Reset();
+  AnswerInTurn(std::move(out), !keep_alive);
+  if (keep_alive && body_bytes > 0 && state_ == State::kHead) {
+    skip_left_ = body_bytes;
+    state_ = State::kSkipBody;
+  }
+}
+
+void HttpFrontSession::AnswerInTurn(std::string response, bool close) {
+  if (inflight_.empty()) {
+    net::IoLoop& loop = shard_->env().loop();
+    loop.SendCopy(*conn_, response);
+    idle_since_ms_ = loop.now_ms();
+    if (close) {
+      state_ = State::kDone;
+      loop.CloseAfterFlush(*conn_, 1000);
+    }
+    return;
+  }
+  // Earlier API answers are outstanding: this one goes out after them, as an answered call.
+  auto* call = new api::HttpCall();
+  call->keep_alive = !close;
+  call->response = std::move(response);
+  call->answered = true;
+  inflight_.push_back(call);
   if (close) {
-    state_ = State::kDone;
-    loop.CloseAfterFlush(*conn_, 1000);
+    // Nothing after this request is read or answered; FlushAnswers closes after sending it.
+    state_ = State::kDraining;
+    buf_.clear();
   }
 }
 

@@ -2,16 +2,24 @@
 // requests and routes each one:
 //   GET .../app/{key}?protocol=7 + Upgrade   -> WebSocket handshake, then a PusherSession
 //   GET <echo path> + Upgrade                -> WebSocket handshake, then an EchoSession
-//   /apps/...                                -> moved to the control plane (Pusher HTTP API); the
-//                                               answer comes back through the shard
+//   /apps/...                                -> head checked here (api::CheckRestHead: route,
+//                                               signature, app state) before the body is read: a
+//                                               refusal is answered here (its body skipped
+//                                               unbuffered, or the connection closed when the
+//                                               body is chunked or too large); otherwise the
+//                                               body is read and the request moved to the control
+//                                               plane (Pusher HTTP API); the answer comes back
+//                                               through the shard
 //   GET /health, /ready                      -> answered here
 //   anything else                            -> 404 JSON
 // Requests on one connection are answered in order (keep-alive and pipelining). Pipelined API
 // requests go to the control plane together, up to limits.max_pipelined_requests at once (so
 // the publishes of one connection reach the shards in one batch and are written to subscribers
 // together); an answer that comes back early waits for the ones before it. A request answered
-// here (health, 404, a parse error) waits until no API request is outstanding. Unparsed bytes
-// are buffered, bounded.
+// here (health, 404, a parse error) waits until no API request is outstanding; an answer that
+// ends the connection (a refused API head, 413/431 past a limit, a bad body) is queued behind
+// the outstanding ones as an answered call and nothing after it is read. Unparsed bytes are
+// buffered, bounded.
 // Malformed requests get the parser's status (400, 411, 413, 431, 501, 505) with a JSON body
 // and the connection is closed after the answer; nothing else is disturbed.
 // A connection that has not completed a request within handshake_timeout_ms (counted from
@@ -23,6 +31,7 @@
 #include <string>
 
 #include "api/http_call.h"
+#include "api/request_head.h"
 #include "http/body_reader.h"
 #include "http/request_parser.h"
 #include "net/connection.h"
@@ -45,8 +54,10 @@ class HttpFrontSession : public net::Session {
   void OnReply(api::HttpCall* call);
 
  private:
-  // kDraining: the last request said Connection: close; waiting for the outstanding answers.
-  enum class State { kHead, kBody, kDraining, kDone };
+  // kSkipBody: dropping the body of a request refused from its head (skip_left_ bytes to go).
+  // kDraining: the last request said Connection: close, or an answer that closes is queued;
+  // waiting for the outstanding answers.
+  enum class State { kHead, kBody, kSkipBody, kDraining, kDone };
   static constexpr uint8_t kIdleTimer = 1;
 
   void Process();
@@ -57,7 +68,13 @@ class HttpFrontSession : public net::Session {
   bool Route(const http::RequestHead& head);
   void Upgrade(const http::RequestHead& head, bool echo);
   void Respond(int status, std::string_view content_type, std::string_view body, bool keep_alive);
+  // Answers here with a JSON error; with close, the connection closes after it.
   void RespondError(int status, std::string_view message, bool close);
+  // Refuses an API request from its head (api::CheckRestHead), before its body is read.
+  void RefuseApiHead(const http::RequestHead& head, const api::RestHead& rest);
+  // Sends an answer made here now, or, while API answers are outstanding, queues it behind them
+  // so that answers leave in request order; with close, nothing after it is read or answered.
+  void AnswerInTurn(std::string response, bool close);
   void ArmIdleTimer();
 
   Shard* shard_;
@@ -71,6 +88,7 @@ class HttpFrontSession : public net::Session {
   // the others come back through the shard (which frees them if the session is gone).
   std::deque<api::HttpCall*> inflight_;
   uint64_t idle_since_ms_ = 0;
+  uint64_t skip_left_ = 0;
 };
 
 }  // namespace ringcast::server

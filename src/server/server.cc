@@ -30,6 +30,10 @@ namespace ringcast::server {
 
 namespace {
 
+// The exit code of a setting the server cannot run with (as config::LoadConfig's errors): here
+// a host:port it cannot listen on, most often one that another process already serves.
+constexpr int kExitBadSetting = 2;
+
 // CPUs for --pin-cpus: "auto" = the allowed CPUs in order; else a comma-separated list.
 bool PinList(const std::string& spec, std::vector<int>* cpus) {
   if (spec.empty()) return true;
@@ -119,10 +123,19 @@ int Server::Start() {
   std::vector<int> listeners;
   port_ = config_.port;
   for (uint32_t i = 0; i < shards; ++i) {
-    int fd = net::CreateListener(config_.host, port_, 4096);
+    // The first shard's socket must be alone on the port; the others join it.
+    int fd = net::CreateListener(config_.host, port_, 4096,
+                                 i == 0 ? net::ListenerRole::kFirst : net::ListenerRole::kJoin);
     if (fd < 0) {
-      RC_ERROR("cannot listen on %s:%u: %s", config_.host.c_str(), port_, strerror(-fd));
+      if (fd == -EADDRINUSE && i == 0) {
+        RC_ERROR("cannot listen on %s:%u: the port is already in use by another process "
+                 "(another ringcast?); stop it or choose another --port",
+                 config_.host.c_str(), port_);
+      } else {
+        RC_ERROR("cannot listen on %s:%u: %s", config_.host.c_str(), port_, strerror(-fd));
+      }
       for (int l : listeners) close(l);
+      listen_failed_ = true;
       return fd;
     }
     if (port_ == 0) port_ = static_cast<uint16_t>(net::BoundPort(fd));
@@ -178,7 +191,7 @@ int RunServer(const config::ServerConfig& config) {
   signal(SIGPIPE, SIG_IGN);
 
   Server server(config);
-  if (server.Start() < 0) return 1;
+  if (server.Start() < 0) return server.listen_failed() ? kExitBadSetting : 1;
   if (config.dev_app) {
     RC_WARN("no app configured: using the embedded DEV app (id=%s key=%s secret=%s); "
             "do not use it in production",

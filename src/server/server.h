@@ -1,12 +1,14 @@
 // Server: start-up and shutdown of the whole process.
 //
 // Start(): create one SO_REUSEPORT listening socket per shard (the first one picks the port when
-// 0 is asked for), the queue mesh, the control plane and the shards; wait until every shard's
-// io_uring is set up. Shutdown(): ask the control plane to stop; shards stop accepting, close
-// their clients spread over the grace window and report done; Wait() joins every thread.
-// RunServer() is the process's life: Start, print "listening on HOST:PORT", wait for
-// SIGTERM/SIGINT (blocked in every thread, taken with sigwait), Shutdown, Wait; if shutting down
-// takes longer than the grace window plus a margin, it exits anyway.
+// 0 is asked for, and fails when another process already holds it: net::ListenerRole), the
+// queue mesh, the control plane and the shards; wait until every shard's io_uring is set up.
+// Shutdown(): ask the control plane to stop; shards stop accepting, close their clients spread
+// over the grace window and report done; Wait() joins every thread.
+// RunServer() is the process's life: Start (exit code 2 when it cannot listen), print "listening
+// on HOST:PORT", wait for SIGTERM/SIGINT (blocked in every thread, taken with sigwait),
+// Shutdown, Wait; if shutting down takes longer than the grace window plus a margin, it exits
+// anyway.
 // Thread rules: one thread (main, or a test's) calls Start/Shutdown/Wait.
 #pragma once
 
@@ -37,6 +39,9 @@ class Server {
 
   // Returns 0, or a negative errno after logging what failed.
   int Start();
+  // After a failed Start(): whether it was the listening socket (host:port in use, not an
+  // address of this host, not permitted), a setting the operator must change.
+  bool listen_failed() const { return listen_failed_; }
   uint16_t port() const { return port_; }
   // Any thread, after Start: the cross-thread queues' trouble counters (queue_stats.h).
   QueueStats queue_stats() const;
@@ -47,6 +52,7 @@ class Server {
   config::ServerConfig config_;
   uint16_t port_ = 0;
   bool started_ = false;
+  bool listen_failed_ = false;
   std::unique_ptr<engine::AppRegistry> apps_;
   std::unique_ptr<engine::SocketIdCodec> ids_;
   std::unique_ptr<Mesh> mesh_;

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 
+#include "util/utf8_truncate.h"
 #include "ws/mask.h"
 
 namespace ringcast::ws {
@@ -67,17 +68,15 @@ void AppendCloseFrame(std::string* out, uint16_t code, std::string_view reason) 
     AppendFrame(out, Opcode::kClose, {});
     return;
   }
-  if (reason.size() > kMaxCloseReasonBytes) {
-    size_t cut = kMaxCloseReasonBytes;
-    // Back off over continuation bytes (10xxxxxx) so the cut falls before a lead byte.
-    while (cut > 0 && (static_cast<uint8_t>(reason[cut]) & 0xC0) == 0x80) --cut;
-    reason = reason.substr(0, cut);
-  }
+  // A close reason must be valid UTF-8 (RFC 6455 5.5.1): cut on a code point boundary, and any
+  // invalid byte of a reason built from peer input becomes U+FFFD.
   char payload[2 + kMaxCloseReasonBytes];
   payload[0] = static_cast<char>(code >> 8);
   payload[1] = static_cast<char>(code & 0xFF);
-  if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
-  AppendFrame(out, Opcode::kClose, std::string_view(payload, 2 + reason.size()));
+  std::string safe;
+  (void)util::AppendUtf8Truncated(&safe, reason, kMaxCloseReasonBytes);
+  if (!safe.empty()) std::memcpy(payload + 2, safe.data(), safe.size());
+  AppendFrame(out, Opcode::kClose, std::string_view(payload, 2 + safe.size()));
 }
 
 void AppendMaskedFrame(std::string* out, Opcode op, std::string_view payload, uint32_t mask_key,

@@ -28,8 +28,9 @@ size_t EncodeHeader(uint8_t out[kMaxServerHeaderBytes], Opcode op, uint64_t payl
 
 void AppendFrame(std::string* out, Opcode op, std::string_view payload, bool fin = true);
 
-// A close frame with `code` and `reason` cut to at most 123 bytes on a UTF-8 boundary. Code 1005
-// ("no status") writes an empty payload and drops the reason.
+// A close frame with `code` and `reason` cut to at most 123 bytes on a UTF-8 boundary, invalid
+// bytes replaced by U+FFFD (util::AppendUtf8Truncated). Code 1005 ("no status") writes an empty
+// payload and drops the reason.
 void AppendCloseFrame(std::string* out, uint16_t code, std::string_view reason);
 
 // Client frames. The four key bytes go on the wire most significant byte first

@@ -47,6 +47,38 @@ test('bad settings stop the server with exit code 2 and a message naming the set
   assert.match(file.stderr, /unknown limit "max_outbound_byts"/);
 });
 
+test('a second ringcast on a port that is already served exits 2 with a message; the first keeps serving', async () => {
+  const first = await startServer({ shards: 2 });  // --port 0: its shards join the port it picked
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-second-'));
+  const second = (host) => new Promise((resolve) => {
+    const p = spawn(BIN, ['--port', String(first.port), '--host', host, '--shards', '2', '--data-dir', dataDir]);
+    let err = '';
+    p.stderr.on('data', (d) => { err += d; });
+    const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+    p.on('exit', (code) => { clearTimeout(t); resolve({ code, err }); });
+  });
+  for (const host of ['127.0.0.1', '0.0.0.0', '::']) {
+    const r = await second(host);
+    assert.equal(r.code, 2, `second instance on ${host}:${first.port}: ${r.err}`);
+    assert.match(r.err, /already in use by another process/);
+  }
+  // Every connection still reaches the first server (none went to a silent second one).
+  for (let i = 0; i < 8; ++i) {
+    const ws = rawSocket(first.port);
+    await connected(ws);
+    ws.close();
+  }
+  // A port held by some other program is refused the same way.
+  const net = require('node:net');
+  const other = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => other.on('listening', r));
+  const p = spawnSync(BIN, ['--port', String(other.address().port), '--host', '127.0.0.1', '--data-dir', dataDir], { encoding: 'utf8', timeout: 5000 });
+  assert.equal(p.status, 2, p.stderr);
+  assert.match(p.stderr, /already in use/);
+  other.close();
+  assert.equal((await first.stop()).code, 0);
+});
+
 test('with no app configured the dev app is used on loopback, with a warning', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-dev-'));
   const proc = spawn(BIN, ['--port', '0', '--shards', '1', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });

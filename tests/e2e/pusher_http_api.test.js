@@ -3,7 +3,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { startServer, pusherServer, rawSocket, connected, subscribe, rawHttp, APP } = require('./lib/harness');
+const { startServer, pusherServer, rawSocket, connected, subscribe, rawHttp, httpAnswers: answers, APP } = require('./lib/harness');
 
 let server;
 test.before(async () => { server = await startServer({ config: {
@@ -215,18 +215,6 @@ function signedText(method, path, params, body = '', { secret = APP.secret, clos
   return `${head}\r\n${body}`;
 }
 
-function answers(text) {
-  const out = [];
-  const re = /HTTP\/1\.1 (\d+)[^\r]*\r\n([\s\S]*?)\r\n\r\n/g;
-  let m;
-  while ((m = re.exec(text)) !== null) {
-    const len = Number(/content-length: *(\d+)/i.exec(m[2])?.[1] ?? 0);
-    const body = text.slice(re.lastIndex, re.lastIndex + len);
-    re.lastIndex += len;
-    out.push({ status: Number(m[1]), body });
-  }
-  return out;
-}
 
 test('pipelined API requests are answered in request order, local answers wait their turn, publishes arrive in order', async () => {
   const ws = rawSocket(server.port);

@@ -3,10 +3,12 @@
 #include "auth/channel_auth.h"
 #include "engine/channel_name.h"
 #include "util/json_writer.h"
+#include "util/utf8_truncate.h"
 
 namespace ringcast::protocols::pusher {
 
 using wire::kCloseAppDisabled;
+using wire::kCloseAppOverQuota;
 using wire::kCloseAppUnknown;
 using wire::kCloseOverCapacity;
 using wire::kClosePongTimeout;
@@ -41,6 +43,11 @@ void PusherSession::Start() {
     Refuse(kCloseOverCapacity, "Over capacity");
     return;
   }
+  if (!env().apps().TryAcquireConnection(app_)) {
+    Refuse(kCloseAppOverQuota, "Application is over connection quota");
+    return;
+  }
+  counted_ = true;
   socket_id_ = env().socket_ids().Format(env().shard_id(), conn().serial());
   std::string data;
   util::JsonObject(&data)
@@ -96,6 +103,8 @@ void PusherSession::BeginShutdown() {
 
 void PusherSession::OnClosed(net::Connection& c) {
   (void)c;
+  if (counted_) env().apps().ReleaseConnection(app_);
+  counted_ = false;
   env().UnsubscribeAll(&sub_);
 }
 
@@ -105,6 +114,7 @@ bool PusherSession::OnTextMessage(std::string_view text) {
     rate_window_ms_ = now;
     messages_in_window_ = 0;
     client_events_in_window_ = 0;
+    subscribes_in_window_ = 0;
   }
   uint32_t limit = env().limits().client_messages_per_second;
   if (++messages_in_window_ > limit) {
@@ -131,7 +141,7 @@ bool PusherSession::OnTextMessage(std::string_view text) {
     HandleClientEvent(msg);
   } else {
     std::string message = "Unsupported event: ";
-    message.append(msg.event.substr(0, 100));
+    (void)util::AppendUtf8Truncated(&message, msg.event, 100);
     SendError(kErrorGeneric, message);
   }
   return conn().open();
@@ -145,10 +155,17 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
   }
   std::string channel(d.channel);
   const config::Limits& limits = env().limits();
+  if (++subscribes_in_window_ > limits.subscribes_per_second) {
+    std::string text = "Too many subscribe requests: limit " +
+                       std::to_string(limits.subscribes_per_second) + " per second";
+    SendSubscriptionError(channel, "LimitReached", text, kErrorRejected);
+    SendError(kErrorRejected, text);
+    return;
+  }
   if (const char* err = engine::ChannelNameError(channel, limits.max_channel_name_length,
                                                  /*allow_internal=*/false)) {
     bool too_long = channel.size() > limits.max_channel_name_length;
-    std::string text = std::string(err) + ": '" + channel.substr(0, 200) + "'";
+    std::string text = std::string(err) + ": '" + util::Utf8Truncate(channel, 200) + "'";
     SendSubscriptionError(channel, too_long ? "LimitReached" : "InvalidChannel", text,
                           kErrorUnauthorized);
     SendError(kErrorUnauthorized, text);
@@ -176,6 +193,14 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
   if (!already && sub_.count() >= limits.max_subscriptions_per_connection) {
     std::string text = "Too many subscriptions on this connection (limit " +
                        std::to_string(limits.max_subscriptions_per_connection) + ")";
+    SendSubscriptionError(channel, "LimitReached", text, kErrorUnauthorized);
+    SendError(kErrorUnauthorized, text);
+    return;
+  }
+  if (existing == nullptr &&
+      env().channels().app_channel_count(app_) >= limits.max_channels_per_app_per_shard) {
+    std::string text = "Too many channels for this app (limit " +
+                       std::to_string(limits.max_channels_per_app_per_shard) + " per shard)";
     SendSubscriptionError(channel, "LimitReached", text, kErrorUnauthorized);
     SendError(kErrorUnauthorized, text);
     return;

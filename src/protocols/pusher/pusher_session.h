@@ -3,8 +3,9 @@
 // It translates wire messages into engine commands and back; channels and fan-out are the
 // engine's. Life of a session:
 //   open      -> pusher:connection_established {socket_id, activity_timeout} first, or, when the
-//                app key is unknown/disabled or the shard is full, pusher:error + close (4001,
-//                4003, 4100; pusher-js does not reconnect after 40xx, backs off after 41xx);
+//                app key is unknown/disabled, the shard is full or the app has max_connections
+//                established connections over all shards, pusher:error + close (4001, 4003,
+//                4100, 4004; pusher-js does not reconnect after 40xx, backs off after 41xx);
 //   messages  -> pusher:ping/pong, pusher:subscribe/unsubscribe (public, private and
 //                private-encrypted channels; the auth token is checked here, on the shard, with
 //                the app secret), client-* events (on a private channel the sender subscribed
@@ -19,7 +20,9 @@
 //                pusher:ping; without any answer within pong_timeout it closes with 4201;
 //   closing   -> slow consumer 4100, shutdown 4200 (spread over the grace window by the shard).
 // Subscription failures are reported both as pusher:subscription_error on the channel (what
-// pusher-js hands to channel listeners; soketi's shape) and as pusher:error with code 4009. A
+// pusher-js hands to channel listeners; soketi's shape) and as pusher:error with code 4009 (bad
+// name or auth, max_subscriptions_per_connection, max_channels_per_app_per_shard) or 4301 (past
+// subscribes_per_second, counted over a fixed one-second window like the other rate limits). A
 // subscription that would create the channel on this shard while the control plane cannot be
 // told at once (its queue is full) is refused with subscription_error status 503 "ServerBusy"
 // (nothing is confirmed that a publish could miss; the client may retry).
@@ -90,12 +93,14 @@ class PusherSession : public WsSession {
   std::string refuse_reason_;
   std::string socket_id_;
   engine::Subscriber sub_;
+  bool counted_ = false;  // holds one of the app's max_connections (AppRegistry)
   uint64_t last_rx_ms_ = 0;
   bool ping_outstanding_ = false;
   // Fixed one-second windows for the message and client-event rate limits.
   uint64_t rate_window_ms_ = 0;
   uint32_t messages_in_window_ = 0;
   uint32_t client_events_in_window_ = 0;
+  uint32_t subscribes_in_window_ = 0;
 };
 
 }  // namespace ringcast::protocols::pusher

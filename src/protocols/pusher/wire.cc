@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "util/json_writer.h"
+#include "util/utf8_truncate.h"
 
 namespace ringcast::protocols::pusher::wire {
 
@@ -18,7 +19,7 @@ uint16_t CheckProtocolVersion(std::string_view value, std::string* reason) {
     return kCloseInvalidVersionFormat;
   }
   if (version < kMinProtocol || version > kMaxProtocol) {
-    *reason = "Unsupported protocol version " + std::string(value.substr(0, 16));
+    *reason = "Unsupported protocol version " + util::Utf8Truncate(value, 16);
     return kCloseUnsupportedVersion;
   }
   return 0;

@@ -141,6 +141,21 @@ function rawHttp(port, bytes, ms = 2000) {
   });
 }
 
+// Splits raw HTTP/1.1 response text (pipelined answers) into {status, headers, body}, by
+// Content-Length.
+function httpAnswers(text) {
+  const out = [];
+  const re = /HTTP\/1\.1 (\d+)[^\r]*\r\n([\s\S]*?)\r\n\r\n/g;
+  let m;
+  while ((m = re.exec(text)) !== null) {
+    const len = Number(/content-length: *(\d+)/i.exec(m[2])?.[1] ?? 0);
+    const body = text.slice(re.lastIndex, re.lastIndex + len);
+    re.lastIndex += len;
+    out.push({ status: Number(m[1]), headers: m[2], body });
+  }
+  return out;
+}
+
 function waitFor(pred, ms = 5000, every = 10) {
   return new Promise((resolve, reject) => {
     const start = Date.now();
@@ -156,4 +171,4 @@ function waitFor(pred, ms = 5000, every = 10) {
 // Shard that issued a socket id ("<salt*1000+shard>.<serial>").
 function shardOf(socketId) { return Number(socketId.split('.')[0]) % 1000; }
 
-module.exports = { BIN, APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, rawHttp, waitFor, shardOf };
+module.exports = { BIN, APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, rawHttp, httpAnswers, waitFor, shardOf };

@@ -186,6 +186,35 @@ TEST(RequestSignature, ChangedBodyByteIsRejected) {
   EXPECT_THAT(r.message, HasSubstr("body_md5 does not match"));
 }
 
+TEST(RequestSignature, ForgedSignatureIsRejectedBeforeTheBodyIsLookedAt) {
+  // Wrong signature and a body that does not match body_md5: the HMAC answers first, so a
+  // forged request never costs an MD5 of its body.
+  std::vector<QueryParam> params = WorkedExampleParams();
+  SetParam(&params, "auth_signature", std::string(64, '0'));
+  const VerifyResult r = Verify("POST", "/apps/3/events", params, std::string(4096, 'x'));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_THAT(r.message, HasSubstr("Invalid signature"));
+  EXPECT_THAT(r.message, Not(HasSubstr("body_md5 does not match")));
+}
+
+TEST(RequestSignature, SignatureCheckNeedsOnlyTheHead) {
+  const std::vector<QueryParam> params = WorkedExampleParams();
+  // The head part accepts the worked example whatever the body; the body part then decides.
+  EXPECT_TRUE(VerifyPusherSignature({"POST", "/apps/3/events", &params, "not the body"}, kKey,
+                                    kSecret, kTime)
+                  .ok());
+  EXPECT_TRUE(VerifyBodyMd5(params, kBody).ok());
+  const VerifyResult r = VerifyBodyMd5(params, "not the body");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_THAT(r.message, HasSubstr("body_md5 does not match"));
+
+  std::vector<QueryParam> forged = params;
+  SetParam(&forged, "auth_signature", std::string(kSignature.substr(1)) + "0");
+  EXPECT_EQ(VerifyPusherSignature({"POST", "/apps/3/events", &forged, kBody}, kKey, kSecret, kTime)
+                .status,
+            401);
+}
+
 TEST(RequestSignature, ChangedPathIsRejected) {
   const VerifyResult r = Verify("POST", "/apps/4/events", WorkedExampleParams(), kBody);
   EXPECT_EQ(r.status, 401);

@@ -224,6 +224,9 @@ const LimitName kLimits[] = {
     {"max_channel_name_length", &Limits::max_channel_name_length},
     {"max_event_name_length", &Limits::max_event_name_length},
     {"max_subscriptions_per_connection", &Limits::max_subscriptions_per_connection},
+    {"max_channels_per_app_per_shard", &Limits::max_channels_per_app_per_shard},
+    {"subscribes_per_second", &Limits::subscribes_per_second},
+    {"client_messages_per_second", &Limits::client_messages_per_second},
     {"client_events_per_second", &Limits::client_events_per_second},
     {"handshake_timeout_ms", &Limits::handshake_timeout_ms},
     {"max_pipelined_requests", &Limits::max_pipelined_requests},
@@ -275,6 +278,19 @@ TEST(LoadConfig, EveryLimitIsSetByNameFromFileEnvironmentAndFlag) {
     ASSERT_EQ(d.outcome, ParseOutcome::kRun) << d.err;
     EXPECT_EQ(d.cfg.limits.*lim.field, file_v);
   }
+}
+
+TEST(LoadConfig, SubscriptionLimitsHaveBoundedDefaults) {
+  Loaded l = Load({});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.limits.max_subscriptions_per_connection, 1000u);
+  EXPECT_EQ(l.cfg.limits.max_channels_per_app_per_shard, 1000000u);
+  // A reconnecting client resubscribes everything at once: the rate allows a full set.
+  EXPECT_EQ(l.cfg.limits.subscribes_per_second, l.cfg.limits.max_subscriptions_per_connection);
+  Loaded over = Load({"--subscribes-per-second", "1000001"});
+  EXPECT_EQ(over.outcome, ParseOutcome::kExitError);
+  EXPECT_NE(HelpText().find("--max-channels-per-app-per-shard"), std::string::npos);
+  EXPECT_NE(HelpText().find("--subscribes-per-second"), std::string::npos);
 }
 
 TEST(LoadConfig, MaximaAndZeroAreAccepted) {

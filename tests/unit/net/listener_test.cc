@@ -79,6 +79,57 @@ TEST(Listener, ShardsShareOnePortThroughReusePort) {
   close(first);
 }
 
+TEST(Listener, FirstListenerLetsShardsJoinAndTheyShareConnections) {
+  int first = CreateListener("127.0.0.1", 0, 64, ListenerRole::kFirst);
+  ASSERT_GE(first, 0) << "errno " << -first;
+  int port = BoundPort(first);
+  int second = CreateListener("127.0.0.1", static_cast<uint16_t>(port), 64);
+  ASSERT_GE(second, 0) << "errno " << -second;
+  // The kernel spreads connections over both sockets (by a hash of the source port).
+  int clients[32];
+  for (int& c : clients) {
+    c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  }
+  // Blocking connects are complete: every connection is queued on one of the two sockets.
+  fcntl(first, F_SETFL, O_NONBLOCK);
+  fcntl(second, F_SETFL, O_NONBLOCK);
+  int accepted[2] = {0, 0};
+  for (int i = 0; i < 2; ++i) {
+    for (int a; (a = accept4(i == 0 ? first : second, nullptr, nullptr, 0)) >= 0;) {
+      ++accepted[i];
+      close(a);
+    }
+  }
+  EXPECT_EQ(accepted[0] + accepted[1], 32);
+  EXPECT_GT(accepted[0], 0);
+  EXPECT_GT(accepted[1], 0);
+  for (int c : clients) close(c);
+  close(second);
+  close(first);
+}
+
+TEST(Listener, FirstListenerRefusesAPortAnotherProcessServes) {
+  // Another server that joined with SO_REUSEPORT (what an older ringcast does): kFirst still
+  // sees it, where kJoin would silently share its connections.
+  int other = CreateListener("127.0.0.1", 0, 16);
+  ASSERT_GE(other, 0);
+  int port = BoundPort(other);
+  EXPECT_EQ(CreateListener("127.0.0.1", static_cast<uint16_t>(port), 16, ListenerRole::kFirst),
+            -EADDRINUSE);
+  // A wildcard address overlaps the specific one.
+  EXPECT_EQ(CreateListener("0.0.0.0", static_cast<uint16_t>(port), 16, ListenerRole::kFirst),
+            -EADDRINUSE);
+  int joined = CreateListener("127.0.0.1", static_cast<uint16_t>(port), 16);
+  EXPECT_GE(joined, 0) << "kJoin shares the port: why the first shard must not use it";
+  if (joined >= 0) close(joined);
+  close(other);
+}
+
 TEST(Listener, PortHeldWithoutReusePortIsInUse) {
   int holder = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(holder, 0);

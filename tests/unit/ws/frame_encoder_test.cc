@@ -124,5 +124,12 @@ TEST(FrameEncoder, CutsCloseReasonsTo123BytesOnACodePointBoundary) {
   EXPECT_EQ(out.substr(4), reason);
 }
 
+TEST(FrameEncoder, ReplacesInvalidBytesInCloseReasons) {
+  std::string out;
+  AppendCloseFrame(&out, 4007, "Unsupported protocol version 9\xff\xfe");
+  EXPECT_EQ(out.substr(4), "Unsupported protocol version 9\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_TRUE(IsValidUtf8(out.substr(4)));
+}
+
 }  // namespace
 }  // namespace ringcast::ws

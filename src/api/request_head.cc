@@ -1,0 +1,83 @@
+// Head-only checks of a Pusher REST request; see request_head.h.
+#include "api/request_head.h"
+
+#include "auth/request_signature.h"
+#include "http/query.h"
+#include "http/response.h"
+#include "util/json_writer.h"
+#include "util/utf8_truncate.h"
+
+namespace ringcast::api {
+
+namespace {
+
+bool SplitPath(std::string_view path, std::vector<std::string>* segments) {
+  size_t pos = 1;
+  while (pos <= path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) slash = path.size();
+    std::string seg;
+    if (!http::PercentDecode(path.substr(pos, slash - pos), &seg, false)) return false;
+    segments->push_back(std::move(seg));
+    pos = slash + 1;
+  }
+  return true;
+}
+
+RestHead Refuse(RestHead head, int status, std::string message) {
+  head.status = status;
+  head.message = std::move(message);
+  return head;
+}
+
+}  // namespace
+
+RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
+                       std::string_view path, std::string_view query, int64_t now_s) {
+  RestHead head;
+  std::vector<std::string>& seg = head.segments;
+  if (!SplitPath(path, &seg) || seg.size() < 3 || seg[0] != "apps") {
+    return Refuse(std::move(head), 404, "Not found");
+  }
+  head.app = apps.IndexById(seg[1]);
+  if (head.app == engine::AppRegistry::kNone) {
+    return Refuse(std::move(head), 404, "Unknown app id '" + util::Utf8Truncate(seg[1], 64) + "'");
+  }
+  // Route first, so that a wrong method or path is a clear 404/405 rather than an auth error.
+  if (seg.size() == 3 && (seg[2] == "events" || seg[2] == "batch_events")) {
+    head.allow = "POST";
+    head.route = seg[2] == "events" ? RestRoute::kEvents : RestRoute::kBatchEvents;
+  } else if (seg[2] == "channels" && (seg.size() == 3 || seg.size() == 4)) {
+    head.allow = "GET";
+    head.route = seg.size() == 3 ? RestRoute::kChannels : RestRoute::kChannel;
+  } else {
+    return Refuse(std::move(head), 404, "Unknown path " + util::Utf8Truncate(path, 200));
+  }
+  if (method != head.allow) {
+    std::string message =
+        "Method " + util::Utf8Truncate(method, 32) + " not allowed; use " + std::string(head.allow);
+    return Refuse(std::move(head), 405, std::move(message));
+  }
+  if (!http::ParseQuery(query, &head.params, /*plus_as_space=*/false)) {
+    return Refuse(std::move(head), 400, "Malformed query string");
+  }
+  const config::AppConfig& cfg = apps.app(head.app);
+  auth::SignedRequest req{method, path, &head.params, {}};
+  auth::VerifyResult v = auth::VerifyPusherSignature(req, cfg.key, cfg.secret, now_s);
+  if (!v.ok()) return Refuse(std::move(head), v.status, std::move(v.message));
+  if (!cfg.enabled) return Refuse(std::move(head), 403, "Application disabled");
+  return head;
+}
+
+void AppendRestHeadRefusal(std::string* out, const RestHead& head, bool keep_alive) {
+  if (head.status != 405) {
+    http::AppendJsonError(out, head.status, head.message, keep_alive);
+    return;
+  }
+  std::string body;
+  util::JsonObject(&body).Str("error", head.message).Int("code", 405).Close();
+  http::AppendResponse(out, 405, "application/json", body, keep_alive,
+                       "Allow: " + std::string(head.allow) + "\r\n");
+}
+
+}  // namespace ringcast::api
