@@ -69,6 +69,7 @@ void Shard::ThreadMain() {
   opts.read_buffers = config_->limits.read_buffers_per_shard;
   opts.read_buffer_size = config_->limits.read_buffer_bytes;
   opts.max_outbound_bytes = config_->limits.max_outbound_bytes;
+  opts.flush_hold_us = config_->limits.flush_hold_us;
   if (config_->direct_descriptors) {
     // Room for every connection the loop takes (the limit plus the refused slack), capped by
     // the open-file limit, which bounds a registered table too.
@@ -95,6 +96,15 @@ net::Session* Shard::NewSession(net::Connection& c) { return new HttpFrontSessio
 
 bool Shard::InboundEmpty() { return mesh_->to_shard[id_]->Empty() && pending_.empty(); }
 
+bool Shard::ExpectMoreOutput() {
+  return calls_out_ > 0 || (round_calls_ > 0 && round_calls_ < last_round_calls_);
+}
+
+void Shard::OnFlushed() {
+  if (round_calls_ > 0) last_round_calls_ = round_calls_;
+  round_calls_ = 0;
+}
+
 bool Shard::DrainInbound() {
   engine::Message batch[kDrainBatch];
   size_t n = mesh_->to_shard[id_]->PopBatch(batch, kDrainBatch);
@@ -120,6 +130,7 @@ void Shard::Handle(const engine::Message& m) {
     }
     case engine::MsgType::kHttpReply: {
       auto* call = static_cast<engine::HttpCall*>(m.ptr);
+      if (calls_out_ > 0) --calls_out_;
       net::Connection* c = loop_.Find(call->conn_index, call->conn_gen);
       auto* front = c != nullptr && c->open() ? dynamic_cast<HttpFrontSession*>(c->session())
                                               : nullptr;
@@ -165,7 +176,12 @@ void Shard::FlushPending() {
 }
 
 bool Shard::ForwardHttp(engine::HttpCall* call) {
-  return PushToControl({engine::MsgType::kHttpRequest, id_, 0, call}, /*refusable=*/true);
+  if (!PushToControl({engine::MsgType::kHttpRequest, id_, 0, call}, /*refusable=*/true)) {
+    return false;
+  }
+  ++calls_out_;
+  ++round_calls_;
+  return true;
 }
 
 void Shard::NoteChannel(uint32_t app, std::string_view name, bool occupied) {

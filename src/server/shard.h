@@ -10,6 +10,12 @@
 // Outbound messages to the control plane (REST requests, occupancy notes) go through one
 // ordered path: if the queue is full they wait in `pending_` (REST requests are refused with
 // 503 instead once pending_ holds kMaxPending), so a note is never overtaken by a later request.
+// Adaptive flush (IoLoop): the shard expects more output while REST calls it forwarded are with
+// the control plane (their publications and answers come back through the inbound queue), and
+// while the current round of calls (those forwarded since the last flush) is smaller than the
+// last round that had any: a pipelining publisher whose requests arrived in two reads has the
+// rest on its way, and one write to each subscriber then carries the whole pipeline. A publisher
+// with one request in flight never makes the loop hold.
 // Thread rules: Start/Join/WaitReady from the main thread; everything else on the shard thread.
 #pragma once
 
@@ -48,6 +54,8 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   net::Session* NewSession(net::Connection& c) override;
   bool DrainInbound() override;
   bool InboundEmpty() override;
+  bool ExpectMoreOutput() override;
+  void OnFlushed() override;
   void NoteChannel(uint32_t app, std::string_view name, bool occupied) override;
   void ForwardPublication(runtime::SharedBuf* buf) override;
 
@@ -80,6 +88,11 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   protocols::pusher::PusherShared pusher_shared_;
   std::deque<engine::Message> pending_;
   bool control_dirty_ = false;
+  // Adaptive flush: REST calls with the control plane; calls forwarded since the last flush;
+  // calls of the last round (between two flushes) that had any.
+  uint32_t calls_out_ = 0;
+  uint32_t round_calls_ = 0;
+  uint32_t last_round_calls_ = 0;
   bool shutting_down_ = false;
   bool done_sent_ = false;
   uint64_t shutdown_deadline_ms_ = 0;
