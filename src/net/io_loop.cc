@@ -149,9 +149,8 @@ void IoLoop::Run() {
     if (max_wait_ms_ >= 0 && (wait_ms < 0 || wait_ms > max_wait_ms_)) wait_ms = max_wait_ms_;
     if (held && wait_ms != 0) {
       // Sleep no later than the hold's end (rounded up to the next millisecond).
-      auto left_ms = static_cast<int64_t>((hold_deadline_ns_ - std::min(hold_deadline_ns_, now_ns) +
-                                           999999) / 1000000);
-      left_ms = std::max<int64_t>(left_ms, 1);
+      uint64_t left_ns = hold_deadline_ns_ - std::min(hold_deadline_ns_, now_ns);
+      auto left_ms = std::max<int64_t>(1, static_cast<int64_t>((left_ns + 999999) / 1000000));
       if (wait_ms < 0 || wait_ms > left_ms) wait_ms = left_ms;
     }
     ring_.SubmitAndWait(1, wait_ms);

@@ -16,8 +16,9 @@
 // write per connection carries the whole batch. The hold is strict: never longer than
 // `flush_hold_us` after the first held turn (a held turn sleeps at most until then), and the
 // next flush happens in the first turn where the delegate expects nothing more. A delegate that
-// only expects output under load (one request in flight is never a reason) leaves the loop
-// flushing every turn at low load, as without the hold. Delegate::OnFlushed follows every flush.
+// expects output only when work overlaps (at low load a publication comes with the answer to the
+// one request that caused it, and nothing more is expected) leaves the loop flushing every turn
+// at low load, as without the hold. Delegate::OnFlushed follows every flush.
 // A connection whose queued bytes pass `max_outbound_bytes` is a slow consumer: its unsent
 // frames are dropped at once and its Session is told (OnOverflow) to say goodbye and close.
 // Thread rules: constructed, run and used on the shard thread only; other threads reach it only

@@ -14,8 +14,8 @@
 // the control plane (their publications and answers come back through the inbound queue), and
 // while the current round of calls (those forwarded since the last flush) is smaller than the
 // last round that had any: a pipelining publisher whose requests arrived in two reads has the
-// rest on its way, and one write to each subscriber then carries the whole pipeline. A publisher
-// with one request in flight never makes the loop hold.
+// rest on its way, and one write to each subscriber then carries the whole pipeline. A lone
+// publisher with one request in flight causes no hold: its publication arrives with its answer.
 // Thread rules: Start/Join/WaitReady from the main thread; everything else on the shard thread.
 #pragma once
 
