@@ -11,6 +11,9 @@
 # 1-minute load average when the run started. summarize.js turns the file into tables
 # (median and min-max over the repetitions) and ratios.
 # Every process started here is killed by its PID (server_stop, and the EXIT trap).
+# Server kinds: ringcast (RINGCAST_BIN), ringcast-prev (PREV_RINGCAST_BIN, default
+# build-prev/ringcast: an earlier build, same flags, for side-by-side sessions of a change; see
+# docs/benchmarks.md), ws and socketio (the node peers).
 # Environment knobs: BUILD (build dir), OUT_DIR, REPS (>= 3), DURATION (s), WARMUP (s),
 # SERVER_CPU, LOADER_CPU, PORT_BASE, SOURCE_IPS, MAX_LOAD (0.6), QUIET_WAIT_S (2400),
 # SKIP_QUIET_CHECK=1 (functional runs only: numbers from a busy machine are not to be quoted).
@@ -24,6 +27,7 @@ BUILD=${BUILD:-$ROOT/build}
 BENCH_BIN=${BENCH_BIN:-$BUILD/tools/ringcast-bench}
 FLOOR_BIN=${FLOOR_BIN:-$BUILD/bench/floor_bench}
 RINGCAST_BIN=${RINGCAST_BIN:-$BUILD/ringcast}
+PREV_RINGCAST_BIN=${PREV_RINGCAST_BIN:-$ROOT/build-prev/ringcast}
 PEERS_DIR=$ROOT/bench/peers
 SERVER_CPU=${SERVER_CPU:-0}
 LOADER_CPU=${LOADER_CPU:-1}
@@ -112,7 +116,7 @@ machine_info() {
       mem_kb:$mem, loadavg:$load, date:$date, commit:$commit}' >> "$OUT_DIR/session.jsonl"
 }
 
-# server_start KIND: ringcast | ws | socketio. Sets SERVER_PID, SERVER_PORT.
+# server_start KIND: ringcast | ringcast-prev | ws | socketio. Sets SERVER_PID, SERVER_PORT.
 server_start() {
   SERVER_KIND=$1
   RUN_SEQ=$((RUN_SEQ + 1))
@@ -122,8 +126,13 @@ server_start() {
   read -ra extra <<< "${RINGCAST_ARGS:-}"
   ulimit -n "$(ulimit -Hn)"
   case $SERVER_KIND in
-    ringcast)
-      taskset -c "$SERVER_CPU" "$RINGCAST_BIN" --host 127.0.0.1 --port "$SERVER_PORT" --shards 1 \
+    ringcast | ringcast-prev)
+      local bin=$RINGCAST_BIN
+      if [[ $SERVER_KIND == ringcast-prev ]]; then
+        bin=$PREV_RINGCAST_BIN
+        [[ -x $bin ]] || { log "missing $bin: build the earlier commit there"; exit 2; }
+      fi
+      taskset -c "$SERVER_CPU" "$bin" --host 127.0.0.1 --port "$SERVER_PORT" --shards 1 \
         --pin-cpus "$SERVER_CPU" --log-level warn --data-dir "$OUT_DIR/ringcast-data" \
         "${extra[@]}" > "$logf" 2>&1 &
       ;;

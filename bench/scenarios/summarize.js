@@ -106,7 +106,7 @@ if (machine) {
 
 // ---- fan-out ---------------------------------------------------------------------------------
 const caseOrder = ['sat1', 'satp8', 'satb10', 'sat4', 'lat60', 'lat60p4', 'half', 'sat4b10', 'satNb10'];
-const serverOrder = ['ringcast', 'ws', 'socketio'];
+const serverOrder = ['ringcast-prev', 'ringcast', 'ws', 'socketio'];
 const caseBase = (c) => (c.startsWith('half') ? 'half' : c);
 const labelOf = (c) => (c.startsWith('half-') ? `half of ringcast max, as ${caseLabel[c.slice(5)] || c.slice(5)}` : caseLabel[c] || c);
 const caseLabel = {
@@ -230,6 +230,25 @@ for (const cfg of configs) {
     say();
     const latUnsent = med(lat, (r) => r.bench.publish.events_unsent_behind_schedule);
     targets.push({ subs, payload, c: 'latency', lp99, round99, last99, unsent: latUnsent });
+  }
+  // This build against an earlier one (server kind ringcast-prev, lib.sh), case by case.
+  const prevBody = [];
+  for (const c of caseOrder) {
+    const now = sv('ringcast', c);
+    const prev = sv('ringcast-prev', c);
+    if (!now.length || !prev.length) continue;
+    const m = (rs, f) => med(rs.map(benchMetrics), f);
+    const fpw = (rs) => m(rs, (x) => x.fpw);
+    const per = (rs) => m(rs, (x) => x.perCpuS);
+    const p99 = (rs) => m(rs, (x) => x.p99);
+    prevBody.push([labelOf(c), fmt(fpw(prev), 2), fmt(fpw(now), 2), fmt(per(prev), 0), fmt(per(now), 0),
+      fx(ratio(per(now), per(prev))), fmt(p99(prev), 2), fmt(p99(now), 2), fx(ratio(p99(now), p99(prev)))]);
+  }
+  if (prevBody.length) {
+    say('This build against the earlier one (ringcast-prev), medians of the runs above:');
+    say();
+    say(table(['case', 'frames/write prev', 'frames/write now', 'deliveries per CPU-s prev',
+      'deliveries per CPU-s now', 'now / prev', 'p99 ms prev', 'p99 ms now', 'now / prev'], prevBody));
   }
 }
 

@@ -90,6 +90,8 @@ const LimitSpec kLimitSpecs[] = {
      "time from accept to a complete HTTP request"},
     {"max_pipelined_requests", &Limits::max_pipelined_requests, 65536,
      "pipelined REST requests of one connection in flight at once (later ones wait; 0 = 1)"},
+    {"flush_hold_us", &Limits::flush_hold_us, 1000000,
+     "longest a shard holds its writes while more output is known to be coming (0: never)"},
     {"activity_timeout_s", &Limits::activity_timeout_s, 86400,
      "idle seconds before the server pings a client (sent to clients as activity_timeout)"},
     {"pong_timeout_s", &Limits::pong_timeout_s, 3600,

@@ -116,7 +116,8 @@ void IoLoop::ArmRecv(Connection& c) {
 
 void IoLoop::Run() {
   while (!stop_) {
-    now_ms_ = util::MonotonicMs();
+    uint64_t now_ns = util::MonotonicNs();
+    now_ms_ = now_ns / 1000000;
     ring_.ForEachCqe([this](const io_uring_cqe& cqe) { HandleCqe(cqe); });
     buffers_.Commit();
     for (uint64_t packed : rearm_) {
@@ -128,7 +129,8 @@ void IoLoop::Run() {
     bool more = delegate_->DrainInbound();
     RunTimers();
     FinishCloses();
-    FlushSends();
+    bool held = HoldFlush(now_ns);
+    if (!held) FlushSends();
     for (Session* s : retired_sessions_) delete s;
     retired_sessions_.clear();
     if (!accept_armed_ && listen_fd_ >= 0 && now_ms_ >= accept_retry_ms_) ArmAccept();
@@ -141,6 +143,12 @@ void IoLoop::Run() {
       if (wait_ms < 0 || wait_ms > retry) wait_ms = retry;
     }
     if (max_wait_ms_ >= 0 && (wait_ms < 0 || wait_ms > max_wait_ms_)) wait_ms = max_wait_ms_;
+    if (held && wait_ms != 0) {
+      // Sleep no later than the hold's end (rounded up to the next millisecond).
+      uint64_t left_ns = hold_deadline_ns_ - std::min(hold_deadline_ns_, now_ns);
+      auto left_ms = std::max<int64_t>(1, static_cast<int64_t>((left_ns + 999999) / 1000000));
+      if (wait_ms < 0 || wait_ms > left_ms) wait_ms = left_ms;
+    }
     runtime::WaitForWork(ring_, *waker_, busy, wait_ms,
                          [this] { return delegate_->InboundEmpty(); });
   }
@@ -328,6 +336,27 @@ void IoLoop::MarkDirty(Connection& c) {
   dirty_.push_back(c.index_);
 }
 
+bool IoLoop::HoldFlush(uint64_t now_ns) {
+  if (dirty_.empty() || options_.flush_hold_us == 0 || stop_) {
+    hold_deadline_ns_ = 0;
+    return false;
+  }
+  if (hold_deadline_ns_ != 0 && now_ns >= hold_deadline_ns_) {
+    ++stats_.holds_expired;
+    hold_deadline_ns_ = 0;
+    return false;
+  }
+  if (!delegate_->ExpectMoreOutput()) {
+    hold_deadline_ns_ = 0;
+    return false;
+  }
+  if (hold_deadline_ns_ == 0) {
+    hold_deadline_ns_ = now_ns + uint64_t{options_.flush_hold_us} * 1000;
+  }
+  ++stats_.flushes_held;
+  return true;
+}
+
 void IoLoop::FlushSends() {
   // Index loop: SubmitSend never adds to dirty_, but be safe against reallocation.
   for (size_t i = 0; i < dirty_.size(); ++i) {
@@ -337,7 +366,9 @@ void IoLoop::FlushSends() {
       SubmitSend(c);
     }
   }
+  bool flushed = !dirty_.empty();
   dirty_.clear();
+  if (flushed) delegate_->OnFlushed();
 }
 
 void IoLoop::SubmitSend(Connection& c) {

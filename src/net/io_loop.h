@@ -7,8 +7,18 @@
 //   2. Delegate::DrainInbound(): the shard's SPSC queues (publishes, replies, commands);
 //   3. fire due timers;
 //   4. flush: one sendmsg per connection with output and no write in flight, carrying every frame
-//      queued since its last write (frames published while the shard worked go out together);
+//      queued since its last write (frames published while the shard worked go out together),
+//      unless the flush is held (below);
 //   5. sleep in io_uring_enter unless more work is already waiting (Waker protocol).
+// Adaptive flush: a turn holds its flush while Delegate::ExpectMoreOutput() says that more output
+// for it is known to be on its way through the inbound queue (under load: requests this shard
+// forwarded are still being handled, or a pipelining client's round is only partly in), so one
+// write per connection carries the whole batch. The hold is strict: never longer than
+// `flush_hold_us` after the first held turn (a held turn sleeps at most until then), and the
+// next flush happens in the first turn where the delegate expects nothing more. A delegate that
+// expects output only when work overlaps (at low load a publication comes with the answer to the
+// one request that caused it, and nothing more is expected) leaves the loop flushing every turn
+// at low load, as without the hold. Delegate::OnFlushed follows every flush.
 // A connection whose queued bytes pass `max_outbound_bytes` is a slow consumer: its unsent
 // frames are dropped at once and its Session is told (OnOverflow) to say goodbye and close.
 // The shard's outbound budget: `max_queued_bytes` bounds the bytes of distinct frames waiting
@@ -64,6 +74,8 @@ struct IoLoopOptions {
   // (0: none). The server gives each shard an equal share of the process-wide limit.
   size_t max_queued_bytes = 0;
   unsigned ring_entries = 4096;
+  // Longest a flush is held while the delegate expects more output (0: flush every turn).
+  uint32_t flush_hold_us = 1000;
   // > 0: accepted sockets are io_uring direct descriptors in a table of this many slots
   // (registered at Init; at most RLIMIT_NOFILE); they never enter the process's file table.
   uint32_t direct_descriptors = 0;
@@ -81,6 +93,8 @@ struct IoLoopStats {
   uint64_t read_buffer_exhausted = 0;
   uint64_t accept_no_descriptor = 0;  // accepts that failed for lack of a descriptor
   uint64_t outbound_budget_cuts = 0;  // slow consumers cut because the shard's budget was full
+  uint64_t flushes_held = 0;   // turns whose flush was held for expected output
+  uint64_t holds_expired = 0;  // holds ended by flush_hold_us rather than by the delegate
 };
 
 class IoLoop {
@@ -94,6 +108,11 @@ class IoLoop {
     virtual bool DrainInbound() = 0;
     // After Waker::AnnounceSleep: true if every inbound queue is empty.
     virtual bool InboundEmpty() = 0;
+    // Asked before a flush with output: true if more output for this turn's connections is known
+    // to be coming through the inbound queue soon; the loop then holds the flush (see the top).
+    virtual bool ExpectMoreOutput() { return false; }
+    // The loop has just flushed (held output included).
+    virtual void OnFlushed() {}
   };
 
   IoLoop();
@@ -197,6 +216,8 @@ class IoLoop {
   void ArmRecv(Connection& c);
   void ArmWake();
   void MarkDirty(Connection& c);
+  // Adaptive flush: true if this turn's flush is held (see the top of this file).
+  bool HoldFlush(uint64_t now_ns);
   void FlushSends();
   void SubmitSend(Connection& c);
   void RunTimers();
@@ -222,6 +243,7 @@ class IoLoop {
   int64_t max_wait_ms_ = -1;
   uint64_t now_ms_ = 0;
   uint64_t wake_buf_ = 0;
+  uint64_t hold_deadline_ns_ = 0;  // 0: the flush is not held
 
   size_t queued_frame_bytes_ = 0;  // before conns_: their queues account into it
   std::vector<std::unique_ptr<Connection>> conns_;

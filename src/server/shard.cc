@@ -64,6 +64,7 @@ void Shard::ThreadMain() {
   opts.read_buffer_size = config_->limits.read_buffer_bytes;
   opts.max_outbound_bytes = config_->limits.max_outbound_bytes;
   opts.max_queued_bytes = (size_t{config_->limits.max_outbound_total_mib} << 20) / config_->shards;
+  opts.flush_hold_us = config_->limits.flush_hold_us;
   if (config_->direct_descriptors) {
     // Room for every connection the loop takes (the limit plus the refused slack), capped by
     // the open-file limit, which bounds a registered table too.
@@ -93,6 +94,15 @@ bool Shard::InboundEmpty() {
   // DrainInbound (notes from teardown at the end of the turn).
   if (outbox_.TakeDirty()) mesh_->control_waker.WakeIfSleeping();
   return mesh_->to_shard[id_]->Empty();
+}
+
+bool Shard::ExpectMoreOutput() {
+  return calls_out_ > 0 || (round_calls_ > 0 && round_calls_ < last_round_calls_);
+}
+
+void Shard::OnFlushed() {
+  if (round_calls_ > 0) last_round_calls_ = round_calls_;
+  round_calls_ = 0;
 }
 
 bool Shard::DrainInbound() {
@@ -125,6 +135,7 @@ void Shard::Handle(const ToShard& m) {
     }
     case ToShard::Kind::kReply: {
       api::HttpCall* call = m.reply;
+      if (calls_out_ > 0) --calls_out_;
       net::Connection* c = loop_.Find(call->conn_index, call->conn_gen);
       auto* front = c != nullptr && c->open() ? dynamic_cast<HttpFrontSession*>(c->session())
                                               : nullptr;
@@ -151,7 +162,12 @@ void Shard::Handle(const ToShard& m) {
   }
 }
 
-bool Shard::ForwardHttp(api::HttpCall* call) { return outbox_.PushRequest(call); }
+bool Shard::ForwardHttp(api::HttpCall* call) {
+  if (!outbox_.PushRequest(call)) return false;
+  ++calls_out_;
+  ++round_calls_;
+  return true;
+}
 
 bool Shard::NoteOccupied(uint32_t app, std::string_view name) {
   return outbox_.PushOccupied(app, name);

@@ -15,6 +15,12 @@
 // the loop sleeps at most 1 ms at a time and flushes them each turn (no busy spin).
 // It registers the wire formats its sessions use (today the Pusher event frame) with its
 // ShardEnv at construction.
+// Adaptive flush (IoLoop): the shard expects more output while REST calls it forwarded are with
+// the control plane (their publications and answers come back through the inbound queue), and
+// while the current round of calls (those forwarded since the last flush) is smaller than the
+// last round that had any: a pipelining publisher whose requests arrived in two reads has the
+// rest on its way, and one write to each subscriber then carries the whole pipeline. A lone
+// publisher with one request in flight causes no hold: its publication arrives with its answer.
 // Thread rules: Start/Join/WaitReady from the main thread; everything else on the shard thread.
 #pragma once
 
@@ -54,6 +60,8 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   net::Session* NewSession(net::Connection& c) override;
   bool DrainInbound() override;
   bool InboundEmpty() override;
+  bool ExpectMoreOutput() override;
+  void OnFlushed() override;
   [[nodiscard]] bool NoteOccupied(uint32_t app, std::string_view name) override;
   void NoteVacated(uint32_t app, std::string_view name) override;
   [[nodiscard]] bool ForwardPublication(runtime::SharedBuf* buf) override;
@@ -88,6 +96,11 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   protocols::pusher::PusherShared pusher_shared_;
   ControlOutbox outbox_;
   bool outbox_waiting_ = false;  // messages wait in the outbox: the loop polls every 1 ms
+  // Adaptive flush: REST calls with the control plane; calls forwarded since the last flush;
+  // calls of the last round (between two flushes) that had any.
+  uint32_t calls_out_ = 0;
+  uint32_t round_calls_ = 0;
+  uint32_t last_round_calls_ = 0;
   bool shutting_down_ = false;
   bool done_sent_ = false;
   uint64_t shutdown_deadline_ms_ = 0;

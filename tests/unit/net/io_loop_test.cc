@@ -422,6 +422,54 @@ TEST(IoLoop, FramesQueuedInOneTurnGoOutInOneWrite) {
   EXPECT_EQ(lt.final_stats().bytes_written, 30u);
 }
 
+TEST(IoLoop, HeldFlushCarriesOutputOfLaterTurnsInOneWrite) {
+  // Adaptive flush: while the delegate expects more output, the frame queued in one turn waits
+  // for the one queued in a later turn, and both leave in one write when nothing more is
+  // expected. The hold bound (10 s) is far beyond the test, so only the delegate ends the hold.
+  IoLoopOptions options = SmallOptions();
+  options.flush_hold_us = 10'000'000;
+  Connection* conn = nullptr;
+  LoopThread lt(options, [&](IoLoop& loop, Connection&) {
+    auto* s = new FnSession;
+    s->on_data = [&](Connection& c, std::string_view) {
+      conn = &c;
+      loop.SendCopy(c, "a;");
+    };
+    return s;
+  });
+  lt.set_expect_more(true);
+  Client c(lt.port());
+  c.Send("x");
+  ASSERT_TRUE(lt.WaitFor([&](IoLoop& loop) { return loop.stats().flushes_held > 0; }));
+  lt.Call([&](IoLoop& loop) { loop.SendCopy(*conn, "b;"); });
+  lt.set_expect_more(false);
+  lt.Post([](IoLoop&) {});  // a turn that sees nothing more expected
+  EXPECT_EQ(c.Read(4), "a;b;");
+  lt.Stop();
+  EXPECT_EQ(lt.final_stats().writes, 1u);
+  EXPECT_EQ(lt.final_stats().frames_written, 2u);
+  EXPECT_EQ(lt.final_stats().holds_expired, 0u);
+}
+
+TEST(IoLoop, HeldFlushGoesOutWhenTheHoldBoundPasses) {
+  // A delegate that always expects more output cannot keep a frame forever: after
+  // flush_hold_us the loop flushes anyway (and counts it).
+  IoLoopOptions options = SmallOptions();
+  options.flush_hold_us = 20'000;
+  LoopThread lt(options, [&](IoLoop& loop, Connection&) {
+    auto* s = new FnSession;
+    s->on_data = [&](Connection& c, std::string_view) { loop.SendCopy(c, "late;"); };
+    return s;
+  });
+  lt.set_expect_more(true);
+  Client c(lt.port());
+  c.Send("x");
+  EXPECT_EQ(c.Read(5), "late;");
+  lt.Stop();
+  EXPECT_EQ(lt.final_stats().writes, 1u);
+  EXPECT_GE(lt.final_stats().holds_expired, 1u);
+}
+
 TEST(IoLoop, TimerFiresAtItsDeadlineWithItsKind) {
   std::atomic<int64_t> fired_after{-1};
   std::atomic<int> fired_kind{-1};

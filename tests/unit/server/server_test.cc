@@ -533,5 +533,89 @@ TEST(Server, PipelinedPublishesOfOneConnectionAreWrittenToASubscriberTogether) {
   rmdir(cfg.data_dir.c_str());
 }
 
+// One signed keep-alive publish request of `data` to `channel`.
+std::string PublishRequest(const std::string& channel, const std::string& data) {
+  std::string body = R"({"name":"e","channel":")" + channel + R"(","data":")" + data + R"("})";
+  std::string path = "/apps/app-id/events";
+  std::string query = auth::SignedQuery("POST", path, {}, body, config::kDevAppKey,
+                                        config::kDevAppSecret, util::WallSeconds());
+  return "POST " + path + "?" + query +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// Reads `n` answers "200 {}" in order.
+void ExpectOkAnswers(Reader* answers, int n) {
+  for (int i = 0; i < n; ++i) {
+    std::string head;
+    ASSERT_TRUE(answers->Until("\r\n\r\n", &head));
+    EXPECT_THAT(head, StartsWith("HTTP/1.1 200 "));
+    std::string body;
+    ASSERT_TRUE(answers->Take(2, &body));
+    EXPECT_EQ(body, "{}");
+  }
+}
+
+TEST(Server, APipelineThatArrivesInTwoReadsIsWrittenToASubscriberInOneWrite) {
+  // Adaptive flush (net/io_loop.h, server/shard.h): a publisher pipelines 8 publishes in one
+  // write (a round of 8 calls), then its next 8 in two writes 20 ms apart (1, then 7), as a
+  // client that writes what it has while its previous write is in flight does. The shard holds
+  // the first frame until the rest of the round has come and been published, so the
+  // subscriber gets the second round in one write too; flushing every turn made two. A round
+  // that never completes still goes out when the hold ends. flush_hold_us is 1 s here so that
+  // the 20 ms gap is inside it however busy the machine is (the default is 1 ms).
+  config::ServerConfig cfg = TestConfig(1, "hold_", 100);
+  cfg.limits.flush_hold_us = 1000000;
+  Server server(cfg);
+  ASSERT_EQ(server.Start(), 0);
+  const uint16_t port = server.port();
+
+  WsClient sub(port);
+  ASSERT_TRUE(sub.Open());
+  ASSERT_TRUE(sub.Subscribe("held"));
+  int rest = ConnectTo(port);
+  Reader answers(rest);
+  constexpr int kPipeline = 8;
+  auto expect_frames = [&](int first, int n) {
+    for (int i = first; i < first + n; ++i) {
+      Frame f;
+      ASSERT_TRUE(sub.ReadFrame(&f));
+      EXPECT_EQ(f.payload, EventJson("e", "held", std::to_string(i)));
+    }
+  };
+
+  // Round 1: the whole pipeline in one write.
+  std::string round1;
+  for (int i = 0; i < kPipeline; ++i) round1 += PublishRequest("held", std::to_string(i));
+  ASSERT_TRUE(WriteAll(rest, round1));
+  ExpectOkAnswers(&answers, kPipeline);
+  expect_frames(0, kPipeline);
+
+  // Round 2: one request, then the other seven 20 ms later.
+  uint32_t segments_before = SegmentsIn(sub.fd());
+  ASSERT_TRUE(WriteAll(rest, PublishRequest("held", std::to_string(kPipeline))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::string rest_of_round;
+  for (int i = kPipeline + 1; i < 2 * kPipeline; ++i) {
+    rest_of_round += PublishRequest("held", std::to_string(i));
+  }
+  ASSERT_TRUE(WriteAll(rest, rest_of_round));
+  ExpectOkAnswers(&answers, kPipeline);
+  expect_frames(kPipeline, kPipeline);
+  EXPECT_EQ(SegmentsIn(sub.fd()) - segments_before, 1u)
+      << "the round that arrived in two reads was not written to the subscriber together";
+
+  // Round 3: one request and nothing after it: held at most flush_hold_us, then written.
+  ASSERT_TRUE(WriteAll(rest, PublishRequest("held", std::to_string(2 * kPipeline))));
+  ExpectOkAnswers(&answers, 1);
+  expect_frames(2 * kPipeline, 1);
+
+  close(rest);
+  server.Shutdown();
+  server.Wait();
+  rmdir(cfg.data_dir.c_str());
+}
+
 }  // namespace
 }  // namespace ringcast::server

@@ -148,6 +148,9 @@ class LoopThread : public IoLoop::Delegate {
     return more;
   }
   bool InboundEmpty() override { return !has_tasks_.load() && !stop_.load(); }
+  bool ExpectMoreOutput() override { return expect_more_.load(); }
+  // What ExpectMoreOutput answers (adaptive flush); false unless a test sets it.
+  void set_expect_more(bool v) { expect_more_.store(v); }
 
  private:
   Factory factory_;
@@ -159,6 +162,7 @@ class LoopThread : public IoLoop::Delegate {
   std::vector<std::function<void(IoLoop&)>> tasks_;
   std::atomic<bool> has_tasks_{false};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> expect_more_{false};
   std::function<bool(IoLoop&)> pump_;
   IoLoopStats final_stats_;
   std::thread thread_;
