@@ -41,7 +41,9 @@ RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
   }
   head.app = apps.IndexById(seg[1]);
   if (head.app == engine::AppRegistry::kNone) {
-    return Refuse(std::move(head), 404, "Unknown app id '" + util::Utf8Truncate(seg[1], 64) + "'");
+    // The message first: the argument that moves `head` (and so `seg`) may be evaluated first.
+    std::string message = "Unknown app id '" + util::Utf8Truncate(seg[1], 64) + "'";
+    return Refuse(std::move(head), 404, std::move(message));
   }
   // Route first, so that a wrong method or path is a clear 404/405 rather than an auth error.
   if (seg.size() == 3 && (seg[2] == "events" || seg[2] == "batch_events")) {
