@@ -100,11 +100,7 @@ void IoLoop::OpDone(Connection& c) {
   --c.ops_;
 }
 
-void IoLoop::ArmWake() {
-  io_uring_sqe* sqe = ring_.Sqe();
-  io_uring_prep_read(sqe, waker_->fd(), &wake_buf_, sizeof wake_buf_, 0);
-  io_uring_sqe_set_data64(sqe, Pack(kOpWake, 0, 0));
-}
+void IoLoop::ArmWake() { runtime::ArmWakeRead(ring_, *waker_, &wake_buf_, Pack(kOpWake, 0, 0)); }
 
 void IoLoop::ArmRecv(Connection& c) {
   io_uring_sqe* sqe = ConnOp(

@@ -64,9 +64,7 @@ void ControlPlane::Run() {
   int rc = ring_.Init(64);
   RC_CHECK(rc == 0);
   auto arm_wake = [this] {
-    io_uring_sqe* sqe = ring_.Sqe();
-    io_uring_prep_read(sqe, mesh_->control_waker.fd(), &wake_buf_, sizeof wake_buf_, 0);
-    io_uring_sqe_set_data64(sqe, kWakeUserData);
+    runtime::ArmWakeRead(ring_, mesh_->control_waker, &wake_buf_, kWakeUserData);
   };
   arm_wake();
 
