@@ -206,6 +206,31 @@ const std::vector<Option>& Options() {
            c->log_level = v;
            return std::string();
          }},
+        {"log-format", "FORMAT",
+         "'text' (default) or 'json': one JSON object per line with fields ts, level, msg",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           if (v != "text" && v != "json") return "unknown log format '" + v + "' (text, json)";
+           c->log_format = v;
+           return std::string();
+         }},
+        {"metrics-port", "PORT",
+         "serve GET /metrics (and /health, /ready) only on this port, on its own thread "
+         "(default: /metrics on the main port)",
+         Kind::kPort,
+         [](ServerConfig* c, const std::string& v) {
+           uint64_t n;
+           std::string err = ParseUint(v, 65535, &n);
+           if (err.empty()) c->metrics_port = static_cast<uint16_t>(n);
+           return err;
+         }},
+        {"admin-token", "TOKEN",
+         "token that opens /dashboard and its API (Authorization: Bearer TOKEN); off when empty",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->admin_token = v;
+           return std::string();
+         }},
     };
     // Flag names of the limits, kept for the life of the process (Option holds pointers).
     static std::deque<std::string> limit_flags;
@@ -353,6 +378,9 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
 }
 
 std::string Finalize(ServerConfig* out) {
+  if (out->metrics_port != 0 && out->metrics_port == out->port) {
+    return "metrics-port must differ from port (leave it unset to serve /metrics on port)";
+  }
   if (out->apps.empty()) {
     out->dev_app = true;
     out->apps.push_back({kDevAppId, kDevAppKey, kDevAppSecret, "dev", true, 0, true});

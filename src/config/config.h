@@ -67,6 +67,11 @@ struct ServerConfig {
   // table): each shard may then hold up to RLIMIT_NOFILE connections.
   bool direct_descriptors = false;
   std::string log_level = "info";
+  std::string log_format = "text";  // "text" or "json" (JSON lines, util/log.h)
+  // > 0: /metrics (and /health, /ready) on this port only, not on the main port.
+  uint16_t metrics_port = 0;
+  // Bearer token for /dashboard and its API ("": the dashboard is off).
+  std::string admin_token;
   std::vector<AppConfig> apps;
   Limits limits;
   bool dev_app = false;       // true when the embedded dev app is in use

@@ -19,19 +19,25 @@ ShardEnv::SubscribeResult ShardEnv::Subscribe(uint32_t app, std::string_view nam
     channels_.Unsubscribe(sub, r.channel, [](const Channel&) {});
     return {nullptr, false, false, true};
   }
+  if (!r.already) ++counters_.subscriptions;
+  if (r.created) ++counters_.channels;
   return {r.channel, r.created, r.already, false};
 }
 
 bool ShardEnv::Unsubscribe(Subscriber* sub, Channel* channel) {
   bool was_member = sub->IsSubscribed(channel);
   channels_.Unsubscribe(sub, channel, [this](const Channel& ch) {
+    --counters_.channels;
     control_->NoteVacated(ch.app, ch.name);
   });
+  if (was_member) --counters_.subscriptions;
   return was_member;
 }
 
 void ShardEnv::UnsubscribeAll(Subscriber* sub) {
+  counters_.subscriptions -= sub->count();
   channels_.UnsubscribeAll(sub, [this](const Channel& ch) {
+    --counters_.channels;
     control_->NoteVacated(ch.app, ch.name);
   });
 }

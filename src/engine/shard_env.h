@@ -47,6 +47,8 @@ struct ShardCounters {
   uint64_t publications = 0;  // publications received from the control plane
   uint64_t deliveries = 0;    // frames queued to connections
   uint64_t encodes = 0;       // frames encoded (at most one per format per publication)
+  uint64_t subscriptions = 0;  // (connection, channel) memberships now
+  uint64_t channels = 0;       // channels with a member on this shard now
 };
 
 class ShardEnv {

@@ -131,6 +131,7 @@ void IoLoop::Run() {
     retired_sessions_.clear();
     if (!accept_armed_ && listen_fd_ >= 0 && now_ms_ >= accept_retry_ms_) ArmAccept();
     if (stop_) break;
+    delegate_->OnTurnEnd(now_ns, util::MonotonicNs());
 
     bool busy = more || io_uring_cq_ready(ring_.raw()) > 0;
     int64_t wait_ms = busy ? 0 : timers_.WaitHintMs(now_ms_);
@@ -492,6 +493,7 @@ void IoLoop::FinishCloses() {
 
 void IoLoop::Finish(Connection& c) {
   RC_CHECK(c.ops_ == 0 && !c.recv_armed_ && !c.send_inflight_);
+  delegate_->OnConnectionClosing(c);
   c.session_->OnClosed(c);
   retired_sessions_.push_back(c.session_);
   c.session_ = nullptr;

@@ -113,6 +113,12 @@ class IoLoop {
     virtual bool ExpectMoreOutput() { return false; }
     // The loop has just flushed (held output included).
     virtual void OnFlushed() {}
+    // The turn's work is done (just before the loop sleeps or starts the next turn): it began
+    // at `start_ns` (when the previous sleep ended) and ends at `end_ns` (util::MonotonicNs).
+    // For the shard's metrics: loop-turn duration, counters published for other threads.
+    virtual void OnTurnEnd(uint64_t start_ns, uint64_t end_ns) { (void)start_ns, (void)end_ns; }
+    // A connection is about to be torn down; its session is still attached (before OnClosed).
+    virtual void OnConnectionClosing(Connection& c) { (void)c; }
   };
 
   IoLoop();

@@ -153,6 +153,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   if (m.kind == ToControl::Kind::kClientEvent) {
     runtime::SharedBuf* buf = m.client_event;
     engine::PublicationView pub = engine::ReadPublication(buf);
+    published_.Add();
     engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
     if (route.mask == 0) {
       buf->Release();
@@ -186,6 +187,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
 }
 
 void ControlPlane::Publish(const engine::PublishRequest& req) {
+  published_.Add(req.channels.size());
   for (const std::string& channel : req.channels) {
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
     if (route.mask == 0) continue;

@@ -59,6 +59,8 @@ class ControlPlane {
 
   // Any thread.
   ControlStats stats() const;
+  // Any thread: messages published (one per event and channel), REST and client events.
+  uint64_t published() const { return published_.Get(); }
 
  private:
   void Run();
@@ -95,6 +97,7 @@ class ControlPlane {
   StatCounter stalled_now_;
   StatCounter stalled_peak_;
   StatCounter paused_turns_;
+  StatCounter published_;
   std::thread thread_;
 };
 

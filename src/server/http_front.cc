@@ -18,6 +18,18 @@ namespace ringcast::server {
 
 namespace {
 using protocols::pusher::wire::AppKeyFromPath;
+
+// The status of a complete HTTP response ("HTTP/1.1 NNN ..."); 0 when it has none.
+int StatusOf(std::string_view response) {
+  if (response.size() < 12 || response.substr(0, 5) != "HTTP/") return 0;
+  int st = 0;
+  for (size_t i = 9; i < 12; ++i) {
+    char ch = response[i];
+    if (ch < '0' || ch > '9') return 0;
+    st = st * 10 + (ch - '0');
+  }
+  return st;
+}
 }  // namespace
 
 HttpFrontSession::HttpFrontSession(Shard* shard, net::Connection& conn)
@@ -182,9 +194,12 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   bool keep_alive = head.keep_alive;
   bool is_get = head.method == http::Method::kGet || head.method == http::Method::kHead;
   bool has_body = head.content_length > 0 || head.chunked;
-  enum class Answer { kHealth, kNeedsUpgrade, kNotFound } answer;
-  if (path == "/health" || path == "/ready") {
+  enum class Answer { kHealth, kMetrics, kNeedsUpgrade, kNotFound } answer;
+  bool ready_path = path == "/ready";
+  if (path == "/health" || ready_path) {
     answer = Answer::kHealth;
+  } else if (path == "/metrics" && shard_->metrics_registry() != nullptr) {
+    answer = Answer::kMetrics;
   } else if (AppKeyFromPath(path, &key)) {
     answer = Answer::kNeedsUpgrade;
   } else {
@@ -203,9 +218,19 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
       if (!is_get) {
         RespondError(405, "Use GET", !keep_alive);
       } else {
-        bool ready = !shard_->env().shutting_down();
+        // /health: the process serves (it answered). /ready: it takes new work.
+        bool ready = !ready_path || !shard_->env().shutting_down();
         Respond(ready ? 200 : 503, "application/json",
                 ready ? "{\"ok\":true}" : "{\"ok\":false}", keep_alive);
+      }
+      break;
+    case Answer::kMetrics:
+      if (!is_get) {
+        RespondError(405, "Use GET", !keep_alive);
+      } else {
+        // Reads every shard's atomics: no lock, no message to another thread.
+        Respond(200, metrics::TextWriter::kContentType, shard_->metrics_registry()->Render(),
+                keep_alive);
       }
       break;
     case Answer::kNeedsUpgrade:
@@ -227,6 +252,7 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
   if (check.status != 0) {
     std::string out;
     ws::AppendUpgradeRefusal(&out, check);
+    shard_->metrics().Rejected(StatusOf(out));
     loop.SendCopy(*conn_, out);
     state_ = State::kDone;
     loop.CloseAfterFlush(*conn_, 1000);
@@ -259,6 +285,8 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
                                                 app, refuse, std::move(reason));
   }
   state_ = State::kDone;
+  shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
+  shard_->metrics().ConnectionOpened(echo ? ConnProtocol::kEcho : ConnProtocol::kPusher);
   std::string rest = buf_.substr(parser_.head_size());
   buf_.clear();
   net::Connection& c = *conn_;
@@ -281,6 +309,7 @@ void HttpFrontSession::FlushAnswers(bool read_on) {
     api::HttpCall* call = inflight_.front();
     inflight_.pop_front();
     bool keep_alive = call->keep_alive;
+    shard_->metrics().Rejected(StatusOf(call->response));
     loop.SendCopy(*conn_, call->response);
     delete call;
     sent = true;
@@ -338,6 +367,7 @@ void HttpFrontSession::RefuseApiHead(const http::RequestHead& head, const api::R
 void HttpFrontSession::AnswerInTurn(std::string response, bool close) {
   if (inflight_.empty()) {
     net::IoLoop& loop = shard_->env().loop();
+    shard_->metrics().Rejected(StatusOf(response));
     loop.SendCopy(*conn_, response);
     idle_since_ms_ = loop.now_ms();
     if (close) {

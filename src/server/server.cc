@@ -23,6 +23,8 @@
 #include "net/listener.h"
 #include "server/control_plane.h"
 #include "server/mesh.h"
+#include "server/metrics_endpoint.h"
+#include "server/server_metrics.h"
 #include "server/shard.h"
 #include "util/log.h"
 
@@ -107,6 +109,12 @@ Server::~Server() {
   }
 }
 
+const ShardMetrics& Server::shard_metrics(size_t shard) const {
+  return shards_[shard]->metrics();
+}
+
+uint64_t Server::messages_published() const { return control_ ? control_->published() : 0; }
+
 int Server::Start() {
   std::vector<int> cpus;
   if (!PinList(config_.pin_cpus, &cpus)) {
@@ -150,6 +158,21 @@ int Server::Start() {
     shards_.push_back(std::make_unique<Shard>(i, &config_, apps_.get(), ids_.get(), mesh_.get(),
                                               listeners[i], cpu));
   }
+  // Metrics: the server's own families first; subsystems add theirs (metrics_registry()).
+  collector_ = std::make_unique<ServerCollector>(this);
+  registry_.Add(collector_.get());
+  if (config_.metrics_port != 0) {
+    metrics_endpoint_ =
+        std::make_unique<MetricsEndpoint>(&registry_, [this] { return ready(); });
+    int rc = metrics_endpoint_->Start(config_.host, config_.metrics_port);
+    if (rc < 0) {
+      for (int l : listeners) close(l);  // the shards never started: their loops do not own them
+      listen_failed_ = true;
+      return rc;
+    }
+  } else {
+    for (auto& s : shards_) s->set_metrics_registry(&registry_);
+  }
   control_->Start();
   for (auto& s : shards_) s->Start();
   started_ = true;
@@ -168,6 +191,7 @@ int Server::Start() {
 }
 
 void Server::Shutdown() {
+  shutting_down_.store(true, std::memory_order_relaxed);
   if (control_) control_->RequestShutdown();
 }
 
@@ -175,6 +199,7 @@ void Server::Wait() {
   if (!started_) return;
   control_->Join();
   for (auto& s : shards_) s->Join();
+  if (metrics_endpoint_) metrics_endpoint_->Stop();
   started_ = false;
 }
 
@@ -199,6 +224,9 @@ int RunServer(const config::ServerConfig& config) {
   }
   std::printf("ringcast %s listening on %s:%u (%u shards, %zu apps)\n", RINGCAST_VERSION,
               config.host.c_str(), server.port(), config.shards, config.apps.size());
+  if (config.metrics_port != 0) {
+    std::printf("metrics on %s:%u\n", config.host.c_str(), config.metrics_port);
+  }
   std::fflush(stdout);
 
   int sig = 0;

@@ -12,11 +12,13 @@
 // Thread rules: one thread (main, or a test's) calls Start/Shutdown/Wait.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "config/config.h"
+#include "metrics/registry.h"
 #include "server/queue_stats.h"
 
 namespace ringcast::engine {
@@ -27,7 +29,10 @@ class SocketIdCodec;
 namespace ringcast::server {
 
 class ControlPlane;
+class MetricsEndpoint;
+class ServerCollector;
 class Shard;
+class ShardMetrics;
 struct Mesh;
 
 class Server {
@@ -45,6 +50,14 @@ class Server {
   uint16_t port() const { return port_; }
   // Any thread, after Start: the cross-thread queues' trouble counters (queue_stats.h).
   QueueStats queue_stats() const;
+  // Any thread, after Start (metrics, server/server_metrics.h).
+  size_t shard_count() const { return shards_.size(); }
+  const ShardMetrics& shard_metrics(size_t shard) const;
+  uint64_t messages_published() const;
+  // False once Shutdown() was called: /ready answers 503.
+  bool ready() const { return !shutting_down_.load(std::memory_order_relaxed); }
+  // The metrics registry; subsystems add their collectors before Start (metrics/registry.h).
+  metrics::Registry& metrics_registry() { return registry_; }
   void Shutdown();
   void Wait();
 
@@ -58,6 +71,10 @@ class Server {
   std::unique_ptr<Mesh> mesh_;
   std::unique_ptr<ControlPlane> control_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<bool> shutting_down_{false};
+  metrics::Registry registry_;
+  std::unique_ptr<ServerCollector> collector_;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
 };
 
 // Runs the server until a termination signal; returns the process exit code.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/publication.h"
+#include "protocols/echo/echo_session.h"
 #include "protocols/ws_session.h"
 #include "server/http_front.h"
 #include "util/log.h"
@@ -87,7 +88,25 @@ void Shard::ThreadMain() {
   loop_.Run();
 }
 
-net::Session* Shard::NewSession(net::Connection& c) { return new HttpFrontSession(this, c); }
+net::Session* Shard::NewSession(net::Connection& c) {
+  metrics_.ConnectionOpened(ConnProtocol::kHttp);
+  return new HttpFrontSession(this, c);
+}
+
+void Shard::OnTurnEnd(uint64_t start_ns, uint64_t end_ns) {
+  metrics_.PublishTurn(end_ns - start_ns, loop_.stats(), loop_.connection_count(), env_.counters());
+}
+
+void Shard::OnConnectionClosing(net::Connection& c) {
+  net::Session* s = c.session();
+  ConnProtocol p = ConnProtocol::kHttp;
+  if (dynamic_cast<protocols::pusher::PusherSession*>(s) != nullptr) {
+    p = ConnProtocol::kPusher;
+  } else if (dynamic_cast<protocols::EchoSession*>(s) != nullptr) {
+    p = ConnProtocol::kEcho;
+  }
+  metrics_.ConnectionClosed(p);
+}
 
 bool Shard::InboundEmpty() {
   // Last call before the loop sleeps: wake the control plane for what this turn pushed after

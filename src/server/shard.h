@@ -36,11 +36,13 @@
 #include "engine/socket_id.h"
 #include "http/request.h"
 #include "http/request_parser.h"
+#include "metrics/registry.h"
 #include "net/io_loop.h"
 #include "protocols/pusher/pusher_session.h"
 #include "server/control_outbox.h"
 #include "server/mesh.h"
 #include "server/queue_stats.h"
+#include "server/shard_metrics.h"
 
 namespace ringcast::server {
 
@@ -62,6 +64,8 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   bool InboundEmpty() override;
   bool ExpectMoreOutput() override;
   void OnFlushed() override;
+  void OnTurnEnd(uint64_t start_ns, uint64_t end_ns) override;
+  void OnConnectionClosing(net::Connection& c) override;
   [[nodiscard]] bool NoteOccupied(uint32_t app, std::string_view name) override;
   void NoteVacated(uint32_t app, std::string_view name) override;
   [[nodiscard]] bool ForwardPublication(runtime::SharedBuf* buf) override;
@@ -70,11 +74,17 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   const http::Limits& http_limits() const { return http_limits_; }
   http::RequestHead& head_scratch() { return head_scratch_; }
   protocols::pusher::PusherShared& pusher_shared() { return pusher_shared_; }
+  ShardMetrics& metrics() { return metrics_; }
+  // The process's metrics (GET /metrics on the main port); null when served elsewhere.
+  const metrics::Registry* metrics_registry() const { return registry_; }
   // Moves a REST request to the control plane; false (caller answers 503) when backed up.
   [[nodiscard]] bool ForwardHttp(api::HttpCall* call);
 
   // ---- any thread ----
   OutboxStats outbox_stats() const { return outbox_.stats(); }
+  const ShardMetrics& metrics() const { return metrics_; }
+  // Main thread, before Start.
+  void set_metrics_registry(const metrics::Registry* r) { registry_ = r; }
 
  private:
   void ThreadMain();
@@ -104,6 +114,8 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   bool shutting_down_ = false;
   bool done_sent_ = false;
   uint64_t shutdown_deadline_ms_ = 0;
+  ShardMetrics metrics_;
+  const metrics::Registry* registry_ = nullptr;
   std::promise<int> ready_;
   std::thread thread_;
 };

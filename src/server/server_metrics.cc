@@ -1,0 +1,163 @@
+#include "server/server_metrics.h"
+
+#include <string>
+
+#include "server/queue_stats.h"
+#include "server/server.h"
+#include "server/shard_metrics.h"
+
+namespace ringcast::server {
+
+namespace {
+using metrics::Labels;
+using metrics::MetricType;
+using metrics::TextWriter;
+
+// One family with one sample per shard, from a ShardMetrics getter.
+template <typename Get>
+void PerShard(TextWriter& w, const Server& s, const std::vector<std::string>& ids,
+              std::string_view name, MetricType type, std::string_view help, Get get) {
+  w.Family(name, type, help);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    w.Sample(name, Labels{{"shard", ids[i]}}, static_cast<uint64_t>(get(s.shard_metrics(i))));
+  }
+}
+}  // namespace
+
+void ServerCollector::Collect(TextWriter& w) const {
+  const Server& s = *server_;
+  size_t n = s.shard_count();
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < n; ++i) ids.push_back(std::to_string(i));
+
+  w.Family("ringcast_build_info", MetricType::kGauge, "Version of this ringcast (always 1).");
+  w.Sample("ringcast_build_info", Labels{{"version", RINGCAST_VERSION}}, uint64_t{1});
+  w.Family("ringcast_shards", MetricType::kGauge, "Event-loop threads (shards).");
+  w.Sample("ringcast_shards", Labels{}, static_cast<uint64_t>(n));
+  w.Family("ringcast_ready", MetricType::kGauge,
+           "1 while the server takes new work (/ready answers 200), 0 while shutting down.");
+  w.Sample("ringcast_ready", Labels{}, uint64_t{s.ready() ? 1u : 0u});
+
+  // Fixed name: open client connections, by the protocol they speak now and by shard.
+  w.Family("ringcast_connections", MetricType::kGauge,
+           "Open client connections, by protocol (http before a WebSocket upgrade) and shard.");
+  for (size_t i = 0; i < n; ++i) {
+    const ShardMetrics& m = s.shard_metrics(i);
+    for (size_t p = 0; p < static_cast<size_t>(ConnProtocol::kCount); ++p) {
+      auto proto = static_cast<ConnProtocol>(p);
+      int64_t v = m.connections(proto);
+      w.Sample("ringcast_connections",
+               Labels{{"protocol", ConnProtocolName(proto)}, {"shard", ids[i]}},
+               v < 0 ? int64_t{0} : v);
+    }
+  }
+  PerShard(w, s, ids, "ringcast_connections_accepted_total", MetricType::kCounter,
+           "Client connections accepted.", [](const ShardMetrics& m) { return m.accepted(); });
+  PerShard(w, s, ids, "ringcast_connections_refused_total", MetricType::kCounter,
+           "Client connections closed at accept because the shard's table was full.",
+           [](const ShardMetrics& m) { return m.refused(); });
+  PerShard(w, s, ids, "ringcast_subscriptions", MetricType::kGauge,
+           "Channel subscriptions (connection, channel) held now.",
+           [](const ShardMetrics& m) { return m.subscriptions(); });
+  PerShard(w, s, ids, "ringcast_channels", MetricType::kGauge,
+           "Channels with at least one subscriber on the shard.",
+           [](const ShardMetrics& m) { return m.channels(); });
+
+  w.Family("ringcast_messages_published_total", MetricType::kCounter,
+           "Messages published (one per event and channel) through the REST API and client "
+           "events, counted once on the control plane.");
+  w.Sample("ringcast_messages_published_total", Labels{}, s.messages_published());
+  PerShard(w, s, ids, "ringcast_shard_publications_total", MetricType::kCounter,
+           "Publications a shard received for its subscribers.",
+           [](const ShardMetrics& m) { return m.publications(); });
+
+  // Fixed name: messages written to subscribers, all protocols (the sum over shards).
+  uint64_t deliveries = 0;
+  for (size_t i = 0; i < n; ++i) deliveries += s.shard_metrics(i).deliveries();
+  w.Family("ringcast_deliveries_total", MetricType::kCounter,
+           "Messages written to subscribers, all protocols and shards.");
+  w.Sample("ringcast_deliveries_total", Labels{}, deliveries);
+  PerShard(w, s, ids, "ringcast_shard_deliveries_total", MetricType::kCounter,
+           "Messages written to subscribers, by shard.",
+           [](const ShardMetrics& m) { return m.deliveries(); });
+  PerShard(w, s, ids, "ringcast_sent_bytes_total", MetricType::kCounter,
+           "Bytes written to client sockets.", [](const ShardMetrics& m) { return m.bytes_out(); });
+  PerShard(w, s, ids, "ringcast_received_bytes_total", MetricType::kCounter,
+           "Bytes read from client sockets.", [](const ShardMetrics& m) { return m.bytes_in(); });
+  PerShard(w, s, ids, "ringcast_socket_writes_total", MetricType::kCounter,
+           "sendmsg operations completed (one carries every frame queued since the last).",
+           [](const ShardMetrics& m) { return m.writes(); });
+
+  PerShard(w, s, ids, "ringcast_slow_consumer_closes_total", MetricType::kCounter,
+           "Connections cut because their unsent output passed max_outbound_bytes or the "
+           "shard's outbound budget.",
+           [](const ShardMetrics& m) { return m.slow_consumers(); });
+  PerShard(w, s, ids, "ringcast_outbound_budget_cuts_total", MetricType::kCounter,
+           "Slow-consumer cuts caused by the shard's outbound budget (max_outbound_total_mib).",
+           [](const ShardMetrics& m) { return m.budget_cuts(); });
+  PerShard(w, s, ids, "ringcast_read_buffer_exhausted_total", MetricType::kCounter,
+           "Reads that found no provided buffer free.",
+           [](const ShardMetrics& m) { return m.read_buffer_exhausted(); });
+  PerShard(w, s, ids, "ringcast_accept_no_descriptor_total", MetricType::kCounter,
+           "Accepts that failed for lack of a file descriptor.",
+           [](const ShardMetrics& m) { return m.accept_no_descriptor(); });
+
+  w.Family("ringcast_http_rejected_requests_total", MetricType::kCounter,
+           "HTTP requests answered with an error status (4xx, 5xx), by status.");
+  for (int st = ShardMetrics::kFirstStatus;
+       st < ShardMetrics::kFirstStatus + ShardMetrics::kStatusCount; ++st) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v += s.shard_metrics(i).rejected(st);
+    if (v == 0) continue;
+    std::string status = std::to_string(st);
+    w.Sample("ringcast_http_rejected_requests_total", Labels{{"status", status}}, v);
+  }
+
+  // Cross-thread queues (server/queue_stats.h).
+  QueueStats q = s.queue_stats();
+  w.Family("ringcast_queue_full_total", MetricType::kCounter,
+           "Pushes that found a cross-thread ring full, by direction and shard.");
+  for (size_t i = 0; i < q.shards.size(); ++i) {
+    w.Sample("ringcast_queue_full_total", Labels{{"queue", "shard_to_control"}, {"shard", ids[i]}},
+             q.shards[i].ring_full);
+  }
+  w.Sample("ringcast_queue_full_total", Labels{{"queue", "control_to_shard"}},
+           q.control.ring_full);
+  w.Family("ringcast_queue_spills_total", MetricType::kCounter,
+           "Messages parked in a bounded backlog behind a full ring, by direction and shard.");
+  for (size_t i = 0; i < q.shards.size(); ++i) {
+    w.Sample("ringcast_queue_spills_total",
+             Labels{{"queue", "shard_to_control"}, {"shard", ids[i]}}, q.shards[i].spilled);
+  }
+  w.Sample("ringcast_queue_spills_total", Labels{{"queue", "control_to_shard"}},
+           q.control.stalled_spills);
+  w.Family("ringcast_queue_backlog", MetricType::kGauge,
+           "Messages parked behind a full ring now, by direction and shard.");
+  for (size_t i = 0; i < q.shards.size(); ++i) {
+    w.Sample("ringcast_queue_backlog", Labels{{"queue", "shard_to_control"}, {"shard", ids[i]}},
+             q.shards[i].backlog);
+  }
+  w.Sample("ringcast_queue_backlog", Labels{{"queue", "control_to_shard"}}, q.control.stalled);
+  w.Family("ringcast_queue_refusals_total", MetricType::kCounter,
+           "Work refused because a shard's backlog to the control plane was full, by kind: "
+           "REST requests answered 503, client events dropped (4301), subscriptions refused.");
+  for (size_t i = 0; i < q.shards.size(); ++i) {
+    w.Sample("ringcast_queue_refusals_total", Labels{{"kind", "request"}, {"shard", ids[i]}},
+             q.shards[i].requests_refused);
+    w.Sample("ringcast_queue_refusals_total", Labels{{"kind", "client_event"}, {"shard", ids[i]}},
+             q.shards[i].client_events_dropped);
+    w.Sample("ringcast_queue_refusals_total", Labels{{"kind", "subscribe"}, {"shard", ids[i]}},
+             q.shards[i].subscribes_refused);
+  }
+  w.Family("ringcast_control_paused_turns_total", MetricType::kCounter,
+           "Control-plane turns that took no new requests because its backlog was at its cap.");
+  w.Sample("ringcast_control_paused_turns_total", Labels{}, q.control.paused_turns);
+
+  w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
+           "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");
+  for (size_t i = 0; i < n; ++i) {
+    w.Histogram(Labels{{"shard", ids[i]}}, s.shard_metrics(i).loop_turn().Snapshot());
+  }
+}
+
+}  // namespace ringcast::server
