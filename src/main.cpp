@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
     case ringcast::config::ParseOutcome::kRun:
       break;
   }
+  ringcast::util::LogFormat format;
+  if (ringcast::util::ParseLogFormat(config.log_format.c_str(), &format)) {
+    ringcast::util::SetLogFormat(format);
+  }
   RC_INFO("allocator: %s", allocator);
   return ringcast::server::RunServer(config);
 }

@@ -206,6 +206,8 @@ void Server::Wait() {
 int RunServer(const config::ServerConfig& config) {
   util::LogLevel level;
   if (util::ParseLogLevel(config.log_level.c_str(), &level)) util::SetLogLevel(level);
+  util::LogFormat format;
+  if (util::ParseLogFormat(config.log_format.c_str(), &format)) util::SetLogFormat(format);
 
   // Every thread inherits this mask; the main thread takes the signals with sigwait.
   sigset_t signals;

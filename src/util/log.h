@@ -1,4 +1,10 @@
 // Logging: one line per event to stderr, with a level and a monotonic-free wall-clock stamp.
+// Two formats (SetLogFormat): text, "2026-01-02T03:04:05.678Z info  message", and JSON lines,
+// one object per line with stable field names, in this order:
+//   {"ts":"2026-01-02T03:04:05.678Z","level":"info","msg":"message"}
+// ts is UTC with milliseconds; level is debug, info, warn or error; msg is the formatted
+// message, JSON-escaped (a message cut at the line limit stays valid JSON). Fields may be
+// added after msg in later versions; these three keep their names and meaning.
 //
 // Owns: the process-wide log level. Any thread may log; each line is written with a single
 // write(2) so lines from different threads never interleave. Not for the per-delivery path:
@@ -10,10 +16,15 @@
 namespace ringcast::util {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+enum class LogFormat { kText = 0, kJson = 1 };
 
 void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();
 bool ParseLogLevel(const char* text, LogLevel* out);
+void SetLogFormat(LogFormat format);
+LogFormat GetLogFormat();
+// "text" or "json".
+bool ParseLogFormat(const char* text, LogFormat* out);
 
 [[gnu::format(printf, 2, 3)]] void Log(LogLevel level, const char* fmt, ...);
 

@@ -106,3 +106,77 @@ TEST(LogDeathTest, CheckFailureAbortsWithFileLineAndCondition) {
 
 }  // namespace
 }  // namespace ringcast::util
+
+namespace ringcast::util {
+namespace {
+
+class LogFormatGuard {
+ public:
+  LogFormatGuard() : saved_(GetLogFormat()) {}
+  ~LogFormatGuard() { SetLogFormat(saved_); }
+
+ private:
+  LogFormat saved_;
+};
+
+TEST(LogFormat, ParsesTextAndJsonOnly) {
+  LogFormat f = LogFormat::kText;
+  ASSERT_TRUE(ParseLogFormat("json", &f));
+  EXPECT_EQ(f, LogFormat::kJson);
+  ASSERT_TRUE(ParseLogFormat("text", &f));
+  EXPECT_EQ(f, LogFormat::kText);
+  EXPECT_FALSE(ParseLogFormat("JSON", &f));
+  EXPECT_FALSE(ParseLogFormat("", &f));
+  EXPECT_EQ(f, LogFormat::kText);
+}
+
+TEST(LogFormat, JsonLineHasStableFieldsInOrder) {
+  LogFormatGuard guard;
+  SetLogFormat(LogFormat::kJson);
+  testing::internal::CaptureStderr();
+  Log(LogLevel::kWarn, "shard %d: %s", 3, "busy");
+  std::string line = testing::internal::GetCapturedStderr();
+  // {"ts":"YYYY-MM-DDTHH:MM:SS.mmmZ","level":"warn","msg":"shard 3: busy"}\n
+  ASSERT_EQ(line.substr(0, 7), "{\"ts\":\"");
+  const std::string pattern = "dddd-dd-ddTdd:dd:dd.dddZ";
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = line[7 + i];
+    EXPECT_TRUE(pattern[i] == 'd' ? (c >= '0' && c <= '9') : c == pattern[i]) << line;
+  }
+  EXPECT_EQ(line.substr(7 + pattern.size()),
+            "\",\"level\":\"warn\",\"msg\":\"shard 3: busy\"}\n");
+}
+
+TEST(LogFormat, JsonEscapesQuotesControlsAndBadUtf8) {
+  LogFormatGuard guard;
+  SetLogFormat(LogFormat::kJson);
+  testing::internal::CaptureStderr();
+  Log(LogLevel::kError, "a\"b\\c\nd\te\x01 \xc3\xa9 \xff \xed\xa0\x80");
+  std::string line = testing::internal::GetCapturedStderr();
+  size_t at = line.find("\"msg\":\"");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(line.substr(at),
+            "\"msg\":\"a\\\"b\\\\c\\nd\\u0009e\\u0001 \xc3\xa9 \xef\xbf\xbd "
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"}\n");
+}
+
+TEST(LogFormat, JsonLongMessageIsCutButStaysOneValidLine) {
+  LogFormatGuard guard;
+  SetLogFormat(LogFormat::kJson);
+  testing::internal::CaptureStderr();
+  std::string big(3000, '"');
+  Log(LogLevel::kInfo, "%s", big.c_str());
+  std::string line = testing::internal::GetCapturedStderr();
+  EXPECT_LE(line.size(), 1024u);
+  ASSERT_GE(line.size(), 4u);
+  EXPECT_EQ(line.substr(line.size() - 3), "\"}\n");
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  // Never cut inside an escape: the quotes before the end come in \" pairs.
+  size_t msg = line.find("\"msg\":\"") + 7;
+  std::string body = line.substr(msg, line.size() - 3 - msg);
+  ASSERT_EQ(body.size() % 2, 0u);
+  for (size_t i = 0; i < body.size(); i += 2) EXPECT_EQ(body.substr(i, 2), "\\\"");
+}
+
+}  // namespace
+}  // namespace ringcast::util
