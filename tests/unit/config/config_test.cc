@@ -493,5 +493,36 @@ TEST(Finalize, FillsTheDevAppOnlyWhenNoAppIsConfigured) {
   EXPECT_EQ(b.shards, 2u);
 }
 
+TEST(LoadConfig, MetricsPortLogFormatAndAdminTokenFromEverySource) {
+  Loaded d = Load({});
+  ASSERT_EQ(d.outcome, ParseOutcome::kRun) << d.err;
+  EXPECT_EQ(d.cfg.metrics_port, 0);
+  EXPECT_EQ(d.cfg.log_format, "text");
+  EXPECT_EQ(d.cfg.admin_token, "");
+  ConfigFile f(R"({"metrics_port": 9100, "log_format": "json", "admin_token": "t0"})");
+  Loaded c = Load({"--config", f.path()});
+  ASSERT_EQ(c.outcome, ParseOutcome::kRun) << c.err;
+  EXPECT_EQ(c.cfg.metrics_port, 9100);
+  EXPECT_EQ(c.cfg.log_format, "json");
+  EXPECT_EQ(c.cfg.admin_token, "t0");
+  Loaded e = Load({"--config", f.path()}, {"RINGCAST_METRICS_PORT=9200", "RINGCAST_ADMIN_TOKEN=t1"});
+  EXPECT_EQ(e.cfg.metrics_port, 9200);
+  EXPECT_EQ(e.cfg.admin_token, "t1");
+  Loaded g = Load({"--metrics-port", "9300", "--log-format", "text"}, {"RINGCAST_METRICS_PORT=9200"});
+  EXPECT_EQ(g.cfg.metrics_port, 9300);
+  EXPECT_EQ(g.cfg.log_format, "text");
+}
+
+TEST(LoadConfig, RefusesABadLogFormatAndAMetricsPortEqualToThePort) {
+  Loaded a = Load({"--log-format", "xml"});
+  EXPECT_EQ(a.outcome, ParseOutcome::kExitError);
+  EXPECT_THAT(a.err, HasSubstr("unknown log format 'xml'"));
+  Loaded b = Load({"--port", "7000", "--metrics-port", "7000"});
+  EXPECT_EQ(b.outcome, ParseOutcome::kExitError);
+  EXPECT_THAT(b.err, HasSubstr("metrics-port must differ from port"));
+  Loaded c = Load({"--metrics-port", "70000"});
+  EXPECT_EQ(c.outcome, ParseOutcome::kExitError);
+}
+
 }  // namespace
 }  // namespace ringcast::config

@@ -212,11 +212,20 @@ TEST_F(ShardEnvTest, ControlPlaneHearsWhenTheChannelAppearsAndDisappears) {
     auto b = Connect(format_b_, 2);
     auto notes = loop_.Call([&](net::IoLoop&) { return link_.notes; });
     EXPECT_EQ(notes, (std::vector<std::string>{"0:news+"})) << "only the first member is news";
+    // The metrics' gauges (ShardCounters): two memberships of one channel.
+    auto counts = loop_.Call([&](net::IoLoop&) {
+      return std::pair(env_->counters().subscriptions, env_->counters().channels);
+    });
+    EXPECT_EQ(counts, (std::pair<uint64_t, uint64_t>(2, 1)));
   }
   ASSERT_TRUE(loop_.WaitFor([&](net::IoLoop& loop) { return loop.connection_count() == 0; }));
   auto notes = loop_.Call([&](net::IoLoop&) { return link_.notes; });
   EXPECT_EQ(notes, (std::vector<std::string>{"0:news+", "0:news-"}));
   EXPECT_EQ(loop_.Call([&](net::IoLoop&) { return env_->channels().channel_count(); }), 0u);
+  auto counts = loop_.Call([&](net::IoLoop&) {
+    return std::pair(env_->counters().subscriptions, env_->counters().channels);
+  });
+  EXPECT_EQ(counts, (std::pair<uint64_t, uint64_t>(0, 0))) << "teardown takes them back";
 }
 
 TEST_F(ShardEnvTest, ASubscriptionTheControlPlaneCannotBeToldAboutIsUndone) {
@@ -228,6 +237,8 @@ TEST_F(ShardEnvTest, ASubscriptionTheControlPlaneCannotBeToldAboutIsUndone) {
     size_t channels;
     size_t subscriptions;
     std::vector<std::string> notes;
+    uint64_t counted_subscriptions;
+    uint64_t counted_channels;
   };
   Observed seen = loop_.Call([&](net::IoLoop&) {
     link_.accept_occupied = false;
@@ -241,6 +252,8 @@ TEST_F(ShardEnvTest, ASubscriptionTheControlPlaneCannotBeToldAboutIsUndone) {
     o.channels = env_->channels().channel_count();
     o.subscriptions = sub->count();
     o.notes = link_.notes;
+    o.counted_subscriptions = env_->counters().subscriptions;
+    o.counted_channels = env_->counters().channels;
     link_.accept_occupied = true;
     return o;
   });
@@ -249,6 +262,8 @@ TEST_F(ShardEnvTest, ASubscriptionTheControlPlaneCannotBeToldAboutIsUndone) {
   EXPECT_EQ(seen.channels, 1u) << "the refused channel is gone again";
   EXPECT_EQ(seen.subscriptions, 1u) << "only news";
   EXPECT_EQ(seen.notes, (std::vector<std::string>{"0:news+"})) << "nothing said about fresh";
+  EXPECT_EQ(seen.counted_subscriptions, 2u) << "a refused subscription is not counted";
+  EXPECT_EQ(seen.counted_channels, 1u);
 }
 
 TEST_F(ShardEnvTest, TheWalkAllocatesNothingPerMember) {
