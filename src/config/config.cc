@@ -11,6 +11,8 @@
 #include <simdjson.h>
 #include <sstream>
 
+#include "config/webhook_config.h"
+
 namespace ringcast::config {
 namespace {
 
@@ -330,6 +332,9 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
               return "app \"max_connections\" must be a non-negative integer";
             }
             app.max_connections = static_cast<uint32_t>(n);
+          } else if (ak == "webhooks") {
+            std::string werr = ParseWebhooks(af.value, &app.webhooks);
+            if (!werr.empty()) return werr;
           } else {
             return "unknown app field \"" + ak + "\"";
           }

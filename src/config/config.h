@@ -9,9 +9,21 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ringcast::config {
+
+// One webhook target of an app, in soketi's shape (docs/operations.md, "Webhooks"). Checked at
+// load: an http:// URL whose host is an IP address or "localhost" (no resolver on the control
+// plane yet; https comes with TLS), known event types, header names that are tokens.
+struct WebhookConfig {
+  std::string url;
+  std::vector<std::string> event_types;  // empty: every kind
+  std::string channel_name_starts_with;  // filter; "" matches every channel
+  std::string channel_name_ends_with;
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with every request
+};
 
 struct AppConfig {
   std::string id;
@@ -21,6 +33,7 @@ struct AppConfig {
   bool enabled = true;
   uint32_t max_connections = 0;  // 0: no per-app limit
   bool enable_client_events = true;
+  std::vector<WebhookConfig> webhooks;
 };
 
 struct Limits {

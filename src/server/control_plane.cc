@@ -23,8 +23,10 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
     : config_(config),
       mesh_(mesh),
       shard_count_(mesh->to_shard.size()),
+      ids_(ids),
       occupancy_(apps->size()),
       pusher_api_(apps, config, ids, &occupancy_),
+      webhooks_(&config->apps),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false) {}
 
@@ -63,6 +65,7 @@ void ControlPlane::Run() {
   pthread_setname_np(pthread_self(), "rc-control");
   int rc = ring_.Init(64);
   RC_CHECK(rc == 0);
+  webhooks_.Attach(&ring_);
   auto arm_wake = [this] {
     runtime::ArmWakeRead(ring_, mesh_->control_waker, &wake_buf_, kWakeUserData);
   };
@@ -95,18 +98,29 @@ void ControlPlane::Run() {
     }
     WakeShards();
     if (shutdown_sent_ && shards_done_ == shard_count_) break;
+    webhooks_.Poll();
 
     paused = stalled_total_ >= kMaxStalled;
     bool busy = !paused && (!ready.empty() || !fresh.empty());
     // With messages stalled, shards make room without telling us: look again in 1 ms.
-    runtime::WaitForWork(ring_, mesh_->control_waker, busy, clear ? -1 : 1, [&] {
+    int64_t idle_wait_ms = clear ? -1 : 1;
+    int64_t hook_wait_ms = webhooks_.WaitHintMs();
+    if (hook_wait_ms >= 0 && (idle_wait_ms < 0 || hook_wait_ms < idle_wait_ms)) {
+      idle_wait_ms = hook_wait_ms;
+    }
+    runtime::WaitForWork(ring_, mesh_->control_waker, busy, idle_wait_ms, [&] {
       // While paused, new input is not taken, so it is no reason to stay awake.
       return paused || (QueuesEmpty() && (!shutdown_requested_.load() || shutdown_sent_));
     });
     ring_.ForEachCqe([&](const io_uring_cqe& cqe) {
-      if (cqe.user_data == kWakeUserData) arm_wake();
+      if (cqe.user_data == kWakeUserData) {
+        arm_wake();
+      } else if (webhooks::Dispatcher::Owns(cqe.user_data)) {
+        webhooks_.OnCompletion(cqe);
+      }
     });
   }
+  webhooks_.Shutdown();
 }
 
 bool ControlPlane::QueuesEmpty() const {
@@ -145,8 +159,35 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
 }
 
 void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
+  if (!webhooks_.HasTargets(note->app)) {
+    occupancy_.Apply(note->app, shard, note->name, note->occupied);
+    delete note;
+    return;
+  }
+  bool was = occupancy_.IsOccupied(note->app, note->name);
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
+  bool is = occupancy_.IsOccupied(note->app, note->name);
+  if (was != is) {
+    // Across all shards: vacated only when the last shard's last subscriber left.
+    webhooks::WebhookEvent ev;
+    ev.kind = is ? webhooks::EventKind::kChannelOccupied : webhooks::EventKind::kChannelVacated;
+    ev.channel = note->name;
+    webhooks_.Emit(note->app, std::move(ev));
+  }
   delete note;
+}
+
+void ControlPlane::EmitClientEventWebhook(const engine::PublicationView& pub) {
+  webhooks::WebhookEvent ev;
+  ev.kind = webhooks::EventKind::kClientEvent;
+  ev.channel = pub.channel;
+  ev.event = pub.event;
+  ev.data = pub.data;
+  ev.user_id = pub.user_id;
+  if (pub.exclude_shard != engine::kNoShard) {
+    ev.socket_id = ids_->Format(pub.exclude_shard, pub.exclude_serial);
+  }
+  webhooks_.Emit(pub.app, std::move(ev));
 }
 
 void ControlPlane::HandleRequest(const ToControl& m) {
@@ -154,6 +195,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     runtime::SharedBuf* buf = m.client_event;
     engine::PublicationView pub = engine::ReadPublication(buf);
     published_.Add();
+    if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
     engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
     if (route.mask == 0) {
       buf->Release();

@@ -17,8 +17,12 @@
 // client events are dropped) and stops handling the requests it already holds, so `stalled_`
 // stays below kMaxStalled plus one request's publishes per shard. Every spill is counted
 // (stats()).
+// Webhooks (webhooks/dispatcher.h) run on this thread's ring: occupancy changes become
+// channel_occupied/channel_vacated (vacated only when no shard has subscribers left), relayed
+// client events become client_event; webhooks() is the API for further kinds (member_added,
+// member_removed, cache_miss, subscription_count).
 // Thread rules: Start/Join/RequestShutdown from the main thread (RequestShutdown from any);
-// stats() from any thread; everything else on the control-plane thread.
+// stats() and webhook_stats() from any thread; everything else on the control-plane thread.
 #pragma once
 
 #include <atomic>
@@ -40,6 +44,7 @@
 #include "runtime/shared_buf.h"
 #include "server/mesh.h"
 #include "server/queue_stats.h"
+#include "webhooks/dispatcher.h"
 
 namespace ringcast::server {
 
@@ -61,12 +66,17 @@ class ControlPlane {
   ControlStats stats() const;
   // Any thread: messages published (one per event and channel), REST and client events.
   uint64_t published() const { return published_.Get(); }
+  webhooks::WebhookStats webhook_stats() const { return webhooks_.stats(); }
+
+  // Control-plane thread: where events for webhooks go (Emit).
+  webhooks::Dispatcher& webhooks() { return webhooks_; }
 
  private:
   void Run();
   // Pops every shard queue once: applies notes, appends requests and client events to `out`.
   void DrainPass(std::deque<ToControl>* out);
   void HandleRequest(const ToControl& m);
+  void EmitClientEventWebhook(const engine::PublicationView& pub);
   void ApplyNote(uint32_t shard, ChannelNote* note);  // frees the note
   void Publish(const engine::PublishRequest& req);
   void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
@@ -83,8 +93,10 @@ class ControlPlane {
   const config::ServerConfig* config_;
   Mesh* mesh_;
   size_t shard_count_;
+  const engine::SocketIdCodec* ids_;
   engine::Occupancy occupancy_;
   api::PusherApi pusher_api_;
+  webhooks::Dispatcher webhooks_;
   std::vector<std::deque<ToShard>> stalled_;  // per shard
   size_t stalled_total_ = 0;
   std::vector<bool> shard_dirty_;  // pushed since the last wake

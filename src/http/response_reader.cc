@@ -1,14 +1,14 @@
-// HttpResponseReader implementation: finding the end of the head (even across chunks),
-// the header fields the bench needs (Content-Length, Transfer-Encoding, Connection,
+// ResponseReader implementation: finding the end of the head (even across chunks),
+// the header fields a client needs (Content-Length, Transfer-Encoding, Connection,
 // Sec-WebSocket-Accept), and body framing: Content-Length, chunked with trailers, or none.
 // See http_response_reader.h for the contract.
-#include "ringcast-bench/http_response_reader.h"
+#include "http/response_reader.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 
-namespace ringcast::bench {
+namespace ringcast::http {
 namespace {
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
@@ -38,7 +38,7 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-void HttpResponseReader::Reset() {
+void ResponseReader::Reset() {
   head_.clear();
   body_.clear();
   line_.clear();
@@ -50,7 +50,7 @@ void HttpResponseReader::Reset() {
   closes_ = false;
 }
 
-bool HttpResponseReader::ParseHead() {
+bool ResponseReader::ParseHead() {
   std::string_view head(head_);
   size_t eol = head.find("\r\n");
   std::string_view status_line = head.substr(0, eol);
@@ -108,19 +108,19 @@ bool HttpResponseReader::ParseHead() {
   } else if (has_length) {
     phase_ = remaining_ == 0 ? Phase::kDone : Phase::kBody;
   } else {
-    // Body until close: the bench does not wait for it; the connection cannot be reused.
+    // Body until close: the reader does not wait for it; the connection cannot be reused.
     closes_ = true;
     phase_ = Phase::kDone;
   }
   return true;
 }
 
-void HttpResponseReader::KeepBody(const char* data, size_t n) {
+void ResponseReader::KeepBody(const char* data, size_t n) {
   size_t room = kMaxKeptBody - std::min(kMaxKeptBody, body_.size());
   body_.append(data, std::min(room, n));
 }
 
-bool HttpResponseReader::ReadLine(const char* data, size_t len, size_t* pos) {
+bool ResponseReader::ReadLine(const char* data, size_t len, size_t* pos) {
   while (*pos < len) {
     char ch = data[(*pos)++];
     if (ch == '\n') {
@@ -136,7 +136,7 @@ bool HttpResponseReader::ReadLine(const char* data, size_t len, size_t* pos) {
   return false;
 }
 
-HttpResponseReader::Result HttpResponseReader::Feed(const char* data, size_t len) {
+ResponseReader::Result ResponseReader::Feed(const char* data, size_t len) {
   size_t pos = 0;
   if (error_ != nullptr) return {0, State::kError};
   while (phase_ != Phase::kDone) {
@@ -224,4 +224,4 @@ HttpResponseReader::Result HttpResponseReader::Feed(const char* data, size_t len
   return {pos, State::kDone};
 }
 
-}  // namespace ringcast::bench
+}  // namespace ringcast::http

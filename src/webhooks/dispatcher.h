@@ -1,0 +1,71 @@
+// Dispatcher: the control plane's webhook sender. It owns the WebhookQueue (delay and cancel,
+// batching, bounded deliveries, retries; webhook_queue.h) and up to kMaxInFlight
+// OutboundRequests that run on the control plane's own io_uring (outbound_request.h), so that
+// a slow, dead or refusing receiver never blocks the loop.
+//
+// Loop contract (server/control_plane.cc): Attach the ring on the control-plane thread before
+// anything else; Emit any time on that thread; Poll once per loop turn (fires due timers,
+// starts due deliveries, cancels late requests); pass every completion whose user_data Owns()
+// to OnCompletion; sleep no longer than WaitHintMs(). Each attempt has kAttemptTimeoutMs.
+// Addresses: a target's host is an IP address or "localhost" (127.0.0.1), checked at config
+// load (config/webhook_config.h); nothing is resolved at run time, so no DNS lookup can block.
+// At shutdown, deliveries still queued or in flight are dropped (logged with their count).
+// Thread rules: the control-plane thread; stats() from any thread.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "runtime/ring.h"
+#include "webhooks/webhook_event.h"
+#include "webhooks/webhook_queue.h"
+
+namespace ringcast::webhooks {
+
+class OutboundRequest;
+
+class Dispatcher {
+ public:
+  static constexpr uint64_t kUserDataTag = 1ull << 63;
+  static constexpr size_t kMaxInFlight = 32;
+  static constexpr uint64_t kAttemptTimeoutMs = 10000;
+
+  explicit Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits limits = {});
+  ~Dispatcher();
+
+  void Attach(runtime::Ring* ring) { ring_ = ring; }
+
+  // Cheap: whether building an event for `app` is worth it.
+  bool HasTargets(uint32_t app) const { return queue_.HasTargets(app); }
+  void Emit(uint32_t app, WebhookEvent ev);
+
+  void Poll();
+  static bool Owns(uint64_t user_data) { return (user_data & kUserDataTag) != 0; }
+  void OnCompletion(const io_uring_cqe& cqe);
+  // Milliseconds until Poll has work (0: now), or -1 when only a completion can bring any.
+  int64_t WaitHintMs() const;
+
+  // Logs what is dropped at exit (deliveries queued or in flight).
+  void Shutdown();
+
+  WebhookStats stats() const { return queue_.stats(); }
+
+ private:
+  struct Target {
+    sockaddr_storage addr{};
+    socklen_t addr_len = 0;
+  };
+  struct Slot;
+
+  std::vector<std::vector<Target>> targets_;  // [app][target]
+  WebhookQueue queue_;
+  runtime::Ring* ring_ = nullptr;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  size_t busy_ = 0;
+};
+
+}  // namespace ringcast::webhooks
