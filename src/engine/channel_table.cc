@@ -1,12 +1,49 @@
 #include "engine/channel_table.h"
 
+#include <bit>
+#include <cstdlib>
+
+#include "util/log.h"
+
 namespace ringcast::engine {
 
+Subscriber::~Subscriber() {
+  if (count_ >= 2) std::free(many_);
+}
+
 bool Subscriber::IsSubscribed(const Channel* channel) const {
-  for (const Ref& r : refs_) {
-    if (r.channel == channel) return true;
+  const Ref* r = refs();
+  for (uint32_t i = 0; i < count_; ++i) {
+    if (r[i].channel == channel) return true;
   }
   return false;
+}
+
+void Subscriber::Append(Ref ref) {
+  if (count_ == 0) {
+    one_ = ref;
+  } else if (count_ == 1 || std::has_single_bit(count_)) {
+    // Full (inline, or a heap array of exactly bit_ceil(count_) entries or more): twice as many.
+    auto* grown = static_cast<Ref*>(std::malloc(sizeof(Ref) * count_ * 2));
+    RC_CHECK(grown != nullptr);
+    const Ref* old = refs();
+    for (uint32_t i = 0; i < count_; ++i) grown[i] = old[i];
+    if (count_ >= 2) std::free(many_);
+    many_ = grown;
+    many_[count_] = ref;
+  } else {
+    many_[count_] = ref;
+  }
+  ++count_;
+}
+
+void Subscriber::PopBack() {
+  --count_;
+  if (count_ == 1) {
+    Ref last = many_[0];
+    std::free(many_);
+    one_ = last;
+  }
 }
 
 ChannelTable::SubscribeResult ChannelTable::Subscribe(uint32_t app, std::string_view name,
@@ -27,9 +64,9 @@ ChannelTable::SubscribeResult ChannelTable::Subscribe(uint32_t app, std::string_
     if (sub->IsSubscribed(channel)) return {channel, false, true};
   }
   auto pos = static_cast<uint32_t>(channel->members.size());
-  auto slot = static_cast<uint32_t>(sub->refs_.size());
+  uint32_t slot = sub->count_;
   channel->members.push_back({sub->conn(), sub, slot, sub->format()});
-  sub->refs_.push_back({channel, pos});
+  sub->Append({channel, pos});
   return {channel, created, false};
 }
 
@@ -50,17 +87,17 @@ void ChannelTable::RemoveMember(Channel* channel, uint32_t pos) {
   channel->members.pop_back();
   if (pos < channel->members.size()) {
     channel->members[pos] = last;
-    last.sub->refs_[last.slot].pos = pos;
+    last.sub->refs()[last.slot].pos = pos;
   }
 }
 
 void ChannelTable::RemoveRef(Subscriber* sub, uint32_t slot) {
-  Subscriber::Ref last = sub->refs_.back();
-  sub->refs_.pop_back();
-  if (slot < sub->refs_.size()) {
-    sub->refs_[slot] = last;
+  Subscriber::Ref last = sub->refs()[sub->count_ - 1];
+  if (slot < sub->count_ - 1) {
+    sub->refs()[slot] = last;
     last.channel->members[last.pos].slot = slot;
   }
+  sub->PopBack();
 }
 
 }  // namespace ringcast::engine

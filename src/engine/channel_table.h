@@ -43,16 +43,22 @@ struct Channel {
 
 // The channels one connection subscribes to on this shard (embedded in a protocol session), and
 // the wire format (engine/wire_format.h FormatId) its protocol receives publications in.
+// Compact: one membership is held inline (an idle connection typically has one channel and so
+// no heap block); a second moves them to a heap array of a power-of-two size, and the array
+// goes again when one membership is left. 32 bytes.
 class Subscriber {
  public:
   explicit Subscriber(net::Connection* conn, uint8_t format = 0) : conn_(conn), format_(format) {}
+  ~Subscriber();
+  Subscriber(const Subscriber&) = delete;
+  Subscriber& operator=(const Subscriber&) = delete;
   net::Connection* conn() const { return conn_; }
   uint8_t format() const { return format_; }
-  size_t count() const { return refs_.size(); }
+  size_t count() const { return count_; }
   bool IsSubscribed(const Channel* channel) const;
   template <typename F>
   void ForEachChannel(F&& f) const {
-    for (const Ref& r : refs_) f(*r.channel);
+    for (uint32_t i = 0; i < count_; ++i) f(*refs()[i].channel);
   }
 
  private:
@@ -61,9 +67,18 @@ class Subscriber {
     Channel* channel;
     uint32_t pos;  // index of this subscriber in channel->members
   };
+  Ref* refs() { return count_ <= 1 ? &one_ : many_; }
+  const Ref* refs() const { return count_ <= 1 ? &one_ : many_; }
+  void Append(Ref ref);
+  void PopBack();
+
   net::Connection* conn_;
+  union {
+    Ref one_;     // count_ <= 1
+    Ref* many_;   // count_ >= 2: heap array of at least bit_ceil(count_) entries
+  };
+  uint32_t count_ = 0;
   uint8_t format_;
-  std::vector<Ref> refs_;
 };
 
 class ChannelTable {
@@ -81,8 +96,8 @@ class ChannelTable {
   // after `on_vacated(const Channel&)` ran.
   template <typename F>
   bool Unsubscribe(Subscriber* sub, Channel* channel, F&& on_vacated) {
-    for (uint32_t i = 0; i < sub->refs_.size(); ++i) {
-      if (sub->refs_[i].channel == channel) return RemoveAt(sub, i, on_vacated);
+    for (uint32_t i = 0; i < sub->count_; ++i) {
+      if (sub->refs()[i].channel == channel) return RemoveAt(sub, i, on_vacated);
     }
     return false;
   }
@@ -90,9 +105,7 @@ class ChannelTable {
   // Removes `sub` from every channel (connection teardown).
   template <typename F>
   void UnsubscribeAll(Subscriber* sub, F&& on_vacated) {
-    while (!sub->refs_.empty()) {
-      RemoveAt(sub, static_cast<uint32_t>(sub->refs_.size() - 1), on_vacated);
-    }
+    while (sub->count_ > 0) RemoveAt(sub, sub->count_ - 1, on_vacated);
   }
 
   Channel* Find(uint32_t app, std::string_view name);
@@ -105,8 +118,8 @@ class ChannelTable {
 
   template <typename F>
   bool RemoveAt(Subscriber* sub, uint32_t slot, F& on_vacated) {
-    Channel* channel = sub->refs_[slot].channel;
-    RemoveMember(channel, sub->refs_[slot].pos);
+    Channel* channel = sub->refs()[slot].channel;
+    RemoveMember(channel, sub->refs()[slot].pos);
     RemoveRef(sub, slot);
     if (!channel->members.empty()) return false;
     on_vacated(static_cast<const Channel&>(*channel));

@@ -23,8 +23,9 @@ class Connection;
 class Session {
  public:
   virtual ~Session() = default;
-  // Bytes arrived. `data` is the shard's scratch buffer (writable, kSlack readable bytes past
-  // the end); it is recycled after the call, so keep what is needed.
+  // Bytes arrived. `data` is in the shard's read buffers (writable, kSlack readable bytes past
+  // the end, which may hold another connection's later bytes); it is reused after the call, so
+  // keep what is needed.
   virtual void OnData(Connection& c, char* data, size_t len) = 0;
   // A timer set with IoLoop::ScheduleTimer fired (and the connection is still open).
   virtual void OnTimer(Connection& c, uint8_t kind) = 0;

@@ -13,6 +13,10 @@
 #include "util/clock.h"
 #include "util/log.h"
 
+#ifndef IORING_CQE_F_BUF_MORE
+#define IORING_CQE_F_BUF_MORE (1U << 4)  // Linux 6.12: incremental buffer not finished
+#endif
+
 namespace ringcast::net {
 
 namespace {
@@ -62,7 +66,8 @@ int IoLoop::Init(const IoLoopOptions& options, Delegate* delegate, runtime::Wake
     if (rc < 0) return rc;
     direct_ = true;
   }
-  rc = buffers_.Init(&ring_, kBufferGroup, options.read_buffers, options.read_buffer_size);
+  rc = buffers_.Init(&ring_, kBufferGroup, options.read_buffers, options.read_buffer_size,
+                     options.initial_read_buffers, /*incremental=*/true);
   if (rc < 0) return rc;
   conns_.reserve(1024);
   if (listen_fd_ >= 0) ArmAccept();
@@ -257,10 +262,13 @@ void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
     stats_.bytes_read += static_cast<uint64_t>(cqe.res);
     // Lingering: the peer's late bytes are read and dropped.
     if (c->state_ == ConnState::kOpen || c->state_ == ConnState::kDraining) {
-      c->session_->OnData(*c, buffers_.Buffer(bid), static_cast<size_t>(cqe.res));
+      c->session_->OnData(*c, buffers_.Data(bid), static_cast<size_t>(cqe.res));
     }
   }
-  if (has_buffer) buffers_.Recycle(bid);
+  if (has_buffer) {
+    buffers_.Consumed(bid, cqe.res > 0 ? static_cast<uint32_t>(cqe.res) : 0,
+                      cqe.flags & IORING_CQE_F_BUF_MORE);
+  }
   if (c->state_ == ConnState::kClosing) {
     MaybeFinishClose(*c);
     return;
@@ -277,6 +285,7 @@ void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
   } else if (cqe.res < 0) {
     if (cqe.res == -ENOBUFS) {
       ++stats_.read_buffer_exhausted;
+      buffers_.Grow();  // published with the turn's Commit, before the read is re-armed
       rearm_.push_back((static_cast<uint64_t>(c->gen_) << 32) | c->index_);
     } else {
       CloseNow(*c);

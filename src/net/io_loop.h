@@ -67,7 +67,10 @@ struct IoLoopOptions {
   uint32_t shard_id = 0;
   uint32_t max_connections = 100000;
   uint32_t capacity_slack = 256;  // accepted past the limit only to be refused by the protocol
-  uint32_t read_buffers = 512;    // power of two
+  uint32_t read_buffers = 512;    // power of two: the most the provided-buffer ring holds
+  // Buffers provided at start; the ring grows (doubling, up to read_buffers) when a turn's reads
+  // use half of them or a read finds none (runtime::BufferRing), so an idle shard keeps few.
+  uint32_t initial_read_buffers = 16;
   uint32_t read_buffer_size = 8192;
   size_t max_outbound_bytes = 4 << 20;
   // The shard's outbound budget: bytes of distinct frames queued to any of its connections

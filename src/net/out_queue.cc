@@ -11,16 +11,23 @@ void OutQueue::Grow() {
   uint32_t new_cap = cap_ == 0 ? 4 : cap_ * 2;
   auto* ring = static_cast<LocalFrame**>(std::malloc(sizeof(LocalFrame*) * new_cap));
   RC_CHECK(ring != nullptr);
-  for (uint32_t i = 0; i < count_; ++i) ring[i] = ring_[(head_ + i) & (cap_ - 1)];
-  std::free(ring_);
+  for (uint32_t i = 0; i < count_; ++i) ring[i] = At(i);
+  if (cap_ != 0) std::free(ring_);
   ring_ = ring;
   cap_ = new_cap;
   head_ = 0;
 }
 
+void OutQueue::FreeRing() {
+  if (cap_ != 0) std::free(ring_);
+  one_ = nullptr;
+  cap_ = 0;
+  head_ = 0;
+}
+
 void OutQueue::Push(LocalFrame* frame) {
-  if (count_ == cap_) Grow();
-  ring_[(head_ + count_) & (cap_ - 1)] = frame;
+  if (count_ == (cap_ == 0 ? 1u : cap_)) Grow();
+  At(count_) = frame;
   ++count_;
   bytes_ += frame->size();
   if (frame->Enqueued() && account_ != nullptr) *account_ += frame->size();
@@ -29,7 +36,7 @@ void OutQueue::Push(LocalFrame* frame) {
 int OutQueue::FillIov(iovec* iov, int max) const {
   int n = 0;
   for (uint32_t i = 0; i < count_ && n < max; ++i) {
-    const LocalFrame* f = ring_[(head_ + i) & (cap_ - 1)];
+    const LocalFrame* f = At(i);
     uint32_t skip = i == 0 ? offset_ : 0;
     iov[n].iov_base = const_cast<char*>(f->data()) + skip;
     iov[n].iov_len = f->size() - skip;
@@ -43,7 +50,7 @@ uint32_t OutQueue::Consume(size_t n) {
   bytes_ -= n;
   uint32_t done = 0;
   while (n > 0) {
-    LocalFrame* f = ring_[head_];
+    LocalFrame* f = At(0);
     size_t left = f->size() - offset_;
     if (n < left) {
       offset_ += static_cast<uint32_t>(n);
@@ -53,35 +60,27 @@ uint32_t OutQueue::Consume(size_t n) {
     n -= left;
     offset_ = 0;
     Release(f);
-    head_ = (head_ + 1) & (cap_ - 1);
+    if (cap_ != 0) head_ = (head_ + 1) & (cap_ - 1);
     --count_;
   }
-  // Release the ring once drained if it grew large (a burst); small rings stay for reuse.
-  if (count_ == 0 && cap_ > 64) {
-    std::free(ring_);
-    ring_ = nullptr;
-    cap_ = 0;
-    head_ = 0;
-  }
+  if (count_ == 0) FreeRing();  // drained: an empty queue holds no heap block
   return done;
 }
 
 void OutQueue::DropAfter(uint32_t keep) {
   RC_CHECK(keep > 0 || offset_ == 0);
   while (count_ > keep) {
-    LocalFrame* f = ring_[(head_ + count_ - 1) & (cap_ - 1)];
+    LocalFrame* f = At(count_ - 1);
     bytes_ -= f->size();
     Release(f);
     --count_;
   }
+  if (count_ == 0) FreeRing();
 }
 
 void OutQueue::Clear() {
-  for (uint32_t i = 0; i < count_; ++i) Release(ring_[(head_ + i) & (cap_ - 1)]);
-  std::free(ring_);
-  ring_ = nullptr;
-  cap_ = 0;
-  head_ = 0;
+  for (uint32_t i = 0; i < count_; ++i) Release(At(i));
+  FreeRing();
   count_ = 0;
   offset_ = 0;
   bytes_ = 0;

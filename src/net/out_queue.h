@@ -1,7 +1,10 @@
 // OutQueue: the frames waiting to be written to one connection, in order.
 //
-// Owns: a growable ring of LocalFrame pointers (each holding one reference) and the offset of the
-// first unsent byte in the front frame. An idle connection's queue holds no allocation.
+// Owns: the LocalFrame pointers (each holding one reference) and the offset of the first unsent
+// byte in the front frame. One frame is held inline; a second makes a heap ring (a power of two,
+// doubling), which is freed as soon as the queue drains: an empty queue holds no heap block (an
+// idle connection pays nothing for its queue), and a connection that gets one frame per write
+// never allocates.
 // FillIov() describes the unsent bytes as iovecs for one writev/sendmsg; Consume(n) drops what
 // the kernel took and releases fully written frames. bytes() is what the slow-consumer cap is
 // checked against. set_account() makes the queue add a frame's size to a shared (shard-wide)
@@ -53,16 +56,22 @@ class OutQueue {
 
  private:
   void Grow();
+  void FreeRing();
+  LocalFrame*& At(uint32_t i) { return cap_ == 0 ? one_ : ring_[(head_ + i) & (cap_ - 1)]; }
+  LocalFrame* At(uint32_t i) const { return cap_ == 0 ? one_ : ring_[(head_ + i) & (cap_ - 1)]; }
   void Release(LocalFrame* f) {
     if (f->Dequeued() && account_ != nullptr) *account_ -= f->size();
     f->Unref();
   }
 
-  LocalFrame** ring_ = nullptr;
-  uint32_t cap_ = 0;  // power of two
-  uint32_t head_ = 0;
+  union {
+    LocalFrame* one_ = nullptr;  // cap_ == 0: the one inline entry (count_ <= 1)
+    LocalFrame** ring_;          // cap_ > 0: heap ring of cap_ entries
+  };
+  uint32_t cap_ = 0;     // 0: inline; else a power of two >= 4
+  uint32_t head_ = 0;    // ring index of the front entry (0 while inline)
   uint32_t count_ = 0;
-  uint32_t offset_ = 0;  // bytes of ring_[head_] already written
+  uint32_t offset_ = 0;  // bytes of the front frame already written
   size_t bytes_ = 0;     // unsent bytes in total
   size_t* account_ = nullptr;
 };

@@ -18,13 +18,30 @@ ws::FrameLimits LimitsFrom(const config::Limits& l) {
 }
 }  // namespace
 
+class WsSession::Events final : public ws::FrameEvents {
+ public:
+  explicit Events(WsSession* s) : s_(s) {}
+  bool OnMessage(ws::Opcode op, std::string_view payload) override {
+    return s_->OnMessage(op, payload);
+  }
+  bool OnPing(std::string_view payload) override { return s_->OnPing(payload); }
+  bool OnPong(std::string_view payload) override { return s_->OnPong(payload); }
+  bool OnClose(uint16_t code, std::string_view reason) override {
+    return s_->OnClose(code, reason);
+  }
+
+ private:
+  WsSession* s_;
+};
+
 WsSession::WsSession(engine::ShardEnv* env, net::Connection& conn)
     : env_(env), conn_(&conn), parser_(LimitsFrom(env->limits())) {}
 
 void WsSession::OnData(net::Connection& c, char* data, size_t len) {
   (void)c;
+  Events events(this);
   while (len > 0 && !failed_ && !close_received_) {
-    ws::ConsumeResult r = parser_.Consume(data, len, *this);
+    ws::ConsumeResult r = parser_.Consume(data, len, events);
     if (r.fail_code != 0) {
       Fail(r.fail_code, r.fail_reason);
       return;
@@ -95,8 +112,8 @@ void WsSession::Close(uint16_t code, std::string_view reason) {
   close_sent_ = true;
   loop().SendFinal(*conn_, frame);
   // Wait for the peer's close frame; give up after kLingerMs.
-  linger_deadline_ms_ = loop().now_ms() + kLingerMs;
-  loop().ScheduleTimer(*conn_, linger_deadline_ms_, kLingerTimer);
+  linger_armed_ = true;
+  loop().ScheduleTimer(*conn_, loop().now_ms() + kLingerMs, kLingerTimer);
 }
 
 void WsSession::SendText(std::string_view text) {
@@ -115,9 +132,9 @@ void WsSession::SendBinary(std::string_view bytes) {
 
 void WsSession::OnTimer(net::Connection& c, uint8_t kind) {
   if (kind == kLingerTimer) {
-    // Not ours unless Close() armed a linger that is due (see the header: timers outlive the
-    // HTTP session that set them).
-    if (linger_deadline_ms_ != 0 && loop().now_ms() >= linger_deadline_ms_) loop().CloseNow(c);
+    // The wheel fires no earlier than the deadline Close() gave, and timers of the HTTP session
+    // before this one never get here (see the header).
+    if (linger_armed_) loop().CloseNow(c);
   } else if (kind == kShutdownTimer) {
     BeginShutdown();
   }

@@ -7,9 +7,11 @@
 // with the parser's close code. Close(code) starts a server-initiated close: the close frame is
 // queued, further input is ignored, and TCP is closed when the peer's close arrives or after
 // kLingerMs. A slow consumer is closed with the code the derived class chooses.
-// Timers: the loop has no cancel and the connection keeps its timers across the HTTP -> WebSocket
-// session switch, so a timer armed by the HTTP front (its idle timer has kind 1) fires here later.
-// OnTimer therefore acts on kLingerTimer only when Close() armed a linger and its deadline passed.
+// Timers: the loop has no cancel, but a timer set by an earlier session of the connection (the
+// HTTP front's idle timer has kind 1) never reaches this one (IoLoop drops timers of a replaced
+// session), so OnTimer acts on kLingerTimer when Close() armed the linger (one per session).
+// Layout: this object lives once per connection; state that is rare or per shard is not kept
+// here (flags are bits; the size is pinned in tests/unit/protocols/session_layout_test.cc).
 // Thread rules: the shard thread that owns the connection.
 #pragma once
 
@@ -22,7 +24,7 @@
 
 namespace ringcast::protocols {
 
-class WsSession : public net::Session, private ws::FrameEvents {
+class WsSession : public net::Session {
  public:
   static constexpr uint64_t kLingerMs = 1000;
   static constexpr uint64_t kOverflowFlushMs = 10000;
@@ -61,19 +63,22 @@ class WsSession : public net::Session, private ws::FrameEvents {
   net::IoLoop& loop() { return env_->loop(); }
 
  private:
-  bool OnMessage(ws::Opcode op, std::string_view payload) final;
-  bool OnPing(std::string_view payload) final;
-  bool OnPong(std::string_view payload) final;
-  bool OnClose(uint16_t code, std::string_view reason) final;
+  // The parser's callbacks, made on the stack for each OnData (no second vtable pointer in
+  // every session).
+  class Events;
+  bool OnMessage(ws::Opcode op, std::string_view payload);
+  bool OnPing(std::string_view payload);
+  bool OnPong(std::string_view payload);
+  bool OnClose(uint16_t code, std::string_view reason);
   void Fail(uint16_t code, std::string_view reason);
 
   engine::ShardEnv* env_;
   net::Connection* conn_;
   ws::FrameParser parser_;
-  uint64_t linger_deadline_ms_ = 0;  // set by Close(); 0: no linger armed
-  bool close_sent_ = false;
-  bool close_received_ = false;
-  bool failed_ = false;
+  bool linger_armed_ : 1 = false;  // Close() scheduled kLingerTimer
+  bool close_sent_ : 1 = false;
+  bool close_received_ : 1 = false;
+  bool failed_ : 1 = false;
 };
 
 }  // namespace ringcast::protocols

@@ -7,6 +7,10 @@
 
 #include "util/log.h"
 
+#ifndef IOU_PBUF_RING_INC
+#define IOU_PBUF_RING_INC 2  // Linux 6.12 (liburing 2.8)
+#endif
+
 namespace ringcast::runtime {
 
 Ring::~Ring() {
@@ -67,7 +71,8 @@ BufferRing::~BufferRing() {
   if (base_ != nullptr) munmap(base_, base_bytes_);
 }
 
-int BufferRing::Init(Ring* ring, uint16_t group_id, uint32_t count, uint32_t size) {
+int BufferRing::Init(Ring* ring, uint16_t group_id, uint32_t count, uint32_t size,
+                     uint32_t initial, bool incremental) {
   RC_CHECK(count > 0 && (count & (count - 1)) == 0 && count <= 32768);
   ring_ = ring;
   group_id_ = group_id;
@@ -88,27 +93,51 @@ int BufferRing::Init(Ring* ring, uint16_t group_id, uint32_t count, uint32_t siz
   reg.ring_addr = reinterpret_cast<uint64_t>(br_);
   reg.ring_entries = count;
   reg.bgid = group_id;
-  int rc = io_uring_register_buf_ring(ring->raw(), &reg, 0);
+  int rc = -EINVAL;
+  if (incremental) {
+    reg.pad = IOU_PBUF_RING_INC;  // the kernel's `flags` (liburing 2.3 names it pad)
+    rc = io_uring_register_buf_ring(ring->raw(), &reg, 0);
+    incremental_ = rc == 0;
+    reg.pad = 0;
+  }
+  if (!incremental_) rc = io_uring_register_buf_ring(ring->raw(), &reg, 0);
   if (rc < 0) {
     munmap(br_, br_bytes_);
     br_ = nullptr;
     return rc;
   }
+  if (incremental_) offsets_.assign(count, 0);
   io_uring_buf_ring_init(br_);
-  for (uint32_t i = 0; i < count; ++i) {
+  provided_ = initial == 0 || initial >= count ? count : initial;
+  for (uint32_t i = 0; i < provided_; ++i) {
     io_uring_buf_ring_add(br_, Buffer(static_cast<uint16_t>(i)), size, static_cast<uint16_t>(i),
                           io_uring_buf_ring_mask(count), static_cast<int>(i));
   }
-  io_uring_buf_ring_advance(br_, static_cast<int>(count));
+  io_uring_buf_ring_advance(br_, static_cast<int>(provided_));
   return 0;
 }
 
 void BufferRing::Recycle(uint16_t bid) {
   io_uring_buf_ring_add(br_, Buffer(bid), size_, bid, io_uring_buf_ring_mask(count_), pending_);
   ++pending_;
+  ++recycled_;
+}
+
+bool BufferRing::Grow() {
+  if (provided_ >= count_) return false;
+  uint32_t target = provided_ * 2 < count_ ? provided_ * 2 : count_;
+  for (uint32_t bid = provided_; bid < target; ++bid) {
+    io_uring_buf_ring_add(br_, Buffer(static_cast<uint16_t>(bid)), size_,
+                          static_cast<uint16_t>(bid), io_uring_buf_ring_mask(count_), pending_);
+    ++pending_;
+  }
+  provided_ = target;
+  return true;
 }
 
 void BufferRing::Commit() {
+  if (recycled_ >= provided_) Grow();  // the batch used every buffer: the next may run dry
+  recycled_ = 0;
   if (pending_ == 0) return;
   io_uring_buf_ring_advance(br_, pending_);
   pending_ = 0;

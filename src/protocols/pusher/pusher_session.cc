@@ -20,15 +20,22 @@ using wire::kErrorUnauthorized;
 PusherSession::PusherSession(engine::ShardEnv* env, PusherShared* shared, net::Connection& conn,
                              uint32_t app, uint16_t refuse_code, std::string refuse_reason)
     : WsSession(env, conn),
-      shared_(shared),
-      app_(app),
       refuse_code_(refuse_code),
-      refuse_reason_(std::move(refuse_reason)),
-      sub_(&conn, shared->format) {}
+      app_(app),
+      shared_(shared),
+      sub_(&conn, shared->format) {
+  if (refuse_code != 0) refuse_reason_ = std::make_unique<std::string>(std::move(refuse_reason));
+}
+
+std::string PusherSession::socket_id() const {
+  auto* self = const_cast<PusherSession*>(this);
+  return self->env().socket_ids().Format(self->env().shard_id(), self->conn().serial());
+}
 
 void PusherSession::Start() {
   if (refuse_code_ != 0) {
-    Refuse(refuse_code_, refuse_reason_);
+    std::unique_ptr<std::string> reason = std::move(refuse_reason_);
+    Refuse(refuse_code_, *reason);
     return;
   }
   if (app_ == engine::AppRegistry::kNone) {
@@ -48,15 +55,14 @@ void PusherSession::Start() {
     return;
   }
   counted_ = true;
-  socket_id_ = env().socket_ids().Format(env().shard_id(), conn().serial());
   std::string data;
   util::JsonObject(&data)
-      .Str("socket_id", socket_id_)
+      .Str("socket_id", socket_id())
       .Int("activity_timeout", env().limits().activity_timeout_s)
       .Close();
   SendEvent("pusher:connection_established", {}, data);
-  last_rx_ms_ = loop().now_ms();
-  ArmActivityTimer(last_rx_ms_ + env().limits().activity_timeout_s * 1000ull);
+  last_rx_ms_ = static_cast<uint32_t>(loop().now_ms());
+  ArmActivityTimer(loop().now_ms() + env().limits().activity_timeout_s * 1000ull);
 }
 
 void PusherSession::Refuse(uint16_t code, std::string_view message) {
@@ -77,22 +83,23 @@ void PusherSession::OnTimer(net::Connection& c, uint8_t kind) {
   uint64_t now = loop().now_ms();
   uint64_t activity_ms = env().limits().activity_timeout_s * 1000ull;
   uint64_t pong_ms = env().limits().pong_timeout_s * 1000ull;
+  uint64_t since = SinceLastRx();  // the last receive was at now - since
   if (ping_outstanding_) {
-    // last_rx_ms_ is the time the ping was sent (nothing arrived since, or the flag would
+    // The last receive is the time the ping was due (nothing arrived since, or the flag would
     // have been cleared).
-    if (now >= last_rx_ms_ + activity_ms + pong_ms) {
+    if (since >= activity_ms + pong_ms) {
       Close(kClosePongTimeout, "Pong reply not received");
     } else {
-      ArmActivityTimer(last_rx_ms_ + activity_ms + pong_ms);
+      ArmActivityTimer(now - since + activity_ms + pong_ms);
     }
     return;
   }
-  if (now >= last_rx_ms_ + activity_ms) {
+  if (since >= activity_ms) {
     SendEvent("pusher:ping", {}, "{}");
     ping_outstanding_ = true;
-    ArmActivityTimer(last_rx_ms_ + activity_ms + pong_ms);
+    ArmActivityTimer(now - since + activity_ms + pong_ms);
   } else {
-    ArmActivityTimer(last_rx_ms_ + activity_ms);
+    ArmActivityTimer(now - since + activity_ms);
   }
 }
 
@@ -109,15 +116,16 @@ void PusherSession::OnClosed(net::Connection& c) {
 }
 
 bool PusherSession::OnTextMessage(std::string_view text) {
-  uint64_t now = loop().now_ms();
-  if (now >= rate_window_ms_ + 1000) {
+  auto now = static_cast<uint32_t>(loop().now_ms());
+  if (now - rate_window_ms_ >= 1000) {
     rate_window_ms_ = now;
     messages_in_window_ = 0;
     client_events_in_window_ = 0;
     subscribes_in_window_ = 0;
   }
   uint32_t limit = env().limits().client_messages_per_second;
-  if (++messages_in_window_ > limit) {
+  if (messages_in_window_ < kMaxMessageCount) ++messages_in_window_;
+  if (messages_in_window_ > limit) {
     // One error per window, not one per dropped message (no amplification).
     if (messages_in_window_ == limit + 1) {
       SendError(kErrorRejected, "Too many messages: rate limit reached");
@@ -155,7 +163,8 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
   }
   std::string channel(d.channel);
   const config::Limits& limits = env().limits();
-  if (++subscribes_in_window_ > limits.subscribes_per_second) {
+  if (subscribes_in_window_ < kMaxEventCount) ++subscribes_in_window_;
+  if (subscribes_in_window_ > limits.subscribes_per_second) {
     std::string text = "Too many subscribe requests: limit " +
                        std::to_string(limits.subscribes_per_second) + " per second";
     SendSubscriptionError(channel, "LimitReached", text, kErrorRejected);
@@ -180,7 +189,7 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
   }
   if (engine::NeedsAuth(kind)) {
     const config::AppConfig& app = env().apps().app(app_);
-    std::string to_sign = auth::ChannelStringToSign(socket_id_, channel);
+    std::string to_sign = auth::ChannelStringToSign(socket_id(), channel);
     if (!auth::VerifyAuthToken(d.auth, app.key, app.secret, to_sign)) {
       std::string text = "Invalid signature for channel '" + channel + "'";
       SendSubscriptionError(channel, "AuthError", text, 401);
@@ -247,7 +256,8 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
     SendError(kErrorRejected, "Client event data too large");
     return;
   }
-  if (++client_events_in_window_ > limits.client_events_per_second) {
+  if (client_events_in_window_ < kMaxEventCount) ++client_events_in_window_;
+  if (client_events_in_window_ > limits.client_events_per_second) {
     SendError(kErrorRejected, "Client event rejected due to rate limit");
     return;
   }

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -68,13 +69,17 @@ class PusherSession : public WsSession {
   void OnClosed(net::Connection& c) override;
   void BeginShutdown() override;
 
-  const std::string& socket_id() const { return socket_id_; }
+  // "digits.digits", formatted from (shard, connection serial) when asked: not stored.
+  std::string socket_id() const;
 
  private:
   static constexpr uint8_t kActivityTimer = kFirstDerivedTimer;
 
   bool OnTextMessage(std::string_view text) override;
-  void OnPeerActivity() override { last_rx_ms_ = loop().now_ms(); ping_outstanding_ = false; }
+  void OnPeerActivity() override {
+    last_rx_ms_ = static_cast<uint32_t>(loop().now_ms());
+    ping_outstanding_ = false;
+  }
   uint16_t OverflowCloseCode() const override { return wire::kCloseOverCapacity; }
 
   void HandleSubscribe(const ClientMessage& msg);
@@ -86,21 +91,32 @@ class PusherSession : public WsSession {
                              std::string_view error, int status);
   void Refuse(uint16_t code, std::string_view message);
   void ArmActivityTimer(uint64_t at_ms);
+  // Milliseconds since last_rx_ms_ (timestamps are kept as 32 bits of the loop's clock; a
+  // difference is exact up to 49 days, and no check looks further back than a window or an
+  // activity timeout).
+  uint32_t SinceLastRx() { return static_cast<uint32_t>(loop().now_ms()) - last_rx_ms_; }
 
-  PusherShared* shared_;
-  uint32_t app_;
+  // Layout: one per connection, pinned in tests/unit/protocols/session_layout_test.cc. The
+  // small fields come first so that they fill WsSession's tail; what is rare (a refusal decided
+  // at the upgrade) lives on the heap, and the socket id is not stored.
+  bool counted_ : 1 = false;  // holds one of the app's max_connections (AppRegistry)
+  bool ping_outstanding_ : 1 = false;
   uint16_t refuse_code_;
-  std::string refuse_reason_;
-  std::string socket_id_;
+  uint32_t app_;
+  PusherShared* shared_;
+  std::unique_ptr<std::string> refuse_reason_;  // only with refuse_code_ != 0
   engine::Subscriber sub_;
-  bool counted_ = false;  // holds one of the app's max_connections (AppRegistry)
-  uint64_t last_rx_ms_ = 0;
-  bool ping_outstanding_ = false;
-  // Fixed one-second windows for the message and client-event rate limits.
-  uint64_t rate_window_ms_ = 0;
-  uint32_t messages_in_window_ = 0;
-  uint32_t client_events_in_window_ = 0;
-  uint32_t subscribes_in_window_ = 0;
+  uint32_t last_rx_ms_ = 0;  // low 32 bits of the loop clock, see SinceLastRx
+  // Fixed one-second windows for the message and client-event rate limits (start: low 32 bits
+  // of the loop clock).
+  uint32_t rate_window_ms_ = 0;
+  // Counts in the window, saturating at their widths (the configured limits are below them:
+  // 10,000,000 messages, 1,000,000 client events and subscribes, see config.cc).
+  static constexpr uint32_t kMaxMessageCount = (1u << 24) - 1;
+  static constexpr uint32_t kMaxEventCount = (1u << 20) - 1;
+  uint64_t messages_in_window_ : 24 = 0;
+  uint64_t client_events_in_window_ : 20 = 0;
+  uint64_t subscribes_in_window_ : 20 = 0;
 };
 
 }  // namespace ringcast::protocols::pusher

@@ -1,7 +1,8 @@
 // Tests for src/runtime/ring against the real kernel: completions carry their user data, Sqe()
 // submits for room instead of failing, waits time out, and a BufferRing hands provided buffers to
 // recv (selected from its group, truncated to its size), runs dry, and gets buffers back through
-// Recycle + Commit.
+// Recycle + Commit; lazy provision (only the initial buffers, then Grow) and incremental
+// consumption (several reads share one buffer, recycled when the kernel is done with it).
 #include "runtime/ring.h"
 
 #include <sys/socket.h>
@@ -240,6 +241,95 @@ TEST(BufferRing, MultishotRecvUsesOneBufferPerCompletion) {
     buffers.Commit();
   }
   EXPECT_EQ(got, "part0;part1;part2;");
+}
+
+TEST(BufferRing, ProvidesOnlyTheInitialBuffersUntilItGrows) {
+  Ring ring;
+  ASSERT_EQ(ring.Init(8), 0);
+  BufferRing buffers;
+  ASSERT_EQ(buffers.Init(&ring, 4, 8, 32, /*initial=*/2), 0);
+  EXPECT_EQ(buffers.provided(), 2u);
+  SocketPair sp;
+  std::set<uint16_t> used;
+  for (int i = 0; i < 2; ++i) {
+    sp.Write("m" + std::to_string(i));
+    PrepRecv(&ring, sp.reader(), 4, i);
+    std::vector<Completion> done = WaitFor(&ring, 1);
+    ASSERT_EQ(done.size(), 1u);
+    ASSERT_EQ(done[0].res, 2);
+    used.insert(BufferId(done[0]));
+  }
+  EXPECT_EQ(used, (std::set<uint16_t>{0, 1}));  // buffers 2..7 were never handed out
+  sp.Write("m2");
+  PrepRecv(&ring, sp.reader(), 4, 2);
+  std::vector<Completion> dry = WaitFor(&ring, 1);
+  ASSERT_EQ(dry.size(), 1u);
+  EXPECT_EQ(dry[0].res, -ENOBUFS);
+
+  // Grow doubles what is provided (published by Commit); the new buffers are the next ids.
+  EXPECT_TRUE(buffers.Grow());
+  EXPECT_EQ(buffers.provided(), 4u);
+  buffers.Commit();
+  PrepRecv(&ring, sp.reader(), 4, 3);
+  std::vector<Completion> done = WaitFor(&ring, 1);
+  ASSERT_EQ(done.size(), 1u);
+  ASSERT_EQ(done[0].res, 2);
+  EXPECT_GE(BufferId(done[0]), 2);
+  EXPECT_EQ(std::string_view(buffers.Buffer(BufferId(done[0])), 2), "m2");
+  EXPECT_TRUE(buffers.Grow());
+  EXPECT_EQ(buffers.provided(), 8u);
+  EXPECT_FALSE(buffers.Grow());  // all 8 provided
+}
+
+TEST(BufferRing, CommitGrowsWhenABatchUsedEveryProvidedBuffer) {
+  Ring ring;
+  ASSERT_EQ(ring.Init(8), 0);
+  BufferRing buffers;
+  ASSERT_EQ(buffers.Init(&ring, 4, 8, 32, /*initial=*/2), 0);
+  buffers.Recycle(0);
+  buffers.Commit();
+  EXPECT_EQ(buffers.provided(), 2u);  // half of them: no growth
+  buffers.Recycle(0);
+  buffers.Recycle(1);
+  buffers.Commit();
+  EXPECT_EQ(buffers.provided(), 4u);
+}
+
+TEST(BufferRing, IncrementalModePacksSmallReadsIntoOneBuffer) {
+  Ring ring;
+  ASSERT_EQ(ring.Init(8), 0);
+  BufferRing buffers;
+  ASSERT_EQ(buffers.Init(&ring, 6, 4, 64, 0, /*incremental=*/true), 0);
+  if (!buffers.incremental()) GTEST_SKIP() << "kernel without IOU_PBUF_RING_INC";
+  SocketPair sp;
+  io_uring_sqe* sqe = ring.Sqe();
+  io_uring_prep_recv_multishot(sqe, sp.reader(), nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = 6;
+  io_uring_sqe_set_data64(sqe, 1);
+  std::string got;
+  std::set<uint16_t> bids;
+  constexpr uint32_t kBufMore = 1u << 4;  // IORING_CQE_F_BUF_MORE
+  // 12 reads of 10 bytes: 120 bytes through 64-byte buffers, so at most 3 buffers, not 12.
+  for (int i = 0; i < 12; ++i) {
+    std::string piece = "piece" + std::to_string(100 + i) + ";";
+    ASSERT_EQ(piece.size(), 9u);
+    sp.Write(piece + "|");
+    std::vector<Completion> done = WaitFor(&ring, 1);
+    for (const Completion& c : done) {
+      ASSERT_GT(c.res, 0);
+      ASSERT_TRUE(c.flags & IORING_CQE_F_BUFFER);
+      uint16_t bid = BufferId(c);
+      bids.insert(bid);
+      got.append(buffers.Data(bid), static_cast<size_t>(c.res));
+      buffers.Consumed(bid, static_cast<uint32_t>(c.res), (c.flags & kBufMore) != 0);
+    }
+    buffers.Commit();
+  }
+  std::string want;
+  for (int i = 0; i < 12; ++i) want += "piece" + std::to_string(100 + i) + ";|";
+  EXPECT_EQ(got, want);
+  EXPECT_LE(bids.size(), 3u);
 }
 
 TEST(BufferRingDeathTest, CountMustBeAPowerOfTwo) {
