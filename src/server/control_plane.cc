@@ -26,7 +26,9 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       occupancy_(apps->size()),
       pusher_api_(apps, config, ids, &occupancy_),
       stalled_(shard_count_),
-      shard_dirty_(shard_count_, false) {}
+      shard_dirty_(shard_count_, false),
+      app_published_(std::make_unique<StatCounter[]>(apps->size())),
+      app_channels_(std::make_unique<StatCounter[]>(apps->size())) {}
 
 ControlPlane::~ControlPlane() {
   for (auto& q : stalled_) {
@@ -146,6 +148,7 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
 
 void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
+  app_channels_[note->app].Set(occupancy_.channel_count(note->app));
   delete note;
 }
 
@@ -154,6 +157,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     runtime::SharedBuf* buf = m.client_event;
     engine::PublicationView pub = engine::ReadPublication(buf);
     published_.Add();
+    app_published_[pub.app].Add();
     engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
     if (route.mask == 0) {
       buf->Release();
@@ -188,6 +192,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
 
 void ControlPlane::Publish(const engine::PublishRequest& req) {
   published_.Add(req.channels.size());
+  app_published_[req.app].Add(req.channels.size());
   for (const std::string& channel : req.channels) {
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
     if (route.mask == 0) continue;

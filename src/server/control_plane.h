@@ -61,6 +61,9 @@ class ControlPlane {
   ControlStats stats() const;
   // Any thread: messages published (one per event and channel), REST and client events.
   uint64_t published() const { return published_.Get(); }
+  // Any thread: per app, messages published and channels with a subscriber on some shard.
+  uint64_t app_published(uint32_t app) const { return app_published_[app].Get(); }
+  uint64_t app_channels(uint32_t app) const { return app_channels_[app].Get(); }
 
  private:
   void Run();
@@ -98,6 +101,8 @@ class ControlPlane {
   StatCounter stalled_peak_;
   StatCounter paused_turns_;
   StatCounter published_;
+  std::unique_ptr<StatCounter[]> app_published_;
+  std::unique_ptr<StatCounter[]> app_channels_;
   std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 #include "protocols/echo/echo_session.h"
 #include "protocols/pusher/pusher_session.h"
 #include "protocols/pusher/wire.h"
+#include "server/dashboard.h"
 #include "server/shard.h"
 #include "util/clock.h"
 #include "util/utf8_truncate.h"
@@ -194,12 +195,16 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   bool keep_alive = head.keep_alive;
   bool is_get = head.method == http::Method::kGet || head.method == http::Method::kHead;
   bool has_body = head.content_length > 0 || head.chunked;
-  enum class Answer { kHealth, kMetrics, kNeedsUpgrade, kNotFound } answer;
+  enum class Answer { kHealth, kMetrics, kDashboard, kNeedsUpgrade, kNotFound } answer;
+  DashboardReply dashboard;
   bool ready_path = path == "/ready";
   if (path == "/health" || ready_path) {
     answer = Answer::kHealth;
   } else if (path == "/metrics" && shard_->metrics_registry() != nullptr) {
     answer = Answer::kMetrics;
+  } else if (IsDashboardPath(path) && !has_body) {
+    answer = Answer::kDashboard;
+    dashboard = HandleDashboard(head, shard_);  // reads the head: before buf_ is erased
   } else if (AppKeyFromPath(path, &key)) {
     answer = Answer::kNeedsUpgrade;
   } else {
@@ -233,6 +238,13 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
                 keep_alive);
       }
       break;
+    case Answer::kDashboard: {
+      std::string out;
+      http::AppendResponse(&out, dashboard.status, dashboard.content_type, dashboard.body,
+                           keep_alive, dashboard.extra_headers);
+      AnswerInTurn(std::move(out), !keep_alive);  // counts a rejection
+      break;
+    }
     case Answer::kNeedsUpgrade:
       RespondError(400, "This endpoint needs a WebSocket upgrade", !keep_alive);
       break;

@@ -54,6 +54,10 @@ class Server {
   size_t shard_count() const { return shards_.size(); }
   const ShardMetrics& shard_metrics(size_t shard) const;
   uint64_t messages_published() const;
+  // Per app (dashboard): deliveries on one shard, channels and messages published in all.
+  uint64_t app_deliveries(size_t shard, uint32_t app) const;
+  uint64_t app_channels(uint32_t app) const;
+  uint64_t app_published(uint32_t app) const;
   // False once Shutdown() was called: /ready answers 503.
   bool ready() const { return !shutting_down_.load(std::memory_order_relaxed); }
   // The metrics registry; subsystems add their collectors before Start (metrics/registry.h).
