@@ -30,13 +30,15 @@ def main():
     a = ap.parse_args()
     errors = []
     with tempfile.TemporaryDirectory(prefix='ringcast-install-') as dest:
-        r = subprocess.run([a.meson, 'install', '-C', a.build_root, '--destdir', dest, '--no-rebuild',
-                            '--quiet'], capture_output=True, text=True)
+        r = subprocess.run([a.meson, 'install', '-C', a.build_root, '--destdir', dest,
+                            '--no-rebuild', '--quiet'], capture_output=True, text=True)
         if r.returncode != 0:
             print(f'meson install failed: {r.stdout}{r.stderr}')
             return 1
         root = lambda p: os.path.join(dest, p.lstrip('/'))
-        sysconf = a.sysconfdir if a.sysconfdir.startswith('/') else os.path.join(a.prefix, a.sysconfdir)
+        sysconf = a.sysconfdir
+        if not sysconf.startswith('/'):
+            sysconf = os.path.join(a.prefix, sysconf)
         binary = os.path.join(a.prefix, a.bindir, 'ringcast')
         example = os.path.join(sysconf, 'ringcast', 'ringcast.json.example')
         unit = os.path.join(a.unitdir, 'ringcast.service')
@@ -57,8 +59,9 @@ def main():
         want = [
             f'ExecStart={binary} --config {os.path.join(sysconf, "ringcast", "ringcast.json")} ',
             'LimitNOFILE=', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes',
-            'PrivateTmp=yes', 'DynamicUser=yes', 'StateDirectory=ringcast', 'CapabilityBoundingSet=',
-            'RestrictAddressFamilies=', 'KillSignal=SIGTERM', 'WantedBy=multi-user.target',
+            'PrivateTmp=yes', 'DynamicUser=yes', 'StateDirectory=ringcast',
+            'CapabilityBoundingSet=', 'RestrictAddressFamilies=', 'KillSignal=SIGTERM',
+            'WantedBy=multi-user.target',
         ]
         for w in want:
             if w not in text:
@@ -69,8 +72,8 @@ def main():
         data = os.path.join(dest, 'data')
         proc = subprocess.Popen([root(binary), '--config', root(example), '--host', '127.0.0.1',
                                  '--port', '0', '--metrics-port', '0', '--shards', '1',
-                                 '--data-dir', data], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+                                 '--data-dir', data],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             line = ''
             deadline = time.time() + 10
