@@ -10,6 +10,7 @@
 #include "protocols/pusher/pusher_session.h"
 #include "protocols/pusher/wire.h"
 #include "server/dashboard.h"
+#include "server/server.h"
 #include "server/shard.h"
 #include "util/clock.h"
 #include "util/utf8_truncate.h"
@@ -224,7 +225,9 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
         RespondError(405, "Use GET", !keep_alive);
       } else {
         // /health: the process serves (it answered). /ready: it takes new work.
-        bool ready = !ready_path || !shard_->env().shutting_down();
+        const Server* server = shard_->server();
+        bool ready = !ready_path || (!shard_->env().shutting_down() &&
+                                     (server == nullptr || server->ready()));
         Respond(ready ? 200 : 503, "application/json",
                 ready ? "{\"ok\":true}" : "{\"ok\":false}", keep_alive);
       }

@@ -113,6 +113,14 @@ const ShardMetrics& Server::shard_metrics(size_t shard) const {
   return shards_[shard]->metrics();
 }
 
+bool Server::ready() const {
+  if (shutting_down_.load(std::memory_order_relaxed)) return false;
+  for (const metrics::ReadinessCheck* c : checks_) {
+    if (!c->Ready()) return false;
+  }
+  return true;
+}
+
 uint64_t Server::messages_published() const { return control_ ? control_->published() : 0; }
 
 uint64_t Server::app_deliveries(size_t shard, uint32_t app) const {
