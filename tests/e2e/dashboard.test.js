@@ -107,7 +107,8 @@ test('headless Chromium: figures move under load, the console shows REST and pag
 
     // Screenshot: a PNG of the viewport, not blank (many colours, much of it not background).
     const png = await page.screenshot();
-    const out = process.env.RINGCAST_SCREENSHOT_DIR || fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'ringcast-shot-'));
+    // Kept for a look (RINGCAST_SCREENSHOT_DIR, else the server's temporary data directory).
+    const out = process.env.RINGCAST_SCREENSHOT_DIR || server.dataDir;
     fs.writeFileSync(path.join(out, 'dashboard.png'), png);
     const img = decodePng(png);
     assert.equal(img.width, 1200);
@@ -125,7 +126,10 @@ test('headless Chromium: figures move under load, the console shows REST and pag
     assert.deepEqual(page.consoleErrors, [], 'no uncaught exceptions on the page');
   } finally {
     for (const ws of sockets) ws.close();
-    await browser.close();
-    await server.stop();
+    try {
+      await browser.close();
+    } finally {
+      await server.stop();
+    }
   }
 });

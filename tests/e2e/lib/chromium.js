@@ -29,7 +29,7 @@ async function launchChromium({ width = 1200, height = 900 } = {}) {
     '--no-default-browser-check', '--disable-extensions', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--mute-audio', '--hide-scrollbars',
     `--user-data-dir=${profile}`, '--remote-debugging-port=0', `--window-size=${width},${height}`, 'about:blank',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });  // its own process group
   let err = '';
   const wsUrl = await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('chromium did not start: ' + err.slice(-2000))), 30000);
@@ -107,11 +107,18 @@ async function launchChromium({ width = 1200, height = 900 } = {}) {
     page,
     async close() {
       try { ws.close(); } catch { /* gone */ }
+      // Chromium's helpers (renderer, GPU, crashpad) are in its process group: end them all.
+      const group = (sig) => { try { process.kill(-proc.pid, sig); } catch { /* gone */ } };
       if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        await new Promise((resolve) => { const t = setTimeout(() => { proc.kill('SIGKILL'); resolve(); }, 3000); proc.on('exit', () => { clearTimeout(t); resolve(); }); });
+        group('SIGTERM');
+        await new Promise((resolve) => {
+          const t = setTimeout(() => { group('SIGKILL'); resolve(); }, 3000);
+          proc.on('exit', () => { clearTimeout(t); resolve(); });
+        });
       }
-      fs.rmSync(profile, { recursive: true, force: true });
+      group('SIGKILL');  // helpers that outlived the browser process
+      // The profile is scratch: a helper still writing to it must not fail the test.
+      try { fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch { /* left in tmp */ }
     },
   };
 }
