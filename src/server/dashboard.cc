@@ -37,22 +37,6 @@ std::string_view Param(const std::vector<http::QueryParam>& params, std::string_
   return {};
 }
 
-// The ringcast_admin cookie's value in a Cookie header ("a=1; ringcast_admin=T; b=2").
-std::string_view CookieToken(std::string_view header) {
-  while (!header.empty()) {
-    size_t end = header.find(';');
-    std::string_view item = header.substr(0, end);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    if (item.size() > kCookie.size() && item.substr(0, kCookie.size()) == kCookie &&
-        item[kCookie.size()] == '=') {
-      return item.substr(kCookie.size() + 1);
-    }
-    if (end == std::string_view::npos) break;
-    header.remove_prefix(end + 1);
-  }
-  return {};
-}
-
 void AppendDouble(std::string* out, double v) {
   char buf[32];
   int n = std::snprintf(buf, sizeof buf, "%.9g", v);
@@ -154,6 +138,25 @@ DashboardReply Trigger(const std::vector<http::QueryParam>& params, Shard* shard
 
 }  // namespace
 
+std::string_view CookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    size_t end = header.find(';');
+    std::string_view item = header.substr(0, end);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    if (item.size() > name.size() && item.substr(0, name.size()) == name &&
+        item[name.size()] == '=') {
+      std::string_view value = item.substr(name.size() + 1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+        value.remove_suffix(1);
+      }
+      return value;
+    }
+    if (end == std::string_view::npos) break;
+    header.remove_prefix(end + 1);
+  }
+  return {};
+}
+
 bool IsDashboardPath(std::string_view path) {
   return path == kPrefix || (path.size() > kPrefix.size() && path.substr(0, kPrefix.size()) ==
                                                                  kPrefix &&
@@ -176,7 +179,7 @@ DashboardReply HandleDashboard(const http::RequestHead& head, Shard* shard) {
     given = q;
     from_query = true;
   } else {
-    given = CookieToken(head.Get("cookie"));
+    given = CookieValue(head.Get("cookie"), kCookie);
   }
   if (!auth::ConstantTimeEquals(given, token)) {
     DashboardReply r = Error(401, "Admin token required: open /dashboard?token=TOKEN");

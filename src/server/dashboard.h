@@ -39,6 +39,10 @@ struct DashboardReply {
 // True for /dashboard and everything under it.
 bool IsDashboardPath(std::string_view path);
 
+// The value of cookie `name` in a Cookie header ("a=1; name=v; b=2" -> "v"); empty when absent.
+// A view into `header`. Pure (fuzzed: tests/fuzz/edge_request_fuzz.cc).
+std::string_view CookieValue(std::string_view header, std::string_view name);
+
 // Answers one dashboard request (no body; everything is in the head).
 DashboardReply HandleDashboard(const http::RequestHead& head, Shard* shard);
 
