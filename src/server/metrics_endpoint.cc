@@ -139,6 +139,7 @@ void MetricsEndpoint::Serve(int fd) {
   } else {
     http::AppendJsonError(&out, 404, "Not found", false);
   }
+  if (method == "HEAD") out.resize(out.find("\r\n\r\n") + 4);  // the head only (RFC 9110 9.3.2)
   WriteAll(fd, out);
 }
 
