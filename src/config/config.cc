@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -230,6 +231,12 @@ const std::vector<Option>& Options() {
          "token that opens /dashboard and its API (Authorization: Bearer TOKEN); off when empty",
          Kind::kString,
          [](ServerConfig* c, const std::string& v) {
+           // It goes into a cookie and is compared with headers: plain token characters only.
+           for (char ch : v) {
+             bool ok = std::isalnum(static_cast<unsigned char>(ch)) ||
+                       std::string_view("-._~+/=").find(ch) != std::string_view::npos;
+             if (!ok) return std::string("admin token may hold only letters, digits and -._~+/=");
+           }
            c->admin_token = v;
            return std::string();
          }},

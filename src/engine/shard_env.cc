@@ -63,6 +63,8 @@ void ShardEnv::Deliver(const PublicationView& pub) {
     ++delivered;
   }
   counters_.deliveries += delivered;
+  std::atomic<uint64_t>& app = app_deliveries_[pub.app];
+  app.store(app.load(std::memory_order_relaxed) + delivered, std::memory_order_relaxed);
   for (net::LocalFrame* frame : frames) {
     if (frame != nullptr) frame->Unref();  // the encoder's reference
   }

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -61,7 +63,8 @@ class ShardEnv {
         config_(config),
         ids_(ids),
         control_(control),
-        channels_(apps->size()) {}
+        channels_(apps->size()),
+        app_deliveries_(std::make_unique<std::atomic<uint64_t>[]>(apps->size())) {}
 
   uint32_t shard_id() const { return shard_id_; }
   net::IoLoop& loop() { return *loop_; }
@@ -73,6 +76,11 @@ class ShardEnv {
   bool shutting_down() const { return shutting_down_; }
   void set_shutting_down() { shutting_down_ = true; }
   const ShardCounters& counters() const { return counters_; }
+  // Any thread: messages written to subscribers of `app` on this shard (single writer, relaxed;
+  // for the dashboard's per-app figures).
+  uint64_t app_deliveries(uint32_t app) const {
+    return app_deliveries_[app].load(std::memory_order_relaxed);
+  }
   ControlLink& control() { return *control_; }
 
   // Registers the encoder of a wire format (not owned; it outlives every session) and returns
@@ -107,6 +115,7 @@ class ShardEnv {
   FormatId format_count_ = 0;
   bool shutting_down_ = false;
   ShardCounters counters_;
+  std::unique_ptr<std::atomic<uint64_t>[]> app_deliveries_;  // per app, this shard's thread writes
 };
 
 }  // namespace ringcast::engine

@@ -28,7 +28,9 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       pusher_api_(apps, config, ids, &occupancy_),
       webhooks_(&config->apps),
       stalled_(shard_count_),
-      shard_dirty_(shard_count_, false) {}
+      shard_dirty_(shard_count_, false),
+      app_published_(std::make_unique<StatCounter[]>(apps->size())),
+      app_channels_(std::make_unique<StatCounter[]>(apps->size())) {}
 
 ControlPlane::~ControlPlane() {
   for (auto& q : stalled_) {
@@ -159,20 +161,19 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
 }
 
 void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
-  if (!webhooks_.HasTargets(note->app)) {
-    occupancy_.Apply(note->app, shard, note->name, note->occupied);
-    delete note;
-    return;
-  }
-  bool was = occupancy_.IsOccupied(note->app, note->name);
+  const bool hooks = webhooks_.HasTargets(note->app);
+  const bool was = hooks && occupancy_.IsOccupied(note->app, note->name);
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
-  bool is = occupancy_.IsOccupied(note->app, note->name);
-  if (was != is) {
-    // Across all shards: vacated only when the last shard's last subscriber left.
-    webhooks::WebhookEvent ev;
-    ev.kind = is ? webhooks::EventKind::kChannelOccupied : webhooks::EventKind::kChannelVacated;
-    ev.channel = note->name;
-    webhooks_.Emit(note->app, std::move(ev));
+  app_channels_[note->app].Set(occupancy_.channel_count(note->app));
+  if (hooks) {
+    const bool is = occupancy_.IsOccupied(note->app, note->name);
+    if (was != is) {
+      // Across all shards: vacated only when the last shard's last subscriber left.
+      webhooks::WebhookEvent ev;
+      ev.kind = is ? webhooks::EventKind::kChannelOccupied : webhooks::EventKind::kChannelVacated;
+      ev.channel = note->name;
+      webhooks_.Emit(note->app, std::move(ev));
+    }
   }
   delete note;
 }
@@ -195,6 +196,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     runtime::SharedBuf* buf = m.client_event;
     engine::PublicationView pub = engine::ReadPublication(buf);
     published_.Add();
+    app_published_[pub.app].Add();
     if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
     engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
     if (route.mask == 0) {
@@ -230,6 +232,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
 
 void ControlPlane::Publish(const engine::PublishRequest& req) {
   published_.Add(req.channels.size());
+  app_published_[req.app].Add(req.channels.size());
   for (const std::string& channel : req.channels) {
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
     if (route.mask == 0) continue;

@@ -70,6 +70,9 @@ class ControlPlane {
 
   // Control-plane thread: where events for webhooks go (Emit).
   webhooks::Dispatcher& webhooks() { return webhooks_; }
+  // Any thread: per app, messages published and channels with a subscriber on some shard.
+  uint64_t app_published(uint32_t app) const { return app_published_[app].Get(); }
+  uint64_t app_channels(uint32_t app) const { return app_channels_[app].Get(); }
 
  private:
   void Run();
@@ -110,6 +113,8 @@ class ControlPlane {
   StatCounter stalled_peak_;
   StatCounter paused_turns_;
   StatCounter published_;
+  std::unique_ptr<StatCounter[]> app_published_;
+  std::unique_ptr<StatCounter[]> app_channels_;
   std::thread thread_;
 };
 

@@ -9,6 +9,8 @@
 #include "protocols/echo/echo_session.h"
 #include "protocols/pusher/pusher_session.h"
 #include "protocols/pusher/wire.h"
+#include "server/dashboard.h"
+#include "server/server.h"
 #include "server/shard.h"
 #include "util/clock.h"
 #include "util/utf8_truncate.h"
@@ -194,12 +196,16 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   bool keep_alive = head.keep_alive;
   bool is_get = head.method == http::Method::kGet || head.method == http::Method::kHead;
   bool has_body = head.content_length > 0 || head.chunked;
-  enum class Answer { kHealth, kMetrics, kNeedsUpgrade, kNotFound } answer;
+  enum class Answer { kHealth, kMetrics, kDashboard, kNeedsUpgrade, kNotFound } answer;
+  DashboardReply dashboard;
   bool ready_path = path == "/ready";
   if (path == "/health" || ready_path) {
     answer = Answer::kHealth;
   } else if (path == "/metrics" && shard_->metrics_registry() != nullptr) {
     answer = Answer::kMetrics;
+  } else if (IsDashboardPath(path) && !has_body) {
+    answer = Answer::kDashboard;
+    dashboard = HandleDashboard(head, shard_);  // reads the head: before buf_ is erased
   } else if (AppKeyFromPath(path, &key)) {
     answer = Answer::kNeedsUpgrade;
   } else {
@@ -219,7 +225,9 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
         RespondError(405, "Use GET", !keep_alive);
       } else {
         // /health: the process serves (it answered). /ready: it takes new work.
-        bool ready = !ready_path || !shard_->env().shutting_down();
+        const Server* server = shard_->server();
+        bool ready = !ready_path || (!shard_->env().shutting_down() &&
+                                     (server == nullptr || server->ready()));
         Respond(ready ? 200 : 503, "application/json",
                 ready ? "{\"ok\":true}" : "{\"ok\":false}", keep_alive);
       }
@@ -233,6 +241,13 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
                 keep_alive);
       }
       break;
+    case Answer::kDashboard: {
+      std::string out;
+      http::AppendResponse(&out, dashboard.status, dashboard.content_type, dashboard.body,
+                           keep_alive, dashboard.extra_headers);
+      AnswerInTurn(std::move(out), !keep_alive);  // counts a rejection
+      break;
+    }
     case Answer::kNeedsUpgrade:
       RespondError(400, "This endpoint needs a WebSocket upgrade", !keep_alive);
       break;

@@ -10,7 +10,8 @@
 //                                               body is read and the request moved to the control
 //                                               plane (Pusher HTTP API); the answer comes back
 //                                               through the shard
-//   GET /health, /ready                      -> answered here
+//   GET /health, /ready, /metrics            -> answered here (/metrics: metrics::Registry)
+//   /dashboard, /dashboard/...               -> answered here (server/dashboard.h)
 //   anything else                            -> 404 JSON
 // Requests on one connection are answered in order (keep-alive and pipelining). Pipelined API
 // requests go to the control plane together, up to limits.max_pipelined_requests at once (so

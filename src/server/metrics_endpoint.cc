@@ -33,6 +33,18 @@ void WriteAll(int fd, const std::string& s) {
 }
 }  // namespace
 
+bool ParseRequestLine(std::string_view head, std::string_view* method, std::string_view* path) {
+  std::string_view line = head.substr(0, head.find("\r\n"));
+  size_t sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos) return false;
+  size_t sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) return false;
+  *method = line.substr(0, sp1);
+  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  *path = target.substr(0, target.find('?'));
+  return true;
+}
+
 MetricsEndpoint::~MetricsEndpoint() { Stop(); }
 
 int MetricsEndpoint::Start(const std::string& host, uint16_t port) {
@@ -106,18 +118,14 @@ void MetricsEndpoint::Serve(int fd) {
     if (n <= 0) return;
     head.append(buf, static_cast<size_t>(n));
   }
-  std::string_view line(head.data(), head.find("\r\n"));
-  size_t sp1 = line.find(' ');
-  size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   std::string out;
-  if (sp2 == std::string_view::npos) {
+  std::string_view method;
+  std::string_view path;
+  if (!ParseRequestLine(head, &method, &path)) {
     http::AppendJsonError(&out, 400, "Bad request line", false);
     WriteAll(fd, out);
     return;
   }
-  std::string_view method = line.substr(0, sp1);
-  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::string_view path = target.substr(0, target.find('?'));
   if (method != "GET" && method != "HEAD") {
     http::AppendJsonError(&out, 405, "Use GET", false);
   } else if (path == "/metrics") {
@@ -131,6 +139,7 @@ void MetricsEndpoint::Serve(int fd) {
   } else {
     http::AppendJsonError(&out, 404, "Not found", false);
   }
+  if (method == "HEAD") out.resize(out.find("\r\n\r\n") + 4);  // the head only (RFC 9110 9.3.2)
   WriteAll(fd, out);
 }
 

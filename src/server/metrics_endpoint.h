@@ -12,11 +12,17 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "metrics/registry.h"
 
 namespace ringcast::server {
+
+// The method and the path (the target without its query) of a request head's first line
+// ("GET /metrics?x HTTP/1.1\r\n..." -> "GET", "/metrics"); false when it has no two spaces
+// before its first CRLF. Views into `head`. Pure (fuzzed: tests/fuzz/edge_request_fuzz.cc).
+bool ParseRequestLine(std::string_view head, std::string_view* method, std::string_view* path);
 
 class MetricsEndpoint {
  public:

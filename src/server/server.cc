@@ -113,7 +113,23 @@ const ShardMetrics& Server::shard_metrics(size_t shard) const {
   return shards_[shard]->metrics();
 }
 
+bool Server::ready() const {
+  if (shutting_down_.load(std::memory_order_relaxed)) return false;
+  for (const metrics::ReadinessCheck* c : checks_) {
+    if (!c->Ready()) return false;
+  }
+  return true;
+}
+
 uint64_t Server::messages_published() const { return control_ ? control_->published() : 0; }
+
+uint64_t Server::app_deliveries(size_t shard, uint32_t app) const {
+  return shards_[shard]->app_deliveries(app);
+}
+
+uint64_t Server::app_channels(uint32_t app) const { return control_->app_channels(app); }
+
+uint64_t Server::app_published(uint32_t app) const { return control_->app_published(app); }
 
 int Server::Start() {
   std::vector<int> cpus;
@@ -173,6 +189,7 @@ int Server::Start() {
   } else {
     for (auto& s : shards_) s->set_metrics_registry(&registry_);
   }
+  for (auto& s : shards_) s->set_server(this);
   control_->Start();
   for (auto& s : shards_) s->Start();
   started_ = true;

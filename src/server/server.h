@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "metrics/readiness.h"
 #include "metrics/registry.h"
 #include "server/queue_stats.h"
 
@@ -54,8 +55,14 @@ class Server {
   size_t shard_count() const { return shards_.size(); }
   const ShardMetrics& shard_metrics(size_t shard) const;
   uint64_t messages_published() const;
-  // False once Shutdown() was called: /ready answers 503.
-  bool ready() const { return !shutting_down_.load(std::memory_order_relaxed); }
+  // Per app (dashboard): deliveries on one shard, channels and messages published in all.
+  uint64_t app_deliveries(size_t shard, uint32_t app) const;
+  uint64_t app_channels(uint32_t app) const;
+  uint64_t app_published(uint32_t app) const;
+  // False once Shutdown() was called, or while a readiness check fails: /ready answers 503.
+  bool ready() const;
+  // Before Start: something the node needs (metrics/readiness.h); /ready fails while it does.
+  void AddReadinessCheck(const metrics::ReadinessCheck* check) { checks_.push_back(check); }
   // The metrics registry; subsystems add their collectors before Start (metrics/registry.h).
   metrics::Registry& metrics_registry() { return registry_; }
   void Shutdown();
@@ -72,6 +79,7 @@ class Server {
   std::unique_ptr<ControlPlane> control_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<bool> shutting_down_{false};
+  std::vector<const metrics::ReadinessCheck*> checks_;
   metrics::Registry registry_;
   std::unique_ptr<ServerCollector> collector_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;

@@ -46,6 +46,8 @@
 
 namespace ringcast::server {
 
+class Server;
+
 class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
  public:
   Shard(uint32_t id, const config::ServerConfig* config, const engine::AppRegistry* apps,
@@ -83,8 +85,12 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   // ---- any thread ----
   OutboxStats outbox_stats() const { return outbox_.stats(); }
   const ShardMetrics& metrics() const { return metrics_; }
+  uint64_t app_deliveries(uint32_t app) const { return env_.app_deliveries(app); }
   // Main thread, before Start.
   void set_metrics_registry(const metrics::Registry* r) { registry_ = r; }
+  void set_server(const Server* s) { server_ = s; }
+  // The server, for figures of every shard (the dashboard): any-thread accessors only.
+  const Server* server() const { return server_; }
 
  private:
   void ThreadMain();
@@ -116,6 +122,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   uint64_t shutdown_deadline_ms_ = 0;
   ShardMetrics metrics_;
   const metrics::Registry* registry_ = nullptr;
+  const Server* server_ = nullptr;
   std::promise<int> ready_;
   std::thread thread_;
 };

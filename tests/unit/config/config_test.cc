@@ -505,10 +505,12 @@ TEST(LoadConfig, MetricsPortLogFormatAndAdminTokenFromEverySource) {
   EXPECT_EQ(c.cfg.metrics_port, 9100);
   EXPECT_EQ(c.cfg.log_format, "json");
   EXPECT_EQ(c.cfg.admin_token, "t0");
-  Loaded e = Load({"--config", f.path()}, {"RINGCAST_METRICS_PORT=9200", "RINGCAST_ADMIN_TOKEN=t1"});
+  Loaded e =
+      Load({"--config", f.path()}, {"RINGCAST_METRICS_PORT=9200", "RINGCAST_ADMIN_TOKEN=t1"});
   EXPECT_EQ(e.cfg.metrics_port, 9200);
   EXPECT_EQ(e.cfg.admin_token, "t1");
-  Loaded g = Load({"--metrics-port", "9300", "--log-format", "text"}, {"RINGCAST_METRICS_PORT=9200"});
+  Loaded g =
+      Load({"--metrics-port", "9300", "--log-format", "text"}, {"RINGCAST_METRICS_PORT=9200"});
   EXPECT_EQ(g.cfg.metrics_port, 9300);
   EXPECT_EQ(g.cfg.log_format, "text");
 }
