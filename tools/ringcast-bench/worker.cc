@@ -26,8 +26,21 @@ constexpr unsigned kRingEntries = 4096;
 constexpr uint16_t kBufferGroup = 1;
 constexpr uint64_t kMaxWaitNs = 5'000'000;
 constexpr uint64_t kTearDownWaitNs = 1'000'000'000;
-// IORING_OP_BIND (Linux 6.11); liburing 2.3 predates it.
+// IORING_OP_BIND (Linux 6.11) and the socket command SOCKET_URING_OP_SETSOCKOPT (Linux 6.7);
+// liburing 2.3 predates both.
 constexpr int kOpBindCode = 56;
+constexpr uint32_t kSocketCmdSetsockopt = 3;
+const int kOne = 1;
+
+// setsockopt(level, optname, &kOne) on direct descriptor `slot`, through the ring.
+void PrepSetOptionOne(io_uring_sqe* sqe, unsigned slot, uint32_t level, uint32_t optname) {
+  io_uring_prep_rw(IORING_OP_URING_CMD, sqe, static_cast<int>(slot), nullptr, 0, 0);
+  sqe->cmd_op = kSocketCmdSetsockopt;
+  sqe->addr = level | (static_cast<uint64_t>(optname) << 32);  // the kernel's level, optname
+  sqe->splice_fd_in = sizeof kOne;                              // optlen
+  sqe->addr3 = reinterpret_cast<uint64_t>(&kOne);               // optval
+  sqe->flags |= IOSQE_FIXED_FILE;
+}
 
 }  // namespace
 
@@ -282,7 +295,7 @@ int Worker::Connect(BenchConn* c, uint32_t source) {
 }
 
 int Worker::ConnectDirect(BenchConn* c, uint32_t source) {
-  // socket -> [bind ->] connect, linked: a failed step cancels the rest, and only the connect
+  // socket -> [IP_BIND_ADDRESS_NO_PORT -> bind ->] connect, linked: a failed step cancels the rest, and only the connect
   // always completes (the others report failures only). The slot is c's own, so no other
   // connection's operation can name it; its previous socket was closed through the ring
   // before (FinishCloses), and SQEs are issued in order.
@@ -296,9 +309,13 @@ int Worker::ConnectDirect(BenchConn* c, uint32_t source) {
   io_uring_sqe_set_data64(sqe, Tag(kOpSetup, c));
   if (!endpoint_.sources.empty()) {
     const sockaddr_in& src = endpoint_.sources[source % endpoint_.sources.size()];
+    // As in Connect: connect() picks the port, so only the 4-tuple must be unique (a port
+    // picked at bind would search the source address's whole range, slower and slower).
     sqe = ring_->Sqe();
-    // The port is picked at bind (no IP_BIND_ADDRESS_NO_PORT here): each source address has
-    // its own ephemeral range, which is what --source-ips multiplies.
+    PrepSetOptionOne(sqe, slot, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT);
+    sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+    io_uring_sqe_set_data64(sqe, Tag(kOpSetup, c));
+    sqe = ring_->Sqe();
     io_uring_prep_rw(kOpBindCode, sqe, static_cast<int>(slot), &src, 0, sizeof src);
     sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
     io_uring_sqe_set_data64(sqe, Tag(kOpSetup, c));
