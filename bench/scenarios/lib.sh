@@ -183,6 +183,17 @@ reps_by_server() {
   done
 }
 
+# Direct descriptors (issue 16). bench_direct_args N: the bench's subscribers become io_uring
+# direct descriptors, in one registered table per thread of at most 15,000 (a table is capped by
+# the open-file limit), so one bench process holds N connections whatever RLIMIT_NOFILE is.
+# server_direct_args N: for N over 15,000, ringcast gets --descriptors direct and one shard per
+# 15,000 (all on SERVER_CPU; a later --shards overrides server_start's); nothing below that.
+# The peers (node) hold regular descriptors, so they stay below the open-file limit.
+bench_direct_args() { echo "--descriptors direct --threads $(( ($1 + 14999) / 15000 ))"; }
+server_direct_args() {
+  if (( $1 > 15000 )); then echo "--descriptors direct --shards $(( ($1 + 14999) / 15000 ))"; fi
+}
+
 # bench_protocol KIND: the --protocol the bench speaks to that server.
 bench_protocol() { [[ $1 == socketio ]] && echo socketio || echo pusher; }
 

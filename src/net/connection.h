@@ -62,29 +62,28 @@ class Connection {
   bool final_queued() const { return final_queued_; }
   Session* session() const { return session_; }
 
-  // Free-form per-protocol tag for fan-out filters (unused by net).
-  uint64_t user_tag = 0;
-
  private:
   friend class IoLoop;
+  // Layout: one per connection, held in the shard's slot table (chunks of IoLoop::kSlotChunk,
+  // no heap block per connection); the size is pinned in
+  // tests/unit/protocols/session_layout_test.cc.
   uint32_t index_ = 0;
   uint32_t gen_ = 0;
   int fd_ = -1;
   ConnState state_ = ConnState::kOpen;
-  bool in_use_ = false;
-  bool recv_armed_ = false;
-  bool send_inflight_ = false;
-  bool dirty_ = false;
-  bool over_capacity_ = false;
-  bool overflowed_ = false;
-  bool final_queued_ = false;     // SendFinal queued the last frame: later output is dropped
+  bool in_use_ : 1 = false;
+  bool recv_armed_ : 1 = false;
+  bool send_inflight_ : 1 = false;
+  bool dirty_ : 1 = false;
+  bool over_capacity_ : 1 = false;
+  bool overflowed_ : 1 = false;
+  bool final_queued_ : 1 = false;  // SendFinal queued the last frame: later output is dropped
   uint8_t session_epoch_ = 0;     // bumped by ReplaceSession: older session timers are dropped
   // io_uring operations naming fd_ submitted and not yet completed (IoLoop::ConnOp; at most a
   // read, a write and two shutdowns); the descriptor is closed and the slot reused only at zero.
   uint8_t ops_ = 0;
   uint16_t inflight_frames_ = 0;  // frames at the front of out_ referenced by the in-flight send
   uint64_t serial_ = 0;
-  uint64_t close_deadline_ms_ = 0;  // kDraining/kLingering: when CloseNow takes over
   void* send_op_ = nullptr;  // IoLoop::SendOp of the write in flight
   OutQueue out_;
   Session* session_ = nullptr;

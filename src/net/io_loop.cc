@@ -24,7 +24,8 @@ constexpr uint16_t kBufferGroup = 0;
 constexpr uint8_t kCloseDeadlineTimer = 255;
 constexpr int kMaxIov = 64;
 
-// Timer cookie: kind (8 bits) | session epoch (8) | generation (24) | slot index (24).
+// Timer cookie: kind (8 bits) | session epoch (8; for kCloseDeadlineTimer the connection state it
+// was set in) | generation (24) | slot index (24).
 constexpr uint32_t kMaxSlots = 1u << 24;
 uint64_t TimerCookie(uint8_t kind, uint8_t epoch, uint32_t gen, uint32_t index) {
   return (static_cast<uint64_t>(kind) << 56) | (static_cast<uint64_t>(epoch) << 48) |
@@ -32,16 +33,33 @@ uint64_t TimerCookie(uint8_t kind, uint8_t epoch, uint32_t gen, uint32_t index) 
 }
 }  // namespace
 
+// One write in flight. Most writes carry a few frames (a reply, one fan-out frame each), and a
+// connection storm keeps hundreds in flight at once, so a small op holds kSmallIov iovecs inline
+// (128 bytes) and only a write of more frames uses a large one (kMaxIov, a separate block); each
+// size has its own pool.
+constexpr int kSmallIov = 4;
 struct IoLoop::SendOp {
   msghdr msg;
-  iovec iov[kMaxIov];
+  iovec* iov;  // small, or a block of kMaxIov
+  iovec small[kSmallIov];
+
+  explicit SendOp(bool large) : msg{}, iov(large ? new iovec[kMaxIov] : small) {}
+  ~SendOp() {
+    if (iov != small) delete[] iov;
+  }
+  SendOp(const SendOp&) = delete;
+  SendOp& operator=(const SendOp&) = delete;
+  bool large() const { return iov != small; }
+  int capacity() const { return large() ? kMaxIov : kSmallIov; }
 };
+static_assert(sizeof(msghdr) + sizeof(iovec*) + sizeof(iovec) * kSmallIov <= 128);
 
 IoLoop::IoLoop() = default;
 
 IoLoop::~IoLoop() {
-  for (auto& slot : conns_) {
-    if (!slot || !slot->in_use_) continue;
+  for (uint32_t i = 0; i < slot_count_; ++i) {
+    Connection* slot = &Slot(i);
+    if (!slot->in_use_) continue;
     if (!slot->send_inflight_) slot->out_.Clear();
     if (slot->fd_ >= 0 && !direct_) close(slot->fd_);  // direct ones go with the ring
     delete slot->session_;
@@ -49,6 +67,7 @@ IoLoop::~IoLoop() {
   }
   for (Session* s : retired_sessions_) delete s;
   for (SendOp* op : send_pool_) delete op;
+  for (SendOp* op : large_send_pool_) delete op;
   if (listen_fd_ >= 0) close(listen_fd_);
 }
 
@@ -69,7 +88,6 @@ int IoLoop::Init(const IoLoopOptions& options, Delegate* delegate, runtime::Wake
   rc = buffers_.Init(&ring_, kBufferGroup, options.read_buffers, options.read_buffer_size,
                      options.initial_read_buffers, /*incremental=*/true);
   if (rc < 0) return rc;
-  conns_.reserve(1024);
   if (listen_fd_ >= 0) ArmAccept();
   ArmWake();
   return 0;
@@ -158,8 +176,8 @@ void IoLoop::Run() {
 }
 
 Connection* IoLoop::Find(uint32_t index, uint32_t generation) {
-  if (index >= conns_.size()) return nullptr;
-  Connection* c = conns_[index].get();
+  if (index >= slot_count_) return nullptr;
+  Connection* c = &Slot(index);
   if (!c->in_use_ || (c->gen_ & 0xffffff) != (generation & 0xffffff)) return nullptr;
   return c;
 }
@@ -217,15 +235,15 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
     index = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    if (conns_.size() >= kMaxSlots) {
+    if (slot_count_ >= kMaxSlots) {
       ++stats_.refused;
       CloseSocket(fd, Pack(kOpClose, 0, 0));
       return;
     }
-    index = static_cast<uint32_t>(conns_.size());
-    conns_.push_back(std::make_unique<Connection>());
+    index = slot_count_++;
+    if ((index & (kSlotChunk - 1)) == 0) chunks_.push_back(std::make_unique<Connection[]>(kSlotChunk));
   }
-  Connection& c = *conns_[index];
+  Connection& c = Slot(index);
   c.index_ = index;
   c.gen_ = (c.gen_ + 1) & 0xffffff;
   c.fd_ = fd;
@@ -238,7 +256,6 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
   c.over_capacity_ = live_ >= options_.max_connections;
   c.session_epoch_ = 0;
   c.serial_ = next_serial_++;
-  c.user_tag = 0;
   ++live_;
   ++stats_.accepted;
   if (!direct_) {
@@ -307,7 +324,8 @@ void IoLoop::OnSend(const io_uring_cqe& cqe, Connection* c) {
   OpDone(*c);
   c->send_inflight_ = false;
   c->inflight_frames_ = 0;
-  send_pool_.push_back(static_cast<SendOp*>(c->send_op_));
+  auto* done = static_cast<SendOp*>(c->send_op_);
+  (done->large() ? large_send_pool_ : send_pool_).push_back(done);
   c->send_op_ = nullptr;
   if (cqe.res < 0) {
     CloseNow(*c);
@@ -366,7 +384,7 @@ bool IoLoop::HoldFlush(uint64_t now_ns) {
 void IoLoop::FlushSends() {
   // Index loop: SubmitSend never adds to dirty_, but be safe against reallocation.
   for (size_t i = 0; i < dirty_.size(); ++i) {
-    Connection& c = *conns_[dirty_[i]];
+    Connection& c = Slot(dirty_[i]);
     c.dirty_ = false;
     if (c.in_use_ && c.state_ != ConnState::kClosing && !c.send_inflight_ && !c.out_.empty()) {
       SubmitSend(c);
@@ -378,14 +396,16 @@ void IoLoop::FlushSends() {
 }
 
 void IoLoop::SubmitSend(Connection& c) {
+  bool large = c.out_.frames() > static_cast<uint32_t>(kSmallIov);
+  std::vector<SendOp*>& pool = large ? large_send_pool_ : send_pool_;
   SendOp* op;
-  if (send_pool_.empty()) {
-    op = new SendOp;
+  if (pool.empty()) {
+    op = new SendOp(large);
   } else {
-    op = send_pool_.back();
-    send_pool_.pop_back();
+    op = pool.back();
+    pool.pop_back();
   }
-  int n = c.out_.FillIov(op->iov, kMaxIov);
+  int n = c.out_.FillIov(op->iov, op->capacity());
   std::memset(&op->msg, 0, sizeof op->msg);
   op->msg.msg_iov = op->iov;
   op->msg.msg_iovlen = static_cast<size_t>(n);
@@ -447,8 +467,7 @@ void IoLoop::CloseAfterFlush(Connection& c, uint64_t max_wait_ms) {
     StartLinger(c);
     return;
   }
-  c.close_deadline_ms_ = now_ms_ + max_wait_ms;
-  timers_.Schedule(c.close_deadline_ms_, TimerCookie(kCloseDeadlineTimer, 0, c.gen_, c.index_));
+  ScheduleCloseDeadline(c, now_ms_ + max_wait_ms);
 }
 
 void IoLoop::StartLinger(Connection& c) {
@@ -462,8 +481,7 @@ void IoLoop::StartLinger(Connection& c) {
     return;
   }
   ConnOp(c, kOpShutdown, [&](io_uring_sqe* s) { io_uring_prep_shutdown(s, c.fd_, SHUT_WR); });
-  c.close_deadline_ms_ = now_ms_ + kLingerMs;
-  timers_.Schedule(c.close_deadline_ms_, TimerCookie(kCloseDeadlineTimer, 0, c.gen_, c.index_));
+  ScheduleCloseDeadline(c, now_ms_ + kLingerMs);
 }
 
 void IoLoop::CloseNow(Connection& c) {
@@ -519,6 +537,11 @@ void IoLoop::FreeSlot(Connection& c) {
   free_slots_.push_back(c.index_);
 }
 
+void IoLoop::ScheduleCloseDeadline(Connection& c, uint64_t deadline_ms) {
+  auto state = static_cast<uint8_t>(c.state_);
+  timers_.Schedule(deadline_ms, TimerCookie(kCloseDeadlineTimer, state, c.gen_, c.index_));
+}
+
 void IoLoop::ReplaceSession(Connection& c, Session* next) {
   retired_sessions_.push_back(c.session_);
   c.session_ = next;
@@ -540,8 +563,10 @@ void IoLoop::RunTimers() {
                          static_cast<uint32_t>(cookie >> 24) & 0xffffff);
     if (c == nullptr || c->state_ == ConnState::kClosing) continue;
     if (kind == kCloseDeadlineTimer) {
-      bool closing = c->state_ == ConnState::kDraining || c->state_ == ConnState::kLingering;
-      if (closing && now_ms_ >= c->close_deadline_ms_) CloseNow(*c);
+      // The deadline of the state it was set in (kDraining or kLingering; the epoch field
+      // carries that state): a draining deadline that fires after the linger began is not the
+      // linger's, which has its own.
+      if (static_cast<uint8_t>(c->state_) == epoch) CloseNow(*c);
     } else if (epoch == c->session_epoch_ && c->state_ != ConnState::kLingering) {
       c->session_->OnTimer(*c, kind);
     }

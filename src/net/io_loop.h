@@ -173,8 +173,9 @@ class IoLoop {
   Connection* Find(uint32_t index, uint32_t generation);
   template <typename F>
   void ForEachConnection(F&& f) {
-    for (auto& slot : conns_) {
-      if (slot && slot->in_use_ && slot->state_ != ConnState::kClosing) f(*slot);
+    for (uint32_t i = 0; i < slot_count_; ++i) {
+      Connection& c = Slot(i);
+      if (c.in_use_ && c.state_ != ConnState::kClosing) f(c);
     }
   }
 
@@ -232,6 +233,8 @@ class IoLoop {
   void RunTimers();
   void Overflow(Connection& c);
   void StartLinger(Connection& c);
+  // When c (kDraining or kLingering) is closed at the latest, unless its state moved on.
+  void ScheduleCloseDeadline(Connection& c, uint64_t deadline_ms);
   void MaybeFinishClose(Connection& c);
   void FinishCloses();
   void Finish(Connection& c);
@@ -254,8 +257,17 @@ class IoLoop {
   uint64_t wake_buf_ = 0;
   uint64_t hold_deadline_ns_ = 0;  // 0: the flush is not held
 
-  size_t queued_frame_bytes_ = 0;  // before conns_: their queues account into it
-  std::vector<std::unique_ptr<Connection>> conns_;
+  // Connection slots, in chunks of kSlotChunk (stable addresses, no heap block per connection);
+  // slot i is Slot(i), for i < slot_count_.
+  static constexpr uint32_t kSlotChunkBits = 8;
+  static constexpr uint32_t kSlotChunk = 1u << kSlotChunkBits;
+  Connection& Slot(uint32_t index) {
+    return chunks_[index >> kSlotChunkBits][index & (kSlotChunk - 1)];
+  }
+
+  size_t queued_frame_bytes_ = 0;  // before chunks_: their queues account into it
+  std::vector<std::unique_ptr<Connection[]>> chunks_;
+  uint32_t slot_count_ = 0;
   std::vector<uint32_t> free_slots_;
   size_t live_ = 0;
   uint64_t next_serial_ = 1;
@@ -264,7 +276,8 @@ class IoLoop {
   std::vector<uint64_t> rearm_;  // (gen << 32 | index) of connections whose multishot recv ended
   std::vector<uint64_t> finishing_;  // closed connections whose teardown waits for a safe point
   std::vector<Session*> retired_sessions_;
-  std::vector<SendOp*> send_pool_;
+  std::vector<SendOp*> send_pool_;        // ops with a few iovecs inline (see io_loop.cc)
+  std::vector<SendOp*> large_send_pool_;  // ops of kMaxIov iovecs
   runtime::TimerWheel timers_;
   std::vector<uint64_t> fired_;
   IoLoopStats stats_;

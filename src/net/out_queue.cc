@@ -8,7 +8,7 @@
 namespace ringcast::net {
 
 void OutQueue::Grow() {
-  uint32_t new_cap = cap_ == 0 ? 4 : cap_ * 2;
+  uint32_t new_cap = cap_ == 0 ? 8 : cap_ * 2;  // one allocation for a typical batch
   auto* ring = static_cast<LocalFrame**>(std::malloc(sizeof(LocalFrame*) * new_cap));
   RC_CHECK(ring != nullptr);
   for (uint32_t i = 0; i < count_; ++i) ring[i] = At(i);

@@ -51,6 +51,9 @@ class OutQueue {
   // or be partly written). Used when a slow consumer is cut off.
   void DropAfter(uint32_t keep);
 
+  // Entries of the heap ring (0: none, the queue is inline: empty or one frame).
+  uint32_t ring_capacity() const { return cap_; }
+
   // True when the front frame is partly written.
   bool front_partial() const { return offset_ != 0; }
 
@@ -68,7 +71,7 @@ class OutQueue {
     LocalFrame* one_ = nullptr;  // cap_ == 0: the one inline entry (count_ <= 1)
     LocalFrame** ring_;          // cap_ > 0: heap ring of cap_ entries
   };
-  uint32_t cap_ = 0;     // 0: inline; else a power of two >= 4
+  uint32_t cap_ = 0;     // 0: inline; else a power of two >= 8
   uint32_t head_ = 0;    // ring index of the front entry (0 while inline)
   uint32_t count_ = 0;
   uint32_t offset_ = 0;  // bytes of the front frame already written

@@ -8,6 +8,10 @@
 // shuts the socket down, and once no connect, recv or send is in flight the worker closes
 // the descriptor, bumps `gen` (completions of the old socket are then ignored) and calls
 // OnClosed(), where a subclass may connect again. Callbacks may call Send and Close.
+// A direct connection (--descriptors direct) names slot `fd` of the worker's registered file
+// table in every operation; its socket, bind, connect, shutdown and close all go through the
+// ring, and the close waits for its shutdowns too (a late one must not reach the slot's next
+// socket).
 #pragma once
 
 #include <cstddef>
@@ -33,7 +37,10 @@ class BenchConn {
   // The descriptor is closed and no operation is in flight.
   virtual void OnClosed() = 0;
 
-  int fd = -1;
+  int fd = -1;      // with `direct`: the index in the worker's direct descriptor table
+  bool direct = false;  // the socket is an io_uring direct descriptor (--descriptors direct)
+  uint8_t shutdowns = 0;  // direct: shutdown operations in flight (the close waits for them)
+  int setup_error = 0;    // direct: a failed socket or bind before the connect (-errno)
   uint32_t slot = 0;
   uint32_t gen = 0;  // 24 bits are used in completion tags
   uint32_t send_offset = 0;

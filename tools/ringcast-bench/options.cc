@@ -139,6 +139,17 @@ std::string SetMode(BenchOptions* o, std::string_view v) {
   return "";
 }
 
+std::string SetDescriptors(BenchOptions* o, std::string_view v) {
+  if (v == "regular") {
+    o->direct_descriptors = false;
+  } else if (v == "direct") {
+    o->direct_descriptors = true;
+  } else {
+    return "unknown kind '" + std::string(v) + "' (regular, direct)";
+  }
+  return "";
+}
+
 std::string SetProtocol(BenchOptions* o, std::string_view v) {
   if (v == "pusher") {
     o->protocol = WireProtocol::kPusher;
@@ -233,6 +244,12 @@ const std::vector<Option>& Options() {
        "connections between connect() and subscription at once, over all threads\n"
        "(default 1000)",
        UintField(&BenchOptions::connect_concurrency, 1, 10000000)},
+      {"descriptors", "KIND",
+       "regular: subscribers' sockets are file descriptors (at most RLIMIT_NOFILE per\n"
+       "process); direct: io_uring direct descriptors, created with IORING_OP_SOCKET into\n"
+       "each thread's registered table (at most RLIMIT_NOFILE per thread; Linux 6.11+ with\n"
+       "--source-ips, for IORING_OP_BIND) (default regular)",
+       SetDescriptors},
       {"read-buffers", "N", "provided read buffers per thread, a power of two (default 1024)",
        UintField(&BenchOptions::read_buffers, 1, 32768)},
       {"read-buffer-bytes", "B", "bytes per read buffer (default 16384)",
@@ -269,6 +286,10 @@ std::string CheckOptions(const BenchOptions& o) {
   if ((o.read_buffers & (o.read_buffers - 1)) != 0) return "--read-buffers must be a power of two";
   if (o.duration_s <= 0) return "--duration must be positive";
   if (o.host.empty()) return "--host is empty";
+  if (o.direct_descriptors && o.count_server_writes) {
+    return "--count-server-writes reads TCP_INFO, which direct descriptors cannot "
+           "(--descriptors regular)";
+  }
   if (o.protocol == WireProtocol::kSocketIo && o.mode != PublishMode::kRest) {
     return "--protocol socketio publishes through REST only (--mode rest)";
   }

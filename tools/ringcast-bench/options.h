@@ -50,6 +50,10 @@ struct BenchOptions {
   std::string source_ip_base = "127.0.0.1";
   double connect_rate = 10000;  // new connections per second over all threads; 0 = unlimited
   uint32_t connect_concurrency = 1000;  // connections in handshake at once, over all threads
+  // Subscribers' sockets as io_uring direct descriptors (each thread's own registered table,
+  // created with IORING_OP_SOCKET): outside the process's file table, so one process may hold
+  // more connections than RLIMIT_NOFILE. Publishers keep regular sockets.
+  bool direct_descriptors = false;
   uint32_t read_buffers = 1024;         // provided read buffers per thread (power of two)
   uint32_t read_buffer_bytes = 16384;
 

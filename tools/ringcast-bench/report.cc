@@ -285,6 +285,7 @@ std::string FormatJson(const BenchOptions& o, const Report& r) {
   AppendFixed(c.Key("duration_s"), o.duration_s);
   AppendFixed(c.Key("warmup_s"), o.warmup_s);
   c.Int("threads", o.threads).Int("source_ips", o.source_ips);
+  c.Str("descriptors", o.direct_descriptors ? "direct" : "regular");
   c.Str("protocol", ProtocolName(o.protocol)).Bool("connect_only", o.connect_only);
   c.Close();
   root.Raw("config", config);

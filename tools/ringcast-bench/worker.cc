@@ -26,6 +26,21 @@ constexpr unsigned kRingEntries = 4096;
 constexpr uint16_t kBufferGroup = 1;
 constexpr uint64_t kMaxWaitNs = 5'000'000;
 constexpr uint64_t kTearDownWaitNs = 1'000'000'000;
+// IORING_OP_BIND (Linux 6.11) and the socket command SOCKET_URING_OP_SETSOCKOPT (Linux 6.7);
+// liburing 2.3 predates both.
+constexpr int kOpBindCode = 56;
+constexpr uint32_t kSocketCmdSetsockopt = 3;
+const int kOne = 1;
+
+// setsockopt(level, optname, &kOne) on direct descriptor `slot`, through the ring.
+void PrepSetOptionOne(io_uring_sqe* sqe, unsigned slot, uint32_t level, uint32_t optname) {
+  io_uring_prep_rw(IORING_OP_URING_CMD, sqe, static_cast<int>(slot), nullptr, 0, 0);
+  sqe->cmd_op = kSocketCmdSetsockopt;
+  sqe->addr = level | (static_cast<uint64_t>(optname) << 32);  // the kernel's level, optname
+  sqe->splice_fd_in = sizeof kOne;                              // optlen
+  sqe->addr3 = reinterpret_cast<uint64_t>(&kOne);               // optval
+  sqe->flags |= IOSQE_FIXED_FILE;
+}
 
 }  // namespace
 
@@ -57,6 +72,7 @@ Worker::Worker(uint32_t id, const BenchOptions& options, const ChannelPlan& plan
   }
   for (uint32_t i = id; i < options.connections; i += threads) {
     auto sub = std::make_unique<Subscriber>(this, i, plan.channel_of_connection(i));
+    sub->direct = options.direct_descriptors;
     sub->slot = static_cast<uint32_t>(conns_.size());
     conns_.push_back(sub.get());
     subscribers_.push_back(std::move(sub));
@@ -89,6 +105,15 @@ uint64_t Worker::Tag(Op op, const BenchConn* c) const {
 void Worker::Run() {
   ring_ = std::make_unique<runtime::Ring>();
   int rc = ring_->Init(kRingEntries);
+  if (rc == 0 && options_.direct_descriptors) {
+    // One slot per connection of this thread (the slot index of conns_).
+    rc = io_uring_register_files_sparse(ring_->raw(), std::max<size_t>(1, conns_.size()));
+    if (rc < 0) {
+      stats_.CountError("direct descriptor table of " + std::to_string(conns_.size()) +
+                        " (RLIMIT_NOFILE caps it per thread: use more --threads): " +
+                        ErrnoName(rc));
+    }
+  }
   if (rc == 0) {
     buffers_ = std::make_unique<runtime::BufferRing>();
     rc = buffers_->Init(ring_.get(), kBufferGroup, options_.read_buffers,
@@ -245,6 +270,7 @@ void Worker::OnPublished(uint32_t channel, uint64_t sent_ns) {
 }
 
 int Worker::Connect(BenchConn* c, uint32_t source) {
+  if (c->direct) return ConnectDirect(c, source);
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   int one = 1;
@@ -268,9 +294,72 @@ int Worker::Connect(BenchConn* c, uint32_t source) {
   return 0;
 }
 
+int Worker::ConnectDirect(BenchConn* c, uint32_t source) {
+  // socket -> [IP_BIND_ADDRESS_NO_PORT -> bind ->] connect, linked: a failed step cancels the rest, and only the connect
+  // always completes (the others report failures only). The slot is c's own, so no other
+  // connection's operation can name it; its previous socket was closed through the ring
+  // before (FinishCloses), and SQEs are issued in order.
+  auto slot = static_cast<unsigned>(c->slot);
+  c->fd = static_cast<int>(slot);
+  c->setup_error = 0;
+  c->connecting = true;
+  io_uring_sqe* sqe = ring_->Sqe();
+  io_uring_prep_socket_direct(sqe, AF_INET, SOCK_STREAM, 0, slot, 0);
+  sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+  io_uring_sqe_set_data64(sqe, Tag(kOpSetup, c));
+  if (!endpoint_.sources.empty()) {
+    const sockaddr_in& src = endpoint_.sources[source % endpoint_.sources.size()];
+    // As in Connect: connect() picks the port, so only the 4-tuple must be unique (a port
+    // picked at bind would search the source address's whole range, slower and slower).
+    sqe = ring_->Sqe();
+    PrepSetOptionOne(sqe, slot, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT);
+    sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+    io_uring_sqe_set_data64(sqe, Tag(kOpSetup, c));
+    sqe = ring_->Sqe();
+    io_uring_prep_rw(kOpBindCode, sqe, static_cast<int>(slot), &src, 0, sizeof src);
+    sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+    io_uring_sqe_set_data64(sqe, Tag(kOpSetup, c));
+  }
+  sqe = ring_->Sqe();
+  io_uring_prep_connect(sqe, static_cast<int>(slot),
+                        reinterpret_cast<const sockaddr*>(&endpoint_.server),
+                        sizeof endpoint_.server);
+  sqe->flags |= IOSQE_FIXED_FILE;
+  io_uring_sqe_set_data64(sqe, Tag(kOpConnect, c));
+  return 0;
+}
+
+void Worker::UseFile(io_uring_sqe* sqe, const BenchConn* c) {
+  if (c->direct) sqe->flags |= IOSQE_FIXED_FILE;
+}
+
+void Worker::ShutdownSocket(BenchConn* c, int how) {
+  if (!c->direct) {
+    shutdown(c->fd, how);
+    return;
+  }
+  io_uring_sqe* sqe = ring_->Sqe();
+  io_uring_prep_shutdown(sqe, c->fd, how);
+  sqe->flags |= IOSQE_FIXED_FILE;
+  io_uring_sqe_set_data64(sqe, Tag(kOpShutdown, c));
+  ++c->shutdowns;
+}
+
+void Worker::CloseSocket(BenchConn* c) {
+  if (!c->direct) {
+    close(c->fd);
+    return;
+  }
+  io_uring_sqe* sqe = ring_->Sqe();
+  io_uring_prep_close_direct(sqe, static_cast<unsigned>(c->fd));
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  io_uring_sqe_set_data64(sqe, Tag(kOpClose, c));
+}
+
 void Worker::ArmRecv(BenchConn* c) {
   io_uring_sqe* sqe = ring_->Sqe();
   io_uring_prep_recv_multishot(sqe, c->fd, nullptr, 0, 0);
+  UseFile(sqe, c);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_->group_id();
   io_uring_sqe_set_data64(sqe, Tag(kOpRecv, c));
@@ -291,6 +380,7 @@ void Worker::SubmitSend(BenchConn* c) {
   io_uring_sqe* sqe = ring_->Sqe();
   io_uring_prep_send(sqe, c->fd, c->sending.data() + c->send_offset,
                      c->sending.size() - c->send_offset, MSG_NOSIGNAL);
+  UseFile(sqe, c);
   io_uring_sqe_set_data64(sqe, Tag(kOpSend, c));
   c->send_inflight = true;
 }
@@ -302,13 +392,14 @@ void Worker::Close(BenchConn* c) {
   if (c->connecting || c->recv_armed || c->send_inflight) {
     // Ends the multishot read (EOF) and an unfinished connect; a write in flight may finish
     // (a close frame we queued), unless the connection is not established yet.
-    shutdown(c->fd, c->send_inflight && !c->connecting ? SHUT_RD : SHUT_RDWR);
+    ShutdownSocket(c, c->send_inflight && !c->connecting ? SHUT_RD : SHUT_RDWR);
   }
   MaybeFinishClose(c);
 }
 
 void Worker::MaybeFinishClose(BenchConn* c) {
-  if (c->closing && !c->connecting && !c->recv_armed && !c->send_inflight) {
+  if (c->closing && !c->connecting && !c->recv_armed && !c->send_inflight &&
+      c->shutdowns == 0) {
     finishing_.push_back(c);
   }
 }
@@ -317,8 +408,11 @@ void Worker::FinishCloses() {
   // Index loop: OnClosed may close other connections, which appends here.
   for (size_t i = 0; i < finishing_.size(); ++i) {
     BenchConn* c = finishing_[i];
-    if (!c->closing || c->fd < 0 || c->connecting || c->recv_armed || c->send_inflight) continue;
-    close(c->fd);
+    if (!c->closing || c->fd < 0 || c->connecting || c->recv_armed || c->send_inflight ||
+        c->shutdowns > 0) {
+      continue;
+    }
+    CloseSocket(c);
     c->fd = -1;
     c->closing = false;
     ++c->gen;
@@ -339,14 +433,27 @@ void Worker::Dispatch(const io_uring_cqe& cqe) {
   BenchConn* c = conns_[slot];
   bool current = (c->gen & 0xFFFFFF) == gen;
   switch (op) {
-    case kOpConnect:
+    case kOpConnect: {
       if (!current) return;
       c->connecting = false;
       if (c->closing || tearing_down_) {
         MaybeFinishClose(c);
         return;
       }
-      c->OnConnect(cqe.res, now_ns_);
+      // A linked socket or bind that failed cancelled the connect: report its error.
+      int res = cqe.res == -ECANCELED && c->setup_error != 0 ? c->setup_error : cqe.res;
+      c->OnConnect(res, now_ns_);
+      break;
+    }
+    case kOpSetup:
+      if (current && cqe.res < 0 && c->setup_error == 0) c->setup_error = cqe.res;
+      break;
+    case kOpShutdown:
+      if (!current) return;
+      if (c->shutdowns > 0) --c->shutdowns;
+      MaybeFinishClose(c);
+      break;
+    case kOpClose:
       break;
     case kOpRecv:
       OnRecvCqe(cqe, c, current);
@@ -421,13 +528,13 @@ void Worker::TearDown() {
   for (BenchConn* c : conns_) {
     if (c->fd >= 0) {
       c->closing = true;
-      if (c->connecting || c->recv_armed || c->send_inflight) shutdown(c->fd, SHUT_RDWR);
+      if (c->connecting || c->recv_armed || c->send_inflight) ShutdownSocket(c, SHUT_RDWR);
     }
   }
   uint64_t give_up = util::MonotonicNs() + kTearDownWaitNs;
   auto busy = [this] {
     for (BenchConn* c : conns_) {
-      if (c->connecting || c->recv_armed || c->send_inflight) return true;
+      if (c->connecting || c->recv_armed || c->send_inflight || c->shutdowns > 0) return true;
     }
     return false;
   };
@@ -439,7 +546,7 @@ void Worker::TearDown() {
     buffers_->Commit();
   }
   for (BenchConn* c : conns_) {
-    if (c->fd >= 0) close(c->fd);
+    if (c->fd >= 0 && !c->direct) close(c->fd);  // direct ones go with the ring's file table
     c->fd = -1;
   }
   buffers_.reset();

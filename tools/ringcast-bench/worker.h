@@ -12,6 +12,11 @@
 // a provided buffer, send); recycle buffers; re-arm ended receives; finish closes.
 // Completion tags: op (8 bits) | connection generation (24 bits) | slot (32 bits); a
 // completion of an older generation of the slot is ignored (its buffer is recycled).
+// With --descriptors direct the subscribers' sockets live in the worker's registered file table
+// (one slot per connection, the slot index of conns_): socket (IORING_OP_SOCKET into that
+// slot), bind (IORING_OP_BIND, with --source-ips) and connect are one linked chain, and every
+// later operation names the slot with IOSQE_FIXED_FILE; the table is capped by RLIMIT_NOFILE per
+// thread, not per process.
 // With --count-server-writes the loop also sums TCP_INFO data_segs_in over its open
 // subscribers (and notes its received count) on the first turn at or after the window's start
 // and again at or after its end (sys_stats.h).
@@ -93,7 +98,14 @@ class Worker {
   static std::string ErrnoName(int res);
 
  private:
-  enum Op : uint8_t { kOpConnect = 1, kOpRecv = 2, kOpSend = 3 };
+  enum Op : uint8_t {
+    kOpConnect = 1,
+    kOpRecv = 2,
+    kOpSend = 3,
+    kOpSetup = 4,     // direct: socket or bind ahead of the connect (a completion only on failure)
+    kOpShutdown = 5,  // direct: shutdown through the ring
+    kOpClose = 6,     // direct: close of a slot (a completion only on failure; ignored)
+  };
 
   void Loop();
   void StartConnects(uint64_t now);
@@ -104,6 +116,11 @@ class Worker {
   void OnRecvCqe(const io_uring_cqe& cqe, BenchConn* c, bool current);
   void OnSendCqe(const io_uring_cqe& cqe, BenchConn* c);
   void SubmitSend(BenchConn* c);
+  int ConnectDirect(BenchConn* c, uint32_t source);
+  // Marks `sqe` as naming c's direct descriptor when it has one.
+  static void UseFile(io_uring_sqe* sqe, const BenchConn* c);
+  void ShutdownSocket(BenchConn* c, int how);
+  void CloseSocket(BenchConn* c);
   void MaybeFinishClose(BenchConn* c);
   void FinishCloses();
   void TearDown();

@@ -1,7 +1,8 @@
 // Tests for src/net/out_queue and src/net/local_frame: iovecs describe exactly the unsent bytes,
 // Consume walks across frame boundaries and partial writes and releases each frame once it is
 // fully written, the ring grows (also while wrapped) without reordering, DropAfter keeps the
-// frames an in-flight write may reference, Clear and the destructor release every reference.
+// frames an in-flight write may reference, Clear and the destructor release every reference; an
+// empty queue holds no heap ring and a single frame stays inline.
 // Each frame carries an extra test reference, so its refs() shows whether the queue let go.
 #include "net/out_queue.h"
 
@@ -222,6 +223,30 @@ TEST(OutQueue, DropAfterKeepsInFlightFramesAndReleasesTheRest) {
   EXPECT_EQ(q.Consume(6), 2u);
   EXPECT_EQ(fr[0]->refs(), 1u);
   EXPECT_EQ(fr[1]->refs(), 1u);
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(OutQueue, AnEmptyQueueHoldsNoHeapRingAndOneFrameStaysInline) {
+  Frames fr;
+  OutQueue q;
+  EXPECT_EQ(q.ring_capacity(), 0u);
+  q.Push(fr.Make("one"));
+  EXPECT_EQ(q.ring_capacity(), 0u);  // one frame: inline
+  EXPECT_EQ(Unsent(q), "one|");
+  EXPECT_EQ(q.Consume(3), 1u);
+  EXPECT_EQ(q.ring_capacity(), 0u);
+  q.Push(fr.Make("a"));
+  q.Push(fr.Make("bb"));
+  EXPECT_EQ(q.ring_capacity(), 8u);  // a second frame: one heap ring for the batch
+  EXPECT_EQ(Unsent(q), "a|bb|");
+  EXPECT_EQ(q.Consume(1), 1u);
+  EXPECT_EQ(q.ring_capacity(), 8u);  // not drained yet
+  EXPECT_EQ(q.Consume(2), 1u);
+  EXPECT_EQ(q.ring_capacity(), 0u);  // drained: the ring is gone
+  q.Push(fr.Make("x"));
+  q.Push(fr.Make("y"));
+  q.DropAfter(0);
+  EXPECT_EQ(q.ring_capacity(), 0u);
   EXPECT_TRUE(q.empty());
 }
 

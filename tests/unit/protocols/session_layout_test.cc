@@ -29,7 +29,8 @@ constexpr size_t SizeClass(size_t n) {
 }
 static_assert(SizeClass(104) == 112 && SizeClass(160) == 160 && SizeClass(161) == 192);
 
-// The heap block of an idle subscribed Pusher connection's session.
+// The one heap block of an idle subscribed Pusher connection is its session (its Connection lives
+// in the shard's slot table, its queue and one membership inline).
 static_assert(SizeClass(sizeof(protocols::pusher::PusherSession)) <= 160,
               "a Pusher session must stay in the 160-byte class");
 static_assert(sizeof(ws::FrameParser) <= 64, "the frame parser stays within one cache line");
@@ -38,7 +39,7 @@ static_assert(sizeof(engine::Member) <= 24, "the fan-out walks members densely")
 TEST(SessionLayout, PerConnectionSizesArePinned) {
   // Exact sizes: update them here and in docs/architecture.md when a change is meant.
   EXPECT_EQ(sizeof(net::OutQueue), 40u);
-  EXPECT_EQ(sizeof(net::Connection), 104u);
+  EXPECT_EQ(sizeof(net::Connection), 88u);
   EXPECT_EQ(sizeof(engine::Member), 24u);
   EXPECT_EQ(sizeof(engine::Subscriber), 32u);
   EXPECT_EQ(sizeof(ws::FrameParser), 64u);
