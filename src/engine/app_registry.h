@@ -41,6 +41,8 @@ class AppRegistry {
   }
   const config::AppConfig& app(uint32_t index) const { return apps_[index]; }
   size_t size() const { return apps_.size(); }
+  // Every app, indexed like app() (the webhook dispatcher keeps its targets by this index).
+  const std::vector<config::AppConfig>& apps() const { return apps_; }
 
   // Counts one more connection of app `index`; false (nothing counted) when that would exceed
   // its max_connections (0: no limit).

@@ -26,7 +26,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       ids_(ids),
       occupancy_(apps->size()),
       pusher_api_(apps, config, ids, &occupancy_),
-      webhooks_(&config->apps),
+      webhooks_(&apps->apps()),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
       app_published_(std::make_unique<StatCounter[]>(apps->size())),

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "http/url.h"
@@ -29,7 +30,9 @@ uint64_t Tag(size_t slot, uint32_t generation) {
 }  // namespace
 
 Dispatcher::Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits limits)
-    : targets_(apps->size()), queue_(apps, WebhookQueue::HeadsFor(*apps), limits) {
+    : targets_(apps->size()),
+      attempt_timeout_ms_(limits.attempt_timeout_ms),
+      queue_(apps, WebhookQueue::HeadsFor(*apps), limits) {
   for (size_t a = 0; a < apps->size(); ++a) {
     for (const config::WebhookConfig& w : (*apps)[a].webhooks) {
       http::HttpUrl url;
@@ -74,7 +77,7 @@ void Dispatcher::Poll() {
     if (!d) continue;
     ++s.generation;
     const Target& t = targets_[d->app][d->target];
-    if (!s.request.Start(ring_, t.addr, t.addr_len, &d->request, now + kAttemptTimeoutMs,
+    if (!s.request.Start(ring_, t.addr, t.addr_len, &d->request, now + attempt_timeout_ms_,
                          Tag(i, s.generation))) {
       d->last_error = s.request.error();
       queue_.Finished(std::move(d), false, now);
@@ -106,11 +109,10 @@ void Dispatcher::OnCompletion(const io_uring_cqe& cqe) {
 
 int64_t Dispatcher::WaitHintMs() const {
   uint64_t now = util::MonotonicMs();
-  uint64_t next = UINT64_MAX;
-  if (busy_ < slots_.size()) next = queue_.NextDeadlineMs();
-  else next = queue_.NextDeadlineMs(/*ready_counts=*/false);
+  // With every slot busy, a ready delivery waits for a completion, not for time.
+  uint64_t next = queue_.NextDeadlineMs(/*ready_counts=*/busy_ < slots_.size());
   for (const auto& s : slots_) {
-    if (s->delivery) next = std::min(next, s->request.deadline_ms());
+    if (s->request.awaits_deadline()) next = std::min(next, s->request.deadline_ms());
   }
   if (next == UINT64_MAX) return -1;
   return next <= now ? 0 : static_cast<int64_t>(next - now);

@@ -6,7 +6,8 @@
 // Loop contract (server/control_plane.cc): Attach the ring on the control-plane thread before
 // anything else; Emit any time on that thread; Poll once per loop turn (fires due timers,
 // starts due deliveries, cancels late requests); pass every completion whose user_data Owns()
-// to OnCompletion; sleep no longer than WaitHintMs(). Each attempt has kAttemptTimeoutMs.
+// to OnCompletion; sleep no longer than WaitHintMs(). Each attempt has attempt_timeout_ms
+// (10 s) from connect to a complete response.
 // Addresses: a target's host is an IP address or "localhost" (127.0.0.1), checked at config
 // load (config/webhook_config.h); nothing is resolved at run time, so no DNS lookup can block.
 // At shutdown, deliveries still queued or in flight are dropped (logged with their count).
@@ -32,7 +33,6 @@ class Dispatcher {
  public:
   static constexpr uint64_t kUserDataTag = 1ull << 63;
   static constexpr size_t kMaxInFlight = 32;
-  static constexpr uint64_t kAttemptTimeoutMs = 10000;
 
   explicit Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits limits = {});
   ~Dispatcher();
@@ -62,6 +62,7 @@ class Dispatcher {
   struct Slot;
 
   std::vector<std::vector<Target>> targets_;  // [app][target]
+  uint64_t attempt_timeout_ms_;
   WebhookQueue queue_;
   runtime::Ring* ring_ = nullptr;
   std::vector<std::unique_ptr<Slot>> slots_;

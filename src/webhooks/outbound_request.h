@@ -46,6 +46,9 @@ class OutboundRequest {
   void CancelIfLate(runtime::Ring* ring, uint64_t now_ms);
 
   bool busy() const { return step_ != Step::kIdle; }
+  // A deadline the owner must wake up for: busy and not cancelled yet (after the cancel only
+  // a completion can move the request on, and waiting for it lets the kernel deliver it).
+  bool awaits_deadline() const { return busy() && !cancel_sent_; }
   uint64_t deadline_ms() const { return deadline_ms_; }
   int status() const { return status_; }
   const std::string& error() const { return error_; }

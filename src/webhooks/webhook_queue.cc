@@ -139,7 +139,7 @@ void WebhookQueue::Advance(uint64_t now_ms, int64_t wall_ms) {
     if (it == delayed_.end() || it->second.id != t.id) continue;  // cancelled
     WebhookEvent ev = std::move(it->second.ev);
     delayed_.erase(it);
-    Fan(t.app, ev, now_ms);
+    Fan(t.app, ev, t.due_ms);  // in the batch window of its due time
   }
   for (uint32_t a = 0; a < batches_.size() && open_batches_ > 0; ++a) {
     for (uint32_t t = 0; t < batches_[a].size(); ++t) {

@@ -47,6 +47,7 @@ struct QueueLimits {
   uint64_t first_retry_ms = 1000;
   uint64_t max_retry_ms = 60000;
   uint64_t give_up_ms = 300000;
+  uint64_t attempt_timeout_ms = 10000;  // connect to complete response, per attempt
 };
 
 // Counters, readable from any thread.
