@@ -112,10 +112,11 @@ void WebhookQueue::Close(uint32_t app, uint32_t target, int64_t wall_ms) {
     Bump(c_.dropped, n);
     if (wall_ms - last_drop_log_ms_ >= 1000) {
       last_drop_log_ms_ = wall_ms;
-      RC_WARN("webhooks: queue full (%zu deliveries, %zu bytes): dropped %zu events for app %s "
-              "(%llu dropped so far)",
-              held_, held_bytes_, n, cfg.id.c_str(),
-              static_cast<unsigned long long>(c_.dropped.load(std::memory_order_relaxed)));
+      RC_WARN(
+          "webhooks: queue full (%zu deliveries, %zu bytes): dropped %zu events for app %s "
+          "(%llu dropped so far)",
+          held_, held_bytes_, n, cfg.id.c_str(),
+          static_cast<unsigned long long>(c_.dropped.load(std::memory_order_relaxed)));
     }
     return;
   }
