@@ -107,6 +107,10 @@ Server::~Server() {
   }
 }
 
+webhooks::WebhookStats Server::webhook_stats() const {
+  return control_ ? control_->webhook_stats() : webhooks::WebhookStats();
+}
+
 int Server::Start() {
   std::vector<int> cpus;
   if (!PinList(config_.pin_cpus, &cpus)) {

@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "server/queue_stats.h"
+#include "webhooks/webhook_queue.h"
 
 namespace ringcast::engine {
 class AppRegistry;
@@ -45,6 +46,8 @@ class Server {
   uint16_t port() const { return port_; }
   // Any thread, after Start: the cross-thread queues' trouble counters (queue_stats.h).
   QueueStats queue_stats() const;
+  // Any thread, after Start: the webhook dispatcher's counters (webhooks/webhook_queue.h).
+  webhooks::WebhookStats webhook_stats() const;
   void Shutdown();
   void Wait();
 
