@@ -204,6 +204,14 @@ uint64_t WebhookQueue::NextDeadlineMs(bool ready_counts) const {
   return next;
 }
 
+size_t WebhookQueue::pending_events() const {
+  size_t n = delayed_.size();
+  for (size_t a = 0; a < batches_.size() && open_batches_ > 0; ++a) {
+    for (const Batch& b : batches_[a]) n += b.events.size();
+  }
+  return n;
+}
+
 WebhookStats WebhookQueue::stats() const {
   auto g = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   WebhookStats s;

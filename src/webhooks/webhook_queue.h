@@ -107,6 +107,9 @@ class WebhookQueue {
 
   WebhookStats stats() const;
 
+  // Events not yet in a delivery: waiting out their delay or in an open batch.
+  size_t pending_events() const;
+
  private:
   struct Batch {
     std::vector<WebhookEvent> events;

@@ -111,7 +111,9 @@ TEST_F(WebhookQueueTest, VacatedWaitsThreeSeconds) {
 TEST_F(WebhookQueueTest, ReoccupiedWithinTheDelaySendsNeither) {
   WebhookQueue q = Make();
   q.Emit(0, Ev(EventKind::kChannelVacated, "a"), 0);
+  EXPECT_EQ(q.pending_events(), 1u);
   q.Emit(0, Ev(EventKind::kChannelOccupied, "a"), 2999);
+  EXPECT_EQ(q.pending_events(), 0u);
   EXPECT_TRUE(Drain(q, 10000).empty());
   EXPECT_EQ(q.NextDeadlineMs(), UINT64_MAX);
   EXPECT_EQ(q.stats().events_cancelled, 2u);
