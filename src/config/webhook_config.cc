@@ -27,8 +27,8 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
 
 // Headers the client writes itself; a target may not replace them.
 constexpr const char* kReservedHeaders[] = {
-    "host",           "content-length", "content-type",       "transfer-encoding",
-    "connection",     "x-pusher-key",   "x-pusher-signature",
+    "host",       "content-length", "content-type",       "transfer-encoding",
+    "connection", "x-pusher-key",   "x-pusher-signature",
 };
 
 std::string ParseOne(simdjson::dom::element value, WebhookConfig* w) {

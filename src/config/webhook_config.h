@@ -18,7 +18,7 @@ namespace ringcast::config {
 inline constexpr size_t kMaxWebhooksPerApp = 16;
 // The event kinds a webhook may name in "event_types".
 inline constexpr const char* kWebhookEventTypes[] = {
-    "channel_occupied", "channel_vacated", "member_added",      "member_removed",
+    "channel_occupied", "channel_vacated", "member_added",       "member_removed",
     "client_event",     "cache_miss",      "subscription_count",
 };
 

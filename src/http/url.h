@@ -15,12 +15,12 @@
 namespace ringcast::http {
 
 struct HttpUrl {
-  bool tls = false;      // https
-  std::string host;      // without brackets for IPv6
-  bool ipv6 = false;     // host was bracketed
+  bool tls = false;   // https
+  std::string host;   // without brackets for IPv6
+  bool ipv6 = false;  // host was bracketed
   uint16_t port = 0;
-  std::string target;    // origin-form request target: path and query, at least "/"
-  std::string authority; // host[:port] as the Host header names it
+  std::string target;     // origin-form request target: path and query, at least "/"
+  std::string authority;  // host[:port] as the Host header names it
 };
 
 // Returns "" or what is wrong with `text`.

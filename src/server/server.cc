@@ -131,6 +131,10 @@ uint64_t Server::app_channels(uint32_t app) const { return control_->app_channel
 
 uint64_t Server::app_published(uint32_t app) const { return control_->app_published(app); }
 
+webhooks::WebhookStats Server::webhook_stats() const {
+  return control_ ? control_->webhook_stats() : webhooks::WebhookStats();
+}
+
 int Server::Start() {
   std::vector<int> cpus;
   if (!PinList(config_.pin_cpus, &cpus)) {

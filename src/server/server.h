@@ -21,6 +21,7 @@
 #include "metrics/readiness.h"
 #include "metrics/registry.h"
 #include "server/queue_stats.h"
+#include "webhooks/webhook_queue.h"
 
 namespace ringcast::engine {
 class AppRegistry;
@@ -65,6 +66,8 @@ class Server {
   void AddReadinessCheck(const metrics::ReadinessCheck* check) { checks_.push_back(check); }
   // The metrics registry; subsystems add their collectors before Start (metrics/registry.h).
   metrics::Registry& metrics_registry() { return registry_; }
+  // Any thread, after Start: the webhook dispatcher's counters (webhooks/webhook_queue.h).
+  webhooks::WebhookStats webhook_stats() const;
   void Shutdown();
   void Wait();
 

@@ -120,9 +120,12 @@ int64_t Dispatcher::WaitHintMs() const {
 
 void Dispatcher::Shutdown() {
   WebhookStats st = queue_.stats();
-  if (st.queued > 0) {
-    RC_WARN("webhooks: shutting down with %llu deliveries undelivered (queued or in flight)",
-            static_cast<unsigned long long>(st.queued));
+  size_t pending = queue_.pending_events();
+  if (st.queued > 0 || pending > 0) {
+    RC_WARN(
+        "webhooks: shutting down with %llu deliveries undelivered (queued or in flight) and "
+        "%zu events not yet batched (delayed or in an open batch): dropped",
+        static_cast<unsigned long long>(st.queued), pending);
   }
 }
 

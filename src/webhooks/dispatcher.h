@@ -10,7 +10,8 @@
 // (10 s) from connect to a complete response.
 // Addresses: a target's host is an IP address or "localhost" (127.0.0.1), checked at config
 // load (config/webhook_config.h); nothing is resolved at run time, so no DNS lookup can block.
-// At shutdown, deliveries still queued or in flight are dropped (logged with their count).
+// At shutdown, deliveries still queued or in flight and events still delayed or batched are
+// dropped (logged with their counts).
 // Thread rules: the control-plane thread; stats() from any thread.
 #pragma once
 
@@ -49,7 +50,7 @@ class Dispatcher {
   // Milliseconds until Poll has work (0: now), or -1 when only a completion can bring any.
   int64_t WaitHintMs() const;
 
-  // Logs what is dropped at exit (deliveries queued or in flight).
+  // Logs what is dropped at exit (deliveries queued or in flight, events delayed or batched).
   void Shutdown();
 
   WebhookStats stats() const { return queue_.stats(); }

@@ -15,9 +15,8 @@ OutboundRequest::~OutboundRequest() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool OutboundRequest::Start(runtime::Ring* ring, const sockaddr_storage& addr,
-                            socklen_t addr_len, const std::string* request, uint64_t deadline_ms,
-                            uint64_t tag) {
+bool OutboundRequest::Start(runtime::Ring* ring, const sockaddr_storage& addr, socklen_t addr_len,
+                            const std::string* request, uint64_t deadline_ms, uint64_t tag) {
   RC_CHECK(step_ == Step::kIdle);
   status_ = 0;
   error_.clear();
@@ -68,8 +67,9 @@ bool OutboundRequest::OnCompletion(runtime::Ring* ring, int res) {
   RC_CHECK(step_ != Step::kIdle);
   if (cancel_sent_) return Finish(0, "timed out");
   if (res < 0) {
-    const char* what = step_ == Step::kConnect ? "connect: " : step_ == Step::kSend ? "send: "
-                                                                                     : "recv: ";
+    const char* what = step_ == Step::kConnect ? "connect: "
+                       : step_ == Step::kSend  ? "send: "
+                                               : "recv: ";
     return Finish(0, what + std::string(std::strerror(-res)));
   }
   switch (step_) {

@@ -112,10 +112,11 @@ void WebhookQueue::Close(uint32_t app, uint32_t target, int64_t wall_ms) {
     Bump(c_.dropped, n);
     if (wall_ms - last_drop_log_ms_ >= 1000) {
       last_drop_log_ms_ = wall_ms;
-      RC_WARN("webhooks: queue full (%zu deliveries, %zu bytes): dropped %zu events for app %s "
-              "(%llu dropped so far)",
-              held_, held_bytes_, n, cfg.id.c_str(),
-              static_cast<unsigned long long>(c_.dropped.load(std::memory_order_relaxed)));
+      RC_WARN(
+          "webhooks: queue full (%zu deliveries, %zu bytes): dropped %zu events for app %s "
+          "(%llu dropped so far)",
+          held_, held_bytes_, n, cfg.id.c_str(),
+          static_cast<unsigned long long>(c_.dropped.load(std::memory_order_relaxed)));
     }
     return;
   }
@@ -201,6 +202,14 @@ uint64_t WebhookQueue::NextDeadlineMs(bool ready_counts) const {
     }
   }
   return next;
+}
+
+size_t WebhookQueue::pending_events() const {
+  size_t n = delayed_.size();
+  for (size_t a = 0; a < batches_.size() && open_batches_ > 0; ++a) {
+    for (const Batch& b : batches_[a]) n += b.events.size();
+  }
+  return n;
 }
 
 WebhookStats WebhookQueue::stats() const {

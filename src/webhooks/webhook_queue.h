@@ -62,7 +62,7 @@ struct WebhookStats {
   uint64_t failures = 0;          // attempts that failed (each retried or given up)
   uint64_t gave_up = 0;           // deliveries dropped after retrying for give_up_ms
   uint64_t gave_up_events = 0;
-  uint64_t queued = 0;            // deliveries held now
+  uint64_t queued = 0;  // deliveries held now
   uint64_t queued_bytes = 0;
 };
 
@@ -84,8 +84,7 @@ class WebhookQueue {
                std::vector<std::vector<std::string>> heads, QueueLimits limits = {});
 
   // Builds every target's head prefix from the config (URLs checked at load).
-  static std::vector<std::vector<std::string>> HeadsFor(
-      const std::vector<config::AppConfig>& apps);
+  static std::vector<std::vector<std::string>> HeadsFor(const std::vector<config::AppConfig>& apps);
 
   // The delay before retry number `failures` (1: the first retry).
   static uint64_t RetryDelayMs(uint32_t failures, const QueueLimits& limits);
@@ -107,6 +106,9 @@ class WebhookQueue {
   uint64_t NextDeadlineMs(bool ready_counts = true) const;
 
   WebhookStats stats() const;
+
+  // Events not yet in a delivery: waiting out their delay or in an open batch.
+  size_t pending_events() const;
 
  private:
   struct Batch {

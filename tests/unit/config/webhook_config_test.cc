@@ -15,9 +15,8 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string Apply(const std::string& webhooks, ServerConfig* cfg) {
-  return ApplyConfigJson(R"({"apps":[{"id":"1","key":"k","secret":"s","webhooks":)" + webhooks +
-                             "}]}",
-                         cfg);
+  return ApplyConfigJson(
+      R"({"apps":[{"id":"1","key":"k","secret":"s","webhooks":)" + webhooks + "}]}", cfg);
 }
 
 TEST(WebhookConfig, ReadsSoketiShape) {

@@ -40,10 +40,10 @@ TEST(HttpUrl, ReadsBracketedIpv6) {
 
 TEST(HttpUrl, RefusesMalformedUrls) {
   HttpUrl u;
-  for (const char* bad : {"", "127.0.0.1", "ws://x/", "http://", "http://:80/", "http://a:/",
-                          "http://a:0/", "http://a:65536/", "http://a:8x/", "http://u@h/",
-                          "http://[::1/", "http://[::1]x/", "http://[zz]/", "http://a b/",
-                          "http://a/b c", "http://a/\x01"}) {
+  for (const char* bad :
+       {"", "127.0.0.1", "ws://x/", "http://", "http://:80/", "http://a:/", "http://a:0/",
+        "http://a:65536/", "http://a:8x/", "http://u@h/", "http://[::1/", "http://[::1]x/",
+        "http://[zz]/", "http://a b/", "http://a/b c", "http://a/\x01"}) {
     EXPECT_NE(ParseHttpUrl(bad, &u), "") << bad;
   }
 }

@@ -9,8 +9,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/time.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -160,7 +160,8 @@ TEST_F(DispatcherTest, RetriesAfter500ThenDelivers) {
   ev.channel = "presence-room";
   ev.user_id = "u1";
   d.Emit(0, ev);
-  ASSERT_TRUE(RunUntil(d, [&] { return d.stats().delivered == 1; }, 5000));
+  ASSERT_TRUE(RunUntil(
+      d, [&] { return d.stats().delivered == 1; }, 5000));
   std::vector<std::string> reqs = rx.requests();
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0], reqs[1]);
@@ -188,9 +189,10 @@ TEST_F(DispatcherTest, MemberRemovedIsDelayedAndCancelledByAComeback) {
   WebhookEvent back = gone;
   back.kind = EventKind::kMemberAdded;
   d.Emit(0, gone);
-  d.Emit(0, back);   // within the delay: neither is sent
-  d.Emit(0, gone);   // this one stays gone
-  ASSERT_TRUE(RunUntil(d, [&] { return d.stats().delivered == 1; }, 5000));
+  d.Emit(0, back);  // within the delay: neither is sent
+  d.Emit(0, gone);  // this one stays gone
+  ASSERT_TRUE(RunUntil(
+      d, [&] { return d.stats().delivered == 1; }, 5000));
   std::vector<std::string> reqs = rx.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(BodyOf(reqs[0]).find("member_added"), std::string::npos);
@@ -207,7 +209,8 @@ TEST_F(DispatcherTest, TimesOutASilentReceiverAndRetries) {
   ev.channel = "cache-a";
   d.Emit(0, ev);
   auto t0 = std::chrono::steady_clock::now();
-  ASSERT_TRUE(RunUntil(d, [&] { return d.stats().delivered == 1; }, 5000));
+  ASSERT_TRUE(RunUntil(
+      d, [&] { return d.stats().delivered == 1; }, 5000));
   auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(took, std::chrono::milliseconds(350));  // timeout (300) + first retry (100)
   EXPECT_EQ(rx.requests().size(), 2u);
@@ -232,7 +235,8 @@ TEST_F(DispatcherTest, RefusedConnectionsAreRetriedThenGivenUp) {
   ev.kind = EventKind::kChannelOccupied;
   ev.channel = "a";
   d.Emit(0, ev);
-  ASSERT_TRUE(RunUntil(d, [&] { return d.stats().gave_up == 1; }, 5000));
+  ASSERT_TRUE(RunUntil(
+      d, [&] { return d.stats().gave_up == 1; }, 5000));
   WebhookStats s = d.stats();
   EXPECT_EQ(s.attempts, 3u);
   EXPECT_EQ(s.failures, 3u);

@@ -61,8 +61,8 @@ TEST(WebhookPayload, EventShapesArePushers) {
 }
 
 TEST(WebhookPayload, BodyHoldsTimeAndEventsInOrder) {
-  std::string body = BuildBody(1700000000123, {Ev(EventKind::kChannelOccupied, "a"),
-                                               Ev(EventKind::kChannelVacated, "b")});
+  std::string body = BuildBody(
+      1700000000123, {Ev(EventKind::kChannelOccupied, "a"), Ev(EventKind::kChannelVacated, "b")});
   EXPECT_EQ(body, R"({"time_ms":1700000000123,"events":[{"name":"channel_occupied","channel":"a"},)"
                   R"({"name":"channel_vacated","channel":"b"}]})");
 }

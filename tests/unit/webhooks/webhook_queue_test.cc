@@ -105,14 +105,15 @@ TEST_F(WebhookQueueTest, VacatedWaitsThreeSeconds) {
   EXPECT_TRUE(Drain(q, 4000).empty());  // now in a batch: one window more
   auto ds = Drain(q, 4050);
   ASSERT_EQ(ds.size(), 1u);
-  EXPECT_NE(BodyOf(*ds[0]).find(R"({"name":"channel_vacated","channel":"a"})"),
-            std::string::npos);
+  EXPECT_NE(BodyOf(*ds[0]).find(R"({"name":"channel_vacated","channel":"a"})"), std::string::npos);
 }
 
 TEST_F(WebhookQueueTest, ReoccupiedWithinTheDelaySendsNeither) {
   WebhookQueue q = Make();
   q.Emit(0, Ev(EventKind::kChannelVacated, "a"), 0);
+  EXPECT_EQ(q.pending_events(), 1u);
   q.Emit(0, Ev(EventKind::kChannelOccupied, "a"), 2999);
+  EXPECT_EQ(q.pending_events(), 0u);
   EXPECT_TRUE(Drain(q, 10000).empty());
   EXPECT_EQ(q.NextDeadlineMs(), UINT64_MAX);
   EXPECT_EQ(q.stats().events_cancelled, 2u);
@@ -137,7 +138,7 @@ TEST_F(WebhookQueueTest, MemberRemovedIsCancelledOnlyByTheSameUser) {
   q.Emit(0, Ev(EventKind::kMemberRemoved, "presence-r", "u1"), 0);
   q.Emit(0, Ev(EventKind::kMemberRemoved, "presence-r", "u2"), 0);
   q.Emit(0, Ev(EventKind::kMemberAdded, "presence-r", "u1"), 100);  // u1 is back
-  q.Emit(0, Ev(EventKind::kChannelOccupied, "presence-r"), 200);     // not a member comeback
+  q.Emit(0, Ev(EventKind::kChannelOccupied, "presence-r"), 200);    // not a member comeback
   std::string per_target[2];
   for (uint64_t now : {2999, 3000, 3050, 3100}) {
     for (const auto& d : Drain(q, now)) per_target[d->target] += BodyOf(*d);
@@ -162,8 +163,7 @@ TEST_F(WebhookQueueTest, TargetsGetWhatTheirFiltersLetThrough) {
   const Delivery& presence = ds[0]->target == 1 ? *ds[0] : *ds[1];
   EXPECT_EQ(all.events, 3u);
   EXPECT_EQ(presence.events, 1u);
-  EXPECT_NE(BodyOf(presence).find(R"("channel":"presence-r","user_id":"u1")"),
-            std::string::npos);
+  EXPECT_NE(BodyOf(presence).find(R"("channel":"presence-r","user_id":"u1")"), std::string::npos);
   EXPECT_EQ(presence.request.rfind("POST /presence ", 0), 0u);
 }
 
@@ -180,8 +180,8 @@ TEST(WebhookBackoff, OneSecondDoublingCappedAtOneMinute) {
   QueueLimits l;
   std::vector<uint64_t> got;
   for (uint32_t f = 1; f <= 9; ++f) got.push_back(WebhookQueue::RetryDelayMs(f, l));
-  EXPECT_EQ(got, (std::vector<uint64_t>{1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000,
-                                        60000}));
+  EXPECT_EQ(got,
+            (std::vector<uint64_t>{1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000}));
 }
 
 TEST_F(WebhookQueueTest, RetriesOnScheduleThenGivesUpAfterFiveMinutes) {
@@ -200,8 +200,8 @@ TEST_F(WebhookQueueTest, RetriesOnScheduleThenGivesUpAfterFiveMinutes) {
     now = next;
     q.Advance(now, 1);
   }
-  EXPECT_EQ(tries, (std::vector<uint64_t>{0, 1000, 3000, 7000, 15000, 31000, 63000, 123000,
-                                          183000, 243000}));
+  EXPECT_EQ(tries, (std::vector<uint64_t>{0, 1000, 3000, 7000, 15000, 31000, 63000, 123000, 183000,
+                                          243000}));
   WebhookStats s = q.stats();
   EXPECT_EQ(s.attempts, 10u);
   EXPECT_EQ(s.failures, 10u);
