@@ -158,6 +158,38 @@ void ServerCollector::Collect(TextWriter& w) const {
   for (size_t i = 0; i < n; ++i) {
     w.Histogram(Labels{{"shard", ids[i]}}, s.shard_metrics(i).loop_turn().Snapshot());
   }
+
+  // Webhooks (webhooks/webhook_queue.h): the dispatcher's counters, read with relaxed loads.
+  webhooks::WebhookStats wh = s.webhook_stats();
+  const struct {
+    std::string_view name;
+    MetricType type;
+    std::string_view help;
+    uint64_t value;
+  } webhook_rows[] = {
+      {"ringcast_webhook_events_total", MetricType::kCounter,
+       "Webhook events emitted for apps with targets.", wh.events_emitted},
+      {"ringcast_webhook_events_cancelled_total", MetricType::kCounter,
+       "Delayed webhook events (vacated, member_removed) cancelled by a comeback, with their pairs.",
+       wh.events_cancelled},
+      {"ringcast_webhook_events_dropped_total", MetricType::kCounter,
+       "Webhook event copies refused because the delivery queue was full.", wh.dropped_events},
+      {"ringcast_webhook_attempts_total", MetricType::kCounter,
+       "Webhook requests started (first tries and retries).", wh.attempts},
+      {"ringcast_webhook_deliveries_total", MetricType::kCounter,
+       "Webhook deliveries answered 2xx.", wh.delivered},
+      {"ringcast_webhook_failures_total", MetricType::kCounter,
+       "Webhook attempts that failed (each retried or given up).", wh.failures},
+      {"ringcast_webhook_gave_up_total", MetricType::kCounter,
+       "Webhook deliveries dropped after retrying for 5 minutes.", wh.gave_up},
+      {"ringcast_webhook_queued", MetricType::kGauge, "Webhook deliveries held now.", wh.queued},
+      {"ringcast_webhook_queued_bytes", MetricType::kGauge,
+       "Bytes of webhook deliveries held now.", wh.queued_bytes},
+  };
+  for (const auto& r : webhook_rows) {
+    w.Family(r.name, r.type, r.help);
+    w.Sample(r.name, Labels{}, r.value);
+  }
 }
 
 }  // namespace ringcast::server

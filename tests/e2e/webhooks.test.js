@@ -7,6 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, pusherServer, rawSocket, connected, subscribe, shardOf, APP } = require('./lib/harness');
 const { startReceiver } = require('./lib/webhook_receiver');
+const { parsePrometheusText } = require('./lib/prom_text');
 
 const APP2 = { appId: 'app2', key: 'key2', secret: 'secret2' };
 let server;
@@ -108,8 +109,16 @@ test('client_event carries the event, its data as a string and the sender\'s soc
   b.close();
 });
 
+async function webhookCounters() {
+  const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+  const m = parsePrometheusText(await res.text());
+  const v = (name) => m.families.get(name).samples[0].value;
+  return { failures: v('ringcast_webhook_failures_total'), delivered: v('ringcast_webhook_deliveries_total') };
+}
+
 test('a delivery answered 500 is retried about 1 s later with the same signed body', async () => {
   const before = rx.requests.length;
+  const counted = await webhookCounters();
   rx.failNext = 1;
   const ws = await client();
   await subscribe(ws, 'retry-room');
@@ -122,6 +131,9 @@ test('a delivery answered 500 is retried about 1 s later with the same signed bo
   assert.equal(ev.request, mine[1]);
   const gap = mine[1].at - mine[0].at;
   assert.ok(gap >= 800 && gap < 3000, `retried after ${gap} ms`);
+  const now = await webhookCounters();  // /metrics counts the failed attempt and the delivery
+  assert.ok(now.failures >= counted.failures + 1, `failures ${counted.failures} -> ${now.failures}`);
+  assert.ok(now.delivered >= counted.delivered + 1, `deliveries ${counted.delivered} -> ${now.delivered}`);
   ws.close();
 });
 
