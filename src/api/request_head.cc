@@ -52,6 +52,9 @@ RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
   } else if (seg[2] == "channels" && (seg.size() == 3 || seg.size() == 4)) {
     head.allow = "GET";
     head.route = seg.size() == 3 ? RestRoute::kChannels : RestRoute::kChannel;
+  } else if (seg[2] == "channels" && seg.size() == 5 && seg[4] == "users") {
+    head.allow = "GET";
+    head.route = RestRoute::kChannelUsers;
   } else {
     return Refuse(std::move(head), 404, "Unknown path " + util::Utf8Truncate(path, 200));
   }

@@ -305,6 +305,15 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
               return "app \"max_connections\" must be a non-negative integer";
             }
             app.max_connections = static_cast<uint32_t>(n);
+          } else if (ak == "max_presence_members_per_channel" ||
+                     ak == "max_presence_user_info_bytes" || ak == "max_presence_user_id_length") {
+            if (af.value.get_uint64().get(n) || n > 1000000) {
+              return "app \"" + ak + "\" must be an integer from 0 to 1000000";
+            }
+            (ak == "max_presence_members_per_channel" ? app.max_presence_members_per_channel
+             : ak == "max_presence_user_info_bytes"   ? app.max_presence_user_info_bytes
+                                                      : app.max_presence_user_id_length) =
+                static_cast<uint32_t>(n);
           } else {
             return "unknown app field \"" + ak + "\"";
           }

@@ -21,6 +21,10 @@ struct AppConfig {
   bool enabled = true;
   uint32_t max_connections = 0;  // 0: no per-app limit
   bool enable_client_events = true;
+  // Presence (Pusher's limits): distinct users per channel, user_info JSON bytes, user id bytes.
+  uint32_t max_presence_members_per_channel = 100;
+  uint32_t max_presence_user_info_bytes = 1024;
+  uint32_t max_presence_user_id_length = 128;
 };
 
 struct Limits {

@@ -10,7 +10,7 @@ bool Subscriber::IsSubscribed(const Channel* channel) const {
 }
 
 ChannelTable::SubscribeResult ChannelTable::Subscribe(uint32_t app, std::string_view name,
-                                                      Subscriber* sub) {
+                                                      Subscriber* sub, bool held) {
   Map& map = by_app_[app];
   auto it = map.find(name);
   bool created = false;
@@ -28,9 +28,19 @@ ChannelTable::SubscribeResult ChannelTable::Subscribe(uint32_t app, std::string_
   }
   auto pos = static_cast<uint32_t>(channel->members.size());
   auto slot = static_cast<uint32_t>(sub->refs_.size());
-  channel->members.push_back({sub->conn(), sub, slot, sub->format()});
+  channel->members.push_back({sub->conn(), sub, slot, sub->format(), held});
   sub->refs_.push_back({channel, pos});
   return {channel, created, false};
+}
+
+bool ChannelTable::SetHeld(Subscriber* sub, Channel* channel, bool held) {
+  for (const Subscriber::Ref& r : sub->refs_) {
+    if (r.channel == channel) {
+      channel->members[r.pos].held = held;
+      return true;
+    }
+  }
+  return false;
 }
 
 Channel* ChannelTable::Find(uint32_t app, std::string_view name) {

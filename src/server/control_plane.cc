@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "http/response.h"
+#include "protocols/pusher/wire.h"
 #include "runtime/wait_for_work.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -23,8 +24,10 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
     : config_(config),
       mesh_(mesh),
       shard_count_(mesh->to_shard.size()),
+      apps_(apps),
       occupancy_(apps->size()),
-      pusher_api_(apps, config, ids, &occupancy_),
+      presence_(apps->size()),
+      pusher_api_(apps, config, ids, &occupancy_, &presence_),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false) {}
 
@@ -33,6 +36,7 @@ ControlPlane::~ControlPlane() {
     for (const ToShard& m : q) {
       if (m.kind == ToShard::Kind::kPublish) m.publication->Release();
       if (m.kind == ToShard::Kind::kReply) delete m.reply;
+      if (m.kind == ToShard::Kind::kPresenceAck) delete m.presence;
       // kCountQuery: one query may wait for several shards; left to the process exit.
     }
   }
@@ -128,6 +132,9 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
           case ToControl::Kind::kNote:
             ApplyNote(m.shard, m.note);
             break;
+          case ToControl::Kind::kPresence:
+            ApplyPresence(m.presence);
+            break;
           case ToControl::Kind::kRequest:
           case ToControl::Kind::kClientEvent:
             out->push_back(m);
@@ -147,6 +154,46 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
 void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
   delete note;
+}
+
+void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
+  namespace wire = protocols::pusher::wire;
+  engine::PresenceTable::ConnKey conn{note->shard, note->serial};
+  engine::PublishRequest ev;
+  ev.app = note->app;
+  ev.channels.push_back(note->channel);
+  if (!note->join) {
+    if (presence_.Leave(note->app, note->channel, note->user_id, conn)) {
+      // webhook: member_removed
+      ev.event = std::string(wire::kMemberRemoved);
+      wire::AppendMemberRemoved(&ev.data, note->user_id);
+      Publish(ev);
+    }
+    delete note;
+    return;
+  }
+  uint32_t max_members = apps_->app(note->app).max_presence_members_per_channel;
+  engine::PresenceTable::JoinOutcome outcome = presence_.Join(
+      note->app, note->channel, note->user_id, note->user_info, conn, max_members);
+  if (outcome == engine::PresenceTable::JoinOutcome::kFull) {
+    note->refused = true;
+    SendToShard(note->shard, ToShard::PresenceAck(note));
+    return;
+  }
+  if (outcome == engine::PresenceTable::JoinOutcome::kAdded) {
+    // webhook: member_added
+    ev.event = std::string(wire::kMemberAdded);
+    wire::AppendMemberAdded(&ev.data, note->user_id, note->user_info);
+    ev.exclude_shard = note->shard;
+    ev.exclude_serial = note->serial;
+    Publish(ev);
+  }
+  note->members.reserve(presence_.UserCount(note->app, note->channel));
+  presence_.ForEachMember(note->app, note->channel,
+                          [note](std::string_view id, std::string_view info) {
+                            note->members.emplace_back(std::string(id), std::string(info));
+                          });
+  SendToShard(note->shard, ToShard::PresenceAck(note));
 }
 
 void ControlPlane::HandleRequest(const ToControl& m) {

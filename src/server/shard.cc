@@ -159,6 +159,16 @@ void Shard::Handle(const ToShard& m) {
     case ToShard::Kind::kShutdown:
       StartShutdown(m.grace_ms);
       break;
+    case ToShard::Kind::kPresenceAck: {
+      engine::PresenceNote* note = m.presence;
+      net::Connection* c = loop_.Find(note->conn_index, note->conn_gen);
+      auto* session = c != nullptr && c->open()
+                          ? dynamic_cast<protocols::pusher::PusherSession*>(c->session())
+                          : nullptr;
+      if (session != nullptr) session->OnPresenceAck(*note);
+      delete note;
+      break;
+    }
   }
 }
 
@@ -176,6 +186,16 @@ bool Shard::NoteOccupied(uint32_t app, std::string_view name) {
 void Shard::NoteVacated(uint32_t app, std::string_view name) { outbox_.PushVacated(app, name); }
 
 bool Shard::ForwardPublication(runtime::SharedBuf* buf) { return outbox_.PushClientEvent(buf); }
+
+bool Shard::NotePresenceJoin(engine::PresenceNote* note) {
+  note->shard = id_;
+  return outbox_.PushPresenceJoin(note);
+}
+
+void Shard::NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
+                              uint64_t serial) {
+  outbox_.PushPresenceLeave(app, channel, user_id, serial);
+}
 
 void Shard::StartShutdown(uint64_t grace_ms) {
   if (shutting_down_) return;

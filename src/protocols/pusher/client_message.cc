@@ -60,4 +60,34 @@ const char* ClientMessageParser::ParseSubscribeData(const ClientMessage& msg,
   return nullptr;
 }
 
+const char* ClientMessageParser::ParseChannelData(std::string_view channel_data,
+                                                  PresenceMember* out) {
+  *out = PresenceMember();
+  dom::element doc;
+  if (member_.parse(channel_data.data(), channel_data.size()).get(doc)) {
+    return "\"channel_data\" is not JSON";
+  }
+  dom::object obj;
+  if (doc.get_object().get(obj)) return "\"channel_data\" must be a JSON object";
+  dom::element field;
+  if (obj["user_id"].get(field)) return "\"channel_data.user_id\" is missing";
+  std::string_view sv;
+  int64_t i;
+  uint64_t u;
+  if (field.get_string().get(sv) == simdjson::SUCCESS) {
+    out->user_id = std::string(sv);
+  } else if (field.get_int64().get(i) == simdjson::SUCCESS) {
+    out->user_id = std::to_string(i);
+  } else if (field.get_uint64().get(u) == simdjson::SUCCESS) {
+    out->user_id = std::to_string(u);
+  } else {
+    return "\"channel_data.user_id\" must be a string or an integer";
+  }
+  if (out->user_id.empty()) return "\"channel_data.user_id\" must not be empty";
+  if (obj["user_info"].get(field) == simdjson::SUCCESS && !field.is_null()) {
+    out->user_info = simdjson::minify(field);
+  }
+  return nullptr;
+}
+
 }  // namespace ringcast::protocols::pusher

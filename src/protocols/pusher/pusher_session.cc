@@ -105,6 +105,7 @@ void PusherSession::OnClosed(net::Connection& c) {
   (void)c;
   if (counted_) env().apps().ReleaseConnection(app_);
   counted_ = false;
+  while (!presence_.empty()) LeavePresence(presence_.size() - 1);
   env().UnsubscribeAll(&sub_);
 }
 
@@ -172,15 +173,17 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     return;
   }
   engine::ChannelKind kind = engine::KindOf(channel);
-  if (kind == engine::ChannelKind::kPresence) {
-    std::string text = "Presence channels are not supported by this server yet: '" + channel + "'";
-    SendSubscriptionError(channel, "UnsupportedChannel", text, 501);
+  bool presence = kind == engine::ChannelKind::kPresence;
+  if (presence && !d.has_channel_data) {
+    std::string text = "Presence channel subscription without channel_data: '" + channel + "'";
+    SendSubscriptionError(channel, "AuthError", text, 401);
     SendError(kErrorUnauthorized, text);
     return;
   }
   if (engine::NeedsAuth(kind)) {
     const config::AppConfig& app = env().apps().app(app_);
-    std::string to_sign = auth::ChannelStringToSign(socket_id_, channel);
+    std::string to_sign = auth::ChannelStringToSign(socket_id_, channel,
+                                                    presence ? d.channel_data : std::string_view());
     if (!auth::VerifyAuthToken(d.auth, app.key, app.secret, to_sign)) {
       std::string text = "Invalid signature for channel '" + channel + "'";
       SendSubscriptionError(channel, "AuthError", text, 401);
@@ -205,6 +208,10 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     SendError(kErrorUnauthorized, text);
     return;
   }
+  if (presence) {
+    if (!already) SubscribePresence(channel, d);
+    return;  // an already joined connection has had (or will get) its member list
+  }
   if (!already && env().Subscribe(app_, channel, &sub_).refused) {
     SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
     return;
@@ -212,11 +219,93 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
   SendEvent("pusher_internal:subscription_succeeded", channel, "{}");
 }
 
+PusherSession::PresenceSub* PusherSession::FindPresence(std::string_view channel) {
+  for (PresenceSub& p : presence_) {
+    if (p.channel == channel) return &p;
+  }
+  return nullptr;
+}
+
+void PusherSession::SubscribePresence(const std::string& channel, const SubscribeData& d) {
+  const config::AppConfig& app = env().apps().app(app_);
+  PresenceMember member;
+  const char* err = shared_->parser.ParseChannelData(d.channel_data, &member);
+  std::string text;
+  if (err != nullptr) {
+    text = err;
+  } else if (member.user_id.size() > app.max_presence_user_id_length) {
+    text = "Presence user_id too long (limit " + std::to_string(app.max_presence_user_id_length) +
+           " bytes)";
+  } else if (member.user_info.size() > app.max_presence_user_info_bytes) {
+    text = "Presence user_info too large (limit " +
+           std::to_string(app.max_presence_user_info_bytes) + " bytes)";
+  }
+  if (!text.empty()) {
+    SendSubscriptionError(channel, "InvalidChannelData", text, kErrorUnauthorized);
+    SendError(kErrorUnauthorized, text);
+    return;
+  }
+  engine::ShardEnv::SubscribeResult r = env().Subscribe(app_, channel, &sub_, /*held=*/true);
+  if (r.refused) {
+    SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
+    return;
+  }
+  auto* note = new engine::PresenceNote();
+  note->app = app_;
+  note->join = true;
+  note->channel = channel;
+  note->user_id = member.user_id;
+  note->user_info = std::move(member.user_info);
+  note->conn_index = conn().index();
+  note->conn_gen = conn().generation();
+  note->serial = conn().serial();
+  note->token = ++presence_tokens_;
+  if (!env().control().NotePresenceJoin(note)) {
+    env().Unsubscribe(&sub_, r.channel);
+    SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
+    return;
+  }
+  presence_.push_back({channel, std::move(member.user_id), presence_tokens_, true});
+}
+
+void PusherSession::LeavePresence(size_t index) {
+  PresenceSub& p = presence_[index];
+  env().control().NotePresenceLeave(app_, p.channel, p.user_id, conn().serial());
+  if (index + 1 < presence_.size()) p = std::move(presence_.back());
+  presence_.pop_back();
+}
+
+void PusherSession::OnPresenceAck(const engine::PresenceNote& note) {
+  PresenceSub* p = FindPresence(note.channel);
+  if (p == nullptr || !p->pending || p->token != note.token || closing()) return;
+  engine::Channel* channel = env().channels().Find(app_, note.channel);
+  if (note.refused) {
+    presence_.erase(presence_.begin() + (p - presence_.data()));  // not recorded: no leave
+    if (channel != nullptr) env().Unsubscribe(&sub_, channel);
+    std::string text = "Presence channel is full (limit " +
+                       std::to_string(env().apps().app(app_).max_presence_members_per_channel) +
+                       " members)";
+    SendSubscriptionError(note.channel, "LimitReached", text, wire::kErrorPresenceFull);
+    return;
+  }
+  p->pending = false;
+  if (channel != nullptr) env().channels().SetHeld(&sub_, channel, false);
+  std::string data;
+  wire::AppendPresenceData(&data, note.members);
+  SendEvent("pusher_internal:subscription_succeeded", note.channel, data);
+}
+
 void PusherSession::HandleUnsubscribe(const ClientMessage& msg) {
   SubscribeData d;
   if (const char* err = shared_->parser.ParseSubscribeData(msg, &d)) {
     SendError(kErrorGeneric, err);
     return;
+  }
+  for (size_t i = 0; i < presence_.size(); ++i) {
+    if (presence_[i].channel == d.channel) {
+      LeavePresence(i);
+      break;
+    }
   }
   engine::Channel* channel = env().channels().Find(app_, d.channel);
   if (channel != nullptr) env().Unsubscribe(&sub_, channel);
@@ -243,6 +332,14 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
     SendError(kErrorUnauthorized, "Client event on a channel this connection is not subscribed to");
     return;
   }
+  const PresenceSub* member = nullptr;
+  if (kind == engine::ChannelKind::kPresence) {
+    member = FindPresence(msg.channel);
+    if (member == nullptr || member->pending) {
+      SendError(kErrorUnauthorized, "Client event before the presence subscription succeeded");
+      return;
+    }
+  }
   if (msg.data.size() > limits.max_event_data_bytes) {
     SendError(kErrorRejected, "Client event data too large");
     return;
@@ -256,6 +353,7 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
   pub.channel = msg.channel;
   pub.event = msg.event;
   pub.data = msg.data;
+  if (member != nullptr) pub.user_id = member->user_id;
   pub.exclude_shard = env().shard_id();
   pub.exclude_serial = conn().serial();
   if (!env().control().ForwardPublication(engine::BuildPublication(pub, /*refs=*/1))) {

@@ -6,9 +6,11 @@
 //                app key is unknown/disabled, the shard is full or the app has max_connections
 //                established connections over all shards, pusher:error + close (4001, 4003,
 //                4100, 4004; pusher-js does not reconnect after 40xx, backs off after 41xx);
-//   messages  -> pusher:ping/pong, pusher:subscribe/unsubscribe (public, private and
-//                private-encrypted channels; the auth token is checked here, on the shard, with
-//                the app secret), client-* events (on a private channel the sender subscribed
+//   messages  -> pusher:ping/pong, pusher:subscribe/unsubscribe (public, private,
+//                private-encrypted and presence channels; the auth token is checked here, on the
+//                shard, with the app secret; a presence join is held until the control plane
+//                answers with the member list, see below), client-* events (on a private or
+//                presence channel the sender subscribed
 //                to, when the app allows them, at most client_events_per_second: relayed to the
 //                channel's other members on every shard through the control plane, never back
 //                to the sender; refusals are pusher:error 4301, or 4009 when not subscribed;
@@ -26,6 +28,14 @@
 // subscription that would create the channel on this shard while the control plane cannot be
 // told at once (its queue is full) is refused with subscription_error status 503 "ServerBusy"
 // (nothing is confirmed that a publish could miss; the client may retry).
+// Presence: channel_data is signed into the auth ("<socket_id>:<channel>:<channel_data>"), its
+// user id (<= max_presence_user_id_length bytes) and user info (<= max_presence_user_info_bytes)
+// are checked here (pusher:error 4009 otherwise). The connection joins the channel on this shard
+// held (it receives nothing) and sends a join note to the control plane, which keeps the members
+// of every shard; its answer comes back through the same queue as the member events, so the
+// subscription_succeeded {presence: {ids, hash, count}} it carries is consistent with every
+// member event after it. A full channel is refused (subscription_error status 4100). Leaving
+// (unsubscribe, close) sends a leave note. Client events on presence channels carry user_id.
 // Wire details (JSON, codes, versions) are in wire.h.
 // Thread rules: the owning shard's thread.
 #pragma once
@@ -33,8 +43,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/channel_table.h"
+#include "engine/presence_note.h"
 #include "engine/wire_format.h"
 #include "protocols/pusher/client_message.h"
 #include "protocols/pusher/event_encoder.h"
@@ -70,6 +82,11 @@ class PusherSession : public WsSession {
 
   const std::string& socket_id() const { return socket_id_; }
 
+  // The control plane's answer to this session's presence join (engine/presence_note.h): the
+  // member list (sent as subscription_succeeded; the held membership is released), or the
+  // refusal (channel full). A stale answer (left or re-joined since) is ignored.
+  void OnPresenceAck(const engine::PresenceNote& note);
+
  private:
   static constexpr uint8_t kActivityTimer = kFirstDerivedTimer;
 
@@ -80,12 +97,27 @@ class PusherSession : public WsSession {
   void HandleSubscribe(const ClientMessage& msg);
   void HandleUnsubscribe(const ClientMessage& msg);
   void HandleClientEvent(const ClientMessage& msg);
+  // The presence part of a subscribe whose auth passed: limits, held membership, join note.
+  void SubscribePresence(const std::string& channel, const SubscribeData& d);
+  // Tells the control plane that this connection left the presence channel at `index` and
+  // forgets it (the channel membership itself is the caller's).
+  void LeavePresence(size_t index);
   void SendEvent(std::string_view event, std::string_view channel, std::string_view data_json);
   void SendError(int code, std::string_view message);
   void SendSubscriptionError(std::string_view channel, std::string_view type,
                              std::string_view error, int status);
   void Refuse(uint16_t code, std::string_view message);
   void ArmActivityTimer(uint64_t at_ms);
+
+  // A presence channel this connection joined: its user id, and whether the control plane's
+  // answer (the member list) is still awaited (`token` tells a stale answer).
+  struct PresenceSub {
+    std::string channel;
+    std::string user_id;
+    uint64_t token = 0;
+    bool pending = true;
+  };
+  PresenceSub* FindPresence(std::string_view channel);
 
   PusherShared* shared_;
   uint32_t app_;
@@ -101,6 +133,8 @@ class PusherSession : public WsSession {
   uint32_t messages_in_window_ = 0;
   uint32_t client_events_in_window_ = 0;
   uint32_t subscribes_in_window_ = 0;
+  std::vector<PresenceSub> presence_;
+  uint64_t presence_tokens_ = 0;
 };
 
 }  // namespace ringcast::protocols::pusher
