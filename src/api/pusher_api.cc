@@ -64,6 +64,17 @@ ApiResult PusherApi::Handle(HttpCall* call, int64_t now_s) {
   if (head.route == RestRoute::kEvents || head.route == RestRoute::kBatchEvents) {
     return HandleEvents(call, head.app, head.route == RestRoute::kBatchEvents);
   }
+  if (head.route == RestRoute::kTerminateUser) {
+    const std::string& user = head.segments[3];
+    if (user.empty() || user.size() > apps_->app(head.app).max_presence_user_id_length) {
+      Error(call, 400, "Invalid user id");
+      return {};
+    }
+    ApiResult result;
+    result.terminate = ApiResult::Terminate{head.app, user};
+    Reply(call, 200, "{}");
+    return result;
+  }
   if (head.route == RestRoute::kChannelUsers) {
     HandleUsers(call, head.app, head.segments[3]);
     return {};

@@ -34,7 +34,9 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
 ControlPlane::~ControlPlane() {
   for (auto& q : stalled_) {
     for (const ToShard& m : q) {
-      if (m.kind == ToShard::Kind::kPublish) m.publication->Release();
+      if (m.kind == ToShard::Kind::kPublish || m.kind == ToShard::Kind::kTerminate) {
+        m.publication->Release();
+      }
       if (m.kind == ToShard::Kind::kReply) delete m.reply;
       if (m.kind == ToShard::Kind::kPresenceAck) delete m.presence;
       // kCountQuery: one query may wait for several shards; left to the process exit.
@@ -219,6 +221,25 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   api::ApiResult result = pusher_api_.Handle(call, util::WallSeconds());
   for (const engine::PublishRequest& req : result.publications) Publish(req);
+  if (result.terminate) {
+    // Every shard with a connection signed in as the user closes it (they are members of the
+    // user's channel there).
+    std::string channel =
+        std::string(protocols::pusher::wire::kServerToUserPrefix) + result.terminate->user_id;
+    uint64_t mask = occupancy_.Mask(result.terminate->app, channel);
+    if (mask != 0) {
+      engine::PublicationView pub;
+      pub.app = result.terminate->app;
+      pub.channel = channel;
+      runtime::SharedBuf* buf =
+          engine::BuildPublication(pub, static_cast<uint32_t>(std::popcount(mask)));
+      while (mask != 0) {
+        auto shard = static_cast<uint32_t>(std::countr_zero(mask));
+        mask &= mask - 1;
+        SendToShard(shard, ToShard::Terminate(buf));
+      }
+    }
+  }
   if (!result.count) {
     Answer(call);
     return;

@@ -12,6 +12,9 @@
 //                the same pointer back as kCountReply; the control plane frees it after the
 //                last reply.
 //   kShutdown    grace period in ms for spreading client closes (no pointer).
+//   kTerminate   runtime::SharedBuf* holding a publication whose channel is the user's
+//                "#server-to-user-<id>": close every member of it on this shard; one reference,
+//                released by the shard.
 //   kPresenceAck engine::PresenceNote* of a join that the shard allocated (ToControl::kPresence),
 //                answered; back home, the shard frees it.
 // ToControl (shard i -> control)
@@ -59,10 +62,10 @@ struct ChannelNote {
 };
 
 struct ToShard {
-  enum class Kind : uint8_t { kPublish = 1, kReply, kCountQuery, kShutdown, kPresenceAck };
+  enum class Kind : uint8_t { kPublish = 1, kReply, kCountQuery, kShutdown, kPresenceAck, kTerminate };
   Kind kind;
   union {
-    runtime::SharedBuf* publication;  // kPublish
+    runtime::SharedBuf* publication;  // kPublish, kTerminate
     api::HttpCall* reply;             // kReply
     CountQuery* query;                // kCountQuery
     uint64_t grace_ms;                // kShutdown
@@ -87,6 +90,11 @@ struct ToShard {
   static ToShard Shutdown(uint64_t grace_ms) {
     ToShard m{Kind::kShutdown, {}};
     m.grace_ms = grace_ms;
+    return m;
+  }
+  static ToShard Terminate(runtime::SharedBuf* buf) {
+    ToShard m{Kind::kTerminate, {}};
+    m.publication = buf;
     return m;
   }
   static ToShard PresenceAck(engine::PresenceNote* note) {

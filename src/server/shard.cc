@@ -159,6 +159,20 @@ void Shard::Handle(const ToShard& m) {
     case ToShard::Kind::kShutdown:
       StartShutdown(m.grace_ms);
       break;
+    case ToShard::Kind::kTerminate: {
+      engine::PublicationView pub = engine::ReadPublication(m.publication);
+      std::vector<net::Connection*> conns;
+      if (engine::Channel* ch = env_.channels().Find(pub.app, pub.channel)) {
+        for (const engine::Member& member : ch->members) conns.push_back(member.conn);
+      }
+      m.publication->Release();
+      for (net::Connection* c : conns) {
+        if (auto* s = dynamic_cast<protocols::pusher::PusherSession*>(c->session())) {
+          s->TerminateByApp();
+        }
+      }
+      break;
+    }
     case ToShard::Kind::kPresenceAck: {
       engine::PresenceNote* note = m.presence;
       net::Connection* c = loop_.Find(note->conn_index, note->conn_gen);

@@ -7,6 +7,8 @@
 //                  format for its members; then the shard's reference is released
 //   kReply      -> the answer to a REST request, written to its connection (if still there)
 //   kCountQuery -> this shard's member counts, sent back as kCountReply
+//   kTerminate  -> every connection signed in as the user (member of its #server-to-user-
+//                  channel here) gets pusher:error 4009 and is closed with 4009
 //   kPresenceAck -> the control plane's answer to a presence join, handed to its session (if the
 //                  connection is still there), then freed
 //   kShutdown   -> stop accepting, close every client spread over the grace window, report

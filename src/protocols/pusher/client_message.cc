@@ -90,4 +90,31 @@ const char* ClientMessageParser::ParseChannelData(std::string_view channel_data,
   return nullptr;
 }
 
+const char* ClientMessageParser::ParseSigninData(const ClientMessage& msg, SigninData* out) {
+  *out = SigninData();
+  if (!msg.has_data) return "\"data\" is missing";
+  dom::element data = data_;
+  if (msg.data_is_string) {
+    simdjson::error_code err = inner_.parse(msg.data.data(), msg.data.size()).get(data);
+    if (err) return "\"data\" is not JSON";
+  }
+  dom::object obj;
+  if (data.get_object().get(obj)) return "\"data\" must be an object";
+  dom::element field;
+  std::string_view sv;
+  if (obj["auth"].get(field) || field.get_string().get(sv)) return "\"data.auth\" must be a string";
+  out->auth = std::string(sv);
+  if (obj["user_data"].get(field) || field.get_string().get(sv)) {
+    return "\"data.user_data\" must be a string";
+  }
+  out->user_data = std::string(sv);
+  dom::element doc;
+  if (member_.parse(out->user_data).get(doc)) return "\"user_data\" is not JSON";
+  if (doc["id"].get(field) || field.get_string().get(sv) || sv.empty()) {
+    return "\"user_data.id\" must be a non-empty string";
+  }
+  out->user_id = std::string(sv);
+  return nullptr;
+}
+
 }  // namespace ringcast::protocols::pusher

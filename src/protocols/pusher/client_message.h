@@ -39,6 +39,13 @@ struct PresenceMember {
   std::string user_info;  // minified JSON; empty when absent or null
 };
 
+// pusher:signin data: {"auth": String, "user_data": String}, and the id inside user_data.
+struct SigninData {
+  std::string auth;
+  std::string user_data;  // the exact signed JSON text
+  std::string user_id;    // user_data's "id" (a non-empty string)
+};
+
 class ClientMessageParser {
  public:
   // Returns nullptr on success, else why the message is malformed.
@@ -48,6 +55,8 @@ class ClientMessageParser {
   const char* ParseSubscribeData(const ClientMessage& msg, SubscribeData* out);
   // Reads a presence channel_data string (independent of the views above: uses its own parser).
   const char* ParseChannelData(std::string_view channel_data, PresenceMember* out);
+  // Reads the data of pusher:signin from the message Parse read last, and user_data's id.
+  const char* ParseSigninData(const ClientMessage& msg, SigninData* out);
 
  private:
   simdjson::dom::parser outer_;

@@ -138,6 +138,8 @@ bool PusherSession::OnTextMessage(std::string_view text) {
     HandleSubscribe(msg);
   } else if (msg.event == "pusher:unsubscribe") {
     HandleUnsubscribe(msg);
+  } else if (msg.event == "pusher:signin") {
+    HandleSignin(msg);
   } else if (msg.event.substr(0, 7) == "client-") {
     HandleClientEvent(msg);
   } else {
@@ -161,6 +163,17 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
                        std::to_string(limits.subscribes_per_second) + " per second";
     SendSubscriptionError(channel, "LimitReached", text, kErrorRejected);
     SendError(kErrorRejected, text);
+    return;
+  }
+  if (engine::KindOf(channel) == engine::ChannelKind::kServerToUser) {
+    // Joined at signin; pusher-js subscribes afterwards with an empty auth.
+    if (!user_id_.empty() && channel == std::string(wire::kServerToUserPrefix) + user_id_) {
+      SendEvent("pusher_internal:subscription_succeeded", channel, "{}");
+    } else {
+      std::string text = "Only the signed-in user's own #server-to-user- channel may be subscribed";
+      SendSubscriptionError(channel, "AuthError", text, 401);
+      SendError(kErrorUnauthorized, text);
+    }
     return;
   }
   if (const char* err = engine::ChannelNameError(channel, limits.max_channel_name_length,
@@ -217,6 +230,45 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     return;
   }
   SendEvent("pusher_internal:subscription_succeeded", channel, "{}");
+}
+
+void PusherSession::HandleSignin(const ClientMessage& msg) {
+  SigninData d;
+  if (const char* err = shared_->parser.ParseSigninData(msg, &d)) {
+    SendError(kErrorUnauthorized, std::string("Invalid signin: ") + err);
+    return;
+  }
+  const config::AppConfig& app = env().apps().app(app_);
+  if (!auth::VerifyAuthToken(d.auth, app.key, app.secret,
+                             auth::UserStringToSign(socket_id_, d.user_data))) {
+    SendError(kErrorUnauthorized, "Invalid signature for signin");
+    return;
+  }
+  if (d.user_id.size() > app.max_presence_user_id_length) {
+    SendError(kErrorUnauthorized, "Signin user id too long");
+    return;
+  }
+  if (!user_id_.empty() && user_id_ != d.user_id) {
+    SendError(kErrorUnauthorized, "Already signed in as another user");
+    return;
+  }
+  if (user_id_.empty()) {
+    std::string channel = std::string(wire::kServerToUserPrefix) + d.user_id;
+    if (env().Subscribe(app_, channel, &sub_).refused) {
+      SendError(kErrorGeneric, "Server busy, retry the signin");
+      return;
+    }
+    user_id_ = d.user_id;
+  }
+  std::string data;
+  util::JsonObject(&data).Str("user_data", d.user_data).Close();
+  SendEvent("pusher:signin_success", {}, data);
+}
+
+void PusherSession::TerminateByApp() {
+  if (closing()) return;
+  SendError(kErrorUnauthorized, "You got disconnected by the app.");
+  Close(kErrorUnauthorized, "You got disconnected by the app.");
 }
 
 PusherSession::PresenceSub* PusherSession::FindPresence(std::string_view channel) {

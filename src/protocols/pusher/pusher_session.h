@@ -36,6 +36,12 @@
 // subscription_succeeded {presence: {ids, hash, count}} it carries is consistent with every
 // member event after it. A full channel is refused (subscription_error status 4100). Leaving
 // (unsubscribe, close) sends a leave note. Client events on presence channels carry user_id.
+// Sign-in: pusher:signin {auth, user_data} is verified ("<socket_id>::user::<user_data>", user_data
+// holding a non-empty string id) and answered with pusher:signin_success {user_data}; the
+// connection then joins "#server-to-user-<id>" itself (REST events there reach every connection
+// signed in as that user, on any shard, and terminate_connections finds them there); pusher-js's
+// own subscribe to that channel is confirmed, anybody else's refused (4009). A bad signin gets
+// pusher:error 4009 and the connection stays open.
 // Wire details (JSON, codes, versions) are in wire.h.
 // Thread rules: the owning shard's thread.
 #pragma once
@@ -86,6 +92,9 @@ class PusherSession : public WsSession {
   // member list (sent as subscription_succeeded; the held membership is released), or the
   // refusal (channel full). A stale answer (left or re-joined since) is ignored.
   void OnPresenceAck(const engine::PresenceNote& note);
+  // POST /apps/{id}/users/{user_id}/terminate_connections reached this signed-in connection:
+  // pusher:error 4009 and close 4009.
+  void TerminateByApp();
 
  private:
   static constexpr uint8_t kActivityTimer = kFirstDerivedTimer;
@@ -97,6 +106,7 @@ class PusherSession : public WsSession {
   void HandleSubscribe(const ClientMessage& msg);
   void HandleUnsubscribe(const ClientMessage& msg);
   void HandleClientEvent(const ClientMessage& msg);
+  void HandleSignin(const ClientMessage& msg);
   // The presence part of a subscribe whose auth passed: limits, held membership, join note.
   void SubscribePresence(const std::string& channel, const SubscribeData& d);
   // Tells the control plane that this connection left the presence channel at `index` and
@@ -134,6 +144,7 @@ class PusherSession : public WsSession {
   uint32_t client_events_in_window_ = 0;
   uint32_t subscribes_in_window_ = 0;
   std::vector<PresenceSub> presence_;
+  std::string user_id_;  // set by a verified pusher:signin
   uint64_t presence_tokens_ = 0;
 };
 

@@ -33,6 +33,9 @@ inline constexpr int kErrorGeneric = 4200;       // malformed or unsupported mes
 inline constexpr int kErrorRejected = 4301;      // client event or message refused (rates, ...)
 inline constexpr int kErrorPresenceFull = 4100;  // subscription_error status: channel full
 
+// ---- user sign-in ----
+inline constexpr std::string_view kServerToUserPrefix = "#server-to-user-";
+
 // ---- presence ----
 inline constexpr std::string_view kMemberAdded = "pusher_internal:member_added";
 inline constexpr std::string_view kMemberRemoved = "pusher_internal:member_removed";
