@@ -171,7 +171,7 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
       SendEvent("pusher_internal:subscription_succeeded", channel, "{}");
     } else {
       std::string text = "Only the signed-in user's own #server-to-user- channel may be subscribed";
-      SendSubscriptionError(channel, "AuthError", text, 401);
+      SendSubscriptionError(channel, "AuthError", text, kErrorUnauthorized);
       SendError(kErrorUnauthorized, text);
     }
     return;
