@@ -92,6 +92,8 @@ const LimitSpec kLimitSpecs[] = {
      "pipelined REST requests of one connection in flight at once (later ones wait; 0 = 1)"},
     {"flush_hold_us", &Limits::flush_hold_us, 1000000,
      "longest a shard holds its writes while more output is known to be coming (0: never)"},
+    {"cache_ttl_s", &Limits::cache_ttl_s, 86400,
+     "seconds a cache channel keeps its last REST event for later subscribers (Pusher: 30 min)"},
     {"activity_timeout_s", &Limits::activity_timeout_s, 86400,
      "idle seconds before the server pings a client (sent to clients as activity_timeout)"},
     {"pong_timeout_s", &Limits::pong_timeout_s, 3600,

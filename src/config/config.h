@@ -52,6 +52,7 @@ struct Limits {
   uint32_t handshake_timeout_ms = 10000;  // TCP accept to a complete HTTP request
   uint32_t max_pipelined_requests = 16;   // REST requests of one connection with the control plane
   uint32_t flush_hold_us = 1000;  // longest a shard holds its writes for output on its way
+  uint32_t cache_ttl_s = 1800;            // cache channels keep their last event this long
   uint32_t activity_timeout_s = 120;      // sent to clients; server pings after this idle time
   uint32_t pong_timeout_s = 30;           // then closes 4201 if nothing arrives
   uint32_t shutdown_grace_ms = 2000;      // window over which closes are spread on SIGTERM

@@ -1,5 +1,7 @@
-// PresenceNote: one presence join or leave, made on a shard for the control plane, and for a
-// join the control plane's answer to it (the same object comes back).
+// PresenceNote: one presence join or leave, or a cache-channel join, made on a shard for the
+// control plane, and for a join the control plane's answer to it (the same object comes back).
+// A join of a presence-cache- channel is both. A join of a non-presence cache channel records
+// no member and is never left.
 //
 // Join: the shard fills the request part and sends it (server/messages.h ToControl::kPresence);
 // the control plane records the member (engine/presence_table.h), fills the answer part and
@@ -20,6 +22,8 @@ struct PresenceNote {
   // ---- request ----
   uint32_t app = 0;
   bool join = false;
+  bool presence = true;   // a presence channel (member recorded, left later)
+  bool cache = false;     // a cache channel: the answer carries its last event
   std::string channel;
   std::string user_id;
   std::string user_info;  // JSON text, or empty for none (join only)
@@ -33,6 +37,9 @@ struct PresenceNote {
   bool refused = false;   // the channel is full (max_members)
   // Every member (user id, user info) after this join, the joiner included.
   std::vector<std::pair<std::string, std::string>> members;
+  bool cache_hit = false;  // cache: the channel's last event, when it has a live one
+  std::string cache_event;
+  std::string cache_data;
 };
 
 }  // namespace ringcast::engine

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "engine/channel_name.h"
 #include "http/response.h"
 #include "protocols/pusher/wire.h"
 #include "runtime/wait_for_work.h"
@@ -27,6 +28,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       apps_(apps),
       occupancy_(apps->size()),
       presence_(apps->size()),
+      cache_(apps->size()),
       pusher_api_(apps, config, ids, &occupancy_, &presence_),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false) {}
@@ -164,6 +166,20 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
   engine::PublishRequest ev;
   ev.app = note->app;
   ev.channels.push_back(note->channel);
+  if (note->join && note->cache) {
+    if (const engine::ChannelCache::Entry* e =
+            cache_.Find(note->app, note->channel, util::MonotonicMs())) {
+      note->cache_hit = true;
+      note->cache_event = e->event;
+      note->cache_data = e->data;
+    } else {
+      // webhook: cache_miss
+    }
+  }
+  if (note->join && !note->presence) {
+    SendToShard(note->shard, ToShard::PresenceAck(note));
+    return;
+  }
   if (!note->join) {
     if (presence_.Leave(note->app, note->channel, note->user_id, conn)) {
       // webhook: member_removed
@@ -255,6 +271,15 @@ void ControlPlane::HandleRequest(const ToControl& m) {
 
 void ControlPlane::Publish(const engine::PublishRequest& req) {
   for (const std::string& channel : req.channels) {
+    if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:") {
+      uint64_t now = util::MonotonicMs();
+      cache_.Store(req.app, channel, req.event, req.data,
+                   now + uint64_t{config_->limits.cache_ttl_s} * 1000);
+      if (now >= next_cache_sweep_ms_) {
+        cache_.Sweep(now);
+        next_cache_sweep_ms_ = now + 1000;
+      }
+    }
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
     if (route.mask == 0) continue;
     engine::PublicationView pub;

@@ -18,6 +18,10 @@
 // shard with the member list, through the same queue as the member events that follow it: a
 // joiner's list and the events after it are consistent. A leave publishes member_removed after
 // the user's last connection. Member events are publications like any other (one hop per shard).
+// Cache channels (engine/channel_cache.h): every REST publish to one is kept (last event, TTL
+// cache_ttl_s); a cache-channel join is answered like a presence join, with the last event or a
+// miss, and the joiner is held until then, so it gets the cached event right after
+// subscription_succeeded and every later event after that, none twice.
 // Messages for a shard whose queue is full wait in that shard's `stalled_` list, in order. When
 // kMaxStalled messages wait in all, the control plane takes no new requests: it stops popping
 // the shards' queues (back-pressure reaches them, and from there REST clients get 503s and
@@ -40,6 +44,7 @@
 #include "api/pusher_api.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
+#include "engine/channel_cache.h"
 #include "engine/occupancy.h"
 #include "engine/presence_table.h"
 #include "engine/publication.h"
@@ -94,6 +99,8 @@ class ControlPlane {
   const engine::AppRegistry* apps_;
   engine::Occupancy occupancy_;
   engine::PresenceTable presence_;
+  engine::ChannelCache cache_;
+  uint64_t next_cache_sweep_ms_ = 0;
   api::PusherApi pusher_api_;
   std::vector<std::deque<ToShard>> stalled_;  // per shard
   size_t stalled_total_ = 0;

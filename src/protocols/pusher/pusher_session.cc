@@ -225,6 +225,10 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     if (!already) SubscribePresence(channel, d);
     return;  // an already joined connection has had (or will get) its member list
   }
+  if (engine::IsCacheChannel(channel) && !already) {
+    SubscribeCache(channel);
+    return;
+  }
   if (!already && env().Subscribe(app_, channel, &sub_).refused) {
     SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
     return;
@@ -303,26 +307,44 @@ void PusherSession::SubscribePresence(const std::string& channel, const Subscrib
     return;
   }
   auto* note = new engine::PresenceNote();
-  note->app = app_;
-  note->join = true;
   note->channel = channel;
   note->user_id = member.user_id;
   note->user_info = std::move(member.user_info);
+  if (!SendJoin(note, r.channel)) return;
+  presence_.push_back({channel, std::move(member.user_id), presence_tokens_, true, true});
+}
+
+void PusherSession::SubscribeCache(const std::string& channel) {
+  engine::ShardEnv::SubscribeResult r = env().Subscribe(app_, channel, &sub_, /*held=*/true);
+  if (r.refused) {
+    SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
+    return;
+  }
+  auto* note = new engine::PresenceNote();
+  note->channel = channel;
+  note->presence = false;
+  if (!SendJoin(note, r.channel)) return;
+  presence_.push_back({channel, {}, presence_tokens_, true, false});
+}
+
+bool PusherSession::SendJoin(engine::PresenceNote* note, engine::Channel* channel) {
+  note->app = app_;
+  note->join = true;
+  note->cache = engine::IsCacheChannel(note->channel);
   note->conn_index = conn().index();
   note->conn_gen = conn().generation();
   note->serial = conn().serial();
   note->token = ++presence_tokens_;
-  if (!env().control().NotePresenceJoin(note)) {
-    env().Unsubscribe(&sub_, r.channel);
-    SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
-    return;
-  }
-  presence_.push_back({channel, std::move(member.user_id), presence_tokens_, true});
+  std::string name = note->channel;
+  if (env().control().NotePresenceJoin(note)) return true;
+  env().Unsubscribe(&sub_, channel);
+  SendSubscriptionError(name, "ServerBusy", "Server busy, retry the subscription", 503);
+  return false;
 }
 
 void PusherSession::LeavePresence(size_t index) {
   PresenceSub& p = presence_[index];
-  env().control().NotePresenceLeave(app_, p.channel, p.user_id, conn().serial());
+  if (p.presence) env().control().NotePresenceLeave(app_, p.channel, p.user_id, conn().serial());
   if (index + 1 < presence_.size()) p = std::move(presence_.back());
   presence_.pop_back();
 }
@@ -342,9 +364,20 @@ void PusherSession::OnPresenceAck(const engine::PresenceNote& note) {
   }
   p->pending = false;
   if (channel != nullptr) env().channels().SetHeld(&sub_, channel, false);
-  std::string data;
-  wire::AppendPresenceData(&data, note.members);
+  std::string data = "{}";
+  if (p->presence) {
+    data.clear();
+    wire::AppendPresenceData(&data, note.members);
+  } else {
+    presence_.erase(presence_.begin() + (p - presence_.data()));  // nothing left to wait for
+  }
   SendEvent("pusher_internal:subscription_succeeded", note.channel, data);
+  if (!note.cache) return;
+  if (note.cache_hit) {
+    SendEvent(note.cache_event, note.channel, note.cache_data);
+  } else {
+    SendEvent("pusher:cache_miss", note.channel, "");
+  }
 }
 
 void PusherSession::HandleUnsubscribe(const ClientMessage& msg) {
@@ -387,7 +420,7 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
   const PresenceSub* member = nullptr;
   if (kind == engine::ChannelKind::kPresence) {
     member = FindPresence(msg.channel);
-    if (member == nullptr || member->pending) {
+    if (member == nullptr || member->pending || !member->presence) {
       SendError(kErrorUnauthorized, "Client event before the presence subscription succeeded");
       return;
     }

@@ -36,6 +36,9 @@
 // subscription_succeeded {presence: {ids, hash, count}} it carries is consistent with every
 // member event after it. A full channel is refused (subscription_error status 4100). Leaving
 // (unsubscribe, close) sends a leave note. Client events on presence channels carry user_id.
+// Cache channels (cache-, private-cache-, private-encrypted-cache-, presence-cache-) are joined
+// the same way (held until the control plane answers): subscription_succeeded, then the
+// channel's last REST event, or pusher:cache_miss when it has none.
 // Sign-in: pusher:signin {auth, user_data} is verified ("<socket_id>::user::<user_data>", user_data
 // holding a non-empty string id) and answered with pusher:signin_success {user_data}; the
 // connection then joins "#server-to-user-<id>" itself (REST events there reach every connection
@@ -109,6 +112,10 @@ class PusherSession : public WsSession {
   void HandleSignin(const ClientMessage& msg);
   // The presence part of a subscribe whose auth passed: limits, held membership, join note.
   void SubscribePresence(const std::string& channel, const SubscribeData& d);
+  // A cache channel (not presence): held membership and a join note asking for its last event.
+  void SubscribeCache(const std::string& channel);
+  // Sends the join note; false (and the held membership undone, ServerBusy sent) when refused.
+  bool SendJoin(engine::PresenceNote* note, engine::Channel* channel);
   // Tells the control plane that this connection left the presence channel at `index` and
   // forgets it (the channel membership itself is the caller's).
   void LeavePresence(size_t index);
@@ -120,12 +127,14 @@ class PusherSession : public WsSession {
   void ArmActivityTimer(uint64_t at_ms);
 
   // A presence channel this connection joined: its user id, and whether the control plane's
-  // answer (the member list) is still awaited (`token` tells a stale answer).
+  // answer (the member list) is still awaited (`token` tells a stale answer). Also a cache
+  // channel whose last event is awaited.
   struct PresenceSub {
     std::string channel;
     std::string user_id;
     uint64_t token = 0;
     bool pending = true;
+    bool presence = true;  // false: a cache channel waiting for its last event (then dropped)
   };
   PresenceSub* FindPresence(std::string_view channel);
 
