@@ -8,8 +8,20 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, pusherServer, pusherOnShard, rawSocket, connected, subscribe, waitFor, shardOf } = require('./lib/harness');
 
+const AUTH_APP = { appId: 'app-auth', key: 'key-auth', secret: 'secret-auth' };
 let server;
-test.before(async () => { server = await startServer({ shards: 2 }); });
+test.before(async () => {
+  server = await startServer({
+    shards: 2,
+    config: {
+      apps: [
+        { id: 'app-id', key: 'app-key', secret: 'app-secret' },
+        { id: AUTH_APP.appId, key: AUTH_APP.key, secret: AUTH_APP.secret, enable_user_authentication: true },
+      ],
+      limits: { user_authentication_timeout_ms: 400 },
+    },
+  });
+});
 test.after(async () => { await server.stop(); });
 
 function userAuth(api, user) {
@@ -106,5 +118,32 @@ test('terminateUserConnections closes the connections of the user on both shards
     await bystander.next((m) => m.event === 'still');
   } finally {
     for (const ws of socks) ws.close();
+  }
+});
+
+test('enable_user_authentication: connections that do not sign in within the deadline are closed 4009', async () => {
+  const api = pusherServer(server.port, AUTH_APP);
+  const lazy = rawSocket(server.port, { key: AUTH_APP.key });
+  const signed = rawSocket(server.port, { key: AUTH_APP.key });
+  const otherApp = rawSocket(server.port);
+  try {
+    await connected(lazy);
+    const est = await connected(signed);
+    await connected(otherApp);
+    signed.sendJson({ event: 'pusher:signin', data: api.authenticateUser(est.parsed.socket_id, { id: 'ok' }) });
+    await signed.next((m) => m.event === 'pusher:signin_success');
+    const err = await lazy.next((m) => m.event === 'pusher:error', 3000);
+    assert.equal(err.parsed.code, 4009);
+    assert.equal((await lazy.closeInfo).code, 4009);
+    await new Promise((r) => setTimeout(r, 300));
+    // Signed in, or of an app without the setting: still open.
+    signed.sendJson({ event: 'pusher:ping', data: {} });
+    await signed.next((m) => m.event === 'pusher:pong');
+    otherApp.sendJson({ event: 'pusher:ping', data: {} });
+    await otherApp.next((m) => m.event === 'pusher:pong');
+  } finally {
+    lazy.close();
+    signed.close();
+    otherApp.close();
   }
 });

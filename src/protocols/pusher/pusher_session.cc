@@ -57,6 +57,10 @@ void PusherSession::Start() {
   SendEvent("pusher:connection_established", {}, data);
   last_rx_ms_ = loop().now_ms();
   ArmActivityTimer(last_rx_ms_ + env().limits().activity_timeout_s * 1000ull);
+  if (env().apps().app(app_).enable_user_authentication) {
+    loop().ScheduleTimer(conn(), last_rx_ms_ + env().limits().user_authentication_timeout_ms,
+                         kSigninTimer);
+  }
 }
 
 void PusherSession::Refuse(uint16_t code, std::string_view message) {
@@ -69,6 +73,13 @@ void PusherSession::ArmActivityTimer(uint64_t at_ms) {
 }
 
 void PusherSession::OnTimer(net::Connection& c, uint8_t kind) {
+  if (kind == kSigninTimer) {
+    if (!closing() && user_id_.empty() && counted_) {
+      SendError(kErrorUnauthorized, "Connection not authorized within timeout.");
+      Close(kErrorUnauthorized, "Connection not authorized within timeout.");
+    }
+    return;
+  }
   if (kind != kActivityTimer) {
     WsSession::OnTimer(c, kind);
     return;

@@ -44,7 +44,9 @@
 // connection then joins "#server-to-user-<id>" itself (REST events there reach every connection
 // signed in as that user, on any shard, and terminate_connections finds them there); pusher-js's
 // own subscribe to that channel is confirmed, anybody else's refused (4009). A bad signin gets
-// pusher:error 4009 and the connection stays open.
+// pusher:error 4009 and the connection stays open. When the app sets enable_user_authentication,
+// a connection not signed in within user_authentication_timeout_ms gets pusher:error 4009
+// "Connection not authorized within timeout." and close 4009.
 // Wire details (JSON, codes, versions) are in wire.h.
 // Thread rules: the owning shard's thread.
 #pragma once
@@ -101,6 +103,7 @@ class PusherSession : public WsSession {
 
  private:
   static constexpr uint8_t kActivityTimer = kFirstDerivedTimer;
+  static constexpr uint8_t kSigninTimer = kFirstDerivedTimer + 1;
 
   bool OnTextMessage(std::string_view text) override;
   void OnPeerActivity() override { last_rx_ms_ = loop().now_ms(); ping_outstanding_ = false; }
