@@ -397,6 +397,9 @@ void PusherSession::HandleUnsubscribe(const ClientMessage& msg) {
     SendError(kErrorGeneric, err);
     return;
   }
+  if (!user_id_.empty() && d.channel == std::string(wire::kServerToUserPrefix) + user_id_) {
+    return;  // delivery to a user follows the signin, not the subscription: stays
+  }
   for (size_t i = 0; i < presence_.size(); ++i) {
     if (presence_[i].channel == d.channel) {
       LeavePresence(i);
