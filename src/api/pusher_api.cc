@@ -9,6 +9,7 @@
 #include "engine/channel_name.h"
 #include "http/query.h"
 #include "http/response.h"
+#include "util/clock.h"
 #include "util/json_writer.h"
 #include "util/utf8_truncate.h"
 
@@ -300,9 +301,26 @@ ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
       Error(call, 400, "user_count is only available for presence channels");
       return {};
     }
+    bool want_cache = HasInfo(info, "cache");
+    if (want_cache && !engine::IsCacheChannel(name)) {
+      Error(call, 400, "cache is only available for cache channels");
+      return {};
+    }
+    std::string cache_json = "null";
+    if (want_cache && cache_ != nullptr) {
+      uint64_t now = util::MonotonicMs();
+      if (const engine::ChannelCache::Entry* e = cache_->Peek(app, name, now)) {
+        cache_json.clear();
+        util::JsonObject(&cache_json)
+            .Str("event", e->event)
+            .Str("data", e->data)
+            .Int("ttl", static_cast<int64_t>((e->expires_ms - now + 999) / 1000))
+            .Close();
+      }
+    }
     bool occupied = occupancy_->IsOccupied(app, name);
     bool want_count = HasInfo(info, "subscription_count");
-    auto answer = [call, presence, occupied, want_count,
+    auto answer = [call, presence, occupied, want_count, want_cache, cache_json,
                    want_users = HasInfo(info, "user_count"),
                    users = presence_->UserCount(app, name)](uint64_t count) {
       std::string body;
@@ -310,6 +328,7 @@ ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
       obj.Bool("occupied", occupied);
       if (want_users && presence) obj.Int("user_count", static_cast<int64_t>(users));
       if (want_count) obj.Int("subscription_count", static_cast<int64_t>(count));
+      if (want_cache) obj.Raw("cache", cache_json);
       obj.Close();
       Reply(call, 200, body);
     };

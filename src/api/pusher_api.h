@@ -13,7 +13,8 @@
 // request; the caller gathers the counts (after the publications, so they are counted behind
 // them) and calls its `finish`, which writes the answer.
 // Channel occupancy (GET channels) is read from the control plane's engine::Occupancy, presence
-// members and user_count from its engine::PresenceTable (exact over all shards).
+// members and user_count from its engine::PresenceTable (exact over all shards), info=cache
+// (cache channels) from its engine::ChannelCache.
 // Errors are answered with a JSON body {"error": "...", "code": N}.
 // Thread rules: the control-plane thread only.
 #pragma once
@@ -30,6 +31,7 @@
 #include "api/http_call.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
+#include "engine/channel_cache.h"
 #include "engine/occupancy.h"
 #include "engine/presence_table.h"
 #include "engine/publication.h"
@@ -62,8 +64,13 @@ class PusherApi {
  public:
   PusherApi(const engine::AppRegistry* apps, const config::ServerConfig* config,
             const engine::SocketIdCodec* ids, const engine::Occupancy* occupancy,
-            const engine::PresenceTable* presence)
-      : apps_(apps), config_(config), ids_(ids), occupancy_(occupancy), presence_(presence) {}
+            const engine::PresenceTable* presence, const engine::ChannelCache* cache = nullptr)
+      : apps_(apps),
+        config_(config),
+        ids_(ids),
+        occupancy_(occupancy),
+        presence_(presence),
+        cache_(cache) {}
 
   // True if `path` belongs to this API.
   static bool Matches(std::string_view path) { return path.substr(0, 6) == "/apps/"; }
@@ -85,6 +92,7 @@ class PusherApi {
   const engine::SocketIdCodec* ids_;
   const engine::Occupancy* occupancy_;
   const engine::PresenceTable* presence_;
+  const engine::ChannelCache* cache_;  // null: info=cache answers null
   simdjson::dom::parser parser_;  // reused: its buffers grow to the largest body seen
 };
 

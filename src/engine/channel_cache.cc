@@ -24,6 +24,13 @@ const ChannelCache::Entry* ChannelCache::Find(uint32_t app, std::string_view cha
   return &it->second;
 }
 
+const ChannelCache::Entry* ChannelCache::Peek(uint32_t app, std::string_view channel,
+                                              uint64_t now_ms) const {
+  const auto& map = by_app_[app];
+  auto it = map.find(channel);
+  return it == map.end() || it->second.expires_ms <= now_ms ? nullptr : &it->second;
+}
+
 void ChannelCache::Sweep(uint64_t now_ms) {
   for (auto& map : by_app_) {
     for (auto it = map.begin(); it != map.end();) {

@@ -34,6 +34,8 @@ class ChannelCache {
              std::string_view data, uint64_t expires_ms);
   // The live entry, or null (an expired one is dropped). Valid until the next Store/Sweep.
   const Entry* Find(uint32_t app, std::string_view channel, uint64_t now_ms);
+  // The live entry without dropping anything (readers that must not change the cache).
+  const Entry* Peek(uint32_t app, std::string_view channel, uint64_t now_ms) const;
   // Drops every expired entry.
   void Sweep(uint64_t now_ms);
   size_t size() const;

@@ -29,7 +29,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       occupancy_(apps->size()),
       presence_(apps->size()),
       cache_(apps->size()),
-      pusher_api_(apps, config, ids, &occupancy_, &presence_),
+      pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false) {}
 

@@ -39,6 +39,15 @@ test('miss, then hit on both shards right after subscription_succeeded, no dupli
     await a.next((m) => m.event === 'pusher:cache_miss' && m.channel === 'cache-news');
     await api.trigger('cache-news', 'headline', { n: 1 });
     await a.next((m) => m.event === 'headline');
+    const info = await (await api.get({ path: '/channels/cache-news', params: { info: 'cache' } })).json();
+    assert.equal(info.occupied, true);
+    assert.equal(info.cache.event, 'headline');
+    assert.deepEqual(JSON.parse(info.cache.data), { n: 1 });
+    assert.ok(info.cache.ttl >= 1 && info.cache.ttl <= 1, `ttl ${info.cache.ttl}`);
+    const none = await (await api.get({ path: '/channels/cache-empty', params: { info: 'cache' } })).json();
+    assert.deepEqual(none, { occupied: false, cache: null });
+    const wrong = await api.get({ path: '/channels/news', params: { info: 'cache' } }).catch((e) => e);
+    assert.equal(wrong.status, 400);
     // A later subscriber (other shard) gets the cached event right after its confirmation.
     assert.equal((await subscribe(b, 'cache-news')).event, 'pusher_internal:subscription_succeeded');
     await b.next((m) => m.event === 'headline');
