@@ -3,8 +3,9 @@
 // Every request is routed and authenticated from its head (api/request_head.h: the same checks
 // the shard ran before reading the body; Pusher's query signature, auth/request_signature.h)
 // before its body is looked at; then the body is checked against body_md5. Implemented: POST
-// events, POST batch_events, GET channels, GET channels/{name}, GET channels/{name}/users, POST users/{id}/terminate_connections. Handle() does no I/O and calls
-// nothing back: it fills the answer into the call and returns what the control plane must do
+// events, POST batch_events, GET channels, GET channels/{name}, GET channels/{name}/users, POST
+// users/{id}/terminate_connections. Handle() does no I/O and calls nothing back: it fills the
+// answer into the call and returns what the control plane must do
 // ({publications, count request}). A publish is validated as a whole (names, sizes, channel
 // counts) before anything is returned, so a 4xx answer comes with no publications; with a 2xx
 // answer the caller hands every returned event to every shard with subscribers, in order, before

@@ -30,8 +30,8 @@ class ChannelCache {
 
   explicit ChannelCache(size_t app_count) : by_app_(app_count) {}
 
-  void Store(uint32_t app, std::string_view channel, std::string_view event,
-             std::string_view data, uint64_t expires_ms);
+  void Store(uint32_t app, std::string_view channel, std::string_view event, std::string_view data,
+             uint64_t expires_ms);
   // The live entry, or null (an expired one is dropped). Valid until the next Store/Sweep.
   const Entry* Find(uint32_t app, std::string_view channel, uint64_t now_ms);
   // The live entry without dropping anything (readers that must not change the cache).

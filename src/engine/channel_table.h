@@ -5,8 +5,9 @@
 // carries its wire format so the walk needs nothing else). Each member
 // knows its slot in its Subscriber's list and each Subscriber entry knows its member's position,
 // so subscribe, unsubscribe and a connection's teardown are O(1) per channel (swap-remove on
-// both sides). A member may be held (it receives nothing until released). A channel exists exactly while it has members; the callers tell the control plane
-// when one appears (occupied) or disappears (vacated).
+// both sides). A member may be held (it receives nothing until released). A channel exists
+// exactly while it has members; the callers tell the control plane when one appears (occupied)
+// or disappears (vacated).
 // Thread rules: the owning shard's thread only. Membership must not change while a fan-out walks
 // a channel (IoLoop defers connection teardown to a safe point of the turn for this reason).
 #pragma once

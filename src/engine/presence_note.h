@@ -22,8 +22,8 @@ struct PresenceNote {
   // ---- request ----
   uint32_t app = 0;
   bool join = false;
-  bool presence = true;   // a presence channel (member recorded, left later)
-  bool cache = false;     // a cache channel: the answer carries its last event
+  bool presence = true;  // a presence channel (member recorded, left later)
+  bool cache = false;    // a cache channel: the answer carries its last event
   std::string channel;
   std::string user_id;
   std::string user_info;  // JSON text, or empty for none (join only)
@@ -31,10 +31,10 @@ struct PresenceNote {
   uint32_t conn_index = 0;
   uint32_t conn_gen = 0;
   uint64_t serial = 0;
-  uint64_t token = 0;     // the session's join number, so a stale answer is recognised
+  uint64_t token = 0;  // the session's join number, so a stale answer is recognised
   uint32_t max_members = 0;
   // ---- answer (join) ----
-  bool refused = false;   // the channel is full (max_members)
+  bool refused = false;  // the channel is full (max_members)
   // Every member (user id, user info) after this join, the joiner included.
   std::vector<std::pair<std::string, std::string>> members;
   bool cache_hit = false;  // cache: the channel's last event, when it has a live one

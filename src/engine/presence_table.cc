@@ -5,9 +5,8 @@
 namespace ringcast::engine {
 
 PresenceTable::JoinOutcome PresenceTable::Join(uint32_t app, std::string_view channel,
-                                               std::string_view user_id,
-                                               std::string_view user_info, ConnKey conn,
-                                               uint32_t max_members) {
+                                               std::string_view user_id, std::string_view user_info,
+                                               ConnKey conn, uint32_t max_members) {
   auto& map = by_app_[app];
   auto it = map.find(channel);
   if (it == map.end()) {

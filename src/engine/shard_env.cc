@@ -10,8 +10,8 @@ FormatId ShardEnv::RegisterFormat(PublicationEncoder* encoder) {
   return format_count_++;
 }
 
-ShardEnv::SubscribeResult ShardEnv::Subscribe(uint32_t app, std::string_view name,
-                                              Subscriber* sub, bool held) {
+ShardEnv::SubscribeResult ShardEnv::Subscribe(uint32_t app, std::string_view name, Subscriber* sub,
+                                              bool held) {
   RC_CHECK(sub->format() < format_count_);
   ChannelTable::SubscribeResult r = channels_.Subscribe(app, name, sub, held);
   if (r.created && !control_->NoteOccupied(app, name)) {

@@ -47,8 +47,8 @@ class ControlLink {
   [[nodiscard]] virtual bool NotePresenceJoin(PresenceNote* note) = 0;
   // A presence leave (connection `serial` of `user_id` left `channel`). Never refused; may wait, in
   // order behind the notes before it.
-  virtual void NotePresenceLeave(uint32_t app, std::string_view channel,
-                                 std::string_view user_id, uint64_t serial) = 0;
+  virtual void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
+                                 uint64_t serial) = 0;
 };
 
 struct ShardCounters {

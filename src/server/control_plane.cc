@@ -191,8 +191,8 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
     return;
   }
   uint32_t max_members = apps_->app(note->app).max_presence_members_per_channel;
-  engine::PresenceTable::JoinOutcome outcome = presence_.Join(
-      note->app, note->channel, note->user_id, note->user_info, conn, max_members);
+  engine::PresenceTable::JoinOutcome outcome =
+      presence_.Join(note->app, note->channel, note->user_id, note->user_info, conn, max_members);
   if (outcome == engine::PresenceTable::JoinOutcome::kFull) {
     note->refused = true;
     SendToShard(note->shard, ToShard::PresenceAck(note));

@@ -62,7 +62,14 @@ struct ChannelNote {
 };
 
 struct ToShard {
-  enum class Kind : uint8_t { kPublish = 1, kReply, kCountQuery, kShutdown, kPresenceAck, kTerminate };
+  enum class Kind : uint8_t {
+    kPublish = 1,
+    kReply,
+    kCountQuery,
+    kShutdown,
+    kPresenceAck,
+    kTerminate
+  };
   Kind kind;
   union {
     runtime::SharedBuf* publication;  // kPublish, kTerminate
@@ -107,7 +114,12 @@ static_assert(sizeof(ToShard) == 16);
 
 struct ToControl {
   enum class Kind : uint8_t {
-    kRequest = 1, kNote, kClientEvent, kCountReply, kShardDone, kPresence
+    kRequest = 1,
+    kNote,
+    kClientEvent,
+    kCountReply,
+    kShardDone,
+    kPresence
   };
   Kind kind;
   uint32_t shard;

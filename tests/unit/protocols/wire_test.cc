@@ -52,7 +52,8 @@ TEST(PusherWire, EverythingIsEscaped) {
 TEST(PusherWire, PresencePayloads) {
   std::string s;
   wire::AppendPresenceData(&s, {{"1", "{\"name\":\"A\"}"}, {"u\"2", ""}});
-  EXPECT_EQ(s, R"({"presence":{"ids":["1","u\"2"],"hash":{"1":{"name":"A"},"u\"2":null},"count":2}})");
+  EXPECT_EQ(s,
+            R"({"presence":{"ids":["1","u\"2"],"hash":{"1":{"name":"A"},"u\"2":null},"count":2}})");
   s.clear();
   wire::AppendPresenceData(&s, {});
   EXPECT_EQ(s, R"({"presence":{"ids":[],"hash":{},"count":0}})");
