@@ -9,6 +9,7 @@
 #include "engine/channel_name.h"
 #include "http/query.h"
 #include "http/response.h"
+#include "util/clock.h"
 #include "util/json_writer.h"
 #include "util/utf8_truncate.h"
 
@@ -64,7 +65,46 @@ ApiResult PusherApi::Handle(HttpCall* call, int64_t now_s) {
   if (head.route == RestRoute::kEvents || head.route == RestRoute::kBatchEvents) {
     return HandleEvents(call, head.app, head.route == RestRoute::kBatchEvents);
   }
+  if (head.route == RestRoute::kTerminateUser) {
+    const std::string& user = head.segments[3];
+    if (user.empty() || user.size() > apps_->app(head.app).max_presence_user_id_length) {
+      Error(call, 400, "Invalid user id");
+      return {};
+    }
+    ApiResult result;
+    result.terminate = ApiResult::Terminate{head.app, user};
+    Reply(call, 200, "{}");
+    return result;
+  }
+  if (head.route == RestRoute::kChannelUsers) {
+    HandleUsers(call, head.app, head.segments[3]);
+    return {};
+  }
   return HandleChannels(call, head.app, head.segments);
+}
+
+void PusherApi::HandleUsers(HttpCall* call, uint32_t app, const std::string& channel) {
+  if (engine::ChannelNameError(channel, config_->limits.max_channel_name_length, true)) {
+    Error(call, 400, "Invalid channel name");
+    return;
+  }
+  if (engine::KindOf(channel) != engine::ChannelKind::kPresence) {
+    Error(call, 400, "Users are only available for presence channels");
+    return;
+  }
+  std::vector<std::string_view> ids;
+  presence_->ForEachMember(app, channel,
+                           [&](std::string_view id, std::string_view) { ids.push_back(id); });
+  std::sort(ids.begin(), ids.end());
+  std::string body = "{\"users\":[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) body.push_back(',');
+    body += "{\"id\":";
+    util::AppendJsonString(&body, ids[i]);
+    body.push_back('}');
+  }
+  body += "]}";
+  Reply(call, 200, body);
 }
 
 ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
@@ -195,8 +235,7 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
     return result;
   }
   // Attributes per channel, counted after the publishes above (the count query travels behind
-  // them in each shard's queue). user_count is for presence channels, which this server does
-  // not serve yet: always 0.
+  // them in each shard's queue). user_count (presence channels) is read when the counts are in.
   ApiResult::CountRequest count;
   count.app = app;
   std::vector<std::vector<std::string>> channels;  // per event, for the answer's shape
@@ -205,8 +244,8 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
     channels.push_back(ev.channels);
   }
   result.publications = std::move(events);
-  count.finish = [call, batch, channels = std::move(channels), infos = std::move(infos)](
-                     const std::vector<uint64_t>& counts) {
+  count.finish = [call, batch, app, presence = presence_, channels = std::move(channels),
+                  infos = std::move(infos)](const std::vector<uint64_t>& counts) {
     auto attributes = [&](const std::string& info, const std::string& channel, uint64_t n) {
       std::string o;
       util::JsonObject obj(&o);
@@ -216,7 +255,7 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
       }
       if (HasInfo(&info, "user_count") &&
           engine::KindOf(channel) == engine::ChannelKind::kPresence) {
-        obj.Int("user_count", 0);
+        obj.Int("user_count", static_cast<int64_t>(presence->UserCount(app, channel)));
       }
       obj.Close();
       return o;
@@ -262,15 +301,34 @@ ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
       Error(call, 400, "user_count is only available for presence channels");
       return {};
     }
+    bool want_cache = HasInfo(info, "cache");
+    if (want_cache && !engine::IsCacheChannel(name)) {
+      Error(call, 400, "cache is only available for cache channels");
+      return {};
+    }
+    std::string cache_json = "null";
+    if (want_cache && cache_ != nullptr) {
+      uint64_t now = util::MonotonicMs();
+      if (const engine::ChannelCache::Entry* e = cache_->Peek(app, name, now)) {
+        cache_json.clear();
+        util::JsonObject(&cache_json)
+            .Str("event", e->event)
+            .Str("data", e->data)
+            .Int("ttl", static_cast<int64_t>((e->expires_ms - now + 999) / 1000))
+            .Close();
+      }
+    }
     bool occupied = occupancy_->IsOccupied(app, name);
     bool want_count = HasInfo(info, "subscription_count");
-    auto answer = [call, presence, occupied, want_count,
-                   want_users = HasInfo(info, "user_count")](uint64_t count) {
+    auto answer = [call, presence, occupied, want_count, want_cache, cache_json,
+                   want_users = HasInfo(info, "user_count"),
+                   users = presence_->UserCount(app, name)](uint64_t count) {
       std::string body;
       util::JsonObject obj(&body);
       obj.Bool("occupied", occupied);
-      if (want_users && presence) obj.Int("user_count", 0);
+      if (want_users && presence) obj.Int("user_count", static_cast<int64_t>(users));
       if (want_count) obj.Int("subscription_count", static_cast<int64_t>(count));
+      if (want_cache) obj.Raw("cache", cache_json);
       obj.Close();
       Reply(call, 200, body);
     };
@@ -296,7 +354,13 @@ ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
   for (size_t i = 0; i < names.size(); ++i) {
     if (i) body.push_back(',');
     util::AppendJsonString(&body, names[i]);
-    body += want_users ? ":{\"user_count\":0}" : ":{}";
+    if (want_users) {
+      body += ":{\"user_count\":";
+      util::AppendUint(&body, presence_->UserCount(app, names[i]));
+      body += "}";
+    } else {
+      body += ":{}";
+    }
   }
   body += "}}";
   Reply(call, 200, body);

@@ -3,8 +3,9 @@
 // Every request is routed and authenticated from its head (api/request_head.h: the same checks
 // the shard ran before reading the body; Pusher's query signature, auth/request_signature.h)
 // before its body is looked at; then the body is checked against body_md5. Implemented: POST
-// events, POST batch_events, GET channels, GET channels/{name}. Handle() does no I/O and calls
-// nothing back: it fills the answer into the call and returns what the control plane must do
+// events, POST batch_events, GET channels, GET channels/{name}, GET channels/{name}/users, POST
+// users/{id}/terminate_connections. Handle() does no I/O and calls nothing back: it fills the
+// answer into the call and returns what the control plane must do
 // ({publications, count request}). A publish is validated as a whole (names, sizes, channel
 // counts) before anything is returned, so a 4xx answer comes with no publications; with a 2xx
 // answer the caller hands every returned event to every shard with subscribers, in order, before
@@ -12,7 +13,9 @@
 // `info=subscription_count` needs counts only the shards know: the result then carries a count
 // request; the caller gathers the counts (after the publications, so they are counted behind
 // them) and calls its `finish`, which writes the answer.
-// Channel occupancy (GET channels) is read from the control plane's engine::Occupancy.
+// Channel occupancy (GET channels) is read from the control plane's engine::Occupancy, presence
+// members and user_count from its engine::PresenceTable (exact over all shards), info=cache
+// (cache channels) from its engine::ChannelCache.
 // Errors are answered with a JSON body {"error": "...", "code": N}.
 // Thread rules: the control-plane thread only.
 #pragma once
@@ -29,7 +32,9 @@
 #include "api/http_call.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
+#include "engine/channel_cache.h"
 #include "engine/occupancy.h"
+#include "engine/presence_table.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
 
@@ -48,13 +53,25 @@ struct ApiResult {
   std::vector<engine::PublishRequest> publications;
   // Set when the answer waits for counts; call->response is then not filled yet.
   std::optional<CountRequest> count;
+  // Set by terminate_connections: close every connection signed in as this user (any shard).
+  struct Terminate {
+    uint32_t app = 0;
+    std::string user_id;
+  };
+  std::optional<Terminate> terminate;
 };
 
 class PusherApi {
  public:
   PusherApi(const engine::AppRegistry* apps, const config::ServerConfig* config,
-            const engine::SocketIdCodec* ids, const engine::Occupancy* occupancy)
-      : apps_(apps), config_(config), ids_(ids), occupancy_(occupancy) {}
+            const engine::SocketIdCodec* ids, const engine::Occupancy* occupancy,
+            const engine::PresenceTable* presence, const engine::ChannelCache* cache = nullptr)
+      : apps_(apps),
+        config_(config),
+        ids_(ids),
+        occupancy_(occupancy),
+        presence_(presence),
+        cache_(cache) {}
 
   // True if `path` belongs to this API.
   static bool Matches(std::string_view path) { return path.substr(0, 6) == "/apps/"; }
@@ -67,6 +84,7 @@ class PusherApi {
  private:
   ApiResult HandleEvents(HttpCall* call, uint32_t app, bool batch);
   ApiResult HandleChannels(HttpCall* call, uint32_t app, const std::vector<std::string>& seg);
+  void HandleUsers(HttpCall* call, uint32_t app, const std::string& channel);
   static void Reply(HttpCall* call, int status, std::string_view json);
   static void Error(HttpCall* call, int status, std::string_view message);
 
@@ -74,6 +92,8 @@ class PusherApi {
   const config::ServerConfig* config_;
   const engine::SocketIdCodec* ids_;
   const engine::Occupancy* occupancy_;
+  const engine::PresenceTable* presence_;
+  const engine::ChannelCache* cache_;  // null: info=cache answers null
   simdjson::dom::parser parser_;  // reused: its buffers grow to the largest body seen
 };
 

@@ -52,6 +52,12 @@ RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
   } else if (seg[2] == "channels" && (seg.size() == 3 || seg.size() == 4)) {
     head.allow = "GET";
     head.route = seg.size() == 3 ? RestRoute::kChannels : RestRoute::kChannel;
+  } else if (seg[2] == "channels" && seg.size() == 5 && seg[4] == "users") {
+    head.allow = "GET";
+    head.route = RestRoute::kChannelUsers;
+  } else if (seg[2] == "users" && seg.size() == 5 && seg[4] == "terminate_connections") {
+    head.allow = "POST";
+    head.route = RestRoute::kTerminateUser;
   } else {
     return Refuse(std::move(head), 404, "Unknown path " + util::Utf8Truncate(path, 200));
   }

@@ -21,7 +21,7 @@
 
 namespace ringcast::api {
 
-enum class RestRoute { kEvents, kBatchEvents, kChannels, kChannel };
+enum class RestRoute { kEvents, kBatchEvents, kChannels, kChannel, kChannelUsers, kTerminateUser };
 
 struct [[nodiscard]] RestHead {
   int status = 0;          // 0: the head passes; else the HTTP status of the refusal

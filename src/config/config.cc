@@ -95,6 +95,10 @@ const LimitSpec kLimitSpecs[] = {
      "pipelined REST requests of one connection in flight at once (later ones wait; 0 = 1)"},
     {"flush_hold_us", &Limits::flush_hold_us, 1000000,
      "longest a shard holds its writes while more output is known to be coming (0: never)"},
+    {"user_authentication_timeout_ms", &Limits::user_authentication_timeout_ms, 86400000,
+     "apps with enable_user_authentication close connections not signed in by then (4009)"},
+    {"cache_ttl_s", &Limits::cache_ttl_s, 86400,
+     "seconds a cache channel keeps its last REST event for later subscribers (Pusher: 30 min)"},
     {"activity_timeout_s", &Limits::activity_timeout_s, 86400,
      "idle seconds before the server pings a client (sent to clients as activity_timeout)"},
     {"pong_timeout_s", &Limits::pong_timeout_s, 3600,
@@ -331,6 +335,11 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
           } else if (ak == "enabled") {
             if (af.value.get_bool().get(b)) return "app \"enabled\" must be a boolean";
             app.enabled = b;
+          } else if (ak == "enable_user_authentication") {
+            if (af.value.get_bool().get(b)) {
+              return "app \"enable_user_authentication\" must be a boolean";
+            }
+            app.enable_user_authentication = b;
           } else if (ak == "enable_client_events") {
             if (af.value.get_bool().get(b)) return "app \"enable_client_events\" must be a boolean";
             app.enable_client_events = b;
@@ -342,6 +351,15 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
           } else if (ak == "webhooks") {
             std::string werr = ParseWebhooks(af.value, &app.webhooks);
             if (!werr.empty()) return werr;
+          } else if (ak == "max_presence_members_per_channel" ||
+                     ak == "max_presence_user_info_bytes" || ak == "max_presence_user_id_length") {
+            if (af.value.get_uint64().get(n) || n > 1000000) {
+              return "app \"" + ak + "\" must be an integer from 0 to 1000000";
+            }
+            (ak == "max_presence_members_per_channel" ? app.max_presence_members_per_channel
+             : ak == "max_presence_user_info_bytes"   ? app.max_presence_user_info_bytes
+                                                      : app.max_presence_user_id_length) =
+                static_cast<uint32_t>(n);
           } else {
             return "unknown app field \"" + ak + "\"";
           }

@@ -34,6 +34,13 @@ struct AppConfig {
   uint32_t max_connections = 0;  // 0: no per-app limit
   bool enable_client_events = true;
   std::vector<WebhookConfig> webhooks;
+  // Connections of this app that do not sign in (pusher:signin) within
+  // user_authentication_timeout_ms are closed (4009). Sign-in works either way.
+  bool enable_user_authentication = false;
+  // Presence (Pusher's limits): distinct users per channel, user_info JSON bytes, user id bytes.
+  uint32_t max_presence_members_per_channel = 100;
+  uint32_t max_presence_user_info_bytes = 1024;
+  uint32_t max_presence_user_id_length = 128;
 };
 
 struct Limits {
@@ -61,6 +68,8 @@ struct Limits {
   uint32_t handshake_timeout_ms = 10000;  // TCP accept to a complete HTTP request
   uint32_t max_pipelined_requests = 16;   // REST requests of one connection with the control plane
   uint32_t flush_hold_us = 1000;  // longest a shard holds its writes for output on its way
+  uint32_t user_authentication_timeout_ms = 30000;  // see AppConfig::enable_user_authentication
+  uint32_t cache_ttl_s = 1800;            // cache channels keep their last event this long
   uint32_t activity_timeout_s = 120;      // sent to clients; server pings after this idle time
   uint32_t pong_timeout_s = 30;           // then closes 4201 if nothing arrives
   uint32_t shutdown_grace_ms = 2000;      // window over which closes are spread on SIGTERM

@@ -47,7 +47,7 @@ void Subscriber::PopBack() {
 }
 
 ChannelTable::SubscribeResult ChannelTable::Subscribe(uint32_t app, std::string_view name,
-                                                      Subscriber* sub) {
+                                                      Subscriber* sub, bool held) {
   Map& map = by_app_[app];
   auto it = map.find(name);
   bool created = false;
@@ -65,9 +65,21 @@ ChannelTable::SubscribeResult ChannelTable::Subscribe(uint32_t app, std::string_
   }
   auto pos = static_cast<uint32_t>(channel->members.size());
   uint32_t slot = sub->count_;
-  channel->members.push_back({sub->conn(), sub, slot, sub->format()});
+  channel->members.push_back({sub->conn(), sub, slot, sub->format(), held});
   sub->Append({channel, pos});
   return {channel, created, false};
+}
+
+bool ChannelTable::SetHeld(Subscriber* sub, Channel* channel, bool held) {
+  const Subscriber::Ref* refs = sub->refs();
+  for (uint32_t i = 0; i < sub->count_; ++i) {
+    const Subscriber::Ref& r = refs[i];
+    if (r.channel == channel) {
+      channel->members[r.pos].held = held;
+      return true;
+    }
+  }
+  return false;
 }
 
 Channel* ChannelTable::Find(uint32_t app, std::string_view name) {

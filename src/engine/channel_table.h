@@ -5,8 +5,9 @@
 // carries its wire format so the walk needs nothing else). Each member
 // knows its slot in its Subscriber's list and each Subscriber entry knows its member's position,
 // so subscribe, unsubscribe and a connection's teardown are O(1) per channel (swap-remove on
-// both sides). A channel exists exactly while it has members; the callers tell the control plane
-// when one appears (occupied) or disappears (vacated).
+// both sides). A member may be held (it receives nothing until released). A channel exists
+// exactly while it has members; the callers tell the control plane when one appears (occupied)
+// or disappears (vacated).
 // Thread rules: the owning shard's thread only. Membership must not change while a fan-out walks
 // a channel (IoLoop defers connection teardown to a safe point of the turn for this reason).
 #pragma once
@@ -30,8 +31,9 @@ struct Channel;
 struct Member {
   net::Connection* conn;
   Subscriber* sub;
-  uint32_t slot;    // index of this channel in sub->refs_
+  uint32_t slot;    // index of this channel in sub->refs()
   uint8_t format;   // the subscriber's wire format (engine/wire_format.h)
+  bool held;        // joined but not confirmed yet (presence): the fan-out skips it
 };
 static_assert(sizeof(Member) == 24, "the fan-out walks members densely");
 
@@ -90,7 +92,12 @@ class ChannelTable {
     bool created;  // the channel had no member on this shard before
     bool already;  // the subscriber was already a member (nothing changed)
   };
-  SubscribeResult Subscribe(uint32_t app, std::string_view name, Subscriber* sub);
+  // `held`: the member gets no publication until SetHeld(false) (a presence join waits for the
+  // control plane's member list; what it would miss meanwhile is in that list).
+  SubscribeResult Subscribe(uint32_t app, std::string_view name, Subscriber* sub,
+                            bool held = false);
+  // Holds or releases `sub`'s membership of `channel`. False if it is not a member.
+  bool SetHeld(Subscriber* sub, Channel* channel, bool held);
 
   // Removes `sub` from `channel`. Returns true if the channel became empty; it is then destroyed
   // after `on_vacated(const Channel&)` ran.

@@ -10,10 +10,10 @@ FormatId ShardEnv::RegisterFormat(PublicationEncoder* encoder) {
   return format_count_++;
 }
 
-ShardEnv::SubscribeResult ShardEnv::Subscribe(uint32_t app, std::string_view name,
-                                              Subscriber* sub) {
+ShardEnv::SubscribeResult ShardEnv::Subscribe(uint32_t app, std::string_view name, Subscriber* sub,
+                                              bool held) {
   RC_CHECK(sub->format() < format_count_);
-  ChannelTable::SubscribeResult r = channels_.Subscribe(app, name, sub);
+  ChannelTable::SubscribeResult r = channels_.Subscribe(app, name, sub, held);
   if (r.created && !control_->NoteOccupied(app, name)) {
     // The control plane never heard of this channel: drop it again without a note.
     channels_.Unsubscribe(sub, r.channel, [](const Channel&) {});
@@ -51,7 +51,7 @@ void ShardEnv::Deliver(const PublicationView& pub) {
   bool exclude = pub.exclude_shard == shard_id_;
   uint64_t delivered = 0;
   for (const Member& m : channel->members) {
-    if (exclude && m.conn->serial() == pub.exclude_serial) continue;
+    if (m.held || (exclude && m.conn->serial() == pub.exclude_serial)) continue;
     net::LocalFrame*& frame = frames[m.format];
     if (frame == nullptr) {
       RC_CHECK(m.format < format_count_);

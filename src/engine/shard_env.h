@@ -23,6 +23,7 @@
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "engine/channel_table.h"
+#include "engine/presence_note.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
 #include "engine/wire_format.h"
@@ -43,6 +44,13 @@ class ControlLink {
   // A publication made on this shard (a client event) for every shard with subscribers. Takes
   // the caller's one reference in every case; false when it was dropped (backlog full).
   [[nodiscard]] virtual bool ForwardPublication(runtime::SharedBuf* buf) = 0;
+  // A presence join (engine/presence_note.h). Takes `note` in every case; false when the
+  // control plane cannot be told at once (as NoteOccupied): the caller undoes the member.
+  [[nodiscard]] virtual bool NotePresenceJoin(PresenceNote* note) = 0;
+  // A presence leave (connection `serial` of `user_id` left `channel`). Never refused; may wait, in
+  // order behind the notes before it.
+  virtual void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
+                                 uint64_t serial) = 0;
 };
 
 struct ShardCounters {
@@ -93,7 +101,9 @@ class ShardEnv {
     bool already = false;        // the subscriber was already a member (nothing changed)
     bool refused = false;        // the control plane could not be told: nothing changed
   };
-  SubscribeResult Subscribe(uint32_t app, std::string_view name, Subscriber* sub);
+  // `held`: see ChannelTable::Subscribe (the member receives nothing until released).
+  SubscribeResult Subscribe(uint32_t app, std::string_view name, Subscriber* sub,
+                            bool held = false);
   // Returns false if `sub` was not a member of `channel`.
   bool Unsubscribe(Subscriber* sub, Channel* channel);
   void UnsubscribeAll(Subscriber* sub);

@@ -64,6 +64,27 @@ void ControlOutbox::PushVacated(uint32_t app, std::string_view name) {
   Park(&control_, m);
 }
 
+bool ControlOutbox::PushPresenceJoin(engine::PresenceNote* note) {
+  if (control_.empty() && TryRing(ToControl::Presence(shard_, note))) return true;
+  delete note;
+  subscribes_refused_.Add();
+  return false;
+}
+
+void ControlOutbox::PushPresenceLeave(uint32_t app, std::string_view channel,
+                                      std::string_view user_id, uint64_t serial) {
+  auto* note = new engine::PresenceNote();
+  note->app = app;
+  note->join = false;
+  note->channel = std::string(channel);
+  note->user_id = std::string(user_id);
+  note->shard = shard_;
+  note->serial = serial;
+  ToControl m = ToControl::Presence(shard_, note);
+  if (control_.empty() && TryRing(m)) return;
+  Park(&control_, m);
+}
+
 void ControlOutbox::PushCountReply(CountQuery* query) {
   ToControl m = ToControl::CountReply(shard_, query);
   if (control_.empty() && TryRing(m)) return;

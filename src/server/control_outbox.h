@@ -8,6 +8,12 @@
 //                   control plane believes occupied on this shard (a channel's next occupied
 //                   note is refused while it waits), so the backlog is bounded by the shard's
 //                   channels, and holds less than the channels it replaces.
+//   presence join   as the occupied note: enters the ring at once or is refused (the session
+//                   refuses the subscription, 503 "ServerBusy"); refused too while control
+//                   messages wait.
+//   presence leave  as the vacated note: never refused, waits in the control backlog. At most
+//                   one per presence membership the control plane knows of on this shard (each
+//                   join that entered the ring is left once), so the backlog stays bounded.
 //   count reply     never refused: waits in the control backlog; at most one per count query
 //                   the control plane has outstanding (each belongs to a REST request in flight).
 //   REST request    waits in the data backlog, at most `max_data_backlog`; beyond: refused
@@ -53,6 +59,10 @@ class ControlOutbox {
   // False: refused, nothing queued (see above).
   [[nodiscard]] bool PushOccupied(uint32_t app, std::string_view name);
   void PushVacated(uint32_t app, std::string_view name);
+  // Takes `note` in every case; false: refused and freed (see above).
+  [[nodiscard]] bool PushPresenceJoin(engine::PresenceNote* note);
+  void PushPresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
+                         uint64_t serial);
   void PushCountReply(CountQuery* query);
   // True once sent; false while anything else still waits or the ring is full.
   [[nodiscard]] bool PushShardDone();

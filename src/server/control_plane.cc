@@ -6,7 +6,9 @@
 #include <cstring>
 #include <utility>
 
+#include "engine/channel_name.h"
 #include "http/response.h"
+#include "protocols/pusher/wire.h"
 #include "runtime/wait_for_work.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -24,8 +26,11 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       mesh_(mesh),
       shard_count_(mesh->to_shard.size()),
       ids_(ids),
+      apps_(apps),
       occupancy_(apps->size()),
-      pusher_api_(apps, config, ids, &occupancy_),
+      presence_(apps->size()),
+      cache_(apps->size()),
+      pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
       webhooks_(&apps->apps()),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
@@ -35,8 +40,11 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
 ControlPlane::~ControlPlane() {
   for (auto& q : stalled_) {
     for (const ToShard& m : q) {
-      if (m.kind == ToShard::Kind::kPublish) m.publication->Release();
+      if (m.kind == ToShard::Kind::kPublish || m.kind == ToShard::Kind::kTerminate) {
+        m.publication->Release();
+      }
       if (m.kind == ToShard::Kind::kReply) delete m.reply;
+      if (m.kind == ToShard::Kind::kPresenceAck) delete m.presence;
       // kCountQuery: one query may wait for several shards; left to the process exit.
     }
   }
@@ -144,6 +152,9 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
           case ToControl::Kind::kNote:
             ApplyNote(m.shard, m.note);
             break;
+          case ToControl::Kind::kPresence:
+            ApplyPresence(m.presence);
+            break;
           case ToControl::Kind::kRequest:
           case ToControl::Kind::kClientEvent:
             out->push_back(m);
@@ -191,6 +202,104 @@ void ControlPlane::EmitClientEventWebhook(const engine::PublicationView& pub) {
   webhooks_.Emit(pub.app, std::move(ev));
 }
 
+void ControlPlane::EmitMemberWebhook(uint32_t app, webhooks::EventKind kind,
+                                     std::string_view channel, std::string_view user_id) {
+  if (!webhooks_.HasTargets(app)) return;
+  webhooks::WebhookEvent ev;
+  ev.kind = kind;
+  ev.channel = channel;
+  ev.user_id = user_id;
+  webhooks_.Emit(app, std::move(ev));
+}
+
+std::string ControlPlane::CacheMissKey(uint32_t app, std::string_view channel) {
+  std::string key = std::to_string(app);
+  key.push_back('\0');
+  key.append(channel);
+  return key;
+}
+
+void ControlPlane::EmitCacheMissWebhook(uint32_t app, std::string_view channel) {
+  // De-duplicated across subscribers: one cache_miss per channel until an event is cached for
+  // it or cache_ttl_s passes (as soketi's cache_miss key). Bounded: at kMaxCacheMissKeys the
+  // expired keys go; if none has, the webhook is sent without being recorded (a duplicate is
+  // possible then, never a loss).
+  uint64_t now = util::MonotonicMs();
+  std::string key = CacheMissKey(app, channel);
+  auto it = cache_miss_sent_.find(key);
+  if (it != cache_miss_sent_.end() && now < it->second) return;
+  uint64_t until = now + uint64_t{config_->limits.cache_ttl_s} * 1000;
+  if (it != cache_miss_sent_.end()) {
+    it->second = until;
+  } else {
+    if (cache_miss_sent_.size() >= kMaxCacheMissKeys) {
+      std::erase_if(cache_miss_sent_, [now](const auto& kv) { return now >= kv.second; });
+    }
+    if (cache_miss_sent_.size() < kMaxCacheMissKeys) {
+      cache_miss_sent_.emplace(std::move(key), until);
+    }
+  }
+  webhooks::WebhookEvent ev;
+  ev.kind = webhooks::EventKind::kCacheMiss;
+  ev.channel = channel;
+  webhooks_.Emit(app, std::move(ev));
+}
+
+void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
+  namespace wire = protocols::pusher::wire;
+  engine::PresenceTable::ConnKey conn{note->shard, note->serial};
+  engine::PublishRequest ev;
+  ev.app = note->app;
+  ev.channels.push_back(note->channel);
+  if (note->join && note->cache) {
+    if (const engine::ChannelCache::Entry* e =
+            cache_.Find(note->app, note->channel, util::MonotonicMs())) {
+      note->cache_hit = true;
+      note->cache_event = e->event;
+      note->cache_data = e->data;
+    } else if (webhooks_.HasTargets(note->app)) {
+      EmitCacheMissWebhook(note->app, note->channel);
+    }
+  }
+  if (note->join && !note->presence) {
+    SendToShard(note->shard, ToShard::PresenceAck(note));
+    return;
+  }
+  if (!note->join) {
+    if (presence_.Leave(note->app, note->channel, note->user_id, conn)) {
+      EmitMemberWebhook(note->app, webhooks::EventKind::kMemberRemoved, note->channel,
+                        note->user_id);
+      ev.event = std::string(wire::kMemberRemoved);
+      wire::AppendMemberRemoved(&ev.data, note->user_id);
+      Publish(ev);
+    }
+    delete note;
+    return;
+  }
+  uint32_t max_members = apps_->app(note->app).max_presence_members_per_channel;
+  engine::PresenceTable::JoinOutcome outcome =
+      presence_.Join(note->app, note->channel, note->user_id, note->user_info, conn, max_members);
+  if (outcome == engine::PresenceTable::JoinOutcome::kFull) {
+    note->refused = true;
+    SendToShard(note->shard, ToShard::PresenceAck(note));
+    return;
+  }
+  if (outcome == engine::PresenceTable::JoinOutcome::kAdded) {
+    EmitMemberWebhook(note->app, webhooks::EventKind::kMemberAdded, note->channel, note->user_id);
+    ev.event = std::string(wire::kMemberAdded);
+    wire::AppendMemberAdded(&ev.data, note->user_id, note->user_info);
+    ev.exclude_shard = note->shard;
+    ev.exclude_serial = note->serial;
+    Publish(ev);
+  }
+  note->members.reserve(presence_.UserCount(note->app, note->channel));
+  presence_.ForEachMember(note->app, note->channel,
+                          [note](std::string_view id, std::string_view info) {
+                            note->members.emplace_back(std::string(id), std::string(info));
+                          });
+  SendToShard(note->shard, ToShard::PresenceAck(note));
+}
+
 void ControlPlane::HandleRequest(const ToControl& m) {
   if (m.kind == ToControl::Kind::kClientEvent) {
     runtime::SharedBuf* buf = m.client_event;
@@ -217,6 +326,25 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   api::ApiResult result = pusher_api_.Handle(call, util::WallSeconds());
   for (const engine::PublishRequest& req : result.publications) Publish(req);
+  if (result.terminate) {
+    // Every shard with a connection signed in as the user closes it (they are members of the
+    // user's channel there).
+    std::string channel =
+        std::string(protocols::pusher::wire::kServerToUserPrefix) + result.terminate->user_id;
+    uint64_t mask = occupancy_.Mask(result.terminate->app, channel);
+    if (mask != 0) {
+      engine::PublicationView pub;
+      pub.app = result.terminate->app;
+      pub.channel = channel;
+      runtime::SharedBuf* buf =
+          engine::BuildPublication(pub, static_cast<uint32_t>(std::popcount(mask)));
+      while (mask != 0) {
+        auto shard = static_cast<uint32_t>(std::countr_zero(mask));
+        mask &= mask - 1;
+        SendToShard(shard, ToShard::Terminate(buf));
+      }
+    }
+  }
   if (!result.count) {
     Answer(call);
     return;
@@ -234,6 +362,16 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
   published_.Add(req.channels.size());
   app_published_[req.app].Add(req.channels.size());
   for (const std::string& channel : req.channels) {
+    if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:") {
+      uint64_t now = util::MonotonicMs();
+      cache_.Store(req.app, channel, req.event, req.data,
+                   now + uint64_t{config_->limits.cache_ttl_s} * 1000);
+      if (!cache_miss_sent_.empty()) cache_miss_sent_.erase(CacheMissKey(req.app, channel));
+      if (now >= next_cache_sweep_ms_) {
+        cache_.Sweep(now);
+        next_cache_sweep_ms_ = now + 1000;
+      }
+    }
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
     if (route.mask == 0) continue;
     engine::PublicationView pub;

@@ -1,7 +1,8 @@
 // ControlPlane: the one thread that owns REST handling, signature checks and the map of which
 // shards have subscribers on which channel (ARCHITECTURE.md "Control plane").
 //
-// Each turn it drains every shard's queue. Occupancy notes are applied at once; REST requests
+// Each turn it drains every shard's queue. Occupancy notes and presence joins/leaves are applied
+// at once; REST requests
 // and client events are handled only after one more pass over all queues, so a note that a
 // shard pushed before a client could have seen its subscription confirmed is always applied
 // before any request that this client could have caused (causality through the network crosses
@@ -11,6 +12,16 @@
 // channel) is numbered by the channel's sequence counter (engine/occupancy.h), built once into a
 // protocol-neutral publication (engine/publication.h) and handed, as one counted reference per
 // shard, only to the shards whose bit is set for that channel; shards encode it per wire format.
+// Presence (engine/presence_table.h) lives here, exact over all shards: a join records the
+// member, publishes member_added to the channel (first connection of the user only; the joiner
+// is held on its shard until its answer arrives, so it never sees it) and answers the joiner's
+// shard with the member list, through the same queue as the member events that follow it: a
+// joiner's list and the events after it are consistent. A leave publishes member_removed after
+// the user's last connection. Member events are publications like any other (one hop per shard).
+// Cache channels (engine/channel_cache.h): every REST publish to one is kept (last event, TTL
+// cache_ttl_s); a cache-channel join is answered like a presence join, with the last event or a
+// miss, and the joiner is held until then, so it gets the cached event right after
+// subscription_succeeded and every later event after that, none twice.
 // Messages for a shard whose queue is full wait in that shard's `stalled_` list, in order. When
 // kMaxStalled messages wait in all, the control plane takes no new requests: it stops popping
 // the shards' queues (back-pressure reaches them, and from there REST clients get 503s and
@@ -31,13 +42,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "api/pusher_api.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
+#include "engine/channel_cache.h"
 #include "engine/occupancy.h"
+#include "engine/presence_table.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
 #include "runtime/ring.h"
@@ -80,7 +95,15 @@ class ControlPlane {
   void DrainPass(std::deque<ToControl>* out);
   void HandleRequest(const ToControl& m);
   void EmitClientEventWebhook(const engine::PublicationView& pub);
+  // member_added / member_removed (the webhook queue delays and cancels member_removed).
+  void EmitMemberWebhook(uint32_t app, webhooks::EventKind kind, std::string_view channel,
+                         std::string_view user_id);
+  // cache_miss, de-duplicated per channel (cache_miss_sent_).
+  void EmitCacheMissWebhook(uint32_t app, std::string_view channel);
+  static std::string CacheMissKey(uint32_t app, std::string_view channel);
   void ApplyNote(uint32_t shard, ChannelNote* note);  // frees the note
+  // A presence join (answered: the note goes back to its shard) or leave (freed here).
+  void ApplyPresence(engine::PresenceNote* note);
   void Publish(const engine::PublishRequest& req);
   void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
                           std::function<void(std::vector<uint64_t>)> done);
@@ -97,9 +120,16 @@ class ControlPlane {
   Mesh* mesh_;
   size_t shard_count_;
   const engine::SocketIdCodec* ids_;
+  const engine::AppRegistry* apps_;
   engine::Occupancy occupancy_;
+  engine::PresenceTable presence_;
+  engine::ChannelCache cache_;
+  uint64_t next_cache_sweep_ms_ = 0;
   api::PusherApi pusher_api_;
   webhooks::Dispatcher webhooks_;
+  // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
+  static constexpr size_t kMaxCacheMissKeys = 65536;
+  std::unordered_map<std::string, uint64_t> cache_miss_sent_;
   std::vector<std::deque<ToShard>> stalled_;  // per shard
   size_t stalled_total_ = 0;
   std::vector<bool> shard_dirty_;  // pushed since the last wake

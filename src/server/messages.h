@@ -12,6 +12,11 @@
 //                the same pointer back as kCountReply; the control plane frees it after the
 //                last reply.
 //   kShutdown    grace period in ms for spreading client closes (no pointer).
+//   kTerminate   runtime::SharedBuf* holding a publication whose channel is the user's
+//                "#server-to-user-<id>": close every member of it on this shard; one reference,
+//                released by the shard.
+//   kPresenceAck engine::PresenceNote* of a join that the shard allocated (ToControl::kPresence),
+//                answered; back home, the shard frees it.
 // ToControl (shard i -> control)
 //   kRequest     api::HttpCall*: a REST request; it goes back as ToShard::kReply (see there).
 //   kNote        ChannelNote*: allocated by the shard, freed by the control plane once applied
@@ -21,6 +26,8 @@
 //                ToShard::kPublish, or releases it when nobody subscribes.
 //   kCountReply  CountQuery* (the control plane's; see kCountQuery).
 //   kShardDone   the shard closed its last connection and stops (no pointer).
+//   kPresence    engine::PresenceNote*: a join goes back as ToShard::kPresenceAck; a leave is
+//                freed by the control plane once applied (small: as kNote).
 // A queue that is torn down with messages in it frees them by these rules (~Shard,
 // ~ControlPlane).
 #pragma once
@@ -31,6 +38,7 @@
 #include <vector>
 
 #include "api/http_call.h"
+#include "engine/presence_note.h"
 #include "runtime/shared_buf.h"
 
 namespace ringcast::server {
@@ -54,13 +62,21 @@ struct ChannelNote {
 };
 
 struct ToShard {
-  enum class Kind : uint8_t { kPublish = 1, kReply, kCountQuery, kShutdown };
+  enum class Kind : uint8_t {
+    kPublish = 1,
+    kReply,
+    kCountQuery,
+    kShutdown,
+    kPresenceAck,
+    kTerminate
+  };
   Kind kind;
   union {
-    runtime::SharedBuf* publication;  // kPublish
+    runtime::SharedBuf* publication;  // kPublish, kTerminate
     api::HttpCall* reply;             // kReply
     CountQuery* query;                // kCountQuery
     uint64_t grace_ms;                // kShutdown
+    engine::PresenceNote* presence;   // kPresenceAck
   };
 
   static ToShard Publish(runtime::SharedBuf* buf) {
@@ -83,11 +99,28 @@ struct ToShard {
     m.grace_ms = grace_ms;
     return m;
   }
+  static ToShard Terminate(runtime::SharedBuf* buf) {
+    ToShard m{Kind::kTerminate, {}};
+    m.publication = buf;
+    return m;
+  }
+  static ToShard PresenceAck(engine::PresenceNote* note) {
+    ToShard m{Kind::kPresenceAck, {}};
+    m.presence = note;
+    return m;
+  }
 };
 static_assert(sizeof(ToShard) == 16);
 
 struct ToControl {
-  enum class Kind : uint8_t { kRequest = 1, kNote, kClientEvent, kCountReply, kShardDone };
+  enum class Kind : uint8_t {
+    kRequest = 1,
+    kNote,
+    kClientEvent,
+    kCountReply,
+    kShardDone,
+    kPresence
+  };
   Kind kind;
   uint32_t shard;
   union {
@@ -96,6 +129,7 @@ struct ToControl {
     runtime::SharedBuf* client_event;  // kClientEvent
     CountQuery* query;               // kCountReply
     void* none;                      // kShardDone
+    engine::PresenceNote* presence;  // kPresence
   };
 
   static ToControl Request(uint32_t shard, api::HttpCall* call) {
@@ -119,6 +153,11 @@ struct ToControl {
     return m;
   }
   static ToControl ShardDone(uint32_t shard) { return ToControl{Kind::kShardDone, shard, {}}; }
+  static ToControl Presence(uint32_t shard, engine::PresenceNote* note) {
+    ToControl m{Kind::kPresence, shard, {}};
+    m.presence = note;
+    return m;
+  }
 };
 static_assert(sizeof(ToControl) == 16);
 
@@ -129,6 +168,7 @@ inline void DiscardUndelivered(const ToControl& m) {
     case ToControl::Kind::kRequest: delete m.request; break;
     case ToControl::Kind::kNote: delete m.note; break;
     case ToControl::Kind::kClientEvent: m.client_event->Release(); break;
+    case ToControl::Kind::kPresence: delete m.presence; break;
     case ToControl::Kind::kCountReply:
     case ToControl::Kind::kShardDone: break;
   }

@@ -178,6 +178,30 @@ void Shard::Handle(const ToShard& m) {
     case ToShard::Kind::kShutdown:
       StartShutdown(m.grace_ms);
       break;
+    case ToShard::Kind::kTerminate: {
+      engine::PublicationView pub = engine::ReadPublication(m.publication);
+      std::vector<net::Connection*> conns;
+      if (engine::Channel* ch = env_.channels().Find(pub.app, pub.channel)) {
+        for (const engine::Member& member : ch->members) conns.push_back(member.conn);
+      }
+      m.publication->Release();
+      for (net::Connection* c : conns) {
+        if (auto* s = dynamic_cast<protocols::pusher::PusherSession*>(c->session())) {
+          s->TerminateByApp();
+        }
+      }
+      break;
+    }
+    case ToShard::Kind::kPresenceAck: {
+      engine::PresenceNote* note = m.presence;
+      net::Connection* c = loop_.Find(note->conn_index, note->conn_gen);
+      auto* session = c != nullptr && c->open()
+                          ? dynamic_cast<protocols::pusher::PusherSession*>(c->session())
+                          : nullptr;
+      if (session != nullptr) session->OnPresenceAck(*note);
+      delete note;
+      break;
+    }
   }
 }
 
@@ -195,6 +219,16 @@ bool Shard::NoteOccupied(uint32_t app, std::string_view name) {
 void Shard::NoteVacated(uint32_t app, std::string_view name) { outbox_.PushVacated(app, name); }
 
 bool Shard::ForwardPublication(runtime::SharedBuf* buf) { return outbox_.PushClientEvent(buf); }
+
+bool Shard::NotePresenceJoin(engine::PresenceNote* note) {
+  note->shard = id_;
+  return outbox_.PushPresenceJoin(note);
+}
+
+void Shard::NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
+                              uint64_t serial) {
+  outbox_.PushPresenceLeave(app, channel, user_id, serial);
+}
 
 void Shard::StartShutdown(uint64_t grace_ms) {
   if (shutting_down_) return;

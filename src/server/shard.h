@@ -7,6 +7,10 @@
 //                  format for its members; then the shard's reference is released
 //   kReply      -> the answer to a REST request, written to its connection (if still there)
 //   kCountQuery -> this shard's member counts, sent back as kCountReply
+//   kTerminate  -> every connection signed in as the user (member of its #server-to-user-
+//                  channel here) gets pusher:error 4009 and is closed with 4009
+//   kPresenceAck -> the control plane's answer to a presence join, handed to its session (if the
+//                  connection is still there), then freed
 //   kShutdown   -> stop accepting, close every client spread over the grace window, report
 //                  kShardDone and stop when the last connection is gone (or at the deadline)
 // Everything it sends to the control plane (REST requests, occupancy notes, client events,
@@ -71,6 +75,9 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   [[nodiscard]] bool NoteOccupied(uint32_t app, std::string_view name) override;
   void NoteVacated(uint32_t app, std::string_view name) override;
   [[nodiscard]] bool ForwardPublication(runtime::SharedBuf* buf) override;
+  [[nodiscard]] bool NotePresenceJoin(engine::PresenceNote* note) override;
+  void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
+                         uint64_t serial) override;
 
   engine::ShardEnv& env() { return env_; }
   const http::Limits& http_limits() const { return http_limits_; }

@@ -1,11 +1,14 @@
 // libFuzzer target for the JSON a Pusher client sends over its WebSocket: ClientMessageParser
-// (Parse, then ParseSubscribeData as the session calls it for pusher:subscribe/unsubscribe).
+// (Parse, then ParseSubscribeData as the session calls it for pusher:subscribe/unsubscribe,
+// ParseChannelData on a subscribe's channel_data (presence), ParseSigninData for pusher:signin).
 //
 // Input: the message text (the WebSocket layer has already checked it is UTF-8; the target
 // skips other inputs). Checks: every view of a parsed message is valid UTF-8 (what the
 // session echoes or relays; an empty event is the session's to refuse); non-string data
 // is valid JSON again (it is relayed as such); a second parse of the same text gives the same
-// result (the parser's reused buffers carry nothing over). Any violation traps.
+// result (the parser's reused buffers carry nothing over); a presence member's user id is
+// non-empty and valid UTF-8 and its user info valid JSON; a signin's user id is non-empty.
+// Any violation traps.
 #include <simdjson.h>
 
 #include <cstddef>
@@ -25,6 +28,8 @@ namespace {
 
 using ringcast::protocols::pusher::ClientMessage;
 using ringcast::protocols::pusher::ClientMessageParser;
+using ringcast::protocols::pusher::PresenceMember;
+using ringcast::protocols::pusher::SigninData;
 using ringcast::protocols::pusher::SubscribeData;
 
 std::string Transcript(ClientMessageParser& parser, std::string_view text) {
@@ -53,6 +58,32 @@ std::string Transcript(ClientMessageParser& parser, std::string_view text) {
       FUZZ_CHECK(ringcast::ws::IsValidUtf8(d.channel_data));
       out += '\x02' + std::string(d.channel) + '\x01' + std::string(d.auth) + '\x01' +
              std::string(d.channel_data);
+      if (d.has_channel_data) {
+        std::string channel_data(d.channel_data);  // the views die with the next parse
+        PresenceMember m;
+        const char* merr = parser.ParseChannelData(channel_data, &m);
+        if (merr != nullptr) {
+          out += std::string("\x03") + merr;
+        } else {
+          FUZZ_CHECK(!m.user_id.empty() && ringcast::ws::IsValidUtf8(m.user_id));
+          if (!m.user_info.empty()) {
+            simdjson::dom::parser again;
+            simdjson::dom::element e;
+            FUZZ_CHECK(!again.parse(m.user_info).get(e));
+          }
+          out += '\x03' + m.user_id + '\x01' + m.user_info;
+        }
+      }
+    }
+  }
+  if (msg.event == "pusher:signin") {
+    SigninData s;
+    const char* serr = parser.ParseSigninData(msg, &s);
+    if (serr != nullptr) {
+      out += std::string("\x04") + serr;
+    } else {
+      FUZZ_CHECK(!s.user_id.empty() && ringcast::ws::IsValidUtf8(s.user_data));
+      out += '\x04' + s.auth + '\x01' + s.user_data + '\x01' + s.user_id;
     }
   }
   return out;

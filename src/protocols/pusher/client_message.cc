@@ -60,4 +60,61 @@ const char* ClientMessageParser::ParseSubscribeData(const ClientMessage& msg,
   return nullptr;
 }
 
+const char* ClientMessageParser::ParseChannelData(std::string_view channel_data,
+                                                  PresenceMember* out) {
+  *out = PresenceMember();
+  dom::element doc;
+  if (member_.parse(channel_data.data(), channel_data.size()).get(doc)) {
+    return "\"channel_data\" is not JSON";
+  }
+  dom::object obj;
+  if (doc.get_object().get(obj)) return "\"channel_data\" must be a JSON object";
+  dom::element field;
+  if (obj["user_id"].get(field)) return "\"channel_data.user_id\" is missing";
+  std::string_view sv;
+  int64_t i;
+  uint64_t u;
+  if (field.get_string().get(sv) == simdjson::SUCCESS) {
+    out->user_id = std::string(sv);
+  } else if (field.get_int64().get(i) == simdjson::SUCCESS) {
+    out->user_id = std::to_string(i);
+  } else if (field.get_uint64().get(u) == simdjson::SUCCESS) {
+    out->user_id = std::to_string(u);
+  } else {
+    return "\"channel_data.user_id\" must be a string or an integer";
+  }
+  if (out->user_id.empty()) return "\"channel_data.user_id\" must not be empty";
+  if (obj["user_info"].get(field) == simdjson::SUCCESS && !field.is_null()) {
+    out->user_info = simdjson::minify(field);
+  }
+  return nullptr;
+}
+
+const char* ClientMessageParser::ParseSigninData(const ClientMessage& msg, SigninData* out) {
+  *out = SigninData();
+  if (!msg.has_data) return "\"data\" is missing";
+  dom::element data = data_;
+  if (msg.data_is_string) {
+    simdjson::error_code err = inner_.parse(msg.data.data(), msg.data.size()).get(data);
+    if (err) return "\"data\" is not JSON";
+  }
+  dom::object obj;
+  if (data.get_object().get(obj)) return "\"data\" must be an object";
+  dom::element field;
+  std::string_view sv;
+  if (obj["auth"].get(field) || field.get_string().get(sv)) return "\"data.auth\" must be a string";
+  out->auth = std::string(sv);
+  if (obj["user_data"].get(field) || field.get_string().get(sv)) {
+    return "\"data.user_data\" must be a string";
+  }
+  out->user_data = std::string(sv);
+  dom::element doc;
+  if (member_.parse(out->user_data).get(doc)) return "\"user_data\" is not JSON";
+  if (doc["id"].get(field) || field.get_string().get(sv) || sv.empty()) {
+    return "\"user_data.id\" must be a non-empty string";
+  }
+  out->user_id = std::string(sv);
+  return nullptr;
+}
+
 }  // namespace ringcast::protocols::pusher

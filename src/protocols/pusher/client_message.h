@@ -33,6 +33,19 @@ struct SubscribeData {
   bool has_channel_data = false;
 };
 
+// A presence channel_data document: {"user_id": String|Number, "user_info"?: any}.
+struct PresenceMember {
+  std::string user_id;    // a number is kept as its decimal text
+  std::string user_info;  // minified JSON; empty when absent or null
+};
+
+// pusher:signin data: {"auth": String, "user_data": String}, and the id inside user_data.
+struct SigninData {
+  std::string auth;
+  std::string user_data;  // the exact signed JSON text
+  std::string user_id;    // user_data's "id" (a non-empty string)
+};
+
 class ClientMessageParser {
  public:
   // Returns nullptr on success, else why the message is malformed.
@@ -40,10 +53,15 @@ class ClientMessageParser {
   // Reads the data of pusher:subscribe / pusher:unsubscribe from the message Parse read last
   // (`msg` must be its result): an object, or a string holding one.
   const char* ParseSubscribeData(const ClientMessage& msg, SubscribeData* out);
+  // Reads a presence channel_data string (independent of the views above: uses its own parser).
+  const char* ParseChannelData(std::string_view channel_data, PresenceMember* out);
+  // Reads the data of pusher:signin from the message Parse read last, and user_data's id.
+  const char* ParseSigninData(const ClientMessage& msg, SigninData* out);
 
  private:
   simdjson::dom::parser outer_;
   simdjson::dom::parser inner_;
+  simdjson::dom::parser member_;
   simdjson::dom::element data_;  // the last message's "data" (valid until the next Parse)
   std::string data_text_;        // minified non-string data
 };

@@ -24,7 +24,7 @@ PusherSession::PusherSession(engine::ShardEnv* env, PusherShared* shared, net::C
       app_(app),
       shared_(shared),
       sub_(&conn, shared->format) {
-  if (refuse_code != 0) refuse_reason_ = std::make_unique<std::string>(std::move(refuse_reason));
+  if (refuse_code != 0) extra().refuse_reason = std::move(refuse_reason);
 }
 
 std::string PusherSession::socket_id() const {
@@ -34,8 +34,8 @@ std::string PusherSession::socket_id() const {
 
 void PusherSession::Start() {
   if (refuse_code_ != 0) {
-    std::unique_ptr<std::string> reason = std::move(refuse_reason_);
-    Refuse(refuse_code_, *reason);
+    std::string reason = std::move(extra_->refuse_reason);
+    Refuse(refuse_code_, reason);
     return;
   }
   if (app_ == engine::AppRegistry::kNone) {
@@ -63,6 +63,10 @@ void PusherSession::Start() {
   SendEvent("pusher:connection_established", {}, data);
   last_rx_ms_ = static_cast<uint32_t>(loop().now_ms());
   ArmActivityTimer(loop().now_ms() + env().limits().activity_timeout_s * 1000ull);
+  if (env().apps().app(app_).enable_user_authentication) {
+    loop().ScheduleTimer(conn(), loop().now_ms() + env().limits().user_authentication_timeout_ms,
+                         kSigninTimer);
+  }
 }
 
 void PusherSession::Refuse(uint16_t code, std::string_view message) {
@@ -75,6 +79,13 @@ void PusherSession::ArmActivityTimer(uint64_t at_ms) {
 }
 
 void PusherSession::OnTimer(net::Connection& c, uint8_t kind) {
+  if (kind == kSigninTimer) {
+    if (!closing() && user_id().empty() && counted_) {
+      SendError(kErrorUnauthorized, "Connection not authorized within timeout.");
+      Close(kErrorUnauthorized, "Connection not authorized within timeout.");
+    }
+    return;
+  }
   if (kind != kActivityTimer) {
     WsSession::OnTimer(c, kind);
     return;
@@ -112,6 +123,7 @@ void PusherSession::OnClosed(net::Connection& c) {
   (void)c;
   if (counted_) env().apps().ReleaseConnection(app_);
   counted_ = false;
+  while (extra_ && !extra_->presence.empty()) LeavePresence(extra_->presence.size() - 1);
   env().UnsubscribeAll(&sub_);
 }
 
@@ -145,6 +157,8 @@ bool PusherSession::OnTextMessage(std::string_view text) {
     HandleSubscribe(msg);
   } else if (msg.event == "pusher:unsubscribe") {
     HandleUnsubscribe(msg);
+  } else if (msg.event == "pusher:signin") {
+    HandleSignin(msg);
   } else if (msg.event.substr(0, 7) == "client-") {
     HandleClientEvent(msg);
   } else {
@@ -171,6 +185,17 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     SendError(kErrorRejected, text);
     return;
   }
+  if (engine::KindOf(channel) == engine::ChannelKind::kServerToUser) {
+    // Joined at signin; pusher-js subscribes afterwards with an empty auth.
+    if (!user_id().empty() && channel == std::string(wire::kServerToUserPrefix).append(user_id())) {
+      SendEvent("pusher_internal:subscription_succeeded", channel, "{}");
+    } else {
+      std::string text = "Only the signed-in user's own #server-to-user- channel may be subscribed";
+      SendSubscriptionError(channel, "AuthError", text, kErrorUnauthorized);
+      SendError(kErrorUnauthorized, text);
+    }
+    return;
+  }
   if (const char* err = engine::ChannelNameError(channel, limits.max_channel_name_length,
                                                  /*allow_internal=*/false)) {
     bool too_long = channel.size() > limits.max_channel_name_length;
@@ -181,15 +206,17 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     return;
   }
   engine::ChannelKind kind = engine::KindOf(channel);
-  if (kind == engine::ChannelKind::kPresence) {
-    std::string text = "Presence channels are not supported by this server yet: '" + channel + "'";
-    SendSubscriptionError(channel, "UnsupportedChannel", text, 501);
+  bool presence = kind == engine::ChannelKind::kPresence;
+  if (presence && !d.has_channel_data) {
+    std::string text = "Presence channel subscription without channel_data: '" + channel + "'";
+    SendSubscriptionError(channel, "AuthError", text, 401);
     SendError(kErrorUnauthorized, text);
     return;
   }
   if (engine::NeedsAuth(kind)) {
     const config::AppConfig& app = env().apps().app(app_);
-    std::string to_sign = auth::ChannelStringToSign(socket_id(), channel);
+    std::string to_sign = auth::ChannelStringToSign(socket_id(), channel,
+                                                    presence ? d.channel_data : std::string_view());
     if (!auth::VerifyAuthToken(d.auth, app.key, app.secret, to_sign)) {
       std::string text = "Invalid signature for channel '" + channel + "'";
       SendSubscriptionError(channel, "AuthError", text, 401);
@@ -214,6 +241,14 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     SendError(kErrorUnauthorized, text);
     return;
   }
+  if (presence) {
+    if (!already) SubscribePresence(channel, d);
+    return;  // an already joined connection has had (or will get) its member list
+  }
+  if (engine::IsCacheChannel(channel) && !already) {
+    SubscribeCache(channel);
+    return;
+  }
   if (!already && env().Subscribe(app_, channel, &sub_).refused) {
     SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
     return;
@@ -221,11 +256,170 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
   SendEvent("pusher_internal:subscription_succeeded", channel, "{}");
 }
 
+void PusherSession::HandleSignin(const ClientMessage& msg) {
+  SigninData d;
+  if (const char* err = shared_->parser.ParseSigninData(msg, &d)) {
+    SendError(kErrorUnauthorized, std::string("Invalid signin: ") + err);
+    return;
+  }
+  const config::AppConfig& app = env().apps().app(app_);
+  if (!auth::VerifyAuthToken(d.auth, app.key, app.secret,
+                             auth::UserStringToSign(socket_id(), d.user_data))) {
+    SendError(kErrorUnauthorized, "Invalid signature for signin");
+    return;
+  }
+  if (d.user_id.size() > app.max_presence_user_id_length) {
+    SendError(kErrorUnauthorized, "Signin user id too long");
+    return;
+  }
+  if (!user_id().empty() && user_id() != d.user_id) {
+    SendError(kErrorUnauthorized, "Already signed in as another user");
+    return;
+  }
+  if (user_id().empty()) {
+    std::string channel = std::string(wire::kServerToUserPrefix) + d.user_id;
+    if (env().Subscribe(app_, channel, &sub_).refused) {
+      SendError(kErrorGeneric, "Server busy, retry the signin");
+      return;
+    }
+    extra().user_id = d.user_id;
+  }
+  std::string data;
+  util::JsonObject(&data).Str("user_data", d.user_data).Close();
+  SendEvent("pusher:signin_success", {}, data);
+}
+
+void PusherSession::TerminateByApp() {
+  if (closing()) return;
+  SendError(kErrorUnauthorized, "You got disconnected by the app.");
+  Close(kErrorUnauthorized, "You got disconnected by the app.");
+}
+
+PusherSession::PresenceSub* PusherSession::FindPresence(std::string_view channel) {
+  if (!extra_) return nullptr;
+  for (PresenceSub& p : extra_->presence) {
+    if (p.channel == channel) return &p;
+  }
+  return nullptr;
+}
+
+void PusherSession::SubscribePresence(const std::string& channel, const SubscribeData& d) {
+  const config::AppConfig& app = env().apps().app(app_);
+  PresenceMember member;
+  const char* err = shared_->parser.ParseChannelData(d.channel_data, &member);
+  std::string text;
+  if (err != nullptr) {
+    text = err;
+  } else if (member.user_id.size() > app.max_presence_user_id_length) {
+    text = "Presence user_id too long (limit " + std::to_string(app.max_presence_user_id_length) +
+           " bytes)";
+  } else if (member.user_info.size() > app.max_presence_user_info_bytes) {
+    text = "Presence user_info too large (limit " +
+           std::to_string(app.max_presence_user_info_bytes) + " bytes)";
+  }
+  if (!text.empty()) {
+    SendSubscriptionError(channel, "InvalidChannelData", text, kErrorUnauthorized);
+    SendError(kErrorUnauthorized, text);
+    return;
+  }
+  engine::ShardEnv::SubscribeResult r = env().Subscribe(app_, channel, &sub_, /*held=*/true);
+  if (r.refused) {
+    SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
+    return;
+  }
+  auto* note = new engine::PresenceNote();
+  note->channel = channel;
+  note->user_id = member.user_id;
+  note->user_info = std::move(member.user_info);
+  if (!SendJoin(note, r.channel)) return;
+  Extra& x = extra();
+  x.presence.push_back({channel, std::move(member.user_id), x.presence_tokens, true, true});
+}
+
+void PusherSession::SubscribeCache(const std::string& channel) {
+  engine::ShardEnv::SubscribeResult r = env().Subscribe(app_, channel, &sub_, /*held=*/true);
+  if (r.refused) {
+    SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
+    return;
+  }
+  auto* note = new engine::PresenceNote();
+  note->channel = channel;
+  note->presence = false;
+  if (!SendJoin(note, r.channel)) return;
+  Extra& x = extra();
+  x.presence.push_back({channel, {}, x.presence_tokens, true, false});
+}
+
+bool PusherSession::SendJoin(engine::PresenceNote* note, engine::Channel* channel) {
+  note->app = app_;
+  note->join = true;
+  note->cache = engine::IsCacheChannel(note->channel);
+  note->conn_index = conn().index();
+  note->conn_gen = conn().generation();
+  note->serial = conn().serial();
+  note->token = ++extra().presence_tokens;
+  std::string name = note->channel;
+  if (env().control().NotePresenceJoin(note)) return true;
+  env().Unsubscribe(&sub_, channel);
+  SendSubscriptionError(name, "ServerBusy", "Server busy, retry the subscription", 503);
+  return false;
+}
+
+void PusherSession::LeavePresence(size_t index) {
+  PresenceSub& p = extra_->presence[index];
+  if (p.presence) env().control().NotePresenceLeave(app_, p.channel, p.user_id, conn().serial());
+  if (index + 1 < extra_->presence.size()) p = std::move(extra_->presence.back());
+  extra_->presence.pop_back();
+}
+
+void PusherSession::OnPresenceAck(const engine::PresenceNote& note) {
+  PresenceSub* p = FindPresence(note.channel);
+  if (p == nullptr || !p->pending || p->token != note.token || closing()) return;
+  engine::Channel* channel = env().channels().Find(app_, note.channel);
+  if (note.refused) {
+    // Not recorded: no leave.
+    extra_->presence.erase(extra_->presence.begin() + (p - extra_->presence.data()));
+    if (channel != nullptr) env().Unsubscribe(&sub_, channel);
+    std::string text = "Presence channel is full (limit " +
+                       std::to_string(env().apps().app(app_).max_presence_members_per_channel) +
+                       " members)";
+    SendSubscriptionError(note.channel, "LimitReached", text, wire::kErrorPresenceFull);
+    return;
+  }
+  p->pending = false;
+  if (channel != nullptr) env().channels().SetHeld(&sub_, channel, false);
+  std::string data = "{}";
+  if (p->presence) {
+    data.clear();
+    wire::AppendPresenceData(&data, note.members);
+  } else {
+    // Nothing left to wait for.
+    extra_->presence.erase(extra_->presence.begin() + (p - extra_->presence.data()));
+  }
+  SendEvent("pusher_internal:subscription_succeeded", note.channel, data);
+  if (!note.cache) return;
+  if (note.cache_hit) {
+    SendEvent(note.cache_event, note.channel, note.cache_data);
+  } else {
+    SendEvent("pusher:cache_miss", note.channel, "");
+  }
+}
+
 void PusherSession::HandleUnsubscribe(const ClientMessage& msg) {
   SubscribeData d;
   if (const char* err = shared_->parser.ParseSubscribeData(msg, &d)) {
     SendError(kErrorGeneric, err);
     return;
+  }
+  if (!user_id().empty() &&
+      d.channel == std::string(wire::kServerToUserPrefix).append(user_id())) {
+    return;  // delivery to a user follows the signin, not the subscription: stays
+  }
+  for (size_t i = 0; extra_ && i < extra_->presence.size(); ++i) {
+    if (extra_->presence[i].channel == d.channel) {
+      LeavePresence(i);
+      break;
+    }
   }
   engine::Channel* channel = env().channels().Find(app_, d.channel);
   if (channel != nullptr) env().Unsubscribe(&sub_, channel);
@@ -252,6 +446,14 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
     SendError(kErrorUnauthorized, "Client event on a channel this connection is not subscribed to");
     return;
   }
+  const PresenceSub* member = nullptr;
+  if (kind == engine::ChannelKind::kPresence) {
+    member = FindPresence(msg.channel);
+    if (member == nullptr || member->pending || !member->presence) {
+      SendError(kErrorUnauthorized, "Client event before the presence subscription succeeded");
+      return;
+    }
+  }
   if (msg.data.size() > limits.max_event_data_bytes) {
     SendError(kErrorRejected, "Client event data too large");
     return;
@@ -266,6 +468,7 @@ void PusherSession::HandleClientEvent(const ClientMessage& msg) {
   pub.channel = msg.channel;
   pub.event = msg.event;
   pub.data = msg.data;
+  if (member != nullptr) pub.user_id = member->user_id;
   pub.exclude_shard = env().shard_id();
   pub.exclude_serial = conn().serial();
   if (!env().control().ForwardPublication(engine::BuildPublication(pub, /*refs=*/1))) {

@@ -6,9 +6,11 @@
 //                app key is unknown/disabled, the shard is full or the app has max_connections
 //                established connections over all shards, pusher:error + close (4001, 4003,
 //                4100, 4004; pusher-js does not reconnect after 40xx, backs off after 41xx);
-//   messages  -> pusher:ping/pong, pusher:subscribe/unsubscribe (public, private and
-//                private-encrypted channels; the auth token is checked here, on the shard, with
-//                the app secret), client-* events (on a private channel the sender subscribed
+//   messages  -> pusher:ping/pong, pusher:subscribe/unsubscribe (public, private,
+//                private-encrypted and presence channels; the auth token is checked here, on the
+//                shard, with the app secret; a presence join is held until the control plane
+//                answers with the member list, see below), client-* events (on a private or
+//                presence channel the sender subscribed
 //                to, when the app allows them, at most client_events_per_second: relayed to the
 //                channel's other members on every shard through the control plane, never back
 //                to the sender; refusals are pusher:error 4301, or 4009 when not subscribed;
@@ -26,6 +28,25 @@
 // subscription that would create the channel on this shard while the control plane cannot be
 // told at once (its queue is full) is refused with subscription_error status 503 "ServerBusy"
 // (nothing is confirmed that a publish could miss; the client may retry).
+// Presence: channel_data is signed into the auth ("<socket_id>:<channel>:<channel_data>"), its
+// user id (<= max_presence_user_id_length bytes) and user info (<= max_presence_user_info_bytes)
+// are checked here (pusher:error 4009 otherwise). The connection joins the channel on this shard
+// held (it receives nothing) and sends a join note to the control plane, which keeps the members
+// of every shard; its answer comes back through the same queue as the member events, so the
+// subscription_succeeded {presence: {ids, hash, count}} it carries is consistent with every
+// member event after it. A full channel is refused (subscription_error status 4100). Leaving
+// (unsubscribe, close) sends a leave note. Client events on presence channels carry user_id.
+// Cache channels (cache-, private-cache-, private-encrypted-cache-, presence-cache-) are joined
+// the same way (held until the control plane answers): subscription_succeeded, then the
+// channel's last REST event, or pusher:cache_miss when it has none.
+// Sign-in: pusher:signin {auth, user_data} is verified ("<socket_id>::user::<user_data>", user_data
+// holding a non-empty string id) and answered with pusher:signin_success {user_data}; the
+// connection then joins "#server-to-user-<id>" itself (REST events there reach every connection
+// signed in as that user, on any shard, and terminate_connections finds them there); pusher-js's
+// own subscribe to that channel is confirmed, anybody else's refused (4009). A bad signin gets
+// pusher:error 4009 and the connection stays open. When the app sets enable_user_authentication,
+// a connection not signed in within user_authentication_timeout_ms gets pusher:error 4009
+// "Connection not authorized within timeout." and close 4009.
 // Wire details (JSON, codes, versions) are in wire.h.
 // Thread rules: the owning shard's thread.
 #pragma once
@@ -34,8 +55,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/channel_table.h"
+#include "engine/presence_note.h"
 #include "engine/wire_format.h"
 #include "protocols/pusher/client_message.h"
 #include "protocols/pusher/event_encoder.h"
@@ -72,8 +95,17 @@ class PusherSession : public WsSession {
   // "digits.digits", formatted from (shard, connection serial) when asked: not stored.
   std::string socket_id() const;
 
+  // The control plane's answer to this session's presence join (engine/presence_note.h): the
+  // member list (sent as subscription_succeeded; the held membership is released), or the
+  // refusal (channel full). A stale answer (left or re-joined since) is ignored.
+  void OnPresenceAck(const engine::PresenceNote& note);
+  // POST /apps/{id}/users/{user_id}/terminate_connections reached this signed-in connection:
+  // pusher:error 4009 and close 4009.
+  void TerminateByApp();
+
  private:
   static constexpr uint8_t kActivityTimer = kFirstDerivedTimer;
+  static constexpr uint8_t kSigninTimer = kFirstDerivedTimer + 1;
 
   bool OnTextMessage(std::string_view text) override;
   void OnPeerActivity() override {
@@ -85,6 +117,16 @@ class PusherSession : public WsSession {
   void HandleSubscribe(const ClientMessage& msg);
   void HandleUnsubscribe(const ClientMessage& msg);
   void HandleClientEvent(const ClientMessage& msg);
+  void HandleSignin(const ClientMessage& msg);
+  // The presence part of a subscribe whose auth passed: limits, held membership, join note.
+  void SubscribePresence(const std::string& channel, const SubscribeData& d);
+  // A cache channel (not presence): held membership and a join note asking for its last event.
+  void SubscribeCache(const std::string& channel);
+  // Sends the join note; false (and the held membership undone, ServerBusy sent) when refused.
+  bool SendJoin(engine::PresenceNote* note, engine::Channel* channel);
+  // Tells the control plane that this connection left the presence channel at `index` and
+  // forgets it (the channel membership itself is the caller's).
+  void LeavePresence(size_t index);
   void SendEvent(std::string_view event, std::string_view channel, std::string_view data_json);
   void SendError(int code, std::string_view message);
   void SendSubscriptionError(std::string_view channel, std::string_view type,
@@ -96,15 +138,43 @@ class PusherSession : public WsSession {
   // activity timeout).
   uint32_t SinceLastRx() { return static_cast<uint32_t>(loop().now_ms()) - last_rx_ms_; }
 
+  // A presence channel this connection joined: its user id, and whether the control plane's
+  // answer (the member list) is still awaited (`token` tells a stale answer). Also a cache
+  // channel whose last event is awaited.
+  struct PresenceSub {
+    std::string channel;
+    std::string user_id;
+    uint64_t token = 0;
+    bool pending = true;
+    bool presence = true;  // false: a cache channel waiting for its last event (then dropped)
+  };
+  PresenceSub* FindPresence(std::string_view channel);
+  // What most connections never need, allocated on first use: a refusal decided at the
+  // upgrade, the presence and cache channels joined, the signed-in user.
+  struct Extra {
+    std::string refuse_reason;  // only with refuse_code_ != 0
+    std::vector<PresenceSub> presence;
+    std::string user_id;  // set by a verified pusher:signin
+    uint64_t presence_tokens = 0;
+  };
+  Extra& extra() {
+    if (!extra_) extra_ = std::make_unique<Extra>();
+    return *extra_;
+  }
+  // The signed-in user id, empty when none.
+  std::string_view user_id() const {
+    return extra_ ? std::string_view(extra_->user_id) : std::string_view();
+  }
+
   // Layout: one per connection, pinned in tests/unit/protocols/session_layout_test.cc. The
-  // small fields come first so that they fill WsSession's tail; what is rare (a refusal decided
-  // at the upgrade) lives on the heap, and the socket id is not stored.
+  // small fields come first so that they fill WsSession's tail; what is rare (a refusal, presence,
+  // sign-in) lives on the heap in Extra, and the socket id is not stored.
   bool counted_ : 1 = false;  // holds one of the app's max_connections (AppRegistry)
   bool ping_outstanding_ : 1 = false;
   uint16_t refuse_code_;
   uint32_t app_;
   PusherShared* shared_;
-  std::unique_ptr<std::string> refuse_reason_;  // only with refuse_code_ != 0
+  std::unique_ptr<Extra> extra_;
   engine::Subscriber sub_;
   uint32_t last_rx_ms_ = 0;  // low 32 bits of the loop clock, see SinceLastRx
   // Fixed one-second windows for the message and client-event rate limits (start: low 32 bits

@@ -51,4 +51,37 @@ void AppendEvent(std::string* out, std::string_view event, std::string_view chan
   out->push_back('}');
 }
 
+void AppendMemberAdded(std::string* out, std::string_view user_id, std::string_view user_info) {
+  out->append("{\"user_id\":");
+  util::AppendJsonString(out, user_id);
+  out->append(",\"user_info\":");
+  out->append(user_info.empty() ? std::string_view("null") : user_info);
+  out->push_back('}');
+}
+
+void AppendMemberRemoved(std::string* out, std::string_view user_id) {
+  out->append("{\"user_id\":");
+  util::AppendJsonString(out, user_id);
+  out->push_back('}');
+}
+
+void AppendPresenceData(std::string* out,
+                        const std::vector<std::pair<std::string, std::string>>& members) {
+  out->append("{\"presence\":{\"ids\":[");
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i) out->push_back(',');
+    util::AppendJsonString(out, members[i].first);
+  }
+  out->append("],\"hash\":{");
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i) out->push_back(',');
+    util::AppendJsonString(out, members[i].first);
+    out->push_back(':');
+    out->append(members[i].second.empty() ? std::string_view("null") : members[i].second);
+  }
+  out->append("},\"count\":");
+  util::AppendUint(out, members.size());
+  out->append("}}");
+}
+
 }  // namespace ringcast::protocols::pusher::wire

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ringcast::protocols::pusher::wire {
 
@@ -29,6 +31,14 @@ inline constexpr uint16_t kClosePongTimeout = 4201;
 inline constexpr int kErrorUnauthorized = 4009;  // subscription refused (auth, limits, names)
 inline constexpr int kErrorGeneric = 4200;       // malformed or unsupported message
 inline constexpr int kErrorRejected = 4301;      // client event or message refused (rates, ...)
+inline constexpr int kErrorPresenceFull = 4100;  // subscription_error status: channel full
+
+// ---- user sign-in ----
+inline constexpr std::string_view kServerToUserPrefix = "#server-to-user-";
+
+// ---- presence ----
+inline constexpr std::string_view kMemberAdded = "pusher_internal:member_added";
+inline constexpr std::string_view kMemberRemoved = "pusher_internal:member_removed";
 
 // ---- protocol versions (the ?protocol= query parameter; pusher-js sends 7) ----
 inline constexpr int kMinProtocol = 5;
@@ -46,5 +56,14 @@ bool AppKeyFromPath(std::string_view path, std::string_view* key);
 // an empty `channel` or `user_id` is left out. The only builder of event JSON in the server.
 void AppendEvent(std::string* out, std::string_view event, std::string_view channel,
                  std::string_view data, std::string_view user_id = {});
+
+// Presence payloads (the `data` of the events; user_info is JSON text, empty for none -> null).
+// {"user_id":U,"user_info":I}
+void AppendMemberAdded(std::string* out, std::string_view user_id, std::string_view user_info);
+// {"user_id":U}
+void AppendMemberRemoved(std::string* out, std::string_view user_id);
+// {"presence":{"ids":[..],"hash":{id:info},"count":N}} (subscription_succeeded).
+void AppendPresenceData(std::string* out,
+                        const std::vector<std::pair<std::string, std::string>>& members);
 
 }  // namespace ringcast::protocols::pusher::wire

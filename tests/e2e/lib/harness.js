@@ -171,4 +171,19 @@ function waitFor(pred, ms = 5000, every = 10) {
 // Shard that issued a socket id ("<salt*1000+shard>.<serial>").
 function shardOf(socketId) { return Number(socketId.split('.')[0]) % 1000; }
 
-module.exports = { BIN, APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, rawHttp, httpAnswers, waitFor, shardOf };
+// A connected pusher-js client whose connection landed on `shard` (SO_REUSEPORT spreads
+// connections by hash: clients that land elsewhere are dropped and another one is made).
+async function pusherOnShard(port, shard, opts = {}) {
+  for (let i = 0; i < 200; ++i) {
+    const c = pusherClient(port, opts);
+    const socketId = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('pusher-js did not connect')), 5000);
+      c.connection.bind('connected', () => { clearTimeout(t); resolve(c.connection.socket_id); });
+    });
+    if (shardOf(socketId) === shard) return c;
+    c.disconnect();
+  }
+  throw new Error('no connection landed on shard ' + shard);
+}
+
+module.exports = { BIN, APP, startServer, pusherClient, pusherServer, pusherOnShard, rawSocket, connected, subscribe, rawHttp, httpAnswers, waitFor, shardOf };

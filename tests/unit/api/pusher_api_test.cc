@@ -47,7 +47,7 @@ std::ostream& operator<<(std::ostream& os, const Published& p) {
 // JSON its subscribers would receive), every count request (answered from `counts`).
 class FakeControl {
  public:
-  explicit FakeControl(size_t apps) : occupancy(apps) {}
+  explicit FakeControl(size_t apps) : occupancy(apps), presence(apps) {}
 
   void Occupy(uint32_t app, const std::string& channel) { occupancy.Apply(app, 0, channel, true); }
 
@@ -74,6 +74,7 @@ class FakeControl {
   }
 
   engine::Occupancy occupancy;
+  engine::PresenceTable presence;
   std::vector<Published> published;
   std::map<std::pair<uint32_t, std::string>, uint64_t> counts;
   std::vector<std::vector<std::string>> count_calls;
@@ -120,7 +121,8 @@ class PusherApiTest : public ::testing::Test {
  protected:
   PusherApiTest() : ids_(kIdSeed), registry_(MakeApps()), control_(2) {
     config_.limits = config::Limits();  // max_batch_events 10, data 10 KiB, 100 channels
-    api_ = std::make_unique<PusherApi>(&registry_, &config_, &ids_, &control_.occupancy);
+    api_ = std::make_unique<PusherApi>(&registry_, &config_, &ids_, &control_.occupancy,
+                                       &control_.presence);
   }
 
   static std::vector<config::AppConfig> MakeApps() {
@@ -392,7 +394,10 @@ TEST_F(PusherApiErrorTest, UnknownAppIs404) {
 TEST_F(PusherApiErrorTest, UnknownPathIs404) {
   Expect(Send("POST", "/apps/1/nope", kBody), 404, "Unknown path /apps/1/nope");
   Expect(Send("POST", "/apps/1/events/extra", kBody), 404, "Unknown path /apps/1/events/extra");
-  Expect(Send("GET", "/apps/1/channels/a/users", ""), 404, "Unknown path /apps/1/channels/a/users");
+  Expect(Send("GET", "/apps/1/channels/a/members", ""), 404,
+         "Unknown path /apps/1/channels/a/members");
+  Expect(Send("GET", "/apps/1/channels/a/users", ""), 400,
+         "Users are only available for presence channels");
   Expect(Send("POST", "/apps/1", kBody), 404, "Not found");
   Expect(Send("POST", "/other/1/events", kBody), 404, "Not found");
 }

@@ -311,7 +311,9 @@ TEST(LoadConfig, MaximaAndZeroAreAccepted) {
 TEST(LoadConfig, AppsFromTheFileWithNumericIdsAndFlags) {
   ConfigFile f(R"({"apps":[
       {"id": 123, "key": "k1", "secret": "s1", "name": "one", "enabled": false,
-       "max_connections": 50, "enable_client_events": false},
+       "max_connections": 50, "enable_client_events": false,
+       "enable_user_authentication": true, "max_presence_members_per_channel": 5,
+       "max_presence_user_id_length": 16, "max_presence_user_info_bytes": 200},
       {"id": "two", "key": "k2", "secret": "s2"}]})");
   Loaded l = Load({"--config", f.path(), "--app-secret", "override"});
   ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
@@ -322,8 +324,16 @@ TEST(LoadConfig, AppsFromTheFileWithNumericIdsAndFlags) {
   EXPECT_EQ(l.cfg.apps[0].max_connections, 50u);
   EXPECT_FALSE(l.cfg.apps[0].enable_client_events);
   EXPECT_EQ(l.cfg.apps[0].secret, "override");  // the app flags edit the first app
+  EXPECT_TRUE(l.cfg.apps[0].enable_user_authentication);
+  EXPECT_EQ(l.cfg.apps[0].max_presence_members_per_channel, 5u);
+  EXPECT_EQ(l.cfg.apps[0].max_presence_user_id_length, 16u);
+  EXPECT_EQ(l.cfg.apps[0].max_presence_user_info_bytes, 200u);
   EXPECT_EQ(l.cfg.apps[1].id, "two");
   EXPECT_TRUE(l.cfg.apps[1].enabled);
+  EXPECT_FALSE(l.cfg.apps[1].enable_user_authentication);  // Pusher's defaults
+  EXPECT_EQ(l.cfg.apps[1].max_presence_members_per_channel, 100u);
+  EXPECT_EQ(l.cfg.apps[1].max_presence_user_id_length, 128u);
+  EXPECT_EQ(l.cfg.apps[1].max_presence_user_info_bytes, 1024u);
 }
 
 TEST(LoadConfig, HelpAndVersionExitOk) {
@@ -408,6 +418,10 @@ TEST(LoadConfigErrors, ConfigFileErrors) {
        "app \"max_connections\" must be a non-negative integer"},
       {R"({"apps": [{"max_connections": 100000001}]})",
        "app \"max_connections\" must be a non-negative integer"},
+      {R"({"apps": [{"enable_user_authentication": 1}]})",
+       "app \"enable_user_authentication\" must be a boolean"},
+      {R"({"apps": [{"max_presence_members_per_channel": -1}]})",
+       "app \"max_presence_members_per_channel\" must be an integer from 0 to 1000000"},
       {R"({"apps": [{"cluster": "eu"}]})", "unknown app field \"cluster\""},
       {R"({"limits": []})", "\"limits\" must be an object"},
       {R"({"limits": {"max_cats": 1}})", "unknown limit \"max_cats\""},

@@ -42,6 +42,16 @@ class RecordingLink : public ControlLink {
     buf->Release();
     return true;
   }
+  bool NotePresenceJoin(PresenceNote* note) override {
+    notes.push_back(std::to_string(note->app) + ":" + note->channel + "@" + note->user_id + "+");
+    delete note;
+    return true;
+  }
+  void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user,
+                         uint64_t) override {
+    notes.push_back(std::to_string(app) + ":" + std::string(channel) + "@" + std::string(user) +
+                    "-");
+  }
   std::vector<std::string> notes;  // loop thread only
   bool accept_occupied = true;     // loop thread only
 };

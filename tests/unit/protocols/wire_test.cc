@@ -49,6 +49,22 @@ TEST(PusherWire, EverythingIsEscaped) {
   EXPECT_EQ(out, R"({"event":"ev\"il\n","channel":"c\\h","data":"line\nquote\""})");
 }
 
+TEST(PusherWire, PresencePayloads) {
+  std::string s;
+  wire::AppendPresenceData(&s, {{"1", "{\"name\":\"A\"}"}, {"u\"2", ""}});
+  EXPECT_EQ(s,
+            R"({"presence":{"ids":["1","u\"2"],"hash":{"1":{"name":"A"},"u\"2":null},"count":2}})");
+  s.clear();
+  wire::AppendPresenceData(&s, {});
+  EXPECT_EQ(s, R"({"presence":{"ids":[],"hash":{},"count":0}})");
+  s.clear();
+  wire::AppendMemberAdded(&s, "7", "");
+  EXPECT_EQ(s, R"({"user_id":"7","user_info":null})");
+  s.clear();
+  wire::AppendMemberRemoved(&s, "7");
+  EXPECT_EQ(s, R"({"user_id":"7"})");
+}
+
 TEST(PusherWire, ProtocolVersions) {
   std::string reason;
   EXPECT_EQ(wire::CheckProtocolVersion("7", &reason), 0);

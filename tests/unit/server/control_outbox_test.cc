@@ -2,7 +2,9 @@
 // that nobody drains until the test says so. With the ring full: an occupied note is refused
 // (never parked), a vacated note and a count reply wait in order, REST requests and client
 // events wait up to the cap and are then refused/dropped; every spill and refusal is counted;
-// Flush sends the notes before the older data; and nothing is lost or freed twice (ASan).
+// Flush sends the notes before the older data; a presence join is refused like an occupied
+// note, a presence leave waits in order like a vacated note; and nothing is lost or freed twice
+// (ASan).
 #include "server/control_outbox.h"
 
 #include <gtest/gtest.h>
@@ -110,6 +112,42 @@ TEST_F(ControlOutboxTest, FullRingGivesEachKindItsDefinedAnswer) {
   EXPECT_EQ(outbox_.stats().backlog, 0u);
   EXPECT_TRUE(outbox_.PushOccupied(0, "new")) << "accepted again once nothing waits";
   EXPECT_TRUE(outbox_.PushShardDone());
+  Drain();
+}
+
+TEST_F(ControlOutboxTest, PresenceJoinIsRefusedAndLeaveWaitsInOrderWhenTheRingIsFull) {
+  FillRing();
+  uint64_t refused = outbox_.stats().subscribes_refused;  // FillRing's last push
+  auto* join = new engine::PresenceNote();
+  join->join = true;
+  join->channel = "presence-a";
+  EXPECT_FALSE(outbox_.PushPresenceJoin(join));  // freed by the outbox (ASan checks)
+  outbox_.PushVacated(0, "presence-b");
+  outbox_.PushPresenceLeave(0, "presence-a", "u1", 77);
+  EXPECT_FALSE(outbox_.empty());
+  // A join is refused while control messages wait, even with room in the ring.
+  Drain();
+  auto* late = new engine::PresenceNote();
+  late->join = true;
+  EXPECT_FALSE(outbox_.PushPresenceJoin(late));
+  EXPECT_EQ(outbox_.stats().subscribes_refused, refused + 2);
+  outbox_.Flush();
+  EXPECT_TRUE(outbox_.empty());
+  ToControl m;
+  ASSERT_TRUE(queue_->TryPop(&m));
+  EXPECT_EQ(m.kind, ToControl::Kind::kNote);
+  DiscardUndelivered(m);
+  ASSERT_TRUE(queue_->TryPop(&m));
+  ASSERT_EQ(m.kind, ToControl::Kind::kPresence);
+  EXPECT_FALSE(m.presence->join);
+  EXPECT_EQ(m.presence->user_id, "u1");
+  EXPECT_EQ(m.presence->serial, 77u);
+  EXPECT_EQ(m.presence->shard, 5u);
+  DiscardUndelivered(m);
+  // With the backlog empty a join enters the ring.
+  auto* ok = new engine::PresenceNote();
+  ok->join = true;
+  EXPECT_TRUE(outbox_.PushPresenceJoin(ok));
   Drain();
 }
 

@@ -1,0 +1,47 @@
+// ChannelCache: the last REST-published event of every cache channel (cache-, private-cache-,
+// private-encrypted-cache-, presence-cache-), kept for a TTL, for subscribers that join later.
+//
+// Lives on the control plane, which sees every publish. Store() replaces a channel's entry (also
+// when nobody subscribes); Find() returns it while it is younger than its TTL and drops it once
+// older. Expired entries are also dropped by Sweep(now), a full scan the control plane runs at
+// most once a second, so memory is bounded by the cache channels published to within one TTL
+// (plus a second). Protocol-neutral: event name and data are opaque bytes. Client events are never
+// stored (Pusher does not cache them).
+// Thread rules: the control-plane thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/string_map.h"
+
+namespace ringcast::engine {
+
+class ChannelCache {
+ public:
+  struct Entry {
+    std::string event;
+    std::string data;
+    uint64_t expires_ms = 0;
+  };
+
+  explicit ChannelCache(size_t app_count) : by_app_(app_count) {}
+
+  void Store(uint32_t app, std::string_view channel, std::string_view event, std::string_view data,
+             uint64_t expires_ms);
+  // The live entry, or null (an expired one is dropped). Valid until the next Store/Sweep.
+  const Entry* Find(uint32_t app, std::string_view channel, uint64_t now_ms);
+  // The live entry without dropping anything (readers that must not change the cache).
+  const Entry* Peek(uint32_t app, std::string_view channel, uint64_t now_ms) const;
+  // Drops every expired entry.
+  void Sweep(uint64_t now_ms);
+  size_t size() const;
+
+ private:
+  std::vector<util::StringMap<Entry>> by_app_;
+};
+
+}  // namespace ringcast::engine
