@@ -150,3 +150,59 @@ test('apps are isolated; event_types and the channel-name filter choose what a t
   assert.equal(rx.events.filter((e) => e.request.path === '/hook' && /only-|other-/.test(e.channel)).length, 0);
   assert.equal(rx.requests.filter((r) => !r.valid).length, 0, 'every request passed the validator');
 });
+
+// A raw socket on the given shard (the kernel spreads connections over the shards).
+async function clientOnShard(shard) {
+  for (let i = 0; i < 40; ++i) {
+    const ws = await client();
+    if (shardOf(ws.socketId) === shard) return ws;
+    ws.close();
+  }
+  throw new Error(`no connection landed on shard ${shard}`);
+}
+
+async function joinPresence(ws, channel, userId) {
+  const channelData = JSON.stringify({ user_id: userId, user_info: { name: userId } });
+  const api = pusherServer(server.port);
+  const { auth } = api.authorizeChannel(ws.socketId, channel, JSON.parse(channelData));
+  const ack = await subscribe(ws, channel, { auth, channel_data: channelData });
+  assert.equal(ack.event, 'pusher_internal:subscription_succeeded');
+}
+
+test('member_added on a user\'s first connection only, member_removed ~3 s after the last, across shards', async () => {
+  const ch = 'presence-hooks';
+  const members = (name) => rx.events.filter((e) => e.request.path === '/hook' && e.channel === ch && e.name === name);
+  const tab1 = await clientOnShard(0);
+  const tab2 = await clientOnShard(1);
+  await joinPresence(tab1, ch, 'u1');
+  const added = await rx.next(hookOf('member_added', ch));
+  assert.equal(added.user_id, 'u1');
+  await joinPresence(tab2, ch, 'u1');  // the same user on the other shard: not a new member
+  tab1.close();
+  await sleep(3600);  // a member_removed for the first tab would have come by now
+  assert.deepEqual(members('member_added').map((e) => e.user_id), ['u1']);
+  assert.equal(members('member_removed').length, 0, 'u1 still has a connection');
+  const t0 = Date.now();
+  tab2.close();
+  const removed = await rx.next(hookOf('member_removed', ch), 8000);
+  assert.equal(removed.user_id, 'u1');
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 2500, `member_removed after ${waited} ms`);
+  assert.ok(rx.requests.filter((r) => !r.valid).length === 0);
+});
+
+test('cache_miss: one webhook per channel however many subscribers miss', async () => {
+  const ch = 'cache-hooks';
+  const a = await clientOnShard(0);
+  const b = await clientOnShard(1);
+  for (const ws of [a, b]) {
+    await subscribe(ws, ch);
+    await ws.next((m) => m.event === 'pusher:cache_miss' && m.channel === ch);
+  }
+  await rx.next(hookOf('cache_miss', ch));
+  await sleep(300);  // past the 50 ms batching window: a duplicate would be here
+  const misses = rx.events.filter((e) => e.request.path === '/hook' && e.channel === ch && e.name === 'cache_miss');
+  assert.equal(misses.length, 1);
+  a.close();
+  b.close();
+});
