@@ -165,6 +165,30 @@ const std::vector<Option>& Options() {
            c->data_dir = v;
            return std::string();
          }},
+        {"store-sync", "POLICY",
+         "when the store's log is synced: always (default: every commit, before replying), "
+         "interval:MS (at most every MS ms; replies wait for it) or none (never; the OS decides)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           bool ok = v == "always" || v == "none";
+           if (!ok && v.rfind("interval:", 0) == 0 && v.size() > 9 && v.size() <= 15) {
+             ok = v.find_first_not_of("0123456789", 9) == std::string::npos;
+           }
+           if (!ok) return "unknown store sync policy '" + v + "' (always, interval:MS, none)";
+           c->store_sync = v;
+           return std::string();
+         }},
+        {"store-recover", "MODE",
+         "corruption in the middle of the store's log at start-up: fail (default: refuse to "
+         "start) or skip (skip it and log what was skipped)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           if (v != "fail" && v != "skip") {
+             return "unknown store recover mode '" + v + "' (fail, skip)";
+           }
+           c->store_recover = v;
+           return std::string();
+         }},
         {"app-id", "ID", "a single app's id (without a config file)", Kind::kString,
          [](ServerConfig* c, const std::string& v) {
            SingleApp(c).id = v;

@@ -62,6 +62,10 @@ struct ServerConfig {
   std::string pin_cpus;       // "": no pinning; "auto": shard i on the i-th allowed CPU; "0,2,4"
   std::string config_file;
   std::string data_dir = "./ringcast-data";
+  // The store (docs/store.md): "always", "interval:MS" or "none"; and "fail" or "skip" for
+  // corruption in the middle of the log at start-up.
+  std::string store_sync = "always";
+  std::string store_recover = "fail";
   std::string echo_path;      // test aid: a WebSocket echo endpoint (off when empty)
   // Client sockets as io_uring direct descriptors (a table per shard, not the process's file
   // table): each shard may then hold up to RLIMIT_NOFILE connections.

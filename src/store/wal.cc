@@ -430,9 +430,30 @@ bool Wal::Put(std::string_view key, std::string_view value) {
 
 bool Wal::Delete(std::string_view key) { return Queue(EncodeDelete(key)); }
 
-bool Wal::Commit() {
-  if (poisoned_) return false;
-  if (pending_.empty()) return true;
+bool ParseSyncPolicy(std::string_view text, SyncPolicy* out) {
+  if (text == "always") {
+    *out = {SyncPolicy::Kind::kAlways, 0};
+    return true;
+  }
+  if (text == "none") {
+    *out = {SyncPolicy::Kind::kNone, 0};
+    return true;
+  }
+  constexpr std::string_view kPrefix = "interval:";
+  if (text.substr(0, kPrefix.size()) != kPrefix || text.size() == kPrefix.size() ||
+      text.size() > kPrefix.size() + 6) {
+    return false;
+  }
+  uint32_t ms = 0;
+  for (char c : text.substr(kPrefix.size())) {
+    if (c < '0' || c > '9') return false;
+    ms = ms * 10 + static_cast<uint32_t>(c - '0');
+  }
+  *out = {SyncPolicy::Kind::kInterval, ms};
+  return true;
+}
+
+bool Wal::WritePending() {
   size_t done = 0;
   while (done < pending_.size()) {
     ssize_t w = ops_->Write(fd_, pending_.data() + done, pending_.size() - done);
@@ -443,22 +464,62 @@ bool Wal::Commit() {
     }
     done += static_cast<size_t>(w);
   }
+  segment_size_ += pending_.size();
+  log_bytes_ += pending_.size();
+  pending_.clear();
+  unsynced_ = true;
+  return true;
+}
+
+bool Wal::SyncNow() {
   if (ops_->Fdatasync(fd_) != 0) {
     Poison("fdatasync", errno);
     return false;
   }
-  segment_size_ += pending_.size();
-  log_bytes_ += pending_.size();
-  pending_.clear();
-  if (segment_size_ >= options_.segment_bytes) {
-    std::string error;
-    if (!OpenSegment(segment_ + 1, true, &error)) {
-      // The commit itself is durable; only the next one has nowhere to go.
-      RC_ERROR("store: %s", error.c_str());
-      poisoned_ = true;
-    }
-  }
+  unsynced_ = false;
   return true;
+}
+
+void Wal::MaybeRoll() {
+  // Only after a sync: a segment before the last never has an unsynced tail.
+  if (unsynced_ || segment_size_ < options_.segment_bytes) return;
+  std::string error;
+  if (!OpenSegment(segment_ + 1, true, &error)) {
+    // What is written is durable; only the next commit has nowhere to go.
+    RC_ERROR("store: %s; the store is read-only until restart", error.c_str());
+    poisoned_ = true;
+  }
+}
+
+bool Wal::Commit() {
+  if (poisoned_) return false;
+  if (pending_.empty() && !unsynced_) return true;
+  if (!pending_.empty() && !WritePending()) return false;
+  if (!SyncNow()) return false;
+  MaybeRoll();
+  return true;
+}
+
+TurnResult Wal::CommitTurn(uint64_t now_ms) {
+  if (poisoned_) return TurnResult::kFailed;
+  if (!pending_.empty() && !WritePending()) return TurnResult::kFailed;
+  switch (options_.sync.kind) {
+    case SyncPolicy::Kind::kNone:
+      unsynced_ = false;  // never synced; rolling need not wait
+      break;
+    case SyncPolicy::Kind::kAlways:
+      if (unsynced_ && !SyncNow()) return TurnResult::kFailed;
+      last_sync_ms_ = now_ms;
+      break;
+    case SyncPolicy::Kind::kInterval:
+      if (!unsynced_) break;
+      if (now_ms < last_sync_ms_ + options_.sync.interval_ms) return TurnResult::kWaiting;
+      if (!SyncNow()) return TurnResult::kFailed;
+      last_sync_ms_ = now_ms;
+      break;
+  }
+  MaybeRoll();
+  return TurnResult::kDurable;
 }
 
 bool Wal::NeedsCompaction() const {
@@ -468,6 +529,7 @@ bool Wal::NeedsCompaction() const {
 
 bool Wal::Compact() {
   if (poisoned_ || !pending_.empty()) return false;
+  if (unsynced_ && !SyncNow()) return false;
   const uint64_t covered = segment_;
   std::string error;
   if (!OpenSegment(covered + 1, true, &error)) {

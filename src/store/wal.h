@@ -28,6 +28,21 @@ namespace ringcast::store {
 
 enum class RecoverMode { kFail, kSkip };
 
+// When a commit's write is followed by fdatasync (docs/operations.md, "The store").
+struct SyncPolicy {
+  enum class Kind { kAlways, kInterval, kNone };
+  Kind kind = Kind::kAlways;
+  uint32_t interval_ms = 0;
+};
+// "always", "interval:MS" or "none"; false for anything else.
+bool ParseSyncPolicy(std::string_view text, SyncPolicy* out);
+
+enum class TurnResult {
+  kDurable,  // everything queued so far is as durable as the policy makes it: release replies
+  kWaiting,  // written, the interval's sync is due at sync_due_ms(): hold replies
+  kFailed,   // poisoned: answer 503
+};
+
 // System calls the store makes on its files; tests inject failures through a subclass.
 class FileOps {
  public:
@@ -39,6 +54,7 @@ class FileOps {
 struct WalOptions {
   std::string dir;
   RecoverMode recover = RecoverMode::kFail;
+  SyncPolicy sync;  // used by CommitTurn; Commit always syncs
   uint64_t segment_bytes = uint64_t{64} << 20;    // roll to a new segment past this
   uint64_t compact_min_bytes = uint64_t{4} << 20;  // NeedsCompaction: log bytes over both this
   uint64_t compact_factor = 2;                     // and this times the live bytes
@@ -78,6 +94,12 @@ class Wal {
   [[nodiscard]] bool Delete(std::string_view key);
   // One write and one fdatasync for everything queued. True with nothing queued.
   [[nodiscard]] bool Commit();
+  // Group commit for one loop turn under the sync policy: one write of everything queued, and
+  // one fdatasync when the policy says (always: now; interval: when MS have passed since the
+  // last; none: never). `now_ms` is a monotonic clock.
+  [[nodiscard]] TurnResult CommitTurn(uint64_t now_ms);
+  // With kWaiting: when the next CommitTurn syncs.
+  uint64_t sync_due_ms() const { return last_sync_ms_ + options_.sync.interval_ms; }
   bool has_pending() const { return !pending_.empty(); }
   bool poisoned() const { return poisoned_; }
 
@@ -98,6 +120,9 @@ class Wal {
   bool Queue(std::string_view payload);
   void Poison(const char* what, int err);
   void Apply(std::string_view payload);
+  bool WritePending();
+  bool SyncNow();
+  void MaybeRoll();
 
   WalOptions options_;
   FileOps* ops_;
@@ -112,6 +137,8 @@ class Wal {
   LogWriter writer_;
   std::string pending_;
   bool poisoned_ = false;
+  bool unsynced_ = false;  // written since the last fdatasync
+  uint64_t last_sync_ms_ = 0;
 };
 
 // Mutation records (docs/store.md, "Records: one type per mutation").

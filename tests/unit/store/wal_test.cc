@@ -121,6 +121,74 @@ TEST_F(WalTest, OneCommitIsOneFdatasync) {
   EXPECT_EQ(ops.syncs, 1);
 }
 
+TEST(SyncPolicyTest, Parses) {
+  SyncPolicy p;
+  ASSERT_TRUE(ParseSyncPolicy("always", &p));
+  EXPECT_EQ(p.kind, SyncPolicy::Kind::kAlways);
+  ASSERT_TRUE(ParseSyncPolicy("none", &p));
+  EXPECT_EQ(p.kind, SyncPolicy::Kind::kNone);
+  ASSERT_TRUE(ParseSyncPolicy("interval:25", &p));
+  EXPECT_EQ(p.kind, SyncPolicy::Kind::kInterval);
+  EXPECT_EQ(p.interval_ms, 25u);
+  EXPECT_FALSE(ParseSyncPolicy("interval:", &p));
+  EXPECT_FALSE(ParseSyncPolicy("interval:x", &p));
+  EXPECT_FALSE(ParseSyncPolicy("sometimes", &p));
+}
+
+TEST_F(WalTest, CommitTurnAlwaysSyncsOncePerTurnWithWork) {
+  FailingOps ops;
+  WalOptions o;
+  o.ops = &ops;
+  auto wal = Open(o);
+  EXPECT_EQ(wal->CommitTurn(0), TurnResult::kDurable);
+  EXPECT_EQ(ops.syncs, 0);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(wal->Put("k" + std::to_string(i), "v"));
+  EXPECT_EQ(wal->CommitTurn(1), TurnResult::kDurable);
+  EXPECT_EQ(ops.syncs, 1);
+  EXPECT_EQ(wal->CommitTurn(2), TurnResult::kDurable);
+  EXPECT_EQ(ops.syncs, 1);
+}
+
+TEST_F(WalTest, CommitTurnIntervalHoldsUntilTheSyncIsDue) {
+  FailingOps ops;
+  WalOptions o;
+  o.ops = &ops;
+  o.sync = {SyncPolicy::Kind::kInterval, 10};
+  auto wal = Open(o);
+  ASSERT_TRUE(wal->Put("a", "1"));
+  EXPECT_EQ(wal->CommitTurn(100), TurnResult::kDurable);  // first sync is due at once
+  EXPECT_EQ(ops.syncs, 1);
+  ASSERT_TRUE(wal->Put("b", "2"));
+  EXPECT_EQ(wal->CommitTurn(105), TurnResult::kWaiting);
+  EXPECT_EQ(wal->sync_due_ms(), 110u);
+  ASSERT_TRUE(wal->Put("c", "3"));
+  EXPECT_EQ(wal->CommitTurn(109), TurnResult::kWaiting);
+  EXPECT_EQ(ops.syncs, 1);
+  EXPECT_EQ(wal->CommitTurn(110), TurnResult::kDurable);  // one sync for both turns
+  EXPECT_EQ(ops.syncs, 2);
+}
+
+TEST_F(WalTest, CommitTurnNoneNeverSyncsAndFailedSyncFails) {
+  FailingOps ops;
+  WalOptions o;
+  o.ops = &ops;
+  o.sync = {SyncPolicy::Kind::kNone, 0};
+  {
+    auto wal = Open(o);
+    ASSERT_TRUE(wal->Put("a", "1"));
+    EXPECT_EQ(wal->CommitTurn(0), TurnResult::kDurable);
+    EXPECT_EQ(ops.syncs, 0);
+  }
+  o.sync = {SyncPolicy::Kind::kAlways, 0};
+  auto wal = Open(o);
+  EXPECT_EQ(wal->live().at("a"), "1");
+  ASSERT_TRUE(wal->Put("b", "2"));
+  ops.fail_sync = true;
+  EXPECT_EQ(wal->CommitTurn(1), TurnResult::kFailed);
+  EXPECT_EQ(wal->CommitTurn(2), TurnResult::kFailed);
+  EXPECT_EQ(ops.syncs, 1);
+}
+
 TEST_F(WalTest, TornTailIsCutAndReported) {
   {
     auto wal = Open();
