@@ -8,6 +8,7 @@
 
 #include "http/response.h"
 #include "runtime/wait_for_work.h"
+#include "store/wal.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -19,8 +20,9 @@ constexpr uint64_t kWakeUserData = 1;
 }  // namespace
 
 ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::AppRegistry* apps,
-                           const engine::SocketIdCodec* ids, Mesh* mesh)
+                           const engine::SocketIdCodec* ids, Mesh* mesh, store::Wal* wal)
     : config_(config),
+      wal_(wal),
       mesh_(mesh),
       shard_count_(mesh->to_shard.size()),
       occupancy_(apps->size()),
@@ -87,6 +89,7 @@ void ControlPlane::Run() {
       HandleRequest(ready.front());
       ready.pop_front();
     }
+    const int sync_wait_ms = CommitTurn();
     if (shutdown_requested_.load() && !shutdown_sent_) {
       for (uint32_t s = 0; s < shard_count_; ++s) {
         SendToShard(s, ToShard::Shutdown(config_->limits.shutdown_grace_ms));
@@ -99,7 +102,9 @@ void ControlPlane::Run() {
     paused = stalled_total_ >= kMaxStalled;
     bool busy = !paused && (!ready.empty() || !fresh.empty());
     // With messages stalled, shards make room without telling us: look again in 1 ms.
-    runtime::WaitForWork(ring_, mesh_->control_waker, busy, clear ? -1 : 1, [&] {
+    int64_t idle_ms = clear ? -1 : 1;
+    if (sync_wait_ms >= 0 && (idle_ms < 0 || sync_wait_ms < idle_ms)) idle_ms = sync_wait_ms;
+    runtime::WaitForWork(ring_, mesh_->control_waker, busy, idle_ms, [&] {
       // While paused, new input is not taken, so it is no reason to stay awake.
       return paused || (QueuesEmpty() && (!shutdown_requested_.load() || shutdown_sent_));
     });
@@ -204,6 +209,42 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
 
 void ControlPlane::Answer(api::HttpCall* call) {
   SendToShard(call->shard, ToShard::Reply(call));
+}
+
+void ControlPlane::AnswerAfterCommit(api::HttpCall* call) {
+  if (wal_ == nullptr) {
+    Answer(call);
+    return;
+  }
+  held_.push_back(call);
+}
+
+int ControlPlane::CommitTurn() {
+  if (wal_ == nullptr) return -1;
+  if (!wal_->has_pending() && held_.empty()) return -1;
+  const uint64_t now = util::MonotonicMs();
+  store::TurnResult r = shutdown_sent_ ? (wal_->Commit() ? store::TurnResult::kDurable
+                                                          : store::TurnResult::kFailed)
+                                       : wal_->CommitTurn(now);
+  if (r == store::TurnResult::kWaiting) {
+    const uint64_t due = wal_->sync_due_ms();
+    return due > now ? static_cast<int>(due - now) : 0;
+  }
+  for (api::HttpCall* call : held_) {
+    if (r == store::TurnResult::kFailed) {
+      call->response.clear();
+      http::AppendJsonError(&call->response, 503,
+                            "The store is read-only after a failed write or sync; nothing was "
+                            "saved (restart the server)",
+                            call->keep_alive);
+    }
+    Answer(call);
+  }
+  held_.clear();
+  if (r == store::TurnResult::kDurable && wal_->NeedsCompaction() && !wal_->Compact()) {
+    RC_WARN("store: compaction failed; the log keeps growing until it succeeds");
+  }
+  return -1;
 }
 
 void ControlPlane::CountSubscriptions(uint32_t app, std::vector<std::string> channels,
