@@ -27,6 +27,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       shard_count_(mesh->to_shard.size()),
       occupancy_(apps->size()),
       pusher_api_(apps, config, ids, &occupancy_),
+      datonow_api_(apps, wal),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false) {}
 
@@ -169,6 +170,14 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     return;
   }
   api::HttpCall* call = m.request;
+  if (api::DatonowApi::Matches(call->path)) {
+    if (datonow_api_.Handle(call, util::WallMs())) {
+      AnswerAfterCommit(call);
+    } else {
+      Answer(call);
+    }
+    return;
+  }
   if (!api::PusherApi::Matches(call->path)) {
     call->response.clear();
     http::AppendJsonError(&call->response, 404, "Not found", call->keep_alive);

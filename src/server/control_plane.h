@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/datonow_api.h"
 #include "api/pusher_api.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
@@ -97,6 +98,7 @@ class ControlPlane {
   size_t shard_count_;
   engine::Occupancy occupancy_;
   api::PusherApi pusher_api_;
+  api::DatonowApi datonow_api_;
   std::vector<std::deque<ToShard>> stalled_;  // per shard
   size_t stalled_total_ = 0;
   std::vector<bool> shard_dirty_;  // pushed since the last wake

@@ -1,0 +1,327 @@
+// The Datonow notification REST API; see datonow_api.h for the contract.
+#include "api/datonow_api.h"
+
+#include <simdjson.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+
+#include "auth/crypto.h"
+#include "http/query.h"
+#include "http/response.h"
+#include "store/wal.h"
+#include "util/json_writer.h"
+
+namespace ringcast::api {
+namespace {
+
+constexpr uint32_t kDefaultLimit = 20;
+constexpr uint32_t kMaxLimit = 100;
+
+std::string Prefix(const config::AppConfig& app) { return "m" + app.id + std::string(1, '\0'); }
+std::string CounterKey(const config::AppConfig& app) { return "c" + app.id; }
+
+std::string MessageKey(const config::AppConfig& app, uint64_t id) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, id);
+  return Prefix(app) + buf;
+}
+
+// ISO 8601 UTC with milliseconds: 2026-12-04T20:30:00.123Z.
+std::string Iso(int64_t ms) {
+  time_t secs = static_cast<time_t>(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+void Json(HttpCall* call, int status, std::string_view body) {
+  call->response.clear();
+  http::AppendResponse(&call->response, status, "application/json", body, call->keep_alive);
+}
+
+void Error(HttpCall* call, int status, std::string_view message) {
+  call->response.clear();
+  http::AppendJsonError(&call->response, status, message, call->keep_alive);
+}
+
+// Stored value: "<expires ms, 0 = never>\n<message JSON>".
+bool Expired(std::string_view value, int64_t now_ms, std::string_view* json) {
+  size_t nl = value.find('\n');
+  int64_t expires = 0;
+  for (size_t i = 0; i < nl && i < value.size(); ++i) expires = expires * 10 + (value[i] - '0');
+  *json = nl == std::string_view::npos ? std::string_view() : value.substr(nl + 1);
+  return expires != 0 && expires <= now_ms;
+}
+
+bool ParseId(std::string_view text, uint64_t* id) {
+  if (text.empty() || text.size() > 19) return false;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *id = v;
+  return true;
+}
+
+}  // namespace
+
+DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal)
+    : apps_(apps), wal_(wal), next_id_(apps->size(), 1) {
+  if (wal_ == nullptr) return;
+  for (uint32_t i = 0; i < apps_->size(); ++i) {
+    auto it = wal_->live().find(CounterKey(apps_->app(i)));
+    uint64_t last = 0;
+    if (it != wal_->live().end()) (void)ParseId(it->second, &last);
+    // And never below the newest message present (belt and braces for the ordering above).
+    const std::string prefix = Prefix(apps_->app(i));
+    auto m = wal_->live().lower_bound(prefix + "g");
+    if (m != wal_->live().begin()) {
+      --m;
+      if (m->first.compare(0, prefix.size(), prefix) == 0) {
+        uint64_t id = 0;
+        for (char c : std::string_view(m->first).substr(prefix.size())) {
+          id = id * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        if (id > last) last = id;
+      }
+    }
+    next_id_[i] = last + 1;
+  }
+}
+
+bool DatonowApi::Handle(HttpCall* call, int64_t now_ms) {
+  if (wal_ == nullptr) {
+    Error(call, 503, "The Datonow API needs the store (--data-dir)");
+    return false;
+  }
+  if (call->datonow_app_id.empty() || call->datonow_token.empty()) {
+    Error(call, 401, "Missing X-Datonow-App-Id or X-Datonow-Token header");
+    return false;
+  }
+  const uint32_t app = apps_->IndexById(call->datonow_app_id);
+  if (app == engine::AppRegistry::kNone ||
+      !auth::ConstantTimeEquals(call->datonow_token, apps_->app(app).secret)) {
+    // Client tokens are not built yet: only the app secret is accepted.
+    Error(call, 403, "Wrong X-Datonow-App-Id or X-Datonow-Token");
+    return false;
+  }
+  std::string_view path = call->path;
+  const std::string& m = call->method;
+  if (path == "/api/message") {
+    if (m != "POST") {
+      Error(call, 405, "Use POST for /api/message");
+      return false;
+    }
+    return Post(call, app, now_ms);
+  }
+  if (path == "/api/messages") {
+    if (m == "GET") {
+      List(call, app, now_ms);
+      return false;
+    }
+    if (m == "DELETE") return DeleteAll(call, app);
+    Error(call, 405, "Use GET or DELETE for /api/messages");
+    return false;
+  }
+  constexpr std::string_view kOne = "/api/messages/";
+  if (path.substr(0, kOne.size()) == kOne && path.find('/', kOne.size()) == std::string_view::npos) {
+    if (m != "DELETE") {
+      Error(call, 405, "Use DELETE for /api/messages/{id}");
+      return false;
+    }
+    return DeleteOne(call, app, path.substr(kOne.size()));
+  }
+  Error(call, 404, "Not found (not built yet, or no such Datonow route)");
+  return false;
+}
+
+bool DatonowApi::Post(HttpCall* call, uint32_t app, int64_t now_ms) {
+  if (wal_->poisoned()) {
+    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    return false;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  simdjson::dom::object obj;
+  if (parser.parse(call->body).get(root) != simdjson::SUCCESS || root.get(obj) != simdjson::SUCCESS) {
+    Error(call, 400, "The body must be a JSON object");
+    return false;
+  }
+  std::string_view title, message;
+  simdjson::dom::element el;
+  if (obj["title"].get(el) != simdjson::SUCCESS || el.get_string().get(title) != simdjson::SUCCESS ||
+      title.empty()) {
+    Error(call, 400, "title is required and must be a non-empty string");
+    return false;
+  }
+  bool has_message = false;
+  if (obj["message"].get(el) == simdjson::SUCCESS && !el.is_null()) {
+    if (el.get_string().get(message) != simdjson::SUCCESS) {
+      Error(call, 400, "message must be a string");
+      return false;
+    }
+    has_message = true;
+  }
+  int64_t priority = 5;
+  if (obj["priority"].get(el) == simdjson::SUCCESS && !el.is_null()) {
+    if (el.get_int64().get(priority) != simdjson::SUCCESS || priority < 1 || priority > 10) {
+      Error(call, 400, "priority must be an integer from 1 to 10");
+      return false;
+    }
+  }
+  int64_t ttl = 0;
+  if (obj["ttl"].get(el) == simdjson::SUCCESS && !el.is_null()) {
+    if (el.get_int64().get(ttl) != simdjson::SUCCESS || ttl < 0 || ttl > 315360000) {
+      Error(call, 400, "ttl must be an integer number of seconds from 0 (never) to 315360000");
+      return false;
+    }
+  }
+  std::string extras = "{}";
+  if (obj["extras"].get(el) == simdjson::SUCCESS && !el.is_null()) {
+    if (!el.is_object()) {
+      Error(call, 400, "extras must be an object");
+      return false;
+    }
+    extras = simdjson::minify(el);
+  }
+  std::string payload = "null";
+  if (obj["payload"].get(el) == simdjson::SUCCESS) payload = simdjson::minify(el);
+
+  const config::AppConfig& a = apps_->app(app);
+  const uint64_t id = next_id_[app]++;
+  const int64_t expires = ttl == 0 ? 0 : now_ms + ttl * 1000;
+  std::string json;
+  {
+    util::JsonObject o(&json);
+    o.Int("id", static_cast<int64_t>(id));
+    o.Str("appId", a.id);
+    o.Str("title", title);
+    if (has_message) {
+      o.Str("message", message);
+    } else {
+      o.Raw("message", "null");
+    }
+    o.Raw("payload", payload);
+    o.Int("priority", priority);
+    o.Raw("extras", extras);
+    if (expires == 0) {
+      o.Raw("expiresAt", "null");
+    } else {
+      o.Str("expiresAt", Iso(expires));
+    }
+    o.Str("createdAt", Iso(now_ms));
+    o.Close();
+  }
+  std::string value = std::to_string(expires) + "\n" + json;
+  // The counter first: a torn tail that keeps the message record keeps the counter too.
+  if (!wal_->Put(CounterKey(a), std::to_string(id)) ||
+      !wal_->Put(MessageKey(a, id), value)) {
+    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    return false;
+  }
+  Json(call, 200, json);
+  return true;
+}
+
+void DatonowApi::List(HttpCall* call, uint32_t app, int64_t now_ms) {
+  uint64_t cursor = 0;
+  uint32_t limit = kDefaultLimit;
+  std::string cursor_text, limit_text;
+  std::vector<http::QueryParam> params;
+  if (!http::ParseQuery(call->query, &params, /*plus_as_space=*/true)) {
+    Error(call, 400, "Bad percent-escape in the query string");
+    return;
+  }
+  for (const auto& p : params) {
+    if (p.key == "cursor") cursor_text = p.value;
+    if (p.key == "limit") limit_text = p.value;
+  }
+  if (!cursor_text.empty() && !ParseId(cursor_text, &cursor)) {
+    Error(call, 400, "cursor must be a message id (or 0 for the newest)");
+    return;
+  }
+  if (!limit_text.empty()) {
+    uint64_t l = 0;
+    if (!ParseId(limit_text, &l) || l < 1 || l > kMaxLimit) {
+      Error(call, 400, "limit must be an integer from 1 to 100");
+      return;
+    }
+    limit = static_cast<uint32_t>(l);
+  }
+  const config::AppConfig& a = apps_->app(app);
+  const std::string prefix = Prefix(a);
+  const auto& live = wal_->live();
+  // Newest first: start below the cursor (0: from the newest).
+  auto it = cursor == 0 ? live.lower_bound(prefix + "g") : live.lower_bound(MessageKey(a, cursor));
+  std::string body = "{\"messages\":[";
+  uint32_t n = 0;
+  uint64_t last_id = 0;
+  bool more = false;
+  while (it != live.begin()) {
+    --it;
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    std::string_view json;
+    if (Expired(it->second, now_ms, &json)) continue;
+    if (n == limit) {
+      more = true;
+      break;
+    }
+    if (n > 0) body.push_back(',');
+    body.append(json);
+    uint64_t id = 0;
+    for (char c : std::string_view(it->first).substr(prefix.size())) {
+      id = id * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    last_id = id;
+    ++n;
+  }
+  body += "],\"nextCursor\":";
+  body += more ? std::to_string(last_id) : std::string("null");
+  body.push_back('}');
+  Json(call, 200, body);
+}
+
+bool DatonowApi::DeleteOne(HttpCall* call, uint32_t app, std::string_view id_text) {
+  uint64_t id = 0;
+  if (!ParseId(id_text, &id)) {
+    Error(call, 400, "The message id must be a number");
+    return false;
+  }
+  const std::string key = MessageKey(apps_->app(app), id);
+  if (wal_->live().find(key) == wal_->live().end()) {
+    Error(call, 404, "No such message");
+    return false;
+  }
+  if (!wal_->Delete(key)) {
+    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    return false;
+  }
+  Json(call, 200, "{\"deleted\":1}");
+  return true;
+}
+
+bool DatonowApi::DeleteAll(HttpCall* call, uint32_t app) {
+  const std::string prefix = Prefix(apps_->app(app));
+  std::vector<std::string> keys;
+  for (auto it = wal_->live().lower_bound(prefix);
+       it != wal_->live().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    keys.push_back(it->first);
+  }
+  for (const std::string& k : keys) {
+    if (!wal_->Delete(k)) {
+      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      return false;
+    }
+  }
+  Json(call, 200, "{\"deleted\":" + std::to_string(keys.size()) + "}");
+  return !keys.empty();
+}
+
+}  // namespace ringcast::api

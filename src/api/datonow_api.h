@@ -1,0 +1,47 @@
+// DatonowApi: the Datonow notification REST API on the control plane (docs/protocols/datonow.md),
+// stored in the write-ahead log (docs/store.md).
+//
+// Owns: per app, the next notification id (recovered from the store at construction: the
+// counter key, written in the same commit as every message, so ids are never reused). The
+// messages themselves live in the store's live map under "m<app id>\0<16 hex id>", the counter
+// under "c<app id>". Built so far: app-secret auth, POST /api/message (broadcast), GET
+// /api/messages (cursor pages, newest first, expired ones hidden), DELETE /api/messages/{id}
+// and DELETE /api/messages. Client tokens, per-token state, sockets, trigger and rate limits
+// are not built. Thread rules: the control-plane thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http_call.h"
+#include "engine/app_registry.h"
+
+namespace ringcast::store {
+class Wal;
+}  // namespace ringcast::store
+
+namespace ringcast::api {
+
+class DatonowApi {
+ public:
+  DatonowApi(const engine::AppRegistry* apps, store::Wal* wal);
+
+  static bool Matches(std::string_view path) { return path.substr(0, 5) == "/api/"; }
+
+  // Fills call->response. True when it changed the store: the answer must wait for the commit.
+  bool Handle(HttpCall* call, int64_t now_ms);
+
+ private:
+  bool Post(HttpCall* call, uint32_t app, int64_t now_ms);
+  void List(HttpCall* call, uint32_t app, int64_t now_ms);
+  bool DeleteOne(HttpCall* call, uint32_t app, std::string_view id_text);
+  bool DeleteAll(HttpCall* call, uint32_t app);
+
+  const engine::AppRegistry* apps_;
+  store::Wal* wal_;
+  std::vector<uint64_t> next_id_;  // per app index
+};
+
+}  // namespace ringcast::api

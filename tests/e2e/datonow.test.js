@@ -1,0 +1,242 @@
+// Datonow notification REST API (docs/protocols/datonow.md) on the store: auth (401/403 as in
+// the guide's troubleshooting table), POST /api/message validation and shape, cursor pages
+// newest first, deletes, expiry, ids across restarts, and the crash tests: SIGKILL while clients
+// stream POST /api/message, then restart on the same --data-dir (every 2xx listed exactly once,
+// ids keep increasing); and a variant that truncates the last segment at a random byte.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const http = require('node:http');
+const { startServer, APP } = require('./lib/harness');
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function call(port, method, urlPath, { body, appId = APP.appId, token = APP.secret } = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json' };
+    if (appId !== null) headers['x-datonow-app-id'] = appId;
+    if (token !== null) headers['x-datonow-token'] = token;
+    const data = body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body));
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers, agent }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, json, text });
+      });
+    });
+    req.on('error', reject);
+    if (data !== undefined) req.write(data);
+    req.end();
+  });
+}
+
+async function listAll(port, limit = 100) {
+  const out = [];
+  let cursor = 0;
+  for (;;) {
+    const r = await call(port, 'GET', `/api/messages?cursor=${cursor}&limit=${limit}`);
+    assert.equal(r.status, 200, r.text);
+    out.push(...r.json.messages);
+    if (r.json.nextCursor === null) return out;
+    cursor = r.json.nextCursor;
+  }
+}
+
+test('auth: 401 without the headers, 403 with a wrong app or token', async () => {
+  const server = await startServer({ shards: 1 });
+  try {
+    let r = await call(server.port, 'GET', '/api/messages', { appId: null, token: null });
+    assert.equal(r.status, 401);
+    r = await call(server.port, 'GET', '/api/messages', { token: null });
+    assert.equal(r.status, 401);
+    r = await call(server.port, 'GET', '/api/messages', { token: 'not-the-secret' });
+    assert.equal(r.status, 403);
+    r = await call(server.port, 'GET', '/api/messages', { appId: 'no-such-app' });
+    assert.equal(r.status, 403);
+    r = await call(server.port, 'GET', '/api/messages');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, { messages: [], nextCursor: null });
+  } finally {
+    await server.stop();
+  }
+});
+
+test('POST /api/message validates and answers the stored message', async () => {
+  const server = await startServer({ shards: 2 });
+  try {
+    const bad = [
+      ['not json', /JSON object/],
+      [{}, /title is required/],
+      [{ title: '' }, /title is required/],
+      [{ title: 5 }, /title is required/],
+      [{ title: 't', message: 3 }, /message must be a string/],
+      [{ title: 't', priority: 0 }, /priority/],
+      [{ title: 't', priority: 11 }, /priority/],
+      [{ title: 't', priority: 2.5 }, /priority/],
+      [{ title: 't', ttl: -1 }, /ttl/],
+      [{ title: 't', extras: [1] }, /extras must be an object/],
+    ];
+    for (const [body, re] of bad) {
+      const r = await call(server.port, 'POST', '/api/message', { body });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.json.error, re);
+    }
+    const before = Date.now();
+    const r = await call(server.port, 'POST', '/api/message', {
+      body: { title: 'Deploy Complete', message: 'v2.4.0', priority: 8, ttl: 3600, extras: { url: 'x' }, payload: [1, 2] },
+    });
+    assert.equal(r.status, 200, r.text);
+    const m = r.json;
+    assert.deepEqual(Object.keys(m), ['id', 'appId', 'title', 'message', 'payload', 'priority', 'extras', 'expiresAt', 'createdAt']);
+    assert.equal(typeof m.id, 'number');
+    assert.equal(m.appId, APP.appId);
+    assert.deepEqual([m.title, m.message, m.priority], ['Deploy Complete', 'v2.4.0', 8]);
+    assert.deepEqual(m.extras, { url: 'x' });
+    assert.deepEqual(m.payload, [1, 2]);
+    assert.match(m.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const created = Date.parse(m.createdAt);
+    assert.ok(created >= before - 1000 && created <= Date.now() + 1000);
+    assert.equal(Date.parse(m.expiresAt) - created, 3600 * 1000);
+    const d = await call(server.port, 'POST', '/api/message', { body: { title: 'defaults' } });
+    assert.equal(d.json.priority, 5);
+    assert.equal(d.json.expiresAt, null);
+    assert.equal(d.json.message, null);
+    assert.deepEqual(d.json.extras, {});
+    assert.ok(d.json.id > m.id);
+    const wrongMethod = await call(server.port, 'GET', '/api/message');
+    assert.equal(wrongMethod.status, 405);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('GET /api/messages pages newest first; deletes; expiry hides', async () => {
+  const server = await startServer({ shards: 1 });
+  try {
+    const ids = [];
+    for (let i = 0; i < 25; i++) {
+      const r = await call(server.port, 'POST', '/api/message', { body: { title: `n${i}` } });
+      ids.push(r.json.id);
+    }
+    const page1 = await call(server.port, 'GET', '/api/messages?limit=10');
+    assert.equal(page1.json.messages.length, 10);
+    assert.deepEqual(page1.json.messages.map((m) => m.id), ids.slice(15).reverse());
+    assert.equal(page1.json.nextCursor, ids[15]);
+    const all = await listAll(server.port, 7);
+    assert.deepEqual(all.map((m) => m.id), [...ids].reverse());
+    assert.equal((await call(server.port, 'GET', '/api/messages?limit=0')).status, 400);
+    assert.equal((await call(server.port, 'GET', '/api/messages?limit=101')).status, 400);
+    assert.equal((await call(server.port, 'GET', '/api/messages?cursor=x')).status, 400);
+
+    assert.equal((await call(server.port, 'DELETE', `/api/messages/${ids[3]}`)).status, 200);
+    assert.equal((await call(server.port, 'DELETE', `/api/messages/${ids[3]}`)).status, 404);
+    assert.equal((await call(server.port, 'DELETE', '/api/messages/abc')).status, 400);
+    assert.ok(!(await listAll(server.port)).some((m) => m.id === ids[3]));
+
+    const short = await call(server.port, 'POST', '/api/message', { body: { title: 'short', ttl: 1 } });
+    assert.ok((await listAll(server.port)).some((m) => m.id === short.json.id));
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.ok(!(await listAll(server.port)).some((m) => m.id === short.json.id));
+
+    const del = await call(server.port, 'DELETE', '/api/messages');
+    assert.equal(del.status, 200);
+    assert.equal(del.json.deleted, 25);
+    assert.deepEqual(await listAll(server.port), []);
+    // Ids are not reused after deleting everything.
+    const after = await call(server.port, 'POST', '/api/message', { body: { title: 'after' } });
+    assert.ok(after.json.id > short.json.id);
+  } finally {
+    await server.stop();
+  }
+});
+
+async function streamUntilKilled(server, clients, killAfterMs) {
+  const acked = [];
+  let stop = false;
+  const workers = [];
+  for (let c = 0; c < clients; c++) {
+    workers.push((async () => {
+      let i = 0;
+      while (!stop) {
+        try {
+          const r = await call(server.port, 'POST', '/api/message', { body: { title: `c${c}-${i++}` } });
+          if (r.status === 200) acked.push(r.json);
+        } catch {
+          return;  // the server is gone
+        }
+      }
+    })());
+  }
+  await new Promise((r) => setTimeout(r, killAfterMs));
+  server.proc.kill('SIGKILL');
+  stop = true;
+  await server.exited;
+  await Promise.all(workers);
+  return acked;
+}
+
+test('crash: SIGKILL while clients stream POST /api/message loses no acknowledged message', async () => {
+  const server = await startServer({ shards: 2 });
+  const dir = server.dataDir;
+  const acked = await streamUntilKilled(server, 16, 1500);
+  assert.ok(acked.length > 20, `only ${acked.length} acknowledged`);
+  agent.destroy();
+  const again = await startServer({ shards: 2, args: ['--data-dir', dir] });
+  try {
+    const listed = await listAll(again.port);
+    const counts = new Map();
+    for (const m of listed) counts.set(m.id, (counts.get(m.id) ?? 0) + 1);
+    for (const m of acked) {
+      assert.equal(counts.get(m.id), 1, `acknowledged message ${m.id} listed ${counts.get(m.id) ?? 0} times`);
+      assert.equal(listed.find((x) => x.id === m.id).title, m.title);
+    }
+    const ids = listed.map((m) => m.id);
+    for (let i = 1; i < ids.length; i++) assert.ok(ids[i] < ids[i - 1], 'newest first, no duplicates');
+    const next = await call(again.port, 'POST', '/api/message', { body: { title: 'after the crash' } });
+    assert.ok(next.json.id > Math.max(...ids), 'ids keep increasing after the restart');
+  } finally {
+    await again.stop();
+  }
+});
+
+test('crash: a segment truncated at a random byte drops only the torn record', async () => {
+  const server = await startServer({ shards: 1 });
+  const dir = server.dataDir;
+  const acked = [];
+  for (let i = 0; i < 60; i++) {
+    const r = await call(server.port, 'POST', '/api/message', { body: { title: `m${i}`, message: 'x'.repeat(i * 37) } });
+    assert.equal(r.status, 200);
+    acked.push(r.json);
+  }
+  server.proc.kill('SIGKILL');
+  await server.exited;
+  agent.destroy();
+  const storeDir = path.join(dir, 'store');
+  const segs = fs.readdirSync(storeDir).filter((f) => f.startsWith('wal-')).sort();
+  const last = path.join(storeDir, segs[segs.length - 1]);
+  const size = fs.statSync(last).size;
+  // Cut inside the last message's records (its message + counter put: the last ~2.3 KiB).
+  const cut = size - 1 - Math.floor(Math.random() * 40);
+  fs.truncateSync(last, cut);
+  const again = await startServer({ shards: 1, args: ['--data-dir', dir] });
+  try {
+    assert.match(again.stderr(), /cut a torn tail of .*wal-/);
+    const listed = await listAll(again.port);
+    const ids = new Set(listed.map((m) => m.id));
+    // Everything before the last message is intact; the last one may be gone (its message put
+    // survived if only the counter record was torn).
+    for (const m of acked.slice(0, -1)) {
+      assert.ok(ids.has(m.id), `message ${m.id} lost`);
+      assert.equal(listed.find((x) => x.id === m.id).message, m.message);
+    }
+    assert.ok(listed.length === acked.length || listed.length === acked.length - 1);
+    const next = await call(again.port, 'POST', '/api/message', { body: { title: 'next' } });
+    assert.ok(next.json.id > Math.max(...ids));
+  } finally {
+    await again.stop();
+  }
+});
