@@ -21,6 +21,21 @@ constexpr uint32_t kMaxLimit = 100;
 
 std::string Prefix(const config::AppConfig& app) { return "m" + app.id + std::string(1, '\0'); }
 std::string CounterKey(const config::AppConfig& app) { return "c" + app.id; }
+std::string TokenPrefix(const config::AppConfig& app) {
+  return "t" + app.id + std::string(1, '\0');
+}
+std::string TokenCounterKey(const config::AppConfig& app) { return "k" + app.id; }
+std::string TokenKey(const config::AppConfig& app, uint64_t id) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, id);
+  return TokenPrefix(app) + buf;
+}
+uint64_t HexId(std::string_view text) {
+  uint64_t id = 0;
+  for (char c : text) id = id * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  return id;
+}
+// Token record value: "<64 hex token>\n<record JSON>".
 
 std::string MessageKey(const config::AppConfig& app, uint64_t id) {
   char buf[17];
@@ -50,13 +65,19 @@ void Error(HttpCall* call, int status, std::string_view message) {
   http::AppendJsonError(&call->response, status, message, call->keep_alive);
 }
 
-// Stored value: "<expires ms, 0 = never>\n<message JSON>".
-bool Expired(std::string_view value, int64_t now_ms, std::string_view* json) {
-  size_t nl = value.find('\n');
+// Stored value: "<expires ms, 0 = never> <target token id, 0 = broadcast>\n<message JSON>".
+struct StoredMessage {
   int64_t expires = 0;
-  for (size_t i = 0; i < nl && i < value.size(); ++i) expires = expires * 10 + (value[i] - '0');
-  *json = nl == std::string_view::npos ? std::string_view() : value.substr(nl + 1);
-  return expires != 0 && expires <= now_ms;
+  uint64_t target = 0;
+  std::string_view json;
+};
+StoredMessage ParseStored(std::string_view value) {
+  StoredMessage s;
+  size_t i = 0;
+  for (; i < value.size() && value[i] != ' '; ++i) s.expires = s.expires * 10 + (value[i] - '0');
+  for (++i; i < value.size() && value[i] != '\n'; ++i) s.target = s.target * 10 + static_cast<uint64_t>(value[i] - '0');
+  s.json = i < value.size() ? value.substr(i + 1) : std::string_view();
+  return s;
 }
 
 bool ParseId(std::string_view text, uint64_t* id) {
@@ -73,9 +94,21 @@ bool ParseId(std::string_view text, uint64_t* id) {
 }  // namespace
 
 DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal)
-    : apps_(apps), wal_(wal), next_id_(apps->size(), 1) {
+    : apps_(apps), wal_(wal), next_id_(apps->size(), 1), next_token_id_(apps->size(), 1) {
   if (wal_ == nullptr) return;
   for (uint32_t i = 0; i < apps_->size(); ++i) {
+    const config::AppConfig& a = apps_->app(i);
+    uint64_t last_token = 0;
+    auto tc = wal_->live().find(TokenCounterKey(a));
+    if (tc != wal_->live().end()) (void)ParseId(tc->second, &last_token);
+    const std::string tp = TokenPrefix(a);
+    for (auto t = wal_->live().lower_bound(tp);
+         t != wal_->live().end() && t->first.compare(0, tp.size(), tp) == 0; ++t) {
+      const uint64_t id = HexId(std::string_view(t->first).substr(tp.size()));
+      if (id > last_token) last_token = id;
+      by_token_[t->second.substr(0, t->second.find('\n'))] = {i, id};
+    }
+    next_token_id_[i] = last_token + 1;
     auto it = wal_->live().find(CounterKey(apps_->app(i)));
     uint64_t last = 0;
     if (it != wal_->live().end()) (void)ParseId(it->second, &last);
@@ -85,10 +118,7 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal)
     if (m != wal_->live().begin()) {
       --m;
       if (m->first.compare(0, prefix.size(), prefix) == 0) {
-        uint64_t id = 0;
-        for (char c : std::string_view(m->first).substr(prefix.size())) {
-          id = id * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-        }
+        const uint64_t id = HexId(std::string_view(m->first).substr(prefix.size()));
         if (id > last) last = id;
       }
     }
@@ -106,27 +136,60 @@ bool DatonowApi::Handle(HttpCall* call, int64_t now_ms) {
     return false;
   }
   const uint32_t app = apps_->IndexById(call->datonow_app_id);
-  if (app == engine::AppRegistry::kNone ||
-      !auth::ConstantTimeEquals(call->datonow_token, apps_->app(app).secret)) {
-    // Client tokens are not built yet: only the app secret is accepted.
+  uint64_t client = 0;  // 0: the app secret
+  if (app == engine::AppRegistry::kNone) {
     Error(call, 403, "Wrong X-Datonow-App-Id or X-Datonow-Token");
     return false;
   }
+  if (!auth::ConstantTimeEquals(call->datonow_token, apps_->app(app).secret)) {
+    auto t = by_token_.find(call->datonow_token);
+    if (t == by_token_.end() || t->second.app != app) {
+      Error(call, 403, "Wrong X-Datonow-App-Id or X-Datonow-Token");
+      return false;
+    }
+    client = t->second.id;
+  }
   std::string_view path = call->path;
   const std::string& m = call->method;
+  constexpr std::string_view kApps = "/api/apps/";
+  if (path.substr(0, kApps.size()) == kApps) {
+    std::string_view rest = path.substr(kApps.size());
+    const size_t slash = rest.find('/');
+    std::string_view path_app = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    if (rest != "/tokens" && rest.substr(0, 8) != "/tokens/") {
+      Error(call, 404, "Not found");
+      return false;
+    }
+    if (client != 0) {
+      Error(call, 403, "Managing client tokens needs the app secret, not a client token");
+      return false;
+    }
+    if (path_app != apps_->app(app).id) {
+      Error(call, 403, "The app id in the path is not the one in X-Datonow-App-Id");
+      return false;
+    }
+    return Tokens(call, app, rest.substr(7), now_ms);
+  }
   if (path == "/api/message") {
     if (m != "POST") {
       Error(call, 405, "Use POST for /api/message");
       return false;
     }
-    return Post(call, app, now_ms);
+    return Post(call, app, client, now_ms);
   }
   if (path == "/api/messages") {
     if (m == "GET") {
-      List(call, app, now_ms);
+      List(call, app, client, now_ms);
       return false;
     }
-    if (m == "DELETE") return DeleteAll(call, app);
+    if (m == "DELETE") {
+      if (client != 0) {
+        Error(call, 501, "Deleting from a client token's inbox is not built yet");
+        return false;
+      }
+      return DeleteAll(call, app);
+    }
     Error(call, 405, "Use GET or DELETE for /api/messages");
     return false;
   }
@@ -136,13 +199,17 @@ bool DatonowApi::Handle(HttpCall* call, int64_t now_ms) {
       Error(call, 405, "Use DELETE for /api/messages/{id}");
       return false;
     }
+    if (client != 0) {
+      Error(call, 501, "Deleting from a client token's inbox is not built yet");
+      return false;
+    }
     return DeleteOne(call, app, path.substr(kOne.size()));
   }
   Error(call, 404, "Not found (not built yet, or no such Datonow route)");
   return false;
 }
 
-bool DatonowApi::Post(HttpCall* call, uint32_t app, int64_t now_ms) {
+bool DatonowApi::Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms) {
   if (wal_->poisoned()) {
     Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
     return false;
@@ -219,7 +286,7 @@ bool DatonowApi::Post(HttpCall* call, uint32_t app, int64_t now_ms) {
     o.Str("createdAt", Iso(now_ms));
     o.Close();
   }
-  std::string value = std::to_string(expires) + "\n" + json;
+  std::string value = std::to_string(expires) + " " + std::to_string(client) + "\n" + json;
   // The counter first: a torn tail that keeps the message record keeps the counter too.
   if (!wal_->Put(CounterKey(a), std::to_string(id)) ||
       !wal_->Put(MessageKey(a, id), value)) {
@@ -230,7 +297,7 @@ bool DatonowApi::Post(HttpCall* call, uint32_t app, int64_t now_ms) {
   return true;
 }
 
-void DatonowApi::List(HttpCall* call, uint32_t app, int64_t now_ms) {
+void DatonowApi::List(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms) {
   uint64_t cursor = 0;
   uint32_t limit = kDefaultLimit;
   std::string cursor_text, limit_text;
@@ -267,19 +334,17 @@ void DatonowApi::List(HttpCall* call, uint32_t app, int64_t now_ms) {
   while (it != live.begin()) {
     --it;
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
-    std::string_view json;
-    if (Expired(it->second, now_ms, &json)) continue;
+    StoredMessage s = ParseStored(it->second);
+    if (s.expires != 0 && s.expires <= now_ms) continue;
+    if (client != 0 && s.target != 0 && s.target != client) continue;
+    std::string_view json = s.json;
     if (n == limit) {
       more = true;
       break;
     }
     if (n > 0) body.push_back(',');
     body.append(json);
-    uint64_t id = 0;
-    for (char c : std::string_view(it->first).substr(prefix.size())) {
-      id = id * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-    }
-    last_id = id;
+    last_id = HexId(std::string_view(it->first).substr(prefix.size()));
     ++n;
   }
   body += "],\"nextCursor\":";
@@ -322,6 +387,105 @@ bool DatonowApi::DeleteAll(HttpCall* call, uint32_t app) {
   }
   Json(call, 200, "{\"deleted\":" + std::to_string(keys.size()) + "}");
   return !keys.empty();
+}
+
+bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int64_t now_ms) {
+  const config::AppConfig& a = apps_->app(app);
+  const std::string& m = call->method;
+  if (rest.empty()) {
+    if (m == "GET") {
+      std::string body = "[";
+      const std::string tp = TokenPrefix(a);
+      bool first = true;
+      for (auto t = wal_->live().lower_bound(tp);
+           t != wal_->live().end() && t->first.compare(0, tp.size(), tp) == 0; ++t) {
+        if (!first) body.push_back(',');
+        first = false;
+        body.append(std::string_view(t->second).substr(t->second.find('\n') + 1));
+      }
+      body.push_back(']');
+      Json(call, 200, body);
+      return false;
+    }
+    if (m != "POST") {
+      Error(call, 405, "Use GET or POST for /api/apps/{appId}/tokens");
+      return false;
+    }
+    std::string name;
+    if (!call->body.empty()) {
+      simdjson::dom::parser parser;
+      simdjson::dom::element root, el;
+      simdjson::dom::object obj;
+      if (parser.parse(call->body).get(root) != simdjson::SUCCESS ||
+          root.get(obj) != simdjson::SUCCESS) {
+        Error(call, 400, "The body must be a JSON object");
+        return false;
+      }
+      if (obj["name"].get(el) == simdjson::SUCCESS && !el.is_null()) {
+        std::string_view sv;
+        if (el.get_string().get(sv) != simdjson::SUCCESS || sv.size() > 200) {
+          Error(call, 400, "name must be a string of at most 200 bytes");
+          return false;
+        }
+        name = std::string(sv);
+      }
+    }
+    if (wal_->poisoned()) {
+      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      return false;
+    }
+    uint8_t raw[32];
+    auth::RandomBytes(raw, sizeof raw);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string token;
+    for (uint8_t b : raw) {
+      token.push_back(kHex[b >> 4]);
+      token.push_back(kHex[b & 15]);
+    }
+    const uint64_t id = next_token_id_[app]++;
+    std::string json;
+    {
+      util::JsonObject o(&json);
+      o.Int("id", static_cast<int64_t>(id));
+      o.Str("appId", a.id);
+      o.Str("name", name);
+      o.Str("token", token);
+      o.Raw("lastSeenAt", "null");
+      o.Str("createdAt", Iso(now_ms));
+      o.Close();
+    }
+    if (!wal_->Put(TokenCounterKey(a), std::to_string(id)) ||
+        !wal_->Put(TokenKey(a, id), token + "\n" + json)) {
+      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      return false;
+    }
+    by_token_[token] = {app, id};
+    Json(call, 200, json);
+    return true;
+  }
+  uint64_t id = 0;
+  if (!ParseId(rest.substr(1), &id)) {
+    Error(call, 400, "The token id must be a number");
+    return false;
+  }
+  if (m != "DELETE") {
+    Error(call, 405, "Use DELETE for /api/apps/{appId}/tokens/{id}");
+    return false;
+  }
+  const std::string key = TokenKey(a, id);
+  auto it = wal_->live().find(key);
+  if (it == wal_->live().end()) {
+    Error(call, 404, "No such client token");
+    return false;
+  }
+  const std::string token = it->second.substr(0, it->second.find('\n'));
+  if (!wal_->Delete(key)) {
+    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    return false;
+  }
+  by_token_.erase(token);  // stops working at once
+  Json(call, 200, "{\"deleted\":1}");
+  return true;
 }
 
 }  // namespace ringcast::api

@@ -4,15 +4,18 @@
 // Owns: per app, the next notification id (recovered from the store at construction: the
 // counter key, written in the same commit as every message, so ids are never reused). The
 // messages themselves live in the store's live map under "m<app id>\0<16 hex id>", the counter
-// under "c<app id>". Built so far: app-secret auth, POST /api/message (broadcast), GET
-// /api/messages (cursor pages, newest first, expired ones hidden), DELETE /api/messages/{id}
-// and DELETE /api/messages. Client tokens, per-token state, sockets, trigger and rate limits
-// are not built. Thread rules: the control-plane thread only.
+// under "c<app id>"; client tokens under "t<app id>\0<16 hex id>" (their id counter "k<app id>").
+// Built so far: auth with the app secret or a client token, client token CRUD, POST
+// /api/message (secret: broadcast; token: targeted to that token), GET /api/messages (cursor
+// pages, newest first, expired hidden; a token sees broadcasts and its own), DELETE one/all
+// (secret only). Per-token delivered/read/hidden state, sockets, trigger and rate limits are
+// not built. Thread rules: the control-plane thread only.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "api/http_call.h"
@@ -34,14 +37,22 @@ class DatonowApi {
   bool Handle(HttpCall* call, int64_t now_ms);
 
  private:
-  bool Post(HttpCall* call, uint32_t app, int64_t now_ms);
-  void List(HttpCall* call, uint32_t app, int64_t now_ms);
+  struct TokenRef {
+    uint32_t app;
+    uint64_t id;
+  };
+  // Who is asking: the app secret (client == 0) or client token `client`.
+  bool Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms);
+  void List(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms);
+  bool Tokens(HttpCall* call, uint32_t app, std::string_view rest, int64_t now_ms);
   bool DeleteOne(HttpCall* call, uint32_t app, std::string_view id_text);
   bool DeleteAll(HttpCall* call, uint32_t app);
 
   const engine::AppRegistry* apps_;
   store::Wal* wal_;
-  std::vector<uint64_t> next_id_;  // per app index
+  std::vector<uint64_t> next_id_;        // per app index
+  std::vector<uint64_t> next_token_id_;  // per app index
+  std::unordered_map<std::string, TokenRef> by_token_;  // 64-hex token -> its record
 };
 
 }  // namespace ringcast::api

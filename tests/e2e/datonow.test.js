@@ -240,3 +240,53 @@ test('crash: a segment truncated at a random byte drops only the torn record', a
     await again.stop();
   }
 });
+
+test('client tokens: create, list, use, targeted messages, delete stops them at once', async () => {
+  const server = await startServer({ shards: 2 });
+  const dir = server.dataDir;
+  let restarted = null;
+  try {
+    const base = `/api/apps/${APP.appId}/tokens`;
+    const a = await call(server.port, 'POST', base, { body: { name: 'user-42' } });
+    assert.equal(a.status, 200, a.text);
+    assert.deepEqual(Object.keys(a.json), ['id', 'appId', 'name', 'token', 'lastSeenAt', 'createdAt']);
+    assert.match(a.json.token, /^[0-9a-f]{64}$/);
+    assert.equal(a.json.name, 'user-42');
+    assert.equal(a.json.lastSeenAt, null);
+    const b = await call(server.port, 'POST', base, { body: { name: 'user-43' } });
+    assert.notEqual(a.json.token, b.json.token);
+    assert.ok(b.json.id > a.json.id);
+    const list = await call(server.port, 'GET', base);
+    assert.deepEqual(list.json.map((t) => t.id), [a.json.id, b.json.id]);
+
+    // A client token may not manage tokens; the path's app must match the header's.
+    assert.equal((await call(server.port, 'GET', base, { token: a.json.token })).status, 403);
+    assert.equal((await call(server.port, 'GET', '/api/apps/other/tokens')).status, 403);
+    assert.equal((await call(server.port, 'POST', base, { body: { name: 5 } })).status, 400);
+
+    // Broadcast (secret) reaches both inboxes; targeted (token) only its own.
+    const bc = await call(server.port, 'POST', '/api/message', { body: { title: 'all' } });
+    const ta = await call(server.port, 'POST', '/api/message', { body: { title: 'for a' }, token: a.json.token });
+    assert.equal(ta.status, 200, ta.text);
+    const inbox = async (token) => (await call(server.port, 'GET', '/api/messages', { token })).json.messages.map((m) => m.id);
+    assert.deepEqual(await inbox(a.json.token), [ta.json.id, bc.json.id]);
+    assert.deepEqual(await inbox(b.json.token), [bc.json.id]);
+    assert.deepEqual(await inbox(APP.secret), [ta.json.id, bc.json.id]);
+
+    // Tokens survive a restart.
+    await server.stop();
+    agent.destroy();
+    restarted = await startServer({ shards: 2, args: ['--data-dir', dir] });
+    const r2 = await call(restarted.port, 'GET', '/api/messages', { token: b.json.token });
+    assert.equal(r2.status, 200);
+    const del = await call(restarted.port, 'DELETE', `${base}/${a.json.id}`);
+    assert.equal(del.status, 200);
+    assert.equal((await call(restarted.port, 'GET', '/api/messages', { token: a.json.token })).status, 403);
+    assert.equal((await call(restarted.port, 'DELETE', `${base}/${a.json.id}`)).status, 404);
+    const c = await call(restarted.port, 'POST', base, { body: {} });
+    assert.ok(c.json.id > b.json.id, 'token ids are not reused');
+  } finally {
+    await server.stop();
+    if (restarted) await restarted.stop();
+  }
+});
