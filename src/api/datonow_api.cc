@@ -126,11 +126,43 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal)
   }
 }
 
+size_t DatonowApi::stored_messages() const {
+  size_t n = 0;
+  for (auto it = wal_->live().lower_bound("m"); it != wal_->live().end() && it->first[0] == 'm';
+       ++it) {
+    ++n;
+  }
+  return n;
+}
+
+bool DatonowApi::PurgeExpired(int64_t now_ms) {
+  constexpr size_t kMaxPurge = 10000;
+  if (now_ms - last_purge_ms_ < 1000 || wal_->poisoned()) return false;
+  last_purge_ms_ = now_ms;
+  std::vector<std::string> expired;
+  for (auto it = wal_->live().lower_bound("m");
+       it != wal_->live().end() && it->first[0] == 'm' && expired.size() < kMaxPurge; ++it) {
+    StoredMessage s = ParseStored(it->second);
+    if (s.expires != 0 && s.expires <= now_ms) expired.push_back(it->first);
+  }
+  for (const std::string& k : expired) {
+    if (!wal_->Delete(k)) break;
+  }
+  return !expired.empty();
+}
+
 bool DatonowApi::Handle(HttpCall* call, int64_t now_ms) {
   if (wal_ == nullptr) {
     Error(call, 503, "The Datonow API needs the store (--data-dir)");
     return false;
   }
+  // Expired messages are hidden at once and purged from the store here, at most once a second
+  // (a request that purges waits for the commit like a write).
+  const bool purged = PurgeExpired(now_ms);
+  return HandleAuthed(call, now_ms) || purged;
+}
+
+bool DatonowApi::HandleAuthed(HttpCall* call, int64_t now_ms) {
   if (call->datonow_app_id.empty() || call->datonow_token.empty()) {
     Error(call, 401, "Missing X-Datonow-App-Id or X-Datonow-Token header");
     return false;

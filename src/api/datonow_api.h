@@ -35,8 +35,11 @@ class DatonowApi {
 
   // Fills call->response. True when it changed the store: the answer must wait for the commit.
   bool Handle(HttpCall* call, int64_t now_ms);
+  // Messages in the store (live or expired, not yet purged), for tests.
+  size_t stored_messages() const;
 
  private:
+  bool HandleAuthed(HttpCall* call, int64_t now_ms);
   struct TokenRef {
     uint32_t app;
     uint64_t id;
@@ -45,6 +48,8 @@ class DatonowApi {
   bool Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms);
   void List(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms);
   bool Tokens(HttpCall* call, uint32_t app, std::string_view rest, int64_t now_ms);
+  // At most once a second: deletes up to kMaxPurge expired messages. True if it deleted any.
+  bool PurgeExpired(int64_t now_ms);
   bool DeleteOne(HttpCall* call, uint32_t app, std::string_view id_text);
   bool DeleteAll(HttpCall* call, uint32_t app);
 
@@ -53,6 +58,7 @@ class DatonowApi {
   std::vector<uint64_t> next_id_;        // per app index
   std::vector<uint64_t> next_token_id_;  // per app index
   std::unordered_map<std::string, TokenRef> by_token_;  // 64-hex token -> its record
+  int64_t last_purge_ms_ = 0;
 };
 
 }  // namespace ringcast::api
