@@ -181,6 +181,12 @@ void Wal::Apply(std::string_view payload) {
   Decoded d;
   if (!Decode(payload, &d)) return;  // Queue only encodes valid records; Replay checks first
   if (d.type == Mutation::kPut) {
+    // Keys mostly arrive in increasing order (ids): append at the end without a search.
+    if (live_.empty() || live_.rbegin()->first < d.key) {
+      live_.emplace_hint(live_.end(), std::string(d.key), std::string(d.value));
+      live_bytes_ += d.key.size() + d.value.size();
+      return;
+    }
     auto it = live_.find(d.key);
     if (it == live_.end()) {
       live_.emplace(std::string(d.key), std::string(d.value));
@@ -268,7 +274,13 @@ bool Wal::Replay(std::string* error) {
         continue;
       }
       bytes += dec.key.size() + dec.value.size();
-      map.insert_or_assign(std::string(dec.key), std::string(dec.value));
+      // Written in key order: each key goes at the end.
+      if (map.empty() || map.rbegin()->first < dec.key) {
+        map.emplace_hint(map.end(), std::string(dec.key), std::string(dec.value));
+      } else {
+        bad = true;
+        break;
+      }
     }
     if (bad || !complete) {
       RC_WARN("store: snapshot %s is incomplete or damaged; ignoring it", path.c_str());
