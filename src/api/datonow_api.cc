@@ -30,6 +30,16 @@ std::string TokenKey(const config::AppConfig& app, uint64_t id) {
   std::snprintf(buf, sizeof buf, "%016" PRIx64, id);
   return TokenPrefix(app) + buf;
 }
+std::string Hex16(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+// Per-token state of one message: "s<app>\0<16 hex message id><16 hex token id>" -> flags,
+// a subset of "d" (delivered), "r" (read), "h" (hidden by that token's delete).
+std::string StatePrefix(const config::AppConfig& app, uint64_t msg) {
+  return "s" + app.id + std::string(1, '\0') + Hex16(msg);
+}
 uint64_t HexId(std::string_view text) {
   uint64_t id = 0;
   for (char c : text) id = id * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
@@ -146,7 +156,13 @@ bool DatonowApi::PurgeExpired(int64_t now_ms) {
     if (s.expires != 0 && s.expires <= now_ms) expired.push_back(it->first);
   }
   for (const std::string& k : expired) {
-    if (!wal_->Delete(k)) break;
+    // "m<app id>\0<16 hex id>": erase with every token's state for it.
+    const size_t nul = k.find('\0');
+    const uint32_t app = apps_->IndexById(std::string_view(k).substr(1, nul - 1));
+    const bool ok = app == engine::AppRegistry::kNone
+                        ? wal_->Delete(k)
+                        : EraseMessage(app, HexId(std::string_view(k).substr(nul + 1)));
+    if (!ok) break;
   }
   return !expired.empty();
 }
@@ -216,26 +232,39 @@ bool DatonowApi::HandleAuthed(HttpCall* call, int64_t now_ms) {
       return false;
     }
     if (m == "DELETE") {
-      if (client != 0) {
-        Error(call, 501, "Deleting from a client token's inbox is not built yet");
-        return false;
-      }
+      if (client != 0) return SetAll(call, app, client, 'h', now_ms);
       return DeleteAll(call, app);
     }
     Error(call, 405, "Use GET or DELETE for /api/messages");
     return false;
   }
   constexpr std::string_view kOne = "/api/messages/";
-  if (path.substr(0, kOne.size()) == kOne && path.find('/', kOne.size()) == std::string_view::npos) {
-    if (m != "DELETE") {
-      Error(call, 405, "Use DELETE for /api/messages/{id}");
+  if (path == "/api/messages/read-all") {
+    if (m != "POST") {
+      Error(call, 405, "Use POST for /api/messages/read-all");
       return false;
     }
-    if (client != 0) {
-      Error(call, 501, "Deleting from a client token's inbox is not built yet");
-      return false;
+    return SetAll(call, app, client, 'r', now_ms);
+  }
+  if (path.substr(0, kOne.size()) == kOne) {
+    std::string_view rest = path.substr(kOne.size());
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) {
+      if (m != "DELETE") {
+        Error(call, 405, "Use DELETE for /api/messages/{id}");
+        return false;
+      }
+      if (client != 0) return SetState(call, app, client, rest, 'h', now_ms);
+      return DeleteOne(call, app, rest);
     }
-    return DeleteOne(call, app, path.substr(kOne.size()));
+    std::string_view action = rest.substr(slash + 1);
+    if (action == "delivered" || action == "read") {
+      if (m != "POST") {
+        Error(call, 405, "Use POST for /api/messages/{id}/" + std::string(action));
+        return false;
+      }
+      return SetState(call, app, client, rest.substr(0, slash), action[0], now_ms);
+    }
   }
   Error(call, 404, "Not found (not built yet, or no such Datonow route)");
   return false;
@@ -370,12 +399,29 @@ void DatonowApi::List(HttpCall* call, uint32_t app, uint64_t client, int64_t now
     if (s.expires != 0 && s.expires <= now_ms) continue;
     if (client != 0 && s.target != 0 && s.target != client) continue;
     std::string_view json = s.json;
+    std::string flags;
+    if (client != 0) {
+      const uint64_t mid = HexId(std::string_view(it->first).substr(prefix.size()));
+      auto st = live.find(StatePrefix(a, mid) + Hex16(client));
+      if (st != live.end()) flags = st->second;
+      if (flags.find('h') != std::string::npos) continue;
+    }
     if (n == limit) {
       more = true;
       break;
     }
     if (n > 0) body.push_back(',');
-    body.append(json);
+    if (client != 0 && !json.empty()) {
+      // A token's inbox also says its own state (docs/protocols/datonow.md).
+      body.append(json.substr(0, json.size() - 1));
+      body += ",\"delivered\":";
+      body += flags.find('d') != std::string::npos ? "true" : "false";
+      body += ",\"read\":";
+      body += flags.find('r') != std::string::npos ? "true" : "false";
+      body.push_back('}');
+    } else {
+      body.append(json);
+    }
     last_id = HexId(std::string_view(it->first).substr(prefix.size()));
     ++n;
   }
@@ -396,7 +442,7 @@ bool DatonowApi::DeleteOne(HttpCall* call, uint32_t app, std::string_view id_tex
     Error(call, 404, "No such message");
     return false;
   }
-  if (!wal_->Delete(key)) {
+  if (!EraseMessage(app, id)) {
     Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
     return false;
   }
@@ -412,7 +458,7 @@ bool DatonowApi::DeleteAll(HttpCall* call, uint32_t app) {
     keys.push_back(it->first);
   }
   for (const std::string& k : keys) {
-    if (!wal_->Delete(k)) {
+    if (!EraseMessage(app, HexId(std::string_view(k).substr(prefix.size())))) {
       Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
       return false;
     }
@@ -518,6 +564,96 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
   by_token_.erase(token);  // stops working at once
   Json(call, 200, "{\"deleted\":1}");
   return true;
+}
+
+bool DatonowApi::EraseMessage(uint32_t app, uint64_t id) {
+  const config::AppConfig& a = apps_->app(app);
+  const std::string sp = StatePrefix(a, id);
+  std::vector<std::string> keys = {MessageKey(a, id)};
+  for (auto it = wal_->live().lower_bound(sp);
+       it != wal_->live().end() && it->first.compare(0, sp.size(), sp) == 0; ++it) {
+    keys.push_back(it->first);
+  }
+  for (const std::string& k : keys) {
+    if (!wal_->Delete(k)) return false;
+  }
+  return true;
+}
+
+bool DatonowApi::SetState(HttpCall* call, uint32_t app, uint64_t client, std::string_view id_text,
+                          char flag, int64_t now_ms) {
+  if (client == 0) {
+    Error(call, 403, "Delivered and read state belong to a client token; use one");
+    return false;
+  }
+  uint64_t id = 0;
+  if (!ParseId(id_text, &id)) {
+    Error(call, 400, "The message id must be a number");
+    return false;
+  }
+  const config::AppConfig& a = apps_->app(app);
+  auto it = wal_->live().find(MessageKey(a, id));
+  const std::string skey = StatePrefix(a, id) + Hex16(client);
+  auto st = wal_->live().find(skey);
+  std::string flags = st == wal_->live().end() ? std::string() : st->second;
+  if (it == wal_->live().end() || flags.find('h') != std::string::npos) {
+    Error(call, 404, "No such message in this token's inbox");
+    return false;
+  }
+  StoredMessage s = ParseStored(it->second);
+  if ((s.expires != 0 && s.expires <= now_ms) || (s.target != 0 && s.target != client)) {
+    Error(call, 404, "No such message in this token's inbox");
+    return false;
+  }
+  std::string want = flags;
+  if (flag == 'r' && want.find('d') == std::string::npos) want.push_back('d');  // read => delivered
+  if (want.find(flag) == std::string::npos) want.push_back(flag);
+  if (want != flags && !wal_->Put(skey, want)) {
+    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    return false;
+  }
+  if (flag == 'h') {
+    Json(call, 200, "{\"deleted\":1}");
+  } else {
+    std::string body = "{\"id\":" + std::to_string(id) + ",\"delivered\":" +
+                       (want.find('d') != std::string::npos ? "true" : "false") + ",\"read\":" +
+                       (want.find('r') != std::string::npos ? "true" : "false") + "}";
+    Json(call, 200, body);
+  }
+  return want != flags;
+}
+
+bool DatonowApi::SetAll(HttpCall* call, uint32_t app, uint64_t client, char flag, int64_t now_ms) {
+  if (client == 0) {
+    Error(call, 403, "Read state belongs to a client token; use one");
+    return false;
+  }
+  const config::AppConfig& a = apps_->app(app);
+  const std::string prefix = Prefix(a);
+  std::vector<std::pair<std::string, std::string>> puts;
+  for (auto it = wal_->live().lower_bound(prefix);
+       it != wal_->live().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    StoredMessage s = ParseStored(it->second);
+    if ((s.expires != 0 && s.expires <= now_ms) || (s.target != 0 && s.target != client)) continue;
+    const uint64_t id = HexId(std::string_view(it->first).substr(prefix.size()));
+    const std::string skey = StatePrefix(a, id) + Hex16(client);
+    auto st = wal_->live().find(skey);
+    std::string flags = st == wal_->live().end() ? std::string() : st->second;
+    if (flags.find('h') != std::string::npos) continue;
+    std::string want = flags;
+    if (flag == 'r' && want.find('d') == std::string::npos) want.push_back('d');
+    if (want.find(flag) == std::string::npos) want.push_back(flag);
+    if (want != flags) puts.emplace_back(skey, want);
+  }
+  for (const auto& [k, v] : puts) {
+    if (!wal_->Put(k, v)) {
+      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      return false;
+    }
+  }
+  Json(call, 200, std::string(flag == 'h' ? "{\"deleted\":" : "{\"read\":") +
+                      std::to_string(puts.size()) + "}");
+  return !puts.empty();
 }
 
 }  // namespace ringcast::api

@@ -5,11 +5,13 @@
 // counter key, written in the same commit as every message, so ids are never reused). The
 // messages themselves live in the store's live map under "m<app id>\0<16 hex id>", the counter
 // under "c<app id>"; client tokens under "t<app id>\0<16 hex id>" (their id counter "k<app id>").
+// per-token state under "s<app id>\0<16 hex message id><16 hex token id>".
 // Built so far: auth with the app secret or a client token, client token CRUD, POST
 // /api/message (secret: broadcast; token: targeted to that token), GET /api/messages (cursor
-// pages, newest first, expired hidden; a token sees broadcasts and its own), DELETE one/all
-// (secret only). Per-token delivered/read/hidden state, sockets, trigger and rate limits are
-// not built. Thread rules: the control-plane thread only.
+// pages, newest first, expired hidden; a token sees broadcasts and its own, with its state),
+// DELETE one/all (secret: for everyone; token: hides for itself), delivered/read/read-all,
+// purge of expired messages. Sockets, trigger and rate limits are not built.
+// Thread rules: the control-plane thread only.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +52,12 @@ class DatonowApi {
   bool Tokens(HttpCall* call, uint32_t app, std::string_view rest, int64_t now_ms);
   // At most once a second: deletes up to kMaxPurge expired messages. True if it deleted any.
   bool PurgeExpired(int64_t now_ms);
+  // Per-token state: POST .../delivered, .../read, read-all; a token's DELETEs hide.
+  bool SetState(HttpCall* call, uint32_t app, uint64_t client, std::string_view id_text,
+                char flag, int64_t now_ms);
+  bool SetAll(HttpCall* call, uint32_t app, uint64_t client, char flag, int64_t now_ms);
+  // Deletes a message and every token's state for it.
+  bool EraseMessage(uint32_t app, uint64_t id);
   bool DeleteOne(HttpCall* call, uint32_t app, std::string_view id_text);
   bool DeleteAll(HttpCall* call, uint32_t app);
 

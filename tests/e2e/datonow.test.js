@@ -144,7 +144,8 @@ test('GET /api/messages pages newest first; deletes; expiry hides', async () => 
 
     const del = await call(server.port, 'DELETE', '/api/messages');
     assert.equal(del.status, 200);
-    assert.equal(del.json.deleted, 25);
+    // 25 posted, one deleted; the expired one was purged by the first request after it expired.
+    assert.equal(del.json.deleted, 24);
     assert.deepEqual(await listAll(server.port), []);
     // Ids are not reused after deleting everything.
     const after = await call(server.port, 'POST', '/api/message', { body: { title: 'after' } });
@@ -288,5 +289,49 @@ test('client tokens: create, list, use, targeted messages, delete stops them at 
   } finally {
     await server.stop();
     if (restarted) await restarted.stop();
+  }
+});
+
+test('per-token delivered/read/read-all and deletes that hide for that token only', async () => {
+  const server = await startServer({ shards: 1 });
+  try {
+    const base = `/api/apps/${APP.appId}/tokens`;
+    const a = (await call(server.port, 'POST', base, { body: { name: 'a' } })).json.token;
+    const b = (await call(server.port, 'POST', base, { body: { name: 'b' } })).json.token;
+    const m1 = (await call(server.port, 'POST', '/api/message', { body: { title: 'one' } })).json.id;
+    const m2 = (await call(server.port, 'POST', '/api/message', { body: { title: 'two' } })).json.id;
+    const mb = (await call(server.port, 'POST', '/api/message', { body: { title: 'b only' }, token: b })).json.id;
+    const inbox = async (token) => (await call(server.port, 'GET', '/api/messages', { token })).json.messages;
+    const state = (msgs) => Object.fromEntries(msgs.map((m) => [m.id, `${m.delivered ? 'd' : '-'}${m.read ? 'r' : '-'}`]));
+
+    let r = await call(server.port, 'POST', `/api/messages/${m1}/delivered`, { token: a });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, { id: m1, delivered: true, read: false });
+    r = await call(server.port, 'POST', `/api/messages/${m2}/read`, { token: a });
+    assert.deepEqual(r.json, { id: m2, delivered: true, read: true });
+    assert.deepEqual(state(await inbox(a)), { [m1]: 'd-', [m2]: 'dr' });
+    assert.deepEqual(state(await inbox(b)), { [m1]: '--', [m2]: '--', [mb]: '--' });
+    // Another token's targeted message is not in a's inbox.
+    assert.equal((await call(server.port, 'POST', `/api/messages/${mb}/read`, { token: a })).status, 404);
+    assert.equal((await call(server.port, 'POST', `/api/messages/999999/read`, { token: a })).status, 404);
+    assert.equal((await call(server.port, 'POST', `/api/messages/${m1}/read`)).status, 403);
+
+    r = await call(server.port, 'POST', '/api/messages/read-all', { token: b });
+    assert.deepEqual(r.json, { read: 3 });
+    assert.deepEqual(state(await inbox(b)), { [m1]: 'dr', [m2]: 'dr', [mb]: 'dr' });
+
+    // A token's delete hides for that token only.
+    assert.equal((await call(server.port, 'DELETE', `/api/messages/${m1}`, { token: a })).status, 200);
+    assert.deepEqual((await inbox(a)).map((m) => m.id), [m2]);
+    assert.deepEqual((await inbox(b)).map((m) => m.id), [mb, m2, m1]);
+    assert.equal((await call(server.port, 'DELETE', `/api/messages/${m1}`, { token: a })).status, 404);
+    r = await call(server.port, 'DELETE', '/api/messages', { token: b });
+    assert.deepEqual(r.json, { deleted: 3 });
+    assert.deepEqual(await inbox(b), []);
+    const all = (await call(server.port, 'GET', '/api/messages')).json.messages;
+    assert.deepEqual(all.map((m) => m.id), [mb, m2, m1]);
+    assert.equal(all[0].read, undefined, 'the app secret sees messages without per-token state');
+  } finally {
+    await server.stop();
   }
 });
