@@ -20,9 +20,12 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp/rc-store-recovery-bench";
   bool snapshot = false;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--records") && i + 1 < argc) records = std::strtoull(argv[++i], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
-    else if (!std::strcmp(argv[i], "--snapshot")) snapshot = true;
+    if (!std::strcmp(argv[i], "--records") && i + 1 < argc)
+      records = std::strtoull(argv[++i], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc)
+      dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--snapshot"))
+      snapshot = true;
     else {
       std::fprintf(stderr, "usage: %s [--records N] [--dir DIR] [--snapshot]\n", argv[0]);
       return 2;

@@ -85,7 +85,8 @@ StoredMessage ParseStored(std::string_view value) {
   StoredMessage s;
   size_t i = 0;
   for (; i < value.size() && value[i] != ' '; ++i) s.expires = s.expires * 10 + (value[i] - '0');
-  for (++i; i < value.size() && value[i] != '\n'; ++i) s.target = s.target * 10 + static_cast<uint64_t>(value[i] - '0');
+  for (++i; i < value.size() && value[i] != '\n'; ++i)
+    s.target = s.target * 10 + static_cast<uint64_t>(value[i] - '0');
   s.json = i < value.size() ? value.substr(i + 1) : std::string_view();
   return s;
 }
@@ -278,14 +279,15 @@ bool DatonowApi::Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   simdjson::dom::object obj;
-  if (parser.parse(call->body).get(root) != simdjson::SUCCESS || root.get(obj) != simdjson::SUCCESS) {
+  if (parser.parse(call->body).get(root) != simdjson::SUCCESS ||
+      root.get(obj) != simdjson::SUCCESS) {
     Error(call, 400, "The body must be a JSON object");
     return false;
   }
   std::string_view title, message;
   simdjson::dom::element el;
-  if (obj["title"].get(el) != simdjson::SUCCESS || el.get_string().get(title) != simdjson::SUCCESS ||
-      title.empty()) {
+  if (obj["title"].get(el) != simdjson::SUCCESS ||
+      el.get_string().get(title) != simdjson::SUCCESS || title.empty()) {
     Error(call, 400, "title is required and must be a non-empty string");
     return false;
   }
@@ -349,8 +351,7 @@ bool DatonowApi::Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now
   }
   std::string value = std::to_string(expires) + " " + std::to_string(client) + "\n" + json;
   // The counter first: a torn tail that keeps the message record keeps the counter too.
-  if (!wal_->Put(CounterKey(a), std::to_string(id)) ||
-      !wal_->Put(MessageKey(a, id), value)) {
+  if (!wal_->Put(CounterKey(a), std::to_string(id)) || !wal_->Put(MessageKey(a, id), value)) {
     Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
     return false;
   }
@@ -615,9 +616,10 @@ bool DatonowApi::SetState(HttpCall* call, uint32_t app, uint64_t client, std::st
   if (flag == 'h') {
     Json(call, 200, "{\"deleted\":1}");
   } else {
-    std::string body = "{\"id\":" + std::to_string(id) + ",\"delivered\":" +
-                       (want.find('d') != std::string::npos ? "true" : "false") + ",\"read\":" +
-                       (want.find('r') != std::string::npos ? "true" : "false") + "}";
+    std::string body =
+        "{\"id\":" + std::to_string(id) +
+        ",\"delivered\":" + (want.find('d') != std::string::npos ? "true" : "false") +
+        ",\"read\":" + (want.find('r') != std::string::npos ? "true" : "false") + "}";
     Json(call, 200, body);
   }
   return want != flags;
@@ -651,8 +653,9 @@ bool DatonowApi::SetAll(HttpCall* call, uint32_t app, uint64_t client, char flag
       return false;
     }
   }
-  Json(call, 200, std::string(flag == 'h' ? "{\"deleted\":" : "{\"read\":") +
-                      std::to_string(puts.size()) + "}");
+  Json(call, 200,
+       std::string(flag == 'h' ? "{\"deleted\":" : "{\"read\":") + std::to_string(puts.size()) +
+           "}");
   return !puts.empty();
 }
 

@@ -53,8 +53,8 @@ class DatonowApi {
   // At most once a second: deletes up to kMaxPurge expired messages. True if it deleted any.
   bool PurgeExpired(int64_t now_ms);
   // Per-token state: POST .../delivered, .../read, read-all; a token's DELETEs hide.
-  bool SetState(HttpCall* call, uint32_t app, uint64_t client, std::string_view id_text,
-                char flag, int64_t now_ms);
+  bool SetState(HttpCall* call, uint32_t app, uint64_t client, std::string_view id_text, char flag,
+                int64_t now_ms);
   bool SetAll(HttpCall* call, uint32_t app, uint64_t client, char flag, int64_t now_ms);
   // Deletes a message and every token's state for it.
   bool EraseMessage(uint32_t app, uint64_t id);
@@ -63,8 +63,8 @@ class DatonowApi {
 
   const engine::AppRegistry* apps_;
   store::Wal* wal_;
-  std::vector<uint64_t> next_id_;        // per app index
-  std::vector<uint64_t> next_token_id_;  // per app index
+  std::vector<uint64_t> next_id_;                       // per app index
+  std::vector<uint64_t> next_token_id_;                 // per app index
   std::unordered_map<std::string, TokenRef> by_token_;  // 64-hex token -> its record
   int64_t last_purge_ms_ = 0;
 };

@@ -49,16 +49,18 @@ ReadStatus LogReader::Read(std::string* record) {
     }
     if (size - pos_ < kHeaderSize) return Torn(in_record ? start : pos_, "ends inside a header");
     const char* h = data_.data() + pos_;
-    const uint32_t len = static_cast<uint8_t>(h[4]) | (static_cast<uint32_t>(static_cast<uint8_t>(h[5])) << 8);
+    const uint32_t len =
+        static_cast<uint8_t>(h[4]) | (static_cast<uint32_t>(static_cast<uint8_t>(h[5])) << 8);
     const uint8_t type = static_cast<uint8_t>(h[6]);
     const uint64_t block_end = pos_ + block_left < size ? pos_ + block_left : size;
     if (kHeaderSize + len > block_left || type == 0 || type > kMaxFragmentType) {
       // The header cannot be trusted: drop the rest of the block (and a partial record).
       uint64_t from = in_record ? start : pos_;
       pos_ = block_end;
-      return Corrupt(from, block_end, type == 0 ? "zero fragment type"
-                                      : type > kMaxFragmentType ? "bad fragment type"
-                                                                : "length past the block");
+      return Corrupt(from, block_end,
+                     type == 0                 ? "zero fragment type"
+                     : type > kMaxFragmentType ? "bad fragment type"
+                                               : "length past the block");
     }
     if (size - pos_ - kHeaderSize < len) {
       return Torn(in_record ? start : pos_, "ends inside a fragment");

@@ -33,14 +33,16 @@ void PutU64(std::string* out, uint64_t v) {
 bool GetU32(std::string_view* in, uint32_t* v) {
   if (in->size() < 4) return false;
   *v = 0;
-  for (int i = 0; i < 4; ++i) *v |= static_cast<uint32_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    *v |= static_cast<uint32_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
   in->remove_prefix(4);
   return true;
 }
 bool GetU64(std::string_view* in, uint64_t* v) {
   if (in->size() < 8) return false;
   *v = 0;
-  for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    *v |= static_cast<uint64_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
   in->remove_prefix(8);
   return true;
 }
@@ -86,8 +88,8 @@ std::string FileName(const char* prefix, uint64_t n) {
 // "wal-<16 hex>.log" -> 16 hex parsed; false for anything else.
 bool ParseName(const std::string& name, const char* prefix, uint64_t* n) {
   const size_t plen = std::strlen(prefix);
-  if (name.size() != plen + 1 + 16 + 4 || name.compare(0, plen, prefix) != 0 ||
-      name[plen] != '-' || name.compare(plen + 17, 4, ".log") != 0) {
+  if (name.size() != plen + 1 + 16 + 4 || name.compare(0, plen, prefix) != 0 || name[plen] != '-' ||
+      name.compare(plen + 17, 4, ".log") != 0) {
     return false;
   }
   uint64_t v = 0;
@@ -421,7 +423,8 @@ bool Wal::OpenSegment(uint64_t number, bool create, std::string* error) {
 
 void Wal::Poison(const char* what, int err) {
   if (!poisoned_) {
-    RC_ERROR("store: %s failed on segment %" PRIu64 " of %s: %s; the store is read-only until "
+    RC_ERROR("store: %s failed on segment %" PRIu64
+             " of %s: %s; the store is read-only until "
              "restart",
              what, segment_, options_.dir.c_str(), std::strerror(err));
   }
@@ -436,9 +439,7 @@ bool Wal::Queue(std::string_view payload) {
   return true;
 }
 
-bool Wal::Put(std::string_view key, std::string_view value) {
-  return Queue(EncodePut(key, value));
-}
+bool Wal::Put(std::string_view key, std::string_view value) { return Queue(EncodePut(key, value)); }
 
 bool Wal::Delete(std::string_view key) { return Queue(EncodeDelete(key)); }
 
@@ -571,8 +572,10 @@ bool Wal::Compact() {
   while (ok && done < data.size()) {
     ssize_t n = ops_->Write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ok = false;
-    else done += static_cast<size_t>(n);
+    if (n <= 0)
+      ok = false;
+    else
+      done += static_cast<size_t>(n);
   }
   ok = ok && ops_->Fdatasync(fd) == 0;
   ::close(fd);

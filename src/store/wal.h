@@ -54,8 +54,8 @@ class FileOps {
 struct WalOptions {
   std::string dir;
   RecoverMode recover = RecoverMode::kFail;
-  SyncPolicy sync;  // used by CommitTurn; Commit always syncs
-  uint64_t segment_bytes = uint64_t{64} << 20;    // roll to a new segment past this
+  SyncPolicy sync;                                 // used by CommitTurn; Commit always syncs
+  uint64_t segment_bytes = uint64_t{64} << 20;     // roll to a new segment past this
   uint64_t compact_min_bytes = uint64_t{4} << 20;  // NeedsCompaction: log bytes over both this
   uint64_t compact_factor = 2;                     // and this times the live bytes
   FileOps* ops = nullptr;                          // nullptr: plain system calls
@@ -130,9 +130,9 @@ class Wal {
   uint64_t live_bytes_ = 0;
   RecoveryReport recovery_;
   int fd_ = -1;
-  uint64_t segment_ = 0;        // number of the open segment
-  uint64_t segment_size_ = 0;   // its length
-  uint64_t snapshot_ = 0;       // number of the newest snapshot (0: none)
+  uint64_t segment_ = 0;       // number of the open segment
+  uint64_t segment_size_ = 0;  // its length
+  uint64_t snapshot_ = 0;      // number of the newest snapshot (0: none)
   uint64_t log_bytes_ = 0;
   LogWriter writer_;
   std::string pending_;

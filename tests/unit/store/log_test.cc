@@ -123,8 +123,8 @@ TEST(LogTest, TornTailAtEveryCutKeepsEverythingBefore) {
   }
   ASSERT_EQ(ends.size(), in.size());
   std::mt19937 rng(42);
-  std::vector<size_t> cuts = {1, 3, 6, 7, 9, kBlockSize - 1, kBlockSize, kBlockSize + 3,
-                              data.size() - 1};
+  std::vector<size_t> cuts = {
+      1, 3, 6, 7, 9, kBlockSize - 1, kBlockSize, kBlockSize + 3, data.size() - 1};
   for (int i = 0; i < 300; ++i) cuts.push_back(rng() % data.size());
   for (size_t cut : cuts) {
     SCOPED_TRACE(cut);
@@ -197,7 +197,7 @@ TEST(LogTest, MiddleWithoutFirstAndFirstWithoutLastAreCorruption) {
 }
 
 TEST(LogTest, ZeroFilledRegionIsCorruptionNotRecords) {
-  std::string data = Write({"a"}) + std::string(100, '\0') ;
+  std::string data = Write({"a"}) + std::string(100, '\0');
   ReadAll r = Read(data);
   EXPECT_EQ(r.records, std::vector<std::string>{"a"});
   ASSERT_EQ(r.corruptions.size(), 1u);
