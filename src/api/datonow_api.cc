@@ -3,6 +3,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
@@ -104,8 +105,15 @@ bool ParseId(std::string_view text, uint64_t* id) {
 
 }  // namespace
 
-DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal)
-    : apps_(apps), wal_(wal), next_id_(apps->size(), 1), next_token_id_(apps->size(), 1) {
+DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
+                       uint32_t requests_per_minute)
+    : apps_(apps),
+      wal_(wal),
+      next_id_(apps->size(), 1),
+      next_token_id_(apps->size(), 1),
+      rpm_(requests_per_minute),
+      bucket_(apps->size(), static_cast<double>(requests_per_minute)),
+      bucket_ms_(apps->size(), 0) {
   if (wal_ == nullptr) return;
   for (uint32_t i = 0; i < apps_->size(); ++i) {
     const config::AppConfig& a = apps_->app(i);
@@ -189,6 +197,29 @@ bool DatonowApi::HandleAuthed(HttpCall* call, int64_t now_ms) {
   if (app == engine::AppRegistry::kNone) {
     Error(call, 403, "Wrong X-Datonow-App-Id or X-Datonow-Token");
     return false;
+  }
+  if (rpm_ != 0) {
+    // Every request naming the app counts, reads and failed auth included.
+    const double per_ms = rpm_ / 60000.0;
+    double& b = bucket_[app];
+    if (bucket_ms_[app] != 0 && now_ms > bucket_ms_[app]) {
+      b = std::min(static_cast<double>(rpm_), b + (now_ms - bucket_ms_[app]) * per_ms);
+    }
+    bucket_ms_[app] = now_ms;
+    if (b < 1.0) {
+      const int64_t wait_s = static_cast<int64_t>((1.0 - b) / per_ms / 1000.0) + 1;
+      std::string body;
+      util::JsonObject o(&body);
+      o.Str("error", "Rate limit: at most " + std::to_string(rpm_) +
+                         " Datonow API requests per minute per app");
+      o.Int("code", 429);
+      o.Close();
+      call->response.clear();
+      http::AppendResponse(&call->response, 429, "application/json", body, call->keep_alive,
+                           "Retry-After: " + std::to_string(wait_s) + "\r\n");
+      return false;
+    }
+    b -= 1.0;
   }
   if (!auth::ConstantTimeEquals(call->datonow_token, apps_->app(app).secret)) {
     auto t = by_token_.find(call->datonow_token);

@@ -31,7 +31,8 @@ namespace ringcast::api {
 
 class DatonowApi {
  public:
-  DatonowApi(const engine::AppRegistry* apps, store::Wal* wal);
+  // `requests_per_minute`: the Datonow REST rate limit per app (0: none).
+  DatonowApi(const engine::AppRegistry* apps, store::Wal* wal, uint32_t requests_per_minute = 0);
 
   static bool Matches(std::string_view path) { return path.substr(0, 5) == "/api/"; }
 
@@ -67,6 +68,10 @@ class DatonowApi {
   std::vector<uint64_t> next_token_id_;                 // per app index
   std::unordered_map<std::string, TokenRef> by_token_;  // 64-hex token -> its record
   int64_t last_purge_ms_ = 0;
+  // Rate limit: a token bucket per app of `rpm_` tokens, refilled at rpm_ per minute.
+  uint32_t rpm_;
+  std::vector<double> bucket_;
+  std::vector<int64_t> bucket_ms_;
 };
 
 }  // namespace ringcast::api

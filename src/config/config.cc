@@ -98,6 +98,8 @@ const LimitSpec kLimitSpecs[] = {
      "seconds to wait for a pong before closing with 4201"},
     {"shutdown_grace_ms", &Limits::shutdown_grace_ms, 60000,
      "window over which client closes are spread on SIGTERM"},
+    {"datonow_api_requests_per_minute", &Limits::datonow_api_requests_per_minute, 100000000,
+     "Datonow REST requests (/api/...) per minute per app, 0 = no limit (excess: 429)"},
     {"read_buffers_per_shard", &Limits::read_buffers_per_shard, 32768,
      "provided read buffers per shard (power of two)"},
     {"read_buffer_bytes", &Limits::read_buffer_bytes, 1 << 20, "bytes per read buffer"},

@@ -51,6 +51,8 @@ struct Limits {
   uint32_t activity_timeout_s = 120;      // sent to clients; server pings after this idle time
   uint32_t pong_timeout_s = 30;           // then closes 4201 if nothing arrives
   uint32_t shutdown_grace_ms = 2000;      // window over which closes are spread on SIGTERM
+  // Datonow REST (/api/...) requests per minute per app; 0: no limit. Excess: 429 + Retry-After.
+  uint32_t datonow_api_requests_per_minute = 600;
   uint32_t read_buffers_per_shard = 512;  // provided buffers (power of two)
   uint32_t read_buffer_bytes = 8192;
 };

@@ -27,7 +27,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       shard_count_(mesh->to_shard.size()),
       occupancy_(apps->size()),
       pusher_api_(apps, config, ids, &occupancy_),
-      datonow_api_(apps, wal),
+      datonow_api_(apps, wal, config->limits.datonow_api_requests_per_minute),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false) {}
 

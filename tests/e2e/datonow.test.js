@@ -181,7 +181,7 @@ async function streamUntilKilled(server, clients, killAfterMs) {
 }
 
 test('crash: SIGKILL while clients stream POST /api/message loses no acknowledged message', async () => {
-  const server = await startServer({ shards: 2 });
+  const server = await startServer({ shards: 2, config: { limits: { datonow_api_requests_per_minute: 0 } } });
   const dir = server.dataDir;
   const acked = await streamUntilKilled(server, 16, 1500);
   assert.ok(acked.length > 20, `only ${acked.length} acknowledged`);
@@ -331,6 +331,41 @@ test('per-token delivered/read/read-all and deletes that hide for that token onl
     const all = (await call(server.port, 'GET', '/api/messages')).json.messages;
     assert.deepEqual(all.map((m) => m.id), [mb, m2, m1]);
     assert.equal(all[0].read, undefined, 'the app secret sees messages without per-token state');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('rate limit: requests per minute per app, 429 with Retry-After, reads and bad tokens count', async () => {
+  const server = await startServer({ shards: 1, config: { limits: { datonow_api_requests_per_minute: 6 } } });
+  try {
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await call(server.port, 'POST', '/api/message', { body: { title: `r${i}` } })).status, 200);
+    }
+    assert.equal((await call(server.port, 'GET', '/api/messages')).status, 200);
+    assert.equal((await call(server.port, 'GET', '/api/messages', { token: 'wrong' })).status, 403);
+    assert.equal((await call(server.port, 'GET', '/api/messages')).status, 200);
+    const r = await call(server.port, 'GET', '/api/messages');
+    assert.equal(r.status, 429);
+    assert.match(r.json.error, /at most 6 Datonow API requests per minute/);
+    await new Promise((resolve) => {
+      http.get({ host: '127.0.0.1', port: server.port, path: '/api/messages', agent,
+        headers: { 'x-datonow-app-id': APP.appId, 'x-datonow-token': APP.secret } }, (res) => {
+        assert.equal(res.statusCode, 429);
+        const after = Number(res.headers['retry-after']);
+        assert.ok(after >= 1 && after <= 60, `Retry-After ${res.headers['retry-after']}`);
+        res.resume();
+        res.on('end', resolve);
+      });
+    });
+    // The Pusher REST API is not limited by it.
+    const pusher = await new Promise((resolve) => {
+      http.get({ host: '127.0.0.1', port: server.port, path: `/apps/${APP.appId}/channels`, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+    });
+    assert.notEqual(pusher, 429);
   } finally {
     await server.stop();
   }
