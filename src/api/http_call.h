@@ -23,6 +23,8 @@ struct HttpCall {
   std::string path;   // raw, undecoded
   std::string query;  // raw, without '?'
   std::string content_type;
+  std::string datonow_app_id;  // X-Datonow-App-Id / X-Datonow-Token (/api/... requests only)
+  std::string datonow_token;
   std::string body;
   // Answer, filled by the control plane: complete HTTP response bytes.
   std::string response;

@@ -105,6 +105,8 @@ const LimitSpec kLimitSpecs[] = {
      "seconds to wait for a pong before closing with 4201"},
     {"shutdown_grace_ms", &Limits::shutdown_grace_ms, 60000,
      "window over which client closes are spread on SIGTERM"},
+    {"datonow_api_requests_per_minute", &Limits::datonow_api_requests_per_minute, 100000000,
+     "Datonow REST requests (/api/...) per minute per app, 0 = no limit (excess: 429)"},
     {"read_buffers_per_shard", &Limits::read_buffers_per_shard, 32768,
      "provided read buffers per shard (power of two)"},
     {"read_buffer_bytes", &Limits::read_buffer_bytes, 1 << 20, "bytes per read buffer"},
@@ -170,6 +172,30 @@ const std::vector<Option>& Options() {
         {"data-dir", "DIR", "directory for durable data (default ./ringcast-data)", Kind::kString,
          [](ServerConfig* c, const std::string& v) {
            c->data_dir = v;
+           return std::string();
+         }},
+        {"store-sync", "POLICY",
+         "when the store's log is synced: always (default: every commit, before replying), "
+         "interval:MS (at most every MS ms; replies wait for it) or none (never; the OS decides)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           bool ok = v == "always" || v == "none";
+           if (!ok && v.rfind("interval:", 0) == 0 && v.size() > 9 && v.size() <= 15) {
+             ok = v.find_first_not_of("0123456789", 9) == std::string::npos;
+           }
+           if (!ok) return "unknown store sync policy '" + v + "' (always, interval:MS, none)";
+           c->store_sync = v;
+           return std::string();
+         }},
+        {"store-recover", "MODE",
+         "corruption in the middle of the store's log at start-up: fail (default: refuse to "
+         "start) or skip (skip it and log what was skipped)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           if (v != "fail" && v != "skip") {
+             return "unknown store recover mode '" + v + "' (fail, skip)";
+           }
+           c->store_recover = v;
            return std::string();
          }},
         {"app-id", "ID", "a single app's id (without a config file)", Kind::kString,

@@ -73,6 +73,8 @@ struct Limits {
   uint32_t activity_timeout_s = 120;      // sent to clients; server pings after this idle time
   uint32_t pong_timeout_s = 30;           // then closes 4201 if nothing arrives
   uint32_t shutdown_grace_ms = 2000;      // window over which closes are spread on SIGTERM
+  // Datonow REST (/api/...) requests per minute per app; 0: no limit. Excess: 429 + Retry-After.
+  uint32_t datonow_api_requests_per_minute = 600;
   uint32_t read_buffers_per_shard = 512;  // provided buffers (power of two)
   uint32_t read_buffer_bytes = 8192;
 };
@@ -84,6 +86,10 @@ struct ServerConfig {
   std::string pin_cpus;       // "": no pinning; "auto": shard i on the i-th allowed CPU; "0,2,4"
   std::string config_file;
   std::string data_dir = "./ringcast-data";
+  // The store (docs/store.md): "always", "interval:MS" or "none"; and "fail" or "skip" for
+  // corruption in the middle of the log at start-up.
+  std::string store_sync = "always";
+  std::string store_recover = "fail";
   std::string echo_path;      // test aid: a WebSocket echo endpoint (off when empty)
   // Client sockets as io_uring direct descriptors (a table per shard, not the process's file
   // table): each shard may then hold up to RLIMIT_NOFILE connections.

@@ -10,6 +10,7 @@
 #include "http/response.h"
 #include "protocols/pusher/wire.h"
 #include "runtime/wait_for_work.h"
+#include "store/wal.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -21,8 +22,9 @@ constexpr uint64_t kWakeUserData = 1;
 }  // namespace
 
 ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::AppRegistry* apps,
-                           const engine::SocketIdCodec* ids, Mesh* mesh)
+                           const engine::SocketIdCodec* ids, Mesh* mesh, store::Wal* wal)
     : config_(config),
+      wal_(wal),
       mesh_(mesh),
       shard_count_(mesh->to_shard.size()),
       ids_(ids),
@@ -31,6 +33,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       presence_(apps->size()),
       cache_(apps->size()),
       pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
+      datonow_api_(apps, wal, config->limits.datonow_api_requests_per_minute),
       webhooks_(&apps->apps()),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
@@ -100,6 +103,7 @@ void ControlPlane::Run() {
       HandleRequest(ready.front());
       ready.pop_front();
     }
+    const int sync_wait_ms = CommitTurn();
     if (shutdown_requested_.load() && !shutdown_sent_) {
       for (uint32_t s = 0; s < shard_count_; ++s) {
         SendToShard(s, ToShard::Shutdown(config_->limits.shutdown_grace_ms));
@@ -117,6 +121,9 @@ void ControlPlane::Run() {
     int64_t hook_wait_ms = webhooks_.WaitHintMs();
     if (hook_wait_ms >= 0 && (idle_wait_ms < 0 || hook_wait_ms < idle_wait_ms)) {
       idle_wait_ms = hook_wait_ms;
+    }
+    if (sync_wait_ms >= 0 && (idle_wait_ms < 0 || sync_wait_ms < idle_wait_ms)) {
+      idle_wait_ms = sync_wait_ms;
     }
     runtime::WaitForWork(ring_, mesh_->control_waker, busy, idle_wait_ms, [&] {
       // While paused, new input is not taken, so it is no reason to stay awake.
@@ -318,6 +325,14 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     return;
   }
   api::HttpCall* call = m.request;
+  if (api::DatonowApi::Matches(call->path)) {
+    if (datonow_api_.Handle(call, util::WallMs())) {
+      AnswerAfterCommit(call);
+    } else {
+      Answer(call);
+    }
+    return;
+  }
   if (!api::PusherApi::Matches(call->path)) {
     call->response.clear();
     http::AppendJsonError(&call->response, 404, "Not found", call->keep_alive);
@@ -389,6 +404,42 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
 
 void ControlPlane::Answer(api::HttpCall* call) {
   SendToShard(call->shard, ToShard::Reply(call));
+}
+
+void ControlPlane::AnswerAfterCommit(api::HttpCall* call) {
+  if (wal_ == nullptr) {
+    Answer(call);
+    return;
+  }
+  held_.push_back(call);
+}
+
+int ControlPlane::CommitTurn() {
+  if (wal_ == nullptr) return -1;
+  if (!wal_->has_pending() && held_.empty()) return -1;
+  const uint64_t now = util::MonotonicMs();
+  store::TurnResult r = shutdown_sent_ ? (wal_->Commit() ? store::TurnResult::kDurable
+                                                          : store::TurnResult::kFailed)
+                                       : wal_->CommitTurn(now);
+  if (r == store::TurnResult::kWaiting) {
+    const uint64_t due = wal_->sync_due_ms();
+    return due > now ? static_cast<int>(due - now) : 0;
+  }
+  for (api::HttpCall* call : held_) {
+    if (r == store::TurnResult::kFailed) {
+      call->response.clear();
+      http::AppendJsonError(&call->response, 503,
+                            "The store is read-only after a failed write or sync; nothing was "
+                            "saved (restart the server)",
+                            call->keep_alive);
+    }
+    Answer(call);
+  }
+  held_.clear();
+  if (r == store::TurnResult::kDurable && wal_->NeedsCompaction() && !wal_->Compact()) {
+    RC_WARN("store: compaction failed; the log keeps growing until it succeeds");
+  }
+  return -1;
 }
 
 void ControlPlane::CountSubscriptions(uint32_t app, std::vector<std::string> channels,

@@ -47,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/datonow_api.h"
 #include "api/pusher_api.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
@@ -61,6 +62,10 @@
 #include "server/queue_stats.h"
 #include "webhooks/dispatcher.h"
 
+namespace ringcast::store {
+class Wal;
+}  // namespace ringcast::store
+
 namespace ringcast::server {
 
 class ControlPlane {
@@ -68,8 +73,10 @@ class ControlPlane {
   // Messages waiting for full shard queues before the control plane stops taking requests.
   static constexpr size_t kMaxStalled = 65536;
 
+  // `wal` (may be null: no durable features) is the store, used on the control-plane thread
+  // only; it must outlive the control plane.
   ControlPlane(const config::ServerConfig* config, const engine::AppRegistry* apps,
-               const engine::SocketIdCodec* ids, Mesh* mesh);
+               const engine::SocketIdCodec* ids, Mesh* mesh, store::Wal* wal = nullptr);
   ~ControlPlane();
 
   void Start();
@@ -109,6 +116,12 @@ class ControlPlane {
                           std::function<void(std::vector<uint64_t>)> done);
   void OnCountReply(CountQuery* query);
   void Answer(api::HttpCall* call);
+  // For a handler that changed the store: the answer goes out after this turn's group commit
+  // (or becomes a 503 if the commit fails).
+  void AnswerAfterCommit(api::HttpCall* call);
+  // Group commit (docs/store.md): one write and one fdatasync for the turn's mutations, then
+  // the held answers. Returns the ms until an interval sync is due (-1: nothing waits).
+  int CommitTurn();
   void SendToShard(uint32_t shard, const ToShard& m);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
@@ -117,6 +130,8 @@ class ControlPlane {
   bool QueuesEmpty() const;
 
   const config::ServerConfig* config_;
+  store::Wal* wal_;
+  std::vector<api::HttpCall*> held_;  // answers waiting for the group commit
   Mesh* mesh_;
   size_t shard_count_;
   const engine::SocketIdCodec* ids_;
@@ -126,6 +141,7 @@ class ControlPlane {
   engine::ChannelCache cache_;
   uint64_t next_cache_sweep_ms_ = 0;
   api::PusherApi pusher_api_;
+  api::DatonowApi datonow_api_;
   webhooks::Dispatcher webhooks_;
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
   static constexpr size_t kMaxCacheMissKeys = 65536;

@@ -171,14 +171,22 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
     RespondError(404, "No WebSocket endpoint at this path", /*close=*/true);
     return false;
   }
-  if (path.substr(0, 6) == "/apps/") {
-    api::RestHead rest = api::CheckRestHead(shard_->env().apps(), head.method_name, head.path,
-                                            head.query, util::WallSeconds());
-    if (!rest.ok()) {
-      RefuseApiHead(head, rest);
-      return state_ == State::kHead || state_ == State::kSkipBody;
+  const bool datonow = path.substr(0, 5) == "/api/";
+  if (path.substr(0, 6) == "/apps/" || datonow) {
+    if (!datonow) {
+      api::RestHead rest = api::CheckRestHead(shard_->env().apps(), head.method_name, head.path,
+                                              head.query, util::WallSeconds());
+      if (!rest.ok()) {
+        RefuseApiHead(head, rest);
+        return state_ == State::kHead || state_ == State::kSkipBody;
+      }
     }
     call_ = new api::HttpCall();
+    if (datonow) {
+      // Datonow REST (api/datonow_api.h): checked on the control plane.
+      call_->datonow_app_id = std::string(head.Get("x-datonow-app-id"));
+      call_->datonow_token = std::string(head.Get("x-datonow-token"));
+    }
     call_->shard = shard_->env().shard_id();
     call_->conn_index = conn_->index();
     call_->conn_gen = conn_->generation();

@@ -26,6 +26,7 @@
 #include "server/metrics_endpoint.h"
 #include "server/server_metrics.h"
 #include "server/shard.h"
+#include "store/wal.h"
 #include "util/log.h"
 
 namespace ringcast::server {
@@ -146,6 +147,20 @@ int Server::Start() {
     RC_ERROR("cannot create data directory '%s': %s", config_.data_dir.c_str(), strerror(err));
     return -err;
   }
+  {
+    // The store is replayed before anything listens: a store that cannot start stops the server.
+    store::WalOptions wo;
+    wo.dir = config_.data_dir + "/store";
+    wo.recover = config_.store_recover == "skip" ? store::RecoverMode::kSkip
+                                                 : store::RecoverMode::kFail;
+    RC_CHECK(store::ParseSyncPolicy(config_.store_sync, &wo.sync));  // validated by config
+    std::string error;
+    wal_ = store::Wal::Open(wo, &error);
+    if (!wal_) {
+      RC_ERROR("cannot open the store: %s", error.c_str());
+      return -EIO;
+    }
+  }
   const uint32_t shards = config_.shards;
   RaiseFileLimit(config_, shards);
   std::vector<int> listeners;
@@ -172,7 +187,8 @@ int Server::Start() {
   apps_ = std::make_unique<engine::AppRegistry>(config_.apps);
   ids_ = std::make_unique<engine::SocketIdCodec>(auth::RandomU64());
   mesh_ = std::make_unique<Mesh>(shards);
-  control_ = std::make_unique<ControlPlane>(&config_, apps_.get(), ids_.get(), mesh_.get());
+  control_ = std::make_unique<ControlPlane>(&config_, apps_.get(), ids_.get(), mesh_.get(),
+                                            wal_.get());
   for (uint32_t i = 0; i < shards; ++i) {
     int cpu = cpus.empty() ? -1 : cpus[i % cpus.size()];
     shards_.push_back(std::make_unique<Shard>(i, &config_, apps_.get(), ids_.get(), mesh_.get(),

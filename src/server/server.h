@@ -28,6 +28,10 @@ class AppRegistry;
 class SocketIdCodec;
 }  // namespace ringcast::engine
 
+namespace ringcast::store {
+class Wal;
+}  // namespace ringcast::store
+
 namespace ringcast::server {
 
 class ControlPlane;
@@ -79,6 +83,7 @@ class Server {
   std::unique_ptr<engine::AppRegistry> apps_;
   std::unique_ptr<engine::SocketIdCodec> ids_;
   std::unique_ptr<Mesh> mesh_;
+  std::unique_ptr<store::Wal> wal_;  // <data-dir>/store (docs/store.md)
   std::unique_ptr<ControlPlane> control_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<bool> shutting_down_{false};

@@ -1,0 +1,77 @@
+// DatonowApi: the Datonow notification REST API on the control plane (docs/protocols/datonow.md),
+// stored in the write-ahead log (docs/store.md).
+//
+// Owns: per app, the next notification id (recovered from the store at construction: the
+// counter key, written in the same commit as every message, so ids are never reused). The
+// messages themselves live in the store's live map under "m<app id>\0<16 hex id>", the counter
+// under "c<app id>"; client tokens under "t<app id>\0<16 hex id>" (their id counter "k<app id>").
+// per-token state under "s<app id>\0<16 hex message id><16 hex token id>".
+// Built so far: auth with the app secret or a client token, client token CRUD, POST
+// /api/message (secret: broadcast; token: targeted to that token), GET /api/messages (cursor
+// pages, newest first, expired hidden; a token sees broadcasts and its own, with its state),
+// DELETE one/all (secret: for everyone; token: hides for itself), delivered/read/read-all,
+// purge of expired messages. Sockets, trigger and rate limits are not built.
+// Thread rules: the control-plane thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "api/http_call.h"
+#include "engine/app_registry.h"
+
+namespace ringcast::store {
+class Wal;
+}  // namespace ringcast::store
+
+namespace ringcast::api {
+
+class DatonowApi {
+ public:
+  // `requests_per_minute`: the Datonow REST rate limit per app (0: none).
+  DatonowApi(const engine::AppRegistry* apps, store::Wal* wal, uint32_t requests_per_minute = 0);
+
+  static bool Matches(std::string_view path) { return path.substr(0, 5) == "/api/"; }
+
+  // Fills call->response. True when it changed the store: the answer must wait for the commit.
+  bool Handle(HttpCall* call, int64_t now_ms);
+  // Messages in the store (live or expired, not yet purged), for tests.
+  size_t stored_messages() const;
+
+ private:
+  bool HandleAuthed(HttpCall* call, int64_t now_ms);
+  struct TokenRef {
+    uint32_t app;
+    uint64_t id;
+  };
+  // Who is asking: the app secret (client == 0) or client token `client`.
+  bool Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms);
+  void List(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms);
+  bool Tokens(HttpCall* call, uint32_t app, std::string_view rest, int64_t now_ms);
+  // At most once a second: deletes up to kMaxPurge expired messages. True if it deleted any.
+  bool PurgeExpired(int64_t now_ms);
+  // Per-token state: POST .../delivered, .../read, read-all; a token's DELETEs hide.
+  bool SetState(HttpCall* call, uint32_t app, uint64_t client, std::string_view id_text, char flag,
+                int64_t now_ms);
+  bool SetAll(HttpCall* call, uint32_t app, uint64_t client, char flag, int64_t now_ms);
+  // Deletes a message and every token's state for it.
+  bool EraseMessage(uint32_t app, uint64_t id);
+  bool DeleteOne(HttpCall* call, uint32_t app, std::string_view id_text);
+  bool DeleteAll(HttpCall* call, uint32_t app);
+
+  const engine::AppRegistry* apps_;
+  store::Wal* wal_;
+  std::vector<uint64_t> next_id_;                       // per app index
+  std::vector<uint64_t> next_token_id_;                 // per app index
+  std::unordered_map<std::string, TokenRef> by_token_;  // 64-hex token -> its record
+  int64_t last_purge_ms_ = 0;
+  // Rate limit: a token bucket per app of `rpm_` tokens, refilled at rpm_ per minute.
+  uint32_t rpm_;
+  std::vector<double> bucket_;
+  std::vector<int64_t> bucket_ms_;
+};
+
+}  // namespace ringcast::api

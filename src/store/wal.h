@@ -1,0 +1,149 @@
+// The write-ahead log store: segment files of leveldb-format records in one data directory,
+// replayed into a live key/value map at start-up, group-committed, snapshotted and compacted
+// (docs/store.md).
+//
+// Owns: the data directory's files, the open segment's descriptor, the live map and the records
+// queued since the last Commit. Single-threaded: the control plane owns it. Put/Delete apply
+// to the live map at once and queue a record; Commit writes everything queued with one write
+// and one fdatasync, and only a true Commit makes those mutations durable (callers release
+// replies after it). A failed write or fdatasync poisons the store: that Commit and every later
+// Put/Delete/Commit/Compact return false until the process restarts (never retry an fsync).
+// Start-up cuts a torn tail of the last segment and refuses mid-log corruption unless
+// RecoverMode::kSkip; both are logged and listed in recovery().
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/log_writer.h"
+
+namespace ringcast::store {
+
+enum class RecoverMode { kFail, kSkip };
+
+// When a commit's write is followed by fdatasync (docs/operations.md, "The store").
+struct SyncPolicy {
+  enum class Kind { kAlways, kInterval, kNone };
+  Kind kind = Kind::kAlways;
+  uint32_t interval_ms = 0;
+};
+// "always", "interval:MS" or "none"; false for anything else.
+bool ParseSyncPolicy(std::string_view text, SyncPolicy* out);
+
+enum class TurnResult {
+  kDurable,  // everything queued so far is as durable as the policy makes it: release replies
+  kWaiting,  // written, the interval's sync is due at sync_due_ms(): hold replies
+  kFailed,   // poisoned: answer 503
+};
+
+// System calls the store makes on its files; tests inject failures through a subclass.
+class FileOps {
+ public:
+  virtual ~FileOps() = default;
+  virtual ssize_t Write(int fd, const char* data, size_t n);
+  virtual int Fdatasync(int fd);
+};
+
+struct WalOptions {
+  std::string dir;
+  RecoverMode recover = RecoverMode::kFail;
+  SyncPolicy sync;                                 // used by CommitTurn; Commit always syncs
+  uint64_t segment_bytes = uint64_t{64} << 20;     // roll to a new segment past this
+  uint64_t compact_min_bytes = uint64_t{4} << 20;  // NeedsCompaction: log bytes over both this
+  uint64_t compact_factor = 2;                     // and this times the live bytes
+  FileOps* ops = nullptr;                          // nullptr: plain system calls
+};
+
+struct RecoveryEvent {
+  std::string file;
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+  std::string reason;
+  bool torn_tail = false;  // true: cut from the end; false: skipped mid-log (kSkip)
+};
+
+struct RecoveryReport {
+  uint64_t records = 0;           // mutations replayed from segments
+  uint64_t snapshot_records = 0;  // live keys loaded from the snapshot
+  uint64_t snapshot_segment = 0;  // 0: no snapshot used
+  std::vector<RecoveryEvent> events;
+};
+
+using LiveMap = std::map<std::string, std::string, std::less<>>;
+
+class Wal {
+ public:
+  // Opens (creating if needed) the directory and replays it. nullptr with *error set when it
+  // cannot start (I/O error, mid-log corruption under kFail).
+  static std::unique_ptr<Wal> Open(const WalOptions& options, std::string* error);
+  ~Wal();
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  const LiveMap& live() const { return live_; }
+  const RecoveryReport& recovery() const { return recovery_; }
+
+  [[nodiscard]] bool Put(std::string_view key, std::string_view value);
+  [[nodiscard]] bool Delete(std::string_view key);
+  // One write and one fdatasync for everything queued. True with nothing queued.
+  [[nodiscard]] bool Commit();
+  // Group commit for one loop turn under the sync policy: one write of everything queued, and
+  // one fdatasync when the policy says (always: now; interval: when MS have passed since the
+  // last; none: never). `now_ms` is a monotonic clock.
+  [[nodiscard]] TurnResult CommitTurn(uint64_t now_ms);
+  // With kWaiting: when the next CommitTurn syncs.
+  uint64_t sync_due_ms() const { return last_sync_ms_ + options_.sync.interval_ms; }
+  bool has_pending() const { return !pending_.empty(); }
+  bool poisoned() const { return poisoned_; }
+
+  // Bytes in segments since the last snapshot, and the bytes of live keys and values.
+  uint64_t log_bytes() const { return log_bytes_; }
+  uint64_t live_bytes() const { return live_bytes_; }
+  bool NeedsCompaction() const;
+  // Snapshot the live map and delete the segments it covers. Needs nothing pending.
+  [[nodiscard]] bool Compact();
+
+  // Current file names in the directory that belong to the store, sorted (for tests).
+  std::vector<std::string> Files() const;
+
+ private:
+  explicit Wal(const WalOptions& options);
+  bool Replay(std::string* error);
+  bool OpenSegment(uint64_t number, bool create, std::string* error);
+  bool Queue(std::string_view payload);
+  void Poison(const char* what, int err);
+  void Apply(std::string_view payload);
+  bool WritePending();
+  bool SyncNow();
+  void MaybeRoll();
+
+  WalOptions options_;
+  FileOps* ops_;
+  LiveMap live_;
+  uint64_t live_bytes_ = 0;
+  RecoveryReport recovery_;
+  int fd_ = -1;
+  uint64_t segment_ = 0;       // number of the open segment
+  uint64_t segment_size_ = 0;  // its length
+  uint64_t snapshot_ = 0;      // number of the newest snapshot (0: none)
+  uint64_t log_bytes_ = 0;
+  LogWriter writer_;
+  std::string pending_;
+  bool poisoned_ = false;
+  bool unsynced_ = false;  // written since the last fdatasync
+  uint64_t last_sync_ms_ = 0;
+};
+
+// Mutation records (docs/store.md, "Records: one type per mutation").
+enum class Mutation : uint8_t { kPut = 1, kDelete = 2, kSnapshotEnd = 3 };
+std::string EncodePut(std::string_view key, std::string_view value);
+std::string EncodeDelete(std::string_view key);
+
+}  // namespace ringcast::store
