@@ -101,6 +101,10 @@ const LimitSpec kLimitSpecs[] = {
     {"read_buffers_per_shard", &Limits::read_buffers_per_shard, 32768,
      "provided read buffers per shard (power of two)"},
     {"read_buffer_bytes", &Limits::read_buffer_bytes, 1 << 20, "bytes per read buffer"},
+    {"sse_heartbeat_ms", &Limits::sse_heartbeat_ms, 3600000,
+     "interval of the SSE heartbeat comment (0: none)"},
+    {"sse_retry_ms", &Limits::sse_retry_ms, 3600000,
+     "reconnect delay sent to SSE clients as `retry:`"},
 };
 
 std::string Dashed(const char* snake) {
@@ -185,6 +189,13 @@ const std::vector<Option>& Options() {
          [](ServerConfig* c, const std::string& v) {
            if (!v.empty() && v[0] != '/') return std::string("echo path must start with '/'");
            c->echo_path = v;
+           return std::string();
+         }},
+        {"sse-cors-origin", "ORIGIN",
+         "Access-Control-Allow-Origin of SSE streams (default '*'; empty: no CORS headers)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->sse_cors_origin = v;
            return std::string();
          }},
         {"descriptors", "MODE",

@@ -53,6 +53,8 @@ struct Limits {
   uint32_t shutdown_grace_ms = 2000;      // window over which closes are spread on SIGTERM
   uint32_t read_buffers_per_shard = 512;  // provided buffers (power of two)
   uint32_t read_buffer_bytes = 8192;
+  uint32_t sse_heartbeat_ms = 15000;  // SSE comment line interval (0: none)
+  uint32_t sse_retry_ms = 2000;       // the SSE `retry:` sent at stream start
 };
 
 struct ServerConfig {
@@ -62,6 +64,7 @@ struct ServerConfig {
   std::string pin_cpus;       // "": no pinning; "auto": shard i on the i-th allowed CPU; "0,2,4"
   std::string config_file;
   std::string data_dir = "./ringcast-data";
+  std::string sse_cors_origin = "*";  // Access-Control-Allow-Origin of SSE streams ("": none)
   std::string echo_path;      // test aid: a WebSocket echo endpoint (off when empty)
   // Client sockets as io_uring direct descriptors (a table per shard, not the process's file
   // table): each shard may then hold up to RLIMIT_NOFILE connections.

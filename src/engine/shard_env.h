@@ -102,6 +102,7 @@ class ShardEnv {
   ControlLink* control_;
   ChannelTable channels_;
   std::array<PublicationEncoder*, kMaxFormats> encoders_{};
+  std::array<bool, kMaxFormats> member_step_{};
   FormatId format_count_ = 0;
   bool shutting_down_ = false;
   ShardCounters counters_;

@@ -32,6 +32,7 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
   http_limits_.max_head_bytes = config->limits.max_header_bytes;
   http_limits_.max_body_bytes = config->limits.max_request_body_bytes;
   pusher_shared_.Register(&env_);
+  sse_shared_.Register(&env_);
 }
 
 Shard::~Shard() = default;  // the outbox frees what never left

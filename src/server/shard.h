@@ -13,7 +13,7 @@
 // count replies) goes through its ControlOutbox: one ordered, bounded path with a defined
 // answer per kind when the queue is full (server/control_outbox.h). While messages wait there,
 // the loop sleeps at most 1 ms at a time and flushes them each turn (no busy spin).
-// It registers the wire formats its sessions use (today the Pusher event frame) with its
+// It registers the wire formats its sessions use (the Pusher event frame, the SSE record) with its
 // ShardEnv at construction.
 // Adaptive flush (IoLoop): the shard expects more output while REST calls it forwarded are with
 // the control plane (their publications and answers come back through the inbound queue), and
@@ -38,6 +38,7 @@
 #include "http/request_parser.h"
 #include "net/io_loop.h"
 #include "protocols/pusher/pusher_session.h"
+#include "protocols/sse/sse_session.h"
 #include "server/control_outbox.h"
 #include "server/mesh.h"
 #include "server/queue_stats.h"
@@ -70,6 +71,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   const http::Limits& http_limits() const { return http_limits_; }
   http::RequestHead& head_scratch() { return head_scratch_; }
   protocols::pusher::PusherShared& pusher_shared() { return pusher_shared_; }
+  protocols::sse::SseShared& sse_shared() { return sse_shared_; }
   // Moves a REST request to the control plane; false (caller answers 503) when backed up.
   [[nodiscard]] bool ForwardHttp(api::HttpCall* call);
 
@@ -94,6 +96,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   http::Limits http_limits_;
   http::RequestHead head_scratch_;
   protocols::pusher::PusherShared pusher_shared_;
+  protocols::sse::SseShared sse_shared_;
   ControlOutbox outbox_;
   bool outbox_waiting_ = false;  // messages wait in the outbox: the loop polls every 1 ms
   // Adaptive flush: REST calls with the control plane; calls forwarded since the last flush;
