@@ -13,6 +13,14 @@
 
 namespace ringcast::config {
 
+// Channel history of the channels whose names start with `prefix` (the longest matching prefix
+// of an app wins; engine/history.h). size 0: no history.
+struct HistoryRule {
+  std::string prefix;
+  uint32_t size = 100;
+  uint32_t ttl_s = 300;
+};
+
 struct AppConfig {
   std::string id;
   std::string key;
@@ -21,6 +29,9 @@ struct AppConfig {
   bool enabled = true;
   uint32_t max_connections = 0;  // 0: no per-app limit
   bool enable_client_events = true;
+  uint32_t history_size = 100;   // events kept per channel (0: no history)
+  uint32_t history_ttl_s = 300;  // how long an event stays in history
+  std::vector<HistoryRule> history_rules;  // per channel-name prefix, overriding the two above
 };
 
 struct Limits {
@@ -53,6 +64,7 @@ struct Limits {
   uint32_t shutdown_grace_ms = 2000;      // window over which closes are spread on SIGTERM
   uint32_t read_buffers_per_shard = 512;  // provided buffers (power of two)
   uint32_t read_buffer_bytes = 8192;
+  uint32_t history_max_mib = 64;  // bytes of channel history in the whole process
   uint32_t sse_heartbeat_ms = 15000;  // SSE comment line interval (0: none)
   uint32_t sse_retry_ms = 2000;       // the SSE `retry:` sent at stream start
 };

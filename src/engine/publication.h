@@ -35,6 +35,9 @@ struct PublicationView {
   uint32_t exclude_shard = kNoShard;  // kNoShard: nobody excluded
   uint64_t exclude_serial = 0;      // connection serial on exclude_shard
   uint64_t sequence = 0;            // per channel, assigned by the control plane; 0: none
+  // The channel's history epoch (engine/history.h) when the sequence comes from its history;
+  // 0: the sequence is the occupancy count (restarts at 1 when the channel empties).
+  uint64_t epoch = 0;
 };
 
 // One event a handler wants published on each of `channels`, in order (the REST API's result;
@@ -53,6 +56,9 @@ runtime::SharedBuf* BuildPublication(const PublicationView& pub, uint32_t refs);
 
 // Stamps the channel sequence number. Only while the caller holds the only reference.
 void SetSequence(runtime::SharedBuf* buf, uint64_t sequence);
+
+// Stamps the history epoch (same rule as SetSequence).
+void SetEpoch(runtime::SharedBuf* buf, uint64_t epoch);
 
 // Views into `buf` (valid while a reference is held).
 PublicationView ReadPublication(const runtime::SharedBuf* buf);

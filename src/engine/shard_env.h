@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "engine/channel_table.h"
+#include "engine/history.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
 #include "engine/wire_format.h"
@@ -41,6 +42,13 @@ class ControlLink {
   // A publication made on this shard (a client event) for every shard with subscribers. Takes
   // the caller's one reference in every case; false when it was dropped (backlog full).
   [[nodiscard]] virtual bool ForwardPublication(runtime::SharedBuf* buf) = 0;
+  // Asks the control plane's history (engine/history.h); the answer comes back to the
+  // connection's session. False when backed up: the query stays the caller's. Sent behind every
+  // occupancy note already given, so the answer's snapshot includes this shard's membership.
+  [[nodiscard]] virtual bool QueryHistory(HistoryQuery* q) {
+    (void)q;
+    return false;
+  }
 };
 
 struct ShardCounters {

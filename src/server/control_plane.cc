@@ -24,6 +24,8 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       mesh_(mesh),
       shard_count_(mesh->to_shard.size()),
       occupancy_(apps->size()),
+      history_(&config->apps, uint64_t{config->limits.history_max_mib} << 20,
+               static_cast<uint64_t>(util::WallMs()) * 1000),
       pusher_api_(apps, config, ids, &occupancy_),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false) {}
@@ -33,6 +35,10 @@ ControlPlane::~ControlPlane() {
     for (const ToShard& m : q) {
       if (m.kind == ToShard::Kind::kPublish) m.publication->Release();
       if (m.kind == ToShard::Kind::kReply) delete m.reply;
+      if (m.kind == ToShard::Kind::kHistory) {
+        m.history->ReleaseEvents();
+        delete m.history;
+      }
       // kCountQuery: one query may wait for several shards; left to the process exit.
     }
   }
@@ -130,6 +136,7 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
             break;
           case ToControl::Kind::kRequest:
           case ToControl::Kind::kClientEvent:
+          case ToControl::Kind::kHistoryQuery:
             out->push_back(m);
             break;
           case ToControl::Kind::kShardDone:
@@ -150,17 +157,39 @@ void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
 }
 
 void ControlPlane::HandleRequest(const ToControl& m) {
+  uint64_t now_ms = util::MonotonicMs();
+  if (now_ms >= history_swept_ms_ + 1000) {
+    history_.Sweep(now_ms);
+    history_swept_ms_ = now_ms;
+  }
+  if (m.kind == ToControl::Kind::kHistoryQuery) {
+    history_.Answer(m.history, now_ms);
+    SendToShard(m.history->shard, ToShard::History(m.history));
+    return;
+  }
   if (m.kind == ToControl::Kind::kClientEvent) {
     runtime::SharedBuf* buf = m.client_event;
     engine::PublicationView pub = engine::ReadPublication(buf);
     engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
-    if (route.mask == 0) {
+    bool keep = history_.PolicyFor(pub.app, pub.channel).size > 0;
+    if (route.mask == 0 && !keep) {
       buf->Release();
       return;
     }
-    engine::SetSequence(buf, route.sequence);  // ours alone until it is sent
-    buf->AddRefs(static_cast<uint32_t>(std::popcount(route.mask)) - 1);
-    SendPublication(buf, route.mask);
+    auto shards = static_cast<uint32_t>(std::popcount(route.mask));
+    // Ours alone until it is sent: stamp, then one reference per shard (and the history's).
+    if (keep) {
+      engine::History::Position pos = history_.Next(pub.app, pub.channel, now_ms);
+      engine::SetSequence(buf, pos.seq);
+      engine::SetEpoch(buf, pos.epoch);
+      if (shards > 0) buf->AddRefs(shards);
+      std::string channel(pub.channel);  // the view dies with the history's reference
+      history_.Keep(pub.app, channel, pos.seq, buf, now_ms);
+    } else {
+      engine::SetSequence(buf, route.sequence);
+      buf->AddRefs(shards - 1);
+    }
+    if (route.mask != 0) SendPublication(buf, route.mask);
     return;
   }
   api::HttpCall* call = m.request;
@@ -186,9 +215,13 @@ void ControlPlane::HandleRequest(const ToControl& m) {
 }
 
 void ControlPlane::Publish(const engine::PublishRequest& req) {
+  uint64_t now_ms = util::MonotonicMs();
   for (const std::string& channel : req.channels) {
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
-    if (route.mask == 0) continue;
+    // A channel with history is numbered and kept even while nobody subscribes (a client that
+    // reconnects resumes from it).
+    bool keep = history_.PolicyFor(req.app, channel).size > 0;
+    if (route.mask == 0 && !keep) continue;
     engine::PublicationView pub;
     pub.app = req.app;
     pub.channel = channel;
@@ -198,7 +231,15 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
     pub.exclude_serial = req.exclude_serial;
     pub.sequence = route.sequence;
     auto refs = static_cast<uint32_t>(std::popcount(route.mask));
-    SendPublication(engine::BuildPublication(pub, refs), route.mask);
+    if (keep) {
+      engine::History::Position pos = history_.Next(req.app, channel, now_ms);
+      pub.sequence = pos.seq;
+      pub.epoch = pos.epoch;
+      ++refs;
+    }
+    runtime::SharedBuf* buf = engine::BuildPublication(pub, refs);
+    if (keep) history_.Keep(req.app, channel, pub.sequence, buf, now_ms);
+    if (route.mask != 0) SendPublication(buf, route.mask);
   }
 }
 

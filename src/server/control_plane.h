@@ -33,6 +33,7 @@
 #include "api/pusher_api.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
+#include "engine/history.h"
 #include "engine/occupancy.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
@@ -82,6 +83,8 @@ class ControlPlane {
   Mesh* mesh_;
   size_t shard_count_;
   engine::Occupancy occupancy_;
+  engine::History history_;
+  uint64_t history_swept_ms_ = 0;
   api::PusherApi pusher_api_;
   std::vector<std::deque<ToShard>> stalled_;  // per shard
   size_t stalled_total_ = 0;

@@ -12,6 +12,8 @@
 //                the same pointer back as kCountReply; the control plane frees it after the
 //                last reply.
 //   kShutdown    grace period in ms for spreading client closes (no pointer).
+//   kHistory     engine::HistoryQuery* (see ToControl::kHistoryQuery) answered: the shard hands
+//                it to its SSE session (if still there) and frees it, releasing its events.
 // ToControl (shard i -> control)
 //   kRequest     api::HttpCall*: a REST request; it goes back as ToShard::kReply (see there).
 //   kNote        ChannelNote*: allocated by the shard, freed by the control plane once applied
@@ -21,6 +23,8 @@
 //                ToShard::kPublish, or releases it when nobody subscribes.
 //   kCountReply  CountQuery* (the control plane's; see kCountQuery).
 //   kShardDone   the shard closed its last connection and stops (no pointer).
+//   kHistoryQuery engine::HistoryQuery*, allocated by the shard (an SSE stream starting or
+//                resuming); answered in place and sent back as ToShard::kHistory.
 // A queue that is torn down with messages in it frees them by these rules (~Shard,
 // ~ControlPlane).
 #pragma once
@@ -31,6 +35,7 @@
 #include <vector>
 
 #include "api/http_call.h"
+#include "engine/history.h"
 #include "runtime/shared_buf.h"
 
 namespace ringcast::server {
@@ -54,13 +59,14 @@ struct ChannelNote {
 };
 
 struct ToShard {
-  enum class Kind : uint8_t { kPublish = 1, kReply, kCountQuery, kShutdown };
+  enum class Kind : uint8_t { kPublish = 1, kReply, kCountQuery, kShutdown, kHistory };
   Kind kind;
   union {
     runtime::SharedBuf* publication;  // kPublish
     api::HttpCall* reply;             // kReply
     CountQuery* query;                // kCountQuery
     uint64_t grace_ms;                // kShutdown
+    engine::HistoryQuery* history;    // kHistory
   };
 
   static ToShard Publish(runtime::SharedBuf* buf) {
@@ -78,6 +84,11 @@ struct ToShard {
     m.query = q;
     return m;
   }
+  static ToShard History(engine::HistoryQuery* q) {
+    ToShard m{Kind::kHistory, {}};
+    m.history = q;
+    return m;
+  }
   static ToShard Shutdown(uint64_t grace_ms) {
     ToShard m{Kind::kShutdown, {}};
     m.grace_ms = grace_ms;
@@ -87,7 +98,9 @@ struct ToShard {
 static_assert(sizeof(ToShard) == 16);
 
 struct ToControl {
-  enum class Kind : uint8_t { kRequest = 1, kNote, kClientEvent, kCountReply, kShardDone };
+  enum class Kind : uint8_t {
+    kRequest = 1, kNote, kClientEvent, kCountReply, kShardDone, kHistoryQuery
+  };
   Kind kind;
   uint32_t shard;
   union {
@@ -96,6 +109,7 @@ struct ToControl {
     runtime::SharedBuf* client_event;  // kClientEvent
     CountQuery* query;               // kCountReply
     void* none;                      // kShardDone
+    engine::HistoryQuery* history;   // kHistoryQuery
   };
 
   static ToControl Request(uint32_t shard, api::HttpCall* call) {
@@ -118,6 +132,11 @@ struct ToControl {
     m.query = q;
     return m;
   }
+  static ToControl History(uint32_t shard, engine::HistoryQuery* q) {
+    ToControl m{Kind::kHistoryQuery, shard, {}};
+    m.history = q;
+    return m;
+  }
   static ToControl ShardDone(uint32_t shard) { return ToControl{Kind::kShardDone, shard, {}}; }
 };
 static_assert(sizeof(ToControl) == 16);
@@ -128,6 +147,7 @@ inline void DiscardUndelivered(const ToControl& m) {
   switch (m.kind) {
     case ToControl::Kind::kRequest: delete m.request; break;
     case ToControl::Kind::kNote: delete m.note; break;
+    case ToControl::Kind::kHistoryQuery: m.history->ReleaseEvents(); delete m.history; break;
     case ToControl::Kind::kClientEvent: m.client_event->Release(); break;
     case ToControl::Kind::kCountReply:
     case ToControl::Kind::kShardDone: break;

@@ -160,6 +160,17 @@ void Shard::Handle(const ToShard& m) {
     case ToShard::Kind::kShutdown:
       StartShutdown(m.grace_ms);
       break;
+    case ToShard::Kind::kHistory: {
+      engine::HistoryQuery* q = m.history;
+      net::Connection* c = loop_.Find(q->conn_index, q->conn_gen);
+      auto* sse = c != nullptr && c->open()
+                      ? dynamic_cast<protocols::sse::SseSession*>(c->session())
+                      : nullptr;
+      if (sse != nullptr) sse->OnHistory(q);
+      q->ReleaseEvents();
+      delete q;
+      break;
+    }
   }
 }
 
@@ -177,6 +188,8 @@ bool Shard::NoteOccupied(uint32_t app, std::string_view name) {
 void Shard::NoteVacated(uint32_t app, std::string_view name) { outbox_.PushVacated(app, name); }
 
 bool Shard::ForwardPublication(runtime::SharedBuf* buf) { return outbox_.PushClientEvent(buf); }
+
+bool Shard::QueryHistory(engine::HistoryQuery* q) { return outbox_.PushHistoryQuery(q); }
 
 void Shard::StartShutdown(uint64_t grace_ms) {
   if (shutting_down_) return;

@@ -7,6 +7,7 @@
 //                  format for its members; then the shard's reference is released
 //   kReply      -> the answer to a REST request, written to its connection (if still there)
 //   kCountQuery -> this shard's member counts, sent back as kCountReply
+//   kHistory    -> a history answer, handed to its SSE session (if still there), then freed
 //   kShutdown   -> stop accepting, close every client spread over the grace window, report
 //                  kShardDone and stop when the last connection is gone (or at the deadline)
 // Everything it sends to the control plane (REST requests, occupancy notes, client events,
@@ -66,6 +67,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   [[nodiscard]] bool NoteOccupied(uint32_t app, std::string_view name) override;
   void NoteVacated(uint32_t app, std::string_view name) override;
   [[nodiscard]] bool ForwardPublication(runtime::SharedBuf* buf) override;
+  [[nodiscard]] bool QueryHistory(engine::HistoryQuery* q) override;
 
   engine::ShardEnv& env() { return env_; }
   const http::Limits& http_limits() const { return http_limits_; }

@@ -3,6 +3,7 @@
 #include "engine/app_registry.h"
 #include "engine/channel_name.h"
 #include "http/response.h"
+#include "util/json_writer.h"
 #include "util/utf8_truncate.h"
 
 namespace ringcast::protocols::sse {
@@ -48,27 +49,92 @@ void SseSession::Start(uint32_t app, std::string_view query, std::string_view la
   if (last_event_id.empty()) last_event_id = req.last_event_id;
   std::vector<SsePosition> resume;
   if (!last_event_id.empty()) (void)ParseEventId(last_event_id, channels_.size(), &resume);
-  if (!resume.empty()) positions_ = resume;
+  origin_ = std::string(origin);
   for (const std::string& name : channels_) {
     if (env_->Subscribe(app_, name, &sub_).refused) {
       env_->UnsubscribeAll(&sub_);
       return Refuse(503, "Server busy, retry");
     }
   }
+  auto* q = new engine::HistoryQuery();
+  q->app = app_;
+  q->shard = env_->shard_id();
+  q->conn_index = conn_->index();
+  q->conn_gen = conn_->generation();
+  q->channels.resize(channels_.size());
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    engine::HistoryQuery::Channel& c = q->channels[i];
+    c.name = channels_[i];
+    // A token that does not parse (or names another channel list) resumes from nothing known:
+    // every channel reports a gap.
+    c.resume = !last_event_id.empty();
+    if (!resume.empty()) {
+      c.epoch = resume[i].epoch;
+      c.seq = resume[i].seq;
+    }
+  }
+  if (!env_->control().QueryHistory(q)) {
+    delete q;
+    env_->UnsubscribeAll(&sub_);
+    return Refuse(503, "Server busy, retry");
+  }
+}
+
+void SseSession::SendHeaders() {
   std::string out =
       "HTTP/1.1 200 OK\r\n"
       "Content-Type: text/event-stream; charset=utf-8\r\n"
       "Cache-Control: no-cache, no-transform\r\n"
       "X-Accel-Buffering: no\r\n"
       "Connection: close\r\n";
+  out += "X-Ringcast-Shard: " + std::to_string(env_->shard_id()) + "\r\n";
   const std::string& cors = env_->config().sse_cors_origin;
   if (!cors.empty()) {
     out += "Access-Control-Allow-Origin: " + cors + "\r\n";
+    out += "Access-Control-Expose-Headers: X-Ringcast-Shard\r\n";
     if (cors != "*") out += "Vary: Origin\r\nAccess-Control-Allow-Credentials: true\r\n";
   }
   out += "\r\n";
-  out += "retry: " + std::to_string(limits.sse_retry_ms) + "\n\n";
+  out += "retry: " + std::to_string(env_->limits().sse_retry_ms) + "\n\n";
   env_->loop().SendCopy(*conn_, out);
+}
+
+void SseSession::OnHistory(engine::HistoryQuery* q) {
+  if (streaming_ || !conn_->open() || q->channels.size() != channels_.size()) return;
+  std::vector<std::string_view> gaps;
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    const engine::HistoryQuery::Channel& c = q->channels[i];
+    SsePosition& pos = positions_[i];
+    if (c.resume && !c.gap) {
+      pos = {c.epoch, c.seq};
+    } else {
+      pos = {c.head_epoch, c.events.empty() ? c.head_seq : c.head_seq - c.events.size()};
+      if (c.gap) gaps.push_back(channels_[i]);
+    }
+  }
+  SendHeaders();
+  if (!gaps.empty()) {
+    scratch_.assign("event: ringcast:gap\ndata: {\"channels\":[");
+    for (size_t i = 0; i < gaps.size(); ++i) {
+      if (i > 0) scratch_.push_back(',');
+      util::AppendJsonString(&scratch_, gaps[i]);
+    }
+    scratch_.append("]}\n");
+    env_->loop().SendCopy(*conn_, scratch_);
+    SendId();
+  }
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    for (runtime::SharedBuf* buf : q->channels[i].events) {
+      engine::PublicationView pub = engine::ReadPublication(buf);
+      if (pub.epoch == positions_[i].epoch && pub.sequence <= positions_[i].seq) continue;
+      positions_[i] = {pub.epoch, pub.sequence};
+      scratch_.clear();
+      AppendRecord(&scratch_, pub.channel, pub.event, pub.data);
+      env_->loop().SendCopy(*conn_, scratch_);
+      SendId();
+      if (!conn_->open()) return;
+    }
+  }
   streaming_ = true;
   ArmHeartbeat();
 }
@@ -114,8 +180,9 @@ bool SseSession::DeliverLive(net::LocalFrame* frame, const engine::PublicationVi
   if (i == channels_.size()) return false;
   SsePosition& pos = positions_[i];
   if (pub.sequence != 0) {
-    if (pub.sequence <= pos.seq) return false;  // already delivered (history replay)
-    pos.seq = pub.sequence;
+    // Already delivered (from history): same epoch, not newer.
+    if (pub.epoch == pos.epoch && pub.sequence <= pos.seq) return false;
+    pos = {pub.epoch, pub.sequence};
   }
   frame->Ref();
   env_->loop().Send(*conn_, frame);

@@ -4,9 +4,17 @@
 //   start     -> the request is checked (app known and enabled, the shard and the app under
 //                their connection limits, channel names valid for SSE, the signature of private
 //                and presence channels); a refusal is an HTTP error with a JSON body and the
-//                connection closes. Otherwise it subscribes to every channel and answers 200
+//                connection closes. Otherwise it subscribes to every channel, then asks the
+//                control plane's history (engine/history.h) for each channel's position and,
+//                when resuming (Last-Event-ID header or last_event_id query), the events after
+//                the client's position. Live publications that reach the session before the
+//                answer are dropped: they are in the answer (the query went out behind the
+//                stream's occupancy notes and the answer comes back on the same queue as the
+//                publications, after every one it includes). With the answer it sends 200
 //                text/event-stream with proxy-friendly headers (Cache-Control: no-cache,
-//                X-Accel-Buffering: no), `retry:` and, when configured, CORS headers;
+//                X-Accel-Buffering: no), `retry:`, CORS headers when configured, then a
+//                `ringcast:gap` event naming the channels whose missed events are no longer
+//                all in history, then the missed events in order, then goes live;
 //   events    -> each publication on a subscribed channel is the shard's shared record
 //                (sse_encoder.h) followed by this subscriber's `id:` (its position in every
 //                channel, sse_request.h) and the blank line; an event whose sequence this
@@ -68,11 +76,15 @@ class SseSession : public net::Session {
   // A live publication on one of the stream's channels (SseEncoder::DeliverToMember): queues
   // `frame` and this stream's id; false when skipped (already delivered).
   bool DeliverLive(net::LocalFrame* frame, const engine::PublicationView& pub);
+  // The control plane answered the stream's history query: starts the stream (headers, a gap
+  // event when history no longer holds what was missed, the missed events), then live.
+  void OnHistory(engine::HistoryQuery* q);
 
  private:
   void Refuse(int status, std::string_view message);
   void ArmHeartbeat();
   void SendId();
+  void SendHeaders();
 
   engine::ShardEnv* env_;
   SseShared* shared_;
@@ -80,7 +92,8 @@ class SseSession : public net::Session {
   SseSubscriber sub_;
   uint32_t app_ = 0;
   bool counted_ = false;  // holds one of the app's max_connections
-  bool streaming_ = false;
+  bool streaming_ = false;  // live: the history answer was sent
+  std::string origin_;
   std::vector<std::string> channels_;
   std::vector<SsePosition> positions_;  // aligned with channels_
   std::string scratch_;
