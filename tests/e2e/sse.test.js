@@ -5,7 +5,42 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { EventSource } = require('eventsource');
+const net = require('node:net');
 const { APP, startServer, pusherServer, waitFor } = require('./lib/harness');
+
+// A TCP proxy in front of the server that can cut every connection through it (the client's
+// EventSource then reconnects on its own, with Last-Event-ID).
+async function cuttingProxy(port) {
+  const socks = new Set();
+  const server = net.createServer((down) => {
+    const up = net.connect(port, '127.0.0.1');
+    socks.add(down); socks.add(up);
+    down.pipe(up); up.pipe(down);
+    const end = () => { down.destroy(); up.destroy(); socks.delete(down); socks.delete(up); };
+    down.on('error', end); up.on('error', end); down.on('close', end); up.on('close', end);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: server.address().port,
+    cut() { for (const s of socks) s.destroy(); socks.clear(); },
+    close() { this.cut(); server.close(); },
+  };
+}
+
+// Publishes `n` events numbered 0..n-1 on each channel, one REST call every `everyMs`.
+async function publishSeries(pusher, channels, n, everyMs = 2) {
+  for (let i = 0; i < n; i++) {
+    await pusher.trigger(channels, 'ev', String(i));
+    if (everyMs) await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function assertExactlyOnceInOrder(got, channels, n) {
+  for (const ch of channels) {
+    const seen = got.filter((g) => g.channel === ch).map((g) => Number(g.data));
+    assert.deepStrictEqual(seen, [...Array(n).keys()], `channel ${ch}: every event once, in order`);
+  }
+}
 
 function open(port, query, opts = {}) {
   const es = new EventSource(`http://127.0.0.1:${port}/sse/${APP.key}?${query}`, opts);
@@ -34,6 +69,127 @@ test('an EventSource receives REST-published events with channel, event, data an
     const ids = got.map((g) => g.id.split(',').map((p) => Number(p.split('.')[1])));
     assert.deepStrictEqual(ids, [[1, 0], [2, 0], [2, 1]]);
     es.close();
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('a stream cut mid-flight resumes with Last-Event-ID: every event exactly once, in order', async () => {
+  const srv = await startServer({ shards: 2, args: ['--sse-retry-ms', '50'] });
+  const pusher = pusherServer(srv.port);
+  const proxy = await cuttingProxy(srv.port);
+  try {
+    const channels = ['a', 'b'];
+    const { es, got, opened } = open(proxy.port, 'channels=a,b');
+    let opens = 0;
+    es.addEventListener('open', () => { opens++; });
+    await opened;
+    const N = 200;
+    const pub = publishSeries(pusher, channels, N, 3);
+    for (let k = 1; k <= 3; k++) {
+      await waitFor(() => got.length >= k * 100);
+      proxy.cut();
+    }
+    await pub;
+    await waitFor(() => got.length >= 2 * N, 10000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(opens >= 3, `reconnected (${opens} opens)`);
+    assertExactlyOnceInOrder(got, channels, N);
+    assert.strictEqual(got.length, 2 * N);
+    es.close();
+  } finally {
+    proxy.close();
+    await srv.stop();
+  }
+});
+
+// Opens a stream and reports the shard that serves it (X-Ringcast-Shard).
+function openOnShard(port, query, lastId) {
+  let shard = null;
+  const opts = {
+    fetch: async (url, init) => {
+      const headers = { ...(init.headers || {}) };
+      if (lastId) headers['Last-Event-ID'] = lastId;
+      const res = await fetch(url, { ...init, headers });
+      shard = res.headers.get('x-ringcast-shard');
+      return res;
+    },
+  };
+  const o = open(port, query, opts);
+  return { ...o, shard: () => shard };
+}
+
+test('resume on the other shard (--shards 2): every event exactly once, in order', async () => {
+  const srv = await startServer({ shards: 2 });
+  const pusher = pusherServer(srv.port);
+  try {
+    const channels = ['x', 'y'];
+    const got = [];
+    let cur = openOnShard(srv.port, 'channels=x,y');
+    await cur.opened;
+    const N = 150;
+    const pub = publishSeries(pusher, channels, N, 2);
+    const shards = new Set([cur.shard()]);
+    let switches = 0;
+    while (switches < 2) {
+      await waitFor(() => cur.got.length >= 20);
+      cur.es.close();
+      got.push(...cur.got);
+      const lastId = got[got.length - 1].id;
+      // Reconnect until the stream lands on the other shard (the kernel picks the shard).
+      const before = cur.shard();
+      for (let tries = 0; ; tries++) {
+        const next = openOnShard(srv.port, 'channels=x,y', lastId);
+        await next.opened;
+        if (next.shard() !== before || tries > 40) { cur = next; break; }
+        next.es.close();
+        // events it may have received are re-sent by the next resume (same Last-Event-ID)
+      }
+      shards.add(cur.shard());
+      switches++;
+    }
+    await pub;
+    await waitFor(() => got.length + cur.got.length >= 2 * N, 10000);
+    got.push(...cur.got);
+    cur.es.close();
+    assert.strictEqual(shards.size, 2, 'the stream was served by both shards');
+    assertExactlyOnceInOrder(got, channels, N);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('events no longer in history are reported as a ringcast:gap event naming the channels', async () => {
+  const config = { apps: [{ id: APP.appId, key: APP.key, secret: APP.secret, history_size: 100,
+    history: [{ prefix: 'small-', size: 5 }] }] };
+  const srv = await startServer({ shards: 2, config });
+  const pusher = pusherServer(srv.port);
+  try {
+    const first = open(srv.port, 'channels=small-1,big');
+    await first.opened;
+    await pusher.trigger(['small-1', 'big'], 'ev', '0');
+    await waitFor(() => first.got.length === 2);
+    const lastId = first.got[1].id;
+    first.es.close();
+    for (let i = 1; i <= 20; i++) await pusher.trigger(['small-1', 'big'], 'ev', String(i));
+    const gaps = [];
+    const second = openOnShard(srv.port, 'channels=small-1,big', lastId);
+    second.es.addEventListener('ringcast:gap', (e) => gaps.push(JSON.parse(e.data)));
+    await second.opened;
+    await waitFor(() => second.got.length === 25);
+    assert.deepStrictEqual(gaps, [{ channels: ['small-1'] }]);
+    const small = second.got.filter((g) => g.channel === 'small-1').map((g) => g.data);
+    const big = second.got.filter((g) => g.channel === 'big').map((g) => g.data);
+    assert.deepStrictEqual(small, ['16', '17', '18', '19', '20']);
+    assert.deepStrictEqual(big, [...Array(20).keys()].map((i) => String(i + 1)));
+    // A token from another epoch (or garbage) is a gap on every channel, never a silent hole.
+    const gaps2 = [];
+    const third = openOnShard(srv.port, 'channels=small-1,big', '1.5,1.5');
+    third.es.addEventListener('ringcast:gap', (e) => gaps2.push(JSON.parse(e.data)));
+    await third.opened;
+    await waitFor(() => gaps2.length === 1);
+    assert.deepStrictEqual(gaps2, [{ channels: ['small-1', 'big'] }]);
+    for (const s of [second, third]) s.es.close();
   } finally {
     await srv.stop();
   }
