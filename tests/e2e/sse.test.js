@@ -194,3 +194,78 @@ test('events no longer in history are reported as a ringcast:gap event naming th
     await srv.stop();
   }
 });
+
+function sseAuth(channels, expires, secret = APP.secret) {
+  const crypto = require('node:crypto');
+  const s = `sse\n${expires}\n${channels.map((c) => c + '\n').join('')}`;
+  return `${APP.key}:${crypto.createHmac('sha256', secret).update(s).digest('hex')}`;
+}
+
+async function status(port, query) {
+  const res = await fetch(`http://127.0.0.1:${port}/sse/${APP.key}?${query}`);
+  const body = res.headers.get('content-type').startsWith('application/json') ? await res.json() : null;
+  if (res.body) res.body.cancel().catch(() => {});
+  return { status: res.status, body };
+}
+
+test('private channels on SSE need a valid, unexpired signature; names follow the generic rule', async () => {
+  const srv = await startServer({ shards: 1 });
+  const pusher = pusherServer(srv.port);
+  try {
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const chans = ['private-a', 'news'];
+    const q = (auth, expires = exp) => `channels=${chans.join(',')}&expires=${expires}&auth=${encodeURIComponent(auth)}`;
+    assert.strictEqual((await status(srv.port, 'channels=private-a')).status, 401);
+    assert.strictEqual((await status(srv.port, q(sseAuth(chans, exp, 'wrong')))).status, 401);
+    assert.strictEqual((await status(srv.port, q(sseAuth(chans, exp - 120), exp - 120))).status, 401);
+    assert.strictEqual((await status(srv.port, q(sseAuth(['private-a'], exp)))).status, 401);
+    assert.strictEqual((await status(srv.port, 'channels=has%20space')).status, 400);
+    assert.strictEqual((await status(srv.port, 'channels=%23internal')).status, 400);
+    const { es, got, opened } = open(srv.port, q(sseAuth(chans, exp)));
+    await opened;
+    await pusher.trigger('private-a', 'ev', 'secret');
+    await waitFor(() => got.length === 1);
+    assert.deepStrictEqual([got[0].channel, got[0].data], ['private-a', 'secret']);
+    es.close();
+    // Names Pusher refuses are channels on SSE (a colon here).
+    const colon = open(srv.port, 'channels=user:online');
+    await colon.opened;
+    colon.es.close();
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('a stream that stops reading is dropped under max_outbound_bytes; SIGTERM ends streams cleanly', async () => {
+  const srv = await startServer({ shards: 1, config: { limits: { max_outbound_bytes: 256 * 1024 } } });
+  const pusher = pusherServer(srv.port);
+  try {
+    // A raw client that sends the request and never reads.
+    const stuck = net.connect(srv.port, '127.0.0.1');
+    stuck.write(`GET /sse/${APP.key}?channels=flood HTTP/1.1\r\nHost: x\r\n\r\n`);
+    stuck.pause();
+    let closed = false;
+    stuck.on('close', () => { closed = true; });
+    stuck.on('error', () => {});
+    const healthy = open(srv.port, 'channels=flood');
+    await healthy.opened;
+    const big = 'x'.repeat(9000);
+    const N = 1500;  // 13.5 MB: more than loopback socket buffers hold
+    for (let i = 0; i < N; i++) await pusher.trigger('flood', 'ev', big);
+    await waitFor(() => healthy.got.length === N, 20000).catch((e) => { throw new Error(`healthy got ${healthy.got.length}: ${e.message}`); });
+    // The stuck stream was cut: once it reads again it gets far less than was published, then EOF.
+    stuck.resume();
+    let bytes = 0;
+    stuck.on('data', (d) => { bytes += d.length; });
+    await waitFor(() => closed, 15000);
+    assert.ok(bytes < N * 9000, `the stuck stream got ${bytes} bytes before it was dropped`);
+    // SIGTERM: the healthy stream ends (EOF after what was queued) and the server exits 0.
+    const ended = new Promise((r) => healthy.es.addEventListener('error', r, { once: true }));
+    const exit = await srv.stop('SIGTERM');
+    await ended;
+    assert.strictEqual(exit.code, 0);
+    healthy.es.close();
+  } finally {
+    await srv.stop();
+  }
+});

@@ -25,6 +25,13 @@ const char* ParseSseQuery(std::string_view query, uint32_t max_channels, SseRequ
         if (comma == std::string_view::npos) break;
         list.remove_prefix(comma + 1);
       }
+    } else if (p.key == "channel") {
+      if (p.value.empty()) return "Empty channel name in 'channel'";
+      if (out->channels.size() >= max_channels) return "Too many channels";
+      for (const std::string& have : out->channels) {
+        if (have == p.value) return "Channel named twice";
+      }
+      out->channels.emplace_back(p.value);
     } else if (p.key == "last_event_id" || p.key == "lastEventId") {
       out->last_event_id = p.value;
     } else if (p.key == "auth") {
@@ -67,6 +74,17 @@ bool ParseEventId(std::string_view id, size_t channels, std::vector<SsePosition>
     return false;
   }
   return true;
+}
+
+std::string SseStringToSign(std::string_view expires, const std::vector<std::string>& channels) {
+  std::string s = "sse\n";
+  s.append(expires);
+  s.push_back('\n');
+  for (const std::string& c : channels) {
+    s.append(c);
+    s.push_back('\n');
+  }
+  return s;
 }
 
 void AppendEventId(std::string* out, const std::vector<SsePosition>& positions) {

@@ -1,8 +1,12 @@
 #include "protocols/sse/sse_session.h"
 
+#include <charconv>
+
+#include "auth/channel_auth.h"
 #include "engine/app_registry.h"
 #include "engine/channel_name.h"
 #include "http/response.h"
+#include "util/clock.h"
 #include "util/json_writer.h"
 #include "util/utf8_truncate.h"
 
@@ -29,14 +33,30 @@ void SseSession::Start(uint32_t app, std::string_view query, std::string_view la
   if (const char* err = ParseSseQuery(query, limits.max_subscriptions_per_connection, &req)) {
     return Refuse(400, err);
   }
+  bool needs_auth = false;
   for (const std::string& name : req.channels) {
-    if (const char* err = engine::ChannelNameError(name, limits.max_channel_name_length,
-                                                   /*allow_internal=*/false)) {
+    if (const char* err = engine::GenericChannelNameError(name, limits.max_channel_name_length)) {
       return Refuse(400, std::string(err) + ": '" + util::Utf8Truncate(name, 200) + "'");
     }
     engine::ChannelKind kind = engine::KindOf(name);
-    if (engine::NeedsAuth(kind) || kind == engine::ChannelKind::kPresence) {
-      return Refuse(403, "Private and presence channels are not supported on SSE yet");
+    if (engine::NeedsAuth(kind) || kind == engine::ChannelKind::kPresence) needs_auth = true;
+  }
+  if (needs_auth) {
+    const config::AppConfig& a = env_->apps().app(app);
+    uint64_t expires = 0;
+    auto [ptr, ec] = std::from_chars(req.expires.data(), req.expires.data() + req.expires.size(),
+                                     expires);
+    if (req.auth.empty()) return Refuse(401, "Private and presence channels need 'auth'");
+    if (ec != std::errc() || ptr != req.expires.data() + req.expires.size() ||
+        req.expires.empty()) {
+      return Refuse(401, "'expires' must be a unix time in seconds");
+    }
+    if (expires < static_cast<uint64_t>(util::WallSeconds())) {
+      return Refuse(401, "The signature has expired");
+    }
+    if (!auth::VerifyAuthToken(req.auth, a.key, a.secret,
+                               SseStringToSign(req.expires, req.channels))) {
+      return Refuse(401, "Invalid signature");
     }
   }
   if (!env_->apps().TryAcquireConnection(app)) {
