@@ -4,8 +4,7 @@
 
 namespace ringcast::engine {
 
-History::History(const std::vector<config::AppConfig>* apps, uint64_t max_bytes,
-                 uint64_t epoch_base)
+History::History(const AppRegistry* apps, uint64_t max_bytes, uint64_t epoch_base)
     : apps_(apps), max_bytes_(max_bytes), next_epoch_(epoch_base), by_app_(apps->size()) {}
 
 History::~History() {
@@ -17,7 +16,7 @@ History::~History() {
 }
 
 HistoryPolicy History::PolicyFor(uint32_t app, std::string_view channel) const {
-  const config::AppConfig& a = (*apps_)[app];
+  const config::AppConfig& a = apps_->app(app);
   HistoryPolicy p{a.history_size, a.history_ttl_s};
   size_t best = 0;
   bool matched = false;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "engine/app_registry.h"
 #include "runtime/shared_buf.h"
 #include "util/string_map.h"
 
@@ -76,7 +77,7 @@ struct HistoryStats {
 
 class History {
  public:
-  History(const std::vector<config::AppConfig>* apps, uint64_t max_bytes, uint64_t epoch_base);
+  History(const AppRegistry* apps, uint64_t max_bytes, uint64_t epoch_base);
   ~History();
   History(const History&) = delete;
   History& operator=(const History&) = delete;
@@ -122,7 +123,7 @@ class History {
   void Expire(Log* log, uint64_t now_ms);
   void EnforceBudget();
 
-  const std::vector<config::AppConfig>* apps_;
+  const AppRegistry* apps_;
   uint64_t max_bytes_;
   uint64_t next_epoch_;
   uint64_t next_log_id_ = 1;

@@ -24,7 +24,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       mesh_(mesh),
       shard_count_(mesh->to_shard.size()),
       occupancy_(apps->size()),
-      history_(&config->apps, uint64_t{config->limits.history_max_mib} << 20,
+      history_(apps, uint64_t{config->limits.history_max_mib} << 20,
                static_cast<uint64_t>(util::WallMs()) * 1000),
       pusher_api_(apps, config, ids, &occupancy_),
       stalled_(shard_count_),
