@@ -71,6 +71,11 @@ void SseSession::Start(uint32_t app, std::string_view query, std::string_view la
   if (!last_event_id.empty()) (void)ParseEventId(last_event_id, channels_.size(), &resume);
   origin_ = std::string(origin);
   for (const std::string& name : channels_) {
+    if (env_->channels().Find(app_, name) == nullptr &&
+        env_->channels().app_channel_count(app_) >= limits.max_channels_per_app_per_shard) {
+      env_->UnsubscribeAll(&sub_);
+      return Refuse(503, "Too many channels for this app on this shard");
+    }
     if (env_->Subscribe(app_, name, &sub_).refused) {
       env_->UnsubscribeAll(&sub_);
       return Refuse(503, "Server busy, retry");
