@@ -269,3 +269,22 @@ test('a stream that stops reading is dropped under max_outbound_bytes; SIGTERM e
     await srv.stop();
   }
 });
+
+test('a stream cut before its first event still resumes (the starting id comes with the headers)', async () => {
+  const srv = await startServer({ shards: 2, args: ['--sse-retry-ms', '300'] });
+  const pusher = pusherServer(srv.port);
+  const proxy = await cuttingProxy(srv.port);
+  try {
+    const { es, got, opened } = open(proxy.port, 'channels=quiet');
+    await opened;
+    await new Promise((r) => setTimeout(r, 50));
+    proxy.cut();
+    for (let i = 0; i < 3; i++) await pusher.trigger('quiet', 'ev', String(i));
+    await waitFor(() => got.length === 3, 5000);
+    assert.deepStrictEqual(got.map((g) => g.data), ['0', '1', '2']);
+    es.close();
+  } finally {
+    proxy.close();
+    await srv.stop();
+  }
+});

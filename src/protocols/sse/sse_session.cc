@@ -138,6 +138,11 @@ void SseSession::OnHistory(engine::HistoryQuery* q) {
     }
   }
   SendHeaders();
+  // The starting position, as a `ringcast:open` event: the client's last event id is set, so a
+  // stream cut before its first event still resumes from here. (An id without data would do
+  // per the SSE spec, but the `eventsource` npm parser ignores events without data.)
+  env_->loop().SendCopy(*conn_, "event: ringcast:open\ndata: {}\n");
+  SendId();
   if (!gaps.empty()) {
     scratch_.assign("event: ringcast:gap\ndata: {\"channels\":[");
     for (size_t i = 0; i < gaps.size(); ++i) {
