@@ -9,9 +9,10 @@
 // Built on the control plane (REST) or on a shard (client events, sequence 0); the control
 // plane stamps the sequence (SetSequence) while it still holds the only reference, before the
 // buffer is handed to any shard. Never written after that.
-// Sequence numbers: per (app, channel), kept with the channel's entry in the control plane's
-// occupancy map (engine/occupancy.h): 1, 2, 3... for the publications that reach at least one
-// subscriber; 0 means "not numbered".
+// Sequence numbers: per (app, channel): for a channel with history, by its log in the control
+// plane's engine/history.h (with an epoch; every publication); otherwise by the channel's entry
+// in the occupancy map (engine/occupancy.h): 1, 2, 3... for the publications that reach at
+// least one subscriber; 0 means "not numbered".
 // Pure functions, any thread (subject to the handover rule above).
 #pragma once
 
