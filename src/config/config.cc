@@ -110,6 +110,12 @@ const LimitSpec kLimitSpecs[] = {
     {"read_buffers_per_shard", &Limits::read_buffers_per_shard, 32768,
      "provided read buffers per shard (power of two)"},
     {"read_buffer_bytes", &Limits::read_buffer_bytes, 1 << 20, "bytes per read buffer"},
+    {"history_max_mib", &Limits::history_max_mib, 1u << 20,
+     "MiB of channel history kept in the whole process (oldest events evicted beyond)"},
+    {"sse_heartbeat_ms", &Limits::sse_heartbeat_ms, 3600000,
+     "interval of the SSE heartbeat comment (0: none)"},
+    {"sse_retry_ms", &Limits::sse_retry_ms, 3600000,
+     "reconnect delay sent to SSE clients as `retry:`"},
 };
 
 std::string Dashed(const char* snake) {
@@ -218,6 +224,13 @@ const std::vector<Option>& Options() {
          [](ServerConfig* c, const std::string& v) {
            if (!v.empty() && v[0] != '/') return std::string("echo path must start with '/'");
            c->echo_path = v;
+           return std::string();
+         }},
+        {"sse-cors-origin", "ORIGIN",
+         "Access-Control-Allow-Origin of SSE streams (default '*'; empty: no CORS headers)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->sse_cors_origin = v;
            return std::string();
          }},
         {"descriptors", "MODE",
@@ -386,6 +399,36 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
              : ak == "max_presence_user_info_bytes"   ? app.max_presence_user_info_bytes
                                                       : app.max_presence_user_id_length) =
                 static_cast<uint32_t>(n);
+          } else if (ak == "history_size" || ak == "history_ttl_s") {
+            if (af.value.get_uint64().get(n) || n > 1000000) {
+              return "app \"" + ak + "\" must be an integer from 0 to 1000000";
+            }
+            (ak == "history_size" ? app.history_size : app.history_ttl_s) =
+                static_cast<uint32_t>(n);
+          } else if (ak == "history") {
+            // [{"prefix": "feed-", "size": 500, "ttl_s": 600}, ...]
+            simdjson::dom::array rules;
+            if (af.value.get_array().get(rules)) return "app \"history\" must be an array";
+            for (simdjson::dom::element r : rules) {
+              HistoryRule rule{"", app.history_size, app.history_ttl_s};
+              simdjson::dom::object ro;
+              if (r.get_object().get(ro)) return "each app \"history\" rule must be an object";
+              for (auto rf : ro) {
+                std::string rk(rf.key);
+                if (rk == "prefix") {
+                  if (rf.value.get_string().get(sv)) return "history \"prefix\" must be a string";
+                  rule.prefix = std::string(sv);
+                } else if (rk == "size" || rk == "ttl_s") {
+                  if (rf.value.get_uint64().get(n) || n > 1000000) {
+                    return "history \"" + rk + "\" must be an integer from 0 to 1000000";
+                  }
+                  (rk == "size" ? rule.size : rule.ttl_s) = static_cast<uint32_t>(n);
+                } else {
+                  return "unknown history rule field \"" + rk + "\"";
+                }
+              }
+              app.history_rules.push_back(std::move(rule));
+            }
           } else {
             return "unknown app field \"" + ak + "\"";
           }

@@ -25,6 +25,14 @@ struct WebhookConfig {
   std::vector<std::pair<std::string, std::string>> headers;  // sent with every request
 };
 
+// Channel history of the channels whose names start with `prefix` (the longest matching prefix
+// of an app wins; engine/history.h). size 0: no history.
+struct HistoryRule {
+  std::string prefix;
+  uint32_t size = 100;
+  uint32_t ttl_s = 300;
+};
+
 struct AppConfig {
   std::string id;
   std::string key;
@@ -41,6 +49,9 @@ struct AppConfig {
   uint32_t max_presence_members_per_channel = 100;
   uint32_t max_presence_user_info_bytes = 1024;
   uint32_t max_presence_user_id_length = 128;
+  uint32_t history_size = 100;   // events kept per channel (0: no history)
+  uint32_t history_ttl_s = 300;  // how long an event stays in history
+  std::vector<HistoryRule> history_rules;  // per channel-name prefix, overriding the two above
 };
 
 struct Limits {
@@ -77,6 +88,9 @@ struct Limits {
   uint32_t datonow_api_requests_per_minute = 600;
   uint32_t read_buffers_per_shard = 512;  // provided buffers (power of two)
   uint32_t read_buffer_bytes = 8192;
+  uint32_t history_max_mib = 64;  // bytes of channel history in the whole process
+  uint32_t sse_heartbeat_ms = 15000;  // SSE comment line interval (0: none)
+  uint32_t sse_retry_ms = 2000;       // the SSE `retry:` sent at stream start
 };
 
 struct ServerConfig {
@@ -90,6 +104,7 @@ struct ServerConfig {
   // corruption in the middle of the log at start-up.
   std::string store_sync = "always";
   std::string store_recover = "fail";
+  std::string sse_cors_origin = "*";  // Access-Control-Allow-Origin of SSE streams ("": none)
   std::string echo_path;      // test aid: a WebSocket echo endpoint (off when empty)
   // Client sockets as io_uring direct descriptors (a table per shard, not the process's file
   // table): each shard may then hold up to RLIMIT_NOFILE connections.

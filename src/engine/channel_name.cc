@@ -49,6 +49,17 @@ const char* ChannelNameError(std::string_view name, size_t max_length, bool allo
   return nullptr;
 }
 
+const char* GenericChannelNameError(std::string_view name, size_t max_length) {
+  if (name.empty()) return "Channel name is empty";
+  if (name.size() > max_length) return "Channel name too long";
+  if (name[0] == '#') return "Channel names starting with '#' are reserved";
+  for (char ch : name) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x21 || c > 0x7e) return "Channel name has a character outside printable ASCII";
+  }
+  return nullptr;
+}
+
 const char* EventNameError(std::string_view name, size_t max_length) {
   if (name.empty()) return "event name is empty";
   if (name.size() > max_length) return "event name is too long";

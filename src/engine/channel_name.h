@@ -21,6 +21,12 @@ bool NeedsAuth(ChannelKind kind);
 // `allow_internal` admits '#server-to-user-...' names (REST side).
 const char* ChannelNameError(std::string_view name, size_t max_length, bool allow_internal);
 
+// The rule of protocols other than Pusher (SSE, Impulse): any non-empty name of printable ASCII
+// without whitespace (0x21..0x7E), at most `max_length` bytes, not starting with '#' (reserved
+// for internal channels). So "user:online" is a channel there; a channel is the same channel
+// whichever protocol names it (Pusher sessions and the Pusher API keep ChannelNameError).
+const char* GenericChannelNameError(std::string_view name, size_t max_length);
+
 // Event names: non-empty, at most `max_length` bytes, no control characters.
 const char* EventNameError(std::string_view name, size_t max_length);
 

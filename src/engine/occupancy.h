@@ -8,8 +8,8 @@
 // Sequence numbers live here, with the channel's entry: Route() numbers each publication that
 // reaches at least one shard 1, 2, 3, ... in the order the control plane hands them out. When
 // the last shard vacates a channel its entry goes, and the count starts again at 1 with the next
-// subscriber: nobody is left who could resume from an older number. (History and resume, in a
-// later issue, keep the counter with the stored history instead.)
+// subscriber. Channels whose policy keeps history are numbered by their log in engine/history.h
+// instead (the control plane uses that number, with an epoch, and ignores this one).
 // Thread rules: the control-plane thread only.
 #pragma once
 

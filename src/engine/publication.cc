@@ -11,6 +11,7 @@ struct PublicationHeader {
   uint32_t exclude_shard;
   uint64_t exclude_serial;
   uint64_t sequence;
+  uint64_t epoch;
   uint32_t channel_len;
   uint32_t event_len;
   uint32_t data_len;
@@ -26,6 +27,7 @@ runtime::SharedBuf* BuildPublication(const PublicationView& pub, uint32_t refs) 
                       pub.exclude_shard,
                       pub.exclude_serial,
                       pub.sequence,
+                      pub.epoch,
                       static_cast<uint32_t>(pub.channel.size()),
                       static_cast<uint32_t>(pub.event.size()),
                       static_cast<uint32_t>(pub.data.size()),
@@ -45,6 +47,10 @@ void SetSequence(runtime::SharedBuf* buf, uint64_t sequence) {
               sizeof sequence);
 }
 
+void SetEpoch(runtime::SharedBuf* buf, uint64_t epoch) {
+  std::memcpy(buf->mutable_data() + offsetof(PublicationHeader, epoch), &epoch, sizeof epoch);
+}
+
 PublicationView ReadPublication(const runtime::SharedBuf* buf) {
   PublicationHeader h;
   std::memcpy(&h, buf->data(), sizeof h);
@@ -54,6 +60,7 @@ PublicationView ReadPublication(const runtime::SharedBuf* buf) {
   v.exclude_shard = h.exclude_shard;
   v.exclude_serial = h.exclude_serial;
   v.sequence = h.sequence;
+  v.epoch = h.epoch;
   v.channel = std::string_view(p, h.channel_len);
   p += h.channel_len;
   v.event = std::string_view(p, h.event_len);

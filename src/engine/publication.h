@@ -9,9 +9,10 @@
 // Built on the control plane (REST) or on a shard (client events, sequence 0); the control
 // plane stamps the sequence (SetSequence) while it still holds the only reference, before the
 // buffer is handed to any shard. Never written after that.
-// Sequence numbers: per (app, channel), kept with the channel's entry in the control plane's
-// occupancy map (engine/occupancy.h): 1, 2, 3... for the publications that reach at least one
-// subscriber; 0 means "not numbered".
+// Sequence numbers: per (app, channel): for a channel with history, by its log in the control
+// plane's engine/history.h (with an epoch; every publication); otherwise by the channel's entry
+// in the occupancy map (engine/occupancy.h): 1, 2, 3... for the publications that reach at
+// least one subscriber; 0 means "not numbered".
 // Pure functions, any thread (subject to the handover rule above).
 #pragma once
 
@@ -35,6 +36,9 @@ struct PublicationView {
   uint32_t exclude_shard = kNoShard;  // kNoShard: nobody excluded
   uint64_t exclude_serial = 0;      // connection serial on exclude_shard
   uint64_t sequence = 0;            // per channel, assigned by the control plane; 0: none
+  // The channel's history epoch (engine/history.h) when the sequence comes from its history;
+  // 0: the sequence is the occupancy count (restarts at 1 when the channel empties).
+  uint64_t epoch = 0;
 };
 
 // One event a handler wants published on each of `channels`, in order (the REST API's result;
@@ -53,6 +57,9 @@ runtime::SharedBuf* BuildPublication(const PublicationView& pub, uint32_t refs);
 
 // Stamps the channel sequence number. Only while the caller holds the only reference.
 void SetSequence(runtime::SharedBuf* buf, uint64_t sequence);
+
+// Stamps the history epoch (same rule as SetSequence).
+void SetEpoch(runtime::SharedBuf* buf, uint64_t epoch);
 
 // Views into `buf` (valid while a reference is held).
 PublicationView ReadPublication(const runtime::SharedBuf* buf);

@@ -7,6 +7,7 @@ namespace ringcast::engine {
 FormatId ShardEnv::RegisterFormat(PublicationEncoder* encoder) {
   RC_CHECK(format_count_ < kMaxFormats);
   encoders_[format_count_] = encoder;
+  member_step_[format_count_] = encoder->HasMemberStep();
   return format_count_++;
 }
 
@@ -57,6 +58,10 @@ void ShardEnv::Deliver(const PublicationView& pub) {
       RC_CHECK(m.format < format_count_);
       frame = encoders_[m.format]->Encode(pub);
       ++counters_.encodes;
+    }
+    if (member_step_[m.format]) {
+      if (encoders_[m.format]->DeliverToMember(m, frame, pub)) ++delivered;
+      continue;
     }
     frame->Ref();
     loop_->Send(*m.conn, frame);

@@ -24,6 +24,7 @@
 #include "engine/app_registry.h"
 #include "engine/channel_table.h"
 #include "engine/presence_note.h"
+#include "engine/history.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
 #include "engine/wire_format.h"
@@ -51,6 +52,13 @@ class ControlLink {
   // order behind the notes before it.
   virtual void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
                                  uint64_t serial) = 0;
+  // Asks the control plane's history (engine/history.h); the answer comes back to the
+  // connection's session. False when backed up: the query stays the caller's. Sent behind every
+  // occupancy note already given, so the answer's snapshot includes this shard's membership.
+  [[nodiscard]] virtual bool QueryHistory(HistoryQuery* q) {
+    (void)q;
+    return false;
+  }
 };
 
 struct ShardCounters {
@@ -122,6 +130,7 @@ class ShardEnv {
   ControlLink* control_;
   ChannelTable channels_;
   std::array<PublicationEncoder*, kMaxFormats> encoders_{};
+  std::array<bool, kMaxFormats> member_step_{};
   FormatId format_count_ = 0;
   bool shutting_down_ = false;
   ShardCounters counters_;

@@ -46,6 +46,17 @@ bool ControlOutbox::PushClientEvent(runtime::SharedBuf* buf) {
   return true;
 }
 
+bool ControlOutbox::PushHistoryQuery(engine::HistoryQuery* q) {
+  ToControl m = ToControl::History(shard_, q);
+  if (data_.empty() && TryRing(m)) return true;
+  if (data_.size() >= max_data_backlog_) {
+    requests_refused_.Add();
+    return false;
+  }
+  Park(&data_, m);
+  return true;
+}
+
 bool ControlOutbox::PushOccupied(uint32_t app, std::string_view name) {
   if (!control_.empty()) {
     subscribes_refused_.Add();

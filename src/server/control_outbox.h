@@ -20,6 +20,8 @@
 //                   (the HTTP session answers 503).
 //   client event    waits in the data backlog under the same cap; beyond: dropped (the
 //                   session sends pusher:error 4301 to the sender).
+//   history query   waits in the data backlog under the same cap; beyond: refused (the SSE
+//                   session answers 503). Behind the stream's occupied notes, always.
 //   shard done      only once everything else is out.
 // Flush() moves the control backlog first, then the data backlog. A note may so overtake an
 // older request or client event, never another note: the control plane then sees occupancy at
@@ -56,6 +58,8 @@ class ControlOutbox {
   [[nodiscard]] bool PushRequest(api::HttpCall* call);
   // Takes the reference in every case; false: dropped.
   [[nodiscard]] bool PushClientEvent(runtime::SharedBuf* buf);
+  // False: the backlog is full; the query stays the caller's.
+  [[nodiscard]] bool PushHistoryQuery(engine::HistoryQuery* q);
   // False: refused, nothing queued (see above).
   [[nodiscard]] bool PushOccupied(uint32_t app, std::string_view name);
   void PushVacated(uint32_t app, std::string_view name);

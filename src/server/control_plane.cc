@@ -32,6 +32,8 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       occupancy_(apps->size()),
       presence_(apps->size()),
       cache_(apps->size()),
+      history_(apps, uint64_t{config->limits.history_max_mib} << 20,
+               static_cast<uint64_t>(util::WallMs()) * 1000),
       pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
       datonow_api_(apps, wal, config->limits.datonow_api_requests_per_minute),
       webhooks_(&apps->apps()),
@@ -48,6 +50,10 @@ ControlPlane::~ControlPlane() {
       }
       if (m.kind == ToShard::Kind::kReply) delete m.reply;
       if (m.kind == ToShard::Kind::kPresenceAck) delete m.presence;
+      if (m.kind == ToShard::Kind::kHistory) {
+        m.history->ReleaseEvents();
+        delete m.history;
+      }
       // kCountQuery: one query may wait for several shards; left to the process exit.
     }
   }
@@ -164,6 +170,7 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
             break;
           case ToControl::Kind::kRequest:
           case ToControl::Kind::kClientEvent:
+          case ToControl::Kind::kHistoryQuery:
             out->push_back(m);
             break;
           case ToControl::Kind::kShardDone:
@@ -308,6 +315,16 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
 }
 
 void ControlPlane::HandleRequest(const ToControl& m) {
+  uint64_t now_ms = util::MonotonicMs();
+  if (now_ms >= history_swept_ms_ + 1000) {
+    history_.Sweep(now_ms);
+    history_swept_ms_ = now_ms;
+  }
+  if (m.kind == ToControl::Kind::kHistoryQuery) {
+    history_.Answer(m.history, now_ms);
+    SendToShard(m.history->shard, ToShard::History(m.history));
+    return;
+  }
   if (m.kind == ToControl::Kind::kClientEvent) {
     runtime::SharedBuf* buf = m.client_event;
     engine::PublicationView pub = engine::ReadPublication(buf);
@@ -315,13 +332,25 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     app_published_[pub.app].Add();
     if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
     engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
-    if (route.mask == 0) {
+    bool keep = history_.PolicyFor(pub.app, pub.channel).size > 0;
+    if (route.mask == 0 && !keep) {
       buf->Release();
       return;
     }
-    engine::SetSequence(buf, route.sequence);  // ours alone until it is sent
-    buf->AddRefs(static_cast<uint32_t>(std::popcount(route.mask)) - 1);
-    SendPublication(buf, route.mask);
+    auto shards = static_cast<uint32_t>(std::popcount(route.mask));
+    // Ours alone until it is sent: stamp, then one reference per shard (and the history's).
+    if (keep) {
+      engine::History::Position pos = history_.Next(pub.app, pub.channel, now_ms);
+      engine::SetSequence(buf, pos.seq);
+      engine::SetEpoch(buf, pos.epoch);
+      if (shards > 0) buf->AddRefs(shards);
+      std::string channel(pub.channel);  // the view dies with the history's reference
+      history_.Keep(pub.app, channel, pos.seq, buf, now_ms);
+    } else {
+      engine::SetSequence(buf, route.sequence);
+      buf->AddRefs(shards - 1);
+    }
+    if (route.mask != 0) SendPublication(buf, route.mask);
     return;
   }
   api::HttpCall* call = m.request;
@@ -376,6 +405,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
 void ControlPlane::Publish(const engine::PublishRequest& req) {
   published_.Add(req.channels.size());
   app_published_[req.app].Add(req.channels.size());
+  uint64_t now_ms = util::MonotonicMs();
   for (const std::string& channel : req.channels) {
     if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:") {
       uint64_t now = util::MonotonicMs();
@@ -388,7 +418,10 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
       }
     }
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
-    if (route.mask == 0) continue;
+    // A channel with history is numbered and kept even while nobody subscribes (a client that
+    // reconnects resumes from it).
+    bool keep = history_.PolicyFor(req.app, channel).size > 0;
+    if (route.mask == 0 && !keep) continue;
     engine::PublicationView pub;
     pub.app = req.app;
     pub.channel = channel;
@@ -398,7 +431,15 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
     pub.exclude_serial = req.exclude_serial;
     pub.sequence = route.sequence;
     auto refs = static_cast<uint32_t>(std::popcount(route.mask));
-    SendPublication(engine::BuildPublication(pub, refs), route.mask);
+    if (keep) {
+      engine::History::Position pos = history_.Next(req.app, channel, now_ms);
+      pub.sequence = pos.seq;
+      pub.epoch = pos.epoch;
+      ++refs;
+    }
+    runtime::SharedBuf* buf = engine::BuildPublication(pub, refs);
+    if (keep) history_.Keep(req.app, channel, pub.sequence, buf, now_ms);
+    if (route.mask != 0) SendPublication(buf, route.mask);
   }
 }
 

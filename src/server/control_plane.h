@@ -52,6 +52,7 @@
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "engine/channel_cache.h"
+#include "engine/history.h"
 #include "engine/occupancy.h"
 #include "engine/presence_table.h"
 #include "engine/publication.h"
@@ -140,6 +141,8 @@ class ControlPlane {
   engine::PresenceTable presence_;
   engine::ChannelCache cache_;
   uint64_t next_cache_sweep_ms_ = 0;
+  engine::History history_;
+  uint64_t history_swept_ms_ = 0;
   api::PusherApi pusher_api_;
   api::DatonowApi datonow_api_;
   webhooks::Dispatcher webhooks_;

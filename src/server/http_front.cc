@@ -201,6 +201,11 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
     state_ = State::kBody;
     return true;
   }
+  if (path.substr(0, 5) == "/sse/" && head.method == http::Method::kGet &&
+      head.content_length <= 0 && !head.chunked) {
+    StartSse(head);
+    return false;
+  }
   bool keep_alive = head.keep_alive;
   bool is_get = head.method == http::Method::kGet || head.method == http::Method::kHead;
   bool has_body = head.content_length > 0 || head.chunked;
@@ -318,6 +323,19 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
   loop.ReplaceSession(c, next);
   if (auto* pusher = dynamic_cast<protocols::pusher::PusherSession*>(next)) pusher->Start();
   if (!rest.empty() && c.open()) next->OnData(c, rest.data(), rest.size());
+}
+
+void HttpFrontSession::StartSse(const http::RequestHead& head) {
+  std::string_view key = http::PathSegment(head.path, 1);
+  uint32_t app = http::PathSegment(head.path, 2).empty() ? shard_->env().apps().IndexByKey(key)
+                                                         : engine::AppRegistry::kNone;
+  auto* next = new protocols::sse::SseSession(&shard_->env(), &shard_->sse_shared(), *conn_);
+  state_ = State::kDone;
+  net::Connection& c = *conn_;
+  // Replace first: timers the new session sets must carry its epoch. `this` is deleted at the
+  // end of the turn; `head` views point into buf_, which lives until then.
+  shard_->env().loop().ReplaceSession(c, next);
+  next->Start(app, head.query, head.Get("last-event-id"), head.Get("origin"));
 }
 
 void HttpFrontSession::OnReply(api::HttpCall* call) {

@@ -10,6 +10,7 @@
 //                                               body is read and the request moved to the control
 //                                               plane (Pusher HTTP API); the answer comes back
 //                                               through the shard
+//   GET /sse/{key}?channels=...              -> an SseSession (Server-Sent Events stream)
 //   GET /health, /ready, /metrics            -> answered here (/metrics: metrics::Registry)
 //   /dashboard, /dashboard/...               -> answered here (server/dashboard.h)
 //   anything else                            -> 404 JSON
@@ -68,6 +69,8 @@ class HttpFrontSession : public net::Session {
   // Handles a complete head; returns false when the session ended (upgrade, close).
   bool Route(const http::RequestHead& head);
   void Upgrade(const http::RequestHead& head, bool echo);
+  // Hands the connection to an SseSession (protocols/sse) for GET /sse/{key}.
+  void StartSse(const http::RequestHead& head);
   void Respond(int status, std::string_view content_type, std::string_view body, bool keep_alive);
   // Answers here with a JSON error; with close, the connection closes after it.
   void RespondError(int status, std::string_view message, bool close);

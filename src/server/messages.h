@@ -17,6 +17,8 @@
 //                released by the shard.
 //   kPresenceAck engine::PresenceNote* of a join that the shard allocated (ToControl::kPresence),
 //                answered; back home, the shard frees it.
+//   kHistory     engine::HistoryQuery* (see ToControl::kHistoryQuery) answered: the shard hands
+//                it to its SSE session (if still there) and frees it, releasing its events.
 // ToControl (shard i -> control)
 //   kRequest     api::HttpCall*: a REST request; it goes back as ToShard::kReply (see there).
 //   kNote        ChannelNote*: allocated by the shard, freed by the control plane once applied
@@ -28,6 +30,8 @@
 //   kShardDone   the shard closed its last connection and stops (no pointer).
 //   kPresence    engine::PresenceNote*: a join goes back as ToShard::kPresenceAck; a leave is
 //                freed by the control plane once applied (small: as kNote).
+//   kHistoryQuery engine::HistoryQuery*, allocated by the shard (an SSE stream starting or
+//                resuming); answered in place and sent back as ToShard::kHistory.
 // A queue that is torn down with messages in it frees them by these rules (~Shard,
 // ~ControlPlane).
 #pragma once
@@ -39,6 +43,7 @@
 
 #include "api/http_call.h"
 #include "engine/presence_note.h"
+#include "engine/history.h"
 #include "runtime/shared_buf.h"
 
 namespace ringcast::server {
@@ -68,7 +73,8 @@ struct ToShard {
     kCountQuery,
     kShutdown,
     kPresenceAck,
-    kTerminate
+    kTerminate,
+    kHistory
   };
   Kind kind;
   union {
@@ -77,6 +83,7 @@ struct ToShard {
     CountQuery* query;                // kCountQuery
     uint64_t grace_ms;                // kShutdown
     engine::PresenceNote* presence;   // kPresenceAck
+    engine::HistoryQuery* history;    // kHistory
   };
 
   static ToShard Publish(runtime::SharedBuf* buf) {
@@ -92,6 +99,11 @@ struct ToShard {
   static ToShard Count(CountQuery* q) {
     ToShard m{Kind::kCountQuery, {}};
     m.query = q;
+    return m;
+  }
+  static ToShard History(engine::HistoryQuery* q) {
+    ToShard m{Kind::kHistory, {}};
+    m.history = q;
     return m;
   }
   static ToShard Shutdown(uint64_t grace_ms) {
@@ -119,7 +131,8 @@ struct ToControl {
     kClientEvent,
     kCountReply,
     kShardDone,
-    kPresence
+    kPresence,
+    kHistoryQuery
   };
   Kind kind;
   uint32_t shard;
@@ -130,6 +143,7 @@ struct ToControl {
     CountQuery* query;               // kCountReply
     void* none;                      // kShardDone
     engine::PresenceNote* presence;  // kPresence
+    engine::HistoryQuery* history;   // kHistoryQuery
   };
 
   static ToControl Request(uint32_t shard, api::HttpCall* call) {
@@ -152,6 +166,11 @@ struct ToControl {
     m.query = q;
     return m;
   }
+  static ToControl History(uint32_t shard, engine::HistoryQuery* q) {
+    ToControl m{Kind::kHistoryQuery, shard, {}};
+    m.history = q;
+    return m;
+  }
   static ToControl ShardDone(uint32_t shard) { return ToControl{Kind::kShardDone, shard, {}}; }
   static ToControl Presence(uint32_t shard, engine::PresenceNote* note) {
     ToControl m{Kind::kPresence, shard, {}};
@@ -167,6 +186,7 @@ inline void DiscardUndelivered(const ToControl& m) {
   switch (m.kind) {
     case ToControl::Kind::kRequest: delete m.request; break;
     case ToControl::Kind::kNote: delete m.note; break;
+    case ToControl::Kind::kHistoryQuery: m.history->ReleaseEvents(); delete m.history; break;
     case ToControl::Kind::kClientEvent: m.client_event->Release(); break;
     case ToControl::Kind::kPresence: delete m.presence; break;
     case ToControl::Kind::kCountReply:

@@ -33,6 +33,7 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
   http_limits_.max_head_bytes = config->limits.max_header_bytes;
   http_limits_.max_body_bytes = config->limits.max_request_body_bytes;
   pusher_shared_.Register(&env_);
+  sse_shared_.Register(&env_);
 }
 
 Shard::~Shard() = default;  // the outbox frees what never left
@@ -202,6 +203,17 @@ void Shard::Handle(const ToShard& m) {
       delete note;
       break;
     }
+    case ToShard::Kind::kHistory: {
+      engine::HistoryQuery* q = m.history;
+      net::Connection* c = loop_.Find(q->conn_index, q->conn_gen);
+      auto* sse = c != nullptr && c->open()
+                      ? dynamic_cast<protocols::sse::SseSession*>(c->session())
+                      : nullptr;
+      if (sse != nullptr) sse->OnHistory(q);
+      q->ReleaseEvents();
+      delete q;
+      break;
+    }
   }
 }
 
@@ -229,6 +241,7 @@ void Shard::NotePresenceLeave(uint32_t app, std::string_view channel, std::strin
                               uint64_t serial) {
   outbox_.PushPresenceLeave(app, channel, user_id, serial);
 }
+bool Shard::QueryHistory(engine::HistoryQuery* q) { return outbox_.PushHistoryQuery(q); }
 
 void Shard::StartShutdown(uint64_t grace_ms) {
   if (shutting_down_) return;

@@ -11,13 +11,14 @@
 //                  channel here) gets pusher:error 4009 and is closed with 4009
 //   kPresenceAck -> the control plane's answer to a presence join, handed to its session (if the
 //                  connection is still there), then freed
+//   kHistory    -> a history answer, handed to its SSE session (if still there), then freed
 //   kShutdown   -> stop accepting, close every client spread over the grace window, report
 //                  kShardDone and stop when the last connection is gone (or at the deadline)
 // Everything it sends to the control plane (REST requests, occupancy notes, client events,
 // count replies) goes through its ControlOutbox: one ordered, bounded path with a defined
 // answer per kind when the queue is full (server/control_outbox.h). While messages wait there,
 // the loop sleeps at most 1 ms at a time and flushes them each turn (no busy spin).
-// It registers the wire formats its sessions use (today the Pusher event frame) with its
+// It registers the wire formats its sessions use (the Pusher event frame, the SSE record) with its
 // ShardEnv at construction.
 // Adaptive flush (IoLoop): the shard expects more output while REST calls it forwarded are with
 // the control plane (their publications and answers come back through the inbound queue), and
@@ -43,6 +44,7 @@
 #include "metrics/registry.h"
 #include "net/io_loop.h"
 #include "protocols/pusher/pusher_session.h"
+#include "protocols/sse/sse_session.h"
 #include "server/control_outbox.h"
 #include "server/mesh.h"
 #include "server/queue_stats.h"
@@ -78,6 +80,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   [[nodiscard]] bool NotePresenceJoin(engine::PresenceNote* note) override;
   void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
                          uint64_t serial) override;
+  [[nodiscard]] bool QueryHistory(engine::HistoryQuery* q) override;
 
   engine::ShardEnv& env() { return env_; }
   const http::Limits& http_limits() const { return http_limits_; }
@@ -86,6 +89,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   ShardMetrics& metrics() { return metrics_; }
   // The process's metrics (GET /metrics on the main port); null when served elsewhere.
   const metrics::Registry* metrics_registry() const { return registry_; }
+  protocols::sse::SseShared& sse_shared() { return sse_shared_; }
   // Moves a REST request to the control plane; false (caller answers 503) when backed up.
   [[nodiscard]] bool ForwardHttp(api::HttpCall* call);
 
@@ -117,6 +121,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   http::Limits http_limits_;
   http::RequestHead head_scratch_;
   protocols::pusher::PusherShared pusher_shared_;
+  protocols::sse::SseShared sse_shared_;
   ControlOutbox outbox_;
   bool outbox_waiting_ = false;  // messages wait in the outbox: the loop polls every 1 ms
   // Adaptive flush: REST calls with the control plane; calls forwarded since the last flush;
