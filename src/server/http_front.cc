@@ -335,6 +335,8 @@ void HttpFrontSession::StartSse(const http::RequestHead& head) {
   // Replace first: timers the new session sets must carry its epoch. `this` is deleted at the
   // end of the turn; `head` views point into buf_, which lives until then.
   shard_->env().loop().ReplaceSession(c, next);
+  shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
+  shard_->metrics().ConnectionOpened(ConnProtocol::kSse);
   next->Start(app, head.query, head.Get("last-event-id"), head.Get("origin"));
 }
 

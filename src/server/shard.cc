@@ -105,6 +105,8 @@ void Shard::OnConnectionClosing(net::Connection& c) {
     p = ConnProtocol::kPusher;
   } else if (dynamic_cast<protocols::EchoSession*>(s) != nullptr) {
     p = ConnProtocol::kEcho;
+  } else if (dynamic_cast<protocols::sse::SseSession*>(s) != nullptr) {
+    p = ConnProtocol::kSse;
   }
   metrics_.ConnectionClosed(p);
 }

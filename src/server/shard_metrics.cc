@@ -10,6 +10,8 @@ std::string_view ConnProtocolName(ConnProtocol p) {
       return "pusher";
     case ConnProtocol::kEcho:
       return "echo";
+    case ConnProtocol::kSse:
+      return "sse";
     case ConnProtocol::kCount:
       break;
   }

@@ -7,6 +7,14 @@ const assert = require('node:assert');
 const { EventSource } = require('eventsource');
 const net = require('node:net');
 const { APP, startServer, pusherServer, waitFor } = require('./lib/harness');
+const { parsePrometheusText } = require('./lib/prom_text');
+
+// Open SSE streams by /metrics (ringcast_connections{protocol="sse"}, summed over shards).
+async function sseConnections(port) {
+  const m = parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+  return m.families.get('ringcast_connections').samples
+    .filter((x) => x.labels.protocol === 'sse').reduce((a, x) => a + x.value, 0);
+}
 
 // A TCP proxy in front of the server that can cut every connection through it (the client's
 // EventSource then reconnects on its own, with Last-Event-ID).
@@ -68,7 +76,14 @@ test('an EventSource receives REST-published events with channel, event, data an
       ['news', 'ev', '{"n":1}'], ['news', 'ev', 'two\nlines'], ['sport', 'ev', 'two\nlines']]);
     const ids = got.map((g) => g.id.split(',').map((p) => Number(p.split('.')[1])));
     assert.deepStrictEqual(ids, [[1, 0], [2, 0], [2, 1]]);
+    assert.strictEqual(await sseConnections(srv.port), 1, 'the open stream is counted as sse');
     es.close();
+    let left = 1;
+    for (let i = 0; i < 100 && left !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      left = await sseConnections(srv.port);
+    }
+    assert.strictEqual(left, 0, 'the closed stream is no longer counted');
   } finally {
     await srv.stop();
   }
