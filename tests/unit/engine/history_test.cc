@@ -27,9 +27,10 @@ struct HistoryTest : ::testing::Test {
   void Publish(std::string_view channel, uint64_t now_ms) {
     History::Position p = h.Next(0, channel, now_ms);
     PublicationView pub;
+    const std::string data = std::to_string(p.seq);  // outlives the view
     pub.channel = channel;
     pub.event = "e";
-    pub.data = std::to_string(p.seq);
+    pub.data = data;
     pub.sequence = p.seq;
     pub.epoch = p.epoch;
     h.Keep(0, channel, p.seq, BuildPublication(pub, 1), now_ms);
@@ -101,8 +102,9 @@ TEST_F(HistoryTest, ProcessBudgetEvictsOldestFirst) {
     std::string ch = "ch" + std::to_string(i % 4);
     History::Position p = small.Next(0, ch, 0);
     PublicationView pub;
+    const std::string data(50, 'x');  // outlives the view
     pub.channel = ch;
-    pub.data = std::string(50, 'x');
+    pub.data = data;
     small.Keep(0, ch, p.seq, BuildPublication(pub, 1), 0);
     EXPECT_LE(small.stats().bytes, 600u);
   }
