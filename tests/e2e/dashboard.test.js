@@ -103,6 +103,8 @@ test('headless Chromium: figures move under load, the console shows REST and pag
     assert.ok((await page.eval(`document.getElementById('console-log').textContent`)).includes('{"n":42}'));
     await page.eval(`document.getElementById('trigger-event').value = 'from-page'; document.getElementById('trigger-send').click(); true`);
     await page.waitFor(`document.getElementById('console-log').textContent.includes('from-page')`, 5000, 'the page event in the console');
+    // The event can reach the console's WebSocket before the page has read the trigger's answer.
+    await page.waitFor(`document.getElementById('trigger-result').textContent !== ''`, 5000, 'the trigger answer');
     assert.equal(await page.eval(`document.getElementById('trigger-result').textContent`), 'sent');
 
     // Screenshot: a PNG of the viewport, not blank (many colours, much of it not background).
