@@ -58,7 +58,7 @@ test('native EventSource in headless Chromium receives events and resumes after 
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ringcast-chromium-'));
     const browser = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu',
       '--no-first-run', `--user-data-dir=${profile}`, `http://127.0.0.1:${web.address().port}/`],
-    { stdio: 'ignore' });
+    { stdio: 'ignore', detached: true });  // its own process group: its helpers go with it
     try {
       await waitFor(() => opens === 1, 30000);
       const N = 60;
@@ -73,11 +73,12 @@ test('native EventSource in headless Chromium receives events and resumes after 
       assert.deepStrictEqual(events.map((e) => e.data), [...Array(N).keys()].map(String));
       assert.ok(opens >= 2, `the browser reconnected (${opens} opens)`);
     } finally {
-      browser.kill('SIGKILL');
+      try { process.kill(-browser.pid, 'SIGKILL'); } catch { browser.kill('SIGKILL'); }
       proxy.close();
       web.close();
       for (const s of socks) s.destroy();
       await srv.stop();
-      fs.rmSync(profile, { recursive: true, force: true });
+      // Chromium's helpers may still be writing the profile as they die: clean up best-effort.
+      try { fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); } catch { /* left in /tmp */ }
     }
   });
