@@ -23,38 +23,35 @@ void ControlOutbox::Park(std::deque<ToControl>* backlog, const ToControl& m) {
   backlog_peak_.Max(parked);
 }
 
-bool ControlOutbox::PushRequest(api::HttpCall* call) {
-  ToControl m = ToControl::Request(shard_, call);
+void ControlOutbox::PushControl(const ToControl& m) {
+  if (control_.empty() && TryRing(m)) return;
+  Park(&control_, m);
+}
+
+bool ControlOutbox::PushData(const ToControl& m) {
   if (data_.empty() && TryRing(m)) return true;
-  if (data_.size() >= max_data_backlog_) {
-    requests_refused_.Add();
-    return false;
-  }
+  if (data_.size() >= max_data_backlog_) return false;
   Park(&data_, m);
   return true;
+}
+
+bool ControlOutbox::PushRequest(api::HttpCall* call) {
+  if (PushData(ToControl::Request(shard_, call))) return true;
+  requests_refused_.Add();
+  return false;
 }
 
 bool ControlOutbox::PushClientEvent(runtime::SharedBuf* buf) {
-  ToControl m = ToControl::ClientEvent(shard_, buf);
-  if (data_.empty() && TryRing(m)) return true;
-  if (data_.size() >= max_data_backlog_) {
-    client_events_dropped_.Add();
-    buf->Release();
-    return false;
-  }
-  Park(&data_, m);
-  return true;
+  if (PushData(ToControl::ClientEvent(shard_, buf))) return true;
+  client_events_dropped_.Add();
+  buf->Release();
+  return false;
 }
 
 bool ControlOutbox::PushHistoryQuery(engine::HistoryQuery* q) {
-  ToControl m = ToControl::History(shard_, q);
-  if (data_.empty() && TryRing(m)) return true;
-  if (data_.size() >= max_data_backlog_) {
-    requests_refused_.Add();
-    return false;
-  }
-  Park(&data_, m);
-  return true;
+  if (PushData(ToControl::History(shard_, q))) return true;
+  requests_refused_.Add();
+  return false;
 }
 
 bool ControlOutbox::PushOccupied(uint32_t app, std::string_view name) {
@@ -70,9 +67,7 @@ bool ControlOutbox::PushOccupied(uint32_t app, std::string_view name) {
 }
 
 void ControlOutbox::PushVacated(uint32_t app, std::string_view name) {
-  ToControl m = ToControl::Note(shard_, new ChannelNote{app, false, std::string(name)});
-  if (control_.empty() && TryRing(m)) return;
-  Park(&control_, m);
+  PushControl(ToControl::Note(shard_, new ChannelNote{app, false, std::string(name)}));
 }
 
 bool ControlOutbox::PushPresenceJoin(engine::PresenceNote* note) {
@@ -91,15 +86,11 @@ void ControlOutbox::PushPresenceLeave(uint32_t app, std::string_view channel,
   note->user_id = std::string(user_id);
   note->shard = shard_;
   note->serial = serial;
-  ToControl m = ToControl::Presence(shard_, note);
-  if (control_.empty() && TryRing(m)) return;
-  Park(&control_, m);
+  PushControl(ToControl::Presence(shard_, note));
 }
 
 void ControlOutbox::PushCountReply(CountQuery* query) {
-  ToControl m = ToControl::CountReply(shard_, query);
-  if (control_.empty() && TryRing(m)) return;
-  Park(&control_, m);
+  PushControl(ToControl::CountReply(shard_, query));
 }
 
 bool ControlOutbox::PushShardDone() {

@@ -85,6 +85,11 @@ class ControlOutbox {
 
  private:
   bool TryRing(const ToControl& m);
+  // Into the ring, or behind what waits in the control backlog (never refused).
+  void PushControl(const ToControl& m);
+  // Into the ring, or behind what waits in the data backlog; false: the backlog is full
+  // (nothing queued, the caller counts and answers the refusal).
+  bool PushData(const ToControl& m);
   void Park(std::deque<ToControl>* backlog, const ToControl& m);
 
   uint32_t shard_;
