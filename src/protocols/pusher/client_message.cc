@@ -35,17 +35,22 @@ const char* ClientMessageParser::Parse(std::string_view text, ClientMessage* out
   return nullptr;
 }
 
-const char* ClientMessageParser::ParseSubscribeData(const ClientMessage& msg,
-                                                    SubscribeData* out) {
-  *out = SubscribeData();
+const char* ClientMessageParser::DataObject(const ClientMessage& msg, dom::object* out) {
   if (!msg.has_data) return "\"data\" is missing";
   dom::element data = data_;
   if (msg.data_is_string) {
     simdjson::error_code err = inner_.parse(msg.data.data(), msg.data.size()).get(data);
     if (err) return "\"data\" is not JSON";
   }
+  if (data.get_object().get(*out)) return "\"data\" must be an object";
+  return nullptr;
+}
+
+const char* ClientMessageParser::ParseSubscribeData(const ClientMessage& msg,
+                                                    SubscribeData* out) {
+  *out = SubscribeData();
   dom::object obj;
-  if (data.get_object().get(obj)) return "\"data\" must be an object";
+  if (const char* err = DataObject(msg, &obj)) return err;
   dom::element field;
   if (obj["channel"].get(field)) return "\"data.channel\" is missing";
   if (field.get_string().get(out->channel)) return "\"data.channel\" must be a string";
@@ -92,14 +97,8 @@ const char* ClientMessageParser::ParseChannelData(std::string_view channel_data,
 
 const char* ClientMessageParser::ParseSigninData(const ClientMessage& msg, SigninData* out) {
   *out = SigninData();
-  if (!msg.has_data) return "\"data\" is missing";
-  dom::element data = data_;
-  if (msg.data_is_string) {
-    simdjson::error_code err = inner_.parse(msg.data.data(), msg.data.size()).get(data);
-    if (err) return "\"data\" is not JSON";
-  }
   dom::object obj;
-  if (data.get_object().get(obj)) return "\"data\" must be an object";
+  if (const char* err = DataObject(msg, &obj)) return err;
   dom::element field;
   std::string_view sv;
   if (obj["auth"].get(field) || field.get_string().get(sv)) return "\"data.auth\" must be a string";

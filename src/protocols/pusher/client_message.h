@@ -59,6 +59,9 @@ class ClientMessageParser {
   const char* ParseSigninData(const ClientMessage& msg, SigninData* out);
 
  private:
+  // The message's "data" as an object: the object itself, or the object a string holds.
+  const char* DataObject(const ClientMessage& msg, simdjson::dom::object* out);
+
   simdjson::dom::parser outer_;
   simdjson::dom::parser inner_;
   simdjson::dom::parser member_;
