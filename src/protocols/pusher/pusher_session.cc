@@ -246,7 +246,7 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     return;  // an already joined connection has had (or will get) its member list
   }
   if (engine::IsCacheChannel(channel) && !already) {
-    SubscribeCache(channel);
+    JoinHeld(channel, /*presence=*/false, {}, {});
     return;
   }
   if (!already && env().Subscribe(app_, channel, &sub_).refused) {
@@ -322,47 +322,35 @@ void PusherSession::SubscribePresence(const std::string& channel, const Subscrib
     SendError(kErrorUnauthorized, text);
     return;
   }
+  JoinHeld(channel, /*presence=*/true, std::move(member.user_id), std::move(member.user_info));
+}
+
+void PusherSession::JoinHeld(const std::string& channel, bool presence, std::string user_id,
+                             std::string user_info) {
   engine::ShardEnv::SubscribeResult r = env().Subscribe(app_, channel, &sub_, /*held=*/true);
   if (r.refused) {
     SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
     return;
   }
   auto* note = new engine::PresenceNote();
-  note->channel = channel;
-  note->user_id = member.user_id;
-  note->user_info = std::move(member.user_info);
-  if (!SendJoin(note, r.channel)) return;
-  Extra& x = extra();
-  x.presence.push_back({channel, std::move(member.user_id), x.presence_tokens, true, true});
-}
-
-void PusherSession::SubscribeCache(const std::string& channel) {
-  engine::ShardEnv::SubscribeResult r = env().Subscribe(app_, channel, &sub_, /*held=*/true);
-  if (r.refused) {
-    SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
-    return;
-  }
-  auto* note = new engine::PresenceNote();
-  note->channel = channel;
-  note->presence = false;
-  if (!SendJoin(note, r.channel)) return;
-  Extra& x = extra();
-  x.presence.push_back({channel, {}, x.presence_tokens, true, false});
-}
-
-bool PusherSession::SendJoin(engine::PresenceNote* note, engine::Channel* channel) {
   note->app = app_;
   note->join = true;
-  note->cache = engine::IsCacheChannel(note->channel);
+  note->presence = presence;
+  note->cache = engine::IsCacheChannel(channel);
+  note->channel = channel;
+  note->user_id = user_id;
+  note->user_info = std::move(user_info);
   note->conn_index = conn().index();
   note->conn_gen = conn().generation();
   note->serial = conn().serial();
-  note->token = ++extra().presence_tokens;
-  std::string name = note->channel;
-  if (env().control().NotePresenceJoin(note)) return true;
-  env().Unsubscribe(&sub_, channel);
-  SendSubscriptionError(name, "ServerBusy", "Server busy, retry the subscription", 503);
-  return false;
+  Extra& x = extra();
+  note->token = ++x.presence_tokens;
+  if (!env().control().NotePresenceJoin(note)) {
+    env().Unsubscribe(&sub_, r.channel);
+    SendSubscriptionError(channel, "ServerBusy", "Server busy, retry the subscription", 503);
+    return;
+  }
+  x.presence.push_back({channel, std::move(user_id), x.presence_tokens, true, presence});
 }
 
 void PusherSession::LeavePresence(size_t index) {

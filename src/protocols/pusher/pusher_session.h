@@ -120,10 +120,11 @@ class PusherSession : public WsSession {
   void HandleSignin(const ClientMessage& msg);
   // The presence part of a subscribe whose auth passed: limits, held membership, join note.
   void SubscribePresence(const std::string& channel, const SubscribeData& d);
-  // A cache channel (not presence): held membership and a join note asking for its last event.
-  void SubscribeCache(const std::string& channel);
-  // Sends the join note; false (and the held membership undone, ServerBusy sent) when refused.
-  bool SendJoin(engine::PresenceNote* note, engine::Channel* channel);
+  // A held membership (no delivery until the control plane answers) and a join note: a presence
+  // member, or a cache channel (`presence` false) asking for its last event. The entry waits for
+  // OnPresenceAck; when the membership or the note is refused, ServerBusy and nothing kept.
+  void JoinHeld(const std::string& channel, bool presence, std::string user_id,
+                std::string user_info);
   // Tells the control plane that this connection left the presence channel at `index` and
   // forgets it (the channel membership itself is the caller's).
   void LeavePresence(size_t index);
