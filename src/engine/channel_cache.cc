@@ -2,14 +2,22 @@
 
 namespace ringcast::engine {
 
-void ChannelCache::Store(uint32_t app, std::string_view channel, std::string_view event,
+bool ChannelCache::Store(uint32_t app, std::string_view channel, std::string_view event,
                          std::string_view data, uint64_t expires_ms) {
   auto& map = by_app_[app];
   auto it = map.find(channel);
-  if (it == map.end()) it = map.emplace(std::string(channel), Entry()).first;
+  if (it == map.end()) {
+    if (size_ >= max_entries_) {
+      ++refused_;
+      return false;
+    }
+    it = map.emplace(std::string(channel), Entry()).first;
+    ++size_;
+  }
   it->second.event.assign(event);
   it->second.data.assign(data);
   it->second.expires_ms = expires_ms;
+  return true;
 }
 
 const ChannelCache::Entry* ChannelCache::Find(uint32_t app, std::string_view channel,
@@ -19,6 +27,7 @@ const ChannelCache::Entry* ChannelCache::Find(uint32_t app, std::string_view cha
   if (it == map.end()) return nullptr;
   if (it->second.expires_ms <= now_ms) {
     map.erase(it);
+    --size_;
     return nullptr;
   }
   return &it->second;
@@ -34,15 +43,14 @@ const ChannelCache::Entry* ChannelCache::Peek(uint32_t app, std::string_view cha
 void ChannelCache::Sweep(uint64_t now_ms) {
   for (auto& map : by_app_) {
     for (auto it = map.begin(); it != map.end();) {
-      it = it->second.expires_ms <= now_ms ? map.erase(it) : std::next(it);
+      if (it->second.expires_ms <= now_ms) {
+        it = map.erase(it);
+        --size_;
+      } else {
+        ++it;
+      }
     }
   }
-}
-
-size_t ChannelCache::size() const {
-  size_t n = 0;
-  for (const auto& m : by_app_) n += m.size();
-  return n;
 }
 
 }  // namespace ringcast::engine

@@ -77,6 +77,8 @@ ControlStats ControlPlane::stats() const {
   s.stalled = stalled_now_.Get();
   s.stalled_peak = stalled_peak_.Get();
   s.paused_turns = paused_turns_.Get();
+  s.cache_entries = cache_entries_.Get();
+  s.cache_refused = cache_refused_.Get();
   return s;
 }
 
@@ -408,14 +410,16 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
   uint64_t now_ms = util::MonotonicMs();
   for (const std::string& channel : req.channels) {
     if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:") {
-      uint64_t now = util::MonotonicMs();
-      cache_.Store(req.app, channel, req.event, req.data,
-                   now + uint64_t{config_->limits.cache_ttl_s} * 1000);
-      if (!cache_miss_sent_.empty()) cache_miss_sent_.erase(CacheMissKey(req.app, channel));
-      if (now >= next_cache_sweep_ms_) {
-        cache_.Sweep(now);
-        next_cache_sweep_ms_ = now + 1000;
+      if (now_ms >= next_cache_sweep_ms_) {
+        cache_.Sweep(now_ms);
+        next_cache_sweep_ms_ = now_ms + 1000;
       }
+      if (cache_.Store(req.app, channel, req.event, req.data,
+                       now_ms + uint64_t{config_->limits.cache_ttl_s} * 1000)) {
+        if (!cache_miss_sent_.empty()) cache_miss_sent_.erase(CacheMissKey(req.app, channel));
+      }
+      cache_entries_.Set(cache_.size());
+      cache_refused_.Set(cache_.refused());
     }
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
     // A channel with history is numbered and kept even while nobody subscribes (a client that

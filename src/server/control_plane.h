@@ -161,6 +161,8 @@ class ControlPlane {
   StatCounter stalled_now_;
   StatCounter stalled_peak_;
   StatCounter paused_turns_;
+  StatCounter cache_entries_;
+  StatCounter cache_refused_;
   StatCounter published_;
   std::unique_ptr<StatCounter[]> app_published_;
   std::unique_ptr<StatCounter[]> app_channels_;

@@ -30,6 +30,8 @@ struct ControlStats {
   uint64_t stalled = 0;         // messages parked now (all shards)
   uint64_t stalled_peak = 0;    // most parked at once
   uint64_t paused_turns = 0;    // turns that took no new requests because stalled was at its cap
+  uint64_t cache_entries = 0;   // cache channels' last events kept now (engine/channel_cache.h)
+  uint64_t cache_refused = 0;   // stores refused: the channel cache was full
 };
 
 struct QueueStats {

@@ -152,6 +152,13 @@ void ServerCollector::Collect(TextWriter& w) const {
   w.Family("ringcast_control_paused_turns_total", MetricType::kCounter,
            "Control-plane turns that took no new requests because its backlog was at its cap.");
   w.Sample("ringcast_control_paused_turns_total", Labels{}, q.control.paused_turns);
+  w.Family("ringcast_cache_channels", MetricType::kGauge,
+           "Cache channels whose last event is kept now (for later subscribers).");
+  w.Sample("ringcast_cache_channels", Labels{}, q.control.cache_entries);
+  w.Family("ringcast_cache_refused_total", MetricType::kCounter,
+           "Cache-channel events not kept because the channel cache was full (delivered all the "
+           "same; later subscribers get cache_miss).");
+  w.Sample("ringcast_cache_refused_total", Labels{}, q.control.cache_refused);
 
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");

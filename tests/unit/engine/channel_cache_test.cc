@@ -31,5 +31,21 @@ TEST(ChannelCache, SweepDropsOnlyExpiredEntries) {
   EXPECT_NE(c.Find(1, "cache-b", 200), nullptr);
 }
 
+TEST(ChannelCache, RefusesNewChannelsWhenFullUntilSwept) {
+  ChannelCache c(2, /*max_entries=*/2);
+  EXPECT_TRUE(c.Store(0, "cache-a", "e", "d", 100));
+  EXPECT_TRUE(c.Store(1, "cache-b", "e", "d", 300));
+  EXPECT_FALSE(c.Store(0, "cache-c", "e", "d", 300));  // full: a new channel is refused
+  EXPECT_TRUE(c.Store(0, "cache-a", "e2", "d2", 400));  // a kept channel is still replaced
+  EXPECT_EQ(c.refused(), 1u);
+  EXPECT_EQ(c.size(), 2u);
+  EXPECT_EQ(c.Find(0, "cache-c", 0), nullptr);
+  c.Sweep(350);  // cache-b expired
+  EXPECT_EQ(c.size(), 1u);
+  EXPECT_TRUE(c.Store(0, "cache-c", "e", "d", 500));
+  EXPECT_EQ(c.Find(0, "cache-a", 450), nullptr);  // expired on lookup: counted out
+  EXPECT_EQ(c.size(), 1u);
+}
+
 }  // namespace
 }  // namespace ringcast::engine
