@@ -4,7 +4,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, pusherServer, pusherOnShard } = require('./lib/harness');
+const { startServer, pusherServer, pusherOnShard, presenceAuth, waitFor } = require('./lib/harness');
 
 let server;
 let Echo;
@@ -16,10 +16,7 @@ test.before(async () => {
 test.after(async () => { await server.stop(); });
 
 function auth(api, id, name) {
-  return {
-    customHandler: ({ socketId, channelName }, cb) =>
-      cb(null, api.authorizeChannel(socketId, channelName, { user_id: id, user_info: { id, name } })),
-  };
+  return presenceAuth(api, { id, info: { id, name } });
 }
 
 test('Echo join: here, joining, whisper and leaving across shards', async () => {
@@ -42,30 +39,18 @@ test('Echo join: here, joining, whisper and leaving across shards', async () => 
     assert.deepEqual(here1, [{ id: '1', name: 'Ann' }]);
     const here2 = await new Promise((resolve) => { echo2.join('chat.1').here(resolve); });
     assert.deepEqual(here2.map((u) => u.id).sort(), ['1', '2']);
-    await waitUntil(() => joined.length === 1);
+    await waitFor(() => joined.length === 1);
     assert.deepEqual(joined, [{ id: '2', name: 'Ben' }]);
 
     echo2.join('chat.1').whisper('typing', { name: 'Ben' });
-    await waitUntil(() => whispers.length === 1);
+    await waitFor(() => whispers.length === 1);
     assert.deepEqual(whispers, [{ name: 'Ben' }]);
 
     echo2.leave('chat.1');
-    await waitUntil(() => left.length === 1);
+    await waitFor(() => left.length === 1);
     assert.deepEqual(left, [{ id: '2', name: 'Ben' }]);
   } finally {
     echo1.disconnect();
     echo2.disconnect();
   }
 });
-
-function waitUntil(pred, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const tick = () => {
-      if (pred()) return resolve();
-      if (Date.now() - start > ms) return reject(new Error('condition not met in time'));
-      setTimeout(tick, 10);
-    };
-    tick();
-  });
-}

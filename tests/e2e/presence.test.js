@@ -5,7 +5,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, pusherClient, pusherServer, pusherOnShard, rawSocket, connected, subscribe, waitFor } = require('./lib/harness');
+const { startServer, pusherClient, pusherServer, pusherOnShard, rawSocket, connected, subscribe, waitFor, presenceAuth } = require('./lib/harness');
 
 const APP2 = { appId: 'app-2', key: 'key-2', secret: 'secret-2' };
 let server;
@@ -22,13 +22,6 @@ test.before(async () => {
   });
 });
 test.after(async () => { await server.stop(); });
-
-function presenceAuth(api, user) {
-  return {
-    customHandler: ({ socketId, channelName }, cb) =>
-      cb(null, api.authorizeChannel(socketId, channelName, { user_id: user.id, user_info: user.info })),
-  };
-}
 
 // Subscribes and resolves with the member list pusher-js built from subscription_succeeded;
 // records member events in `log`.

@@ -6,7 +6,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, pusherServer, pusherOnShard, rawSocket, connected, subscribe, waitFor, shardOf } = require('./lib/harness');
+const { startServer, pusherServer, pusherOnShard, rawSocket, connected, subscribe, waitFor, shardOf, userAuth } = require('./lib/harness');
 
 const AUTH_APP = { appId: 'app-auth', key: 'key-auth', secret: 'secret-auth' };
 let server;
@@ -23,10 +23,6 @@ test.before(async () => {
   });
 });
 test.after(async () => { await server.stop(); });
-
-function userAuth(api, user) {
-  return { customHandler: ({ socketId }, cb) => cb(null, api.authenticateUser(socketId, user)) };
-}
 
 async function signedIn(client) {
   // pusher-js subscribes #server-to-user-<id> after signin_success; wait for that.

@@ -186,4 +186,18 @@ async function pusherOnShard(port, shard, opts = {}) {
   throw new Error('no connection landed on shard ' + shard);
 }
 
-module.exports = { BIN, APP, startServer, pusherClient, pusherServer, pusherOnShard, rawSocket, connected, subscribe, rawHttp, httpAnswers, waitFor, shardOf };
+// pusher-js options whose channel authorizer signs presence membership as `user` ({ id, info })
+// with the pusher SDK `api`.
+function presenceAuth(api, user) {
+  return {
+    customHandler: ({ socketId, channelName }, cb) =>
+      cb(null, api.authorizeChannel(socketId, channelName, { user_id: user.id, user_info: user.info })),
+  };
+}
+
+// pusher-js options whose user authenticator signs `user` ({ id, ... }) in with `api`.
+function userAuth(api, user) {
+  return { customHandler: ({ socketId }, cb) => cb(null, api.authenticateUser(socketId, user)) };
+}
+
+module.exports = { BIN, APP, startServer, pusherClient, pusherServer, pusherOnShard, rawSocket, connected, subscribe, rawHttp, httpAnswers, waitFor, shardOf, presenceAuth, userAuth };
