@@ -205,3 +205,51 @@ test('GET users on a non-presence channel is 400', async () => {
   const res = await api.get({ path: '/channels/public-x/users' }).catch((e) => e);
   assert.equal(res.status, 400);
 });
+
+// Churn: thousands of connections join a presence channel (over both shards, 40 user ids) and are
+// closed by the server (invalid UTF-8: 1007), some with the join acknowledged, some with the join
+// still in flight to the control plane, some after leaving and joining again. Every close must
+// come with its code, and once all are gone the channel has no member left: each join that
+// reached the control plane was left once (PusherSession::OnClosed), none twice, none lost.
+test('churn: joins closed by the server in every state leave no member behind', async () => {
+  const api = pusherServer(server.port);
+  const channel = 'presence-churn';
+  const ITERATIONS = Number(process.env.PRESENCE_CHURN_ITERATIONS || 2000);
+  const INVALID_UTF8 = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
+  let next = 0;
+  const bad = [];
+  const one = async (i) => {
+    const ws = rawSocket(server.port);
+    const est = await connected(ws);
+    const member = { user_id: `u${i % 40}`, user_info: { i } };
+    const { auth, channel_data } = api.authorizeChannel(est.parsed.socket_id, channel, member);
+    const sub = { auth, channel_data };
+    const state = i % 3;
+    if (state === 0) {  // acknowledged
+      const r = await subscribe(ws, channel, sub);
+      if (r.event !== 'pusher_internal:subscription_succeeded') bad.push(`${i}: ${r.event}`);
+    } else if (state === 1) {  // in flight
+      ws.sendJson({ event: 'pusher:subscribe', data: { channel, ...sub } });
+    } else {  // joined, left, joined again (in flight)
+      await subscribe(ws, channel, sub);
+      ws.sendJson({ event: 'pusher:unsubscribe', data: { channel } });
+      ws.sendJson({ event: 'pusher:subscribe', data: { channel, ...sub } });
+    }
+    ws.send(INVALID_UTF8, { binary: false });
+    const { code } = await ws.closeInfo;
+    if (code !== 1007) bad.push(`${i}: close ${code}`);
+  };
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    for (let i = next++; i < ITERATIONS; i = next++) await one(i);
+  }));
+  assert.deepEqual(bad.slice(0, 10), []);
+  let left;
+  for (let t = 0; t < 100; ++t) {
+    left = await users(api, channel);
+    if (left.length === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(left, [], 'no member left after every connection closed');
+  const info = await (await api.get({ path: `/channels/${channel}`, params: { info: 'user_count' } })).json();
+  assert.equal(info.user_count, 0);
+});
