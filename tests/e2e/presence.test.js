@@ -1,7 +1,8 @@
 // Presence channels over two shards with the real pusher-js and pusher SDK: members keyed by
 // user id (two tabs of one user are one member), member_added/removed only for a user's first
 // and last connection, exact counts and member lists over the REST API, consistency of the
-// member list with the member events during a join storm, limits, client events with user_id.
+// member list with the member events during a join storm, limits, client events with user_id,
+// and a churn of joins closed by the server (no member left behind).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
