@@ -238,8 +238,9 @@ std::string ControlPlane::CacheMissKey(uint32_t app, std::string_view channel) {
 void ControlPlane::EmitCacheMissWebhook(uint32_t app, std::string_view channel) {
   // De-duplicated across subscribers: one cache_miss per channel until an event is cached for
   // it or cache_ttl_s passes (as soketi's cache_miss key). Bounded: at kMaxCacheMissKeys the
-  // expired keys go; if none has, the webhook is sent without being recorded (a duplicate is
-  // possible then, never a loss).
+  // expired keys go (one scan a second at most: subscribers pick the channels, so a full map of
+  // live keys must not cost a scan per miss); if none has, the webhook is sent without being
+  // recorded (a duplicate is possible then, never a loss).
   uint64_t now = util::MonotonicMs();
   std::string key = CacheMissKey(app, channel);
   auto it = cache_miss_sent_.find(key);
@@ -248,8 +249,9 @@ void ControlPlane::EmitCacheMissWebhook(uint32_t app, std::string_view channel) 
   if (it != cache_miss_sent_.end()) {
     it->second = until;
   } else {
-    if (cache_miss_sent_.size() >= kMaxCacheMissKeys) {
+    if (cache_miss_sent_.size() >= kMaxCacheMissKeys && now >= cache_miss_swept_ms_ + 1000) {
       std::erase_if(cache_miss_sent_, [now](const auto& kv) { return now >= kv.second; });
+      cache_miss_swept_ms_ = now;
     }
     if (cache_miss_sent_.size() < kMaxCacheMissKeys) {
       cache_miss_sent_.emplace(std::move(key), until);
