@@ -1,10 +1,10 @@
 // ControlOutbox: a shard's bounded path to the control plane, driven against a real SPSC ring
 // that nobody drains until the test says so. With the ring full: an occupied note is refused
-// (never parked), a vacated note and a count reply wait in order, REST requests and client
-// events wait up to the cap and are then refused/dropped; every spill and refusal is counted;
-// Flush sends the notes before the older data; a presence join is refused like an occupied
-// note, a presence leave waits in order like a vacated note; and nothing is lost or freed twice
-// (ASan).
+// (never parked), a vacated note and a count reply wait in order, REST requests, client events
+// and SSE history queries wait up to one shared cap and are then refused/dropped; every spill and
+// refusal is counted; Flush sends the notes before the older data; a presence join is refused
+// like an occupied note, a presence leave waits in order like a vacated note; and nothing is lost
+// or freed twice (ASan).
 #include "server/control_outbox.h"
 
 #include <gtest/gtest.h>
@@ -149,6 +149,28 @@ TEST_F(ControlOutboxTest, PresenceJoinIsRefusedAndLeaveWaitsInOrderWhenTheRingIs
   ok->join = true;
   EXPECT_TRUE(outbox_.PushPresenceJoin(ok));
   Drain();
+}
+
+TEST_F(ControlOutboxTest, HistoryQueriesShareTheDataBacklogAndItsCap) {
+  FillRing();
+  ASSERT_TRUE(outbox_.PushRequest(new api::HttpCall()));
+  std::vector<engine::HistoryQuery*> queries;
+  for (size_t i = 1; i < kCap; ++i) {
+    queries.push_back(new engine::HistoryQuery());
+    ASSERT_TRUE(outbox_.PushHistoryQuery(queries.back())) << i;
+  }
+  auto refused = std::make_unique<engine::HistoryQuery>();
+  EXPECT_FALSE(outbox_.PushHistoryQuery(refused.get())) << "past the cap: the SSE session answers 503";
+  EXPECT_EQ(outbox_.stats().requests_refused, 1u);
+  EXPECT_EQ(outbox_.stats().backlog, kCap);
+  Drain();
+  outbox_.Flush();
+  std::vector<ToControl> got = Drain();
+  ASSERT_EQ(got.size(), kCap);
+  EXPECT_EQ(got[0].kind, ToControl::Kind::kRequest);
+  EXPECT_EQ(got[1].kind, ToControl::Kind::kHistoryQuery);
+  EXPECT_EQ(got[kCap - 1].history, queries.back());
+  EXPECT_TRUE(outbox_.empty());
 }
 
 TEST_F(ControlOutboxTest, WhatNeverLeftIsFreedWithTheOutbox) {
