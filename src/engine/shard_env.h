@@ -29,6 +29,7 @@
 #include "engine/socket_id.h"
 #include "engine/wire_format.h"
 #include "net/io_loop.h"
+#include "util/relaxed_counter.h"
 
 namespace ringcast::engine {
 
@@ -61,12 +62,13 @@ class ControlLink {
   }
 };
 
+// The engine's figures: written by the shard's thread, read by any thread (/metrics).
 struct ShardCounters {
-  uint64_t publications = 0;  // publications received from the control plane
-  uint64_t deliveries = 0;    // frames queued to connections
-  uint64_t encodes = 0;       // frames encoded (at most one per format per publication)
-  uint64_t subscriptions = 0;  // (connection, channel) memberships now
-  uint64_t channels = 0;       // channels with a member on this shard now
+  util::RelaxedCounter publications = 0;  // publications received from the control plane
+  util::RelaxedCounter deliveries = 0;    // frames queued to connections
+  util::RelaxedCounter encodes = 0;       // frames encoded (at most one per format per publication)
+  util::RelaxedCounter subscriptions = 0;  // (connection, channel) memberships now
+  util::RelaxedCounter channels = 0;       // channels with a member on this shard now
 };
 
 class ShardEnv {

@@ -1,4 +1,5 @@
-// Counter and Gauge: one number with one writer thread and any number of readers.
+// Counter and Gauge: one number with one writer thread and any number of readers (Counter is
+// util::RelaxedCounter, the project's one single-writer counter; Gauge is its signed kin).
 //
 // The owner (a shard, the control plane) writes with relaxed load+store (no read-modify-write:
 // there is one writer), so the message path pays a plain store and never a lock or a bus-locked
@@ -10,20 +11,12 @@
 #include <atomic>
 #include <cstdint>
 
+#include "util/relaxed_counter.h"
+
 namespace ringcast::metrics {
 
-class Counter {
- public:
-  void Add(uint64_t n = 1) {
-    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  // For a counter kept elsewhere as a plain number by the same thread (published each turn).
-  void Set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }
-  uint64_t Get() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> v_{0};
-};
+// The single-writer counter is util::RelaxedCounter (Add/Set/Get; also the loop's figures).
+using Counter = util::RelaxedCounter;
 
 class Gauge {
  public:

@@ -59,6 +59,7 @@
 #include "runtime/ring.h"
 #include "runtime/timer_wheel.h"
 #include "runtime/waker.h"
+#include "util/relaxed_counter.h"
 
 namespace ringcast::net {
 
@@ -84,20 +85,21 @@ struct IoLoopOptions {
   uint32_t direct_descriptors = 0;
 };
 
+// The loop's figures: written by the loop's thread, read by any thread (/metrics).
 struct IoLoopStats {
-  uint64_t accepted = 0;
-  uint64_t refused = 0;        // closed at accept: table full
-  uint64_t closed = 0;
-  uint64_t bytes_read = 0;
-  uint64_t bytes_written = 0;
-  uint64_t writes = 0;         // sendmsg operations completed
-  uint64_t frames_written = 0; // frames fully written
-  uint64_t slow_consumers = 0;
-  uint64_t read_buffer_exhausted = 0;
-  uint64_t accept_no_descriptor = 0;  // accepts that failed for lack of a descriptor
-  uint64_t outbound_budget_cuts = 0;  // slow consumers cut because the shard's budget was full
-  uint64_t flushes_held = 0;   // turns whose flush was held for expected output
-  uint64_t holds_expired = 0;  // holds ended by flush_hold_us rather than by the delegate
+  util::RelaxedCounter accepted = 0;
+  util::RelaxedCounter refused = 0;        // closed at accept: table full
+  util::RelaxedCounter closed = 0;
+  util::RelaxedCounter bytes_read = 0;
+  util::RelaxedCounter bytes_written = 0;
+  util::RelaxedCounter writes = 0;         // sendmsg operations completed
+  util::RelaxedCounter frames_written = 0; // frames fully written
+  util::RelaxedCounter slow_consumers = 0;
+  util::RelaxedCounter read_buffer_exhausted = 0;
+  util::RelaxedCounter accept_no_descriptor = 0;  // accepts that failed for lack of a descriptor
+  util::RelaxedCounter outbound_budget_cuts = 0;  // slow consumers cut by the shard's budget
+  util::RelaxedCounter flushes_held = 0;   // turns whose flush was held for expected output
+  util::RelaxedCounter holds_expired = 0;  // holds ended by flush_hold_us, not the delegate
 };
 
 class IoLoop {

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "util/relaxed_counter.h"
+
 namespace ringcast::server {
 
 // One shard's path to the control plane (server/control_outbox.h).
@@ -39,20 +41,7 @@ struct QueueStats {
   ControlStats control;
 };
 
-// A counter with one writer thread and any number of readers.
-class StatCounter {
- public:
-  void Add(uint64_t n = 1) {
-    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  void Set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }
-  void Max(uint64_t n) {
-    if (n > v_.load(std::memory_order_relaxed)) v_.store(n, std::memory_order_relaxed);
-  }
-  uint64_t Get() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> v_{0};
-};
+// A counter with one writer thread and any number of readers (Add/Set/Max/Get).
+using StatCounter = util::RelaxedCounter;
 
 }  // namespace ringcast::server

@@ -29,7 +29,8 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
       listen_fd_(listen_fd),
       cpu_(cpu),
       env_(id, &loop_, apps, config, ids, this),
-      outbox_(id, mesh->to_control[id].get()) {
+      outbox_(id, mesh->to_control[id].get()),
+      metrics_(loop_.stats(), env_.counters()) {
   http_limits_.max_head_bytes = config->limits.max_header_bytes;
   http_limits_.max_body_bytes = config->limits.max_request_body_bytes;
   pusher_shared_.Register(&env_);
@@ -95,7 +96,7 @@ net::Session* Shard::NewSession(net::Connection& c) {
 }
 
 void Shard::OnTurnEnd(uint64_t start_ns, uint64_t end_ns) {
-  metrics_.PublishTurn(end_ns - start_ns, loop_.stats(), loop_.connection_count(), env_.counters());
+  metrics_.TurnEnded(end_ns - start_ns);
 }
 
 void Shard::OnConnectionClosing(net::Connection& c) {

@@ -3,10 +3,9 @@
 //
 // Two kinds of numbers: those the shard changes as it goes (connections by protocol, rejected
 // requests by status, the loop-turn histogram: metrics::Gauge/Counter/Histogram, written in
-// place), and those the loop and engine keep as plain numbers on the hot path
-// (net::IoLoopStats, engine::ShardCounters), which PublishTurn() copies into atomics at the end
-// of every loop turn (a few relaxed stores per turn; a reading is at most one turn old and
-// current once the shard sleeps).
+// place), and those the loop and engine keep on the hot path (net::IoLoopStats,
+// engine::ShardCounters: util::RelaxedCounter, single-writer relaxed atomics), which the getters
+// read in place at scrape time: nothing is copied per loop turn, and a reading is current.
 // Thread rules: every writer method on the owning shard's thread; the getters from any thread.
 #pragma once
 
@@ -32,7 +31,9 @@ class ShardMetrics {
   static constexpr int kFirstStatus = 400;
   static constexpr int kStatusCount = 200;
 
-  ShardMetrics() : loop_turn_(metrics::Histogram::LatencyBoundsNs(), 1e-9) {}
+  // `loop` and `engine` are the shard's own figures; they outlive this object.
+  ShardMetrics(const net::IoLoopStats& loop, const engine::ShardCounters& engine)
+      : loop_turn_(metrics::Histogram::LatencyBoundsNs(), 1e-9), loop_(loop), engine_(engine) {}
 
   // ---- shard thread ----
   void ConnectionOpened(ConnProtocol p) { connections_[static_cast<size_t>(p)].Add(1); }
@@ -43,8 +44,8 @@ class ShardMetrics {
       rejected_[static_cast<size_t>(status - kFirstStatus)].Add(1);
     }
   }
-  void PublishTurn(uint64_t turn_ns, const net::IoLoopStats& loop, size_t live_connections,
-                   const engine::ShardCounters& engine);
+  // A loop turn ended that took `turn_ns`.
+  void TurnEnded(uint64_t turn_ns) { loop_turn_.Observe(turn_ns); }
 
   // ---- any thread ----
   int64_t connections(ConnProtocol p) const {
@@ -54,41 +55,26 @@ class ShardMetrics {
     return rejected_[static_cast<size_t>(status - kFirstStatus)].Get();
   }
   const metrics::Histogram& loop_turn() const { return loop_turn_; }
-  uint64_t live_connections() const { return live_.Get(); }
-  uint64_t subscriptions() const { return subscriptions_.Get(); }
-  uint64_t channels() const { return channels_.Get(); }
-  uint64_t publications() const { return publications_.Get(); }
-  uint64_t deliveries() const { return deliveries_.Get(); }
-  uint64_t bytes_out() const { return bytes_out_.Get(); }
-  uint64_t bytes_in() const { return bytes_in_.Get(); }
-  uint64_t accepted() const { return accepted_.Get(); }
-  uint64_t refused() const { return refused_.Get(); }
-  uint64_t slow_consumers() const { return slow_consumers_.Get(); }
-  uint64_t budget_cuts() const { return budget_cuts_.Get(); }
-  uint64_t read_buffer_exhausted() const { return read_buffer_exhausted_.Get(); }
-  uint64_t accept_no_descriptor() const { return accept_no_descriptor_.Get(); }
-  uint64_t writes() const { return writes_.Get(); }
-  uint64_t turns() const { return turns_.Get(); }
+  uint64_t subscriptions() const { return engine_.subscriptions; }
+  uint64_t channels() const { return engine_.channels; }
+  uint64_t publications() const { return engine_.publications; }
+  uint64_t deliveries() const { return engine_.deliveries; }
+  uint64_t bytes_out() const { return loop_.bytes_written; }
+  uint64_t bytes_in() const { return loop_.bytes_read; }
+  uint64_t accepted() const { return loop_.accepted; }
+  uint64_t refused() const { return loop_.refused; }
+  uint64_t slow_consumers() const { return loop_.slow_consumers; }
+  uint64_t budget_cuts() const { return loop_.outbound_budget_cuts; }
+  uint64_t read_buffer_exhausted() const { return loop_.read_buffer_exhausted; }
+  uint64_t accept_no_descriptor() const { return loop_.accept_no_descriptor; }
+  uint64_t writes() const { return loop_.writes; }
 
  private:
   std::array<metrics::Gauge, static_cast<size_t>(ConnProtocol::kCount)> connections_;
   std::array<metrics::Counter, kStatusCount> rejected_;
   metrics::Histogram loop_turn_;
-  metrics::Counter live_;
-  metrics::Counter subscriptions_;
-  metrics::Counter channels_;
-  metrics::Counter publications_;
-  metrics::Counter deliveries_;
-  metrics::Counter bytes_out_;
-  metrics::Counter bytes_in_;
-  metrics::Counter accepted_;
-  metrics::Counter refused_;
-  metrics::Counter slow_consumers_;
-  metrics::Counter budget_cuts_;
-  metrics::Counter read_buffer_exhausted_;
-  metrics::Counter accept_no_descriptor_;
-  metrics::Counter writes_;
-  metrics::Counter turns_;
+  const net::IoLoopStats& loop_;
+  const engine::ShardCounters& engine_;
 };
 
 }  // namespace ringcast::server

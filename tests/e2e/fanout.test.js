@@ -4,8 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const WebSocket = require('ws');
-const { startServer, pusherServer, rawSocket, connected, subscribe, shardOf, waitFor } = require('./lib/harness');
+const { startServer, pusherServer, rawSocket, connected, subscribe, shardOf, waitFor, stalledSubscriber } = require('./lib/harness');
 
 function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -81,12 +80,7 @@ test('a stalled reader is closed with 4100 and its memory released; others keep 
     await connected(healthy);
     await subscribe(healthy, 'slow');
 
-    const stalled = new WebSocket(`ws://127.0.0.1:${server.port}/app/app-key?protocol=7`);
-    const stalledClose = new Promise((resolve) => stalled.on('close', (code) => resolve(code)));
-    await new Promise((resolve) => stalled.on('message', function first() { stalled.off('message', first); resolve(); }));
-    stalled.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'slow' } }));
-    await new Promise((resolve) => stalled.on('message', function ok() { stalled.off('message', ok); resolve(); }));
-    stalled._socket.pause();  // stop reading: the kernel buffers fill, then the server's queue
+    const { ws: stalled, closed: stalledClose } = await stalledSubscriber(server.port, 'slow');
 
     const rssBefore = rssKiB(server.proc.pid);
     const api = pusherServer(server.port);

@@ -7,8 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const net = require('node:net');
-const WebSocket = require('ws');
-const { startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor } = require('./lib/harness');
+const { startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor, stalledSubscriber } = require('./lib/harness');
 const { parsePrometheusText } = require('./lib/prom_text');
 
 function get(port, path) {
@@ -142,12 +141,7 @@ test('a slow consumer cut is counted once; the other subscriber keeps receiving'
     const healthy = rawSocket(server.port);
     await connected(healthy);
     await subscribe(healthy, 'slow');
-    const stalled = new WebSocket(`ws://127.0.0.1:${server.port}/app/app-key?protocol=7`);
-    const stalledClose = new Promise((resolve) => stalled.on('close', (code) => resolve(code)));
-    await new Promise((resolve) => stalled.on('message', function first() { stalled.off('message', first); resolve(); }));
-    stalled.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'slow' } }));
-    await new Promise((resolve) => stalled.on('message', function ok() { stalled.off('message', ok); resolve(); }));
-    stalled._socket.pause();  // stop reading: the kernel buffers fill, then the server's queue
+    const { ws: stalled, closed: stalledClose } = await stalledSubscriber(server.port, 'slow');
 
     const before = await scrape(server.port);
     assert.equal(before.sum('ringcast_connections', { protocol: 'pusher' }), 2);

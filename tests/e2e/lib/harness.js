@@ -200,4 +200,17 @@ function userAuth(api, user) {
   return { customHandler: ({ socketId }, cb) => cb(null, api.authenticateUser(socketId, user)) };
 }
 
-module.exports = { BIN, APP, startServer, pusherClient, pusherServer, pusherOnShard, rawSocket, connected, subscribe, rawHttp, httpAnswers, waitFor, shardOf, presenceAuth, userAuth };
+// A subscriber to `channel` that then stops reading (its socket paused): the kernel buffers fill,
+// then the server's queue, until the server cuts it. `closed` resolves with the close code;
+// resume `ws._socket` to read it.
+async function stalledSubscriber(port, channel) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`);
+  const closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
+  await new Promise((resolve) => ws.on('message', function first() { ws.off('message', first); resolve(); }));
+  ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel } }));
+  await new Promise((resolve) => ws.on('message', function ok() { ws.off('message', ok); resolve(); }));
+  ws._socket.pause();
+  return { ws, closed };
+}
+
+module.exports = { BIN, APP, startServer, pusherClient, pusherServer, pusherOnShard, rawSocket, connected, subscribe, rawHttp, httpAnswers, waitFor, shardOf, presenceAuth, userAuth, stalledSubscriber };

@@ -224,7 +224,8 @@ TEST_F(ShardEnvTest, ControlPlaneHearsWhenTheChannelAppearsAndDisappears) {
     EXPECT_EQ(notes, (std::vector<std::string>{"0:news+"})) << "only the first member is news";
     // The metrics' gauges (ShardCounters): two memberships of one channel.
     auto counts = loop_.Call([&](net::IoLoop&) {
-      return std::pair(env_->counters().subscriptions, env_->counters().channels);
+      return std::pair<uint64_t, uint64_t>(env_->counters().subscriptions,
+                                           env_->counters().channels);
     });
     EXPECT_EQ(counts, (std::pair<uint64_t, uint64_t>(2, 1)));
   }
@@ -233,7 +234,8 @@ TEST_F(ShardEnvTest, ControlPlaneHearsWhenTheChannelAppearsAndDisappears) {
   EXPECT_EQ(notes, (std::vector<std::string>{"0:news+", "0:news-"}));
   EXPECT_EQ(loop_.Call([&](net::IoLoop&) { return env_->channels().channel_count(); }), 0u);
   auto counts = loop_.Call([&](net::IoLoop&) {
-    return std::pair(env_->counters().subscriptions, env_->counters().channels);
+    return std::pair<uint64_t, uint64_t>(env_->counters().subscriptions,
+                                         env_->counters().channels);
   });
   EXPECT_EQ(counts, (std::pair<uint64_t, uint64_t>(0, 0))) << "teardown takes them back";
 }
