@@ -19,6 +19,8 @@ namespace {
 
 constexpr uint32_t kDefaultLimit = 20;
 constexpr uint32_t kMaxLimit = 100;
+constexpr std::string_view kReadOnly =
+    "The store is read-only after a failed write or sync; restart the server";
 
 std::string Prefix(const config::AppConfig& app) { return "m" + app.id + std::string(1, '\0'); }
 std::string CounterKey(const config::AppConfig& app) { return "c" + app.id; }
@@ -111,6 +113,8 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
       wal_(wal),
       next_id_(apps->size(), 1),
       next_token_id_(apps->size(), 1),
+      messages_(apps->size(), 0),
+      tokens_(apps->size(), 0),
       rpm_(requests_per_minute),
       bucket_(apps->size(), static_cast<double>(requests_per_minute)),
       bucket_ms_(apps->size(), 0) {
@@ -126,6 +130,7 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
       const uint64_t id = HexId(std::string_view(t->first).substr(tp.size()));
       if (id > last_token) last_token = id;
       by_token_[t->second.substr(0, t->second.find('\n'))] = {i, id};
+      ++tokens_[i];
     }
     next_token_id_[i] = last_token + 1;
     auto it = wal_->live().find(CounterKey(apps_->app(i)));
@@ -133,6 +138,10 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
     if (it != wal_->live().end()) (void)ParseId(it->second, &last);
     // And never below the newest message present (belt and braces for the ordering above).
     const std::string prefix = Prefix(apps_->app(i));
+    for (auto it = wal_->live().lower_bound(prefix);
+         it != wal_->live().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      ++messages_[i];
+    }
     auto m = wal_->live().lower_bound(prefix + "g");
     if (m != wal_->live().begin()) {
       --m;
@@ -179,6 +188,11 @@ bool DatonowApi::PurgeExpired(int64_t now_ms) {
 bool DatonowApi::Handle(HttpCall* call, int64_t now_ms) {
   if (wal_ == nullptr) {
     Error(call, 503, "The Datonow API needs the store (--data-dir)");
+    return false;
+  }
+  if (wal_->poisoned()) {
+    // Its live map may hold writes that never reached the disk: answer nothing from it.
+    Error(call, 503, kReadOnly);
     return false;
   }
   // Expired messages are hidden at once and purged from the store here, at most once a second
@@ -303,10 +317,6 @@ bool DatonowApi::HandleAuthed(HttpCall* call, int64_t now_ms) {
 }
 
 bool DatonowApi::Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms) {
-  if (wal_->poisoned()) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
-    return false;
-  }
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   simdjson::dom::object obj;
@@ -355,6 +365,13 @@ bool DatonowApi::Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now
   std::string payload = "null";
   if (obj["payload"].get(el) == simdjson::SUCCESS) payload = simdjson::minify(el);
 
+  if (messages_[app] >= kMaxMessagesPerApp) {
+    ++refused_full_;
+    Error(call, 409,
+          "The app holds " + std::to_string(kMaxMessagesPerApp) +
+              " messages, the most it may; delete some first");
+    return false;
+  }
   const config::AppConfig& a = apps_->app(app);
   const uint64_t id = next_id_[app]++;
   const int64_t expires = ttl == 0 ? 0 : now_ms + ttl * 1000;
@@ -383,9 +400,10 @@ bool DatonowApi::Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now
   std::string value = std::to_string(expires) + " " + std::to_string(client) + "\n" + json;
   // The counter first: a torn tail that keeps the message record keeps the counter too.
   if (!wal_->Put(CounterKey(a), std::to_string(id)) || !wal_->Put(MessageKey(a, id), value)) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    Error(call, 503, kReadOnly);
     return false;
   }
+  ++messages_[app];
   Json(call, 200, json);
   return true;
 }
@@ -475,7 +493,7 @@ bool DatonowApi::DeleteOne(HttpCall* call, uint32_t app, std::string_view id_tex
     return false;
   }
   if (!EraseMessage(app, id)) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    Error(call, 503, kReadOnly);
     return false;
   }
   Json(call, 200, "{\"deleted\":1}");
@@ -491,7 +509,7 @@ bool DatonowApi::DeleteAll(HttpCall* call, uint32_t app) {
   }
   for (const std::string& k : keys) {
     if (!EraseMessage(app, HexId(std::string_view(k).substr(prefix.size())))) {
-      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      Error(call, 503, kReadOnly);
       return false;
     }
   }
@@ -540,8 +558,11 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
         name = std::string(sv);
       }
     }
-    if (wal_->poisoned()) {
-      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    if (tokens_[app] >= kMaxTokensPerApp) {
+      ++refused_full_;
+      Error(call, 409,
+            "The app has " + std::to_string(kMaxTokensPerApp) +
+                " client tokens, the most it may; delete some first");
       return false;
     }
     uint8_t raw[32];
@@ -566,10 +587,11 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
     }
     if (!wal_->Put(TokenCounterKey(a), std::to_string(id)) ||
         !wal_->Put(TokenKey(a, id), token + "\n" + json)) {
-      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      Error(call, 503, kReadOnly);
       return false;
     }
     by_token_[token] = {app, id};
+    ++tokens_[app];
     Json(call, 200, json);
     return true;
   }
@@ -590,10 +612,11 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
   }
   const std::string token = it->second.substr(0, it->second.find('\n'));
   if (!wal_->Delete(key)) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    Error(call, 503, kReadOnly);
     return false;
   }
   by_token_.erase(token);  // stops working at once
+  --tokens_[app];
   Json(call, 200, "{\"deleted\":1}");
   return true;
 }
@@ -601,7 +624,9 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
 bool DatonowApi::EraseMessage(uint32_t app, uint64_t id) {
   const config::AppConfig& a = apps_->app(app);
   const std::string sp = StatePrefix(a, id);
-  std::vector<std::string> keys = {MessageKey(a, id)};
+  if (!wal_->Delete(MessageKey(a, id))) return false;
+  --messages_[app];
+  std::vector<std::string> keys;
   for (auto it = wal_->live().lower_bound(sp);
        it != wal_->live().end() && it->first.compare(0, sp.size(), sp) == 0; ++it) {
     keys.push_back(it->first);
@@ -641,7 +666,7 @@ bool DatonowApi::SetState(HttpCall* call, uint32_t app, uint64_t client, std::st
   if (flag == 'r' && want.find('d') == std::string::npos) want.push_back('d');  // read => delivered
   if (want.find(flag) == std::string::npos) want.push_back(flag);
   if (want != flags && !wal_->Put(skey, want)) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    Error(call, 503, kReadOnly);
     return false;
   }
   if (flag == 'h') {
@@ -680,7 +705,7 @@ bool DatonowApi::SetAll(HttpCall* call, uint32_t app, uint64_t client, char flag
   }
   for (const auto& [k, v] : puts) {
     if (!wal_->Put(k, v)) {
-      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      Error(call, 503, kReadOnly);
       return false;
     }
   }
