@@ -1,15 +1,13 @@
 // The Datonow notification REST API; see datonow_api.h for the contract.
 #include "api/datonow_api.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
 
+#include "api/datonow_request.h"
 #include "auth/crypto.h"
-#include "http/query.h"
 #include "http/response.h"
 #include "store/wal.h"
 #include "util/json_writer.h"
@@ -17,8 +15,8 @@
 namespace ringcast::api {
 namespace {
 
-constexpr uint32_t kDefaultLimit = 20;
-constexpr uint32_t kMaxLimit = 100;
+constexpr std::string_view kReadOnly =
+    "The store is read-only after a failed write or sync; restart the server";
 
 std::string Prefix(const config::AppConfig& app) { return "m" + app.id + std::string(1, '\0'); }
 std::string CounterKey(const config::AppConfig& app) { return "c" + app.id; }
@@ -92,17 +90,6 @@ StoredMessage ParseStored(std::string_view value) {
   return s;
 }
 
-bool ParseId(std::string_view text, uint64_t* id) {
-  if (text.empty() || text.size() > 19) return false;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *id = v;
-  return true;
-}
-
 }  // namespace
 
 DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
@@ -111,6 +98,8 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
       wal_(wal),
       next_id_(apps->size(), 1),
       next_token_id_(apps->size(), 1),
+      messages_(apps->size(), 0),
+      tokens_(apps->size(), 0),
       rpm_(requests_per_minute),
       bucket_(apps->size(), static_cast<double>(requests_per_minute)),
       bucket_ms_(apps->size(), 0) {
@@ -119,20 +108,25 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
     const config::AppConfig& a = apps_->app(i);
     uint64_t last_token = 0;
     auto tc = wal_->live().find(TokenCounterKey(a));
-    if (tc != wal_->live().end()) (void)ParseId(tc->second, &last_token);
+    if (tc != wal_->live().end()) (void)ParseDatonowId(tc->second, &last_token);
     const std::string tp = TokenPrefix(a);
     for (auto t = wal_->live().lower_bound(tp);
          t != wal_->live().end() && t->first.compare(0, tp.size(), tp) == 0; ++t) {
       const uint64_t id = HexId(std::string_view(t->first).substr(tp.size()));
       if (id > last_token) last_token = id;
       by_token_[t->second.substr(0, t->second.find('\n'))] = {i, id};
+      ++tokens_[i];
     }
     next_token_id_[i] = last_token + 1;
     auto it = wal_->live().find(CounterKey(apps_->app(i)));
     uint64_t last = 0;
-    if (it != wal_->live().end()) (void)ParseId(it->second, &last);
+    if (it != wal_->live().end()) (void)ParseDatonowId(it->second, &last);
     // And never below the newest message present (belt and braces for the ordering above).
     const std::string prefix = Prefix(apps_->app(i));
+    for (auto it = wal_->live().lower_bound(prefix);
+         it != wal_->live().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      ++messages_[i];
+    }
     auto m = wal_->live().lower_bound(prefix + "g");
     if (m != wal_->live().begin()) {
       --m;
@@ -179,6 +173,11 @@ bool DatonowApi::PurgeExpired(int64_t now_ms) {
 bool DatonowApi::Handle(HttpCall* call, int64_t now_ms) {
   if (wal_ == nullptr) {
     Error(call, 503, "The Datonow API needs the store (--data-dir)");
+    return false;
+  }
+  if (wal_->poisoned()) {
+    // Its live map may hold writes that never reached the disk: answer nothing from it.
+    Error(call, 503, kReadOnly);
     return false;
   }
   // Expired messages are hidden at once and purged from the store here, at most once a second
@@ -303,75 +302,35 @@ bool DatonowApi::HandleAuthed(HttpCall* call, int64_t now_ms) {
 }
 
 bool DatonowApi::Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms) {
-  if (wal_->poisoned()) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+  DatonowMessageFields f;
+  if (const char* error = ParseDatonowMessage(call->body, &f)) {
+    Error(call, 400, error);
     return false;
   }
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  simdjson::dom::object obj;
-  if (parser.parse(call->body).get(root) != simdjson::SUCCESS ||
-      root.get(obj) != simdjson::SUCCESS) {
-    Error(call, 400, "The body must be a JSON object");
+  if (messages_[app] >= kMaxMessagesPerApp) {
+    ++refused_full_;
+    Error(call, 409,
+          "The app holds " + std::to_string(kMaxMessagesPerApp) +
+              " messages, the most it may; delete some first");
     return false;
   }
-  std::string_view title, message;
-  simdjson::dom::element el;
-  if (obj["title"].get(el) != simdjson::SUCCESS ||
-      el.get_string().get(title) != simdjson::SUCCESS || title.empty()) {
-    Error(call, 400, "title is required and must be a non-empty string");
-    return false;
-  }
-  bool has_message = false;
-  if (obj["message"].get(el) == simdjson::SUCCESS && !el.is_null()) {
-    if (el.get_string().get(message) != simdjson::SUCCESS) {
-      Error(call, 400, "message must be a string");
-      return false;
-    }
-    has_message = true;
-  }
-  int64_t priority = 5;
-  if (obj["priority"].get(el) == simdjson::SUCCESS && !el.is_null()) {
-    if (el.get_int64().get(priority) != simdjson::SUCCESS || priority < 1 || priority > 10) {
-      Error(call, 400, "priority must be an integer from 1 to 10");
-      return false;
-    }
-  }
-  int64_t ttl = 0;
-  if (obj["ttl"].get(el) == simdjson::SUCCESS && !el.is_null()) {
-    if (el.get_int64().get(ttl) != simdjson::SUCCESS || ttl < 0 || ttl > 315360000) {
-      Error(call, 400, "ttl must be an integer number of seconds from 0 (never) to 315360000");
-      return false;
-    }
-  }
-  std::string extras = "{}";
-  if (obj["extras"].get(el) == simdjson::SUCCESS && !el.is_null()) {
-    if (!el.is_object()) {
-      Error(call, 400, "extras must be an object");
-      return false;
-    }
-    extras = simdjson::minify(el);
-  }
-  std::string payload = "null";
-  if (obj["payload"].get(el) == simdjson::SUCCESS) payload = simdjson::minify(el);
-
   const config::AppConfig& a = apps_->app(app);
   const uint64_t id = next_id_[app]++;
-  const int64_t expires = ttl == 0 ? 0 : now_ms + ttl * 1000;
+  const int64_t expires = f.ttl == 0 ? 0 : now_ms + f.ttl * 1000;
   std::string json;
   {
     util::JsonObject o(&json);
     o.Int("id", static_cast<int64_t>(id));
     o.Str("appId", a.id);
-    o.Str("title", title);
-    if (has_message) {
-      o.Str("message", message);
+    o.Str("title", f.title);
+    if (f.has_message) {
+      o.Str("message", f.message);
     } else {
       o.Raw("message", "null");
     }
-    o.Raw("payload", payload);
-    o.Int("priority", priority);
-    o.Raw("extras", extras);
+    o.Raw("payload", f.payload);
+    o.Int("priority", f.priority);
+    o.Raw("extras", f.extras);
     if (expires == 0) {
       o.Raw("expiresAt", "null");
     } else {
@@ -383,38 +342,22 @@ bool DatonowApi::Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now
   std::string value = std::to_string(expires) + " " + std::to_string(client) + "\n" + json;
   // The counter first: a torn tail that keeps the message record keeps the counter too.
   if (!wal_->Put(CounterKey(a), std::to_string(id)) || !wal_->Put(MessageKey(a, id), value)) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    Error(call, 503, kReadOnly);
     return false;
   }
+  ++messages_[app];
   Json(call, 200, json);
   return true;
 }
 
 void DatonowApi::List(HttpCall* call, uint32_t app, uint64_t client, int64_t now_ms) {
-  uint64_t cursor = 0;
-  uint32_t limit = kDefaultLimit;
-  std::string cursor_text, limit_text;
-  std::vector<http::QueryParam> params;
-  if (!http::ParseQuery(call->query, &params, /*plus_as_space=*/true)) {
-    Error(call, 400, "Bad percent-escape in the query string");
+  DatonowListQuery q;
+  if (const char* error = ParseDatonowListQuery(call->query, &q)) {
+    Error(call, 400, error);
     return;
   }
-  for (const auto& p : params) {
-    if (p.key == "cursor") cursor_text = p.value;
-    if (p.key == "limit") limit_text = p.value;
-  }
-  if (!cursor_text.empty() && !ParseId(cursor_text, &cursor)) {
-    Error(call, 400, "cursor must be a message id (or 0 for the newest)");
-    return;
-  }
-  if (!limit_text.empty()) {
-    uint64_t l = 0;
-    if (!ParseId(limit_text, &l) || l < 1 || l > kMaxLimit) {
-      Error(call, 400, "limit must be an integer from 1 to 100");
-      return;
-    }
-    limit = static_cast<uint32_t>(l);
-  }
+  const uint64_t cursor = q.cursor;
+  const uint32_t limit = q.limit;
   const config::AppConfig& a = apps_->app(app);
   const std::string prefix = Prefix(a);
   const auto& live = wal_->live();
@@ -465,7 +408,7 @@ void DatonowApi::List(HttpCall* call, uint32_t app, uint64_t client, int64_t now
 
 bool DatonowApi::DeleteOne(HttpCall* call, uint32_t app, std::string_view id_text) {
   uint64_t id = 0;
-  if (!ParseId(id_text, &id)) {
+  if (!ParseDatonowId(id_text, &id)) {
     Error(call, 400, "The message id must be a number");
     return false;
   }
@@ -475,7 +418,7 @@ bool DatonowApi::DeleteOne(HttpCall* call, uint32_t app, std::string_view id_tex
     return false;
   }
   if (!EraseMessage(app, id)) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    Error(call, 503, kReadOnly);
     return false;
   }
   Json(call, 200, "{\"deleted\":1}");
@@ -491,7 +434,7 @@ bool DatonowApi::DeleteAll(HttpCall* call, uint32_t app) {
   }
   for (const std::string& k : keys) {
     if (!EraseMessage(app, HexId(std::string_view(k).substr(prefix.size())))) {
-      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      Error(call, 503, kReadOnly);
       return false;
     }
   }
@@ -522,26 +465,15 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
       return false;
     }
     std::string name;
-    if (!call->body.empty()) {
-      simdjson::dom::parser parser;
-      simdjson::dom::element root, el;
-      simdjson::dom::object obj;
-      if (parser.parse(call->body).get(root) != simdjson::SUCCESS ||
-          root.get(obj) != simdjson::SUCCESS) {
-        Error(call, 400, "The body must be a JSON object");
-        return false;
-      }
-      if (obj["name"].get(el) == simdjson::SUCCESS && !el.is_null()) {
-        std::string_view sv;
-        if (el.get_string().get(sv) != simdjson::SUCCESS || sv.size() > 200) {
-          Error(call, 400, "name must be a string of at most 200 bytes");
-          return false;
-        }
-        name = std::string(sv);
-      }
+    if (const char* error = ParseDatonowTokenName(call->body, &name)) {
+      Error(call, 400, error);
+      return false;
     }
-    if (wal_->poisoned()) {
-      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    if (tokens_[app] >= kMaxTokensPerApp) {
+      ++refused_full_;
+      Error(call, 409,
+            "The app has " + std::to_string(kMaxTokensPerApp) +
+                " client tokens, the most it may; delete some first");
       return false;
     }
     uint8_t raw[32];
@@ -566,15 +498,16 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
     }
     if (!wal_->Put(TokenCounterKey(a), std::to_string(id)) ||
         !wal_->Put(TokenKey(a, id), token + "\n" + json)) {
-      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      Error(call, 503, kReadOnly);
       return false;
     }
     by_token_[token] = {app, id};
+    ++tokens_[app];
     Json(call, 200, json);
     return true;
   }
   uint64_t id = 0;
-  if (!ParseId(rest.substr(1), &id)) {
+  if (!ParseDatonowId(rest.substr(1), &id)) {
     Error(call, 400, "The token id must be a number");
     return false;
   }
@@ -590,10 +523,11 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
   }
   const std::string token = it->second.substr(0, it->second.find('\n'));
   if (!wal_->Delete(key)) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    Error(call, 503, kReadOnly);
     return false;
   }
   by_token_.erase(token);  // stops working at once
+  --tokens_[app];
   Json(call, 200, "{\"deleted\":1}");
   return true;
 }
@@ -601,7 +535,9 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
 bool DatonowApi::EraseMessage(uint32_t app, uint64_t id) {
   const config::AppConfig& a = apps_->app(app);
   const std::string sp = StatePrefix(a, id);
-  std::vector<std::string> keys = {MessageKey(a, id)};
+  if (!wal_->Delete(MessageKey(a, id))) return false;
+  --messages_[app];
+  std::vector<std::string> keys;
   for (auto it = wal_->live().lower_bound(sp);
        it != wal_->live().end() && it->first.compare(0, sp.size(), sp) == 0; ++it) {
     keys.push_back(it->first);
@@ -619,7 +555,7 @@ bool DatonowApi::SetState(HttpCall* call, uint32_t app, uint64_t client, std::st
     return false;
   }
   uint64_t id = 0;
-  if (!ParseId(id_text, &id)) {
+  if (!ParseDatonowId(id_text, &id)) {
     Error(call, 400, "The message id must be a number");
     return false;
   }
@@ -641,7 +577,7 @@ bool DatonowApi::SetState(HttpCall* call, uint32_t app, uint64_t client, std::st
   if (flag == 'r' && want.find('d') == std::string::npos) want.push_back('d');  // read => delivered
   if (want.find(flag) == std::string::npos) want.push_back(flag);
   if (want != flags && !wal_->Put(skey, want)) {
-    Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+    Error(call, 503, kReadOnly);
     return false;
   }
   if (flag == 'h') {
@@ -680,7 +616,7 @@ bool DatonowApi::SetAll(HttpCall* call, uint32_t app, uint64_t client, char flag
   }
   for (const auto& [k, v] : puts) {
     if (!wal_->Put(k, v)) {
-      Error(call, 503, "The store is read-only after a failed write or sync; restart the server");
+      Error(call, 503, kReadOnly);
       return false;
     }
   }

@@ -31,6 +31,11 @@ namespace ringcast::api {
 
 class DatonowApi {
  public:
+  // Bounds a client could otherwise grow without end (per-token state is at most one record per
+  // message and token). Past them a POST answers 409 and counts in refused_full().
+  static constexpr size_t kMaxMessagesPerApp = 10000;
+  static constexpr size_t kMaxTokensPerApp = 1000;
+
   // `requests_per_minute`: the Datonow REST rate limit per app (0: none).
   DatonowApi(const engine::AppRegistry* apps, store::Wal* wal, uint32_t requests_per_minute = 0);
 
@@ -40,6 +45,8 @@ class DatonowApi {
   bool Handle(HttpCall* call, int64_t now_ms);
   // Messages in the store (live or expired, not yet purged), for tests.
   size_t stored_messages() const;
+  // POSTs refused because the app held kMaxMessagesPerApp messages or kMaxTokensPerApp tokens.
+  uint64_t refused_full() const { return refused_full_; }
 
  private:
   bool HandleAuthed(HttpCall* call, int64_t now_ms);
@@ -66,6 +73,9 @@ class DatonowApi {
   store::Wal* wal_;
   std::vector<uint64_t> next_id_;                       // per app index
   std::vector<uint64_t> next_token_id_;                 // per app index
+  std::vector<size_t> messages_;                        // per app index: stored, expired included
+  std::vector<size_t> tokens_;                          // per app index
+  uint64_t refused_full_ = 0;
   std::unordered_map<std::string, TokenRef> by_token_;  // 64-hex token -> its record
   int64_t last_purge_ms_ = 0;
   // Rate limit: a token bucket per app of `rpm_` tokens, refilled at rpm_ per minute.

@@ -359,7 +359,9 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   api::HttpCall* call = m.request;
   if (api::DatonowApi::Matches(call->path)) {
-    if (datonow_api_.Handle(call, util::WallMs())) {
+    // A read while a write is not yet durable may show it: it waits for the commit too.
+    const bool wrote = datonow_api_.Handle(call, util::WallMs());
+    if (wrote || (wal_ != nullptr && !wal_->durable())) {
       AnswerAfterCommit(call);
     } else {
       Answer(call);

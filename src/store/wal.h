@@ -101,6 +101,9 @@ class Wal {
   // With kWaiting: when the next CommitTurn syncs.
   uint64_t sync_due_ms() const { return last_sync_ms_ + options_.sync.interval_ms; }
   bool has_pending() const { return !pending_.empty(); }
+  // False while a mutation is buffered or written but not yet synced: an answer that reads the
+  // live map then may show what a crash would lose, so it waits for the commit too.
+  bool durable() const { return pending_.empty() && !unsynced_; }
   bool poisoned() const { return poisoned_; }
 
   // Bytes in segments since the last snapshot, and the bytes of live keys and values.

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -28,11 +29,12 @@ class DatonowApiTest : public ::testing::Test {
     wal_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Reopen() {
+  void Reopen(store::FileOps* ops = nullptr) {
     api_.reset();
     wal_.reset();
     store::WalOptions o;
     o.dir = dir_;
+    if (ops != nullptr) o.ops = ops;
     std::string error;
     wal_ = store::Wal::Open(o, &error);
     ASSERT_TRUE(wal_) << error;
@@ -86,6 +88,73 @@ TEST_F(DatonowApiTest, ExpiredMessagesArePurgedFromTheStore) {
   HttpCall c = Call("POST", "/api/message", R"({"title":"next"})");
   EXPECT_TRUE(api_->Handle(&c, t0 + 3000));
   EXPECT_NE(c.response.find("\"id\":3,"), std::string::npos) << c.response;
+}
+
+TEST_F(DatonowApiTest, MessagesPerAppAreBounded) {
+  const int64_t t0 = 1'800'000'000'000;
+  for (size_t i = 0; i < DatonowApi::kMaxMessagesPerApp; ++i) {
+    HttpCall c = Call("POST", "/api/message", R"({"title":"t"})");
+    ASSERT_TRUE(api_->Handle(&c, t0));
+  }
+  ASSERT_TRUE(wal_->Commit());
+  HttpCall full = Call("POST", "/api/message", R"({"title":"one too many"})");
+  EXPECT_FALSE(api_->Handle(&full, t0));
+  EXPECT_EQ(full.response.substr(0, 12), "HTTP/1.1 409") << full.response;
+  EXPECT_NE(full.response.find("\"code\":409"), std::string::npos) << full.response;
+  EXPECT_EQ(api_->refused_full(), 1u);
+  // The count is recovered on reopen, and a delete makes room.
+  Reopen();
+  HttpCall again = Call("POST", "/api/message", R"({"title":"one too many"})");
+  EXPECT_FALSE(api_->Handle(&again, t0));
+  EXPECT_EQ(again.response.substr(0, 12), "HTTP/1.1 409");
+  HttpCall del = Call("DELETE", "/api/messages/1");
+  EXPECT_TRUE(api_->Handle(&del, t0));
+  HttpCall fits = Call("POST", "/api/message", R"({"title":"fits"})");
+  EXPECT_TRUE(api_->Handle(&fits, t0));
+  EXPECT_EQ(fits.response.substr(0, 12), "HTTP/1.1 200") << fits.response;
+}
+
+TEST_F(DatonowApiTest, TokensPerAppAreBounded) {
+  const int64_t t0 = 1'800'000'000'000;
+  for (size_t i = 0; i < DatonowApi::kMaxTokensPerApp; ++i) {
+    HttpCall c = Call("POST", "/api/apps/7/tokens");
+    ASSERT_TRUE(api_->Handle(&c, t0));
+  }
+  HttpCall full = Call("POST", "/api/apps/7/tokens");
+  EXPECT_FALSE(api_->Handle(&full, t0));
+  EXPECT_EQ(full.response.substr(0, 12), "HTTP/1.1 409") << full.response;
+  HttpCall del = Call("DELETE", "/api/apps/7/tokens/5");
+  EXPECT_TRUE(api_->Handle(&del, t0));
+  HttpCall fits = Call("POST", "/api/apps/7/tokens");
+  EXPECT_TRUE(api_->Handle(&fits, t0));
+  EXPECT_EQ(fits.response.substr(0, 12), "HTTP/1.1 200") << fits.response;
+}
+
+class FailingSync : public store::FileOps {
+ public:
+  int Fdatasync(int) override {
+    errno = EIO;
+    return -1;
+  }
+};
+
+TEST_F(DatonowApiTest, APoisonedStoreAnswers503ToEveryRequest) {
+  const int64_t t0 = 1'800'000'000'000;
+  FailingSync ops;
+  Reopen(&ops);
+  HttpCall post = Call("POST", "/api/message", R"({"title":"lost"})");
+  EXPECT_TRUE(api_->Handle(&post, t0));
+  EXPECT_FALSE(wal_->Commit());  // poisons: the message is in memory only
+  ASSERT_TRUE(wal_->poisoned());
+  HttpCall list = Call("GET", "/api/messages");
+  EXPECT_FALSE(api_->Handle(&list, t0));
+  EXPECT_EQ(list.response.substr(0, 12), "HTTP/1.1 503") << list.response;
+  EXPECT_EQ(list.response.find("lost"), std::string::npos);
+  HttpCall tokens = Call("GET", "/api/apps/7/tokens");
+  EXPECT_FALSE(api_->Handle(&tokens, t0));
+  EXPECT_EQ(tokens.response.substr(0, 12), "HTTP/1.1 503");
+  api_.reset();
+  wal_.reset();
 }
 
 }  // namespace
