@@ -203,11 +203,17 @@ void SseSession::OnClosed(net::Connection& c) {
   env_->UnsubscribeAll(&sub_);
 }
 
-bool SseSession::DeliverLive(net::LocalFrame* frame, const engine::PublicationView& pub) {
+bool SseSession::DeliverLive(net::LocalFrame* frame, const engine::PublicationView& pub,
+                             uint32_t slot) {
   if (!streaming_) return false;
-  size_t i = 0;
-  while (i < channels_.size() && channels_[i] != pub.channel) ++i;
-  if (i == channels_.size()) return false;
+  // The stream subscribes to channels_ in order and never drops one alone, so the member's slot
+  // is the channel's index; the scan is only a safety net.
+  size_t i = slot;
+  if (i >= channels_.size() || channels_[i] != pub.channel) {
+    i = 0;
+    while (i < channels_.size() && channels_[i] != pub.channel) ++i;
+    if (i == channels_.size()) return false;
+  }
   SsePosition& pos = positions_[i];
   if (pub.sequence != 0) {
     // Already delivered (from history): same epoch, not newer.

@@ -74,8 +74,9 @@ class SseSession : public net::Session {
   void OnClosed(net::Connection& c) override;
 
   // A live publication on one of the stream's channels (SseEncoder::DeliverToMember): queues
-  // `frame` and this stream's id; false when skipped (already delivered).
-  bool DeliverLive(net::LocalFrame* frame, const engine::PublicationView& pub);
+  // `frame` and this stream's id; false when skipped (already delivered). `slot`: the member's
+  // slot (engine::Member), the index of the channel in the stream's list.
+  bool DeliverLive(net::LocalFrame* frame, const engine::PublicationView& pub, uint32_t slot);
   // The control plane answered the stream's history query: starts the stream (headers, a gap
   // event when history no longer holds what was missed, the missed events), then live.
   void OnHistory(engine::HistoryQuery* q);
