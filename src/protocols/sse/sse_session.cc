@@ -22,9 +22,7 @@ void SseSession::Refuse(int status, std::string_view message) {
   env_->loop().CloseAfterFlush(*conn_, 1000);
 }
 
-void SseSession::Start(uint32_t app, std::string_view query, std::string_view last_event_id,
-                       std::string_view origin) {
-  (void)origin;
+void SseSession::Start(uint32_t app, std::string_view query, std::string_view last_event_id) {
   const config::Limits& limits = env_->limits();
   if (app == engine::AppRegistry::kNone) return Refuse(404, "Unknown app key");
   if (!env_->apps().app(app).enabled) return Refuse(403, "Application disabled");
@@ -69,7 +67,6 @@ void SseSession::Start(uint32_t app, std::string_view query, std::string_view la
   if (last_event_id.empty()) last_event_id = req.last_event_id;
   std::vector<SsePosition> resume;
   if (!last_event_id.empty()) (void)ParseEventId(last_event_id, channels_.size(), &resume);
-  origin_ = std::string(origin);
   for (const std::string& name : channels_) {
     if (env_->channels().Find(app_, name) == nullptr &&
         env_->channels().app_channel_count(app_) >= limits.max_channels_per_app_per_shard) {

@@ -65,8 +65,7 @@ class SseSession : public net::Session {
 
   // Checks the request and starts the stream (or answers the refusal and closes). `app` is the
   // index of the app named in the path or AppRegistry::kNone; `last_event_id` the header value.
-  void Start(uint32_t app, std::string_view query, std::string_view last_event_id,
-             std::string_view origin);
+  void Start(uint32_t app, std::string_view query, std::string_view last_event_id);
 
   void OnData(net::Connection& c, char* data, size_t len) override;
   void OnTimer(net::Connection& c, uint8_t kind) override;
@@ -94,7 +93,6 @@ class SseSession : public net::Session {
   uint32_t app_ = 0;
   bool counted_ = false;  // holds one of the app's max_connections
   bool streaming_ = false;  // live: the history answer was sent
-  std::string origin_;
   std::vector<std::string> channels_;
   std::vector<SsePosition> positions_;  // aligned with channels_
   std::string scratch_;
