@@ -89,7 +89,9 @@ async function churnRound(port, iterations, epochIdBig, tally) {
       if (i >= iterations) return;
       const k = i % 4;
       if (k === 0) {
-        // A slow-consumer cut: the replay of `big` is more than max_outbound_bytes.
+        // A slow-consumer cut: the replay of `big` is more than max_outbound_bytes. (The cheap
+        // way to get thousands of cuts; if the replay is ever paced or capped below the limit,
+        // cut live streams instead.)
         const r = await oneStream(port, 'channels=big', { lastId: epochIdBig });
         const why = r.status === 503 ? refusalWhy(r, 503)
           : r.hung ? 'hung' : r.reset ? 'reset' : r.opened ? 'not cut' : '';
@@ -159,10 +161,10 @@ test('SSE churn: every open answered, every server-initiated close a clean FIN',
   }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`sse churn: ${tally.total} streams in ${secs} s, by kind:status ${JSON.stringify(tally.by)}`);
-  assert.ok((tally.by['cut:null'] || 0) + (tally.by['cut:200'] || 0) >= ITERATIONS / 30, 'enough slow-consumer cuts');
-  assert.ok((tally.by['bad:400'] || 0) >= ITERATIONS / 30, 'enough 400 refusals');
+  assert.ok((tally.by['cut:null'] || 0) + (tally.by['cut:200'] || 0) >= ITERATIONS / 60, 'enough slow-consumer cuts');
+  assert.ok((tally.by['bad:400'] || 0) >= ITERATIONS / 60, 'enough 400 refusals');
   assert.ok((tally.by['full:503'] || 0) >= 50, 'enough over-capacity refusals');
   assert.ok((tally.by['stream:200'] || 0) >= 200, 'enough streams');
-  assert.ok((tally.by['shutdown:200'] || 0) >= 20, 'enough streams ended by SIGTERM');
+  assert.ok((tally.by['shutdown:200'] || 0) >= 10, 'enough streams ended by SIGTERM');
   assert.deepEqual({ bad: tally.bad, samples: tally.samples }, { bad: 0, samples: [] });
 });
