@@ -73,7 +73,8 @@ void History::DropLog(Log* log) {
   logs_by_id_.erase(log->id);
   lru_.erase(log->lru);
   --stats_.channels;
-  by_app_[log->app].erase(*log->name);  // destroys *log
+  auto& map = by_app_[log->app];
+  map.erase(map.find(*log->name));  // by iterator: the key is the node's own; destroys *log
 }
 
 History::Position History::Next(uint32_t app, std::string_view channel, uint64_t now_ms) {
