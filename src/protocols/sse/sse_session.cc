@@ -121,8 +121,47 @@ void SseSession::SendHeaders() {
   env_->loop().SendCopy(*conn_, out);
 }
 
+// The replay is queued in one turn: past max_outbound_bytes the stream would be cut as a slow
+// consumer before it starts, and its client, resuming from the same id, cut again every time.
+// So it keeps to half the limit: the oldest missed events past that are left out (taken from
+// the channel with the most bytes to replay first) and their channels reported as a gap.
+// Returns, per channel, how many of the answer's events are left out.
+std::vector<size_t> SseSession::ReplayCuts(const engine::HistoryQuery& q) const {
+  size_t n = channels_.size();
+  std::vector<size_t> cut(n, 0);
+  std::vector<std::vector<size_t>> cost(n);
+  std::vector<size_t> left(n, 0);
+  size_t id_bytes = 24 * n + 8;  // "id: " + epoch.seq per channel + "\n\n", about
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (runtime::SharedBuf* buf : q.channels[i].events) {
+      engine::PublicationView pub = engine::ReadPublication(buf);
+      // The record (sse_encoder.cc): fixed text, the channel, the event twice, the data; JSON
+      // escaping may add to it, hence the factor on the data.
+      size_t bytes = 64 + pub.channel.size() + 2 * pub.event.size() +
+                     pub.data.size() + pub.data.size() / 4 + id_bytes;
+      cost[i].push_back(bytes);
+      left[i] += bytes;
+      total += bytes;
+    }
+  }
+  const size_t budget = env_->limits().max_outbound_bytes / 2;
+  while (total > budget) {
+    size_t most = 0;
+    for (size_t i = 1; i < n; ++i) {
+      if (left[i] > left[most]) most = i;
+    }
+    if (left[most] == 0) break;
+    size_t bytes = cost[most][cut[most]++];
+    left[most] -= bytes;
+    total -= bytes;
+  }
+  return cut;
+}
+
 void SseSession::OnHistory(engine::HistoryQuery* q) {
   if (streaming_ || !conn_->open() || q->channels.size() != channels_.size()) return;
+  std::vector<size_t> cut = ReplayCuts(*q);
   std::vector<std::string_view> gaps;
   for (size_t i = 0; i < channels_.size(); ++i) {
     const engine::HistoryQuery::Channel& c = q->channels[i];
@@ -131,8 +170,12 @@ void SseSession::OnHistory(engine::HistoryQuery* q) {
       pos = {c.epoch, c.seq};
     } else {
       pos = {c.head_epoch, c.events.empty() ? c.head_seq : c.head_seq - c.events.size()};
-      if (c.gap) gaps.push_back(channels_[i]);
     }
+    if (cut[i] > 0) {
+      // Past the events left out: a later resume does not ask for them again.
+      pos = {c.head_epoch, engine::ReadPublication(c.events[cut[i] - 1]).sequence};
+    }
+    if (c.gap || cut[i] > 0) gaps.push_back(channels_[i]);
   }
   SendHeaders();
   // The starting position, as a `ringcast:open` event: the client's last event id is set, so a
@@ -151,8 +194,9 @@ void SseSession::OnHistory(engine::HistoryQuery* q) {
     SendId();
   }
   for (size_t i = 0; i < channels_.size(); ++i) {
-    for (runtime::SharedBuf* buf : q->channels[i].events) {
-      engine::PublicationView pub = engine::ReadPublication(buf);
+    const std::vector<runtime::SharedBuf*>& events = q->channels[i].events;
+    for (size_t k = cut[i]; k < events.size(); ++k) {
+      engine::PublicationView pub = engine::ReadPublication(events[k]);
       if (pub.epoch == positions_[i].epoch && pub.sequence <= positions_[i].seq) continue;
       positions_[i] = {pub.epoch, pub.sequence};
       scratch_.clear();

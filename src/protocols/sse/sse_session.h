@@ -14,7 +14,8 @@
 //                text/event-stream with proxy-friendly headers (Cache-Control: no-cache,
 //                X-Accel-Buffering: no), `retry:`, CORS headers when configured, then a
 //                `ringcast:gap` event naming the channels whose missed events are no longer
-//                all in history, then the missed events in order, then goes live;
+//                all in history (or more than half of max_outbound_bytes: the oldest are left
+//                out), then the missed events in order, then goes live;
 //   events    -> each publication on a subscribed channel is the shard's shared record
 //                (sse_encoder.h) followed by this subscriber's `id:` (its position in every
 //                channel, sse_request.h) and the blank line; an event whose sequence this
@@ -82,6 +83,7 @@ class SseSession : public net::Session {
 
  private:
   void Refuse(int status, std::string_view message);
+  std::vector<size_t> ReplayCuts(const engine::HistoryQuery& q) const;
   void ArmHeartbeat();
   void SendId();
   void SendHeaders();
