@@ -1,11 +1,19 @@
 #include "engine/history.h"
 
+#include <algorithm>
+
 #include "util/log.h"
 
 namespace ringcast::engine {
 
-History::History(const AppRegistry* apps, uint64_t max_bytes, uint64_t epoch_base)
-    : apps_(apps), max_bytes_(max_bytes), next_epoch_(epoch_base), by_app_(apps->size()) {}
+History::History(const AppRegistry* apps, uint64_t max_bytes, uint64_t epoch_base,
+                 size_t max_logs)
+    : apps_(apps),
+      max_bytes_(max_bytes),
+      max_logs_(max_logs != 0 ? max_logs
+                              : std::max<size_t>(1024, max_bytes / kLogCostBytes)),
+      next_epoch_(epoch_base),
+      by_app_(apps->size()) {}
 
 History::~History() {
   for (auto& map : by_app_) {
@@ -37,21 +45,41 @@ History::Log* History::Get(uint32_t app, std::string_view channel, uint64_t now_
     Expire(it->second.get(), now_ms);
     return it->second.get();
   }
+  if (stats_.channels >= max_logs_ && !lru_.empty()) {
+    DropLog(lru_.front());
+    ++stats_.evicted_logs;
+  }
   auto log = std::make_unique<Log>();
   log->id = next_log_id_++;
   log->epoch = next_epoch_++;
   log->touched_ms = now_ms;
   log->policy = PolicyFor(app, channel);
+  log->app = app;
   Log* raw = log.get();
   logs_by_id_[raw->id] = raw;
-  map.emplace(std::string(channel), std::move(log));
+  raw->name = &map.emplace(std::string(channel), std::move(log)).first->first;
+  raw->lru = lru_.insert(lru_.end(), raw);
   ++stats_.channels;
   return raw;
 }
 
+void History::Touch(Log* log, uint64_t now_ms) {
+  log->touched_ms = now_ms;
+  lru_.splice(lru_.end(), lru_, log->lru);
+}
+
+void History::DropLog(Log* log) {
+  while (!log->entries.empty()) PopFront(log);  // their order_ records go stale
+  logs_by_id_.erase(log->id);
+  lru_.erase(log->lru);
+  --stats_.channels;
+  auto& map = by_app_[log->app];
+  map.erase(map.find(*log->name));  // by iterator: the key is the node's own; destroys *log
+}
+
 History::Position History::Next(uint32_t app, std::string_view channel, uint64_t now_ms) {
   Log* log = Get(app, channel, now_ms);
-  log->touched_ms = now_ms;
+  Touch(log, now_ms);
   return {log->epoch, ++log->last_seq};
 }
 
@@ -122,7 +150,7 @@ void History::Answer(HistoryQuery* q, uint64_t now_ms) {
       continue;
     }
     Log* log = Get(q->app, c.name, now_ms);
-    log->touched_ms = now_ms;
+    Touch(log, now_ms);
     c.head_epoch = log->epoch;
     c.head_seq = log->last_seq;
     if (!c.resume) continue;
@@ -157,6 +185,7 @@ void History::Sweep(uint64_t now_ms) {
       uint64_t ttl_ms = uint64_t{log->policy.ttl_s} * 1000;
       if (log->entries.empty() && log->touched_ms + ttl_ms <= now_ms) {
         logs_by_id_.erase(log->id);
+        lru_.erase(log->lru);
         --stats_.channels;
         it = map.erase(it);
       } else {

@@ -12,8 +12,11 @@
 // channel then starts a new epoch, so a position (epoch, seq) never names two events.
 // Bounds: per channel `size` events and `ttl_s` seconds (config::AppConfig history rules); in
 // the whole process `max_bytes` of event buffers: past it, the oldest events of the process
-// are evicted first. Every eviction is counted (size, ttl, budget); a query that needs an
-// evicted event reports a gap, never a silent hole.
+// are evicted first; and at most `max_logs` logs (each costs about kLogCostBytes besides its
+// events; by default max_bytes / kLogCostBytes, at least 1024): a new log past it drops the
+// least recently used one (its channel starts a new epoch: a resume there is a gap). Every
+// eviction is counted (size, ttl, budget, logs); a query that needs an evicted event reports a
+// gap, never a silent hole. So the once-a-second Sweep walks at most max_logs logs.
 // Memory: each kept event holds one reference to the publication's SharedBuf (the same buffer
 // the shards fan out), released on eviction.
 // Thread rules: the control-plane thread only (queries arrive as messages).
@@ -21,6 +24,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -72,12 +76,16 @@ struct HistoryStats {
   uint64_t evicted_size = 0;
   uint64_t evicted_ttl = 0;
   uint64_t evicted_budget = 0;
+  uint64_t evicted_logs = 0;  // least recently used logs dropped past max_logs
   uint64_t gaps = 0;
 };
 
 class History {
  public:
-  History(const AppRegistry* apps, uint64_t max_bytes, uint64_t epoch_base);
+  // About what one log costs besides its events (map node, name, Log, the deque's first block).
+  static constexpr uint64_t kLogCostBytes = 1024;
+  // `max_logs` 0: max(1024, max_bytes / kLogCostBytes).
+  History(const AppRegistry* apps, uint64_t max_bytes, uint64_t epoch_base, size_t max_logs = 0);
   ~History();
   History(const History&) = delete;
   History& operator=(const History&) = delete;
@@ -113,23 +121,30 @@ class History {
     uint64_t touched_ms = 0;
     HistoryPolicy policy;
     std::deque<Entry> entries;
+    uint32_t app = 0;
+    const std::string* name = nullptr;  // the key in by_app_[app]
+    std::list<Log*>::iterator lru;      // in lru_
   };
   struct Order {  // one kept event, in the order they were kept (budget eviction); stale
     uint64_t log_id;  // once its event left by size/ttl (skipped, and compacted when many)
     uint64_t seq;
   };
   Log* Get(uint32_t app, std::string_view channel, uint64_t now_ms);
+  void Touch(Log* log, uint64_t now_ms);
+  void DropLog(Log* log);  // releases its events and destroys it
   void PopFront(Log* log);
   void Expire(Log* log, uint64_t now_ms);
   void EnforceBudget();
 
   const AppRegistry* apps_;
   uint64_t max_bytes_;
+  size_t max_logs_;
   uint64_t next_epoch_;
   uint64_t next_log_id_ = 1;
   std::vector<util::StringMap<std::unique_ptr<Log>>> by_app_;
   std::deque<Order> order_;
   std::unordered_map<uint64_t, Log*> logs_by_id_;
+  std::list<Log*> lru_;  // least recently touched first
   HistoryStats stats_;
 };
 

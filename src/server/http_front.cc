@@ -337,7 +337,7 @@ void HttpFrontSession::StartSse(const http::RequestHead& head) {
   shard_->env().loop().ReplaceSession(c, next);
   shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
   shard_->metrics().ConnectionOpened(ConnProtocol::kSse);
-  next->Start(app, head.query, head.Get("last-event-id"), head.Get("origin"));
+  next->Start(app, head.query, head.Get("last-event-id"));
 }
 
 void HttpFrontSession::OnReply(api::HttpCall* call) {

@@ -303,3 +303,44 @@ test('a stream cut before its first event still resumes (the starting id comes w
     await srv.stop();
   }
 });
+
+test('a resume whose missed events are more than max_outbound_bytes gets a gap and the newest, not a cut', async () => {
+  const srv = await startServer({ shards: 1, config: { limits: { max_outbound_bytes: 64 * 1024 } } });
+  const pusher = pusherServer(srv.port);
+  try {
+    const first = open(srv.port, 'channels=wide,thin');
+    await first.opened;
+    await pusher.trigger(['wide', 'thin'], 'ev', 'start');
+    await waitFor(() => first.got.length === 2);
+    const lastId = first.got[1].id;
+    first.es.close();
+    const big = 'x'.repeat(9000);
+    for (let i = 0; i < 20; i++) await pusher.trigger('wide', 'ev', big + i);  // 180 KB missed
+    await pusher.trigger('thin', 'ev', 'small');
+    const gaps = [];
+    const second = openOnShard(srv.port, 'channels=wide,thin', lastId);
+    second.es.addEventListener('ringcast:gap', (e) => gaps.push(JSON.parse(e.data)));
+    await second.opened;
+    await waitFor(() => second.got.some((g) => g.channel === 'thin'));
+    assert.deepStrictEqual(gaps, [{ channels: ['wide'] }]);
+    const wide = second.got.filter((g) => g.channel === 'wide').map((g) => Number(g.data.slice(9000)));
+    assert.ok(wide.length > 0 && wide.length < 20, `some of wide's events (${wide.length})`);
+    assert.deepStrictEqual(wide, [...Array(wide.length).keys()].map((k) => 20 - wide.length + k), 'the newest, in order');
+    assert.deepStrictEqual(second.got.filter((g) => g.channel === 'thin').map((g) => g.data), ['small']);
+    await pusher.trigger('wide', 'ev', 'live');
+    await waitFor(() => second.got.some((g) => g.data === 'live'));
+    // Resuming from here asks for nothing left out again.
+    const resumeId = second.got[second.got.length - 1].id;
+    second.es.close();
+    const gaps3 = [];
+    const third = openOnShard(srv.port, 'channels=wide,thin', resumeId);
+    third.es.addEventListener('ringcast:gap', (e) => gaps3.push(JSON.parse(e.data)));
+    await third.opened;
+    await pusher.trigger('thin', 'ev', 'after');
+    await waitFor(() => third.got.length === 1);
+    assert.deepStrictEqual([gaps3, third.got[0].data], [[], 'after']);
+    third.es.close();
+  } finally {
+    await srv.stop();
+  }
+});

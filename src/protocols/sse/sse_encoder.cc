@@ -29,7 +29,7 @@ net::LocalFrame* SseEncoder::Encode(const engine::PublicationView& pub) {
 
 bool SseEncoder::DeliverToMember(const engine::Member& member, net::LocalFrame* frame,
                                  const engine::PublicationView& pub) {
-  return static_cast<SseSubscriber*>(member.sub)->session->DeliverLive(frame, pub);
+  return static_cast<SseSubscriber*>(member.sub)->session->DeliverLive(frame, pub, member.slot);
 }
 
 }  // namespace ringcast::protocols::sse

@@ -22,9 +22,7 @@ void SseSession::Refuse(int status, std::string_view message) {
   env_->loop().CloseAfterFlush(*conn_, 1000);
 }
 
-void SseSession::Start(uint32_t app, std::string_view query, std::string_view last_event_id,
-                       std::string_view origin) {
-  (void)origin;
+void SseSession::Start(uint32_t app, std::string_view query, std::string_view last_event_id) {
   const config::Limits& limits = env_->limits();
   if (app == engine::AppRegistry::kNone) return Refuse(404, "Unknown app key");
   if (!env_->apps().app(app).enabled) return Refuse(403, "Application disabled");
@@ -69,7 +67,6 @@ void SseSession::Start(uint32_t app, std::string_view query, std::string_view la
   if (last_event_id.empty()) last_event_id = req.last_event_id;
   std::vector<SsePosition> resume;
   if (!last_event_id.empty()) (void)ParseEventId(last_event_id, channels_.size(), &resume);
-  origin_ = std::string(origin);
   for (const std::string& name : channels_) {
     if (env_->channels().Find(app_, name) == nullptr &&
         env_->channels().app_channel_count(app_) >= limits.max_channels_per_app_per_shard) {
@@ -124,8 +121,47 @@ void SseSession::SendHeaders() {
   env_->loop().SendCopy(*conn_, out);
 }
 
+// The replay is queued in one turn: past max_outbound_bytes the stream would be cut as a slow
+// consumer before it starts, and its client, resuming from the same id, cut again every time.
+// So it keeps to half the limit: the oldest missed events past that are left out (taken from
+// the channel with the most bytes to replay first) and their channels reported as a gap.
+// Returns, per channel, how many of the answer's events are left out.
+std::vector<size_t> SseSession::ReplayCuts(const engine::HistoryQuery& q) const {
+  size_t n = channels_.size();
+  std::vector<size_t> cut(n, 0);
+  std::vector<std::vector<size_t>> cost(n);
+  std::vector<size_t> left(n, 0);
+  size_t id_bytes = 24 * n + 8;  // "id: " + epoch.seq per channel + "\n\n", about
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (runtime::SharedBuf* buf : q.channels[i].events) {
+      engine::PublicationView pub = engine::ReadPublication(buf);
+      // The record (sse_encoder.cc): fixed text, the channel, the event twice, the data; JSON
+      // escaping may add to it, hence the factor on the data.
+      size_t bytes = 64 + pub.channel.size() + 2 * pub.event.size() +
+                     pub.data.size() + pub.data.size() / 4 + id_bytes;
+      cost[i].push_back(bytes);
+      left[i] += bytes;
+      total += bytes;
+    }
+  }
+  const size_t budget = env_->limits().max_outbound_bytes / 2;
+  while (total > budget) {
+    size_t most = 0;
+    for (size_t i = 1; i < n; ++i) {
+      if (left[i] > left[most]) most = i;
+    }
+    if (left[most] == 0) break;
+    size_t bytes = cost[most][cut[most]++];
+    left[most] -= bytes;
+    total -= bytes;
+  }
+  return cut;
+}
+
 void SseSession::OnHistory(engine::HistoryQuery* q) {
   if (streaming_ || !conn_->open() || q->channels.size() != channels_.size()) return;
+  std::vector<size_t> cut = ReplayCuts(*q);
   std::vector<std::string_view> gaps;
   for (size_t i = 0; i < channels_.size(); ++i) {
     const engine::HistoryQuery::Channel& c = q->channels[i];
@@ -134,8 +170,12 @@ void SseSession::OnHistory(engine::HistoryQuery* q) {
       pos = {c.epoch, c.seq};
     } else {
       pos = {c.head_epoch, c.events.empty() ? c.head_seq : c.head_seq - c.events.size()};
-      if (c.gap) gaps.push_back(channels_[i]);
     }
+    if (cut[i] > 0) {
+      // Past the events left out: a later resume does not ask for them again.
+      pos = {c.head_epoch, engine::ReadPublication(c.events[cut[i] - 1]).sequence};
+    }
+    if (c.gap || cut[i] > 0) gaps.push_back(channels_[i]);
   }
   SendHeaders();
   // The starting position, as a `ringcast:open` event: the client's last event id is set, so a
@@ -154,8 +194,9 @@ void SseSession::OnHistory(engine::HistoryQuery* q) {
     SendId();
   }
   for (size_t i = 0; i < channels_.size(); ++i) {
-    for (runtime::SharedBuf* buf : q->channels[i].events) {
-      engine::PublicationView pub = engine::ReadPublication(buf);
+    const std::vector<runtime::SharedBuf*>& events = q->channels[i].events;
+    for (size_t k = cut[i]; k < events.size(); ++k) {
+      engine::PublicationView pub = engine::ReadPublication(events[k]);
       if (pub.epoch == positions_[i].epoch && pub.sequence <= positions_[i].seq) continue;
       positions_[i] = {pub.epoch, pub.sequence};
       scratch_.clear();
@@ -203,11 +244,17 @@ void SseSession::OnClosed(net::Connection& c) {
   env_->UnsubscribeAll(&sub_);
 }
 
-bool SseSession::DeliverLive(net::LocalFrame* frame, const engine::PublicationView& pub) {
+bool SseSession::DeliverLive(net::LocalFrame* frame, const engine::PublicationView& pub,
+                             uint32_t slot) {
   if (!streaming_) return false;
-  size_t i = 0;
-  while (i < channels_.size() && channels_[i] != pub.channel) ++i;
-  if (i == channels_.size()) return false;
+  // The stream subscribes to channels_ in order and never drops one alone, so the member's slot
+  // is the channel's index; the scan is only a safety net.
+  size_t i = slot;
+  if (i >= channels_.size() || channels_[i] != pub.channel) {
+    i = 0;
+    while (i < channels_.size() && channels_[i] != pub.channel) ++i;
+    if (i == channels_.size()) return false;
+  }
   SsePosition& pos = positions_[i];
   if (pub.sequence != 0) {
     // Already delivered (from history): same epoch, not newer.

@@ -14,7 +14,8 @@
 //                text/event-stream with proxy-friendly headers (Cache-Control: no-cache,
 //                X-Accel-Buffering: no), `retry:`, CORS headers when configured, then a
 //                `ringcast:gap` event naming the channels whose missed events are no longer
-//                all in history, then the missed events in order, then goes live;
+//                all in history (or more than half of max_outbound_bytes: the oldest are left
+//                out), then the missed events in order, then goes live;
 //   events    -> each publication on a subscribed channel is the shard's shared record
 //                (sse_encoder.h) followed by this subscriber's `id:` (its position in every
 //                channel, sse_request.h) and the blank line; an event whose sequence this
@@ -65,8 +66,7 @@ class SseSession : public net::Session {
 
   // Checks the request and starts the stream (or answers the refusal and closes). `app` is the
   // index of the app named in the path or AppRegistry::kNone; `last_event_id` the header value.
-  void Start(uint32_t app, std::string_view query, std::string_view last_event_id,
-             std::string_view origin);
+  void Start(uint32_t app, std::string_view query, std::string_view last_event_id);
 
   void OnData(net::Connection& c, char* data, size_t len) override;
   void OnTimer(net::Connection& c, uint8_t kind) override;
@@ -74,14 +74,16 @@ class SseSession : public net::Session {
   void OnClosed(net::Connection& c) override;
 
   // A live publication on one of the stream's channels (SseEncoder::DeliverToMember): queues
-  // `frame` and this stream's id; false when skipped (already delivered).
-  bool DeliverLive(net::LocalFrame* frame, const engine::PublicationView& pub);
+  // `frame` and this stream's id; false when skipped (already delivered). `slot`: the member's
+  // slot (engine::Member), the index of the channel in the stream's list.
+  bool DeliverLive(net::LocalFrame* frame, const engine::PublicationView& pub, uint32_t slot);
   // The control plane answered the stream's history query: starts the stream (headers, a gap
   // event when history no longer holds what was missed, the missed events), then live.
   void OnHistory(engine::HistoryQuery* q);
 
  private:
   void Refuse(int status, std::string_view message);
+  std::vector<size_t> ReplayCuts(const engine::HistoryQuery& q) const;
   void ArmHeartbeat();
   void SendId();
   void SendHeaders();
@@ -93,7 +95,6 @@ class SseSession : public net::Session {
   uint32_t app_ = 0;
   bool counted_ = false;  // holds one of the app's max_connections
   bool streaming_ = false;  // live: the history answer was sent
-  std::string origin_;
   std::vector<std::string> channels_;
   std::vector<SsePosition> positions_;  // aligned with channels_
   std::string scratch_;

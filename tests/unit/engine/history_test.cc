@@ -111,6 +111,41 @@ TEST_F(HistoryTest, ProcessBudgetEvictsOldestFirst) {
   EXPECT_GT(small.stats().evicted_budget, 0u);
 }
 
+TEST_F(HistoryTest, LogCountIsCappedByDroppingTheLeastRecentlyUsed) {
+  History capped{&apps, 1 << 20, 1, /*max_logs=*/3};
+  auto publish = [&](std::string_view ch) {
+    History::Position p = capped.Next(0, ch, 0);
+    PublicationView pub;
+    pub.channel = ch;
+    capped.Keep(0, ch, p.seq, BuildPublication(pub, 1), 0);
+    return p;
+  };
+  History::Position a = publish("a");
+  publish("b");
+  publish("c");
+  publish("a");  // "b" is now the least recently used
+  EXPECT_EQ(capped.stats().channels, 3u);
+  publish("d");  // drops "b" and its event
+  EXPECT_EQ(capped.stats().channels, 3u);
+  EXPECT_EQ(capped.stats().evicted_logs, 1u);
+  EXPECT_EQ(capped.stats().events, 4u);  // a:2, c:1, d:1
+  // "a" kept its epoch and numbering; "b" starts a new epoch (a resume there is a gap).
+  EXPECT_EQ(publish("a").epoch, a.epoch);
+  HistoryQuery q;
+  q.channels.resize(1);
+  q.channels[0].name = "b";
+  q.channels[0].resume = true;
+  q.channels[0].epoch = a.epoch + 1;
+  q.channels[0].seq = 1;
+  capped.Answer(&q, 0);
+  EXPECT_TRUE(q.channels[0].gap);
+  EXPECT_GT(q.channels[0].head_epoch, a.epoch + 3);
+  EXPECT_EQ(capped.stats().channels, 3u);
+  capped.Sweep(1000000);  // all empty and idle past their ttl
+  EXPECT_EQ(capped.stats().channels, 0u);
+  EXPECT_EQ(capped.stats().bytes, 0u);
+}
+
 TEST_F(HistoryTest, NoHistoryPolicyResumeIsAGap) {
   HistoryQuery::Channel c = Ask("none-1", true, 0, 4, 0);
   EXPECT_TRUE(c.gap);
