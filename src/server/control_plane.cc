@@ -236,7 +236,8 @@ std::string ControlPlane::CacheMissKey(uint32_t app, std::string_view channel) {
 void ControlPlane::EmitCacheMissWebhook(uint32_t app, std::string_view channel) {
   // De-duplicated across subscribers: one cache_miss per channel until an event is cached for
   // it or cache_ttl_s passes (as soketi's cache_miss key). Bounded: at kMaxCacheMissKeys the
-  // expired keys go; if none has, the webhook is sent without being recorded (a duplicate is
+  // expired keys go (one sweep a second at most, so misses on a full map of live keys do not
+  // each walk it); a key that finds no room is sent without being recorded (a duplicate is
   // possible then, never a loss).
   uint64_t now = util::MonotonicMs();
   std::string key = CacheMissKey(app, channel);
@@ -246,8 +247,9 @@ void ControlPlane::EmitCacheMissWebhook(uint32_t app, std::string_view channel) 
   if (it != cache_miss_sent_.end()) {
     it->second = until;
   } else {
-    if (cache_miss_sent_.size() >= kMaxCacheMissKeys) {
+    if (cache_miss_sent_.size() >= kMaxCacheMissKeys && now >= cache_miss_swept_ms_ + 1000) {
       std::erase_if(cache_miss_sent_, [now](const auto& kv) { return now >= kv.second; });
+      cache_miss_swept_ms_ = now;
     }
     if (cache_miss_sent_.size() < kMaxCacheMissKeys) {
       cache_miss_sent_.emplace(std::move(key), until);

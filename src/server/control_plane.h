@@ -149,6 +149,7 @@ class ControlPlane {
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
   static constexpr size_t kMaxCacheMissKeys = 65536;
   std::unordered_map<std::string, uint64_t> cache_miss_sent_;
+  uint64_t cache_miss_swept_ms_ = 0;  // last sweep of the full map (at most one a second)
   std::vector<std::deque<ToShard>> stalled_;  // per shard
   size_t stalled_total_ = 0;
   std::vector<bool> shard_dirty_;  // pushed since the last wake
