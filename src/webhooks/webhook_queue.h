@@ -130,7 +130,6 @@ class WebhookQueue {
   static std::string DelayKey(uint32_t app, const WebhookEvent& ev);
   void Fan(uint32_t app, const WebhookEvent& ev, uint64_t now_ms);
   void Close(uint32_t app, uint32_t target, int64_t wall_ms);
-  void Hold(std::unique_ptr<Delivery> d, uint64_t due_ms);
   void Release(const Delivery& d);
 
   const std::vector<config::AppConfig>* apps_;
