@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "http/url.h"
+#include "util/ascii.h"
 
 namespace ringcast::config {
 namespace {
@@ -14,15 +15,6 @@ namespace {
 bool TokenChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-    if (x != b[i]) return false;
-  }
-  return true;
 }
 
 // Headers the client writes itself; a target may not replace them.
@@ -81,7 +73,7 @@ std::string ParseOne(simdjson::dom::element value, WebhookConfig* w) {
           if (!TokenChar(c)) return "webhook header name \"" + std::string(name) + "\" is invalid";
         }
         for (const char* r : kReservedHeaders) {
-          if (EqualsNoCase(name, r)) {
+          if (util::EqualsIgnoreCase(name, r)) {
             return "webhook header \"" + std::string(name) + "\" is set by ringcast itself";
           }
         }

@@ -1,39 +1,23 @@
 // ResponseReader implementation: finding the end of the head (even across chunks),
 // the header fields a client needs (Content-Length, Transfer-Encoding, Connection,
 // Sec-WebSocket-Accept), and body framing: Content-Length, chunked with trailers, or none.
-// See http_response_reader.h for the contract.
+// See response_reader.h for the contract.
 #include "http/response_reader.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 
+#include "http/syntax.h"
+
 namespace ringcast::http {
 namespace {
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] + 32) : b[i];
-    if (x != y) return false;
-  }
-  return true;
-}
-
-bool ContainsTokenNoCase(std::string_view value, std::string_view token) {
-  for (size_t i = 0; i + token.size() <= value.size(); ++i) {
-    if (EqualsNoCase(value.substr(i, token.size()), token)) return true;
-  }
-  return false;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
+// Whether the comma-separated `list` (a Connection or Transfer-Encoding value) names `token`.
+bool HasToken(std::string_view list, std::string_view token) {
+  bool found = false;
+  ForEachListElement(list, [&](std::string_view e) { found = found || EqualsIgnoreCase(e, token); });
+  return found;
 }
 
 }  // namespace
@@ -81,8 +65,8 @@ bool ResponseReader::ParseHead() {
       return false;
     }
     std::string_view name = line.substr(0, colon);
-    std::string_view value = Trim(line.substr(colon + 1));
-    if (EqualsNoCase(name, "content-length")) {
+    std::string_view value = TrimOws(line.substr(colon + 1));
+    if (EqualsIgnoreCase(name, "content-length")) {
       uint64_t n = 0;
       auto r = std::from_chars(value.data(), value.data() + value.size(), n);
       if (r.ec != std::errc() || r.ptr != value.data() + value.size()) {
@@ -91,12 +75,12 @@ bool ResponseReader::ParseHead() {
       }
       has_length = true;
       remaining_ = n;
-    } else if (EqualsNoCase(name, "transfer-encoding")) {
-      chunked = ContainsTokenNoCase(value, "chunked");
-    } else if (EqualsNoCase(name, "connection")) {
-      if (ContainsTokenNoCase(value, "close")) closes_ = true;
-      if (ContainsTokenNoCase(value, "keep-alive")) keep_alive_token = true;
-    } else if (EqualsNoCase(name, "sec-websocket-accept")) {
+    } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
+      chunked = HasToken(value, "chunked");
+    } else if (EqualsIgnoreCase(name, "connection")) {
+      if (HasToken(value, "close")) closes_ = true;
+      if (HasToken(value, "keep-alive")) keep_alive_token = true;
+    } else if (EqualsIgnoreCase(name, "sec-websocket-accept")) {
       accept_.assign(value);
     }
   }

@@ -1,7 +1,7 @@
 // ResponseReader: a small resumable HTTP/1.1 response reader for ringcast's outbound clients:
 // ringcast-bench (the WebSocket upgrade answer: 101, no body, the bytes after it are frames; the
 // answers of the Pusher HTTP API on keep-alive connections) and the webhook client
-// (webhooks/http_client.h). Bodies: Content-Length, chunked with trailers, or until close.
+// (webhooks/outbound_request.h). Bodies: Content-Length, chunked with trailers, or until close.
 //
 // Owns: the response head while it is incomplete (at most kMaxHeadBytes) and the first
 // kMaxKeptBody bytes of the body (error messages for the report); longer bodies are counted,

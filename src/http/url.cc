@@ -3,16 +3,13 @@
 
 #include <charconv>
 
+#include "http/syntax.h"
+
 namespace ringcast::http {
 namespace {
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] + 32) : s[i];
-    if (c != prefix[i]) return false;
-  }
-  return true;
+  return EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
 
 bool NameChar(char c) {
@@ -55,8 +52,7 @@ std::string ParseHttpUrl(std::string_view text, HttpUrl* out) {
       if (port.empty()) return "URL has an empty port";
     }
     for (char c : host) {
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-            c == ':' || c == '.')) {
+      if (HexDigitValue(c) < 0 && c != ':' && c != '.') {
         return "URL has an invalid IPv6 host";
       }
     }

@@ -55,7 +55,9 @@ Dispatcher::Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits l
       targets_[a].push_back(t);
     }
   }
-  for (size_t i = 0; i < kMaxInFlight; ++i) slots_.push_back(std::make_unique<Slot>());
+  // No target anywhere: no slots, so Poll and WaitHintMs have nothing to walk.
+  bool any = std::any_of(targets_.begin(), targets_.end(), [](const auto& t) { return !t.empty(); });
+  for (size_t i = 0; any && i < kMaxInFlight; ++i) slots_.push_back(std::make_unique<Slot>());
 }
 
 Dispatcher::~Dispatcher() = default;

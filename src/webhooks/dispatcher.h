@@ -1,7 +1,8 @@
 // Dispatcher: the control plane's webhook sender. It owns the WebhookQueue (delay and cancel,
 // batching, bounded deliveries, retries; webhook_queue.h) and up to kMaxInFlight
 // OutboundRequests that run on the control plane's own io_uring (outbound_request.h), so that
-// a slow, dead or refusing receiver never blocks the loop.
+// a slow, dead or refusing receiver never blocks the loop. Without a target in any app it holds
+// no request slots and Poll does nothing.
 //
 // Loop contract (server/control_plane.cc): Attach the ring on the control-plane thread before
 // anything else; Emit any time on that thread; Poll once per loop turn (fires due timers,

@@ -69,7 +69,9 @@ void WebhookQueue::Emit(uint32_t app, WebhookEvent ev, uint64_t now_ms) {
     }
     case EventKind::kChannelVacated:
     case EventKind::kMemberRemoved: {
-      if (delayed_.size() >= limits_.max_delayed) {
+      // Tickets, not delayed_: a cancelled event's ticket waits out its delay, so a channel
+      // vacated and reoccupied in a loop would otherwise grow delay_order_ without bound.
+      if (delay_order_.size() >= limits_.max_delayed) {
         Bump(c_.undelayed);
         break;
       }

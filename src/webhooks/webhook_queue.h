@@ -6,8 +6,8 @@
 //   -> delay: channel_vacated and member_removed wait `delay_ms` (3 s) keyed by (app, channel)
 //      or (app, channel, user). A channel_occupied (member_added) for the same key within the
 //      delay cancels the waiting event and is itself not sent: a channel vacated and reoccupied
-//      in time sends neither. With kMaxDelayed events waiting, a new one is not delayed
-//      (counted `undelayed`).
+//      in time sends neither. With max_delayed delays pending (a cancelled one still counts
+//      until its due time), a new one is not delayed (counted `undelayed`).
 //   -> fan to targets: every target of the app whose event_types and filter match gets a copy
 //      in its open batch; a batch closes `window_ms` (50 ms) after its first event or at
 //      `max_batch_events` events, becoming one Delivery (signed request bytes, built once).
@@ -18,7 +18,8 @@
 // Bounds: at most `max_deliveries` deliveries and `max_queued_bytes` request bytes held (ready,
 // waiting to retry or with the caller); a batch that closes when either is reached is dropped,
 // its events counted in `dropped_events` and logged (at most one line per second). Open batches
-// hold at most max_batch_events per target; delayed events at most kMaxDelayed.
+// hold at most max_batch_events per target; pending delays (live or cancelled) at most
+// max_delayed.
 // Order: batches of one target leave in order; a retried one may be overtaken by later ones.
 // Thread rules: one thread (the control plane); stats() from any thread.
 #pragma once
@@ -129,7 +130,6 @@ class WebhookQueue {
   static std::string DelayKey(uint32_t app, const WebhookEvent& ev);
   void Fan(uint32_t app, const WebhookEvent& ev, uint64_t now_ms);
   void Close(uint32_t app, uint32_t target, int64_t wall_ms);
-  void Hold(std::unique_ptr<Delivery> d, uint64_t due_ms);
   void Release(const Delivery& d);
 
   const std::vector<config::AppConfig>* apps_;

@@ -70,9 +70,9 @@ void PusherClient::OnConnect(int res, uint64_t now_ns) {
 void PusherClient::OnData(const char* data, size_t len, uint64_t now_ns) {
   (void)now_ns;
   if (state_ == State::kUpgrading) {
-    HttpResponseReader::Result r = upgrade_->reader.Feed(data, len);
-    if (r.state == HttpResponseReader::State::kNeedMore) return;
-    if (r.state == HttpResponseReader::State::kError) {
+    http::ResponseReader::Result r = upgrade_->reader.Feed(data, len);
+    if (r.state == http::ResponseReader::State::kNeedMore) return;
+    if (r.state == http::ResponseReader::State::kError) {
       Fail(std::string("handshake: ") + upgrade_->reader.error());
       return;
     }

@@ -27,9 +27,9 @@
 #include <string>
 #include <string_view>
 
+#include "http/response_reader.h"
 #include "ringcast-bench/bench_conn.h"
 #include "ringcast-bench/client_frame_reader.h"
-#include "ringcast-bench/http_response_reader.h"
 #include "ringcast-bench/pusher_message.h"
 
 namespace ringcast::bench {
@@ -73,7 +73,7 @@ class PusherClient : public BenchConn, public FrameSink {
 
  private:
   struct Upgrade {
-    HttpResponseReader reader;
+    http::ResponseReader reader;
     std::string key;
   };
 

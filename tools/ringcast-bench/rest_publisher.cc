@@ -144,10 +144,10 @@ void RestPublisher::OnData(const char* data, size_t len, uint64_t now_ns) {
       worker_->Close(this);
       return;
     }
-    HttpResponseReader::Result r = reader_.Feed(data + pos, len - pos);
+    http::ResponseReader::Result r = reader_.Feed(data + pos, len - pos);
     pos += r.consumed;
-    if (r.state == HttpResponseReader::State::kNeedMore) return;
-    if (r.state == HttpResponseReader::State::kError) {
+    if (r.state == http::ResponseReader::State::kNeedMore) return;
+    if (r.state == http::ResponseReader::State::kError) {
       Error(std::string("publish: ") + reader_.error());
       worker_->Close(this);
       return;

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "http/response_reader.h"
 #include "ringcast-bench/bench_conn.h"
-#include "ringcast-bench/http_response_reader.h"
 #include "ringcast-bench/publisher.h"
 
 namespace ringcast::bench {
@@ -53,7 +53,7 @@ class RestPublisher final : public BenchConn, public Publisher {
     uint64_t sent_at_ns = 0;
   };
 
-  HttpResponseReader reader_;
+  http::ResponseReader reader_;
   std::deque<InFlight> inflight_;  // oldest first, answered in this order
   std::string body_;
   std::string request_;

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -118,6 +119,14 @@ class DispatcherTest : public ::testing::Test {
     apps_[0].webhooks = {w};
   }
 
+  // A dispatcher for one app whose one target is the receiver on `port`, attached to the ring.
+  std::unique_ptr<Dispatcher> Start(uint16_t port, QueueLimits limits = Fast()) {
+    Configure(port);
+    auto d = std::make_unique<Dispatcher>(&apps_, limits);
+    d->Attach(&ring_);
+    return d;
+  }
+
   // Drives `d` like the control plane's loop until `done` or `ms` pass.
   bool RunUntil(Dispatcher& d, const std::function<bool()>& done, int ms) {
     auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -148,20 +157,22 @@ class DispatcherTest : public ::testing::Test {
   std::vector<config::AppConfig> apps_;
 };
 
+WebhookEvent Ev(EventKind kind, std::string channel, std::string user = "") {
+  WebhookEvent e;
+  e.kind = kind;
+  e.channel = std::move(channel);
+  e.user_id = std::move(user);
+  return e;
+}
+
 std::string BodyOf(const std::string& req) { return req.substr(req.find("\r\n\r\n") + 4); }
 
 TEST_F(DispatcherTest, RetriesAfter500ThenDelivers) {
   Receiver rx({500});
-  Configure(rx.port());
-  Dispatcher d(&apps_, Fast());
-  d.Attach(&ring_);
-  WebhookEvent ev;
-  ev.kind = EventKind::kMemberAdded;
-  ev.channel = "presence-room";
-  ev.user_id = "u1";
-  d.Emit(0, ev);
+  auto d = Start(rx.port());
+  d->Emit(0, Ev(EventKind::kMemberAdded, "presence-room", "u1"));
   ASSERT_TRUE(RunUntil(
-      d, [&] { return d.stats().delivered == 1; }, 5000));
+      *d, [&] { return d->stats().delivered == 1; }, 5000));
   std::vector<std::string> reqs = rx.requests();
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0], reqs[1]);
@@ -171,7 +182,7 @@ TEST_F(DispatcherTest, RetriesAfter500ThenDelivers) {
             std::string::npos);
   EXPECT_NE(reqs[0].find("X-Pusher-Signature: " + auth::HmacSha256Hex("secret", body)),
             std::string::npos);
-  WebhookStats s = d.stats();
+  WebhookStats s = d->stats();
   EXPECT_EQ(s.attempts, 2u);
   EXPECT_EQ(s.failures, 1u);
   EXPECT_EQ(s.queued, 0u);
@@ -179,20 +190,12 @@ TEST_F(DispatcherTest, RetriesAfter500ThenDelivers) {
 
 TEST_F(DispatcherTest, MemberRemovedIsDelayedAndCancelledByAComeback) {
   Receiver rx({});
-  Configure(rx.port());
-  Dispatcher d(&apps_, Fast());
-  d.Attach(&ring_);
-  WebhookEvent gone;
-  gone.kind = EventKind::kMemberRemoved;
-  gone.channel = "presence-room";
-  gone.user_id = "u1";
-  WebhookEvent back = gone;
-  back.kind = EventKind::kMemberAdded;
-  d.Emit(0, gone);
-  d.Emit(0, back);  // within the delay: neither is sent
-  d.Emit(0, gone);  // this one stays gone
+  auto d = Start(rx.port());
+  d->Emit(0, Ev(EventKind::kMemberRemoved, "presence-room", "u1"));
+  d->Emit(0, Ev(EventKind::kMemberAdded, "presence-room", "u1"));  // within the delay: neither
+  d->Emit(0, Ev(EventKind::kMemberRemoved, "presence-room", "u1"));  // this one stays gone
   ASSERT_TRUE(RunUntil(
-      d, [&] { return d.stats().delivered == 1; }, 5000));
+      *d, [&] { return d->stats().delivered == 1; }, 5000));
   std::vector<std::string> reqs = rx.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(BodyOf(reqs[0]).find("member_added"), std::string::npos);
@@ -201,20 +204,15 @@ TEST_F(DispatcherTest, MemberRemovedIsDelayedAndCancelledByAComeback) {
 
 TEST_F(DispatcherTest, TimesOutASilentReceiverAndRetries) {
   Receiver rx({0});
-  Configure(rx.port());
-  Dispatcher d(&apps_, Fast());
-  d.Attach(&ring_);
-  WebhookEvent ev;
-  ev.kind = EventKind::kCacheMiss;
-  ev.channel = "cache-a";
-  d.Emit(0, ev);
+  auto d = Start(rx.port());
+  d->Emit(0, Ev(EventKind::kCacheMiss, "cache-a"));
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(RunUntil(
-      d, [&] { return d.stats().delivered == 1; }, 5000));
+      *d, [&] { return d->stats().delivered == 1; }, 5000));
   auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(took, std::chrono::milliseconds(350));  // timeout (300) + first retry (100)
   EXPECT_EQ(rx.requests().size(), 2u);
-  EXPECT_EQ(d.stats().failures, 1u);
+  EXPECT_EQ(d->stats().failures, 1u);
 }
 
 TEST_F(DispatcherTest, RefusedConnectionsAreRetriedThenGivenUp) {
@@ -226,23 +224,18 @@ TEST_F(DispatcherTest, RefusedConnectionsAreRetriedThenGivenUp) {
   socklen_t len = sizeof a;
   ::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(probe);  // nobody listens there now
-  Configure(ntohs(a.sin_port));
   QueueLimits l = Fast();
   l.give_up_ms = 500;  // 100, 200 ms retries fit; the next (400 ms) does not
-  Dispatcher d(&apps_, l);
-  d.Attach(&ring_);
-  WebhookEvent ev;
-  ev.kind = EventKind::kChannelOccupied;
-  ev.channel = "a";
-  d.Emit(0, ev);
+  auto d = Start(ntohs(a.sin_port), l);
+  d->Emit(0, Ev(EventKind::kChannelOccupied, "a"));
   ASSERT_TRUE(RunUntil(
-      d, [&] { return d.stats().gave_up == 1; }, 5000));
-  WebhookStats s = d.stats();
+      *d, [&] { return d->stats().gave_up == 1; }, 5000));
+  WebhookStats s = d->stats();
   EXPECT_EQ(s.attempts, 3u);
   EXPECT_EQ(s.failures, 3u);
   EXPECT_EQ(s.delivered, 0u);
   EXPECT_EQ(s.queued, 0u);
-  EXPECT_EQ(d.WaitHintMs(), -1);
+  EXPECT_EQ(d->WaitHintMs(), -1);
 }
 
 }  // namespace

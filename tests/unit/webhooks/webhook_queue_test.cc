@@ -257,5 +257,25 @@ TEST_F(WebhookQueueTest, AFullDelayTableSendsAtOnce) {
   EXPECT_NE(BodyOf(*ds[0]).find(R"("channel":"b")"), std::string::npos);
 }
 
+TEST_F(WebhookQueueTest, ChurnOnOneChannelIsBoundedByTheDelayCap) {
+  // Each vacate/reoccupy pair cancels, but its delay ticket waits out the 3 s: the cap counts
+  // those tickets, so a channel flapping in a loop cannot grow the delay queue without bound.
+  QueueLimits l;
+  l.max_delayed = 4;
+  WebhookQueue q = Make(l);
+  for (int i = 0; i < 100; ++i) {
+    q.Emit(0, Ev(EventKind::kChannelVacated, "a"), 0);
+    q.Emit(0, Ev(EventKind::kChannelOccupied, "a"), 0);
+  }
+  WebhookStats s = q.stats();
+  EXPECT_EQ(s.events_cancelled, 8u);  // the first four pairs
+  EXPECT_EQ(s.undelayed, 96u);        // the rest go out at once, counted
+  // Once the tickets are due they are gone and delays work again.
+  Drain(q, 3000);
+  q.Emit(0, Ev(EventKind::kChannelVacated, "a"), 3000);
+  EXPECT_EQ(q.pending_events(), 1u);
+  EXPECT_EQ(q.stats().undelayed, 96u);
+}
+
 }  // namespace
 }  // namespace ringcast::webhooks
