@@ -104,6 +104,8 @@ churn_main() {
   done
   [[ -x $BENCH_BIN ]] || { log "missing $BENCH_BIN: build first (ninja -C build -j2)"; exit 2; }
   command -v jq >/dev/null || { log "jq is required"; exit 2; }
+  [[ -d $SCEN_DIR/../peers/node_modules/ws ]] ||
+    { log "missing bench/peers/node_modules: run it as tools/dev bench presence_churn"; exit 2; }
   machine_info
   wait_quiet
   local rep
