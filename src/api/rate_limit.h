@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/config.h"
+
 namespace ringcast::api {
 
 struct HttpCall;
@@ -52,6 +54,12 @@ class AppRateLimiter {
   std::vector<TokenBucket> buckets_;
   uint64_t refused_ = 0;
 };
+
+// The per-second socket budget of `app`: its own value, else the server-wide one (0: none).
+inline uint32_t DatonowWsConnectionsPerSecond(const config::AppConfig& app,
+                                              const config::Limits& limits) {
+  return app.datonow_ws_connections_per_second.value_or(limits.datonow_ws_connections_per_second);
+}
 
 // The Datonow socket budget: per (app, IP), `per_second` new connections a second. Wire it at the
 // /ws upgrade: a refused connection is upgraded and closed at once with kCloseCode and a reason

@@ -83,5 +83,13 @@ TEST(IpConnectionLimiterTest, TableIsBoundedAndSweptWhenFull) {
   EXPECT_LT(l.stats().entries, 10u);
 }
 
+TEST(IpConnectionLimiterTest, PerAppValueOverridesTheServerWideOne) {
+  config::Limits limits;
+  config::AppConfig a, b;
+  a.datonow_ws_connections_per_second = 3;
+  EXPECT_EQ(DatonowWsConnectionsPerSecond(a, limits), 3u);
+  EXPECT_EQ(DatonowWsConnectionsPerSecond(b, limits), 10u);
+}
+
 }  // namespace
 }  // namespace ringcast::api
