@@ -10,7 +10,8 @@
 // /api/message (secret: broadcast; token: targeted to that token), GET /api/messages (cursor
 // pages, newest first, expired hidden; a token sees broadcasts and its own, with its state),
 // DELETE one/all (secret: for everyone; token: hides for itself), delivered/read/read-all,
-// purge of expired messages. Sockets, trigger and rate limits are not built.
+// purge of expired messages, the per-app REST rate limit (api/rate_limit.h, shared with
+// POST /api/trigger, which api/datonow_trigger.h handles). Sockets are not built.
 // Thread rules: the control-plane thread only.
 #pragma once
 
