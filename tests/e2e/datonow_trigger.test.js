@@ -9,7 +9,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const crypto = require('node:crypto');
-const { startServer, APP, pusherClient, rawSocket, connected, subscribe } = require('./lib/harness');
+const { startServer, APP, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor } = require('./lib/harness');
 
 function request(port, method, urlPath, { body, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
@@ -60,7 +60,7 @@ test('a signed trigger reaches pusher-js subscribers on one channel and on sever
     r = await trigger(server.port, { channel: ['room-1', 'room-2'], event: 'announcement',
       data: { text: 'Maintenance in 5 min' } });
     assert.equal(r.status, 200, r.text);
-    await new Promise((resolve) => { const t = setInterval(() => { if (got.length >= 3) { clearInterval(t); resolve(); } }, 10); });
+    await waitFor(() => got.length >= 3, 10000);
     assert.deepEqual(got.find((g) => g.name === 'live-scores').data, { team: 'Home', score: '2-1' });
     assert.deepEqual(got.filter((g) => g.name !== 'live-scores').map((g) => g.name).sort(), ['room-1', 'room-2']);
   } finally {
@@ -220,7 +220,7 @@ test('REST rate limit per app: 429 with Retry-After and JSON; the trigger counts
     assert.equal(r.status, 429);
     assert.ok(Number(r.headers['retry-after']) >= 1);
     // The Pusher REST API is not limited by it.
-    const pusher = require('./lib/harness').pusherServer(server.port);
+    const pusher = pusherServer(server.port);
     for (let i = 0; i < 5; i++) {
       const res = await pusher.trigger('c', 'e', { i });
       assert.equal(res.status, 200);
