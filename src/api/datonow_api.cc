@@ -100,9 +100,13 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
       next_token_id_(apps->size(), 1),
       messages_(apps->size(), 0),
       tokens_(apps->size(), 0),
-      rpm_(requests_per_minute),
-      bucket_(apps->size(), static_cast<double>(requests_per_minute)),
-      bucket_ms_(apps->size(), 0) {
+      limiter_([&] {
+        std::vector<uint32_t> rpm;
+        for (const config::AppConfig& a : apps->apps()) {
+          rpm.push_back(a.datonow_api_requests_per_minute.value_or(requests_per_minute));
+        }
+        return rpm;
+      }()) {
   if (wal_ == nullptr) return;
   for (uint32_t i = 0; i < apps_->size(); ++i) {
     const config::AppConfig& a = apps_->app(i);
@@ -197,28 +201,10 @@ bool DatonowApi::HandleAuthed(HttpCall* call, int64_t now_ms) {
     Error(call, 403, "Wrong X-Datonow-App-Id or X-Datonow-Token");
     return false;
   }
-  if (rpm_ != 0) {
-    // Every request naming the app counts, reads and failed auth included.
-    const double per_ms = rpm_ / 60000.0;
-    double& b = bucket_[app];
-    if (bucket_ms_[app] != 0 && now_ms > bucket_ms_[app]) {
-      b = std::min(static_cast<double>(rpm_), b + (now_ms - bucket_ms_[app]) * per_ms);
-    }
-    bucket_ms_[app] = now_ms;
-    if (b < 1.0) {
-      const int64_t wait_s = static_cast<int64_t>((1.0 - b) / per_ms / 1000.0) + 1;
-      std::string body;
-      util::JsonObject o(&body);
-      o.Str("error", "Rate limit: at most " + std::to_string(rpm_) +
-                         " Datonow API requests per minute per app");
-      o.Int("code", 429);
-      o.Close();
-      call->response.clear();
-      http::AppendResponse(&call->response, 429, "application/json", body, call->keep_alive,
-                           "Retry-After: " + std::to_string(wait_s) + "\r\n");
-      return false;
-    }
-    b -= 1.0;
+  // Every request naming the app counts, reads and failed auth included.
+  if (const int64_t wait_s = limiter_.Check(app, now_ms); wait_s != 0) {
+    DatonowRateLimited(call, limiter_.limit(app), wait_s);
+    return false;
   }
   if (!auth::ConstantTimeEquals(call->datonow_token, apps_->app(app).secret)) {
     auto t = by_token_.find(call->datonow_token);

@@ -10,7 +10,8 @@
 // /api/message (secret: broadcast; token: targeted to that token), GET /api/messages (cursor
 // pages, newest first, expired hidden; a token sees broadcasts and its own, with its state),
 // DELETE one/all (secret: for everyone; token: hides for itself), delivered/read/read-all,
-// purge of expired messages. Sockets, trigger and rate limits are not built.
+// purge of expired messages, the per-app REST rate limit (api/rate_limit.h, shared with
+// POST /api/trigger, which api/datonow_trigger.h handles). Sockets are not built.
 // Thread rules: the control-plane thread only.
 #pragma once
 
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "api/http_call.h"
+#include "api/rate_limit.h"
 #include "engine/app_registry.h"
 
 namespace ringcast::store {
@@ -36,8 +38,10 @@ class DatonowApi {
   static constexpr size_t kMaxMessagesPerApp = 10000;
   static constexpr size_t kMaxTokensPerApp = 1000;
 
-  // `requests_per_minute`: the Datonow REST rate limit per app (0: none).
+  // `requests_per_minute`: the Datonow REST rate limit of an app that sets none (0: none).
   DatonowApi(const engine::AppRegistry* apps, store::Wal* wal, uint32_t requests_per_minute = 0);
+  // The per-app budget; POST /api/trigger (api/datonow_trigger.h) counts against it too.
+  AppRateLimiter* rate_limiter() { return &limiter_; }
 
   static bool Matches(std::string_view path) { return path.substr(0, 5) == "/api/"; }
 
@@ -78,10 +82,8 @@ class DatonowApi {
   uint64_t refused_full_ = 0;
   std::unordered_map<std::string, TokenRef> by_token_;  // 64-hex token -> its record
   int64_t last_purge_ms_ = 0;
-  // Rate limit: a token bucket per app of `rpm_` tokens, refilled at rpm_ per minute.
-  uint32_t rpm_;
-  std::vector<double> bucket_;
-  std::vector<int64_t> bucket_ms_;
+  // Rate limit: per app, its datonow_api_requests_per_minute (else the server-wide value).
+  AppRateLimiter limiter_;
 };
 
 }  // namespace ringcast::api

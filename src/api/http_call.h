@@ -25,6 +25,7 @@ struct HttpCall {
   std::string content_type;
   std::string datonow_app_id;  // X-Datonow-App-Id / X-Datonow-Token (/api/... requests only)
   std::string datonow_token;
+  std::string datonow_signature;  // X-Datonow-Signature (/api/... requests only)
   std::string body;
   // Answer, filled by the control plane: complete HTTP response bytes.
   std::string response;

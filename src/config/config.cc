@@ -107,6 +107,10 @@ const LimitSpec kLimitSpecs[] = {
      "window over which client closes are spread on SIGTERM"},
     {"datonow_api_requests_per_minute", &Limits::datonow_api_requests_per_minute, 100000000,
      "Datonow REST requests (/api/...) per minute per app, 0 = no limit (excess: 429)"},
+    {"datonow_ws_connections_per_second", &Limits::datonow_ws_connections_per_second, 1000000,
+     "new Datonow sockets (/ws) per second per IP and app, 0 = no limit (excess: close 4429)"},
+    {"datonow_trigger_request_id_window_s", &Limits::datonow_trigger_request_id_window_s, 604800,
+     "seconds POST /api/trigger remembers a requestId (a repeat answers the first result)"},
     {"read_buffers_per_shard", &Limits::read_buffers_per_shard, 32768,
      "provided read buffers per shard (power of two)"},
     {"read_buffer_bytes", &Limits::read_buffer_bytes, 1 << 20, "bytes per read buffer"},
@@ -387,6 +391,14 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
               return "app \"max_connections\" must be a non-negative integer";
             }
             app.max_connections = static_cast<uint32_t>(n);
+          } else if (ak == "datonow_api_requests_per_minute" ||
+                     ak == "datonow_ws_connections_per_second") {
+            if (af.value.get_uint64().get(n) || n > 100000000) {
+              return "app \"" + ak + "\" must be an integer from 0 to 100000000";
+            }
+            (ak == "datonow_api_requests_per_minute" ? app.datonow_api_requests_per_minute
+                                                     : app.datonow_ws_connections_per_second) =
+                static_cast<uint32_t>(n);
           } else if (ak == "webhooks") {
             std::string werr = ParseWebhooks(af.value, &app.webhooks);
             if (!werr.empty()) return werr;

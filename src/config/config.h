@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +53,9 @@ struct AppConfig {
   uint32_t history_size = 100;   // events kept per channel (0: no history)
   uint32_t history_ttl_s = 300;  // how long an event stays in history
   std::vector<HistoryRule> history_rules;  // per channel-name prefix, overriding the two above
+  // Datonow rate limits of this app; unset: the server-wide Limits value (0: no limit).
+  std::optional<uint32_t> datonow_api_requests_per_minute;
+  std::optional<uint32_t> datonow_ws_connections_per_second;
 };
 
 struct Limits {
@@ -86,6 +90,10 @@ struct Limits {
   uint32_t shutdown_grace_ms = 2000;      // window over which closes are spread on SIGTERM
   // Datonow REST (/api/...) requests per minute per app; 0: no limit. Excess: 429 + Retry-After.
   uint32_t datonow_api_requests_per_minute = 600;
+  // New Datonow sockets (/ws) per second per IP and app; 0: no limit. Excess: close 4429.
+  uint32_t datonow_ws_connections_per_second = 10;
+  // How long POST /api/trigger remembers a requestId (a repeat answers the first result).
+  uint32_t datonow_trigger_request_id_window_s = 600;
   uint32_t read_buffers_per_shard = 512;  // provided buffers (power of two)
   uint32_t read_buffer_bytes = 8192;
   uint32_t history_max_mib = 64;  // bytes of channel history in the whole process

@@ -36,6 +36,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
                static_cast<uint64_t>(util::WallMs()) * 1000),
       pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
       datonow_api_(apps, wal, config->limits.datonow_api_requests_per_minute),
+      datonow_trigger_(apps, &config->limits, ids, wal, datonow_api_.rate_limiter()),
       webhooks_(&apps->apps()),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
@@ -358,6 +359,18 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     return;
   }
   api::HttpCall* call = m.request;
+  if (api::DatonowTrigger::Matches(call->path)) {
+    // Published now, like a Pusher REST trigger; the answer (a first requestId's record, or a
+    // repeat's reading of it) waits until the store is durable.
+    api::TriggerResult r = datonow_trigger_.Handle(call, util::WallMs());
+    for (const engine::PublishRequest& req : r.publications) Publish(req);
+    if (r.wrote || (wal_ != nullptr && !wal_->durable())) {
+      AnswerAfterCommit(call);
+    } else {
+      Answer(call);
+    }
+    return;
+  }
   if (api::DatonowApi::Matches(call->path)) {
     // A read while a write is not yet durable may show it: it waits for the commit too.
     const bool wrote = datonow_api_.Handle(call, util::WallMs());

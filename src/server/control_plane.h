@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "api/datonow_api.h"
+#include "api/datonow_trigger.h"
 #include "api/pusher_api.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
@@ -145,6 +146,7 @@ class ControlPlane {
   uint64_t history_swept_ms_ = 0;
   api::PusherApi pusher_api_;
   api::DatonowApi datonow_api_;
+  api::DatonowTrigger datonow_trigger_;  // after datonow_api_: it uses its rate limiter
   webhooks::Dispatcher webhooks_;
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
   static constexpr size_t kMaxCacheMissKeys = 65536;

@@ -186,6 +186,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
       // Datonow REST (api/datonow_api.h): checked on the control plane.
       call_->datonow_app_id = std::string(head.Get("x-datonow-app-id"));
       call_->datonow_token = std::string(head.Get("x-datonow-token"));
+      call_->datonow_signature = std::string(head.Get("x-datonow-signature"));
     }
     call_->shard = shard_->env().shard_id();
     call_->conn_index = conn_->index();

@@ -235,6 +235,9 @@ const LimitName kLimits[] = {
     {"shutdown_grace_ms", &Limits::shutdown_grace_ms},
     {"read_buffers_per_shard", &Limits::read_buffers_per_shard},
     {"read_buffer_bytes", &Limits::read_buffer_bytes},
+    {"datonow_api_requests_per_minute", &Limits::datonow_api_requests_per_minute},
+    {"datonow_ws_connections_per_second", &Limits::datonow_ws_connections_per_second},
+    {"datonow_trigger_request_id_window_s", &Limits::datonow_trigger_request_id_window_s},
 };
 
 std::string Dashed(std::string s) {
@@ -306,6 +309,26 @@ TEST(LoadConfig, MaximaAndZeroAreAccepted) {
   Loaded z = Load({"--port", "0"});  // port 0: the kernel picks one
   ASSERT_EQ(z.outcome, ParseOutcome::kRun) << z.err;
   EXPECT_EQ(z.cfg.port, 0);
+}
+
+TEST(LoadConfig, DatonowRateLimitsPerApp) {
+  ConfigFile f(R"({"apps":[
+      {"id": "a", "key": "ka", "secret": "sa", "datonow_api_requests_per_minute": 5,
+       "datonow_ws_connections_per_second": 0},
+      {"id": "b", "key": "kb", "secret": "sb"}],
+      "limits": {"datonow_api_requests_per_minute": 900}})");
+  Loaded l = Load({"--config", f.path()});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.apps[0].datonow_api_requests_per_minute, 5u);
+  EXPECT_EQ(l.cfg.apps[0].datonow_ws_connections_per_second, 0u);
+  EXPECT_FALSE(l.cfg.apps[1].datonow_api_requests_per_minute.has_value());  // the limits value
+  EXPECT_EQ(l.cfg.limits.datonow_api_requests_per_minute, 900u);
+  EXPECT_EQ(l.cfg.limits.datonow_ws_connections_per_second, 10u);  // the guide's default
+  EXPECT_EQ(l.cfg.limits.datonow_trigger_request_id_window_s, 600u);
+  ConfigFile bad(R"({"apps":[{"id": "a", "datonow_api_requests_per_minute": -1}]})");
+  Loaded e = Load({"--config", bad.path()});
+  EXPECT_NE(e.outcome, ParseOutcome::kRun);
+  EXPECT_NE(e.err.find("datonow_api_requests_per_minute"), std::string::npos) << e.err;
 }
 
 TEST(LoadConfig, AppsFromTheFileWithNumericIdsAndFlags) {
