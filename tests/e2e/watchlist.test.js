@@ -2,7 +2,9 @@
 // learns the state of its watched users right after signin_success and every change after it
 // (online at the first signed-in connection of a user on any shard, offline after the last);
 // extra tabs and closing one of several tabs send nothing; more than 100 ids: signin succeeds,
-// the first 100 are watched, pusher:error 4302. The absence of events is checked without
+// the first 100 are watched, pusher:error 4302; churn: 400 watchers told on both shards, and
+// server-initiated closes (terminate_connections) free every watch entry and tell the watched
+// user's watchers once. The absence of events is checked without
 // sleeping: the server's own count of watch entries (/metrics) says when a close was applied,
 // and a later event through the same path proves nothing was sent before it.
 'use strict';
@@ -130,6 +132,52 @@ test('more than 100 watched ids: signin succeeds, the first 100 are watched, pus
   } finally {
     ws.close();
     for (const o of others) o.close();
+  }
+  await waitEntries(0);
+});
+
+test('churn: hundreds of watchers told on both shards, server-initiated closes free every entry', async () => {
+  const api = pusherServer(server.port);
+  const N = 400;
+  const socks = [];
+  const signin = async (id, watchlist) => {
+    const ws = rawSocket(server.port);
+    socks.push(ws);
+    const est = await connected(ws);
+    ws.sendJson({ event: 'pusher:signin', data: api.authenticateUser(est.parsed.socket_id, { id, watchlist }) });
+    await ws.next((m) => m.event === 'pusher:signin_success');
+    return ws;
+  };
+  try {
+    // N connections of one user, each watching the star and a few others.
+    const watchers = [];
+    for (let i = 0; i < N; i += 50) {
+      watchers.push(...await Promise.all(Array.from({ length: 50 }, (_, j) =>
+        signin('churn-fan', ['churn-star', `churn-x${i + j}`, 'churn-y', 'churn-y']))));
+    }
+    await waitEntries(3 * N);
+    const star = await signin('churn-star', ['churn-fan']);
+    const onStar = (m) => m.event === 'pusher_internal:watchlist_events' && m.parsed.events[0].name === 'online';
+    for (const ws of watchers) {
+      assert.deepEqual((await ws.next(onStar)).parsed, { events: [{ name: 'online', user_ids: ['churn-star'] }] });
+    }
+    // The star watched an online user: its first event says so.
+    assert.deepEqual((await star.next((m) => m.event === 'pusher_internal:watchlist_events')).parsed,
+      { events: [{ name: 'online', user_ids: ['churn-fan'] }] });
+    // The server closes all N (4009): the star is told once, after the last.
+    await api.terminateUserConnections('churn-fan');
+    for (const ws of watchers) assert.equal((await ws.closeInfo).code, 4009);
+    const off = await star.next((m) => m.event === 'pusher_internal:watchlist_events' && m.parsed.events[0].name === 'offline');
+    assert.deepEqual(off.parsed, { events: [{ name: 'offline', user_ids: ['churn-fan'] }] });
+    // Anything the closes caused reaches the star before what a later sign-in causes.
+    await waitEntries(1);
+    await signin('churn-fan', []);
+    await waitFor(() => star.messages.filter((m) => m.event === 'pusher_internal:watchlist_events').length >= 3);
+    assert.deepEqual(star.messages.filter((m) => m.event === 'pusher_internal:watchlist_events').map((m) => m.parsed.events),
+      [[{ name: 'online', user_ids: ['churn-fan'] }], [{ name: 'offline', user_ids: ['churn-fan'] }],
+        [{ name: 'online', user_ids: ['churn-fan'] }]]);
+  } finally {
+    for (const ws of socks) ws.close();
   }
   await waitEntries(0);
 });
