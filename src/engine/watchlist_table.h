@@ -78,7 +78,7 @@ class WatchlistTable {
   uint32_t Connections(uint32_t app, std::string_view user_id) const;
   // Watchers (connections) of the user.
   size_t Watchers(uint32_t app, std::string_view user_id) const;
-  size_t entries() const { return entries_; }   // (watched id, connection) pairs indexed now
+  size_t entries() const { return entries_; }    // (watched id, connection) pairs indexed now
   uint64_t refused() const { return refused_; }  // ids ever left out at max_entries
   size_t connections() const { return conns_.size(); }
   size_t users(uint32_t app) const { return by_app_[app].size(); }  // online or watched

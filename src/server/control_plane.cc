@@ -329,8 +329,7 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
 
 void ControlPlane::ApplySignin(engine::PresenceNote* note) {
   if (note->join) {
-    engine::WatchlistTable::Address to{note->shard, note->conn_index, note->conn_gen,
-                                       note->serial};
+    engine::WatchlistTable::Address to{note->shard, note->conn_index, note->conn_gen, note->serial};
     engine::WatchlistTable::SignInResult r =
         watchlist_.SignIn(note->app, note->user_id, to, note->watchlist);
     note->watchlist.clear();
