@@ -120,6 +120,8 @@ const LimitSpec kLimitSpecs[] = {
      "interval of the SSE heartbeat comment (0: none)"},
     {"sse_retry_ms", &Limits::sse_retry_ms, 3600000,
      "reconnect delay sent to SSE clients as `retry:`"},
+    {"max_watchlist_entries", &Limits::max_watchlist_entries, 100000000,
+     "watched user ids over all signed-in connections' watchlists (beyond: pusher:error 4302)"},
 };
 
 std::string Dashed(const char* snake) {

@@ -99,6 +99,9 @@ struct Limits {
   uint32_t history_max_mib = 64;  // bytes of channel history in the whole process
   uint32_t sse_heartbeat_ms = 15000;  // SSE comment line interval (0: none)
   uint32_t sse_retry_ms = 2000;       // the SSE `retry:` sent at stream start
+  // (watched user id, signed-in connection) pairs of Pusher watchlists in the whole process;
+  // ids beyond are not watched (pusher:error 4302 to the signing-in connection).
+  uint32_t max_watchlist_entries = 1000000;
 };
 
 struct ServerConfig {

@@ -8,9 +8,14 @@
 // sends the note back (ToShard::kPresenceAck); the shard frees it after handing the answer to
 // the connection, if that is still there. Leave: sent the same way, never answered; the control
 // plane frees it. User info is the JSON text the client signed (opaque to the engine).
+// A sign-in (`signin`; its channel is the user's "#server-to-user-<id>", user_info the signed
+// user data, `watchlist` the ids it watches) travels the same way: the control plane records the
+// connection as online (engine/watchlist_table.h) and answers with the watched ids' state; its
+// leave is a leave note on that channel, sent when the connection closes.
 // Thread rules: owned by one thread at a time, handed over through the queues.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -33,6 +38,8 @@ struct PresenceNote {
   uint64_t serial = 0;
   uint64_t token = 0;  // the session's join number, so a stale answer is recognised
   uint32_t max_members = 0;
+  bool signin = false;
+  std::vector<std::string> watchlist;  // signin: watched user ids (at most the protocol's limit)
   // ---- answer (join) ----
   bool refused = false;  // the channel is full (max_members)
   // Every member (user id, user info) after this join, the joiner included.
@@ -40,6 +47,25 @@ struct PresenceNote {
   bool cache_hit = false;  // cache: the channel's last event, when it has a live one
   std::string cache_event;
   std::string cache_data;
+  // signin: the watched ids online and offline now, and how many were not indexed (the
+  // process-wide watch index was full).
+  std::vector<std::string> watch_online;
+  std::vector<std::string> watch_offline;
+  size_t watch_not_indexed = 0;
+};
+
+// Watchlist changes for signed-in connections of one shard (control plane -> shard,
+// ToShard::kWatchlist): per connection, the watched ids whose state changed, with the new state.
+// Allocated by the control plane, freed by the shard.
+struct WatchlistDelivery {
+  uint32_t conn_index = 0;
+  uint32_t conn_gen = 0;
+  uint64_t serial = 0;
+  std::vector<std::string> online;
+  std::vector<std::string> offline;
+};
+struct WatchlistBatch {
+  std::vector<WatchlistDelivery> deliveries;
 };
 
 }  // namespace ringcast::engine

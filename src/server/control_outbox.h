@@ -10,10 +10,11 @@
 //                   channels, and holds less than the channels it replaces.
 //   presence join   as the occupied note: enters the ring at once or is refused (the session
 //                   refuses the subscription, 503 "ServerBusy"); refused too while control
-//                   messages wait.
+//                   messages wait. A sign-in's note is one too (refused: pusher:error, retry).
 //   presence leave  as the vacated note: never refused, waits in the control backlog. At most
 //                   one per presence membership the control plane knows of on this shard (each
 //                   join that entered the ring is left once), so the backlog stays bounded.
+//                   A signed-in connection's close is one too (one per sign-in note that entered).
 //   count reply     never refused: waits in the control backlog; at most one per count query
 //                   the control plane has outstanding (each belongs to a REST request in flight).
 //   REST request    waits in the data backlog, at most `max_data_backlog`; beyond: refused

@@ -31,6 +31,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       apps_(apps),
       occupancy_(apps->size()),
       presence_(apps->size()),
+      watchlist_(apps->size(), config->limits.max_watchlist_entries),
       cache_(apps->size()),
       history_(apps, uint64_t{config->limits.history_max_mib} << 20,
                static_cast<uint64_t>(util::WallMs()) * 1000),
@@ -51,6 +52,7 @@ ControlPlane::~ControlPlane() {
       }
       if (m.kind == ToShard::Kind::kReply) delete m.reply;
       if (m.kind == ToShard::Kind::kPresenceAck) delete m.presence;
+      if (m.kind == ToShard::Kind::kWatchlist) delete m.watchlist;
       if (m.kind == ToShard::Kind::kHistory) {
         m.history->ReleaseEvents();
         delete m.history;
@@ -80,6 +82,8 @@ ControlStats ControlPlane::stats() const {
   s.paused_turns = paused_turns_.Get();
   s.cache_entries = cache_entries_.Get();
   s.cache_refused = cache_refused_.Get();
+  s.watchlist_entries = watchlist_entries_.Get();
+  s.watchlist_refused = watchlist_refused_.Get();
   return s;
 }
 
@@ -112,6 +116,7 @@ void ControlPlane::Run() {
       HandleRequest(ready.front());
       ready.pop_front();
     }
+    if (stalled_total_ < kMaxStalled) FlushWatchlist();
     const int sync_wait_ms = CommitTurn();
     if (shutdown_requested_.load() && !shutdown_sent_) {
       for (uint32_t s = 0; s < shard_count_; ++s) {
@@ -124,7 +129,7 @@ void ControlPlane::Run() {
     webhooks_.Poll();
 
     paused = stalled_total_ >= kMaxStalled;
-    bool busy = !paused && (!ready.empty() || !fresh.empty());
+    bool busy = !paused && (!ready.empty() || !fresh.empty() || watchlist_.has_changes());
     // With messages stalled, shards make room without telling us: look again in 1 ms.
     int64_t idle_wait_ms = clear ? -1 : 1;
     int64_t hook_wait_ms = webhooks_.WaitHintMs();
@@ -266,6 +271,10 @@ void ControlPlane::EmitCacheMissWebhook(uint32_t app, std::string_view channel) 
 
 void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
   namespace wire = protocols::pusher::wire;
+  if (engine::KindOf(note->channel) == engine::ChannelKind::kServerToUser) {
+    ApplySignin(note);
+    return;
+  }
   engine::PresenceTable::ConnKey conn{note->shard, note->serial};
   engine::PublishRequest ev;
   ev.app = note->app;
@@ -317,6 +326,39 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
                             note->members.emplace_back(std::string(id), std::string(info));
                           });
   SendToShard(note->shard, ToShard::PresenceAck(note));
+}
+
+void ControlPlane::ApplySignin(engine::PresenceNote* note) {
+  if (note->join) {
+    engine::WatchlistTable::Address to{note->shard, note->conn_index, note->conn_gen, note->serial};
+    engine::WatchlistTable::SignInResult r =
+        watchlist_.SignIn(note->app, note->user_id, to, note->watchlist);
+    note->watchlist.clear();
+    note->watch_online = std::move(r.online);
+    note->watch_offline = std::move(r.offline);
+    note->watch_not_indexed = r.not_indexed;
+    SendToShard(note->shard, ToShard::PresenceAck(note));
+  } else {
+    watchlist_.SignOut({note->shard, note->serial});
+    delete note;
+  }
+  watchlist_entries_.Set(watchlist_.entries());
+  watchlist_refused_.Set(watchlist_.refused());
+}
+
+void ControlPlane::FlushWatchlist() {
+  if (!watchlist_.has_changes()) return;
+  std::vector<engine::WatchlistBatch*> batches(shard_count_, nullptr);
+  watchlist_.TakeChanges(kWatchlistPerTurn, [&](const engine::WatchlistTable::Address& to,
+                                                const std::vector<std::string>& online,
+                                                const std::vector<std::string>& offline) {
+    engine::WatchlistBatch*& b = batches[to.shard];
+    if (b == nullptr) b = new engine::WatchlistBatch();
+    b->deliveries.push_back({to.conn_index, to.conn_gen, to.serial, online, offline});
+  });
+  for (uint32_t s = 0; s < shard_count_; ++s) {
+    if (batches[s] != nullptr) SendToShard(s, ToShard::Watchlist(batches[s]));
+  }
 }
 
 void ControlPlane::HandleRequest(const ToControl& m) {

@@ -28,6 +28,11 @@
 // client events are dropped) and stops handling the requests it already holds, so `stalled_`
 // stays below kMaxStalled plus one request's publishes per shard. Every spill is counted
 // (stats()).
+// Sign-ins are presence-like notes on the user's "#server-to-user-<id>" channel: the control
+// plane keeps who is online and who watches whom (engine/watchlist_table.h), answers a sign-in
+// with its watched users' state, and at the end of each turn sends the watchlist changes of at
+// most kWatchlistPerTurn connections, one batch per shard (a popular user's watchers are told
+// over several turns, without holding up requests).
 // Webhooks (webhooks/dispatcher.h) run on this thread's ring: occupancy changes become
 // channel_occupied/channel_vacated (vacated only when no shard has subscribers left), relayed
 // client events become client_event; webhooks() is the API for further kinds (member_added,
@@ -58,6 +63,7 @@
 #include "engine/presence_table.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
+#include "engine/watchlist_table.h"
 #include "runtime/ring.h"
 #include "runtime/shared_buf.h"
 #include "server/mesh.h"
@@ -74,6 +80,8 @@ class ControlPlane {
  public:
   // Messages waiting for full shard queues before the control plane stops taking requests.
   static constexpr size_t kMaxStalled = 65536;
+  // Connections told about watchlist changes per turn.
+  static constexpr size_t kWatchlistPerTurn = 4096;
 
   // `wal` (may be null: no durable features) is the store, used on the control-plane thread
   // only; it must outlive the control plane.
@@ -113,6 +121,10 @@ class ControlPlane {
   void ApplyNote(uint32_t shard, ChannelNote* note);  // frees the note
   // A presence join (answered: the note goes back to its shard) or leave (freed here).
   void ApplyPresence(engine::PresenceNote* note);
+  // A sign-in (answered) or a signed-in connection's leave (freed here).
+  void ApplySignin(engine::PresenceNote* note);
+  // Sends this turn's share of watchlist changes to the shards.
+  void FlushWatchlist();
   void Publish(const engine::PublishRequest& req);
   void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
                           std::function<void(std::vector<uint64_t>)> done);
@@ -140,6 +152,7 @@ class ControlPlane {
   const engine::AppRegistry* apps_;
   engine::Occupancy occupancy_;
   engine::PresenceTable presence_;
+  engine::WatchlistTable watchlist_;
   engine::ChannelCache cache_;
   uint64_t next_cache_sweep_ms_ = 0;
   engine::History history_;
@@ -166,6 +179,8 @@ class ControlPlane {
   StatCounter paused_turns_;
   StatCounter cache_entries_;
   StatCounter cache_refused_;
+  StatCounter watchlist_entries_;
+  StatCounter watchlist_refused_;
   StatCounter published_;
   std::unique_ptr<StatCounter[]> app_published_;
   std::unique_ptr<StatCounter[]> app_channels_;

@@ -19,6 +19,9 @@
 //                answered; back home, the shard frees it.
 //   kHistory     engine::HistoryQuery* (see ToControl::kHistoryQuery) answered: the shard hands
 //                it to its SSE session (if still there) and frees it, releasing its events.
+//   kWatchlist   engine::WatchlistBatch* allocated by the control plane: watchlist changes for
+//                connections of this shard; the shard hands each to its session (if still
+//                there) and frees the batch.
 // ToControl (shard i -> control)
 //   kRequest     api::HttpCall*: a REST request; it goes back as ToShard::kReply (see there).
 //   kNote        ChannelNote*: allocated by the shard, freed by the control plane once applied
@@ -74,7 +77,8 @@ struct ToShard {
     kShutdown,
     kPresenceAck,
     kTerminate,
-    kHistory
+    kHistory,
+    kWatchlist
   };
   Kind kind;
   union {
@@ -84,6 +88,7 @@ struct ToShard {
     uint64_t grace_ms;                // kShutdown
     engine::PresenceNote* presence;   // kPresenceAck
     engine::HistoryQuery* history;    // kHistory
+    engine::WatchlistBatch* watchlist;  // kWatchlist
   };
 
   static ToShard Publish(runtime::SharedBuf* buf) {
@@ -104,6 +109,11 @@ struct ToShard {
   static ToShard History(engine::HistoryQuery* q) {
     ToShard m{Kind::kHistory, {}};
     m.history = q;
+    return m;
+  }
+  static ToShard Watchlist(engine::WatchlistBatch* batch) {
+    ToShard m{Kind::kWatchlist, {}};
+    m.watchlist = batch;
     return m;
   }
   static ToShard Shutdown(uint64_t grace_ms) {

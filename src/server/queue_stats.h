@@ -34,6 +34,8 @@ struct ControlStats {
   uint64_t paused_turns = 0;    // turns that took no new requests because stalled was at its cap
   uint64_t cache_entries = 0;   // cache channels' last events kept now (engine/channel_cache.h)
   uint64_t cache_refused = 0;   // stores refused: the channel cache was full
+  uint64_t watchlist_entries = 0;  // watched ids indexed now (engine/watchlist_table.h)
+  uint64_t watchlist_refused = 0;  // watched ids not indexed: the index was full
 };
 
 struct QueueStats {

@@ -159,6 +159,13 @@ void ServerCollector::Collect(TextWriter& w) const {
            "Cache-channel events not kept because the channel cache was full (delivered all the "
            "same; later subscribers get cache_miss).");
   w.Sample("ringcast_cache_refused_total", Labels{}, q.control.cache_refused);
+  w.Family("ringcast_watchlist_entries", MetricType::kGauge,
+           "Watched user ids over all signed-in connections' watchlists (max_watchlist_entries).");
+  w.Sample("ringcast_watchlist_entries", Labels{}, q.control.watchlist_entries);
+  w.Family("ringcast_watchlist_refused_total", MetricType::kCounter,
+           "Watched user ids not indexed because max_watchlist_entries was reached (the "
+           "signing-in connection got pusher:error 4302).");
+  w.Sample("ringcast_watchlist_refused_total", Labels{}, q.control.watchlist_refused);
 
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");

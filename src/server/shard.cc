@@ -206,6 +206,17 @@ void Shard::Handle(const ToShard& m) {
       delete note;
       break;
     }
+    case ToShard::Kind::kWatchlist: {
+      for (const engine::WatchlistDelivery& d : m.watchlist->deliveries) {
+        net::Connection* c = loop_.Find(d.conn_index, d.conn_gen);
+        auto* session = c != nullptr && c->open() && c->serial() == d.serial
+                            ? dynamic_cast<protocols::pusher::PusherSession*>(c->session())
+                            : nullptr;
+        if (session != nullptr) session->OnWatchlistChanges(d.online, d.offline);
+      }
+      delete m.watchlist;
+      break;
+    }
     case ToShard::Kind::kHistory: {
       engine::HistoryQuery* q = m.history;
       net::Connection* c = loop_.Find(q->conn_index, q->conn_gen);

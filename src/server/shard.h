@@ -11,6 +11,7 @@
 //                  channel here) gets pusher:error 4009 and is closed with 4009
 //   kPresenceAck -> the control plane's answer to a presence join, handed to its session (if the
 //                  connection is still there), then freed
+//   kWatchlist  -> watchlist changes, each handed to its Pusher session (if still there)
 //   kHistory    -> a history answer, handed to its SSE session (if still there), then freed
 //   kShutdown   -> stop accepting, close every client spread over the grace window, report
 //                  kShardDone and stop when the last connection is gone (or at the deadline)

@@ -7,7 +7,8 @@
 // session echoes or relays; an empty event is the session's to refuse); non-string data
 // is valid JSON again (it is relayed as such); a second parse of the same text gives the same
 // result (the parser's reused buffers carry nothing over); a presence member's user id is
-// non-empty and valid UTF-8 and its user info valid JSON; a signin's user id is non-empty.
+// non-empty and valid UTF-8 and its user info valid JSON; a signin's user id is non-empty and its
+// watchlist holds at most the protocol's 100 ids, each non-empty and valid UTF-8.
 // Any violation traps.
 #include <simdjson.h>
 
@@ -17,6 +18,7 @@
 #include <string_view>
 
 #include "protocols/pusher/client_message.h"
+#include "protocols/pusher/wire.h"
 #include "ws/utf8.h"
 
 namespace {
@@ -84,6 +86,14 @@ std::string Transcript(ClientMessageParser& parser, std::string_view text) {
     } else {
       FUZZ_CHECK(!s.user_id.empty() && ringcast::ws::IsValidUtf8(s.user_data));
       out += '\x04' + s.auth + '\x01' + s.user_data + '\x01' + s.user_id;
+      // The watchlist: the first kMaxWatchlistIds non-empty ids, all of them counted.
+      FUZZ_CHECK(s.watchlist.size() <= ringcast::protocols::pusher::wire::kMaxWatchlistIds);
+      FUZZ_CHECK(s.watchlist.size() == s.watchlist_ids ||
+                 s.watchlist.size() == ringcast::protocols::pusher::wire::kMaxWatchlistIds);
+      for (const std::string& id : s.watchlist) {
+        FUZZ_CHECK(!id.empty() && ringcast::ws::IsValidUtf8(id));
+        out += '\x01' + id;
+      }
     }
   }
   return out;

@@ -1,5 +1,7 @@
 #include "protocols/pusher/client_message.h"
 
+#include "protocols/pusher/wire.h"
+
 namespace ringcast::protocols::pusher {
 
 namespace dom = simdjson::dom;
@@ -113,6 +115,14 @@ const char* ClientMessageParser::ParseSigninData(const ClientMessage& msg, Signi
     return "\"user_data.id\" must be a non-empty string";
   }
   out->user_id = std::string(sv);
+  if (doc["watchlist"].get(field) == simdjson::SUCCESS && !field.is_null()) {
+    dom::array ids;
+    if (field.get_array().get(ids)) return "\"user_data.watchlist\" must be an array of user ids";
+    for (dom::element id : ids) {
+      if (id.get_string().get(sv) || sv.empty()) continue;
+      if (++out->watchlist_ids <= wire::kMaxWatchlistIds) out->watchlist.emplace_back(sv);
+    }
+  }
   return nullptr;
 }
 

@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ringcast::protocols::pusher {
 
@@ -39,11 +40,16 @@ struct PresenceMember {
   std::string user_info;  // minified JSON; empty when absent or null
 };
 
-// pusher:signin data: {"auth": String, "user_data": String}, and the id inside user_data.
+// pusher:signin data: {"auth": String, "user_data": String}, and the id and watchlist inside
+// user_data.
 struct SigninData {
   std::string auth;
   std::string user_data;  // the exact signed JSON text
   std::string user_id;    // user_data's "id" (a non-empty string)
+  // user_data's "watchlist" (an array; absent or null: none): its non-empty string entries, the
+  // first wire::kMaxWatchlistIds of them (other entries are skipped), and how many there were.
+  std::vector<std::string> watchlist;
+  size_t watchlist_ids = 0;
 };
 
 class ClientMessageParser {
@@ -55,7 +61,8 @@ class ClientMessageParser {
   const char* ParseSubscribeData(const ClientMessage& msg, SubscribeData* out);
   // Reads a presence channel_data string (independent of the views above: uses its own parser).
   const char* ParseChannelData(std::string_view channel_data, PresenceMember* out);
-  // Reads the data of pusher:signin from the message Parse read last, and user_data's id.
+  // Reads the data of pusher:signin from the message Parse read last, and user_data's id and
+  // watchlist.
   const char* ParseSigninData(const ClientMessage& msg, SigninData* out);
 
  private:

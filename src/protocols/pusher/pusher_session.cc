@@ -124,6 +124,12 @@ void PusherSession::OnClosed(net::Connection& c) {
   if (counted_) env().apps().ReleaseConnection(app_);
   counted_ = false;
   while (extra_ && !extra_->presence.empty()) LeavePresence(extra_->presence.size() - 1);
+  if (extra_ && !extra_->user_id.empty()) {
+    env().control().NotePresenceLeave(
+        app_, std::string(wire::kServerToUserPrefix).append(extra_->user_id), extra_->user_id,
+        conn().serial());
+    extra_->user_id.clear();
+  }
   env().UnsubscribeAll(&sub_);
 }
 
@@ -276,17 +282,78 @@ void PusherSession::HandleSignin(const ClientMessage& msg) {
     SendError(kErrorUnauthorized, "Already signed in as another user");
     return;
   }
-  if (user_id().empty()) {
-    std::string channel = std::string(wire::kServerToUserPrefix) + d.user_id;
-    if (env().Subscribe(app_, channel, &sub_).refused) {
-      SendError(kErrorGeneric, "Server busy, retry the signin");
+  if (!user_id().empty()) {
+    if (extra_->signin_pending) {
+      SendError(kErrorUnauthorized, "Signin already in progress");
       return;
     }
-    extra().user_id = d.user_id;
+    // Signed in already as this user: the first sign-in's watchlist stays.
+    std::string data;
+    util::JsonObject(&data).Str("user_data", d.user_data).Close();
+    SendEvent("pusher:signin_success", {}, data);
+    return;
   }
+  std::string channel = std::string(wire::kServerToUserPrefix) + d.user_id;
+  engine::ShardEnv::SubscribeResult r = env().Subscribe(app_, channel, &sub_);
+  if (r.refused) {
+    SendError(kErrorGeneric, "Server busy, retry the signin");
+    return;
+  }
+  auto* note = new engine::PresenceNote();
+  note->app = app_;
+  note->join = true;
+  note->presence = false;
+  note->signin = true;
+  note->channel = std::move(channel);
+  note->user_id = d.user_id;
+  note->user_info = std::move(d.user_data);
+  note->watchlist.reserve(d.watchlist.size());
+  for (std::string& id : d.watchlist) {
+    if (id.size() <= app.max_presence_user_id_length) note->watchlist.push_back(std::move(id));
+  }
+  note->conn_index = conn().index();
+  note->conn_gen = conn().generation();
+  note->serial = conn().serial();
+  if (!env().control().NotePresenceJoin(note)) {
+    env().Unsubscribe(&sub_, r.channel);
+    SendError(kErrorGeneric, "Server busy, retry the signin");
+    return;
+  }
+  Extra& x = extra();
+  x.user_id = d.user_id;
+  x.signin_pending = true;
+  x.watchlist_ids = static_cast<uint32_t>(d.watchlist_ids);
+}
+
+void PusherSession::OnSigninAck(const engine::PresenceNote& note) {
+  if (closing() || !extra_ || !extra_->signin_pending) return;
+  extra_->signin_pending = false;
   std::string data;
-  util::JsonObject(&data).Str("user_data", d.user_data).Close();
+  util::JsonObject(&data).Str("user_data", note.user_info).Close();
   SendEvent("pusher:signin_success", {}, data);
+  if (!note.watch_online.empty() || !note.watch_offline.empty()) {
+    data.clear();
+    wire::AppendWatchlistEvents(&data, note.watch_online, note.watch_offline);
+    SendEvent(wire::kWatchlistEvents, {}, data);
+  }
+  if (extra_->watchlist_ids > wire::kMaxWatchlistIds) {
+    SendError(wire::kErrorWatchlistLimit,
+              "Watchlist limit exceeded: " + std::to_string(extra_->watchlist_ids) +
+                  " ids given, the first " + std::to_string(wire::kMaxWatchlistIds) +
+                  " are watched");
+  } else if (note.watch_not_indexed > 0) {
+    SendError(wire::kErrorWatchlistLimit,
+              "Watchlist not fully accepted: the server's watchlist capacity is reached (" +
+                  std::to_string(note.watch_not_indexed) + " ids not watched)");
+  }
+}
+
+void PusherSession::OnWatchlistChanges(const std::vector<std::string>& online,
+                                       const std::vector<std::string>& offline) {
+  if (closing()) return;
+  std::string data;
+  wire::AppendWatchlistEvents(&data, online, offline);
+  SendEvent(wire::kWatchlistEvents, {}, data);
 }
 
 void PusherSession::TerminateByApp() {
@@ -361,6 +428,10 @@ void PusherSession::LeavePresence(size_t index) {
 }
 
 void PusherSession::OnPresenceAck(const engine::PresenceNote& note) {
+  if (note.signin) {
+    OnSigninAck(note);
+    return;
+  }
   PresenceSub* p = FindPresence(note.channel);
   if (p == nullptr || !p->pending || p->token != note.token || closing()) return;
   engine::Channel* channel = env().channels().Find(app_, note.channel);

@@ -44,7 +44,15 @@
 // connection then joins "#server-to-user-<id>" itself (REST events there reach every connection
 // signed in as that user, on any shard, and terminate_connections finds them there); pusher-js's
 // own subscribe to that channel is confirmed, anybody else's refused (4009). A bad signin gets
-// pusher:error 4009 and the connection stays open. When the app sets enable_user_authentication,
+// pusher:error 4009 and the connection stays open. The sign-in is also told to the control
+// plane (a presence-like note on that channel) and signin_success waits for its answer, so a
+// connection that got it counts as online everywhere. Watchlist: user_data's "watchlist" ids
+// (the first wire::kMaxWatchlistIds; more: pusher:error 4302 after signin_success; ids longer
+// than max_presence_user_id_length are left out, nobody can sign in with them) are watched:
+// pusher_internal:watchlist_events with the current online/offline state follows
+// signin_success, and each later change of a watched user arrives the same way (the control
+// plane keeps the state, engine/watchlist_table.h). Closing tells the control plane (leave).
+// When the app sets enable_user_authentication,
 // a connection not signed in within user_authentication_timeout_ms gets pusher:error 4009
 // "Connection not authorized within timeout." and close 4009.
 // Wire details (JSON, codes, versions) are in wire.h.
@@ -102,6 +110,10 @@ class PusherSession : public WsSession {
   // POST /apps/{id}/users/{user_id}/terminate_connections reached this signed-in connection:
   // pusher:error 4009 and close 4009.
   void TerminateByApp();
+  // Watched users whose state changed since this connection was last told (the control plane's
+  // kWatchlist, after the answer to the sign-in): pusher_internal:watchlist_events.
+  void OnWatchlistChanges(const std::vector<std::string>& online,
+                          const std::vector<std::string>& offline);
 
  private:
   static constexpr uint8_t kActivityTimer = kFirstDerivedTimer;
@@ -118,6 +130,8 @@ class PusherSession : public WsSession {
   void HandleUnsubscribe(const ClientMessage& msg);
   void HandleClientEvent(const ClientMessage& msg);
   void HandleSignin(const ClientMessage& msg);
+  // The control plane's answer to the sign-in note: signin_success, then the watchlist state.
+  void OnSigninAck(const engine::PresenceNote& note);
   // The presence part of a subscribe whose auth passed: limits, held membership, join note.
   void SubscribePresence(const std::string& channel, const SubscribeData& d);
   // A held membership (no delivery until the control plane answers) and a join note: a presence
@@ -155,8 +169,10 @@ class PusherSession : public WsSession {
   struct Extra {
     std::string refuse_reason;  // only with refuse_code_ != 0
     std::vector<PresenceSub> presence;
-    std::string user_id;  // set by a verified pusher:signin
+    std::string user_id;  // set by a verified pusher:signin (its note is with the control plane)
     uint64_t presence_tokens = 0;
+    uint32_t watchlist_ids = 0;   // ids in the sign-in's watchlist (4302 beyond the limit)
+    bool signin_pending = false;  // the control plane's answer to the sign-in is awaited
   };
   Extra& extra() {
     if (!extra_) extra_ = std::make_unique<Extra>();

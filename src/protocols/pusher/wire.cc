@@ -84,4 +84,22 @@ void AppendPresenceData(std::string* out,
   out->append("}}");
 }
 
+void AppendWatchlistEvents(std::string* out, const std::vector<std::string>& online,
+                           const std::vector<std::string>& offline) {
+  out->append("{\"events\":[");
+  bool first = true;
+  for (const auto& [name, ids] : {std::pair{"online", &online}, std::pair{"offline", &offline}}) {
+    if (ids->empty()) continue;
+    if (!first) out->push_back(',');
+    first = false;
+    out->append("{\"name\":\"").append(name).append("\",\"user_ids\":[");
+    for (size_t i = 0; i < ids->size(); ++i) {
+      if (i) out->push_back(',');
+      util::AppendJsonString(out, (*ids)[i]);
+    }
+    out->append("]}");
+  }
+  out->append("]}");
+}
+
 }  // namespace ringcast::protocols::pusher::wire

@@ -8,6 +8,7 @@
 // Pure functions, any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,6 +36,11 @@ inline constexpr int kErrorPresenceFull = 4100;  // subscription_error status: c
 
 // ---- user sign-in ----
 inline constexpr std::string_view kServerToUserPrefix = "#server-to-user-";
+// Watchlist (user_data's "watchlist"): ids watched per connection; more: the first ones are
+// kept, the signin succeeds and pusher:error 4302 says so.
+inline constexpr size_t kMaxWatchlistIds = 100;
+inline constexpr int kErrorWatchlistLimit = 4302;
+inline constexpr std::string_view kWatchlistEvents = "pusher_internal:watchlist_events";
 
 // ---- presence ----
 inline constexpr std::string_view kMemberAdded = "pusher_internal:member_added";
@@ -65,5 +71,10 @@ void AppendMemberRemoved(std::string* out, std::string_view user_id);
 // {"presence":{"ids":[..],"hash":{id:info},"count":N}} (subscription_succeeded).
 void AppendPresenceData(std::string* out,
                         const std::vector<std::pair<std::string, std::string>>& members);
+
+// {"events":[{"name":"online","user_ids":[..]},{"name":"offline","user_ids":[..]}]}
+// (pusher_internal:watchlist_events); an empty list's event is left out.
+void AppendWatchlistEvents(std::string* out, const std::vector<std::string>& online,
+                           const std::vector<std::string>& offline);
 
 }  // namespace ringcast::protocols::pusher::wire

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace ringcast::protocols::pusher {
 namespace {
@@ -231,6 +232,48 @@ TEST_F(ClientMessageTest, UnsubscribeUsesTheSameDataReader) {
   ASSERT_EQ(Subscribe(R"({"event":"pusher:unsubscribe","data":{"channel":"my-channel"}})"), "");
   EXPECT_EQ(msg_.event, "pusher:unsubscribe");
   EXPECT_EQ(sub_.channel, "my-channel");
+}
+
+// pusher:signin with user_data = `user_data` (a JSON text, sent as a string).
+std::string SigninText(const std::string& user_data) {
+  std::string quoted;
+  for (char c : user_data) {
+    if (c == '"' || c == '\\') quoted.push_back('\\');
+    quoted.push_back(c);
+  }
+  return R"({"event":"pusher:signin","data":{"auth":"k:s","user_data":")" + quoted + R"("}})";
+}
+
+TEST_F(ClientMessageTest, SigninReadsTheWatchlistAndKeepsTheFirstHundred) {
+  SigninData d;
+  ASSERT_EQ(Parse(SigninText(R"({"id":"a","watchlist":["b","c"]})")), "");
+  ASSERT_EQ(parser_.ParseSigninData(msg_, &d), nullptr);
+  EXPECT_EQ(d.user_id, "a");
+  EXPECT_EQ(d.watchlist, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(d.watchlist_ids, 2u);
+  // Absent or null: none. Non-string and empty entries are skipped.
+  ASSERT_EQ(Parse(SigninText(R"({"id":"a"})")), "");
+  ASSERT_EQ(parser_.ParseSigninData(msg_, &d), nullptr);
+  EXPECT_TRUE(d.watchlist.empty());
+  ASSERT_EQ(Parse(SigninText(R"({"id":"a","watchlist":null})")), "");
+  ASSERT_EQ(parser_.ParseSigninData(msg_, &d), nullptr);
+  EXPECT_EQ(d.watchlist_ids, 0u);
+  ASSERT_EQ(Parse(SigninText(R"({"id":"a","watchlist":[1,"",{"x":1},"z"]})")), "");
+  ASSERT_EQ(parser_.ParseSigninData(msg_, &d), nullptr);
+  EXPECT_EQ(d.watchlist, std::vector<std::string>{"z"});
+  // More than 100: the first 100 kept, all counted.
+  std::string many = R"({"id":"a","watchlist":[)";
+  for (int i = 0; i < 150; ++i) many += (i ? ",\"u" : "\"u") + std::to_string(i) + "\"";
+  many += "]}";
+  ASSERT_EQ(Parse(SigninText(many)), "");
+  ASSERT_EQ(parser_.ParseSigninData(msg_, &d), nullptr);
+  EXPECT_EQ(d.watchlist_ids, 150u);
+  ASSERT_EQ(d.watchlist.size(), 100u);
+  EXPECT_EQ(d.watchlist.front(), "u0");
+  EXPECT_EQ(d.watchlist.back(), "u99");
+  // Not an array: the signin is malformed.
+  ASSERT_EQ(Parse(SigninText(R"({"id":"a","watchlist":"b"})")), "");
+  EXPECT_NE(parser_.ParseSigninData(msg_, &d), nullptr);
 }
 
 }  // namespace

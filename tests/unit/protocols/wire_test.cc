@@ -24,6 +24,16 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
+TEST(PusherWire, WatchlistEventsShapeLeavesEmptyListsOut) {
+  std::string out;
+  wire::AppendWatchlistEvents(&out, {"a", "b\""}, {"c"});
+  EXPECT_EQ(out, R"({"events":[{"name":"online","user_ids":["a","b\""]},)"
+                 R"({"name":"offline","user_ids":["c"]}]})");
+  out.clear();
+  wire::AppendWatchlistEvents(&out, {}, {"c"});
+  EXPECT_EQ(out, R"({"events":[{"name":"offline","user_ids":["c"]}]})");
+}
+
 TEST(PusherWire, ChannelEventShape) {
   std::string out;
   wire::AppendEvent(&out, "my-event", "my-channel", R"({"x":1})");

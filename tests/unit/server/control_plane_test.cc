@@ -4,13 +4,17 @@
 // Checked: the messages parked for a full shard queue stay below ControlPlane::kMaxStalled plus
 // one request's publishes (the control plane stops taking input instead of growing), every
 // spill and pause is counted, nothing is lost once the shard reads again, and each publication
-// carries its channel's sequence number, 1, 2, 3... in order.
+// carries its channel's sequence number, 1, 2, 3... in order. Watchlists: a user with more
+// watchers than one turn tells reaches each once, in bounded batches per shard.
 #include "server/control_plane.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "engine/publication.h"
 
@@ -133,6 +137,82 @@ TEST_F(ControlPlaneTest, StalledMessagesStayBoundedAndNothingIsLostOrMisnumbered
   EXPECT_EQ(received, target);
   EXPECT_EQ(bad, 0u);
   EXPECT_EQ(control_->stats().stalled, 0u);
+}
+
+// A user watched by more connections than the control plane tells per turn: every watcher on
+// both shards gets exactly one change (online, the user), in batches of at most
+// kWatchlistPerTurn, one per shard and turn; the sign-ins were answered with the state first.
+TEST_F(ControlPlaneTest, APopularUsersWatchersAreToldOnceInBoundedBatchesPerShard) {
+  constexpr uint32_t kWatchers = 5000;
+  uint64_t acks = 0;
+  uint64_t batches = 0;
+  uint64_t deliveries[2] = {0, 0};
+  uint64_t largest = 0;
+  uint64_t bad = 0;
+  auto drain = [&] {
+    for (uint32_t s = 0; s < 2; ++s) {
+      ToShard m;
+      while (mesh_.to_shard[s]->TryPop(&m)) {
+        if (m.kind == ToShard::Kind::kPresenceAck) {
+          ++acks;
+          const engine::PresenceNote& n = *m.presence;
+          bool star = n.user_id == "star";
+          const std::vector<std::string> want{star ? "fan0" : "star"};
+          if (!n.signin || n.shard != s || (star ? n.watch_online : n.watch_offline) != want) {
+            ++bad;
+          }
+          delete m.presence;
+        } else if (m.kind == ToShard::Kind::kWatchlist) {
+          ++batches;
+          largest = std::max<uint64_t>(largest, m.watchlist->deliveries.size());
+          for (const engine::WatchlistDelivery& d : m.watchlist->deliveries) {
+            ++deliveries[s];
+            if (d.online != std::vector<std::string>{"star"} || !d.offline.empty() ||
+                d.serial % 2 != s || d.conn_index != d.serial) {
+              ++bad;
+            }
+          }
+          delete m.watchlist;
+        } else if (m.kind == ToShard::Kind::kPublish) {
+          m.publication->Release();
+        }
+      }
+    }
+  };
+  auto signin = [&](uint32_t shard, uint64_t serial, std::string user,
+                    std::vector<std::string> watchlist) {
+    auto* n = new engine::PresenceNote();
+    n->join = true;
+    n->presence = false;
+    n->signin = true;
+    n->channel = "#server-to-user-" + user;
+    n->user_id = std::move(user);
+    n->watchlist = std::move(watchlist);
+    n->shard = shard;
+    n->conn_index = static_cast<uint32_t>(serial);
+    n->conn_gen = 1;
+    n->serial = serial;
+    while (!PushFromShard(shard, ToControl::Presence(shard, n))) drain();
+  };
+  for (uint32_t i = 0; i < kWatchers; ++i) {
+    signin(i % 2, i, "fan" + std::to_string(i), {"star"});
+    drain();
+  }
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (acks < kWatchers && std::chrono::steady_clock::now() < deadline) drain();
+  ASSERT_EQ(acks, kWatchers);
+  EXPECT_EQ(batches, 0u);
+  EXPECT_EQ(control_->stats().watchlist_entries, kWatchers);
+  signin(0, kWatchers * 2, "star", {"fan0"});
+  while (deliveries[0] + deliveries[1] < kWatchers && std::chrono::steady_clock::now() < deadline) {
+    drain();
+  }
+  EXPECT_EQ(deliveries[0], kWatchers / 2);
+  EXPECT_EQ(deliveries[1], kWatchers / 2);
+  EXPECT_LE(largest, ControlPlane::kWatchlistPerTurn);
+  EXPECT_GE(batches, 3u) << "5000 changes: at least two turns, one batch per shard in the first";
+  EXPECT_EQ(acks, kWatchers + 1);
+  EXPECT_EQ(bad, 0u);
 }
 
 }  // namespace
