@@ -36,6 +36,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
                static_cast<uint64_t>(util::WallMs()) * 1000),
       pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
       datonow_api_(apps, wal, config->limits.datonow_api_requests_per_minute),
+      datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length),
       webhooks_(&apps->apps()),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
@@ -202,6 +203,10 @@ void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
       webhooks_.Emit(note->app, std::move(ev));
     }
   }
+  engine::PublishRequest close;
+  if (note->occupied && datonow_api_.OrphanedTokenChannel(note->app, note->name, &close)) {
+    Publish(close);  // a token socket whose token went between its check and its subscribe
+  }
   delete note;
 }
 
@@ -358,9 +363,19 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     return;
   }
   api::HttpCall* call = m.request;
-  if (api::DatonowApi::Matches(call->path)) {
+  if (api::DatonowSocketApi::Matches(call->path)) {
+    engine::PublishRequest command;
+    if (datonow_sockets_.Handle(call, &command)) Publish(command);
+    Answer(call);
+    return;
+  }
+  if (api::DatonowApi::Matches(call->path) || call->path == "/ws") {
     // A read while a write is not yet durable may show it: it waits for the commit too.
-    const bool wrote = datonow_api_.Handle(call, util::WallMs());
+    const bool wrote = call->path == "/ws" ? datonow_api_.ConnectToken(call, util::WallMs())
+                                           : datonow_api_.Handle(call, util::WallMs());
+    for (engine::PublishRequest& p : datonow_api_.TakePublications()) {
+      held_pubs_.push_back(std::move(p));
+    }
     if (wrote || (wal_ != nullptr && !wal_->durable())) {
       AnswerAfterCommit(call);
     } else {
@@ -474,6 +489,11 @@ int ControlPlane::CommitTurn() {
     const uint64_t due = wal_->sync_due_ms();
     return due > now ? static_cast<int>(due - now) : 0;
   }
+  // Durable now: the token sockets get what the answers below acknowledge.
+  if (r == store::TurnResult::kDurable) {
+    for (const engine::PublishRequest& p : held_pubs_) Publish(p);
+  }
+  held_pubs_.clear();
   for (api::HttpCall* call : held_) {
     if (r == store::TurnResult::kFailed) {
       call->response.clear();
