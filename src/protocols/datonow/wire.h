@@ -28,7 +28,7 @@ inline constexpr uint16_t kCloseReconnect = 4200;     // server restarting
 inline constexpr uint16_t kClosePongTimeout = 4201;
 
 // ---- error codes (datonow:error, no close) ----
-inline constexpr int kErrorGeneric = 4200;  // malformed or unsupported message
+inline constexpr int kErrorGeneric = 4200;   // malformed or unsupported message
 inline constexpr int kErrorRejected = 4301;  // rate limit, too many pending commands
 
 inline constexpr std::string_view kConnectionEstablished = "datonow:connection_established";
@@ -42,8 +42,7 @@ void AppendDataValue(std::string* out, std::string_view data, simdjson::dom::par
 // Appends one frame (see the file comment). `event` is mapped with AppendEventName; a channel
 // that is empty or starts with '#' and an empty user id are left out.
 void AppendFrame(std::string* out, std::string_view event, std::string_view channel,
-                 std::string_view data, std::string_view user_id,
-                 simdjson::dom::parser* validator);
+                 std::string_view data, std::string_view user_id, simdjson::dom::parser* validator);
 
 // Turns an appKey client's message into the Pusher protocol message PusherSession handles:
 //   {"event":"datonow:subscribe"|"datonow:unsubscribe"|"datonow:ping"|"datonow:pong"|

@@ -21,9 +21,11 @@ std::string Frame(std::string_view event, std::string_view channel, std::string_
 TEST(DatonowWire, FrameCarriesDataAsAJsonValue) {
   EXPECT_EQ(Frame("order", "orders", R"({"id":1})"),
             R"({"event":"order","channel":"orders","data":{"id":1}})");
-  EXPECT_EQ(Frame("order", "orders", "hello"), R"({"event":"order","channel":"orders","data":"hello"})");
+  EXPECT_EQ(Frame("order", "orders", "hello"),
+            R"({"event":"order","channel":"orders","data":"hello"})");
   EXPECT_EQ(Frame("order", "orders", ""), R"({"event":"order","channel":"orders","data":""})");
-  EXPECT_EQ(Frame("order", "orders", "{\"a\":"), R"({"event":"order","channel":"orders","data":"{\"a\":"})");
+  EXPECT_EQ(Frame("order", "orders", "{\"a\":"),
+            R"({"event":"order","channel":"orders","data":"{\"a\":"})");
   EXPECT_EQ(Frame("client-x", "private-a", "1", "u1"),
             R"({"event":"client-x","channel":"private-a","data":1,"user_id":"u1"})");
 }
@@ -40,8 +42,9 @@ TEST(DatonowWire, ProtocolEventsAreRenamedAndInternalChannelsHidden) {
 TEST(DatonowWire, TranslatesClientMessagesToPusher) {
   ClientTranslator t;
   std::string out;
-  EXPECT_EQ(t.Translate(R"({"event":"datonow:subscribe","data":{"channel":"a", "auth":"k:1"}})", &out),
-            nullptr);
+  EXPECT_EQ(
+      t.Translate(R"({"event":"datonow:subscribe","data":{"channel":"a", "auth":"k:1"}})", &out),
+      nullptr);
   EXPECT_EQ(out, R"({"event":"pusher:subscribe","data":{"channel":"a","auth":"k:1"}})");
   EXPECT_EQ(t.Translate(R"({"event":"datonow:ping"})", &out), nullptr);
   EXPECT_EQ(out, R"({"event":"pusher:ping"})");
