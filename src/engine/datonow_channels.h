@@ -29,6 +29,10 @@ inline constexpr std::string_view kTokenDeletedEvent = "datonow_internal:token_d
 // (data: the message text, as if the client had sent it).
 inline constexpr std::string_view kSocketCommandEvent = "datonow_internal:command";
 
+// Whether `name` is one of these channels (left out of channel lists and webhooks).
+inline bool IsInternal(std::string_view name) {
+  return name.substr(0, kChannelPrefix.size()) == kChannelPrefix;
+}
 inline std::string TokenChannel(uint64_t token_id) {
   return std::string(kTokenChannelPrefix) + std::to_string(token_id);
 }

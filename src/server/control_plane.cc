@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/channel_name.h"
+#include "engine/datonow_channels.h"
 #include "http/response.h"
 #include "protocols/pusher/wire.h"
 #include "runtime/wait_for_work.h"
@@ -189,7 +190,9 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
 }
 
 void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
-  const bool hooks = webhooks_.HasTargets(note->app);
+  // The Datonow sockets' routing channels are not the app's: no channel webhooks for them.
+  const bool hooks =
+      webhooks_.HasTargets(note->app) && !engine::datonow::IsInternal(note->name);
   const bool was = hooks && occupancy_.IsOccupied(note->app, note->name);
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
   app_channels_[note->app].Set(occupancy_.channel_count(note->app));

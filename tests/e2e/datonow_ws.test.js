@@ -140,6 +140,10 @@ test('appKey sockets: Pusher REST trigger, private auth, presence member events,
     const ev = await c.next((m) => m.event === 'headline');
     assert.deepEqual(ev.data, { text: 'hi' }, 'data arrives as a JSON value, not double-encoded');
     assert.equal(ev.channel, 'news');
+    // The sockets' internal routing channels are not listed as the app's channels.
+    const listed = await (await pusher.get({ path: '/channels' })).json();
+    assert.ok('news' in listed.channels);
+    assert.deepEqual(Object.keys(listed.channels).filter((n) => n.startsWith('#')), []);
 
     // Private: a bad signature is refused, a good one accepted.
     c.sendJson({ event: 'datonow:subscribe', data: { channel: 'private-x', auth: `${APP.key}:${'0'.repeat(64)}` } });
