@@ -25,6 +25,15 @@ void DatonowTokenSession::Start() {
     Refuse(wire::kCloseOverCapacity, "Server busy, reconnect later");
     return;
   }
+  if (engine::Channel* ch = env().channels().Find(app_, engine::datonow::TokenChannel(token_id_))) {
+    for (const engine::Member& m : ch->members) {
+      auto* other = dynamic_cast<DatonowTokenSession*>(m.conn->session());
+      if (other != nullptr && other != this && other->token_deleted()) {
+        OnTokenDeleted();  // deleted after this socket's check
+        return;
+      }
+    }
+  }
   std::string data;
   util::JsonObject(&data)
       .Str("socket_id", env().socket_ids().Format(env().shard_id(), conn().serial()))
@@ -37,6 +46,7 @@ void DatonowTokenSession::Start() {
 }
 
 void DatonowTokenSession::OnTokenDeleted() {
+  token_deleted_ = true;
   if (closing()) return;
   SendError(wire::kCloseTokenDeleted, "Client token deleted");
   Close(wire::kCloseTokenDeleted, "Client token deleted");

@@ -16,7 +16,10 @@
 //   liveness  -> as Pusher: after activity_timeout s of silence datonow:ping; no answer within
 //                pong_timeout s: close 4201;
 //   closing   -> token deleted: datonow:error 4010 then close 4010; slow consumer 4100;
-//                shutdown 4200.
+//                shutdown 4200. A socket that joins its token's channel on a shard where a
+//                socket of the same token is already closing for the deletion closes too (its
+//                check passed before the delete; the channel existed, so no occupancy note
+//                lets the control plane see it, see DatonowApi::OrphanedTokenChannel).
 // Thread rules: the owning shard's thread.
 #pragma once
 
@@ -48,6 +51,7 @@ class DatonowTokenSession : public WsSession {
   void OnTokenDeleted();
 
   uint64_t token_id() const { return token_id_; }
+  bool token_deleted() const { return token_deleted_; }
 
  private:
   static constexpr uint8_t kActivityTimer = kFirstDerivedTimer;
@@ -63,6 +67,7 @@ class DatonowTokenSession : public WsSession {
   void Refuse(uint16_t code, std::string_view message);
 
   bool ping_outstanding_ : 1 = false;
+  bool token_deleted_ : 1 = false;  // OnTokenDeleted ran (the close may still be in progress)
   uint32_t app_;
   uint64_t token_id_;
   DatonowShared* shared_;
