@@ -18,6 +18,11 @@ void DatonowTokenSession::Start() {
     Refuse(wire::kCloseOverCapacity, "Over capacity");
     return;
   }
+  if (!env().apps().TryAcquireConnection(app_)) {
+    Refuse(wire::kCloseAppOverQuota, "Application is over connection quota");
+    return;
+  }
+  counted_ = true;
   // Joined before anything is sent: once the client sees connection_established, every
   // notification the control plane publishes reaches it.
   if (env().Subscribe(app_, engine::datonow::kBroadcastChannel, &sub_).refused ||
@@ -91,6 +96,8 @@ void DatonowTokenSession::BeginShutdown() {
 
 void DatonowTokenSession::OnClosed(net::Connection& c) {
   (void)c;
+  if (counted_) env().apps().ReleaseConnection(app_);
+  counted_ = false;
   env().UnsubscribeAll(&sub_);
 }
 

@@ -7,7 +7,8 @@
 //                engine/datonow_channels.h; the occupancy notes go out before anything is sent),
 //                then datonow:connection_established {socket_id, activity_timeout}; when a
 //                channel cannot be joined (control plane backed up), the shard is full or the
-//                server is stopping: datonow:error and close 4100;
+//                server is stopping: datonow:error and close 4100; past the app's
+//                max_connections (counted with its Pusher and appKey sockets): 4004;
 //   delivery  -> every publication on those channels: datonow:notification {stored message},
 //                as the control plane publishes it after the message is durable;
 //   messages  -> datonow:ping is answered with datonow:pong; datonow:pong is liveness; anything
@@ -67,7 +68,9 @@ class DatonowTokenSession : public WsSession {
   void Refuse(uint16_t code, std::string_view message);
 
   bool ping_outstanding_ : 1 = false;
-  bool token_deleted_ : 1 = false;  // OnTokenDeleted ran (the close may still be in progress)
+  bool token_deleted_ : 1 = false;
+  bool counted_ : 1 = false;  // holds one of the app's max_connections (AppRegistry)  //
+                              // OnTokenDeleted ran (the close may still be in progress)
   uint32_t app_;
   uint64_t token_id_;
   DatonowShared* shared_;

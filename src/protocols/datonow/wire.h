@@ -22,6 +22,7 @@
 namespace ringcast::protocols::datonow::wire {
 
 // ---- close codes (token sockets; appKey sockets use Pusher's, protocols/pusher/wire.h) ----
+inline constexpr uint16_t kCloseAppOverQuota = 4004;  // the app's max_connections (as Pusher)
 inline constexpr uint16_t kCloseTokenDeleted = 4010;  // 40xx: do not reconnect
 inline constexpr uint16_t kCloseOverCapacity = 4100;  // shard full, server busy, slow consumer
 inline constexpr uint16_t kCloseReconnect = 4200;     // server restarting
