@@ -194,3 +194,35 @@ test('appKey sockets: Pusher REST trigger, private auth, presence member events,
     await srv.stop();
   }
 });
+
+test('Datonow sockets count against the app max_connections with Pusher ones (4004)', async () => {
+  const srv = await startServer({ shards: 2, config: { apps: [
+    { id: APP.appId, key: APP.key, secret: APP.secret, max_connections: 2 },
+  ] } });
+  try {
+    const t = await newToken(srv.port, 'q');
+    const held = [await tokenSocket(srv.port, t.token), await keySocket(srv.port)];
+    for (const q of [`token=${t.token}`, `appKey=${APP.key}`]) {
+      const ws = rawSocket(srv.port, { path: `/ws?${q}` });
+      const err = await ws.next((m) => m.event === 'datonow:error');
+      assert.equal(err.data.code, 4004);
+      assert.equal((await ws.closeInfo).code, 4004);
+    }
+    held[0].close();
+    await held[0].closeInfo;
+    // The closed token socket's place is free again (released when the server tears the
+    // connection down, which may trail the client's close event: retry a refused attempt).
+    let again = null;
+    for (let i = 0; i < 50 && again === null; ++i) {
+      const ws = rawSocket(srv.port, { path: `/ws?token=${t.token}` });
+      const m = await ws.next((x) => x.event === 'datonow:connection_established' || x.event === 'datonow:error');
+      if (m.event === 'datonow:connection_established') again = ws;
+      else await ws.closeInfo;
+    }
+    assert.ok(again, 'a socket is admitted again after one closed');
+    again.close();
+    held[1].close();
+  } finally {
+    await srv.stop();
+  }
+});
