@@ -18,23 +18,29 @@ const char* ParseDatonowSubscribe(std::string_view body, DatonowSubscribeFields*
   if (parser.parse(body.data(), body.size()).get(root)) return "The body is not valid JSON";
   dom::object obj;
   if (root.get_object().get(obj)) return "The body must be a JSON object";
+  // Each field under the guide's camelCase name or Pusher's snake_case one (SDKs differ).
   struct Field {
     const char* name;
+    const char* alias;
     std::string* dst;
     bool required;
     const char* missing;
     const char* wrong;
   };
   const Field fields[] = {
-      {"appKey", &out->app_key, true, "appKey is required", "appKey must be a string"},
-      {"socketId", &out->socket_id, true, "socketId is required", "socketId must be a string"},
-      {"channel", &out->channel, true, "channel is required", "channel must be a string"},
-      {"auth", &out->auth, false, nullptr, "auth must be a string"},
-      {"channel_data", &out->channel_data, false, nullptr, "channel_data must be a string"},
+      {"appKey", "app_key", &out->app_key, true, "appKey is required", "appKey must be a string"},
+      {"socketId", "socket_id", &out->socket_id, true, "socketId is required",
+       "socketId must be a string"},
+      {"channel", "channel_name", &out->channel, true, "channel is required",
+       "channel must be a string"},
+      {"auth", "auth", &out->auth, false, nullptr, "auth must be a string"},
+      {"channel_data", "channelData", &out->channel_data, false, nullptr,
+       "channel_data must be a string"},
   };
   for (const Field& f : fields) {
     dom::element v;
-    if (obj[f.name].get(v) != simdjson::SUCCESS || v.is_null()) {
+    if ((obj[f.name].get(v) != simdjson::SUCCESS || v.is_null()) &&
+        (obj[f.alias].get(v) != simdjson::SUCCESS || v.is_null())) {
       if (f.required) return f.missing;
       continue;
     }

@@ -34,7 +34,8 @@ struct DatonowSubscribeFields {
 };
 
 // Parses and checks the body (a JSON object; appKey, socketId and channel non-empty strings;
-// auth and channel_data strings or null; other fields ignored). Returns the error (static text)
+// auth and channel_data strings or null; also accepted as app_key, socket_id, channel_name,
+// channelData; other fields ignored). Returns the error (static text)
 // or null.
 const char* ParseDatonowSubscribe(std::string_view body, DatonowSubscribeFields* out);
 

@@ -129,6 +129,13 @@ TEST(DatonowSubscribeBody, ParsesAndRefuses) {
   EXPECT_EQ(f.channel, "private-a");
   EXPECT_EQ(f.auth, "k:ff");
   EXPECT_TRUE(f.channel_data.empty());
+  EXPECT_EQ(
+      ParseDatonowSubscribe(
+          R"({"app_key":"k","socket_id":"1.2","channel_name":"presence-a","channelData":"{}"})",
+          &f),
+      nullptr);
+  EXPECT_EQ(f.channel, "presence-a");
+  EXPECT_EQ(f.channel_data, "{}");
   EXPECT_STREQ(ParseDatonowSubscribe("", &f), "The body is empty");
   EXPECT_STREQ(ParseDatonowSubscribe("[]", &f), "The body must be a JSON object");
   EXPECT_STREQ(ParseDatonowSubscribe(R"({"socketId":"1.2","channel":"a"})", &f),
