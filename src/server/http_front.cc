@@ -223,7 +223,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   } else if (IsDashboardPath(path) && !has_body) {
     answer = Answer::kDashboard;
     dashboard = HandleDashboard(head, shard_);  // reads the head: before buf_ is erased
-  } else if (AppKeyFromPath(path, &key)) {
+  } else if (AppKeyFromPath(path, &key) || path == "/ws") {
     answer = Answer::kNeedsUpgrade;
   } else {
     answer = Answer::kNotFound;

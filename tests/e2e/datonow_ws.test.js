@@ -104,6 +104,9 @@ test('token sockets: bad tokens are refused before the upgrade; deleting a token
     assert.equal(await refusal(srv.port, `token=${'0'.repeat(64)}`), 'HTTP 403');
     assert.equal(await refusal(srv.port, 'token=nothex'), 'HTTP 401');
     assert.equal(await refusal(srv.port, ''), 'HTTP 400');
+    const plain = await call(srv.port, 'GET', `/ws?token=${'0'.repeat(64)}`);
+    assert.equal(plain.status, 400, 'GET /ws without an upgrade');
+    assert.match(plain.json.error, /upgrade/i);
     assert.equal(await refusal(srv.port, `token=${'0'.repeat(64)}&appKey=${APP.key}`), 'HTTP 400');
     const a = await newToken(srv.port, 'doomed');
     const b = await newToken(srv.port, 'stays');
