@@ -445,8 +445,10 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
     }
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
     // A channel with history is numbered and kept even while nobody subscribes (a client that
-    // reconnects resumes from it).
-    bool keep = history_.PolicyFor(req.app, channel).size > 0;
+    // reconnects resumes from it). The Datonow sockets' routing channels keep none (the store
+    // is their history).
+    bool keep = !engine::datonow::IsInternal(channel) &&
+                history_.PolicyFor(req.app, channel).size > 0;
     if (route.mask == 0 && !keep) continue;
     engine::PublicationView pub;
     pub.app = req.app;
