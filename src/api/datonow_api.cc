@@ -8,6 +8,7 @@
 
 #include "api/datonow_request.h"
 #include "auth/crypto.h"
+#include "engine/datonow_channels.h"
 #include "http/response.h"
 #include "store/wal.h"
 #include "util/json_writer.h"
@@ -332,6 +333,7 @@ bool DatonowApi::Post(HttpCall* call, uint32_t app, uint64_t client, int64_t now
     return false;
   }
   ++messages_[app];
+  QueueNotification(app, client, json);
   Json(call, 200, json);
   return true;
 }
@@ -513,8 +515,82 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
     return false;
   }
   by_token_.erase(token);  // stops working at once
+  QueueTokenDeleted(app, id);  // and its sockets close once the delete is durable
   --tokens_[app];
   Json(call, 200, "{\"deleted\":1}");
+  return true;
+}
+
+// ---- Datonow sockets (docs/protocols/datonow.md, "Sockets") ----
+
+bool DatonowApi::ConnectToken(HttpCall* call, int64_t now_ms) {
+  call->keep_alive = false;  // a refusal closes; a success becomes a WebSocket
+  if (wal_ == nullptr) {
+    Error(call, 503, "The Datonow API needs the store (--data-dir)");
+    return false;
+  }
+  if (wal_->poisoned()) {
+    Error(call, 503, kReadOnly);
+    return false;
+  }
+  auto t = by_token_.find(call->datonow_token);
+  auto it = t == by_token_.end() ? wal_->live().end()
+                                 : wal_->live().find(TokenKey(apps_->app(t->second.app),
+                                                              t->second.id));
+  if (it == wal_->live().end()) {
+    Error(call, 403, "Unknown or deleted client token");
+    return false;
+  }
+  // The record's keys are ours and in a fixed order: lastSeenAt is followed by createdAt.
+  std::string value = it->second;
+  const size_t at = value.rfind(",\"lastSeenAt\":");
+  const size_t end = at == std::string::npos ? at : value.find(",\"createdAt\":", at);
+  if (end == std::string::npos) {
+    Error(call, 500, "Stored client token record is malformed");
+    return false;
+  }
+  const size_t from = at + 14;
+  value.replace(from, end - from, "\"" + Iso(now_ms) + "\"");
+  const std::string key = it->first;
+  if (!wal_->Put(key, value)) {
+    Error(call, 503, kReadOnly);
+    return false;
+  }
+  call->response.clear();
+  call->socket_app = t->second.app;
+  call->socket_token = t->second.id;
+  return true;
+}
+
+void DatonowApi::QueueNotification(uint32_t app, uint64_t client, std::string_view json) {
+  engine::PublishRequest p;
+  p.app = app;
+  p.event = std::string(engine::datonow::kNotificationEvent);
+  p.data = std::string(json);
+  p.channels.push_back(client == 0 ? std::string(engine::datonow::kBroadcastChannel)
+                                   : engine::datonow::TokenChannel(client));
+  pubs_.push_back(std::move(p));
+}
+
+void DatonowApi::QueueTokenDeleted(uint32_t app, uint64_t id) {
+  engine::PublishRequest p;
+  p.app = app;
+  p.event = std::string(engine::datonow::kTokenDeletedEvent);
+  p.channels.push_back(engine::datonow::TokenChannel(id));
+  pubs_.push_back(std::move(p));
+}
+
+bool DatonowApi::OrphanedTokenChannel(uint32_t app, std::string_view channel,
+                                      engine::PublishRequest* close) const {
+  uint64_t id = 0;
+  if (!engine::datonow::ParseTokenChannel(channel, &id)) return false;
+  if (wal_ != nullptr && !wal_->poisoned() &&
+      wal_->live().find(TokenKey(apps_->app(app), id)) != wal_->live().end()) {
+    return false;
+  }
+  close->app = app;
+  close->event = std::string(engine::datonow::kTokenDeletedEvent);
+  close->channels.assign(1, std::string(channel));
   return true;
 }
 

@@ -11,7 +11,8 @@
 // pages, newest first, expired hidden; a token sees broadcasts and its own, with its state),
 // DELETE one/all (secret: for everyone; token: hides for itself), delivered/read/read-all,
 // purge of expired messages, the per-app REST rate limit (api/rate_limit.h, shared with
-// POST /api/trigger, which api/datonow_trigger.h handles). Sockets are not built.
+// POST /api/trigger, which api/datonow_trigger.h handles), the token sockets' connect check and
+// their publications.
 // Thread rules: the control-plane thread only.
 #pragma once
 
@@ -24,6 +25,7 @@
 #include "api/http_call.h"
 #include "api/rate_limit.h"
 #include "engine/app_registry.h"
+#include "engine/publication.h"
 
 namespace ringcast::store {
 class Wal;
@@ -47,6 +49,17 @@ class DatonowApi {
 
   // Fills call->response. True when it changed the store: the answer must wait for the commit.
   bool Handle(HttpCall* call, int64_t now_ms);
+  // Datonow sockets (docs/protocols/datonow.md, "Sockets"). GET /ws?token=: a live token gets
+  // its lastSeenAt stored (true: the answer waits for the commit) and call->socket_app/
+  // socket_token set with an empty response; an unknown or deleted one 403, a read-only store 503.
+  bool ConnectToken(HttpCall* call, int64_t now_ms);
+  // What the token sockets must receive because of the requests handled since the last call
+  // (new notifications, token deletions): published by the control plane once durable.
+  std::vector<engine::PublishRequest> TakePublications() { return std::move(pubs_); }
+  // A token channel (engine/datonow_channels.h) got a member while its token is gone (deleted
+  // between the socket's check and its subscription): *close closes it.
+  bool OrphanedTokenChannel(uint32_t app, std::string_view channel,
+                            engine::PublishRequest* close) const;
   // Messages in the store (live or expired, not yet purged), for tests.
   size_t stored_messages() const;
   // POSTs refused because the app held kMaxMessagesPerApp messages or kMaxTokensPerApp tokens.
@@ -73,8 +86,13 @@ class DatonowApi {
   bool DeleteOne(HttpCall* call, uint32_t app, std::string_view id_text);
   bool DeleteAll(HttpCall* call, uint32_t app);
 
+  // For the sockets: a new message (targeted when `client` != 0), a deleted token.
+  void QueueNotification(uint32_t app, uint64_t client, std::string_view json);
+  void QueueTokenDeleted(uint32_t app, uint64_t id);
+
   const engine::AppRegistry* apps_;
   store::Wal* wal_;
+  std::vector<engine::PublishRequest> pubs_;  // taken after every request
   std::vector<uint64_t> next_id_;                       // per app index
   std::vector<uint64_t> next_token_id_;                 // per app index
   std::vector<size_t> messages_;                        // per app index: stored, expired included

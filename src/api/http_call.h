@@ -29,6 +29,10 @@ struct HttpCall {
   std::string body;
   // Answer, filled by the control plane: complete HTTP response bytes.
   std::string response;
+  // GET /ws?token= (a Datonow token socket, server/datonow_front.cc): when the token is good
+  // the control plane leaves `response` empty and names the token's app and id here.
+  uint32_t socket_app = 0;
+  uint64_t socket_token = 0;
   // Set by the HTTP session when the answer is back (or it answered 503 itself); with
   // pipelining the answer may wait behind an earlier request's, and the session owns the call
   // from then on.

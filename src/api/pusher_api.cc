@@ -7,6 +7,7 @@
 #include "api/request_head.h"
 #include "auth/request_signature.h"
 #include "engine/channel_name.h"
+#include "engine/datonow_channels.h"
 #include "http/query.h"
 #include "http/response.h"
 #include "util/clock.h"
@@ -349,6 +350,8 @@ ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
   }
   std::vector<std::string> names;
   occupancy_->List(app, prefix ? *prefix : std::string_view(), &names);
+  // The Datonow sockets' routing channels (engine/datonow_channels.h) are not the app's.
+  std::erase_if(names, [](const std::string& n) { return engine::datonow::IsInternal(n); });
   std::sort(names.begin(), names.end());
   std::string body = "{\"channels\":{";
   for (size_t i = 0; i < names.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/channel_name.h"
+#include "engine/datonow_channels.h"
 #include "http/response.h"
 #include "protocols/pusher/wire.h"
 #include "runtime/wait_for_work.h"
@@ -38,6 +39,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
       datonow_api_(apps, wal, config->limits.datonow_api_requests_per_minute),
       datonow_trigger_(apps, &config->limits, ids, wal, datonow_api_.rate_limiter()),
+      datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length),
       webhooks_(&apps->apps()),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
@@ -194,7 +196,9 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
 }
 
 void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
-  const bool hooks = webhooks_.HasTargets(note->app);
+  // The Datonow sockets' routing channels are not the app's: no channel webhooks for them.
+  const bool hooks =
+      webhooks_.HasTargets(note->app) && !engine::datonow::IsInternal(note->name);
   const bool was = hooks && occupancy_.IsOccupied(note->app, note->name);
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
   app_channels_[note->app].Set(occupancy_.channel_count(note->app));
@@ -207,6 +211,10 @@ void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
       ev.channel = note->name;
       webhooks_.Emit(note->app, std::move(ev));
     }
+  }
+  engine::PublishRequest close;
+  if (note->occupied && datonow_api_.OrphanedTokenChannel(note->app, note->name, &close)) {
+    Publish(close);  // a token socket whose token went between its check and its subscribe
   }
   delete note;
 }
@@ -413,9 +421,19 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     }
     return;
   }
-  if (api::DatonowApi::Matches(call->path)) {
+  if (api::DatonowSocketApi::Matches(call->path)) {
+    engine::PublishRequest command;
+    if (datonow_sockets_.Handle(call, &command)) Publish(command);
+    Answer(call);
+    return;
+  }
+  if (api::DatonowApi::Matches(call->path) || call->path == "/ws") {
     // A read while a write is not yet durable may show it: it waits for the commit too.
-    const bool wrote = datonow_api_.Handle(call, util::WallMs());
+    const bool wrote = call->path == "/ws" ? datonow_api_.ConnectToken(call, util::WallMs())
+                                           : datonow_api_.Handle(call, util::WallMs());
+    for (engine::PublishRequest& p : datonow_api_.TakePublications()) {
+      held_pubs_.push_back(std::move(p));
+    }
     if (wrote || (wal_ != nullptr && !wal_->durable())) {
       AnswerAfterCommit(call);
     } else {
@@ -482,8 +500,10 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
     }
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
     // A channel with history is numbered and kept even while nobody subscribes (a client that
-    // reconnects resumes from it).
-    bool keep = history_.PolicyFor(req.app, channel).size > 0;
+    // reconnects resumes from it). The Datonow sockets' routing channels keep none (the store
+    // is their history).
+    bool keep = !engine::datonow::IsInternal(channel) &&
+                history_.PolicyFor(req.app, channel).size > 0;
     if (route.mask == 0 && !keep) continue;
     engine::PublicationView pub;
     pub.app = req.app;
@@ -529,6 +549,11 @@ int ControlPlane::CommitTurn() {
     const uint64_t due = wal_->sync_due_ms();
     return due > now ? static_cast<int>(due - now) : 0;
   }
+  // Durable now: the token sockets get what the answers below acknowledge.
+  if (r == store::TurnResult::kDurable) {
+    for (const engine::PublishRequest& p : held_pubs_) Publish(p);
+  }
+  held_pubs_.clear();
   for (api::HttpCall* call : held_) {
     if (r == store::TurnResult::kFailed) {
       call->response.clear();

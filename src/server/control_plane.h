@@ -54,6 +54,7 @@
 
 #include "api/datonow_api.h"
 #include "api/datonow_trigger.h"
+#include "api/datonow_socket_api.h"
 #include "api/pusher_api.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
@@ -160,6 +161,10 @@ class ControlPlane {
   api::PusherApi pusher_api_;
   api::DatonowApi datonow_api_;
   api::DatonowTrigger datonow_trigger_;  // after datonow_api_: it uses its rate limiter
+  api::DatonowSocketApi datonow_sockets_;  // POST /api/subscribe, /api/unsubscribe
+  // Datonow socket publications (new notifications, token deletions) of this turn's writes:
+  // published by CommitTurn once they are durable, dropped when the commit fails.
+  std::vector<engine::PublishRequest> held_pubs_;
   webhooks::Dispatcher webhooks_;
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
   static constexpr size_t kMaxCacheMissKeys = 65536;

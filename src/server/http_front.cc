@@ -163,6 +163,10 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   const config::ServerConfig& cfg = shard_->env().config();
   std::string_view key;
   if (head.upgrade || head.Has("sec-websocket-key")) {
+    if (path == "/ws") {
+      StartDatonow(head);
+      return state_ == State::kHead;
+    }
     bool echo = !cfg.echo_path.empty() && path == cfg.echo_path;
     if (echo || AppKeyFromPath(path, &key)) {
       Upgrade(head, echo);
@@ -220,7 +224,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   } else if (IsDashboardPath(path) && !has_body) {
     answer = Answer::kDashboard;
     dashboard = HandleDashboard(head, shard_);  // reads the head: before buf_ is erased
-  } else if (AppKeyFromPath(path, &key)) {
+  } else if (AppKeyFromPath(path, &key) || path == "/ws") {
     answer = Answer::kNeedsUpgrade;
   } else {
     answer = Answer::kNotFound;
@@ -352,6 +356,10 @@ void HttpFrontSession::FlushAnswers(bool read_on) {
   while (!inflight_.empty() && inflight_.front()->answered) {
     api::HttpCall* call = inflight_.front();
     inflight_.pop_front();
+    if (call == datonow_call_) {
+      FinishDatonowToken(call);  // the last request read: nothing follows it
+      return;
+    }
     bool keep_alive = call->keep_alive;
     shard_->metrics().Rejected(StatusOf(call->response));
     loop.SendCopy(*conn_, call->response);

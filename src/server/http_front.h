@@ -11,6 +11,7 @@
 //                                               plane (Pusher HTTP API); the answer comes back
 //                                               through the shard
 //   GET /sse/{key}?channels=...              -> an SseSession (Server-Sent Events stream)
+//   GET /ws?token= | ?appKey= + Upgrade      -> a Datonow socket (server/datonow_front.cc)
 //   GET /health, /ready, /metrics            -> answered here (/metrics: metrics::Registry)
 //   /dashboard, /dashboard/...               -> answered here (server/dashboard.h)
 //   anything else                            -> 404 JSON
@@ -69,6 +70,11 @@ class HttpFrontSession : public net::Session {
   // Handles a complete head; returns false when the session ended (upgrade, close).
   bool Route(const http::RequestHead& head);
   void Upgrade(const http::RequestHead& head, bool echo);
+  // GET /ws: the Datonow sockets (server/datonow_front.cc). An appKey socket is upgraded at
+  // once; a token is first checked by the control plane (datonow_call_), and FlushAnswers
+  // upgrades (FinishDatonowToken) or answers its refusal.
+  void StartDatonow(const http::RequestHead& head);
+  void FinishDatonowToken(api::HttpCall* call);
   // Hands the connection to an SseSession (protocols/sse) for GET /sse/{key}.
   void StartSse(const http::RequestHead& head);
   void Respond(int status, std::string_view content_type, std::string_view body, bool keep_alive);
@@ -93,6 +99,8 @@ class HttpFrontSession : public net::Session {
   std::deque<api::HttpCall*> inflight_;
   uint64_t idle_since_ms_ = 0;
   uint64_t skip_left_ = 0;
+  api::HttpCall* datonow_call_ = nullptr;  // a token check with the control plane (in inflight_)
+  std::string ws_key_;                     // its Sec-WebSocket-Key
 };
 
 }  // namespace ringcast::server

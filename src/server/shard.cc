@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "engine/publication.h"
+#include "protocols/datonow/channel_session.h"
+#include "protocols/datonow/token_session.h"
 #include "protocols/echo/echo_session.h"
 #include "protocols/ws_session.h"
 #include "server/http_front.h"
@@ -35,6 +37,7 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
   http_limits_.max_body_bytes = config->limits.max_request_body_bytes;
   pusher_shared_.Register(&env_);
   sse_shared_.Register(&env_);
+  datonow_shared_.Register(&env_);
 }
 
 Shard::~Shard() = default;  // the outbox frees what never left
@@ -102,7 +105,10 @@ void Shard::OnTurnEnd(uint64_t start_ns, uint64_t end_ns) {
 void Shard::OnConnectionClosing(net::Connection& c) {
   net::Session* s = c.session();
   ConnProtocol p = ConnProtocol::kHttp;
-  if (dynamic_cast<protocols::pusher::PusherSession*>(s) != nullptr) {
+  if (dynamic_cast<protocols::datonow::DatonowChannelSession*>(s) != nullptr ||
+      dynamic_cast<protocols::datonow::DatonowTokenSession*>(s) != nullptr) {
+    p = ConnProtocol::kDatonow;
+  } else if (dynamic_cast<protocols::pusher::PusherSession*>(s) != nullptr) {
     p = ConnProtocol::kPusher;
   } else if (dynamic_cast<protocols::EchoSession*>(s) != nullptr) {
     p = ConnProtocol::kEcho;

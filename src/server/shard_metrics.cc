@@ -12,6 +12,8 @@ std::string_view ConnProtocolName(ConnProtocol p) {
       return "echo";
     case ConnProtocol::kSse:
       return "sse";
+    case ConnProtocol::kDatonow:
+      return "datonow";
     case ConnProtocol::kCount:
       break;
   }

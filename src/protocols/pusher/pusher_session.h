@@ -115,11 +115,18 @@ class PusherSession : public WsSession {
   void OnWatchlistChanges(const std::vector<std::string>& online,
                           const std::vector<std::string>& offline);
 
+ protected:
+  // Protected and virtual for the Datonow appKey session (protocols/datonow/channel_session.h),
+  // which speaks this protocol under another wire format.
+  bool OnTextMessage(std::string_view text) override;
+  virtual void SendEvent(std::string_view event, std::string_view channel,
+                         std::string_view data_json);
+  uint32_t app() const { return app_; }
+
  private:
   static constexpr uint8_t kActivityTimer = kFirstDerivedTimer;
   static constexpr uint8_t kSigninTimer = kFirstDerivedTimer + 1;
 
-  bool OnTextMessage(std::string_view text) override;
   void OnPeerActivity() override {
     last_rx_ms_ = static_cast<uint32_t>(loop().now_ms());
     ping_outstanding_ = false;
@@ -142,7 +149,6 @@ class PusherSession : public WsSession {
   // Tells the control plane that this connection left the presence channel at `index` and
   // forgets it (the channel membership itself is the caller's).
   void LeavePresence(size_t index);
-  void SendEvent(std::string_view event, std::string_view channel, std::string_view data_json);
   void SendError(int code, std::string_view message);
   void SendSubscriptionError(std::string_view channel, std::string_view type,
                              std::string_view error, int status);

@@ -10,6 +10,8 @@
 #include "engine/channel_table.h"
 #include "net/connection.h"
 #include "net/out_queue.h"
+#include "protocols/datonow/channel_session.h"
+#include "protocols/datonow/token_session.h"
 #include "protocols/pusher/pusher_session.h"
 #include "protocols/ws_session.h"
 #include "ws/frame_parser.h"
@@ -45,12 +47,26 @@ TEST(SessionLayout, PerConnectionSizesArePinned) {
   EXPECT_EQ(sizeof(ws::FrameParser), 64u);
   EXPECT_EQ(sizeof(protocols::WsSession), 96u);
   EXPECT_EQ(sizeof(protocols::pusher::PusherSession), 160u);
-  std::printf("per-connection layout: Connection %zu, OutQueue %zu, PusherSession %zu "
-              "(class %zu), WsSession %zu, FrameParser %zu, Subscriber %zu, Member %zu\n",
-              sizeof(net::Connection), sizeof(net::OutQueue),
-              sizeof(protocols::pusher::PusherSession),
-              SizeClass(sizeof(protocols::pusher::PusherSession)), sizeof(protocols::WsSession),
-              sizeof(ws::FrameParser), sizeof(engine::Subscriber), sizeof(engine::Member));
+  std::printf(
+      "per-connection layout: Connection %zu, OutQueue %zu, PusherSession %zu "
+      "(class %zu), WsSession %zu, FrameParser %zu, Subscriber %zu, Member %zu\n",
+      sizeof(net::Connection), sizeof(net::OutQueue), sizeof(protocols::pusher::PusherSession),
+      SizeClass(sizeof(protocols::pusher::PusherSession)), sizeof(protocols::WsSession),
+      sizeof(ws::FrameParser), sizeof(engine::Subscriber), sizeof(engine::Member));
+}
+
+// The Datonow sessions (docs/protocols/datonow.md, "Sockets"): a token socket is a WsSession
+// with its token, app and one Subscriber (two memberships: a heap array); an appKey socket is a
+// PusherSession plus the Subscriber of its command channel.
+TEST(SessionLayout, DatonowSessions) {
+  std::printf(
+      "Datonow: DatonowTokenSession %zu (class %zu), DatonowChannelSession %zu (class %zu)\n",
+      sizeof(protocols::datonow::DatonowTokenSession),
+      SizeClass(sizeof(protocols::datonow::DatonowTokenSession)),
+      sizeof(protocols::datonow::DatonowChannelSession),
+      SizeClass(sizeof(protocols::datonow::DatonowChannelSession)));
+  EXPECT_EQ(sizeof(protocols::datonow::DatonowTokenSession), 160u);
+  EXPECT_EQ(sizeof(protocols::datonow::DatonowChannelSession), 208u);
 }
 
 TEST(SessionLayout, SizeClassesFollowMimalloc) {

@@ -1,0 +1,156 @@
+// The Datonow socket routes of HttpFrontSession (GET /ws; docs/protocols/datonow.md, "Sockets"),
+// kept out of http_front.cc:
+//   ?appKey=<key>   upgraded at once to a DatonowChannelSession (an unknown key is refused on
+//                   the socket with 4001, as Pusher's);
+//   ?token=<hex>    a token is checked by the control plane before the upgrade (it owns the
+//                   tokens): the request travels as an HttpCall with path "/ws"; the control
+//                   plane stores the token's lastSeenAt and answers after the commit, so the
+//                   101 goes out only once the connect is durable; an unknown or deleted token
+//                   gets 403 (a malformed one 401 here) and the connection closes. Nothing after
+//                   the request is read before the answer (a WebSocket client sends nothing
+//                   before the 101).
+//   both or neither 400.
+// Thread rules: the owning shard's thread.
+#include "engine/app_registry.h"
+#include "http/query.h"
+#include "http/response.h"
+#include "protocols/datonow/channel_session.h"
+#include "protocols/datonow/token_session.h"
+#include "server/http_front.h"
+#include "server/shard.h"
+#include "ws/handshake.h"
+
+namespace ringcast::server {
+
+namespace {
+int StatusOfResponse(std::string_view response) {
+  if (response.size() < 12 || response.substr(0, 5) != "HTTP/") return 0;
+  int st = 0;
+  for (size_t i = 9; i < 12; ++i) {
+    char ch = response[i];
+    if (ch < '0' || ch > '9') return 0;
+    st = st * 10 + (ch - '0');
+  }
+  return st;
+}
+
+bool IsLowerHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+void HttpFrontSession::StartDatonow(const http::RequestHead& head) {
+  net::IoLoop& loop = shard_->env().loop();
+  ws::UpgradeCheck check =
+      ws::CheckUpgrade(head.method_name, head.version_minor, head.Get("upgrade"),
+                       head.HasToken("connection", "upgrade"), head.Get("sec-websocket-version"),
+                       head.Get("sec-websocket-key"));
+  if (check.status != 0) {
+    std::string out;
+    ws::AppendUpgradeRefusal(&out, check);
+    shard_->metrics().Rejected(StatusOfResponse(out));
+    loop.SendCopy(*conn_, out);
+    state_ = State::kDone;
+    loop.CloseAfterFlush(*conn_, 1000);
+    return;
+  }
+  std::string token;
+  std::string app_key;
+  bool has_token = false;
+  bool has_key = false;
+  std::vector<http::QueryParam> params;
+  if (http::ParseQuery(head.query, &params, /*plus_as_space=*/true)) {
+    for (const http::QueryParam& p : params) {
+      if (p.key == "token") {
+        has_token = true;
+        token = std::string(p.value);
+      } else if (p.key == "appKey") {
+        has_key = true;
+        app_key = std::string(p.value);
+      }
+    }
+  }
+  if (has_token == has_key) {
+    RespondError(400, "GET /ws needs exactly one of ?token= and ?appKey=", /*close=*/true);
+    return;
+  }
+  if (has_token && !IsLowerHex64(token)) {
+    RespondError(401, "The token must be 64 lower-case hex characters", /*close=*/true);
+    return;
+  }
+  if (has_token) {
+    auto* call = new api::HttpCall();
+    call->shard = shard_->env().shard_id();
+    call->conn_index = conn_->index();
+    call->conn_gen = conn_->generation();
+    call->keep_alive = false;
+    call->method = "GET";
+    call->path = "/ws";
+    call->datonow_token = std::move(token);
+    ws_key_ = std::string(head.Get("sec-websocket-key"));
+    // `head` views point into buf_: nothing of it is used after this.
+    buf_.erase(0, parser_.head_size());
+    parser_.Reset();
+    state_ = State::kDraining;
+    inflight_.push_back(call);
+    datonow_call_ = call;
+    if (!shard_->ForwardHttp(call)) {
+      call->response.clear();
+      http::AppendJsonError(&call->response, 503, "Server busy, retry later", false);
+      call->answered = true;
+      FlushAnswers(/*read_on=*/false);
+    }
+    return;
+  }
+  std::string response;
+  ws::AppendUpgradeResponse(&response, ws::ComputeAcceptKey(head.Get("sec-websocket-key")));
+  loop.SendCopy(*conn_, response);
+  uint32_t app = shard_->env().apps().IndexByKey(app_key);
+  auto* next = new protocols::datonow::DatonowChannelSession(
+      &shard_->env(), &shard_->datonow_shared(), *conn_, app);
+  state_ = State::kDone;
+  shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
+  shard_->metrics().ConnectionOpened(ConnProtocol::kDatonow);
+  std::string rest = buf_.substr(parser_.head_size());
+  buf_.clear();
+  net::Connection& c = *conn_;
+  // Replace first: timers the new session sets must carry its epoch. `this` is deleted at the
+  // end of the turn.
+  loop.ReplaceSession(c, next);
+  next->Start();
+  if (!rest.empty() && c.open()) next->OnData(c, rest.data(), rest.size());
+}
+
+void HttpFrontSession::FinishDatonowToken(api::HttpCall* call) {
+  datonow_call_ = nullptr;
+  net::IoLoop& loop = shard_->env().loop();
+  if (!call->response.empty()) {
+    shard_->metrics().Rejected(StatusOfResponse(call->response));
+    loop.SendCopy(*conn_, call->response);
+    delete call;
+    state_ = State::kDone;
+    loop.CloseAfterFlush(*conn_, 1000);
+    return;
+  }
+  std::string response;
+  ws::AppendUpgradeResponse(&response, ws::ComputeAcceptKey(ws_key_));
+  loop.SendCopy(*conn_, response);
+  auto* next = new protocols::datonow::DatonowTokenSession(
+      &shard_->env(), &shard_->datonow_shared(), *conn_, call->socket_app, call->socket_token);
+  delete call;
+  state_ = State::kDone;
+  shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
+  shard_->metrics().ConnectionOpened(ConnProtocol::kDatonow);
+  std::string rest = std::move(buf_);
+  buf_.clear();
+  net::Connection& c = *conn_;
+  loop.ReplaceSession(c, next);
+  next->Start();
+  if (!rest.empty() && c.open()) next->OnData(c, rest.data(), rest.size());
+}
+
+}  // namespace ringcast::server
