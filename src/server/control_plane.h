@@ -57,6 +57,7 @@
 #include "engine/presence_table.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
+#include "protocols/impulse/impulse_push.h"
 #include "runtime/ring.h"
 #include "runtime/shared_buf.h"
 #include "server/mesh.h"
@@ -113,8 +114,13 @@ class ControlPlane {
   // A presence join (answered: the note goes back to its shard) or leave (freed here).
   void ApplyPresence(engine::PresenceNote* note);
   void Publish(const engine::PublishRequest& req);
+  // `deliveries`: count what the publication just sent to each shard was queued to instead
+  // (CountQuery::deliveries; one channel).
   void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
-                          std::function<void(std::vector<uint64_t>)> done);
+                          std::function<void(std::vector<uint64_t>)> done,
+                          bool deliveries = false);
+  // POST {impulse.prefix}: publish, then answer {"sent": N} once every shard has counted.
+  void HandleImpulsePush(api::HttpCall* call);
   void OnCountReply(CountQuery* query);
   void Answer(api::HttpCall* call);
   // For a handler that changed the store: the answer goes out after this turn's group commit
@@ -145,6 +151,7 @@ class ControlPlane {
   uint64_t history_swept_ms_ = 0;
   api::PusherApi pusher_api_;
   api::DatonowApi datonow_api_;
+  protocols::impulse::ImpulsePush impulse_push_;
   webhooks::Dispatcher webhooks_;
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
   static constexpr size_t kMaxCacheMissKeys = 65536;

@@ -11,6 +11,8 @@
 //                                               plane (Pusher HTTP API); the answer comes back
 //                                               through the shard
 //   GET /sse/{key}?channels=...              -> an SseSession (Server-Sent Events stream)
+//   {impulse.prefix} (when on)               -> GET: an ImpulseSession; OPTIONS: preflight;
+//                                               POST: Bearer checked here, then as /apps/...
 //   GET /health, /ready, /metrics            -> answered here (/metrics: metrics::Registry)
 //   /dashboard, /dashboard/...               -> answered here (server/dashboard.h)
 //   anything else                            -> 404 JSON
@@ -71,6 +73,9 @@ class HttpFrontSession : public net::Session {
   void Upgrade(const http::RequestHead& head, bool echo);
   // Hands the connection to an SseSession (protocols/sse) for GET /sse/{key}.
   void StartSse(const http::RequestHead& head);
+  // {impulse.prefix} other than POST: GET opens an ImpulseSession, OPTIONS is the preflight,
+  // anything else 405 (docs/protocols/impulse.md). Returns as Route does.
+  bool RouteImpulse(const http::RequestHead& head);
   void Respond(int status, std::string_view content_type, std::string_view body, bool keep_alive);
   // Answers here with a JSON error; with close, the connection closes after it.
   void RespondError(int status, std::string_view message, bool close);

@@ -35,6 +35,7 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
   http_limits_.max_body_bytes = config->limits.max_request_body_bytes;
   pusher_shared_.Register(&env_);
   sse_shared_.Register(&env_);
+  impulse_shared_.Register(&env_);
 }
 
 Shard::~Shard() = default;  // the outbox frees what never left
@@ -106,7 +107,8 @@ void Shard::OnConnectionClosing(net::Connection& c) {
     p = ConnProtocol::kPusher;
   } else if (dynamic_cast<protocols::EchoSession*>(s) != nullptr) {
     p = ConnProtocol::kEcho;
-  } else if (dynamic_cast<protocols::sse::SseSession*>(s) != nullptr) {
+  } else if (dynamic_cast<protocols::sse::SseSession*>(s) != nullptr ||
+             dynamic_cast<protocols::impulse::ImpulseSession*>(s) != nullptr) {
     p = ConnProtocol::kSse;
   }
   metrics_.ConnectionClosed(p);
@@ -152,7 +154,7 @@ int64_t Shard::IdleWaitCapMs() const {
 void Shard::Handle(const ToShard& m) {
   switch (m.kind) {
     case ToShard::Kind::kPublish: {
-      env_.Deliver(engine::ReadPublication(m.publication));
+      last_delivered_ = env_.Deliver(engine::ReadPublication(m.publication));
       m.publication->Release();
       break;
     }
@@ -176,6 +178,7 @@ void Shard::Handle(const ToShard& m) {
         engine::Channel* ch = env_.channels().Find(q->app, q->channels[i]);
         q->counts[id_ * n + i] = ch == nullptr ? 0 : ch->members.size();
       }
+      if (q->deliveries && n == 1) q->counts[id_] = last_delivered_;
       outbox_.PushCountReply(q);
       break;
     }
