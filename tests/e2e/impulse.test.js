@@ -133,3 +133,200 @@ test('subscribe and push: the real client receives the event', async () => {
   });
   assert.deepEqual(obs, [{ channel: 'user:online', payload: { userId: 'u1', username: 'ada', n: 1.5, tags: ['a', 'b'] } }]);
 });
+
+test('pushMany: every event reaches its channel', async () => {
+  const obs = await both(async (t) => {
+    const a = subscriber(t, 'user:online');
+    const b = subscriber(t, 'user:offline');
+    await openAll();
+    const server = lib.createServerClient({ serviceUrl: t.url, token: SECRET });
+    await server.pushMany([
+      { channel: 'user:online', payload: { userId: '1' } },
+      { channel: 'user:offline', payload: { userId: '2' } },
+      { channel: 'user:online', payload: { userId: '3' } },
+    ]);
+    await waitFor(() => a.got.length === 2 && b.got.length === 1);
+    closeAll([a, b]);
+    // pushMany is concurrent POSTs: the order between them is not defined (sort).
+    return { a: a.got.map((e) => e.payload.userId).sort(), b: b.got };
+  });
+  assert.deepEqual(obs, { a: ['1', '3'], b: [{ channel: 'user:offline', payload: { userId: '2' } }] });
+});
+
+// Pushes `audience`, then an unrestricted fence on the same channel; once every subscriber has
+// the fence, what each got before it is exactly what the audience let through (one stream is
+// ordered). Returns { sent, got: per subscriber, the payloads before the fence }.
+async function audienceCase(t, subs, audience) {
+  const streams = subs.map((opts) => subscriber(t, 'chat:message', opts));
+  await openAll();
+  const r = await post(t, { channel: 'chat:message', payload: 'targeted', audience });
+  const server = lib.createServerClient({ serviceUrl: t.url, token: SECRET });
+  await server.push('chat:message', 'fence');
+  await waitFor(() => streams.every((s) => s.got.some((e) => e.payload === 'fence')));
+  closeAll(streams);
+  return {
+    status: r.status,
+    sent: r.body.sent,
+    got: streams.map((s) => s.got.map((e) => e.payload).filter((p) => p !== 'fence')),
+  };
+}
+
+test('audience by token: only streams opened with a listed token', async () => {
+  const subs = [{ token: 'tok-a' }, { token: 'tok-b' }, {}, { token: 'tok-c', topic: 'room-1' }];
+  const list = await both((t) => audienceCase(t, subs, { tokens: ['tok-a', 'tok-c'] }));
+  assert.deepEqual(list, { status: 200, sent: 2, got: [['targeted'], [], [], ['targeted']] });
+  const one = await both((t) => audienceCase(t, subs, { tokens: 'tok-b' }));
+  assert.deepEqual(one, { status: 200, sent: 1, got: [[], ['targeted'], [], []] });
+  const none = await both((t) => audienceCase(t, subs, { tokens: [] }));
+  assert.deepEqual(none, { status: 200, sent: 0, got: [[], [], [], []] });
+  const empty = await both((t) => audienceCase(t, subs, { tokens: '' }));
+  assert.deepEqual(empty.sent, 4, 'an empty token string filters nothing (falsy in the broker)');
+});
+
+test('audience by topic, and topic with tokens', async () => {
+  const subs = [{ topic: 'room-1' }, { topic: 'room-2' }, {}, { token: 'tok-a', topic: 'room-1' }];
+  const topic = await both((t) => audienceCase(t, subs, { topic: 'room-1' }));
+  assert.deepEqual(topic, { status: 200, sent: 2, got: [['targeted'], [], [], ['targeted']] });
+  const both_ = await both((t) => audienceCase(t, subs, { topic: 'room-1', tokens: ['tok-a'] }));
+  assert.deepEqual(both_, { status: 200, sent: 1, got: [[], [], [], ['targeted']] });
+  const all = await both((t) => audienceCase(t, subs, undefined));
+  assert.deepEqual(all.sent, 4);
+});
+
+test('sent counts the streams written to; none on the channel is 0', async () => {
+  const obs = await both(async (t) => {
+    const zero = await post(t, { channel: 'nobody:here', payload: 1 });
+    const streams = [subscriber(t, 'count:me'), subscriber(t, 'count:me'), subscriber(t, 'other')];
+    await openAll();
+    const two = await post(t, { channel: 'count:me', payload: 2 });
+    closeAll(streams);
+    return { zero, two };
+  });
+  assert.deepEqual(obs, { zero: { status: 200, body: { sent: 0 } }, two: { status: 200, body: { sent: 2 } } });
+});
+
+test('secrets: the client push fails with 401 and 403 as the broker answers', async () => {
+  const obs = await both(async (t) => {
+    const errors = [];
+    for (const token of [undefined, 'wrong-secret']) {
+      const server = lib.createServerClient({ serviceUrl: t.url, token });
+      try {
+        await server.push('user:online', { x: 1 });
+        errors.push('accepted');
+      } catch (e) {
+        errors.push(e.message);
+      }
+    }
+    const basic = await post(t, { channel: 'c' }, { Authorization: `Basic ${SECRET}` });
+    const lower = await post(t, { channel: 'c' }, { Authorization: `bearer ${SECRET}` });
+    return { errors, basic, lower };
+  });
+  assert.deepEqual(obs.errors, ['HTTP 401: Authorization header required', 'HTTP 403: Invalid token']);
+  assert.deepEqual(obs.basic, { status: 401, body: { error: 'Authorization header required' } });
+  assert.equal(obs.lower.status, 401);
+});
+
+test('bad requests: missing channel, bad JSON, bad body, wrong method', async () => {
+  const obs = await both(async (t) => {
+    const get = await fetch(t.url);  // no channel
+    const noChannel = { status: get.status, type: get.headers.get('content-type'), body: await get.json() };
+    const badJson = await post(t, '{"channel":');
+    // The broker's details are zod's text; ringcast says it its own way (documented).
+    const shape = async (body) => {
+      const r = await post(t, body);
+      return { status: r.status, error: r.body.error, hasDetails: typeof r.body.details === 'string' };
+    };
+    const array = await shape([{ channel: 'c', payload: 1 }]);
+    const noChan = await shape({ payload: 1 });
+    const emptyTopic = await shape({ channel: 'c', audience: { topic: '' } });
+    const badTokens = await shape({ channel: 'c', audience: { tokens: [1] } });
+    const put = await fetch(t.url, { method: 'PUT' });
+    const method = { status: put.status, body: await put.json() };
+    return { noChannel, badJson, array, noChan, emptyTopic, badTokens, method };
+  });
+  assert.deepEqual(obs.noChannel, { status: 400, type: 'application/json', body: { error: 'channel query parameter is required' } });
+  assert.deepEqual(obs.badJson, { status: 400, body: { error: 'Invalid JSON body' } });
+  const invalid = { status: 400, error: 'Invalid request body', hasDetails: true };
+  for (const k of ['array', 'noChan', 'emptyTopic', 'badTokens']) assert.deepEqual(obs[k], invalid, k);
+  assert.deepEqual(obs.method, { status: 405, body: { error: 'Method not allowed' } });
+});
+
+test('preflight and CORS headers', async () => {
+  const cors = (h) => ({
+    origin: h.get('access-control-allow-origin'),
+    headers: h.get('access-control-allow-headers'),
+    methods: h.get('access-control-allow-methods'),
+  });
+  const obs = await both(async (t) => {
+    const pre = await fetch(t.url, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization,content-type' },
+    });
+    const preBody = await pre.text();
+    const ctl = new AbortController();
+    const stream = await fetch(`${t.url}?channel=cors:check`, { signal: ctl.signal });
+    const streamHeaders = { status: stream.status, type: stream.headers.get('content-type'),
+      cache: stream.headers.get('cache-control'), ...cors(stream.headers) };
+    ctl.abort();
+    const push = await fetch(t.url, { method: 'POST', headers: { Authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ channel: 'cors:check' }) });
+    await push.text();
+    return { preflight: { status: pre.status, body: preBody, ...cors(pre.headers) }, stream: streamHeaders,
+      pushOrigin: push.headers.get('access-control-allow-origin') };
+  });
+  const three = { origin: '*', headers: 'Authorization, Content-Type', methods: 'GET, POST, OPTIONS' };
+  assert.deepEqual(obs.preflight, { status: 204, body: '', ...three });
+  assert.deepEqual(obs.stream, { status: 200, type: 'text/event-stream', cache: 'no-cache', ...three });
+  assert.equal(obs.pushOrigin, null, 'the broker sends no CORS header on the push answer');
+});
+
+// The decoded body of a stream (fetch undoes the broker's chunked encoding) until `until`
+// matches it.
+async function streamBody(url, until, during = async () => {}) {
+  const ctl = new AbortController();
+  const res = await fetch(url, { signal: ctl.signal });
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  let started = false;
+  while (!until(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += dec.decode(value, { stream: true });
+    if (!started && text.includes('\n\n')) {
+      started = true;
+      await during();
+    }
+  }
+  ctl.abort();
+  return text;
+}
+
+test('framing: the connect comment, then one data record per push', async () => {
+  const obs = await both(async (t) => {
+    const payloads = [{ b: [true, null, 'é\n"q"'] }, 'text', 42];
+    const text = await streamBody(`${t.url}?channel=frame:check`, (s) => (s.match(/\n\n/g) || []).length >= 5,
+      async () => {
+        for (const payload of payloads) await post(t, { channel: 'frame:check', payload });
+        await post(t, { channel: 'frame:check' });  // no payload at all
+      });
+    return text;
+  });
+  assert.equal(obs, ': Connected to channel: frame:check\n\n' +
+    'data: {"channel":"frame:check","payload":{"b":[true,null,"é\\n\\"q\\""]}}\n\n' +
+    'data: {"channel":"frame:check","payload":"text"}\n\n' +
+    'data: {"channel":"frame:check","payload":42}\n\n' +
+    'data: {"channel":"frame:check"}\n\n');
+});
+
+test('ringcast only: heartbeat comments on impulse.heartbeat_ms (the broker: 30 s)', async () => {
+  const srv = await startServer({ config: { impulse: { secret: SECRET, heartbeat_ms: 100 } } });
+  try {
+    const text = await streamBody(`http://127.0.0.1:${srv.port}/impulse?channel=hb`,
+      (s) => (s.match(/: heartbeat\n\n/g) || []).length >= 2);
+    assert.match(text, /^: Connected to channel: hb\n\n: heartbeat\n\n: heartbeat\n\n/);
+  } finally {
+    await srv.stop();
+  }
+});
