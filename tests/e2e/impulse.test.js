@@ -12,7 +12,7 @@ const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { EventSource } = require('eventsource');
-const { startServer, waitFor } = require('./lib/harness');
+const { APP, startServer, pusherServer, waitFor } = require('./lib/harness');
 
 const SECRET = 'impulse-test-secret';
 
@@ -328,5 +328,33 @@ test('ringcast only: heartbeat comments on impulse.heartbeat_ms (the broker: 30 
     assert.match(text, /^: Connected to channel: hb\n\n: heartbeat\n\n: heartbeat\n\n/);
   } finally {
     await srv.stop();
+  }
+});
+
+test('ringcast only: the same channel across protocols (Pusher API -> Impulse, Impulse -> SSE)', async () => {
+  const rc = targets.find((t) => t.name === 'ringcast');
+  const port = Number(new URL(rc.base).port);
+  const imp = subscriber(rc, 'news');
+  await openAll();
+  const sse = new EventSource(`${rc.base}/sse/${APP.key}?channels=news`);
+  const sseGot = [];
+  sse.addEventListener('message', (e) => sseGot.push(JSON.parse(e.data)));
+  await waitFor(() => sse.readyState === 1);
+  try {
+    // A Pusher API publish: JSON data arrives as the payload value, other data as a string.
+    const pusher = pusherServer(port);
+    await pusher.trigger('news', 'any-event', { n: 1 });
+    await pusher.trigger('news', 'any-event', 'plain text');
+    await waitFor(() => imp.got.length === 2);
+    assert.deepEqual(imp.got, [{ channel: 'news', payload: { n: 1 } }, { channel: 'news', payload: 'plain text' }]);
+    // An Impulse push with an audience never reaches the SSE stream; one without does, as event
+    // `message` (kept in order behind it on the SSE side).
+    assert.equal((await post(rc, { channel: 'news', payload: 'secret', audience: { topic: 't' } })).body.sent, 0);
+    assert.equal((await post(rc, { channel: 'news', payload: { open: true } })).body.sent, 2);
+    await waitFor(() => sseGot.length === 1 && imp.got.length === 3);
+    assert.deepEqual(sseGot, [{ channel: 'news', event: 'message', data: '{"open":true}' }]);
+  } finally {
+    sse.close();
+    closeAll([imp]);
   }
 });
