@@ -375,7 +375,9 @@ bool HttpFrontSession::RouteImpulse(const http::RequestHead& head) {
     next->Start(head.query);
     return false;
   }
-  bool close = !head.keep_alive || head.content_length > 0 || head.chunked;
+  // (A HEAD answer would carry a body here: it closes the connection after it.)
+  bool close = !head.keep_alive || head.content_length > 0 || head.chunked ||
+               head.method == http::Method::kHead;
   std::string out;
   if (head.method == http::Method::kOptions) {
     wire::AppendPreflight(&out, cfg, !close);
