@@ -123,6 +123,33 @@ TEST(ImpulseWire, RecordsAndAnswersAreTheBrokersBytes) {
   EXPECT_EQ(out.substr(out.find("\r\n\r\n") + 4), ": Connected to channel: news\n\n");
 }
 
+TEST(ImpulseWire, CorsFollowsTheConfig) {
+  config::ImpulseConfig cfg;
+  std::string out;
+  wire::AppendPreflight(&out, cfg, true);
+  EXPECT_EQ(out.substr(0, out.find("\r\n")), "HTTP/1.1 204 No Content");
+  EXPECT_NE(out.find("Access-Control-Allow-Origin: *\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Access-Control-Allow-Headers: Authorization, Content-Type\r\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"), std::string::npos);
+  EXPECT_EQ(out.find("Credentials"), std::string::npos) << "the broker's default: none";
+  EXPECT_EQ(out.find("Content-Length"), std::string::npos) << "204 has no body";
+
+  cfg.cors_origin = "https://app.example";
+  cfg.cors_credentials = true;
+  out.clear();
+  wire::AppendCorsHeaders(&out, cfg);
+  EXPECT_NE(out.find("Access-Control-Allow-Origin: https://app.example\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Vary: Origin\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Access-Control-Allow-Credentials: true\r\n"), std::string::npos);
+
+  cfg.cors_origin = "";
+  cfg.cors_credentials = false;
+  out.clear();
+  wire::AppendCorsHeaders(&out, cfg);
+  EXPECT_EQ(out, "") << "an empty origin turns CORS headers off";
+}
+
 TEST(ImpulseWire, BearerAndEndpoint) {
   EXPECT_EQ(wire::CheckBearer("", "sec"), 401);
   EXPECT_EQ(wire::CheckBearer("Basic sec", "sec"), 401);
