@@ -20,12 +20,22 @@ const MAX_OUTBOUND = 32 * 1024;
 const SECRET = 'churn-secret';
 const BIG = 'x'.repeat(40000);  // one record past MAX_OUTBOUND
 
+// Resolves to the push's status (0: no answer). The push's own connection counts against the
+// shard's capacity, which the streams keep full: it may be refused (503).
 function push(port, channel, payload) {
   return fetch(`http://127.0.0.1:${port}/impulse`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ channel, payload }),
-  }).then((r) => r.text()).catch(() => {});
+  }).then(async (r) => { await r.text(); return r.status; }).catch(() => 0);
+}
+
+// Pushes until one is accepted or `done()` says the stream is gone.
+async function pushUntil(port, channel, payload, done) {
+  while (!done()) {
+    if (await push(port, channel, payload) === 200) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 // One raw HTTP connection to /impulse. `holdMs`: once open, the client ends it after this long
@@ -96,7 +106,11 @@ async function churnRound(port, iterations, tally) {
       const k = i % 4;
       if (k === 0) {
         const channel = `cut:${w}:${i}`;
-        const r = await oneStream(port, `channel=${channel}`, { onOpen: () => { push(port, channel, BIG); } });
+        let closed = false;
+        const r = await oneStream(port, `channel=${channel}`, {
+          onOpen: () => { pushUntil(port, channel, BIG, () => closed); },
+        });
+        closed = true;
         const got = (r.body.match(/\ndata: /g) || []).length;
         const why = r.status === 503 ? refusalWhy(r, 503)
           : r.hung ? 'hung' : r.reset ? 'reset' : !r.opened ? 'no connect comment' : got > 0 ? 'not cut' : '';
