@@ -56,8 +56,8 @@ void CheckParse(std::string_view body) {
     bool want = !t.empty();
     if (wire::Matches(v, topic, t) != want) std::abort();
   }
-  bool listed = std::find(req.audience.tokens.begin(), req.audience.tokens.end(),
-                          "\x01stranger") != req.audience.tokens.end();
+  bool listed = std::find(req.audience.tokens.begin(), req.audience.tokens.end(), "\x01stranger") !=
+                req.audience.tokens.end();
   if (wire::Matches(v, topic, "\x01stranger") != (!req.audience.has_tokens || listed)) {
     std::abort();
   }

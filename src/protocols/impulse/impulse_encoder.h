@@ -26,8 +26,8 @@ class ImpulseEncoder : public engine::PublicationEncoder {
                        const engine::PublicationView& pub) override;
 
  private:
-  std::string text_;     // reused: grows to the largest record seen
-  std::string padded_;   // the data with simdjson's padding
+  std::string text_;    // reused: grows to the largest record seen
+  std::string padded_;  // the data with simdjson's padding
   simdjson::dom::parser parser_;
   // The audience of the publication last encoded (views into its buffer, valid during its
   // fan-out); `audience_ok_` false: it did not decode, nobody receives it.

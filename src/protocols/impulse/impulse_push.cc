@@ -10,8 +10,7 @@ std::optional<engine::PublishRequest> ImpulsePush::Handle(std::string_view metho
     wire::AppendError(response, 405, wire::kBadMethod, keep_alive);
     return std::nullopt;
   }
-  PushParse r = parser_.Parse(body, config_->limits.max_channel_name_length, &req_,
-                              &details_);
+  PushParse r = parser_.Parse(body, config_->limits.max_channel_name_length, &req_, &details_);
   if (r != PushParse::kOk) {
     if (r == PushParse::kBadJson) {
       wire::AppendError(response, 400, wire::kBadJson, keep_alive);

@@ -9,8 +9,7 @@
 
 namespace ringcast::protocols::impulse {
 
-ImpulseSession::ImpulseSession(engine::ShardEnv* env, ImpulseShared* shared,
-                               net::Connection& conn)
+ImpulseSession::ImpulseSession(engine::ShardEnv* env, ImpulseShared* shared, net::Connection& conn)
     : env_(env), conn_(&conn), sub_(&conn, shared->format, this) {}
 
 void ImpulseSession::Refuse(int status, std::string_view message) {

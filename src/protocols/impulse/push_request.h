@@ -33,8 +33,8 @@ enum class PushParse {
 class PushParser {
  public:
   // Parses `body`; on kBadBody `details` says which field is wrong.
-  [[nodiscard]] PushParse Parse(std::string_view body, size_t max_channel_length,
-                                PushRequest* out, std::string* details);
+  [[nodiscard]] PushParse Parse(std::string_view body, size_t max_channel_length, PushRequest* out,
+                                std::string* details);
 
  private:
   simdjson::dom::parser parser_;

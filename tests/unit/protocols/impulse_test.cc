@@ -24,7 +24,8 @@ PushParse Parse(std::string_view body, PushRequest* out, std::string* details = 
 TEST(ImpulsePushParser, ReadsChannelPayloadAndAudience) {
   PushRequest r;
   ASSERT_EQ(Parse(R"({"channel":"chat:message","payload":{ "a" : [1, 2.5, "x"] },
-                     "audience":{"tokens":["t1","t2"],"topic":"room-42"},"extra":1})", &r),
+                     "audience":{"tokens":["t1","t2"],"topic":"room-42"},"extra":1})",
+                  &r),
             PushParse::kOk);
   EXPECT_EQ(r.channel, "chat:message");
   EXPECT_EQ(r.payload, R"({"a":[1,2.5,"x"]})") << "minified onto one line";
