@@ -1,11 +1,13 @@
 // Publication: one event on one channel, as the engine moves it between threads. It is
 // protocol-neutral: app, channel, event name, the data bytes (raw, not escaped for any wire),
 // an optional sender user id, the excluded connection (shard + serial), the channel's
-// sequence number and an optional audience (opaque to the engine; see PublicationView). No engine code interprets the bytes; each shard asks the protocol layer's
-// encoders (engine/wire_format.h) to turn it into the frames its subscribers need.
+// sequence number and an optional audience (opaque to the engine; see PublicationView). No
+// engine code interprets the bytes; each shard asks the protocol layer's encoders
+// (engine/wire_format.h) to turn it into the frames its subscribers need.
 //
-// Memory: one immutable runtime::SharedBuf (a header, then channel, event, data, user id, audience), made
-// with one reference per receiving shard; each shard releases its reference after its fan-out.
+// Memory: one immutable runtime::SharedBuf (a header, then channel, event, data, user id,
+// audience), made with one reference per receiving shard; each shard releases its reference
+// after its fan-out.
 // Built on the control plane (REST) or on a shard (client events, sequence 0); the control
 // plane stamps the sequence (SetSequence) while it still holds the only reference, before the
 // buffer is handed to any shard. Never written after that.

@@ -117,8 +117,7 @@ class ControlPlane {
   // `deliveries`: count what the publication just sent to each shard was queued to instead
   // (CountQuery::deliveries; one channel).
   void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
-                          std::function<void(std::vector<uint64_t>)> done,
-                          bool deliveries = false);
+                          std::function<void(std::vector<uint64_t>)> done, bool deliveries = false);
   // POST {impulse.prefix}: publish, then answer {"sent": N} once every shard has counted.
   void HandleImpulsePush(api::HttpCall* call);
   void OnCountReply(CountQuery* query);

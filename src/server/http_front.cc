@@ -183,11 +183,10 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
       if (refused != 0) {
         bool close = !head.keep_alive || head.content_length > 0 || head.chunked;
         std::string out;
-        protocols::impulse::wire::AppendError(
-            &out, refused,
-            refused == 401 ? protocols::impulse::wire::kNoAuth
-                           : protocols::impulse::wire::kBadToken,
-            !close);
+        protocols::impulse::wire::AppendError(&out, refused,
+                                              refused == 401 ? protocols::impulse::wire::kNoAuth
+                                                             : protocols::impulse::wire::kBadToken,
+                                              !close);
         buf_.erase(0, parser_.head_size());
         parser_.Reset();
         AnswerInTurn(std::move(out), close);
@@ -364,8 +363,8 @@ bool HttpFrontSession::RouteImpulse(const http::RequestHead& head) {
   namespace wire = protocols::impulse::wire;
   const config::ImpulseConfig& cfg = shard_->env().config().impulse;
   if (head.method == http::Method::kGet) {
-    auto* next = new protocols::impulse::ImpulseSession(&shard_->env(), &shard_->impulse_shared(),
-                                                        *conn_);
+    auto* next =
+        new protocols::impulse::ImpulseSession(&shard_->env(), &shard_->impulse_shared(), *conn_);
     state_ = State::kDone;
     net::Connection& c = *conn_;
     // As StartSse: replace first; `head` views live until the end of the turn.
