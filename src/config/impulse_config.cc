@@ -44,6 +44,16 @@ std::string FinalizeImpulse(ServerConfig* out) {
       return "impulse \"prefix\" must be printable ASCII without spaces, '?' or '#'";
     }
   }
+  // Routed before the other endpoints: it must not shadow them.
+  for (const char* taken : {"/apps", "/app", "/sse", "/api", "/dashboard"}) {
+    std::string t(taken);
+    if (p == t || p.compare(0, t.size() + 1, t + "/") == 0) {
+      return "impulse \"prefix\" '" + p + "' would shadow ringcast's " + t + " endpoints";
+    }
+  }
+  if (p == "/health" || p == "/ready" || p == "/metrics") {
+    return "impulse \"prefix\" '" + p + "' would shadow ringcast's " + p;
+  }
   if (im.cors_origin.find_first_of("\r\n") != std::string::npos) {
     return "impulse \"cors_origin\" must be one line";
   }

@@ -572,6 +572,8 @@ TEST(Config, ImpulseRefusesWhatCannotWork) {
       R"({"impulse":{"prefix":"impulse"}})",
       R"({"impulse":{"prefix":"/"}})",
       R"({"impulse":{"prefix":"/a/"}})",
+      R"({"impulse":{"prefix":"/sse/x"}})",
+      R"({"impulse":{"prefix":"/health"}})",
       R"({"impulse":{"cors_credentials":true}})",
       R"({"impulse":{"heartbeat_ms":"5"}})",
       R"({"impulse":{"nope":1}})",
