@@ -1,6 +1,12 @@
 #include "protocols/impulse/impulse_push.h"
 
+#include "config/config.h"
+
 namespace ringcast::protocols::impulse {
+
+bool ImpulsePush::Matches(std::string_view path) const {
+  return wire::IsEndpoint(config_->impulse, path);
+}
 
 std::optional<engine::PublishRequest> ImpulsePush::Handle(std::string_view method,
                                                           std::string_view body, bool keep_alive,

@@ -12,9 +12,12 @@
 
 #include <string>
 #include <string_view>
-#include "config/config.h"
 #include "engine/publication.h"
 #include "protocols/impulse/push_request.h"
+
+namespace ringcast::config {
+struct ServerConfig;
+}  // namespace ringcast::config
 
 namespace ringcast::protocols::impulse {
 
@@ -22,7 +25,7 @@ class ImpulsePush {
  public:
   explicit ImpulsePush(const config::ServerConfig* config) : config_(config) {}
 
-  bool Matches(std::string_view path) const { return wire::IsEndpoint(config_->impulse, path); }
+  bool Matches(std::string_view path) const;
 
   // The publication to make, or nothing when `*response` holds the answer (400, 405).
   std::optional<engine::PublishRequest> Handle(std::string_view method, std::string_view body,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "config/config.h"
 #include "http/response.h"
 #include "util/json_writer.h"
 

@@ -13,7 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.h"
+namespace ringcast::config {
+struct ImpulseConfig;
+}  // namespace ringcast::config
 
 namespace ringcast::protocols::impulse::wire {
 

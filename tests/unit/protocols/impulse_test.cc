@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "config/config.h"
 #include "protocols/impulse/impulse_wire.h"
 #include "protocols/impulse/push_request.h"
 
