@@ -12,6 +12,7 @@
 #include <simdjson.h>
 #include <sstream>
 
+#include "config/impulse_config.h"
 #include "config/webhook_config.h"
 
 namespace ringcast::config {
@@ -449,6 +450,9 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
         }
         out->apps.push_back(std::move(app));
       }
+    } else if (key == "impulse") {
+      std::string err = ApplyImpulseJson(v, &out->impulse);
+      if (!err.empty()) return err;
     } else if (key == "limits") {
       simdjson::dom::object lo;
       if (v.get_object().get(lo)) return "\"limits\" must be an object";
@@ -522,7 +526,7 @@ std::string Finalize(ServerConfig* out) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     out->shards = n <= 0 ? 1 : (n > 64 ? 64 : static_cast<uint32_t>(n));
   }
-  return "";
+  return FinalizeImpulse(out);
 }
 
 ParseOutcome LoadConfig(int argc, const char* const* argv, const char* const* env,
@@ -560,6 +564,7 @@ ParseOutcome LoadConfig(int argc, const char* const* argv, const char* const* en
   // Pass 2: environment.
   if (env != nullptr) {
     for (const char* const* e = env; *e != nullptr; ++e) {
+      if (std::strncmp(*e, "REALTIME_SECRET=", 16) == 0) out->impulse.secret = *e + 16;
       if (std::strncmp(*e, "RINGCAST_", 9) != 0) continue;
       const char* eq = std::strchr(*e, '=');
       if (eq == nullptr) continue;

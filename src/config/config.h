@@ -104,6 +104,19 @@ struct Limits {
   uint32_t max_watchlist_entries = 1000000;
 };
 
+// The Impulse broker API (docs/protocols/impulse.md): on when `secret` is set (the config's
+// "impulse" object, or the REALTIME_SECRET environment variable, the broker's own name).
+struct ImpulseConfig {
+  std::string prefix = "/impulse";  // GET/POST/OPTIONS {prefix} (and {prefix}/)
+  std::string secret;               // Bearer token of POST; "": the endpoints are off
+  std::string app_id;               // the app served ("": the only app)
+  std::string cors_origin = "*";    // Access-Control-Allow-Origin (the broker's CORS_ORIGIN)
+  bool cors_credentials = false;    // Access-Control-Allow-Credentials: true (CORS_CREDENTIALS)
+  uint32_t heartbeat_ms = 30000;    // ": heartbeat" comment interval of a stream (0: none)
+  uint32_t app = 0;                 // index of the app served (set by Finalize)
+  bool enabled() const { return !secret.empty(); }
+};
+
 struct ServerConfig {
   std::string host = "0.0.0.0";
   uint16_t port = 6001;
@@ -128,6 +141,7 @@ struct ServerConfig {
   std::string admin_token;
   std::vector<AppConfig> apps;
   Limits limits;
+  ImpulseConfig impulse;
   bool dev_app = false;       // true when the embedded dev app is in use
   bool host_set = false;      // --host/RINGCAST_HOST/config "host" given explicitly
 };

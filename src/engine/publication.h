@@ -1,11 +1,13 @@
 // Publication: one event on one channel, as the engine moves it between threads. It is
 // protocol-neutral: app, channel, event name, the data bytes (raw, not escaped for any wire),
-// an optional sender user id, the excluded connection (shard + serial) and the channel's
-// sequence number. No engine code interprets the bytes; each shard asks the protocol layer's
-// encoders (engine/wire_format.h) to turn it into the frames its subscribers need.
+// an optional sender user id, the excluded connection (shard + serial), the channel's
+// sequence number and an optional audience (opaque to the engine; see PublicationView). No
+// engine code interprets the bytes; each shard asks the protocol layer's encoders
+// (engine/wire_format.h) to turn it into the frames its subscribers need.
 //
-// Memory: one immutable runtime::SharedBuf (a header, then channel, event, data, user id), made
-// with one reference per receiving shard; each shard releases its reference after its fan-out.
+// Memory: one immutable runtime::SharedBuf (a header, then channel, event, data, user id,
+// audience), made with one reference per receiving shard; each shard releases its reference
+// after its fan-out.
 // Built on the control plane (REST) or on a shard (client events, sequence 0); the control
 // plane stamps the sequence (SetSequence) while it still holds the only reference, before the
 // buffer is handed to any shard. Never written after that.
@@ -39,6 +41,10 @@ struct PublicationView {
   // The channel's history epoch (engine/history.h) when the sequence comes from its history;
   // 0: the sequence is the occupancy count (restarts at 1 when the channel empties).
   uint64_t epoch = 0;
+  // Opaque bytes naming who may receive it, for formats that take an audience
+  // (PublicationEncoder::TakesAudience; e.g. the Impulse push's tokens and topic). Non-empty:
+  // members of other formats never receive it, and it is not kept in history.
+  std::string_view audience;
 };
 
 // One event a handler wants published on each of `channels`, in order (the REST API's result;
@@ -50,6 +56,7 @@ struct PublishRequest {
   std::vector<std::string> channels;
   uint32_t exclude_shard = kNoShard;
   uint64_t exclude_serial = 0;
+  std::string audience;  // PublicationView::audience
 };
 
 // Builds the shared buffer of `pub` with `refs` references (one per receiving shard).

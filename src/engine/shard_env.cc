@@ -8,6 +8,8 @@ FormatId ShardEnv::RegisterFormat(PublicationEncoder* encoder) {
   RC_CHECK(format_count_ < kMaxFormats);
   encoders_[format_count_] = encoder;
   member_step_[format_count_] = encoder->HasMemberStep();
+  takes_audience_[format_count_] = encoder->TakesAudience();
+  RC_CHECK(!takes_audience_[format_count_] || member_step_[format_count_]);
   return format_count_++;
 }
 
@@ -43,16 +45,17 @@ void ShardEnv::UnsubscribeAll(Subscriber* sub) {
   });
 }
 
-void ShardEnv::Deliver(const PublicationView& pub) {
+uint64_t ShardEnv::Deliver(const PublicationView& pub) {
   ++counters_.publications;
   Channel* channel = channels_.Find(pub.app, pub.channel);
-  if (channel == nullptr) return;
+  if (channel == nullptr) return 0;
   // One slot per format: filled by the first member of that format, shared by the rest.
   net::LocalFrame* frames[kMaxFormats] = {};
   bool exclude = pub.exclude_shard == shard_id_;
   uint64_t delivered = 0;
   for (const Member& m : channel->members) {
     if (m.held || (exclude && m.conn->serial() == pub.exclude_serial)) continue;
+    if (!pub.audience.empty() && !takes_audience_[m.format]) continue;
     net::LocalFrame*& frame = frames[m.format];
     if (frame == nullptr) {
       RC_CHECK(m.format < format_count_);
@@ -73,6 +76,7 @@ void ShardEnv::Deliver(const PublicationView& pub) {
   for (net::LocalFrame* frame : frames) {
     if (frame != nullptr) frame->Unref();  // the encoder's reference
   }
+  return delivered;
 }
 
 }  // namespace ringcast::engine

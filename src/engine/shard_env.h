@@ -120,8 +120,8 @@ class ShardEnv {
 
   // Queues the publication to every member of its channel on this shard except the excluded
   // connection, encoded once per format present. Does not take a reference to `pub`'s buffer:
-  // every frame it queues owns its bytes.
-  void Deliver(const PublicationView& pub);
+  // every frame it queues owns its bytes. Returns how many members it was queued to.
+  uint64_t Deliver(const PublicationView& pub);
 
  private:
   uint32_t shard_id_;
@@ -133,6 +133,7 @@ class ShardEnv {
   ChannelTable channels_;
   std::array<PublicationEncoder*, kMaxFormats> encoders_{};
   std::array<bool, kMaxFormats> member_step_{};
+  std::array<bool, kMaxFormats> takes_audience_{};
   FormatId format_count_ = 0;
   bool shutting_down_ = false;
   ShardCounters counters_;

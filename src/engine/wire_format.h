@@ -28,7 +28,7 @@ struct Member;
 
 using FormatId = uint8_t;
 // Formats one shard can serve at once (a fan-out keeps one frame slot per format).
-inline constexpr FormatId kMaxFormats = 4;
+inline constexpr FormatId kMaxFormats = 8;
 
 class PublicationEncoder {
  public:
@@ -39,6 +39,10 @@ class PublicationEncoder {
   // Whether DeliverToMember replaces the plain queueing of the shared frame (asked once, at
   // registration).
   virtual bool HasMemberStep() const { return false; }
+  // Whether members of this format may receive a publication with an audience
+  // (PublicationView::audience; asked once, at registration). Such a format needs a member
+  // step, which must check the audience; other formats never see those publications.
+  virtual bool TakesAudience() const { return false; }
   // Queues what `member` receives of `pub`; `frame` is Encode's shared frame (take a Ref to
   // keep it). Returns false when nothing was queued to this member.
   virtual bool DeliverToMember(const Member& member, net::LocalFrame* frame,

@@ -40,6 +40,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       datonow_api_(apps, wal, config->limits.datonow_api_requests_per_minute),
       datonow_trigger_(apps, &config->limits, ids, wal, datonow_api_.rate_limiter()),
       datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length),
+      impulse_push_(config),
       webhooks_(&apps->apps()),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
@@ -441,6 +442,10 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     }
     return;
   }
+  if (impulse_push_.Matches(call->path)) {
+    HandleImpulsePush(call);
+    return;
+  }
   if (!api::PusherApi::Matches(call->path)) {
     call->response.clear();
     http::AppendJsonError(&call->response, 404, "Not found", call->keep_alive);
@@ -481,6 +486,28 @@ void ControlPlane::HandleRequest(const ToControl& m) {
                      });
 }
 
+void ControlPlane::HandleImpulsePush(api::HttpCall* call) {
+  std::optional<engine::PublishRequest> req =
+      impulse_push_.Handle(call->method, call->body, call->keep_alive, &call->response);
+  if (!req) {
+    Answer(call);
+    return;
+  }
+  uint32_t app = req->app;
+  std::vector<std::string> channels = req->channels;
+  Publish(*req);
+  // The query follows the publication in each shard's queue, so each shard reports what that
+  // publication was queued to (the broker's "sent": matching streams written to).
+  CountSubscriptions(
+      app, std::move(channels),
+      [this, call](std::vector<uint64_t> counts) {
+        protocols::impulse::ImpulsePush::AnswerSent(&call->response, call->keep_alive,
+                                                    counts.empty() ? 0 : counts[0]);
+        Answer(call);
+      },
+      /*deliveries=*/true);
+}
+
 void ControlPlane::Publish(const engine::PublishRequest& req) {
   published_.Add(req.channels.size());
   app_published_[req.app].Add(req.channels.size());
@@ -501,8 +528,9 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
     engine::Occupancy::Route route = occupancy_.Next(req.app, channel);
     // A channel with history is numbered and kept even while nobody subscribes (a client that
     // reconnects resumes from it). The Datonow sockets' routing channels keep none (the store
-    // is their history).
-    bool keep = !engine::datonow::IsInternal(channel) &&
+    // is their history). A publication with an audience is only for the formats that check
+    // it: not kept.
+    bool keep = req.audience.empty() && !engine::datonow::IsInternal(channel) &&
                 history_.PolicyFor(req.app, channel).size > 0;
     if (route.mask == 0 && !keep) continue;
     engine::PublicationView pub;
@@ -512,6 +540,7 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
     pub.data = req.data;
     pub.exclude_shard = req.exclude_shard;
     pub.exclude_serial = req.exclude_serial;
+    pub.audience = req.audience;
     pub.sequence = route.sequence;
     auto refs = static_cast<uint32_t>(std::popcount(route.mask));
     if (keep) {
@@ -572,7 +601,8 @@ int ControlPlane::CommitTurn() {
 }
 
 void ControlPlane::CountSubscriptions(uint32_t app, std::vector<std::string> channels,
-                                      std::function<void(std::vector<uint64_t>)> done) {
+                                      std::function<void(std::vector<uint64_t>)> done,
+                                      bool deliveries) {
   uint64_t mask = 0;
   for (const std::string& c : channels) mask |= occupancy_.Mask(app, c);
   if (mask == 0) {
@@ -584,6 +614,7 @@ void ControlPlane::CountSubscriptions(uint32_t app, std::vector<std::string> cha
   q->counts.assign(shard_count_ * channels.size(), 0);
   q->channels = std::move(channels);
   q->pending = static_cast<uint32_t>(std::popcount(mask));
+  q->deliveries = deliveries;
   q->done = std::move(done);
   while (mask != 0) {
     auto shard = static_cast<uint32_t>(std::countr_zero(mask));

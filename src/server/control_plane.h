@@ -65,6 +65,7 @@
 #include "engine/publication.h"
 #include "engine/socket_id.h"
 #include "engine/watchlist_table.h"
+#include "protocols/impulse/impulse_push.h"
 #include "runtime/ring.h"
 #include "runtime/shared_buf.h"
 #include "server/mesh.h"
@@ -127,8 +128,12 @@ class ControlPlane {
   // Sends this turn's share of watchlist changes to the shards.
   void FlushWatchlist();
   void Publish(const engine::PublishRequest& req);
+  // `deliveries`: count what the publication just sent to each shard was queued to instead
+  // (CountQuery::deliveries; one channel).
   void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
-                          std::function<void(std::vector<uint64_t>)> done);
+                          std::function<void(std::vector<uint64_t>)> done, bool deliveries = false);
+  // POST {impulse.prefix}: publish, then answer {"sent": N} once every shard has counted.
+  void HandleImpulsePush(api::HttpCall* call);
   void OnCountReply(CountQuery* query);
   void Answer(api::HttpCall* call);
   // For a handler that changed the store: the answer goes out after this turn's group commit
@@ -165,6 +170,7 @@ class ControlPlane {
   // Datonow socket publications (new notifications, token deletions) of this turn's writes:
   // published by CommitTurn once they are durable, dropped when the commit fails.
   std::vector<engine::PublishRequest> held_pubs_;
+  protocols::impulse::ImpulsePush impulse_push_;
   webhooks::Dispatcher webhooks_;
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
   static constexpr size_t kMaxCacheMissKeys = 65536;

@@ -7,6 +7,7 @@
 #include "http/query.h"
 #include "http/response.h"
 #include "protocols/echo/echo_session.h"
+#include "protocols/impulse/impulse_wire.h"
 #include "protocols/pusher/pusher_session.h"
 #include "protocols/pusher/wire.h"
 #include "server/dashboard.h"
@@ -175,9 +176,27 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
     RespondError(404, "No WebSocket endpoint at this path", /*close=*/true);
     return false;
   }
+  const bool impulse = protocols::impulse::wire::IsEndpoint(cfg.impulse, path);
+  if (impulse && head.method != http::Method::kPost) return RouteImpulse(head);
   const bool datonow = path.substr(0, 5) == "/api/";
-  if (path.substr(0, 6) == "/apps/" || datonow) {
-    if (!datonow) {
+  if (path.substr(0, 6) == "/apps/" || datonow || impulse) {
+    if (impulse) {
+      // The broker checks the secret before reading the body: so does this (never buffered).
+      int refused =
+          protocols::impulse::wire::CheckBearer(head.Get("authorization"), cfg.impulse.secret);
+      if (refused != 0) {
+        bool close = !head.keep_alive || head.content_length > 0 || head.chunked;
+        std::string out;
+        protocols::impulse::wire::AppendError(&out, refused,
+                                              refused == 401 ? protocols::impulse::wire::kNoAuth
+                                                             : protocols::impulse::wire::kBadToken,
+                                              !close);
+        buf_.erase(0, parser_.head_size());
+        parser_.Reset();
+        AnswerInTurn(std::move(out), close);
+        return state_ == State::kHead;
+      }
+    } else if (!datonow) {
       api::RestHead rest = api::CheckRestHead(shard_->env().apps(), head.method_name, head.path,
                                               head.query, util::WallSeconds());
       if (!rest.ok()) {
@@ -343,6 +362,36 @@ void HttpFrontSession::StartSse(const http::RequestHead& head) {
   shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
   shard_->metrics().ConnectionOpened(ConnProtocol::kSse);
   next->Start(app, head.query, head.Get("last-event-id"));
+}
+
+bool HttpFrontSession::RouteImpulse(const http::RequestHead& head) {
+  namespace wire = protocols::impulse::wire;
+  const config::ImpulseConfig& cfg = shard_->env().config().impulse;
+  if (head.method == http::Method::kGet) {
+    auto* next =
+        new protocols::impulse::ImpulseSession(&shard_->env(), &shard_->impulse_shared(), *conn_);
+    state_ = State::kDone;
+    net::Connection& c = *conn_;
+    // As StartSse: replace first; `head` views live until the end of the turn.
+    shard_->env().loop().ReplaceSession(c, next);
+    shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
+    shard_->metrics().ConnectionOpened(ConnProtocol::kSse);
+    next->Start(head.query);
+    return false;
+  }
+  // (A HEAD answer would carry a body here: it closes the connection after it.)
+  bool close = !head.keep_alive || head.content_length > 0 || head.chunked ||
+               head.method == http::Method::kHead;
+  std::string out;
+  if (head.method == http::Method::kOptions) {
+    wire::AppendPreflight(&out, cfg, !close);
+  } else {
+    wire::AppendError(&out, 405, wire::kBadMethod, !close);
+  }
+  buf_.erase(0, parser_.head_size());
+  parser_.Reset();
+  AnswerInTurn(std::move(out), close);
+  return state_ == State::kHead;
 }
 
 void HttpFrontSession::OnReply(api::HttpCall* call) {

@@ -12,6 +12,8 @@
 //                                               through the shard
 //   GET /sse/{key}?channels=...              -> an SseSession (Server-Sent Events stream)
 //   GET /ws?token= | ?appKey= + Upgrade      -> a Datonow socket (server/datonow_front.cc)
+//   {impulse.prefix} (when on)               -> GET: an ImpulseSession; OPTIONS: preflight;
+//                                               POST: Bearer checked here, then as /apps/...
 //   GET /health, /ready, /metrics            -> answered here (/metrics: metrics::Registry)
 //   /dashboard, /dashboard/...               -> answered here (server/dashboard.h)
 //   anything else                            -> 404 JSON
@@ -77,6 +79,9 @@ class HttpFrontSession : public net::Session {
   void FinishDatonowToken(api::HttpCall* call);
   // Hands the connection to an SseSession (protocols/sse) for GET /sse/{key}.
   void StartSse(const http::RequestHead& head);
+  // {impulse.prefix} other than POST: GET opens an ImpulseSession, OPTIONS is the preflight,
+  // anything else 405 (docs/protocols/impulse.md). Returns as Route does.
+  bool RouteImpulse(const http::RequestHead& head);
   void Respond(int status, std::string_view content_type, std::string_view body, bool keep_alive);
   // Answers here with a JSON error; with close, the connection closes after it.
   void RespondError(int status, std::string_view message, bool close);

@@ -59,6 +59,9 @@ struct CountQuery {
   std::vector<std::string> channels;
   std::vector<uint64_t> counts;
   uint32_t pending = 0;
+  // Instead of members: how many members the publication just before this query in the shard's
+  // queue was queued to (one channel; the Impulse push's "sent").
+  bool deliveries = false;
   std::function<void(std::vector<uint64_t>)> done;
 };
 

@@ -38,6 +38,7 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
   pusher_shared_.Register(&env_);
   sse_shared_.Register(&env_);
   datonow_shared_.Register(&env_);
+  impulse_shared_.Register(&env_);
 }
 
 Shard::~Shard() = default;  // the outbox frees what never left
@@ -112,7 +113,8 @@ void Shard::OnConnectionClosing(net::Connection& c) {
     p = ConnProtocol::kPusher;
   } else if (dynamic_cast<protocols::EchoSession*>(s) != nullptr) {
     p = ConnProtocol::kEcho;
-  } else if (dynamic_cast<protocols::sse::SseSession*>(s) != nullptr) {
+  } else if (dynamic_cast<protocols::sse::SseSession*>(s) != nullptr ||
+             dynamic_cast<protocols::impulse::ImpulseSession*>(s) != nullptr) {
     p = ConnProtocol::kSse;
   }
   metrics_.ConnectionClosed(p);
@@ -158,7 +160,7 @@ int64_t Shard::IdleWaitCapMs() const {
 void Shard::Handle(const ToShard& m) {
   switch (m.kind) {
     case ToShard::Kind::kPublish: {
-      env_.Deliver(engine::ReadPublication(m.publication));
+      last_delivered_ = env_.Deliver(engine::ReadPublication(m.publication));
       m.publication->Release();
       break;
     }
@@ -182,6 +184,7 @@ void Shard::Handle(const ToShard& m) {
         engine::Channel* ch = env_.channels().Find(q->app, q->channels[i]);
         q->counts[id_ * n + i] = ch == nullptr ? 0 : ch->members.size();
       }
+      if (q->deliveries && n == 1) q->counts[id_] = last_delivered_;
       outbox_.PushCountReply(q);
       break;
     }

@@ -45,6 +45,7 @@
 #include "metrics/registry.h"
 #include "net/io_loop.h"
 #include "protocols/datonow/datonow_shared.h"
+#include "protocols/impulse/impulse_session.h"
 #include "protocols/pusher/pusher_session.h"
 #include "protocols/sse/sse_session.h"
 #include "server/control_outbox.h"
@@ -93,6 +94,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   const metrics::Registry* metrics_registry() const { return registry_; }
   protocols::sse::SseShared& sse_shared() { return sse_shared_; }
   protocols::datonow::DatonowShared& datonow_shared() { return datonow_shared_; }
+  protocols::impulse::ImpulseShared& impulse_shared() { return impulse_shared_; }
   // Moves a REST request to the control plane; false (caller answers 503) when backed up.
   [[nodiscard]] bool ForwardHttp(api::HttpCall* call);
 
@@ -126,6 +128,8 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   protocols::pusher::PusherShared pusher_shared_;
   protocols::sse::SseShared sse_shared_;
   protocols::datonow::DatonowShared datonow_shared_;
+  protocols::impulse::ImpulseShared impulse_shared_;
+  uint64_t last_delivered_ = 0;  // members the last kPublish was queued to (CountQuery)
   ControlOutbox outbox_;
   bool outbox_waiting_ = false;  // messages wait in the outbox: the loop polls every 1 ms
   // Adaptive flush: REST calls with the control plane; calls forwarded since the last flush;

@@ -563,5 +563,54 @@ TEST(LoadConfig, RefusesABadLogFormatAndAMetricsPortEqualToThePort) {
   EXPECT_EQ(c.outcome, ParseOutcome::kExitError);
 }
 
+TEST(Config, ImpulseIsOffUntilASecretAndReadsItsKeys) {
+  Loaded off = Load({});
+  ASSERT_EQ(off.outcome, ParseOutcome::kRun);
+  EXPECT_FALSE(off.cfg.impulse.enabled());
+  EXPECT_EQ(off.cfg.impulse.prefix, "/impulse");
+  EXPECT_EQ(off.cfg.impulse.cors_origin, "*");
+
+  ConfigFile f(R"({"apps":[{"id":"1","key":"k1","secret":"s1"},{"id":"2","key":"k2","secret":"s2"}],
+    "impulse":{"prefix":"/rt","secret":"file","app_id":"2","cors_origin":"https://a.example",
+               "cors_credentials":true,"heartbeat_ms":500}})");
+  Loaded l = Load({"--config", f.path()});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.impulse.prefix, "/rt");
+  EXPECT_EQ(l.cfg.impulse.secret, "file");
+  EXPECT_EQ(l.cfg.impulse.app, 1u) << "app_id picks the second app";
+  EXPECT_TRUE(l.cfg.impulse.cors_credentials);
+  EXPECT_EQ(l.cfg.impulse.heartbeat_ms, 500u);
+
+  // The broker's own variable; like every environment variable it overrides the file.
+  Loaded env = Load({"--config", f.path()}, {"REALTIME_SECRET=from-env"});
+  ASSERT_EQ(env.outcome, ParseOutcome::kRun);
+  EXPECT_EQ(env.cfg.impulse.secret, "from-env");
+  Loaded only_env = Load({}, {"REALTIME_SECRET=x"});
+  ASSERT_EQ(only_env.outcome, ParseOutcome::kRun) << only_env.err;
+  EXPECT_TRUE(only_env.cfg.impulse.enabled()) << "the dev app is the only app";
+}
+
+TEST(Config, ImpulseRefusesWhatCannotWork) {
+  const char* bad[] = {
+      R"({"impulse":{"prefix":"impulse"}})",
+      R"({"impulse":{"prefix":"/"}})",
+      R"({"impulse":{"prefix":"/a/"}})",
+      R"({"impulse":{"prefix":"/sse/x"}})",
+      R"({"impulse":{"prefix":"/health"}})",
+      R"({"impulse":{"cors_credentials":true}})",
+      R"({"impulse":{"heartbeat_ms":"5"}})",
+      R"({"impulse":{"nope":1}})",
+      R"({"apps":[{"id":"1","key":"k1","secret":"s1"}],"impulse":{"secret":"s","app_id":"9"}})",
+      R"({"apps":[{"id":"1","key":"k1","secret":"s1"},{"id":"2","key":"k2","secret":"s2"}],
+          "impulse":{"secret":"s"}})",
+  };
+  for (const char* json : bad) {
+    ConfigFile f(json);
+    Loaded l = Load({"--config", f.path()});
+    EXPECT_EQ(l.outcome, ParseOutcome::kExitError) << json;
+    EXPECT_THAT(l.err, HasSubstr("impulse")) << json;
+  }
+}
+
 }  // namespace
 }  // namespace ringcast::config

@@ -38,12 +38,24 @@ TEST(Publication, ReadsBackWhatWasBuilt) {
   EXPECT_EQ(v.exclude_shard, 2u);
   EXPECT_EQ(v.exclude_serial, 77u);
   EXPECT_EQ(v.sequence, 0u);
+  EXPECT_EQ(v.audience, "");
   // The views point into the shared buffer itself (zero copy for every shard).
   for (std::string_view part : {v.channel, v.event, v.data, v.user_id}) {
     EXPECT_GE(part.data(), buf->data());
     EXPECT_LE(part.data() + part.size(), buf->data() + buf->size());
   }
   for (int i = 0; i < 5; ++i) buf->Release();
+}
+
+TEST(Publication, CarriesItsAudienceBytes) {
+  PublicationView p = Sample();
+  std::string audience("\x03\0\0\0\x01", 5);  // opaque: any bytes, NUL included
+  p.audience = audience;
+  runtime::SharedBuf* buf = BuildPublication(p, 1);
+  PublicationView v = ReadPublication(buf);
+  EXPECT_EQ(v.audience, audience);
+  EXPECT_EQ(v.user_id, "user-9") << "the audience follows the other parts";
+  buf->Release();
 }
 
 TEST(Publication, EmptyPartsAndNoExclusion) {

@@ -78,6 +78,23 @@ class TagEncoder : public PublicationEncoder {
   char tag_;
 };
 
+// A format that takes audiences: its member step queues the shared frame only when the
+// publication's audience is "c" (and always when it has none).
+class AudienceEncoder : public TagEncoder {
+ public:
+  AudienceEncoder() : TagEncoder('C') {}
+  bool HasMemberStep() const override { return true; }
+  bool TakesAudience() const override { return true; }
+  bool DeliverToMember(const Member& member, net::LocalFrame* frame,
+                       const PublicationView& pub) override {
+    if (!pub.audience.empty() && pub.audience != "c") return false;
+    frame->Ref();
+    loop->Send(*member.conn, frame);
+    return true;
+  }
+  net::IoLoop* loop = nullptr;
+};
+
 class ShardEnvTest : public ::testing::Test {
  protected:
   ShardEnvTest()
@@ -99,6 +116,8 @@ class ShardEnvTest : public ::testing::Test {
       env_ = std::make_unique<ShardEnv>(0, &loop, &apps_, &config_, &ids_, &link_);
       format_a_ = env_->RegisterFormat(&enc_a_);
       format_b_ = env_->RegisterFormat(&enc_b_);
+      enc_c_.loop = &loop;
+      format_c_ = env_->RegisterFormat(&enc_c_);
     });
     next_format_ = format_a_;
   }
@@ -114,8 +133,9 @@ class ShardEnvTest : public ::testing::Test {
   }
 
   // Delivers one publication on "news" from the loop thread.
-  void Publish(const std::string& event, const std::string& data, uint64_t seq,
-               uint32_t exclude_shard = kNoShard, uint64_t exclude_serial = 0) {
+  uint64_t Publish(const std::string& event, const std::string& data, uint64_t seq,
+                   uint32_t exclude_shard = kNoShard, uint64_t exclude_serial = 0,
+                   const std::string& audience = "") {
     PublicationView pub;
     pub.app = 0;
     pub.channel = "news";
@@ -124,9 +144,11 @@ class ShardEnvTest : public ::testing::Test {
     pub.sequence = seq;
     pub.exclude_shard = exclude_shard;
     pub.exclude_serial = exclude_serial;
+    pub.audience = audience;
     runtime::SharedBuf* buf = BuildPublication(pub, 1);
-    env_->Deliver(ReadPublication(buf));
+    uint64_t delivered = env_->Deliver(ReadPublication(buf));
     buf->Release();
+    return delivered;
   }
 
   config::ServerConfig config_;
@@ -135,8 +157,10 @@ class ShardEnvTest : public ::testing::Test {
   RecordingLink link_;
   TagEncoder enc_a_{'A'};
   TagEncoder enc_b_{'B'};
+  AudienceEncoder enc_c_;
   FormatId format_a_ = 0;
   FormatId format_b_ = 0;
+  FormatId format_c_ = 0;
   std::atomic<FormatId> next_format_{0};
   std::unique_ptr<ShardEnv> env_;
   std::map<uint32_t, std::unique_ptr<Subscriber>> subs_;  // loop thread only
@@ -214,6 +238,35 @@ TEST_F(ShardEnvTest, TwoFormatsOnOneChannelShareOneEncodeEach) {
     return enc_a_.encodes + enc_b_.encodes;
   });
   EXPECT_EQ(encodes, 2);
+}
+
+TEST_F(ShardEnvTest, APublicationWithAnAudienceReachesOnlyFormatsThatCheckIt) {
+  auto a = Connect(format_a_, 1);
+  auto c1 = Connect(format_c_, 2);
+  auto c2 = Connect(format_c_, 3);
+  struct Observed {
+    uint64_t for_c;
+    uint64_t for_nobody;
+    uint64_t for_all;
+    int encodes_a;
+  };
+  Observed seen = loop_.Call([&](net::IoLoop&) {
+    Observed o{};
+    o.for_c = Publish("e", "to-c", 1, kNoShard, 0, "c");
+    o.for_nobody = Publish("e", "to-d", 2, kNoShard, 0, "d");
+    o.for_all = Publish("e", "all", 3);
+    o.encodes_a = enc_a_.encodes;
+    return o;
+  });
+  EXPECT_EQ(seen.for_c, 2u) << "both C members; never the A member";
+  EXPECT_EQ(seen.for_nobody, 0u) << "the member step refused it for everyone";
+  EXPECT_EQ(seen.for_all, 3u) << "no audience: every format";
+  EXPECT_EQ(seen.encodes_a, 1) << "format A is not even encoded for audience publications";
+  std::string to_c = TagEncoder::Expected('C', "e", "to-c", 1);
+  std::string all_c = TagEncoder::Expected('C', "e", "all", 3);
+  std::string all_a = TagEncoder::Expected('A', "e", "all", 3);
+  EXPECT_EQ(a->Read(all_a.size()), all_a) << "A's first bytes are the audience-free event";
+  for (Client* c : {c1.get(), c2.get()}) EXPECT_EQ(c->Read(to_c.size() + all_c.size()), to_c + all_c);
 }
 
 TEST_F(ShardEnvTest, ControlPlaneHearsWhenTheChannelAppearsAndDisappears) {
