@@ -32,6 +32,10 @@
 // channel_occupied/channel_vacated (vacated only when no shard has subscribers left), relayed
 // client events become client_event; webhooks() is the API for further kinds (member_added,
 // member_removed, cache_miss, subscription_count).
+// Subscription counts (engine/subscription_counts.h), for apps that enable them: the shards
+// report changed channel counts (and a vacated note means 0 there); each turn the counts the
+// throttle says are due are published to their channel as pusher_internal:subscription_count
+// (one publication per channel, the normal path) and sent as subscription_count webhooks.
 // Thread rules: Start/Join/RequestShutdown from the main thread (RequestShutdown from any);
 // stats() and webhook_stats() from any thread; everything else on the control-plane thread.
 #pragma once
@@ -57,6 +61,7 @@
 #include "engine/presence_table.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
+#include "engine/subscription_counts.h"
 #include "runtime/ring.h"
 #include "runtime/shared_buf.h"
 #include "server/mesh.h"
@@ -110,6 +115,8 @@ class ControlPlane {
   void EmitCacheMissWebhook(uint32_t app, std::string_view channel);
   static std::string CacheMissKey(uint32_t app, std::string_view channel);
   void ApplyNote(uint32_t shard, ChannelNote* note);  // frees the note
+  void ApplySubscriptionCounts(uint32_t shard, engine::SubscriptionCountReport* report);  // frees
+  void EmitSubscriptionCounts();
   // A presence join (answered: the note goes back to its shard) or leave (freed here).
   void ApplyPresence(engine::PresenceNote* note);
   void Publish(const engine::PublishRequest& req);
@@ -140,6 +147,8 @@ class ControlPlane {
   engine::Occupancy occupancy_;
   engine::PresenceTable presence_;
   engine::ChannelCache cache_;
+  engine::SubscriptionCounts sub_counts_;
+  std::vector<engine::SubscriptionCounts::Due> counts_due_;  // scratch
   uint64_t next_cache_sweep_ms_ = 0;
   engine::History history_;
   uint64_t history_swept_ms_ = 0;

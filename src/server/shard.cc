@@ -97,6 +97,11 @@ net::Session* Shard::NewSession(net::Connection& c) {
 
 void Shard::OnTurnEnd(uint64_t start_ns, uint64_t end_ns) {
   metrics_.TurnEnded(end_ns - start_ns);
+  // Once per turn, after the turn's teardowns: what could not go out is tried again in 1 ms.
+  if (!env_.FlushSubscriptionCounts() && !outbox_waiting_) {
+    outbox_waiting_ = true;
+    loop_.set_max_wait_ms(1);
+  }
 }
 
 void Shard::OnConnectionClosing(net::Connection& c) {
@@ -137,7 +142,7 @@ bool Shard::DrainInbound() {
   if (shutting_down_) CheckShutdown();
   // The control plane makes room in its queue without telling us: while messages wait, look
   // again every millisecond instead of spinning (or sleeping until other work comes).
-  bool waiting = !outbox_.empty();
+  bool waiting = !outbox_.empty() || env_.subscription_counts_pending();
   if (waiting != outbox_waiting_) {
     outbox_waiting_ = waiting;
     loop_.set_max_wait_ms(waiting ? 1 : IdleWaitCapMs());
@@ -245,6 +250,9 @@ void Shard::NotePresenceLeave(uint32_t app, std::string_view channel, std::strin
   outbox_.PushPresenceLeave(app, channel, user_id, serial);
 }
 bool Shard::QueryHistory(engine::HistoryQuery* q) { return outbox_.PushHistoryQuery(q); }
+bool Shard::NoteSubscriptionCounts(engine::SubscriptionCountReport* report) {
+  return outbox_.PushSubscriptionCounts(report);
+}
 
 void Shard::StartShutdown(uint64_t grace_ms) {
   if (shutting_down_) return;

@@ -81,6 +81,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
                          uint64_t serial) override;
   [[nodiscard]] bool QueryHistory(engine::HistoryQuery* q) override;
+  [[nodiscard]] bool NoteSubscriptionCounts(engine::SubscriptionCountReport* report) override;
 
   engine::ShardEnv& env() { return env_; }
   const http::Limits& http_limits() const { return http_limits_; }
