@@ -80,6 +80,8 @@ ControlStats ControlPlane::stats() const {
   s.paused_turns = paused_turns_.Get();
   s.cache_entries = cache_entries_.Get();
   s.cache_refused = cache_refused_.Get();
+  s.count_channels = count_channels_.Get();
+  s.count_refused = count_refused_.Get();
   return s;
 }
 
@@ -202,6 +204,7 @@ void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
   if (!note->occupied && apps_->app(note->app).enable_subscription_count) {
     sub_counts_.Set(note->app, note->name, shard, 0, false, util::MonotonicMs());
+    count_channels_.Set(sub_counts_.size());
   }
   app_channels_[note->app].Set(occupancy_.channel_count(note->app));
   if (hooks) {
@@ -282,6 +285,8 @@ void ControlPlane::ApplySubscriptionCounts(uint32_t shard,
     sub_counts_.Set(row.app, row.channel, shard, row.count, row.joined, now);
   }
   delete report;
+  count_channels_.Set(sub_counts_.size());
+  count_refused_.Set(sub_counts_.refused());
 }
 
 void ControlPlane::EmitSubscriptionCounts() {

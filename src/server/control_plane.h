@@ -173,6 +173,8 @@ class ControlPlane {
   StatCounter paused_turns_;
   StatCounter cache_entries_;
   StatCounter cache_refused_;
+  StatCounter count_channels_;
+  StatCounter count_refused_;
   StatCounter published_;
   std::unique_ptr<StatCounter[]> app_published_;
   std::unique_ptr<StatCounter[]> app_channels_;

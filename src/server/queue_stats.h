@@ -34,6 +34,8 @@ struct ControlStats {
   uint64_t paused_turns = 0;    // turns that took no new requests because stalled was at its cap
   uint64_t cache_entries = 0;   // cache channels' last events kept now (engine/channel_cache.h)
   uint64_t cache_refused = 0;   // stores refused: the channel cache was full
+  uint64_t count_channels = 0;  // channels whose subscription count is tracked now
+  uint64_t count_refused = 0;   // count reports dropped: the subscription-count table was full
 };
 
 struct QueueStats {

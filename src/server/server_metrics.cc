@@ -159,6 +159,14 @@ void ServerCollector::Collect(TextWriter& w) const {
            "Cache-channel events not kept because the channel cache was full (delivered all the "
            "same; later subscribers get cache_miss).");
   w.Sample("ringcast_cache_refused_total", Labels{}, q.control.cache_refused);
+  w.Family("ringcast_subscription_count_channels", MetricType::kGauge,
+           "Channels whose subscription count is tracked now (apps with "
+           "enable_subscription_count).");
+  w.Sample("ringcast_subscription_count_channels", Labels{}, q.control.count_channels);
+  w.Family("ringcast_subscription_count_refused_total", MetricType::kCounter,
+           "Subscription-count reports dropped because the table was full (those channels get "
+           "no count events until there is room).");
+  w.Sample("ringcast_subscription_count_refused_total", Labels{}, q.control.count_refused);
 
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");

@@ -136,3 +136,31 @@ test('presence channels get no subscription_count event (they have member counts
   }
   assert.equal(rx.events.filter((e) => e.channel === 'presence-counted').length, 0);
 });
+
+test('a subscribe storm past 100 subscribers is told at most every 5 s, and ends exact', async () => {
+  const N = 130;
+  const socks = [];
+  try {
+    const watcher = rawSocket(server.port);
+    await connected(watcher);
+    socks.push(watcher);
+    await subscribe(watcher, 'storm-room');
+    const opened = [];
+    for (let i = 1; i < N; ++i) {
+      const ws = rawSocket(server.port);
+      socks.push(ws);
+      opened.push(connected(ws).then(() => subscribe(ws, 'storm-room')));
+    }
+    await Promise.all(opened);
+    const counts = () => watcher.messages
+      .filter((m) => m.event === 'pusher_internal:subscription_count')
+      .map((m) => m.parsed.subscription_count);
+    await waitFor(() => counts().at(-1) === N, 12000);
+    const large = counts().filter((n) => n > 100);
+    assert.ok(large.length <= 2, `over 100 subscribers, told ${large.length} times: ${large}`);
+    assert.ok(counts().length < N, `${counts().length} events for ${N} subscribes`);
+    await rx.next((e) => e.channel === 'storm-room' && e.subscription_count === N, 5000);
+  } finally {
+    for (const ws of socks) ws.close();
+  }
+});
