@@ -4,8 +4,8 @@
 //
 // Where the counts come from: each shard reports the absolute member count of every channel of
 // such an app whose membership changed on it (SubscriptionCountReport, at most one row per
-// channel per shard loop turn: a subscribe storm becomes one row per turn, not one per
-// subscribe), and a shard's vacated note means 0 there. Absolute counts make reports idempotent
+// channel per flush, at most two flushes per shard loop turn: a subscribe storm becomes a row
+// per turn, not one per subscribe), and a shard's vacated note means 0 there. Absolute counts make reports idempotent
 // and let a shard keep a row that cannot be sent yet and send the newer value later. The total
 // is the sum of the shards' last reports, exact over all shards.
 // When a count is told (Pusher's rule): a channel of at most kLargeChannel subscribers at once

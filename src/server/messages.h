@@ -33,7 +33,7 @@
 //   kHistoryQuery engine::HistoryQuery*, allocated by the shard (an SSE stream starting or
 //                resuming); answered in place and sent back as ToShard::kHistory.
 //   kSubscriptionCounts engine::SubscriptionCountReport*, allocated by the shard, freed by the
-//                control plane once applied (at most one per shard loop turn).
+//                control plane once applied (at most two per shard loop turn).
 // A queue that is torn down with messages in it frees them by these rules (~Shard,
 // ~ControlPlane).
 #pragma once

@@ -138,6 +138,8 @@ bool Shard::DrainInbound() {
   size_t n = mesh_->to_shard[id_]->PopBatch(batch, kDrainBatch);
   for (size_t i = 0; i < n; ++i) Handle(batch[i]);
   outbox_.Flush();
+  // The counts of this turn's subscribes go before this turn's writes confirm them.
+  (void)env_.FlushSubscriptionCounts();
   if (outbox_.TakeDirty()) mesh_->control_waker.WakeIfSleeping();
   if (shutting_down_) CheckShutdown();
   // The control plane makes room in its queue without telling us: while messages wait, look

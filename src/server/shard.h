@@ -15,7 +15,8 @@
 //   kShutdown   -> stop accepting, close every client spread over the grace window, report
 //                  kShardDone and stop when the last connection is gone (or at the deadline)
 // Everything it sends to the control plane (REST requests, occupancy notes, client events,
-// count replies) goes through its ControlOutbox: one ordered, bounded path with a defined
+// count replies, subscription-count reports, flushed after the reads and after the teardowns of
+// each turn) goes through its ControlOutbox: one ordered, bounded path with a defined
 // answer per kind when the queue is full (server/control_outbox.h). While messages wait there,
 // the loop sleeps at most 1 ms at a time and flushes them each turn (no busy spin).
 // It registers the wire formats its sessions use (the Pusher event frame, the SSE record) with its
