@@ -63,8 +63,9 @@ void SubscriptionCounts::Unschedule(Node* node) {
   node->second.scheduled = false;
 }
 
-void SubscriptionCounts::TakeDue(uint64_t now_ms, std::vector<Due>* out) {
-  while (!pending_.empty() && pending_.begin()->first <= now_ms) {
+void SubscriptionCounts::TakeDue(uint64_t now_ms, size_t max, std::vector<Due>* out) {
+  for (size_t taken = 0; taken < max && !pending_.empty() && pending_.begin()->first <= now_ms;
+       ++taken) {
     Node* node = pending_.begin()->second;
     pending_.erase(pending_.begin());
     Entry& e = node->second;

@@ -59,8 +59,9 @@ class SubscriptionCounts {
     std::string channel;
     uint64_t count;
   };
-  // Appends every count due by `now_ms` (and records it as told).
-  void TakeDue(uint64_t now_ms, std::vector<Due>* out);
+  // Appends the counts due by `now_ms`, at most `max` (the rest stay due), earliest first, and
+  // records them as told.
+  void TakeDue(uint64_t now_ms, size_t max, std::vector<Due>* out);
   // Ms until the next count is due (0: now; -1: none pending).
   int64_t WaitHintMs(uint64_t now_ms) const;
   bool HasDue(uint64_t now_ms) const {

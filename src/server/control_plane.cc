@@ -134,7 +134,7 @@ void ControlPlane::Run() {
     if (hook_wait_ms >= 0 && (idle_wait_ms < 0 || hook_wait_ms < idle_wait_ms)) {
       idle_wait_ms = hook_wait_ms;
     }
-    int64_t count_wait_ms = sub_counts_.WaitHintMs(util::MonotonicMs());
+    int64_t count_wait_ms = paused ? -1 : sub_counts_.WaitHintMs(util::MonotonicMs());
     if (count_wait_ms >= 0 && (idle_wait_ms < 0 || count_wait_ms < idle_wait_ms)) {
       idle_wait_ms = count_wait_ms;
     }
@@ -293,7 +293,7 @@ void ControlPlane::EmitSubscriptionCounts() {
   uint64_t now = util::MonotonicMs();
   if (!sub_counts_.HasDue(now)) return;
   counts_due_.clear();
-  sub_counts_.TakeDue(now, &counts_due_);
+  sub_counts_.TakeDue(now, kMaxCountsPerTurn, &counts_due_);
   for (engine::SubscriptionCounts::Due& due : counts_due_) {
     engine::PublishRequest ev;
     ev.app = due.app;

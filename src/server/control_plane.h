@@ -78,6 +78,8 @@ class ControlPlane {
  public:
   // Messages waiting for full shard queues before the control plane stops taking requests.
   static constexpr size_t kMaxStalled = 65536;
+  // Subscription counts published per turn at most (the rest stay due for the next turns).
+  static constexpr size_t kMaxCountsPerTurn = 1024;
 
   // `wal` (may be null: no durable features) is the store, used on the control-plane thread
   // only; it must outlive the control plane.

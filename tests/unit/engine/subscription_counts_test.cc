@@ -14,9 +14,9 @@ namespace {
 
 using Due = SubscriptionCounts::Due;
 
-std::vector<Due> Take(SubscriptionCounts& c, uint64_t now) {
+std::vector<Due> Take(SubscriptionCounts& c, uint64_t now, size_t max = 1000) {
   std::vector<Due> out;
-  c.TakeDue(now, &out);
+  c.TakeDue(now, max, &out);
   return out;
 }
 
@@ -105,6 +105,15 @@ TEST(SubscriptionCounts, LargeChannelShrinkingBelowTheLimitIsToldAtOnce) {
   auto due = Take(c, 200);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].count, 50u);
+}
+
+TEST(SubscriptionCounts, TakeDueTakesAtMostMaxAndLeavesTheRestDue) {
+  SubscriptionCounts c(1);
+  for (int i = 0; i < 5; ++i) c.Set(0, "c" + std::to_string(i), 0, 1, true, 0);
+  EXPECT_EQ(Take(c, 0, 3).size(), 3u);
+  EXPECT_EQ(c.WaitHintMs(0), 0);
+  EXPECT_EQ(Take(c, 0, 3).size(), 2u);
+  EXPECT_EQ(c.WaitHintMs(0), -1);
 }
 
 TEST(SubscriptionCounts, BoundedTableRefusesAndCounts) {
