@@ -386,6 +386,11 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
               return "app \"enable_user_authentication\" must be a boolean";
             }
             app.enable_user_authentication = b;
+          } else if (ak == "enable_subscription_count") {
+            if (af.value.get_bool().get(b)) {
+              return "app \"enable_subscription_count\" must be a boolean";
+            }
+            app.enable_subscription_count = b;
           } else if (ak == "enable_client_events") {
             if (af.value.get_bool().get(b)) return "app \"enable_client_events\" must be a boolean";
             app.enable_client_events = b;

@@ -46,6 +46,10 @@ struct AppConfig {
   // Connections of this app that do not sign in (pusher:signin) within
   // user_authentication_timeout_ms are closed (4009). Sign-in works either way.
   bool enable_user_authentication = false;
+  // pusher_internal:subscription_count events (and the subscription_count webhook) for
+  // non-presence channels (engine/subscription_counts.h). REST info=subscription_count works
+  // either way.
+  bool enable_subscription_count = false;
   // Presence (Pusher's limits): distinct users per channel, user_info JSON bytes, user id bytes.
   uint32_t max_presence_members_per_channel = 100;
   uint32_t max_presence_user_info_bytes = 1024;

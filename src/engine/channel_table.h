@@ -38,9 +38,14 @@ struct Member {
 static_assert(sizeof(Member) == 24, "the fan-out walks members densely");
 
 struct Channel {
+  static constexpr uint32_t kNotMarked = UINT32_MAX;
   uint32_t app = 0;
   std::string name;
   std::vector<Member> members;
+  // ShardEnv's subscription-count marks: this channel's index in its list of changed channels
+  // (kNotMarked: unchanged since the last report), and whether a member joined since.
+  uint32_t count_mark = kNotMarked;
+  bool count_joined = false;
 };
 
 // The channels one connection subscribes to on this shard (embedded in a protocol session), and

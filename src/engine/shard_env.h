@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "engine/app_registry.h"
@@ -27,6 +28,7 @@
 #include "engine/history.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
+#include "engine/subscription_counts.h"
 #include "engine/wire_format.h"
 #include "net/io_loop.h"
 #include "util/relaxed_counter.h"
@@ -58,6 +60,13 @@ class ControlLink {
   // occupancy note already given, so the answer's snapshot includes this shard's membership.
   [[nodiscard]] virtual bool QueryHistory(HistoryQuery* q) {
     (void)q;
+    return false;
+  }
+  // Changed subscription counts (engine/subscription_counts.h). Takes `report` only when it
+  // returns true; false: the control plane cannot be told now (the caller keeps its marks and
+  // tries again later). Sent behind every note already given.
+  [[nodiscard]] virtual bool NoteSubscriptionCounts(SubscriptionCountReport* report) {
+    (void)report;
     return false;
   }
 };
@@ -123,7 +132,21 @@ class ShardEnv {
   // every frame it queues owns its bytes. Returns how many members it was queued to.
   uint64_t Deliver(const PublicationView& pub);
 
+  // Subscription counts (apps with enable_subscription_count, non-presence channels): every
+  // subscribe or unsubscribe marks its channel; Flush sends the marked channels' counts to the
+  // control plane, at most kMaxCountRows per report, and keeps the marks it could not send
+  // (their counts are read at send time, so a later try sends the newest). The marks are bounded
+  // by this shard's channels (a vacated channel's mark goes with it: its vacated note means 0).
+  // Returns true when no mark is left.
+  static constexpr size_t kMaxCountRows = 1024;
+  bool FlushSubscriptionCounts();
+  bool subscription_counts_pending() const { return !count_marks_.empty(); }
+
  private:
+  bool CountsSubscriptions(uint32_t app, std::string_view name) const;
+  void MarkCount(Channel* channel, bool joined);
+  void UnmarkCount(const Channel& channel);
+
   uint32_t shard_id_;
   net::IoLoop* loop_;
   const AppRegistry* apps_;
@@ -137,6 +160,7 @@ class ShardEnv {
   FormatId format_count_ = 0;
   bool shutting_down_ = false;
   ShardCounters counters_;
+  std::vector<Channel*> count_marks_;  // channels whose count changed since their last report
   std::unique_ptr<std::atomic<uint64_t>[]> app_deliveries_;  // per app, this shard's thread writes
 };
 

@@ -93,6 +93,10 @@ void ControlOutbox::PushCountReply(CountQuery* query) {
   PushControl(ToControl::CountReply(shard_, query));
 }
 
+bool ControlOutbox::PushSubscriptionCounts(engine::SubscriptionCountReport* report) {
+  return control_.empty() && TryRing(ToControl::Counts(shard_, report));
+}
+
 bool ControlOutbox::PushShardDone() {
   return empty() && TryRing(ToControl::ShardDone(shard_));
 }

@@ -23,6 +23,9 @@
 //                   session sends pusher:error 4301 to the sender).
 //   history query   waits in the data backlog under the same cap; beyond: refused (the SSE
 //                   session answers 503). Behind the stream's occupied notes, always.
+//   subscription counts  as the occupied note: enters the ring at once or is refused (nothing
+//                   queued; the shard keeps its marks and tries again next turn: the counts are
+//                   absolute, so the later report carries the newest).
 //   shard done      only once everything else is out.
 // Flush() moves the control backlog first, then the data backlog. A note may so overtake an
 // older request or client event, never another note: the control plane then sees occupancy at
@@ -69,6 +72,8 @@ class ControlOutbox {
   void PushPresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
                          uint64_t serial);
   void PushCountReply(CountQuery* query);
+  // Takes `report` only when it returns true (see above).
+  [[nodiscard]] bool PushSubscriptionCounts(engine::SubscriptionCountReport* report);
   // True once sent; false while anything else still waits or the ring is full.
   [[nodiscard]] bool PushShardDone();
 

@@ -34,6 +34,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       presence_(apps->size()),
       watchlist_(apps->size(), config->limits.max_watchlist_entries),
       cache_(apps->size()),
+      sub_counts_(shard_count_),
       history_(apps, uint64_t{config->limits.history_max_mib} << 20,
                static_cast<uint64_t>(util::WallMs()) * 1000),
       pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
@@ -87,6 +88,8 @@ ControlStats ControlPlane::stats() const {
   s.cache_refused = cache_refused_.Get();
   s.watchlist_entries = watchlist_entries_.Get();
   s.watchlist_refused = watchlist_refused_.Get();
+  s.count_channels = count_channels_.Get();
+  s.count_refused = count_refused_.Get();
   return s;
 }
 
@@ -120,6 +123,7 @@ void ControlPlane::Run() {
       ready.pop_front();
     }
     if (stalled_total_ < kMaxStalled) FlushWatchlist();
+    if (stalled_total_ < kMaxStalled) EmitSubscriptionCounts();
     const int sync_wait_ms = CommitTurn();
     if (shutdown_requested_.load() && !shutdown_sent_) {
       for (uint32_t s = 0; s < shard_count_; ++s) {
@@ -138,6 +142,10 @@ void ControlPlane::Run() {
     int64_t hook_wait_ms = webhooks_.WaitHintMs();
     if (hook_wait_ms >= 0 && (idle_wait_ms < 0 || hook_wait_ms < idle_wait_ms)) {
       idle_wait_ms = hook_wait_ms;
+    }
+    int64_t count_wait_ms = paused ? -1 : sub_counts_.WaitHintMs(util::MonotonicMs());
+    if (count_wait_ms >= 0 && (idle_wait_ms < 0 || count_wait_ms < idle_wait_ms)) {
+      idle_wait_ms = count_wait_ms;
     }
     if (sync_wait_ms >= 0 && (idle_wait_ms < 0 || sync_wait_ms < idle_wait_ms)) {
       idle_wait_ms = sync_wait_ms;
@@ -190,6 +198,9 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
           case ToControl::Kind::kCountReply:
             OnCountReply(m.query);
             break;
+          case ToControl::Kind::kSubscriptionCounts:
+            ApplySubscriptionCounts(m.shard, m.counts);
+            break;
         }
       }
     } while (n == kDrainBatch);
@@ -202,6 +213,10 @@ void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
       webhooks_.HasTargets(note->app) && !engine::datonow::IsInternal(note->name);
   const bool was = hooks && occupancy_.IsOccupied(note->app, note->name);
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
+  if (!note->occupied && apps_->app(note->app).enable_subscription_count) {
+    sub_counts_.Set(note->app, note->name, shard, 0, false, util::MonotonicMs());
+    count_channels_.Set(sub_counts_.size());
+  }
   app_channels_[note->app].Set(occupancy_.channel_count(note->app));
   if (hooks) {
     const bool is = occupancy_.IsOccupied(note->app, note->name);
@@ -276,6 +291,39 @@ void ControlPlane::EmitCacheMissWebhook(uint32_t app, std::string_view channel) 
   ev.kind = webhooks::EventKind::kCacheMiss;
   ev.channel = channel;
   webhooks_.Emit(app, std::move(ev));
+}
+
+void ControlPlane::ApplySubscriptionCounts(uint32_t shard,
+                                           engine::SubscriptionCountReport* report) {
+  uint64_t now = util::MonotonicMs();
+  for (const auto& row : report->rows) {
+    sub_counts_.Set(row.app, row.channel, shard, row.count, row.joined, now);
+  }
+  delete report;
+  count_channels_.Set(sub_counts_.size());
+  count_refused_.Set(sub_counts_.refused());
+}
+
+void ControlPlane::EmitSubscriptionCounts() {
+  uint64_t now = util::MonotonicMs();
+  if (!sub_counts_.HasDue(now)) return;
+  counts_due_.clear();
+  sub_counts_.TakeDue(now, kMaxCountsPerTurn, &counts_due_);
+  for (engine::SubscriptionCounts::Due& due : counts_due_) {
+    engine::PublishRequest ev;
+    ev.app = due.app;
+    ev.event = std::string(protocols::pusher::wire::kSubscriptionCount);
+    protocols::pusher::wire::AppendSubscriptionCount(&ev.data, due.count);
+    ev.channels.push_back(due.channel);
+    Publish(ev);
+    if (webhooks_.HasTargets(due.app)) {
+      webhooks::WebhookEvent hook;
+      hook.kind = webhooks::EventKind::kSubscriptionCount;
+      hook.channel = std::move(due.channel);
+      hook.subscription_count = due.count;
+      webhooks_.Emit(due.app, std::move(hook));
+    }
+  }
 }
 
 void ControlPlane::ApplyPresence(engine::PresenceNote* note) {

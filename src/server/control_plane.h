@@ -37,6 +37,10 @@
 // channel_occupied/channel_vacated (vacated only when no shard has subscribers left), relayed
 // client events become client_event; webhooks() is the API for further kinds (member_added,
 // member_removed, cache_miss, subscription_count).
+// Subscription counts (engine/subscription_counts.h), for apps that enable them: the shards
+// report changed channel counts (and a vacated note means 0 there); each turn the counts the
+// throttle says are due are published to their channel as pusher_internal:subscription_count
+// (one publication per channel, the normal path) and sent as subscription_count webhooks.
 // Thread rules: Start/Join/RequestShutdown from the main thread (RequestShutdown from any);
 // stats() and webhook_stats() from any thread; everything else on the control-plane thread.
 #pragma once
@@ -66,6 +70,7 @@
 #include "engine/socket_id.h"
 #include "engine/watchlist_table.h"
 #include "protocols/impulse/impulse_push.h"
+#include "engine/subscription_counts.h"
 #include "runtime/ring.h"
 #include "runtime/shared_buf.h"
 #include "server/mesh.h"
@@ -84,6 +89,8 @@ class ControlPlane {
   static constexpr size_t kMaxStalled = 65536;
   // Connections told about watchlist changes per turn.
   static constexpr size_t kWatchlistPerTurn = 4096;
+  // Subscription counts published per turn at most (the rest stay due for the next turns).
+  static constexpr size_t kMaxCountsPerTurn = 1024;
 
   // `wal` (may be null: no durable features) is the store, used on the control-plane thread
   // only; it must outlive the control plane.
@@ -121,6 +128,8 @@ class ControlPlane {
   void EmitCacheMissWebhook(uint32_t app, std::string_view channel);
   static std::string CacheMissKey(uint32_t app, std::string_view channel);
   void ApplyNote(uint32_t shard, ChannelNote* note);  // frees the note
+  void ApplySubscriptionCounts(uint32_t shard, engine::SubscriptionCountReport* report);  // frees
+  void EmitSubscriptionCounts();
   // A presence join (answered: the note goes back to its shard) or leave (freed here).
   void ApplyPresence(engine::PresenceNote* note);
   // A sign-in (answered) or a signed-in connection's leave (freed here).
@@ -160,6 +169,8 @@ class ControlPlane {
   engine::PresenceTable presence_;
   engine::WatchlistTable watchlist_;
   engine::ChannelCache cache_;
+  engine::SubscriptionCounts sub_counts_;
+  std::vector<engine::SubscriptionCounts::Due> counts_due_;  // scratch
   uint64_t next_cache_sweep_ms_ = 0;
   engine::History history_;
   uint64_t history_swept_ms_ = 0;
@@ -192,6 +203,8 @@ class ControlPlane {
   StatCounter cache_refused_;
   StatCounter watchlist_entries_;
   StatCounter watchlist_refused_;
+  StatCounter count_channels_;
+  StatCounter count_refused_;
   StatCounter published_;
   std::unique_ptr<StatCounter[]> app_published_;
   std::unique_ptr<StatCounter[]> app_channels_;

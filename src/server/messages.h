@@ -35,6 +35,8 @@
 //                freed by the control plane once applied (small: as kNote).
 //   kHistoryQuery engine::HistoryQuery*, allocated by the shard (an SSE stream starting or
 //                resuming); answered in place and sent back as ToShard::kHistory.
+//   kSubscriptionCounts engine::SubscriptionCountReport*, allocated by the shard, freed by the
+//                control plane once applied (at most two per shard loop turn).
 // A queue that is torn down with messages in it frees them by these rules (~Shard,
 // ~ControlPlane).
 #pragma once
@@ -47,6 +49,7 @@
 #include "api/http_call.h"
 #include "engine/presence_note.h"
 #include "engine/history.h"
+#include "engine/subscription_counts.h"
 #include "runtime/shared_buf.h"
 
 namespace ringcast::server {
@@ -145,7 +148,8 @@ struct ToControl {
     kCountReply,
     kShardDone,
     kPresence,
-    kHistoryQuery
+    kHistoryQuery,
+    kSubscriptionCounts
   };
   Kind kind;
   uint32_t shard;
@@ -157,8 +161,14 @@ struct ToControl {
     void* none;                      // kShardDone
     engine::PresenceNote* presence;  // kPresence
     engine::HistoryQuery* history;   // kHistoryQuery
+    engine::SubscriptionCountReport* counts;  // kSubscriptionCounts
   };
 
+  static ToControl Counts(uint32_t shard, engine::SubscriptionCountReport* r) {
+    ToControl m{Kind::kSubscriptionCounts, shard, {}};
+    m.counts = r;
+    return m;
+  }
   static ToControl Request(uint32_t shard, api::HttpCall* call) {
     ToControl m{Kind::kRequest, shard, {}};
     m.request = call;
@@ -202,6 +212,7 @@ inline void DiscardUndelivered(const ToControl& m) {
     case ToControl::Kind::kHistoryQuery: m.history->ReleaseEvents(); delete m.history; break;
     case ToControl::Kind::kClientEvent: m.client_event->Release(); break;
     case ToControl::Kind::kPresence: delete m.presence; break;
+    case ToControl::Kind::kSubscriptionCounts: delete m.counts; break;
     case ToControl::Kind::kCountReply:
     case ToControl::Kind::kShardDone: break;
   }

@@ -36,6 +36,8 @@ struct ControlStats {
   uint64_t cache_refused = 0;   // stores refused: the channel cache was full
   uint64_t watchlist_entries = 0;  // watched ids indexed now (engine/watchlist_table.h)
   uint64_t watchlist_refused = 0;  // watched ids not indexed: the index was full
+  uint64_t count_channels = 0;  // channels whose subscription count is tracked now
+  uint64_t count_refused = 0;   // count reports dropped: the subscription-count table was full
 };
 
 struct QueueStats {

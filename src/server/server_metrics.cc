@@ -166,6 +166,14 @@ void ServerCollector::Collect(TextWriter& w) const {
            "Watched user ids not indexed because max_watchlist_entries was reached (the "
            "signing-in connection got pusher:error 4302).");
   w.Sample("ringcast_watchlist_refused_total", Labels{}, q.control.watchlist_refused);
+  w.Family("ringcast_subscription_count_channels", MetricType::kGauge,
+           "Channels whose subscription count is tracked now (apps with "
+           "enable_subscription_count).");
+  w.Sample("ringcast_subscription_count_channels", Labels{}, q.control.count_channels);
+  w.Family("ringcast_subscription_count_refused_total", MetricType::kCounter,
+           "Subscription-count reports dropped because the table was full (those channels get "
+           "no count events until there is room).");
+  w.Sample("ringcast_subscription_count_refused_total", Labels{}, q.control.count_refused);
 
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");

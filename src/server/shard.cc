@@ -101,6 +101,11 @@ net::Session* Shard::NewSession(net::Connection& c) {
 
 void Shard::OnTurnEnd(uint64_t start_ns, uint64_t end_ns) {
   metrics_.TurnEnded(end_ns - start_ns);
+  // Once per turn, after the turn's teardowns: what could not go out is tried again in 1 ms.
+  if (!env_.FlushSubscriptionCounts() && !outbox_waiting_) {
+    outbox_waiting_ = true;
+    loop_.set_max_wait_ms(1);
+  }
 }
 
 void Shard::OnConnectionClosing(net::Connection& c) {
@@ -141,11 +146,13 @@ bool Shard::DrainInbound() {
   size_t n = mesh_->to_shard[id_]->PopBatch(batch, kDrainBatch);
   for (size_t i = 0; i < n; ++i) Handle(batch[i]);
   outbox_.Flush();
+  // The counts of this turn's subscribes go before this turn's writes confirm them.
+  (void)env_.FlushSubscriptionCounts();
   if (outbox_.TakeDirty()) mesh_->control_waker.WakeIfSleeping();
   if (shutting_down_) CheckShutdown();
   // The control plane makes room in its queue without telling us: while messages wait, look
   // again every millisecond instead of spinning (or sleeping until other work comes).
-  bool waiting = !outbox_.empty();
+  bool waiting = !outbox_.empty() || env_.subscription_counts_pending();
   if (waiting != outbox_waiting_) {
     outbox_waiting_ = waiting;
     loop_.set_max_wait_ms(waiting ? 1 : IdleWaitCapMs());
@@ -265,6 +272,9 @@ void Shard::NotePresenceLeave(uint32_t app, std::string_view channel, std::strin
   outbox_.PushPresenceLeave(app, channel, user_id, serial);
 }
 bool Shard::QueryHistory(engine::HistoryQuery* q) { return outbox_.PushHistoryQuery(q); }
+bool Shard::NoteSubscriptionCounts(engine::SubscriptionCountReport* report) {
+  return outbox_.PushSubscriptionCounts(report);
+}
 
 void Shard::StartShutdown(uint64_t grace_ms) {
   if (shutting_down_) return;

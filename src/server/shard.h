@@ -16,7 +16,8 @@
 //   kShutdown   -> stop accepting, close every client spread over the grace window, report
 //                  kShardDone and stop when the last connection is gone (or at the deadline)
 // Everything it sends to the control plane (REST requests, occupancy notes, client events,
-// count replies) goes through its ControlOutbox: one ordered, bounded path with a defined
+// count replies, subscription-count reports, flushed after the reads and after the teardowns of
+// each turn) goes through its ControlOutbox: one ordered, bounded path with a defined
 // answer per kind when the queue is full (server/control_outbox.h). While messages wait there,
 // the loop sleeps at most 1 ms at a time and flushes them each turn (no busy spin).
 // It registers the wire formats its sessions use (the Pusher event frame, the SSE record) with its
@@ -84,6 +85,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
                          uint64_t serial) override;
   [[nodiscard]] bool QueryHistory(engine::HistoryQuery* q) override;
+  [[nodiscard]] bool NoteSubscriptionCounts(engine::SubscriptionCountReport* report) override;
 
   engine::ShardEnv& env() { return env_; }
   const http::Limits& http_limits() const { return http_limits_; }

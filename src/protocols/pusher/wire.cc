@@ -65,6 +65,12 @@ void AppendMemberRemoved(std::string* out, std::string_view user_id) {
   out->push_back('}');
 }
 
+void AppendSubscriptionCount(std::string* out, uint64_t count) {
+  out->append("{\"subscription_count\":");
+  util::AppendUint(out, count);
+  out->push_back('}');
+}
+
 void AppendPresenceData(std::string* out,
                         const std::vector<std::pair<std::string, std::string>>& members) {
   out->append("{\"presence\":{\"ids\":[");

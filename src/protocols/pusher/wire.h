@@ -46,6 +46,10 @@ inline constexpr std::string_view kWatchlistEvents = "pusher_internal:watchlist_
 inline constexpr std::string_view kMemberAdded = "pusher_internal:member_added";
 inline constexpr std::string_view kMemberRemoved = "pusher_internal:member_removed";
 
+// ---- subscription counts (apps with enable_subscription_count; pusher-js emits
+// pusher:subscription_count on the channel) ----
+inline constexpr std::string_view kSubscriptionCount = "pusher_internal:subscription_count";
+
 // ---- protocol versions (the ?protocol= query parameter; pusher-js sends 7) ----
 inline constexpr int kMinProtocol = 5;
 inline constexpr int kMaxProtocol = 7;
@@ -68,6 +72,8 @@ void AppendEvent(std::string* out, std::string_view event, std::string_view chan
 void AppendMemberAdded(std::string* out, std::string_view user_id, std::string_view user_info);
 // {"user_id":U}
 void AppendMemberRemoved(std::string* out, std::string_view user_id);
+// {"subscription_count":N}
+void AppendSubscriptionCount(std::string* out, uint64_t count);
 // {"presence":{"ids":[..],"hash":{id:info},"count":N}} (subscription_succeeded).
 void AppendPresenceData(std::string* out,
                         const std::vector<std::pair<std::string, std::string>>& members);

@@ -359,6 +359,22 @@ TEST(LoadConfig, AppsFromTheFileWithNumericIdsAndFlags) {
   EXPECT_EQ(l.cfg.apps[1].max_presence_user_info_bytes, 1024u);
 }
 
+TEST(LoadConfig, SubscriptionCountIsPerAppAndOffByDefault) {
+  ConfigFile f(R"({"apps":[
+      {"id": "1", "key": "k1", "secret": "s1", "enable_subscription_count": true},
+      {"id": "2", "key": "k2", "secret": "s2"}]})");
+  Loaded l = Load({"--config", f.path()});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  ASSERT_EQ(l.cfg.apps.size(), 2u);
+  EXPECT_TRUE(l.cfg.apps[0].enable_subscription_count);
+  EXPECT_FALSE(l.cfg.apps[1].enable_subscription_count);
+  ConfigFile bad(R"({"apps":[{"id": "1", "key": "k", "secret": "s",
+                              "enable_subscription_count": "yes"}]})");
+  Loaded b = Load({"--config", bad.path()});
+  EXPECT_EQ(b.outcome, ParseOutcome::kExitError);
+  EXPECT_THAT(b.err, HasSubstr("app \"enable_subscription_count\" must be a boolean"));
+}
+
 TEST(LoadConfig, HelpAndVersionExitOk) {
   Loaded h = Load({"--port", "1", "--help"});
   EXPECT_EQ(h.outcome, ParseOutcome::kExitOk);

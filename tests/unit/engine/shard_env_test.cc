@@ -52,8 +52,19 @@ class RecordingLink : public ControlLink {
     notes.push_back(std::to_string(app) + ":" + std::string(channel) + "@" + std::string(user) +
                     "-");
   }
+  bool NoteSubscriptionCounts(SubscriptionCountReport* report) override {
+    if (!accept_counts) return false;
+    for (const auto& row : report->rows) {
+      counts.push_back(std::to_string(row.app) + ":" + row.channel + "=" +
+                       std::to_string(row.count) + (row.joined ? "+" : ""));
+    }
+    delete report;
+    return true;
+  }
   std::vector<std::string> notes;  // loop thread only
+  std::vector<std::string> counts;  // loop thread only
   bool accept_occupied = true;     // loop thread only
+  bool accept_counts = true;       // loop thread only
 };
 
 // A test wire format: "<tag>|<event>|<data>|<sequence>;" (the shard treats it as opaque bytes).
@@ -97,8 +108,13 @@ class AudienceEncoder : public TagEncoder {
 
 class ShardEnvTest : public ::testing::Test {
  protected:
-  ShardEnvTest()
-      : apps_({{"1", "key", "secret", "app", true, 0, true}}),
+  static std::vector<config::AppConfig> Apps(bool counts) {
+    config::AppConfig app{"1", "key", "secret", "app", true, 0, true};
+    app.enable_subscription_count = counts;
+    return {app};
+  }
+  explicit ShardEnvTest(bool subscription_counts = false)
+      : apps_(Apps(subscription_counts)),
         ids_(7),
         loop_(SmallOptions(), [this](net::IoLoop& loop, net::Connection& c) {
           auto* s = new FnSession;
@@ -329,6 +345,60 @@ TEST_F(ShardEnvTest, ASubscriptionTheControlPlaneCannotBeToldAboutIsUndone) {
   EXPECT_EQ(seen.notes, (std::vector<std::string>{"0:news+"})) << "nothing said about fresh";
   EXPECT_EQ(seen.counted_subscriptions, 2u) << "a refused subscription is not counted";
   EXPECT_EQ(seen.counted_channels, 1u);
+}
+
+class ShardEnvCountTest : public ShardEnvTest {
+ protected:
+  ShardEnvCountTest() : ShardEnvTest(true) {}
+};
+
+// Subscription counts: changed channels are marked and reported once per flush with their
+// absolute count (a joiner flagged), a refused report keeps the marks, a vacated channel's mark
+// goes with it (its vacated note means 0), presence channels are never marked.
+TEST_F(ShardEnvCountTest, ChangedChannelsAreReportedOncePerFlush) {
+  auto a = Connect(format_a_, 1);
+  auto b = Connect(format_a_, 2);
+  struct Observed {
+    std::vector<std::string> first;
+    bool refused_flush;
+    bool pending_after_refusal;
+    std::vector<std::string> second;
+    bool pending_after_vacate;
+    bool presence_marked;
+  };
+  Observed seen = loop_.Call([&](net::IoLoop&) {
+    Observed o;
+    EXPECT_TRUE(env_->FlushSubscriptionCounts());
+    o.first = link_.counts;
+    link_.counts.clear();
+    Subscriber* other = std::next(subs_.begin())->second.get();
+    (void)env_->Unsubscribe(other, env_->channels().Find(0, "news"));
+    link_.accept_counts = false;
+    o.refused_flush = !env_->FlushSubscriptionCounts();
+    o.pending_after_refusal = env_->subscription_counts_pending();
+    link_.accept_counts = true;
+    EXPECT_TRUE(env_->FlushSubscriptionCounts());
+    o.second = link_.counts;
+    link_.counts.clear();
+    // A channel marked and vacated before any flush: nothing to report.
+    (void)env_->Subscribe(0, "brief", other);
+    (void)env_->Unsubscribe(other, env_->channels().Find(0, "brief"));
+    o.pending_after_vacate = env_->subscription_counts_pending();
+    (void)env_->Subscribe(0, "presence-room", other);
+    o.presence_marked = env_->subscription_counts_pending();
+    return o;
+  });
+  EXPECT_EQ(seen.first, (std::vector<std::string>{"0:news=2+"})) << "two joins, one row";
+  EXPECT_TRUE(seen.refused_flush);
+  EXPECT_TRUE(seen.pending_after_refusal);
+  EXPECT_EQ(seen.second, (std::vector<std::string>{"0:news=1"}));
+  EXPECT_FALSE(seen.pending_after_vacate);
+  EXPECT_FALSE(seen.presence_marked);
+}
+
+TEST_F(ShardEnvTest, AppsWithoutSubscriptionCountsMarkNothing) {
+  auto a = Connect(format_a_, 1);
+  EXPECT_FALSE(loop_.Call([&](net::IoLoop&) { return env_->subscription_counts_pending(); }));
 }
 
 TEST_F(ShardEnvTest, TheWalkAllocatesNothingPerMember) {

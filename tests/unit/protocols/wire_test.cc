@@ -75,6 +75,13 @@ TEST(PusherWire, PresencePayloads) {
   EXPECT_EQ(s, R"({"user_id":"7"})");
 }
 
+TEST(PusherWire, SubscriptionCount) {
+  std::string s;
+  wire::AppendSubscriptionCount(&s, 42);
+  EXPECT_EQ(s, R"({"subscription_count":42})");
+  EXPECT_EQ(wire::kSubscriptionCount, "pusher_internal:subscription_count");
+}
+
 TEST(PusherWire, ProtocolVersions) {
   std::string reason;
   EXPECT_EQ(wire::CheckProtocolVersion("7", &reason), 0);

@@ -25,7 +25,13 @@ using namespace std::chrono_literals;
 
 class ControlPlaneTest : public ::testing::Test {
  protected:
-  ControlPlaneTest() : apps_({{"1", "key", "secret", "app", true, 0, true}}), ids_(3), mesh_(2) {
+  static std::vector<config::AppConfig> Apps(bool counts) {
+    config::AppConfig app{"1", "key", "secret", "app", true, 0, true};
+    app.enable_subscription_count = counts;
+    return {app};
+  }
+  explicit ControlPlaneTest(bool subscription_counts = false)
+      : apps_(Apps(subscription_counts)), ids_(3), mesh_(2) {
     config_.limits.shutdown_grace_ms = 0;
     control_ = std::make_unique<ControlPlane>(&config_, &apps_, &ids_, &mesh_);
     control_->Start();
@@ -213,6 +219,55 @@ TEST_F(ControlPlaneTest, APopularUsersWatchersAreToldOnceInBoundedBatchesPerShar
   EXPECT_GE(batches, 3u) << "5000 changes: at least two turns, one batch per shard in the first";
   EXPECT_EQ(acks, kWatchers + 1);
   EXPECT_EQ(bad, 0u);
+}
+
+class ControlPlaneCountTest : public ControlPlaneTest {
+ protected:
+  ControlPlaneCountTest() : ControlPlaneTest(true) {}
+
+  static engine::SubscriptionCountReport* Report(const std::string& channel, uint32_t count) {
+    auto* r = new engine::SubscriptionCountReport();
+    r->rows.push_back({0, count, true, channel});
+    return r;
+  }
+  // Waits until shard `shard` got a subscription_count publication for `channel` with `data`;
+  // records every count publication's data per shard in seen_.
+  bool WaitForCount(uint32_t shard, const std::string& data) {
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (uint32_t s = 0; s < 2; ++s) {
+        ToShard m;
+        while (mesh_.to_shard[s]->TryPop(&m)) {
+          if (m.kind != ToShard::Kind::kPublish) continue;
+          engine::PublicationView pub = engine::ReadPublication(m.publication);
+          if (pub.event == "pusher_internal:subscription_count") {
+            seen_[s].push_back(std::string(pub.channel) + " " + std::string(pub.data));
+          }
+          m.publication->Release();
+        }
+      }
+      for (const std::string& d : seen_[shard]) {
+        if (d == data) return true;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  }
+  std::vector<std::string> seen_[2];
+};
+
+// Subscription counts: the shards' absolute counts are summed, the total is published to every
+// shard with subscribers, and a shard's vacated note counts as 0 there.
+TEST_F(ControlPlaneCountTest, ShardCountsAreSummedAndPublishedToTheChannel) {
+  ASSERT_TRUE(PushFromShard(0, ToControl::Note(0, new ChannelNote{0, true, "room"})));
+  ASSERT_TRUE(PushFromShard(1, ToControl::Note(1, new ChannelNote{0, true, "room"})));
+  ASSERT_TRUE(PushFromShard(0, ToControl::Counts(0, Report("room", 1))));
+  ASSERT_TRUE(PushFromShard(1, ToControl::Counts(1, Report("room", 2))));
+  EXPECT_TRUE(WaitForCount(0, R"(room {"subscription_count":3})"));
+  EXPECT_TRUE(WaitForCount(1, R"(room {"subscription_count":3})"));
+  ASSERT_TRUE(PushFromShard(1, ToControl::Note(1, new ChannelNote{0, false, "room"})));
+  EXPECT_TRUE(WaitForCount(0, R"(room {"subscription_count":1})"));
+  EXPECT_EQ(control_->stats().count_channels, 1u);
 }
 
 }  // namespace
