@@ -320,6 +320,19 @@ test('framing: the connect comment, then one data record per push', async () => 
     'data: {"channel":"frame:check"}\n\n');
 });
 
+test('ringcast only: private, encrypted and presence channels are refused with 403 (no channel auth)', async () => {
+  const rc = targets.find((t) => t.name === 'ringcast');
+  for (const channel of ['private-a', 'private-encrypted-a', 'presence-a', 'private-cache-a']) {
+    const res = await fetch(`${rc.url}?channel=${channel}`);
+    assert.equal(res.status, 403, channel);
+    assert.match((await res.json()).error, /channel auth/);
+  }
+  const ok = new AbortController();
+  const res = await fetch(`${rc.url}?channel=public-a`, { signal: ok.signal });
+  assert.equal(res.status, 200);
+  ok.abort();
+});
+
 test('ringcast only: heartbeat comments on impulse.heartbeat_ms (the broker: 30 s)', async () => {
   const srv = await startServer({ config: { impulse: { secret: SECRET, heartbeat_ms: 100 } } });
   try {

@@ -44,6 +44,11 @@ void ImpulseSession::Start(std::string_view query) {
   if (const char* err = engine::GenericChannelNameError(channel_, limits.max_channel_name_length)) {
     return Refuse(400, err);
   }
+  // The stream carries no channel auth: Pusher's private, encrypted and presence channels of
+  // the app (which Pusher and SSE clients open only with a signature) are not open to it.
+  if (engine::NeedsAuth(engine::KindOf(channel_))) {
+    return Refuse(403, "Private and presence channels need channel auth, which this API lacks");
+  }
   uint32_t app = cfg.app;
   if (!env_->apps().app(app).enabled) return Refuse(403, "Application disabled");
   if (conn_->over_capacity() || env_->shutting_down()) return Refuse(503, "Over capacity");
