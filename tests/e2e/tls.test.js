@@ -1,0 +1,218 @@
+// TLS on the main port (--tls-cert/--tls-key), with a test CA made by `openssl` at test time:
+// pusher-js with forceTLS subscribes over wss and receives an event that the pusher SDK
+// triggers over https; an EventSource over https; a SIGHUP certificate swap (new handshakes show
+// the new certificate, an old connection keeps receiving); a slowloris on the handshake is cut
+// at the header deadline; a client that is not speaking TLS is refused.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const https = require('node:https');
+const net = require('node:net');
+const tls = require('node:tls');
+const { Readable } = require('node:stream');
+const { EventSource } = require('eventsource');
+const { APP, startServer, pusherClient, pusherServer, waitFor } = require('./lib/harness');
+const { makeTestCa } = require('./lib/test_ca');
+
+const ca = makeTestCa();
+// pusher-js's node transport (faye-websocket) takes no TLS options: trust the test CA in
+// tls.connect's defaults, as NODE_EXTRA_CA_CERTS does for a whole process.
+const trusted = [...tls.rootCertificates, ca.ca];
+const tlsConnect = tls.connect;
+tls.connect = function connectTrustingTestCa(...args) {
+  if (args[0] && typeof args[0] === 'object' && !args[0].ca) args[0] = { ...args[0], ca: trusted };
+  return tlsConnect.apply(this, args);
+};
+const agent = new https.Agent({ ca: ca.ca, keepAlive: false });
+
+async function startTls({ args = [], shards = 2 } = {}) {
+  const cert = ca.issue('ringcast-one');
+  // The paths stay the same across a reload: the test overwrites the files, then SIGHUPs.
+  const certFile = `${ca.dir}/server-${process.pid}-${Date.now()}.pem`;
+  const keyFile = certFile.replace(/\.pem$/, '.key');
+  fs.copyFileSync(cert.certFile, certFile);
+  fs.copyFileSync(cert.keyFile, keyFile);
+  const srv = await startServer({ shards, args: ['--tls-cert', certFile, '--tls-key', keyFile, ...args] });
+  return { srv, certFile, keyFile, cert };
+}
+
+function wssClient(port) {
+  return pusherClient(port, { wsPort: port, wssPort: port, forceTLS: true, enabledTransports: ['ws'] });
+}
+
+function httpsPusher(port) {
+  return pusherServer(port, { useTLS: true, agent });
+}
+
+// The fingerprint of the certificate a new handshake presents.
+function peerFingerprint(port) {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, ca: trusted, servername: 'localhost' }, () => {
+      const fp = s.getPeerCertificate().fingerprint256;
+      s.destroy();
+      resolve(fp);
+    });
+    s.on('error', reject);
+  });
+}
+
+function nextEvent(channel, name) {
+  return new Promise((resolve) => channel.bind(name, resolve));
+}
+
+async function subscribed(client, name) {
+  const ch = client.subscribe(name);
+  await new Promise((resolve, reject) => {
+    ch.bind('pusher:subscription_succeeded', resolve);
+    ch.bind('pusher:subscription_error', reject);
+  });
+  return ch;
+}
+
+test('pusher-js over wss receives an event the pusher SDK triggers over https', async () => {
+  const { srv } = await startTls();
+  const client = wssClient(srv.port);
+  try {
+    const ch = await subscribed(client, 'secure-news');
+    assert.match(client.connection.socket_id, /^\d+\.\d+$/);
+    const got = nextEvent(ch, 'headline');
+    const res = await httpsPusher(srv.port).trigger('secure-news', 'headline', { text: 'over TLS' });
+    assert.strictEqual(res.status, 200);
+    assert.deepStrictEqual(await got, { text: 'over TLS' });
+    // TLS 1.3 and ALPN http/1.1 by default; TLS 1.2 is offered too.
+    const s = tlsConnect({ host: '127.0.0.1', port: srv.port, ca: trusted, servername: 'localhost',
+      ALPNProtocols: ['h2', 'http/1.1'] });
+    await new Promise((r, j) => { s.on('secureConnect', r); s.on('error', j); });
+    assert.strictEqual(s.getProtocol(), 'TLSv1.3');
+    assert.strictEqual(s.alpnProtocol, 'http/1.1');
+    s.destroy();
+    const s12 = tlsConnect({ host: '127.0.0.1', port: srv.port, ca: trusted, servername: 'localhost',
+      maxVersion: 'TLSv1.2' });
+    await new Promise((r, j) => { s12.on('secureConnect', r); s12.on('error', j); });
+    assert.strictEqual(s12.getProtocol(), 'TLSv1.2');
+    s12.destroy();
+  } finally {
+    client.disconnect();
+    await srv.stop();
+  }
+});
+
+test('SIGHUP swaps the certificate: new handshakes present it, an old connection keeps receiving', async () => {
+  const { srv, certFile, keyFile, cert } = await startTls();
+  const client = wssClient(srv.port);
+  try {
+    const ch = await subscribed(client, 'swap');
+    assert.strictEqual(await peerFingerprint(srv.port), cert.fingerprint);
+    const next = ca.issue('ringcast-two');
+    assert.notStrictEqual(next.fingerprint, cert.fingerprint);
+    fs.copyFileSync(next.keyFile, keyFile);
+    fs.copyFileSync(next.certFile, certFile);
+    srv.proc.kill('SIGHUP');
+    let seen = null;
+    await waitFor(() => /TLS certificate reloaded/.test(srv.stderr()), 10000);
+    seen = await peerFingerprint(srv.port);
+    assert.strictEqual(seen, next.fingerprint, 'a new handshake presents the new certificate');
+    // The connection made before the swap is still open and still receives.
+    const got = nextEvent(ch, 'after-swap');
+    await httpsPusher(srv.port).trigger('swap', 'after-swap', { n: 2 });
+    assert.deepStrictEqual(await got, { n: 2 });
+    assert.strictEqual(client.connection.state, 'connected');
+    // A pair that does not load is refused and the one in use kept.
+    fs.writeFileSync(certFile, 'not a certificate\n');
+    srv.proc.kill('SIGHUP');
+    await waitFor(() => /keeping the certificate in use/.test(srv.stderr()), 10000);
+    assert.strictEqual(await peerFingerprint(srv.port), next.fingerprint);
+  } finally {
+    client.disconnect();
+    await srv.stop();
+  }
+});
+
+test('a slowloris on the TLS handshake is cut at the header deadline', async () => {
+  const { srv } = await startTls({ args: ['--handshake-timeout-ms', '1000'], shards: 1 });
+  try {
+    // A TLS record header for a ClientHello, then one byte every 100 ms: never a full hello.
+    const sock = net.connect(srv.port, '127.0.0.1');
+    await new Promise((r) => sock.on('connect', r));
+    const start = Date.now();
+    const closed = new Promise((resolve) => sock.on('close', () => resolve(Date.now() - start)));
+    sock.on('error', () => {});
+    sock.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+    const drip = setInterval(() => { if (!sock.destroyed) sock.write(Buffer.from([0x00])); }, 100);
+    const elapsed = await Promise.race([closed, new Promise((r) => setTimeout(() => r(-1), 10000))]);
+    clearInterval(drip);
+    sock.destroy();
+    assert.notStrictEqual(elapsed, -1, 'the server did not cut the handshake');
+    assert.ok(elapsed >= 900, `cut after ${elapsed} ms, before the deadline`);
+    // A real client still gets in.
+    const client = wssClient(srv.port);
+    await subscribed(client, 'after-slowloris');
+    client.disconnect();
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('a client that does not speak TLS is refused, and the port keeps serving TLS', async () => {
+  const { srv } = await startTls({ shards: 1 });
+  try {
+    const answer = await new Promise((resolve) => {
+      const sock = net.connect(srv.port, '127.0.0.1');
+      let data = Buffer.alloc(0);
+      sock.on('data', (d) => { data = Buffer.concat([data, d]); });
+      sock.on('close', () => resolve(data));
+      sock.on('error', () => {});
+      sock.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    assert.ok(!answer.toString('latin1').includes('HTTP/1.1 200'), 'no plaintext answer');
+    if (answer.length > 0) assert.strictEqual(answer[0], 0x15, 'a TLS alert, if anything');
+    const res = await new Promise((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: srv.port, path: '/health', agent, servername: 'localhost' }, (r) => {
+        let body = '';
+        r.on('data', (d) => { body += d; });
+        r.on('end', () => resolve({ status: r.statusCode, body }));
+      }).on('error', reject);
+    });
+    assert.strictEqual(res.status, 200);
+  } finally {
+    await srv.stop();
+  }
+});
+
+// fetch for the eventsource package over node:https with the test CA (Node's own fetch takes no
+// CA option).
+function httpsFetch(url, init = {}) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: init.method || 'GET', headers: init.headers, agent,
+      servername: 'localhost' }, (res) => {
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      resolve(new Response(Readable.toWeb(res), { status: res.statusCode, headers }));
+    });
+    req.on('error', reject);
+    if (init.signal) init.signal.addEventListener('abort', () => req.destroy());
+    req.end();
+  });
+}
+
+test('an EventSource over https receives an event triggered over https', async () => {
+  const { srv } = await startTls();
+  const es = new EventSource(`https://127.0.0.1:${srv.port}/sse/${APP.key}?channels=feed`, { fetch: httpsFetch });
+  try {
+    const got = [];
+    es.addEventListener('error', () => {});
+    es.addEventListener('ev', (e) => got.push(JSON.parse(e.data)));
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('stream did not open')), 5000);
+      es.addEventListener('open', () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+    await httpsPusher(srv.port).trigger('feed', 'ev', { hello: 'sse' });
+    await waitFor(() => got.length === 1);
+    assert.strictEqual(got[0].channel, 'feed');
+    assert.strictEqual(got[0].data, '{"hello":"sse"}');
+  } finally {
+    es.close();
+    await srv.stop();
+  }
+});
