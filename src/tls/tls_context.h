@@ -4,6 +4,8 @@
 // A TlsContext is one BoringSSL SSL_CTX built from a PEM certificate chain and key with the
 // server's defaults: TLS 1.2 and 1.3, ALPN http/1.1, session tickets and a server-side session
 // cache (resumption), cipher list overridable (TLS 1.2 suites; BoringSSL fixes the 1.3 ones).
+// BoringSSL sends TLS 1.3 tickets with the server's first application data (an HTTP answer or
+// the 101 of an upgrade), not at the end of the handshake.
 // An SSL_CTX is reference-counted and safe to use from several threads at once; every
 // connection's SSL holds a reference, so an old context lives until its last connection ends.
 // ContextSlot: Publish (any thread: start-up, the SIGHUP reload) replaces the current context;

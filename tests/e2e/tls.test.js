@@ -14,6 +14,7 @@ const { Readable } = require('node:stream');
 const { EventSource } = require('eventsource');
 const { APP, startServer, pusherClient, pusherServer, waitFor } = require('./lib/harness');
 const { makeTestCa } = require('./lib/test_ca');
+const { parsePrometheusText } = require('./lib/prom_text');
 
 const ca = makeTestCa();
 // pusher-js's node transport (faye-websocket) takes no TLS options: trust the test CA in
@@ -57,6 +58,30 @@ function peerFingerprint(port) {
   });
 }
 
+// A family of /metrics (fetched over https), summed over shards.
+async function metric(port, name) {
+  const text = await new Promise((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port, path: '/metrics', agent, servername: 'localhost' }, (r) => {
+      let body = '';
+      r.on('data', (d) => { body += d; });
+      r.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+  const fam = parsePrometheusText(text).families.get(name);
+  assert.ok(fam, `${name} is exported`);
+  return fam.samples.reduce((a, x) => a + x.value, 0);
+}
+
+// Ends a TLS socket gracefully (FIN, not the reset an unread ticket would cause) and waits for
+// the server's close.
+function endTls(sock) {
+  return new Promise((resolve) => {
+    sock.on('close', resolve);
+    sock.resume();
+    sock.end();
+  });
+}
+
 function nextEvent(channel, name) {
   return new Promise((resolve) => channel.bind(name, resolve));
 }
@@ -86,12 +111,16 @@ test('pusher-js over wss receives an event the pusher SDK triggers over https', 
     await new Promise((r, j) => { s.on('secureConnect', r); s.on('error', j); });
     assert.strictEqual(s.getProtocol(), 'TLSv1.3');
     assert.strictEqual(s.alpnProtocol, 'http/1.1');
-    s.destroy();
+    await endTls(s);
     const s12 = tlsConnect({ host: '127.0.0.1', port: srv.port, ca: trusted, servername: 'localhost',
       maxVersion: 'TLSv1.2' });
     await new Promise((r, j) => { s12.on('secureConnect', r); s12.on('error', j); });
     assert.strictEqual(s12.getProtocol(), 'TLSv1.2');
-    s12.destroy();
+    await endTls(s12);
+    // Each of those handshakes is counted (this scrape's own included); none failed.
+    const hs = await metric(srv.port, 'ringcast_tls_handshakes_total');
+    assert.ok(hs >= 4, `handshakes counted: ${hs}`);
+    assert.strictEqual(await metric(srv.port, 'ringcast_tls_handshake_failures_total'), 0);
   } finally {
     client.disconnect();
     await srv.stop();
@@ -175,6 +204,7 @@ test('a client that does not speak TLS is refused, and the port keeps serving TL
       }).on('error', reject);
     });
     assert.strictEqual(res.status, 200);
+    assert.strictEqual(await metric(srv.port, 'ringcast_tls_handshake_failures_total'), 1);
   } finally {
     await srv.stop();
   }
@@ -213,6 +243,39 @@ test('an EventSource over https receives an event triggered over https', async (
     assert.strictEqual(got[0].data, '{"hello":"sse"}');
   } finally {
     es.close();
+    await srv.stop();
+  }
+});
+
+test('churn: hundreds of TLS connections closed by the server after their answer, none lost', async () => {
+  const { srv } = await startTls({ shards: 2 });
+  try {
+    // Connection: close makes the server close each one (answer, close_notify, FIN, linger).
+    const one = () => new Promise((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: srv.port, path: '/health', agent, servername: 'localhost',
+        headers: { Connection: 'close' } }, (r) => {
+        let body = '';
+        r.on('data', (d) => { body += d; });
+        r.on('end', () => resolve(`${r.statusCode} ${body}`));
+      }).on('error', reject);
+    });
+    const answers = [];
+    for (let round = 0; round < 30; round++) {
+      answers.push(...await Promise.all(Array.from({ length: 20 }, one)));
+    }
+    assert.strictEqual(answers.length, 600);
+    assert.ok(answers.every((a) => a === '200 {"ok":true}'), answers.find((a) => a !== '200 {"ok":true}'));
+    let open = Infinity;
+    for (let i = 0; i < 100 && open > 1; i++) {
+      open = await metric(srv.port, 'ringcast_connections');  // the scrape's own connection: 1
+      if (open > 1) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.strictEqual(open, 1, 'every churned connection is gone');
+    assert.strictEqual(await metric(srv.port, 'ringcast_tls_handshake_failures_total'), 0);
+    assert.ok(await metric(srv.port, 'ringcast_tls_handshakes_total') >= 600);
+    // The agent offers the sessions it was given (tickets, with the first answer): resumed.
+    assert.ok(await metric(srv.port, 'ringcast_tls_resumed_handshakes_total') > 0, 'sessions resume');
+  } finally {
     await srv.stop();
   }
 });
