@@ -98,6 +98,33 @@ std::unique_ptr<TlsContext> TlsContext::Load(const TlsOptions& options, std::str
   return out;
 }
 
+std::unique_ptr<TlsContext> TlsContext::LoadClient(const std::string& ca_file,
+                                                   std::string* error) {
+  ERR_clear_error();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_method());
+  if (ctx == nullptr) {
+    *error = "cannot create a TLS context: " + LastError();
+    return nullptr;
+  }
+  std::unique_ptr<TlsContext> out(new TlsContext(ctx));
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  static const uint8_t kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof kAlpn);
+  if (ca_file.empty()) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+    out->description_ = "no verification";
+  } else {
+    if (!SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr)) {
+      *error = "cannot load TLS CA file '" + ca_file + "': " + LastError();
+      return nullptr;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    out->description_ = "verified against " + ca_file;
+  }
+  return out;
+}
+
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
 ContextSlot::~ContextSlot() { SSL_CTX_free(current_); }

@@ -34,6 +34,9 @@ class TlsContext {
  public:
   // Builds a context, or returns null and says why in `*error`.
   static std::unique_ptr<TlsContext> Load(const TlsOptions& options, std::string* error);
+  // A client context (ringcast-bench --tls): TLS 1.2/1.3, ALPN http/1.1, verifying the server
+  // against the PEM CA file `ca_file` ("": no verification).
+  static std::unique_ptr<TlsContext> LoadClient(const std::string& ca_file, std::string* error);
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;

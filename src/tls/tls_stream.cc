@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -99,6 +100,36 @@ TlsStream* TlsStream::Create(SSL_CTX* ctx) {
   SSL_set_bio(ssl, bio, bio);  // one reference, owned by the SSL
   SSL_set_accept_state(ssl);
   return s;
+}
+
+TlsStream* TlsStream::CreateClient(SSL_CTX* ctx, const char* host) {
+  TlsStream* s = Create(ctx);
+  if (s == nullptr) return nullptr;
+  SSL_set_connect_state(s->ssl_);
+  X509_VERIFY_PARAM* param = SSL_get0_param(s->ssl_);
+  bool ok = X509_VERIFY_PARAM_set1_ip_asc(param, host) == 1;
+  if (!ok) {
+    ok = SSL_set_tlsext_host_name(s->ssl_, host) == 1 &&
+         X509_VERIFY_PARAM_set1_host(param, host, std::strlen(host)) == 1;
+  }
+  ERR_clear_error();
+  if (!ok) {
+    delete s;
+    return nullptr;
+  }
+  return s;
+}
+
+bool TlsStream::Start() {
+  int r = SSL_do_handshake(ssl_);
+  ERR_clear_error();
+  if (r == 1) {
+    handshake_done_ = true;
+    return true;
+  }
+  if (SSL_get_error(ssl_, r) == SSL_ERROR_WANT_READ) return true;
+  failed_ = true;
+  return false;
 }
 
 TlsStream::~TlsStream() {

@@ -15,6 +15,7 @@
 // BoringSSL's released record buffers and the handshake configuration shed after the
 // handshake, an idle connection keeps only its SSL object.
 // kTLS: Kernel offload is behind this same object (TryKernelOffload); see ktls.h.
+// A client stream (CreateClient) works the same way, for the load generator.
 // Thread rules: one shard thread owns a stream; the SSL_CTX it was made from may be shared.
 // A stream never closes or writes a socket.
 #pragma once
@@ -44,6 +45,10 @@ class TlsStream {
 
   // Null when BoringSSL could not make the SSL object (out of memory).
   static TlsStream* Create(ssl_ctx_st* ctx);
+  // The client side (ringcast-bench --tls), verifying the server's certificate for `host` (a
+  // name or an IP address) when the context verifies. Start() then queues the ClientHello.
+  static TlsStream* CreateClient(ssl_ctx_st* ctx, const char* host);
+  [[nodiscard]] bool Start();
   ~TlsStream();
   TlsStream(const TlsStream&) = delete;
   TlsStream& operator=(const TlsStream&) = delete;

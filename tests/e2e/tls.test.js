@@ -2,12 +2,16 @@
 // pusher-js with forceTLS subscribes over wss and receives an event that the pusher SDK
 // triggers over https; an EventSource over https; a SIGHUP certificate swap (new handshakes show
 // the new certificate, an old connection keeps receiving); a slowloris on the handshake is cut
-// at the header deadline; a client that is not speaking TLS is refused.
+// at the header deadline; a client that is not speaking TLS is refused; server-closed TLS
+// connections churn; ringcast-bench --tls fans out over wss and verifies the certificate.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const https = require('node:https');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
 const net = require('node:net');
 const tls = require('node:tls');
 const { Readable } = require('node:stream');
@@ -275,6 +279,51 @@ test('churn: hundreds of TLS connections closed by the server after their answer
     assert.ok(await metric(srv.port, 'ringcast_tls_handshakes_total') >= 600);
     // The agent offers the sessions it was given (tickets, with the first answer): resumed.
     assert.ok(await metric(srv.port, 'ringcast_tls_resumed_handshakes_total') > 0, 'sessions resume');
+  } finally {
+    await srv.stop();
+  }
+});
+
+const BENCH = process.env.RINGCAST_BENCH_BIN || path.resolve(__dirname, '../../build/tools/ringcast-bench');
+
+function runBench(args, timeoutMs = 60000) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringcast-bench-tls-'));
+  const json = path.join(dir, 'summary.json');
+  const proc = spawn(BENCH, [...args, '--json', json, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error('bench timed out: ' + out)); }, timeoutMs);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      let summary = null;
+      try { summary = JSON.parse(fs.readFileSync(json, 'utf8')); } catch { /* reported below */ }
+      fs.rmSync(dir, { recursive: true, force: true });
+      resolve({ code, out, summary });
+    });
+  });
+}
+
+test('ringcast-bench --tls: a fan-out over wss loses nothing; a wrong CA fails the handshake', async () => {
+  const { srv } = await startTls({ shards: 2 });
+  try {
+    const common = ['--port', String(srv.port), '--connections', '100', '--channels', '2',
+      '--rate', '100', '--duration', '1', '--warmup', '0.5', '--tls'];
+    const r = await runBench([...common, '--tls-ca', ca.caFile]);
+    assert.ok(r.summary, r.out);
+    const d = r.summary.deliveries;
+    assert.strictEqual(r.summary.connections.subscribed, 100, r.out);
+    assert.ok(d.expected > 0, r.out);
+    assert.strictEqual(d.unique, d.expected, r.out);
+    assert.strictEqual(d.lost, 0, r.out);
+    assert.deepStrictEqual(r.summary.errors, {}, r.out);
+    assert.strictEqual(r.code, 0, r.out);
+    // Another CA: the server's certificate does not verify, no connection gets through.
+    const other = makeTestCa();
+    const bad = await runBench([...common, '--connections', '3', '--tls-ca', other.caFile]);
+    assert.notStrictEqual(bad.code, 0, bad.out);
+    assert.match(bad.out, /connect: EPROTO/);
   } finally {
     await srv.stop();
   }
