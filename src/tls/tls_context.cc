@@ -24,8 +24,8 @@ std::string LastError() {
 // ALPN: the server speaks HTTP/1.1 only (WebSocket and SSE upgrade or stream from it). A client
 // that offers ALPN without http/1.1 gets no protocol selected (RFC 7301 allows that) rather than
 // a failed handshake: curl and browsers always offer http/1.1.
-int SelectAlpn(SSL* ssl, const uint8_t** out, uint8_t* out_len, const uint8_t* in,
-               unsigned in_len, void* arg) {
+int SelectAlpn(SSL* ssl, const uint8_t** out, uint8_t* out_len, const uint8_t* in, unsigned in_len,
+               void* arg) {
   (void)ssl, (void)arg;
   static const uint8_t kHttp11[] = {'h', 't', 't', 'p', '/', '1', '.', '1'};
   for (unsigned i = 0; i < in_len;) {
@@ -77,8 +77,7 @@ std::unique_ptr<TlsContext> TlsContext::Load(const TlsOptions& options, std::str
   static const uint8_t kSidContext[] = "ringcast";
   SSL_CTX_set_session_id_context(ctx, kSidContext, sizeof kSidContext - 1);
   SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);
-  if (!options.ciphers.empty() &&
-      !SSL_CTX_set_strict_cipher_list(ctx, options.ciphers.c_str())) {
+  if (!options.ciphers.empty() && !SSL_CTX_set_strict_cipher_list(ctx, options.ciphers.c_str())) {
     *error = "invalid TLS cipher list '" + options.ciphers + "': " + LastError();
     return nullptr;
   }
@@ -98,8 +97,7 @@ std::unique_ptr<TlsContext> TlsContext::Load(const TlsOptions& options, std::str
   return out;
 }
 
-std::unique_ptr<TlsContext> TlsContext::LoadClient(const std::string& ca_file,
-                                                   std::string* error) {
+std::unique_ptr<TlsContext> TlsContext::LoadClient(const std::string& ca_file, std::string* error) {
   ERR_clear_error();
   SSL_CTX* ctx = SSL_CTX_new(TLS_method());
   if (ctx == nullptr) {

@@ -36,8 +36,8 @@ namespace ringcast::tls {
 class TlsStream {
  public:
   enum class FeedResult : uint8_t {
-    kOk,        // all of the input was taken
-    kError,     // bad record, failed handshake or peer alert: close (pending() may hold an alert)
+    kOk,     // all of the input was taken
+    kError,  // bad record, failed handshake or peer alert: close (pending() may hold an alert)
   };
   // The plaintext sink: called with the shard's scratch buffer (writable, `slack` readable bytes
   // past the end); return false to stop reading (the connection is going away).
@@ -79,7 +79,10 @@ class TlsStream {
 
   // kTLS hook: would hand the traffic keys to the kernel for socket `fd`. Not built: always
   // false (this kernel has no CONFIG_TLS; ktls.h), and records stay in user space.
-  bool TryKernelOffload(int fd) { (void)fd; return false; }
+  bool TryKernelOffload(int fd) {
+    (void)fd;
+    return false;
+  }
 
  private:
   TlsStream() = default;

@@ -96,7 +96,9 @@ class Peer {
     while ((n = BIO_read(out_, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
     return out;
   }
-  void Give(std::string_view bytes) { BIO_write(in_, bytes.data(), static_cast<int>(bytes.size())); }
+  void Give(std::string_view bytes) {
+    BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
+  }
   // Moves the stream's ciphertext to the client.
   void Take(TlsStream* s) {
     while (s->has_pending()) {
@@ -225,7 +227,8 @@ TEST_P(TlsStreamTest, HandshakesAndCarriesDataBothWaysUnderAnySplit) {
   EXPECT_EQ(peer.ReadAll(), a + b.substr(0, 5));
 }
 
-INSTANTIATE_TEST_SUITE_P(Splits, TlsStreamTest, ::testing::Values(size_t{1}, size_t{7}, size_t{100000}));
+INSTANTIATE_TEST_SUITE_P(Splits, TlsStreamTest,
+                         ::testing::Values(size_t{1}, size_t{7}, size_t{100000}));
 
 TEST(TlsStream, CiphertextBeingWrittenStaysPutWhileMoreIsAppended) {
   auto ctx = LoadA();
