@@ -290,6 +290,27 @@ const std::vector<Option>& Options() {
            c->admin_token = v;
            return std::string();
          }},
+        {"tls-cert", "FILE",
+         "serve TLS on the port (wss, https) with this PEM certificate chain; needs --tls-key; "
+         "SIGHUP reloads both",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->tls_cert = v;
+           return std::string();
+         }},
+        {"tls-key", "FILE", "the PEM private key of --tls-cert", Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->tls_key = v;
+           return std::string();
+         }},
+        {"tls-ciphers", "LIST",
+         "TLS 1.2 cipher list, OpenSSL syntax (default: BoringSSL's ECDHE+AEAD suites; TLS 1.3 "
+         "suites are fixed)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->tls_ciphers = v;
+           return std::string();
+         }},
     };
     // Flag names of the limits, kept for the life of the process (Option holds pointers).
     static std::deque<std::string> limit_flags;
@@ -339,7 +360,8 @@ std::string HelpText() {
   s += "  --help                             print this help and exit\n";
   s += "  --version                          print the version and exit\n";
   s += "\nSignals: SIGTERM/SIGINT stop accepting, close every client (spread over\n"
-       "shutdown-grace-ms) and exit 0.\n";
+       "shutdown-grace-ms) and exit 0. SIGHUP reloads the TLS certificate and key\n"
+       "(new handshakes use them; open connections keep theirs).\n";
   return s;
 }
 
@@ -458,6 +480,20 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
     } else if (key == "impulse") {
       std::string err = ApplyImpulseJson(v, &out->impulse);
       if (!err.empty()) return err;
+    } else if (key == "tls") {
+      // {"cert": FILE, "key": FILE, "ciphers": LIST}: the --tls-* flags.
+      simdjson::dom::object to;
+      if (v.get_object().get(to)) return "\"tls\" must be an object";
+      for (auto tf : to) {
+        std::string tk(tf.key);
+        std::string_view sv;
+        if (tk != "cert" && tk != "key" && tk != "ciphers") {
+          return "unknown tls field \"" + tk + "\"";
+        }
+        if (tf.value.get_string().get(sv)) return "tls \"" + tk + "\" must be a string";
+        (tk == "cert" ? out->tls_cert : tk == "key" ? out->tls_key : out->tls_ciphers) =
+            std::string(sv);
+      }
     } else if (key == "limits") {
       simdjson::dom::object lo;
       if (v.get_object().get(lo)) return "\"limits\" must be an object";
@@ -502,6 +538,9 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
 std::string Finalize(ServerConfig* out) {
   if (out->metrics_port != 0 && out->metrics_port == out->port) {
     return "metrics-port must differ from port (leave it unset to serve /metrics on port)";
+  }
+  if (out->tls_cert.empty() != out->tls_key.empty()) {
+    return "tls-cert and tls-key go together: give both or neither";
   }
   if (out->apps.empty()) {
     out->dev_app = true;

@@ -143,6 +143,10 @@ struct ServerConfig {
   uint16_t metrics_port = 0;
   // Bearer token for /dashboard and its API ("": the dashboard is off).
   std::string admin_token;
+  // TLS on the main port when both are set (PEM files; reloaded on SIGHUP): docs/operations.md.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ciphers;  // TLS 1.2 cipher list ("": BoringSSL's modern defaults)
   std::vector<AppConfig> apps;
   Limits limits;
   ImpulseConfig impulse;

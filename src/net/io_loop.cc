@@ -10,6 +10,8 @@
 #include <cstring>
 
 #include "runtime/wait_for_work.h"
+#include "tls/tls_context.h"
+#include "tls/tls_stream.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -62,6 +64,7 @@ IoLoop::~IoLoop() {
     if (!slot->in_use_) continue;
     if (!slot->send_inflight_) slot->out_.Clear();
     if (slot->fd_ >= 0 && !direct_) close(slot->fd_);  // direct ones go with the ring
+    if (!slot->send_inflight_) CloseTls(*slot);  // one in flight may still be read: leaked
     delete slot->session_;
     slot->session_ = nullptr;
   }
@@ -88,6 +91,10 @@ int IoLoop::Init(const IoLoopOptions& options, Delegate* delegate, runtime::Wake
   rc = buffers_.Init(&ring_, kBufferGroup, options.read_buffers, options.read_buffer_size,
                      options.initial_read_buffers, /*incremental=*/true);
   if (rc < 0) return rc;
+  if (options.tls != nullptr) {
+    tls_ctx_ = std::make_unique<tls::ContextCache>(options.tls);
+    tls_plain_ = std::make_unique<char[]>(kTlsPlainScratch + runtime::BufferRing::kSlack);
+  }
   if (listen_fd_ >= 0) ArmAccept();
   ArmWake();
   return 0;
@@ -243,6 +250,12 @@ void IoLoop::OnAccept(const io_uring_cqe& cqe) {
     index = slot_count_++;
     if ((index & (kSlotChunk - 1)) == 0) chunks_.push_back(std::make_unique<Connection[]>(kSlotChunk));
   }
+  if (tls_ctx_ && !OpenTls(index)) {
+    free_slots_.push_back(index);
+    ++stats_.refused;
+    CloseSocket(fd, Pack(kOpClose, 0, 0));
+    return;
+  }
   Connection& c = Slot(index);
   c.index_ = index;
   c.gen_ = (c.gen_ + 1) & 0xffffff;
@@ -279,7 +292,11 @@ void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
     stats_.bytes_read += static_cast<uint64_t>(cqe.res);
     // Lingering: the peer's late bytes are read and dropped.
     if (c->state_ == ConnState::kOpen || c->state_ == ConnState::kDraining) {
-      c->session_->OnData(*c, buffers_.Data(bid), static_cast<size_t>(cqe.res));
+      if (TlsOf(*c) != nullptr) {
+        OnTlsData(*c, buffers_.Data(bid), static_cast<size_t>(cqe.res));
+      } else {
+        c->session_->OnData(*c, buffers_.Data(bid), static_cast<size_t>(cqe.res));
+      }
     }
   }
   if (has_buffer) {
@@ -294,7 +311,7 @@ void IoLoop::OnRecv(const io_uring_cqe& cqe, Connection* c) {
     // The peer closed its side but may read until our FIN: a queued close frame (and what is
     // before it) still goes out first; StartLinger then closes at once (no read is armed).
     if (c->state_ == ConnState::kOpen && c->final_queued_ &&
-        (c->send_inflight_ || !c->out_.empty())) {
+        (c->send_inflight_ || HasOutput(*c))) {
       CloseAfterFlush(*c, kLingerMs);
     } else if (c->state_ != ConnState::kDraining) {
       CloseNow(*c);
@@ -334,13 +351,17 @@ void IoLoop::OnSend(const io_uring_cqe& cqe, Connection* c) {
   }
   ++stats_.writes;
   stats_.bytes_written += static_cast<uint64_t>(cqe.res);
-  stats_.frames_written += c->out_.Consume(static_cast<size_t>(cqe.res));
+  if (TlsOf(*c) != nullptr) {
+    TlsSent(*c, static_cast<size_t>(cqe.res));  // frames were counted when encrypted
+  } else {
+    stats_.frames_written += c->out_.Consume(static_cast<size_t>(cqe.res));
+  }
   switch (c->state_) {
     case ConnState::kClosing:
       MaybeFinishClose(*c);
       break;
     case ConnState::kDraining:
-      if (c->out_.empty()) {
+      if (!HasOutput(*c) && !TlsCloseNotify(*c)) {
         StartLinger(*c);
       } else {
         MarkDirty(*c);
@@ -349,7 +370,7 @@ void IoLoop::OnSend(const io_uring_cqe& cqe, Connection* c) {
     case ConnState::kLingering:
       break;
     case ConnState::kOpen:
-      if (!c->out_.empty()) MarkDirty(*c);
+      if (HasOutput(*c)) MarkDirty(*c);
       break;
   }
 }
@@ -386,7 +407,7 @@ void IoLoop::FlushSends() {
   for (size_t i = 0; i < dirty_.size(); ++i) {
     Connection& c = Slot(dirty_[i]);
     c.dirty_ = false;
-    if (c.in_use_ && c.state_ != ConnState::kClosing && !c.send_inflight_ && !c.out_.empty()) {
+    if (c.in_use_ && c.state_ != ConnState::kClosing && !c.send_inflight_ && HasOutput(c)) {
       SubmitSend(c);
     }
   }
@@ -396,7 +417,13 @@ void IoLoop::FlushSends() {
 }
 
 void IoLoop::SubmitSend(Connection& c) {
-  bool large = c.out_.frames() > static_cast<uint32_t>(kSmallIov);
+  bool tls = TlsOf(c) != nullptr;
+  std::string_view cipher;
+  if (tls) {
+    cipher = NextTlsWrite(c);  // the queued frames, encrypted
+    if (cipher.empty()) return;
+  }
+  bool large = !tls && c.out_.frames() > static_cast<uint32_t>(kSmallIov);
   std::vector<SendOp*>& pool = large ? large_send_pool_ : send_pool_;
   SendOp* op;
   if (pool.empty()) {
@@ -405,7 +432,12 @@ void IoLoop::SubmitSend(Connection& c) {
     op = pool.back();
     pool.pop_back();
   }
-  int n = c.out_.FillIov(op->iov, op->capacity());
+  int n = 1;
+  if (tls) {
+    op->iov[0] = {const_cast<char*>(cipher.data()), cipher.size()};
+  } else {
+    n = c.out_.FillIov(op->iov, op->capacity());
+  }
   std::memset(&op->msg, 0, sizeof op->msg);
   op->msg.msg_iov = op->iov;
   op->msg.msg_iovlen = static_cast<size_t>(n);
@@ -413,7 +445,7 @@ void IoLoop::SubmitSend(Connection& c) {
          [&](io_uring_sqe* s) { io_uring_prep_sendmsg(s, c.fd_, &op->msg, MSG_NOSIGNAL); });
   c.send_op_ = op;
   c.send_inflight_ = true;
-  c.inflight_frames_ = static_cast<uint16_t>(n);
+  c.inflight_frames_ = tls ? 0 : static_cast<uint16_t>(n);  // TLS: the write holds no frame
 }
 
 void IoLoop::Send(Connection& c, LocalFrame* frame) {
@@ -463,10 +495,11 @@ void IoLoop::Overflow(Connection& c) {
 void IoLoop::CloseAfterFlush(Connection& c, uint64_t max_wait_ms) {
   if (c.state_ != ConnState::kOpen) return;
   c.state_ = ConnState::kDraining;
-  if (c.out_.empty() && !c.send_inflight_) {
+  if (!HasOutput(c) && !c.send_inflight_ && !TlsCloseNotify(c)) {
     StartLinger(c);
     return;
   }
+  MarkDirty(c);
   ScheduleCloseDeadline(c, now_ms_ + max_wait_ms);
 }
 
@@ -474,7 +507,7 @@ void IoLoop::StartLinger(Connection& c) {
   // Every queued byte was written (no send in flight, queue empty), so the FIN follows the
   // last frame. The shutdown is an operation on the descriptor like any other: counted, and
   // the close waits for its completion.
-  RC_CHECK(c.out_.empty() && !c.send_inflight_);
+  RC_CHECK(!HasOutput(c) && !c.send_inflight_);
   c.state_ = ConnState::kLingering;
   if (!c.recv_armed_) {
     CloseNow(c);  // nothing to read the peer's FIN with (or the peer already sent it)
@@ -530,6 +563,7 @@ void IoLoop::Finish(Connection& c) {
 
 void IoLoop::FreeSlot(Connection& c) {
   c.out_.Clear();
+  CloseTls(c);
   c.fd_ = -1;
   c.in_use_ = false;
   --live_;

@@ -44,6 +44,13 @@
 // cut the write short (it drains, bounded by the deadline, then closes at once). CloseNow
 // is the abortive path: it drops unsent frames, and its shutdown(SHUT_RDWR) may cut a write in
 // flight (a blocked write must end for the close to happen).
+// TLS (IoLoopOptions::tls set): every accepted connection gets a tls::TlsStream between the
+// socket and its Session (io_loop_tls.cc). Reads are decrypted into a per-loop scratch buffer
+// and handed to the Session as plaintext; the Session queues plaintext frames as usual, and
+// the flush encrypts what is queued (records per coalesced write) and writes the ciphertext.
+// A connection has output while its queue or its stream's ciphertext is not empty (HasOutput);
+// a graceful close sends a close_notify alert before the FIN. The handshake needs no deadline
+// of its own: the Session's header deadline runs from accept and sees no byte until it is done.
 // Thread rules: constructed, run and used on the shard thread only; other threads reach it only
 // through the shard's queues and Waker. Sessions must not block.
 #pragma once
@@ -60,6 +67,12 @@
 #include "runtime/timer_wheel.h"
 #include "runtime/waker.h"
 #include "util/relaxed_counter.h"
+
+namespace ringcast::tls {
+class ContextCache;
+class ContextSlot;
+class TlsStream;
+}  // namespace ringcast::tls
 
 namespace ringcast::net {
 
@@ -83,6 +96,8 @@ struct IoLoopOptions {
   // > 0: accepted sockets are io_uring direct descriptors in a table of this many slots
   // (registered at Init; at most RLIMIT_NOFILE); they never enter the process's file table.
   uint32_t direct_descriptors = 0;
+  // Non-null: the port serves TLS with the slot's current context (read at each accept).
+  const tls::ContextSlot* tls = nullptr;
 };
 
 // The loop's figures: written by the loop's thread, read by any thread (/metrics).
@@ -100,6 +115,10 @@ struct IoLoopStats {
   util::RelaxedCounter outbound_budget_cuts = 0;  // slow consumers cut by the shard's budget
   util::RelaxedCounter flushes_held = 0;   // turns whose flush was held for expected output
   util::RelaxedCounter holds_expired = 0;  // holds ended by flush_hold_us, not the delegate
+  util::RelaxedCounter tls_handshakes = 0;         // TLS handshakes completed
+  util::RelaxedCounter tls_resumed = 0;            // of which resumed a session
+  util::RelaxedCounter tls_handshake_failures = 0; // failed before completing (bad or alert)
+  util::RelaxedCounter tls_record_errors = 0;      // bad records after the handshake
 };
 
 class IoLoop {
@@ -242,6 +261,25 @@ class IoLoop {
   void Finish(Connection& c);
   void FreeSlot(Connection& c);
   Connection* Lookup(uint64_t user_data);
+  // ---- TLS (io_loop_tls.cc) ----
+  tls::TlsStream* TlsOf(const Connection& c) const {
+    return tls_streams_.empty() ? nullptr : tls_streams_[c.index_];
+  }
+  bool HasOutput(const Connection& c) const;
+  // Accept: makes the stream of slot `index` (false: no context or no memory).
+  bool OpenTls(uint32_t index);
+  void CloseTls(Connection& c);
+  // Ciphertext arrived: decrypt and hand the plaintext to the session.
+  void OnTlsData(Connection& c, const char* data, size_t len);
+  // SubmitSend for a TLS connection: encrypts what is queued (up to kTlsMaxPlainPerWrite) and
+  // returns the ciphertext to write (empty: nothing, or the stream failed and c is closing).
+  std::string_view NextTlsWrite(Connection& c);
+  static constexpr size_t kTlsPlainScratch = 16384;       // one record's plaintext
+  static constexpr size_t kTlsMaxPlainPerWrite = 65536;   // four full records per write
+  // A write of n ciphertext bytes completed.
+  void TlsSent(Connection& c, size_t n);
+  // Graceful close: queues close_notify once; true if there is something new to write.
+  bool TlsCloseNotify(Connection& c);
 
   IoLoopOptions options_;
   Delegate* delegate_ = nullptr;
@@ -283,6 +321,11 @@ class IoLoop {
   runtime::TimerWheel timers_;
   std::vector<uint64_t> fired_;
   IoLoopStats stats_;
+  // TLS: the current context, the stream of each slot (empty vector: plain TCP) and the
+  // scratch buffer plaintext is decrypted into.
+  std::unique_ptr<tls::ContextCache> tls_ctx_;
+  std::vector<tls::TlsStream*> tls_streams_;
+  std::unique_ptr<char[]> tls_plain_;
 };
 
 }  // namespace ringcast::net

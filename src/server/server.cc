@@ -21,6 +21,8 @@
 #include "engine/app_registry.h"
 #include "engine/socket_id.h"
 #include "net/listener.h"
+#include "tls/ktls.h"
+#include "tls/tls_context.h"
 #include "server/control_plane.h"
 #include "server/mesh.h"
 #include "server/metrics_endpoint.h"
@@ -161,6 +163,11 @@ int Server::Start() {
       return -EIO;
     }
   }
+  if (!config_.tls_cert.empty()) {
+    tls_ = std::make_unique<tls::ContextSlot>();
+    if (!ReloadTls()) return -EINVAL;
+    RC_INFO("%s", tls::DetectKtls().log_line.c_str());
+  }
   const uint32_t shards = config_.shards;
   RaiseFileLimit(config_, shards);
   std::vector<int> listeners;
@@ -210,6 +217,7 @@ int Server::Start() {
     for (auto& s : shards_) s->set_metrics_registry(&registry_);
   }
   for (auto& s : shards_) s->set_server(this);
+  for (auto& s : shards_) s->set_tls(tls_.get());
   control_->Start();
   for (auto& s : shards_) s->Start();
   started_ = true;
@@ -225,6 +233,25 @@ int Server::Start() {
     return failed;
   }
   return 0;
+}
+
+bool Server::ReloadTls() {
+  if (!tls_) {
+    RC_INFO("SIGHUP: no TLS configured, nothing to reload");
+    return true;
+  }
+  std::string error;
+  auto ctx = tls::TlsContext::Load({config_.tls_cert, config_.tls_key, config_.tls_ciphers},
+                                   &error);
+  if (!ctx) {
+    RC_ERROR("%s%s", error.c_str(),
+             tls_->generation() > 0 ? " (keeping the certificate in use)" : "");
+    return false;
+  }
+  tls_->Publish(*ctx);  // the slot and the connections hold their own references
+  RC_INFO("TLS certificate %s: %s", tls_->generation() > 1 ? "reloaded" : "loaded",
+          ctx->description().c_str());
+  return true;
 }
 
 void Server::Shutdown() {
@@ -251,6 +278,7 @@ int RunServer(const config::ServerConfig& config) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -269,7 +297,7 @@ int RunServer(const config::ServerConfig& config) {
   std::fflush(stdout);
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) server.ReloadTls();
   RC_INFO("received %s: closing clients and stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   server.Shutdown();
 

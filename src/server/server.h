@@ -32,6 +32,10 @@ namespace ringcast::store {
 class Wal;
 }  // namespace ringcast::store
 
+namespace ringcast::tls {
+class ContextSlot;
+}  // namespace ringcast::tls
+
 namespace ringcast::server {
 
 class ControlPlane;
@@ -74,6 +78,9 @@ class Server {
   webhooks::WebhookStats webhook_stats() const;
   void Shutdown();
   void Wait();
+  // Main thread, after Start (SIGHUP): reloads the TLS certificate and key. New handshakes use
+  // the new pair; a pair that fails to load is logged and the old one kept. False on failure.
+  bool ReloadTls();
 
  private:
   config::ServerConfig config_;
@@ -91,6 +98,7 @@ class Server {
   metrics::Registry registry_;
   std::unique_ptr<ServerCollector> collector_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
+  std::unique_ptr<tls::ContextSlot> tls_;  // null: plain TCP
 };
 
 // Runs the server until a termination signal; returns the process exit code.

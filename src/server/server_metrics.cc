@@ -101,6 +101,19 @@ void ServerCollector::Collect(TextWriter& w) const {
   PerShard(w, s, ids, "ringcast_accept_no_descriptor_total", MetricType::kCounter,
            "Accepts that failed for lack of a file descriptor.",
            [](const ShardMetrics& m) { return m.accept_no_descriptor(); });
+  // TLS (zero when the port serves plain TCP).
+  PerShard(w, s, ids, "ringcast_tls_handshakes_total", MetricType::kCounter,
+           "TLS handshakes completed.",
+           [](const ShardMetrics& m) { return m.loop().tls_handshakes; });
+  PerShard(w, s, ids, "ringcast_tls_resumed_handshakes_total", MetricType::kCounter,
+           "TLS handshakes that resumed a session (ticket or cache).",
+           [](const ShardMetrics& m) { return m.loop().tls_resumed; });
+  PerShard(w, s, ids, "ringcast_tls_handshake_failures_total", MetricType::kCounter,
+           "TLS handshakes that failed (bad client bytes, no shared version or cipher, alert).",
+           [](const ShardMetrics& m) { return m.loop().tls_handshake_failures; });
+  PerShard(w, s, ids, "ringcast_tls_record_errors_total", MetricType::kCounter,
+           "Connections closed for a bad TLS record after the handshake.",
+           [](const ShardMetrics& m) { return m.loop().tls_record_errors; });
 
   w.Family("ringcast_http_rejected_requests_total", MetricType::kCounter,
            "HTTP requests answered with an error status (4xx, 5xx), by status.");

@@ -72,6 +72,7 @@ void Shard::ThreadMain() {
   opts.max_outbound_bytes = config_->limits.max_outbound_bytes;
   opts.max_queued_bytes = (size_t{config_->limits.max_outbound_total_mib} << 20) / config_->shards;
   opts.flush_hold_us = config_->limits.flush_hold_us;
+  opts.tls = tls_;
   if (config_->direct_descriptors) {
     // Room for every connection the loop takes (the limit plus the refused slack), capped by
     // the open-file limit, which bounds a registered table too.

@@ -54,6 +54,10 @@
 #include "server/queue_stats.h"
 #include "server/shard_metrics.h"
 
+namespace ringcast::tls {
+class ContextSlot;
+}  // namespace ringcast::tls
+
 namespace ringcast::server {
 
 class Server;
@@ -107,6 +111,8 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   // Main thread, before Start.
   void set_metrics_registry(const metrics::Registry* r) { registry_ = r; }
   void set_server(const Server* s) { server_ = s; }
+  // Before Start: the port serves TLS with this slot's context (server.cc owns it).
+  void set_tls(const tls::ContextSlot* slot) { tls_ = slot; }
   // The server, for figures of every shard (the dashboard): any-thread accessors only.
   const Server* server() const { return server_; }
 
@@ -145,6 +151,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   ShardMetrics metrics_;
   const metrics::Registry* registry_ = nullptr;
   const Server* server_ = nullptr;
+  const tls::ContextSlot* tls_ = nullptr;
   std::promise<int> ready_;
   std::thread thread_;
 };

@@ -68,6 +68,7 @@ class ShardMetrics {
   uint64_t read_buffer_exhausted() const { return loop_.read_buffer_exhausted; }
   uint64_t accept_no_descriptor() const { return loop_.accept_no_descriptor; }
   uint64_t writes() const { return loop_.writes; }
+  const net::IoLoopStats& loop() const { return loop_; }
 
  private:
   std::array<metrics::Gauge, static_cast<size_t>(ConnProtocol::kCount)> connections_;

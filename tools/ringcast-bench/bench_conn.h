@@ -18,6 +18,10 @@
 #include <cstdint>
 #include <string>
 
+namespace ringcast::tls {
+class TlsStream;
+}  // namespace ringcast::tls
+
 namespace ringcast::bench {
 
 class BenchConn {
@@ -50,6 +54,9 @@ class BenchConn {
   bool closing = false;
   std::string sending;
   std::string queued;
+  // --tls: the connection's record layer, between the socket and the callbacks (worker.cc).
+  // OnConnect is called once its handshake is done; OnData gets plaintext; Send takes it.
+  tls::TlsStream* tls = nullptr;
 };
 
 }  // namespace ringcast::bench

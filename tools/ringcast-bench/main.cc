@@ -29,6 +29,7 @@
 #include "ringcast-bench/run_control.h"
 #include "ringcast-bench/sys_stats.h"
 #include "ringcast-bench/worker.h"
+#include "tls/tls_context.h"
 #include "util/clock.h"
 
 namespace ringcast::bench {
@@ -171,6 +172,16 @@ int Run(const BenchOptions& o) {
     std::fprintf(stderr, "ringcast-bench: %s\n", error.c_str());
     return 2;
   }
+  std::unique_ptr<tls::TlsContext> tls_ctx;
+  if (o.tls) {
+    tls_ctx = tls::TlsContext::LoadClient(o.tls_ca, &error);
+    if (!tls_ctx) {
+      std::fprintf(stderr, "ringcast-bench: %s\n", error.c_str());
+      return 2;
+    }
+    endpoint.tls = tls_ctx->raw();
+  }
+  endpoint.host = o.host;
   RaiseFdLimit(uint64_t{o.connections} + ActivePublishers(o) + 64, o.quiet);
   ChannelPlan plan = ChannelPlan::Build(o);
   RunControl control;

@@ -277,6 +277,14 @@ const std::vector<Option>& Options() {
       {"quiet", nullptr, "no progress line on stderr", FlagField(&BenchOptions::quiet)},
       {"allow-loss", nullptr, "exit 0 even when messages were lost, reordered or duplicated",
        FlagField(&BenchOptions::allow_loss)},
+      {"tls", nullptr,
+       "speak TLS to the server (wss:// and https://, BoringSSL over memory, on the same\n"
+       "io_uring loop); connect latency then includes the handshake",
+       FlagField(&BenchOptions::tls)},
+      {"tls-ca", "FILE",
+       "verify the server's certificate (for --host) against this PEM CA file (default: no\n"
+       "verification)",
+       StringField(&BenchOptions::tls_ca)},
       {"help", nullptr, "print this help and exit", nullptr},
   };
   return options;

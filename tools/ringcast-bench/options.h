@@ -65,6 +65,8 @@ struct BenchOptions {
   std::string json_path;
   bool quiet = false;
   bool allow_loss = false;
+  bool tls = false;    // wss:// and https:// (--tls)
+  std::string tls_ca;  // PEM CA file the server's certificate is verified against ("": none)
   uint64_t seed = 1;
 };
 

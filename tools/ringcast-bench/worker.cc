@@ -17,6 +17,7 @@
 #include "ringcast-bench/rest_publisher.h"
 #include "ringcast-bench/subscriber.h"
 #include "ringcast-bench/sys_stats.h"
+#include "tls/tls_stream.h"
 #include "util/clock.h"
 
 namespace ringcast::bench {
@@ -81,7 +82,12 @@ Worker::Worker(uint32_t id, const BenchOptions& options, const ChannelPlan& plan
   connect_rate_ = options.connect_rate / threads;
 }
 
-Worker::~Worker() = default;
+Worker::~Worker() {
+  for (BenchConn* c : conns_) {
+    delete c->tls;
+    c->tls = nullptr;
+  }
+}
 
 uint64_t Worker::NextRandom() {
   // xorshift64*
@@ -357,6 +363,7 @@ void Worker::CloseSocket(BenchConn* c) {
 }
 
 void Worker::ArmRecv(BenchConn* c) {
+  if (c->recv_armed) return;  // --tls arms it for the handshake, before OnConnect
   io_uring_sqe* sqe = ring_->Sqe();
   io_uring_prep_recv_multishot(sqe, c->fd, nullptr, 0, 0);
   UseFile(sqe, c);
@@ -367,6 +374,64 @@ void Worker::ArmRecv(BenchConn* c) {
 }
 
 void Worker::Send(BenchConn* c, std::string_view bytes) {
+  if (c->tls == nullptr) {
+    SendRaw(c, bytes);
+    return;
+  }
+  if (c->closing || c->fd < 0 || bytes.empty()) return;
+  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+  size_t taken = 0;
+  if (!c->tls->Encrypt(&iov, 1, bytes.size(), &taken) || taken != bytes.size()) {
+    c->OnSendError(-EPROTO);
+    return;
+  }
+  FlushTls(c);
+}
+
+void Worker::FlushTls(BenchConn* c) {
+  while (c->tls->has_pending()) {
+    std::string_view out = c->tls->NextSend();
+    SendRaw(c, out);  // copied into sending/queued
+    c->tls->Sent(out.size());
+  }
+}
+
+void Worker::StartTls(BenchConn* c) {
+  c->tls = tls::TlsStream::CreateClient(endpoint_.tls, endpoint_.host.c_str());
+  if (c->tls == nullptr || !c->tls->Start()) {
+    c->OnConnect(-EPROTO, now_ns_);
+    return;
+  }
+  ArmRecv(c);
+  FlushTls(c);  // the ClientHello
+}
+
+void Worker::OnTlsData(BenchConn* c, const char* data, size_t len) {
+  bool was_done = c->tls->handshake_done();
+  if (tls_plain_.empty()) tls_plain_.resize(16384 + 64);
+  struct Arg {
+    BenchConn* c;
+    Worker* w;
+  } arg{c, this};
+  auto sink = [](void* a, char* plain, size_t n) {
+    auto* x = static_cast<Arg*>(a);
+    x->c->OnData(plain, n, x->w->now_ns_);
+    return !x->c->closing;
+  };
+  auto r = c->tls->Feed(data, len, tls_plain_.data(), 16384, sink, &arg);
+  if (!c->closing) FlushTls(c);
+  if (r == tls::TlsStream::FeedResult::kError) {
+    if (!was_done) {
+      c->OnConnect(-EPROTO, now_ns_);  // the handshake failed (certificate, version, ...)
+    } else if (!c->closing) {
+      c->OnReadEnd(-EPROTO);
+    }
+    return;
+  }
+  if (!was_done && c->tls->handshake_done() && !c->closing) c->OnConnect(0, now_ns_);
+}
+
+void Worker::SendRaw(BenchConn* c, std::string_view bytes) {
   if (c->closing || c->fd < 0 || bytes.empty()) return;
   if (c->send_inflight) {
     c->queued.append(bytes);
@@ -419,6 +484,8 @@ void Worker::FinishCloses() {
     std::string().swap(c->sending);
     std::string().swap(c->queued);
     c->send_offset = 0;
+    delete c->tls;
+    c->tls = nullptr;
     c->OnClosed();
   }
   finishing_.clear();
@@ -442,7 +509,11 @@ void Worker::Dispatch(const io_uring_cqe& cqe) {
       }
       // A linked socket or bind that failed cancelled the connect: report its error.
       int res = cqe.res == -ECANCELED && c->setup_error != 0 ? c->setup_error : cqe.res;
-      c->OnConnect(res, now_ns_);
+      if (res == 0 && endpoint_.tls != nullptr) {
+        StartTls(c);  // OnConnect follows the handshake
+      } else {
+        c->OnConnect(res, now_ns_);
+      }
       break;
     }
     case kOpSetup:
@@ -475,7 +546,11 @@ void Worker::OnRecvCqe(const io_uring_cqe& cqe, BenchConn* c, bool current) {
   }
   if (!more) c->recv_armed = false;
   if (cqe.res > 0 && !c->closing && !tearing_down_) {
-    c->OnData(buffers_->Buffer(bid), static_cast<size_t>(cqe.res), now_ns_);
+    if (c->tls != nullptr) {
+      OnTlsData(c, buffers_->Buffer(bid), static_cast<size_t>(cqe.res));
+    } else {
+      c->OnData(buffers_->Buffer(bid), static_cast<size_t>(cqe.res), now_ns_);
+    }
   }
   if (has_buffer) buffers_->Recycle(bid);
   if (c->closing || tearing_down_) {

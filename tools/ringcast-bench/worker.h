@@ -38,6 +38,8 @@
 #include "ringcast-bench/stats.h"
 #include "runtime/ring.h"
 
+struct ssl_ctx_st;
+
 namespace ringcast::bench {
 
 class BenchConn;
@@ -49,6 +51,8 @@ struct Endpoint {
   sockaddr_in server{};
   std::vector<sockaddr_in> sources;  // empty: no bind
   std::string host_header;           // "host:port"
+  std::string host;                  // --host: the name the TLS certificate is checked for
+  ssl_ctx_st* tls = nullptr;         // --tls: the client context (BoringSSL; thread-safe)
 };
 
 class Worker {
@@ -116,6 +120,12 @@ class Worker {
   void OnRecvCqe(const io_uring_cqe& cqe, BenchConn* c, bool current);
   void OnSendCqe(const io_uring_cqe& cqe, BenchConn* c);
   void SubmitSend(BenchConn* c);
+  // --tls (worker_tls part of worker.cc): bytes on the socket are TLS records.
+  void SendRaw(BenchConn* c, std::string_view bytes);
+  void StartTls(BenchConn* c);
+  void OnTlsData(BenchConn* c, const char* data, size_t len);
+  void FlushTls(BenchConn* c);
+  std::vector<char> tls_plain_;  // decrypted bytes, handed to OnData (with 64 B of slack)
   int ConnectDirect(BenchConn* c, uint32_t source);
   // Marks `sqe` as naming c's direct descriptor when it has one.
   static void UseFile(io_uring_sqe* sqe, const BenchConn* c);

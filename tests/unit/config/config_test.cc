@@ -525,6 +525,28 @@ TEST(LoadConfigErrors, FinalizeErrors) {
             ParseOutcome::kRun);
 }
 
+TEST(LoadConfig, TlsFromTheFileObjectTheEnvironmentAndFlags) {
+  ConfigFile file(R"({"tls": {"cert": "/f/cert.pem", "key": "/f/key.pem", "ciphers": "X"}})");
+  Loaded l = Load({"--config", file.path()});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.tls_cert, "/f/cert.pem");
+  EXPECT_EQ(l.cfg.tls_key, "/f/key.pem");
+  EXPECT_EQ(l.cfg.tls_ciphers, "X");
+  l = Load({"--config", file.path(), "--tls-cert", "/flag/cert.pem"},
+           {"RINGCAST_TLS_KEY=/env/key.pem"});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.tls_cert, "/flag/cert.pem");
+  EXPECT_EQ(l.cfg.tls_key, "/env/key.pem");
+  EXPECT_TRUE(Load({}).cfg.tls_cert.empty());
+  // Both or neither; the object takes only its three strings.
+  ExpectError(Load({"--tls-cert", "/c.pem"}),
+              "ringcast: tls-cert and tls-key go together: give both or neither\n");
+  ConfigFile bad(R"({"tls": {"cert": "/c.pem", "password": "x"}})");
+  EXPECT_THAT(Load({"--config", bad.path()}).err, HasSubstr("unknown tls field \"password\""));
+  ConfigFile bad_type(R"({"tls": {"cert": 1}})");
+  EXPECT_THAT(Load({"--config", bad_type.path()}).err, HasSubstr("tls \"cert\" must be a string"));
+}
+
 TEST(Finalize, FillsTheDevAppOnlyWhenNoAppIsConfigured) {
   ServerConfig a;
   EXPECT_EQ(Finalize(&a), "");
