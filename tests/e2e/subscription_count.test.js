@@ -24,6 +24,7 @@ test.before(async () => {
           webhooks: [{ url: rx.url('/hook'), event_types: ['subscription_count'] }] },
         { id: APP2.appId, key: APP2.key, secret: APP2.secret },
       ],
+      impulse: { secret: 'impulse-secret', app_id: APP.appId },
     },
   });
 });
@@ -162,5 +163,33 @@ test('a subscribe storm past 100 subscribers is told at most every 5 s, and ends
     await rx.next((e) => e.channel === 'storm-room' && e.subscription_count === N, 5000);
   } finally {
     for (const ws of socks) ws.close();
+  }
+});
+
+test('an Impulse stream on a counted channel counts, but receives no count event (payloads only)', async () => {
+  const ctl = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${server.port}/impulse?channel=counted-mixed`, { signal: ctl.signal });
+  assert.equal(res.status, 200);
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  const client = await pusherOnShard(server.port, 0);
+  try {
+    const s = countingSubscribe(client, 'counted-mixed');
+    await s.ok;
+    // The stream is the first subscriber: the pusher-js client is told 2 (the check can fail).
+    await waitFor(() => s.counts.length >= 1);
+    assert.deepEqual(s.counts, [2]);
+    await pusherServer(server.port).trigger('counted-mixed', 'after', { x: 1 });
+    while (!text.includes('"after"') && !text.includes('"x"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += dec.decode(value, { stream: true });
+    }
+    assert.equal(text, ': Connected to channel: counted-mixed\n\n' +
+      'data: {"channel":"counted-mixed","payload":{"x":1}}\n\n');
+  } finally {
+    ctl.abort();
+    client.disconnect();
   }
 });

@@ -7,6 +7,10 @@
 
 namespace ringcast::protocols::impulse {
 
+namespace {
+constexpr std::string_view kForeignInternalPrefix = "pusher_internal:";
+}  // namespace
+
 net::LocalFrame* ImpulseEncoder::Encode(const engine::PublicationView& pub) {
   audience_of_ = pub.audience.data();
   audience_ok_ = wire::DecodeAudience(pub.audience, &audience_);
@@ -30,6 +34,9 @@ bool ImpulseEncoder::DeliverToMember(const engine::Member& member, net::LocalFra
                                      const engine::PublicationView& pub) {
   // Encode ran for this publication before its first member (engine/wire_format.h).
   if (!audience_ok_ || audience_of_ != pub.audience.data()) return false;
+  // Another protocol's own events on a shared channel (Pusher's subscription counts) are not
+  // the app's payloads: a broker stream carries payloads only.
+  if (pub.event.starts_with(kForeignInternalPrefix)) return false;
   auto* session = static_cast<ImpulseSubscriber*>(member.sub)->session;
   if (!wire::Matches(audience_, session->topic(), session->token())) return false;
   return session->Deliver(frame);
