@@ -67,6 +67,10 @@ class TlsStream {
   bool handshake_done() const { return handshake_done_; }
   bool failed() const { return failed_; }
   bool session_reused() const;
+  // Why the handshake failed, for a log line: the certificate verification error when there
+  // was one ("certificate verify failed: ..."), else "TLS handshake failed" or "TLS error".
+  const char* failure_reason() const;
+  bool verify_failed() const;
   // Ciphertext waiting to be written.
   bool has_pending() const { return send_.sent < send_.len || acc_.len > 0; }
   // The next bytes to write (only while no write is in flight): they stay where they are until
