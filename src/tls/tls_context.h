@@ -11,7 +11,7 @@
 // ContextSlot: Publish (any thread: start-up, the SIGHUP reload) replaces the current context;
 // ContextCache (one per shard, its thread only) checks the slot's generation (one relaxed
 // atomic load) at each accept and takes the mutex only when it changed: once per reload.
-// Nothing here does I/O on a socket; the files are read only by Load.
+// Nothing here does I/O on a socket; the files are read only by the Load functions.
 #pragma once
 
 #include <atomic>

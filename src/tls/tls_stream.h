@@ -15,7 +15,7 @@
 // BoringSSL's released record buffers and the handshake configuration shed after the
 // handshake, an idle connection keeps only its SSL object.
 // kTLS: Kernel offload is behind this same object (TryKernelOffload); see ktls.h.
-// A client stream (CreateClient) works the same way, for the load generator.
+// A client stream (CreateClient) works the same way, for the load generator and https webhooks.
 // Thread rules: one shard thread owns a stream; the SSL_CTX it was made from may be shared.
 // A stream never closes or writes a socket.
 #pragma once

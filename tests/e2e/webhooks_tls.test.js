@@ -52,6 +52,10 @@ async function failures() {
   return m.families.get('ringcast_webhook_failures_total').samples[0].value;
 }
 
+test('the log names the CA file that https targets are verified against', () => {
+  assert.match(server.stderr(), new RegExp(`https targets verified against ${ca.caFile}`));
+});
+
 test('channel_occupied reaches an https receiver by localhost and by 127.0.0.1, signed', async () => {
   const ws = await client(APP.key);
   await subscribe(ws, 'tls-room');
@@ -78,5 +82,10 @@ test('a receiver with a certificate from an untrusted CA gets nothing; the failu
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.equal(bad.requests.length, 0);
+  // Logged once as a warning with the verification error; a retry does not repeat it.
+  await new Promise((r) => setTimeout(r, 1500));  // past the first retry (1 s)
+  const warned = server.stderr().split('\n').filter((l) => l.includes('failed in TLS'));
+  assert.equal(warned.length, 1, server.stderr());
+  assert.match(warned[0], /certificate/);
   ws.close();
 });
