@@ -126,14 +126,15 @@ std::unique_ptr<TlsContext> TlsContext::LoadClient(const std::string& ca_file, s
 }
 
 std::unique_ptr<TlsContext> TlsContext::LoadVerifyingClient(const std::string& ca_file,
-                                                             std::string* error) {
+                                                            std::string* error) {
   std::unique_ptr<TlsContext> out = LoadClient(ca_file, error);
   if (!out || !ca_file.empty()) return out;
   SSL_CTX* ctx = out->ctx_;
   ERR_clear_error();
   if (::access(kSystemCaFile, R_OK) == 0) {
     if (!SSL_CTX_load_verify_locations(ctx, kSystemCaFile, nullptr)) {
-      *error = std::string("cannot load the system CA file '") + kSystemCaFile + "': " + LastError();
+      *error =
+          std::string("cannot load the system CA file '") + kSystemCaFile + "': " + LastError();
       return nullptr;
     }
     out->description_ = std::string("verified against ") + kSystemCaFile;

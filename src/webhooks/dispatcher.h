@@ -83,7 +83,7 @@ class Dispatcher {
 
   std::vector<std::vector<Target>> targets_;  // [app][target]
   std::unique_ptr<tls::TlsContext> tls_ctx_;  // null without https targets (or when not loaded)
-  std::string tls_error_;                      // why tls_ctx_ could not be built
+  std::string tls_error_;                     // why tls_ctx_ could not be built
   uint64_t attempt_timeout_ms_;
   WebhookQueue queue_;
   runtime::Ring* ring_ = nullptr;

@@ -549,7 +549,7 @@ TEST(LoadConfig, TlsFromTheFileObjectTheEnvironmentAndFlags) {
 
 TEST(LoadConfig, WebhookCaFileFromTheEnvironmentAndFlagMustBeReadable) {
   EXPECT_TRUE(Load({}).cfg.webhook_ca_file.empty());  // the system CA store
-  ConfigFile ca("-----BEGIN CERTIFICATE-----\n");   // only its readability is checked here
+  ConfigFile ca("-----BEGIN CERTIFICATE-----\n");     // only its readability is checked here
   Loaded l = Load({}, {"RINGCAST_WEBHOOK_CA_FILE=" + ca.path()});
   ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
   EXPECT_EQ(l.cfg.webhook_ca_file, ca.path());

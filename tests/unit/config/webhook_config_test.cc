@@ -58,8 +58,7 @@ TEST(WebhookConfig, AcceptsHttpsTargets) {
   // same as for http: an IP address or localhost.
   ServerConfig cfg;
   EXPECT_EQ(Apply(R"([{"url":"https://127.0.0.1/x"}])", &cfg), "");
-  EXPECT_EQ(Apply(R"([{"url":"https://localhost:8443/hook"},{"url":"HTTPS://[::1]/"}])", &cfg),
-            "");
+  EXPECT_EQ(Apply(R"([{"url":"https://localhost:8443/hook"},{"url":"HTTPS://[::1]/"}])", &cfg), "");
   ASSERT_EQ(cfg.apps[0].webhooks.size(), 2u);
   EXPECT_EQ(cfg.apps[0].webhooks[0].url, "https://localhost:8443/hook");
   EXPECT_THAT(Apply(R"([{"url":"https://example.com/x"}])", &cfg),
