@@ -298,6 +298,14 @@ const std::vector<Option>& Options() {
            c->tls_cert = v;
            return std::string();
          }},
+        {"webhook-ca-file", "FILE",
+         "PEM CA certificates that https webhook targets are verified against (default: the "
+         "system CA store)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           c->webhook_ca_file = v;
+           return std::string();
+         }},
         {"tls-key", "FILE", "the PEM private key of --tls-cert", Kind::kString,
          [](ServerConfig* c, const std::string& v) {
            c->tls_key = v;
@@ -541,6 +549,9 @@ std::string Finalize(ServerConfig* out) {
   }
   if (out->tls_cert.empty() != out->tls_key.empty()) {
     return "tls-cert and tls-key go together: give both or neither";
+  }
+  if (!out->webhook_ca_file.empty() && ::access(out->webhook_ca_file.c_str(), R_OK) != 0) {
+    return "webhook-ca-file '" + out->webhook_ca_file + "' cannot be read";
   }
   if (out->apps.empty()) {
     out->dev_app = true;

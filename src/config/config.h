@@ -147,6 +147,8 @@ struct ServerConfig {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ciphers;  // TLS 1.2 cipher list ("": BoringSSL's modern defaults)
+  // PEM CA file for https webhook targets ("": the system CA store; webhooks/dispatcher.h).
+  std::string webhook_ca_file;
   std::vector<AppConfig> apps;
   Limits limits;
   ImpulseConfig impulse;

@@ -1,7 +1,7 @@
 // ParseWebhooks: reads an app's "webhooks" array (soketi's shape) from the config file into
 // WebhookConfig values, refusing what ringcast cannot deliver with a message that says why
-// (https targets until TLS comes; hostnames other than "localhost", since the control plane
-// has no non-blocking resolver yet; unknown event types; reserved or malformed headers).
+// (hostnames other than "localhost", since the control plane has no non-blocking resolver yet;
+// unknown event types; reserved or malformed headers). http and https targets are accepted.
 // Main thread, at load (config/config.h).
 #pragma once
 

@@ -42,7 +42,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       datonow_trigger_(apps, &config->limits, ids, wal, datonow_api_.rate_limiter()),
       datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length),
       impulse_push_(config),
-      webhooks_(&apps->apps()),
+      webhooks_(&apps->apps(), {}, config->webhook_ca_file),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
       app_published_(std::make_unique<StatCounter[]>(apps->size())),

@@ -1,5 +1,7 @@
 #include "tls/tls_context.h"
 
+#include <unistd.h>
+
 #include <openssl/digest.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -120,6 +122,30 @@ std::unique_ptr<TlsContext> TlsContext::LoadClient(const std::string& ca_file, s
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     out->description_ = "verified against " + ca_file;
   }
+  return out;
+}
+
+std::unique_ptr<TlsContext> TlsContext::LoadVerifyingClient(const std::string& ca_file,
+                                                            std::string* error) {
+  std::unique_ptr<TlsContext> out = LoadClient(ca_file, error);
+  if (!out || !ca_file.empty()) return out;
+  SSL_CTX* ctx = out->ctx_;
+  ERR_clear_error();
+  if (::access(kSystemCaFile, R_OK) == 0) {
+    if (!SSL_CTX_load_verify_locations(ctx, kSystemCaFile, nullptr)) {
+      *error =
+          std::string("cannot load the system CA file '") + kSystemCaFile + "': " + LastError();
+      return nullptr;
+    }
+    out->description_ = std::string("verified against ") + kSystemCaFile;
+  } else {
+    if (!SSL_CTX_set_default_verify_paths(ctx)) {
+      *error = "cannot load the default CA paths: " + LastError();
+      return nullptr;
+    }
+    out->description_ = "verified against the default CA paths";
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   return out;
 }
 

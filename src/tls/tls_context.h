@@ -11,7 +11,7 @@
 // ContextSlot: Publish (any thread: start-up, the SIGHUP reload) replaces the current context;
 // ContextCache (one per shard, its thread only) checks the slot's generation (one relaxed
 // atomic load) at each accept and takes the mutex only when it changed: once per reload.
-// Nothing here does I/O on a socket; the files are read only by Load.
+// Nothing here does I/O on a socket; the files are read only by the Load functions.
 #pragma once
 
 #include <atomic>
@@ -37,6 +37,12 @@ class TlsContext {
   // A client context (ringcast-bench --tls): TLS 1.2/1.3, ALPN http/1.1, verifying the server
   // against the PEM CA file `ca_file` ("": no verification).
   static std::unique_ptr<TlsContext> LoadClient(const std::string& ca_file, std::string* error);
+  // A client context for outbound webhooks: TLS 1.2/1.3, ALPN http/1.1, always verifying the
+  // server: against the PEM CA file `ca_file`, or ("") the system CA store
+  // (kSystemCaFile when it exists, else BoringSSL's default paths).
+  static std::unique_ptr<TlsContext> LoadVerifyingClient(const std::string& ca_file,
+                                                         std::string* error);
+  static constexpr const char* kSystemCaFile = "/etc/ssl/certs/ca-certificates.crt";
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;

@@ -140,6 +140,14 @@ TlsStream::~TlsStream() {
 
 bool TlsStream::session_reused() const { return SSL_session_reused(ssl_) != 0; }
 
+bool TlsStream::verify_failed() const { return SSL_get_verify_result(ssl_) != X509_V_OK; }
+
+const char* TlsStream::failure_reason() const {
+  long v = SSL_get_verify_result(ssl_);  // NOLINT(runtime/int)
+  if (v != X509_V_OK) return X509_verify_cert_error_string(v);
+  return handshake_done_ ? "TLS error" : "TLS handshake failed";
+}
+
 TlsStream::FeedResult TlsStream::Feed(const char* data, size_t len, char* scratch,
                                       size_t scratch_size, Sink sink, void* arg) {
   if (failed_) return FeedResult::kError;

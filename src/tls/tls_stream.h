@@ -15,7 +15,7 @@
 // BoringSSL's released record buffers and the handshake configuration shed after the
 // handshake, an idle connection keeps only its SSL object.
 // kTLS: Kernel offload is behind this same object (TryKernelOffload); see ktls.h.
-// A client stream (CreateClient) works the same way, for the load generator.
+// A client stream (CreateClient) works the same way, for the load generator and https webhooks.
 // Thread rules: one shard thread owns a stream; the SSL_CTX it was made from may be shared.
 // A stream never closes or writes a socket.
 #pragma once
@@ -67,6 +67,10 @@ class TlsStream {
   bool handshake_done() const { return handshake_done_; }
   bool failed() const { return failed_; }
   bool session_reused() const;
+  // Why the handshake failed, for a log line: the certificate verification error when there
+  // was one ("certificate verify failed: ..."), else "TLS handshake failed" or "TLS error".
+  const char* failure_reason() const;
+  bool verify_failed() const;
   // Ciphertext waiting to be written.
   bool has_pending() const { return send_.sent < send_.len || acc_.len > 0; }
   // The next bytes to write (only while no write is in flight): they stay where they are until

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "http/url.h"
+#include "tls/tls_context.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "webhooks/outbound_request.h"
@@ -29,7 +30,8 @@ uint64_t Tag(size_t slot, uint32_t generation) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits limits)
+Dispatcher::Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits limits,
+                       const std::string& ca_file)
     : targets_(apps->size()),
       attempt_timeout_ms_(limits.attempt_timeout_ms),
       queue_(apps, WebhookQueue::HeadsFor(*apps), limits) {
@@ -38,6 +40,8 @@ Dispatcher::Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits l
       http::HttpUrl url;
       RC_CHECK(http::ParseHttpUrl(w.url, &url).empty());
       Target t;
+      t.tls = url.tls;
+      t.host = url.host;
       std::string host = url.host == "localhost" ? "127.0.0.1" : url.host;
       if (url.ipv6) {
         auto* sa = reinterpret_cast<sockaddr_in6*>(&t.addr);
@@ -53,6 +57,18 @@ Dispatcher::Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits l
         t.addr_len = sizeof(sockaddr_in);
       }
       targets_[a].push_back(t);
+    }
+  }
+  bool any_tls = false;
+  for (const auto& app : targets_) {
+    for (const Target& t : app) any_tls = any_tls || t.tls;
+  }
+  if (any_tls) {
+    tls_ctx_ = tls::TlsContext::LoadVerifyingClient(ca_file, &tls_error_);
+    if (tls_ctx_) {
+      RC_INFO("webhooks: https targets %s", tls_ctx_->description().c_str());
+    } else {
+      RC_ERROR("webhooks: https targets will fail: %s", tls_error_.c_str());
     }
   }
   // No target anywhere: no slots, so Poll and WaitHintMs have nothing to walk.
@@ -79,8 +95,13 @@ void Dispatcher::Poll() {
     if (!d) continue;
     ++s.generation;
     const Target& t = targets_[d->app][d->target];
+    if (t.tls && !tls_ctx_) {
+      d->last_error = "TLS: " + tls_error_;
+      queue_.Finished(std::move(d), false, now);
+      continue;
+    }
     if (!s.request.Start(ring_, t.addr, t.addr_len, &d->request, now + attempt_timeout_ms_,
-                         Tag(i, s.generation))) {
+                         Tag(i, s.generation), t.tls ? tls_ctx_->raw() : nullptr, &t.host)) {
       d->last_error = s.request.error();
       queue_.Finished(std::move(d), false, now);
       continue;
@@ -103,6 +124,13 @@ void Dispatcher::OnCompletion(const io_uring_cqe& cqe) {
   bool ok = s.request.status() >= 200 && s.request.status() < 300;
   if (!ok) {
     d->last_error = s.request.error();
+    Target& t = targets_[d->app][d->target];
+    if (s.request.tls_failed() && !t.tls_warned) {
+      // A bad certificate or TLS setup does not fix itself: say so once, louder than debug.
+      t.tls_warned = true;
+      RC_WARN("webhooks: https target %u of app %u failed in TLS (retried; logged once): %s",
+              d->target, d->app, d->last_error.c_str());
+    }
     RC_DEBUG("webhooks: delivery to app %u target %u failed (attempt %u): %s", d->app, d->target,
              d->failures + 1, d->last_error.c_str());
   }

@@ -11,6 +11,12 @@
 // (10 s) from connect to a complete response.
 // Addresses: a target's host is an IP address or "localhost" (127.0.0.1), checked at config
 // load (config/webhook_config.h); nothing is resolved at run time, so no DNS lookup can block.
+// https targets: one client TLS context for all of them, built at construction when any target
+// is https, verified against `ca_file` (--webhook-ca-file, env RINGCAST_WEBHOOK_CA_FILE) or the
+// system CA store; SNI and hostname (or IP) verification use the URL's host. A TLS failure (a
+// bad certificate included) is a failed attempt, retried and counted like a connection error,
+// and logged as a warning once per target. A CA that cannot be loaded fails every https attempt
+// with that error (logged once at start-up).
 // At shutdown, deliveries still queued or in flight and events still delayed or batched are
 // dropped (logged with their counts).
 // Thread rules: the control-plane thread; stats() from any thread.
@@ -20,6 +26,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "config/config.h"
@@ -30,13 +37,21 @@
 namespace ringcast::webhooks {
 
 class OutboundRequest;
+}  // namespace ringcast::webhooks
+
+namespace ringcast::tls {
+class TlsContext;
+}
+
+namespace ringcast::webhooks {
 
 class Dispatcher {
  public:
   static constexpr uint64_t kUserDataTag = 1ull << 63;
   static constexpr size_t kMaxInFlight = 32;
 
-  explicit Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits limits = {});
+  explicit Dispatcher(const std::vector<config::AppConfig>* apps, QueueLimits limits = {},
+                      const std::string& ca_file = "");
   ~Dispatcher();
 
   void Attach(runtime::Ring* ring) { ring_ = ring; }
@@ -60,10 +75,15 @@ class Dispatcher {
   struct Target {
     sockaddr_storage addr{};
     socklen_t addr_len = 0;
+    bool tls = false;
+    std::string host;  // for SNI and certificate verification (https)
+    bool tls_warned = false;
   };
   struct Slot;
 
   std::vector<std::vector<Target>> targets_;  // [app][target]
+  std::unique_ptr<tls::TlsContext> tls_ctx_;  // null without https targets (or when not loaded)
+  std::string tls_error_;                     // why tls_ctx_ could not be built
   uint64_t attempt_timeout_ms_;
   WebhookQueue queue_;
   runtime::Ring* ring_ = nullptr;

@@ -6,9 +6,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "tls/tls_stream.h"
 #include "util/log.h"
 
 namespace ringcast::webhooks {
+
+OutboundRequest::OutboundRequest() = default;
 
 OutboundRequest::~OutboundRequest() {
   // Only at process exit with a request in flight: the ring goes with us.
@@ -16,9 +19,17 @@ OutboundRequest::~OutboundRequest() {
 }
 
 bool OutboundRequest::Start(runtime::Ring* ring, const sockaddr_storage& addr, socklen_t addr_len,
-                            const std::string* request, uint64_t deadline_ms, uint64_t tag) {
+                            const std::string* request, uint64_t deadline_ms, uint64_t tag,
+                            ssl_ctx_st* tls_ctx, const std::string* tls_host) {
   RC_CHECK(step_ == Step::kIdle);
+  RC_CHECK(tls_ctx == nullptr || tls_host != nullptr);
   status_ = 0;
+  tls_failed_ = false;
+  request_encrypted_ = false;
+  tls_ctx_ = tls_ctx;
+  tls_host_ = tls_host;
+  tls_.reset();
+  reader_state_ = http::ResponseReader::State::kNeedMore;
   error_.clear();
   reader_.Reset();
   sent_ = 0;
@@ -57,6 +68,7 @@ void OutboundRequest::SubmitRecv(runtime::Ring* ring) {
 bool OutboundRequest::Finish(int status, std::string error) {
   ::close(fd_);  // no operation names it any more
   fd_ = -1;
+  tls_.reset();
   step_ = Step::kIdle;
   status_ = status;
   error_ = std::move(error);
@@ -71,6 +83,32 @@ bool OutboundRequest::OnCompletion(runtime::Ring* ring, int res) {
                        : step_ == Step::kSend  ? "send: "
                                                : "recv: ";
     return Finish(0, what + std::string(std::strerror(-res)));
+  }
+  if (tls_ctx_ != nullptr) {
+    switch (step_) {
+      case Step::kConnect:
+        tls_.reset(tls::TlsStream::CreateClient(tls_ctx_, tls_host_->c_str()));
+        if (!tls_ || !tls_->Start()) {
+          tls_failed_ = true;
+          return Finish(0, "TLS: cannot start a client handshake");
+        }
+        return Pump(ring);
+      case Step::kSend:
+        tls_->Sent(static_cast<size_t>(res));
+        return Pump(ring);
+      case Step::kRecv:
+        if (res == 0) {
+          if (!tls_->handshake_done()) {
+            tls_failed_ = true;
+            return Finish(0, "TLS: connection closed during the handshake");
+          }
+          return Finish(0, "connection closed before a complete response");
+        }
+        return OnTlsRecv(ring, static_cast<size_t>(res));
+      case Step::kIdle:
+        break;
+    }
+    return false;
   }
   switch (step_) {
     case Step::kConnect:
@@ -100,6 +138,53 @@ bool OutboundRequest::OnCompletion(runtime::Ring* ring, int res) {
     case Step::kIdle:
       break;
   }
+  return false;
+}
+
+bool OutboundRequest::TlsSink(void* arg, char* data, size_t len) {
+  auto* self = static_cast<OutboundRequest*>(arg);
+  if (self->reader_state_ != http::ResponseReader::State::kNeedMore) return false;
+  self->reader_state_ = self->reader_.Feed(data, len).state;
+  return self->reader_state_ == http::ResponseReader::State::kNeedMore;
+}
+
+bool OutboundRequest::OnTlsRecv(runtime::Ring* ring, size_t n) {
+  tls::TlsStream::FeedResult fr =
+      tls_->Feed(buf_.data(), n, plain_.data(), plain_.size(), &TlsSink, this);
+  if (reader_state_ == http::ResponseReader::State::kError) {
+    return Finish(0, std::string("bad response: ") + reader_.error());
+  }
+  if (reader_state_ == http::ResponseReader::State::kDone) {
+    int st = reader_.status();
+    return Finish(st, st >= 200 && st < 300 ? "" : "HTTP status " + std::to_string(st));
+  }
+  if (fr == tls::TlsStream::FeedResult::kError) {
+    tls_failed_ = true;
+    return Finish(0, std::string("TLS: ") + tls_->failure_reason());
+  }
+  return Pump(ring);
+}
+
+bool OutboundRequest::Pump(runtime::Ring* ring) {
+  if (tls_->handshake_done() && !request_encrypted_) {
+    // The whole request in one go: it is small (one batch of events), a few records at most.
+    iovec iov{const_cast<char*>(request_->data()), request_->size()};
+    size_t taken = 0;
+    if (!tls_->Encrypt(&iov, 1, request_->size(), &taken) || taken != request_->size()) {
+      tls_failed_ = true;
+      return Finish(0, "TLS: cannot encrypt the request");
+    }
+    request_encrypted_ = true;
+  }
+  if (tls_->has_pending()) {
+    std::string_view next = tls_->NextSend();
+    step_ = Step::kSend;
+    io_uring_sqe* sqe = ring->Sqe();
+    io_uring_prep_send(sqe, fd_, next.data(), next.size(), MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, tag_);
+    return false;
+  }
+  SubmitRecv(ring);
   return false;
 }
 

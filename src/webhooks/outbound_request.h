@@ -11,6 +11,12 @@
 // user_data: `tag` for the operation, unique per request (the dispatcher puts a generation in
 // it, so a late cancel never hits the slot's next request); tag | kCancelBit for the cancel,
 // whose completion the owner ignores.
+// https: Start with a client SSL_CTX and the URL's host. After the connect, a tls::TlsStream
+// (memory buffers only) turns bytes: the handshake, then the request encrypted in one go; each
+// send writes the stream's pending ciphertext, each recv feeds it ciphertext and its plaintext
+// goes to the ResponseReader. Still one operation in flight; the socket is only ever touched by
+// ring operations. A failed certificate check (SNI and hostname = the URL's host) fails the
+// request like a connection error ("TLS: certificate verify failed: ...", tls_failed()).
 // Thread rules: the thread that owns the ring (the control plane).
 #pragma once
 
@@ -18,10 +24,17 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "http/response_reader.h"
 #include "runtime/ring.h"
+
+struct ssl_ctx_st;
+
+namespace ringcast::tls {
+class TlsStream;
+}
 
 namespace ringcast::webhooks {
 
@@ -29,7 +42,7 @@ class OutboundRequest {
  public:
   static constexpr uint64_t kCancelBit = 1ull << 62;
 
-  OutboundRequest() = default;
+  OutboundRequest();  // out of line: TlsStream is incomplete here
   ~OutboundRequest();
   OutboundRequest(const OutboundRequest&) = delete;
   OutboundRequest& operator=(const OutboundRequest&) = delete;
@@ -37,7 +50,8 @@ class OutboundRequest {
   // Starts sending `request` (which must stay valid until the request finishes) to `addr`.
   // Returns false (error() says why) when not even the socket could be made.
   [[nodiscard]] bool Start(runtime::Ring* ring, const sockaddr_storage& addr, socklen_t addr_len,
-                           const std::string* request, uint64_t deadline_ms, uint64_t tag);
+                           const std::string* request, uint64_t deadline_ms, uint64_t tag,
+                           ssl_ctx_st* tls_ctx = nullptr, const std::string* tls_host = nullptr);
 
   // The completion of this request's operation. Returns true when the request has finished:
   // then status() is the HTTP status (0 when none came) and error() says what failed.
@@ -52,17 +66,29 @@ class OutboundRequest {
   uint64_t deadline_ms() const { return deadline_ms_; }
   int status() const { return status_; }
   const std::string& error() const { return error_; }
+  // The last request failed in TLS (handshake, certificate or record layer).
+  bool tls_failed() const { return tls_failed_; }
 
  private:
   enum class Step : uint8_t { kIdle, kConnect, kSend, kRecv };
 
   void SubmitSend(runtime::Ring* ring);
+  // TLS: submits the next operation (send pending ciphertext, or recv), or finishes.
+  bool Pump(runtime::Ring* ring);
+  bool OnTlsRecv(runtime::Ring* ring, size_t n);
+  static bool TlsSink(void* arg, char* data, size_t len);
   void SubmitRecv(runtime::Ring* ring);
   bool Finish(int status, std::string error);
 
   Step step_ = Step::kIdle;
   int fd_ = -1;
   bool cancel_sent_ = false;
+  bool tls_failed_ = false;
+  bool request_encrypted_ = false;
+  ssl_ctx_st* tls_ctx_ = nullptr;  // borrowed from the dispatcher; null: plain http
+  const std::string* tls_host_ = nullptr;
+  std::unique_ptr<tls::TlsStream> tls_;
+  http::ResponseReader::State reader_state_ = http::ResponseReader::State::kNeedMore;
   int status_ = 0;
   uint64_t tag_ = 0;
   uint64_t deadline_ms_ = 0;
@@ -73,6 +99,7 @@ class OutboundRequest {
   std::string error_;
   http::ResponseReader reader_;
   std::array<char, 4096> buf_{};
+  std::array<char, 4096> plain_{};  // TLS: decrypted response bytes
 };
 
 }  // namespace ringcast::webhooks

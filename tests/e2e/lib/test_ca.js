@@ -24,12 +24,18 @@ function makeTestCa() {
     dir,
     caFile: path.join(dir, 'ca.pem'),
     ca: fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8'),
-    // A server certificate whose subject CN is `name`.
-    issue(name) {
+    // A server certificate whose subject CN is `name`, for localhost and 127.0.0.1 unless `san`
+    // (an openssl subjectAltName value, e.g. 'DNS:other.example') names something else.
+    issue(name, san = null) {
       const base = `${name}-${serial}`;
+      let ext = 'ext.cnf';
+      if (san) {
+        ext = `${base}.cnf`;
+        fs.writeFileSync(path.join(dir, ext), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
+      }
       openssl(['req', ...ec, '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${name}`], dir);
       openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',
-        '-set_serial', String(serial++), '-days', '2', '-extfile', 'ext.cnf', '-out', `${base}.pem`], dir);
+        '-set_serial', String(serial++), '-days', '2', '-extfile', ext, '-out', `${base}.pem`], dir);
       const pem = fs.readFileSync(path.join(dir, `${base}.pem`), 'utf8');
       return {
         certFile: path.join(dir, `${base}.pem`),

@@ -1,20 +1,24 @@
 // A local webhook receiver for e2e tests: an HTTP server that records every request, checks it
 // with the `pusher` SDK's webhook() validator (signature, key, content type) for the app its
-// path names, and answers 200, or 500 while `failNext` > 0.
+// path names, and answers 200, or 500 while `failNext` > 0. With `tls` ({ certFile, keyFile })
+// it is an https server (rx.url gives https://127.0.0.1:PORT/..., rx.tlsErrors counts failed
+// handshakes).
 'use strict';
+const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
 const PusherServer = require('pusher');
 
 // apps: { '/path': { appId, key, secret } }. Resolves to the receiver:
 //   port, requests (each { path, headers, body, status, valid, data, at }), events (flattened,
 //   each with .request), next(pred, ms) -> event, failNext, close().
-async function startReceiver(apps) {
+async function startReceiver(apps, { tls = null } = {}) {
   const validators = {};
   for (const [p, app] of Object.entries(apps)) {
     validators[p] = new PusherServer({ appId: app.appId, key: app.key, secret: app.secret });
   }
-  const rx = { requests: [], events: [], failNext: 0, waiters: [] };
-  const server = http.createServer((req, res) => {
+  const rx = { requests: [], events: [], failNext: 0, waiters: [], tlsErrors: 0 };
+  const handler = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -39,10 +43,14 @@ async function startReceiver(apps) {
       res.writeHead(status, { 'Content-Type': 'text/plain' });
       res.end(status === 200 ? 'ok' : 'fail');
     });
-  });
+  };
+  const server = tls
+    ? https.createServer({ cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile) }, handler)
+    : http.createServer(handler);
+  if (tls) server.on('tlsClientError', () => { rx.tlsErrors += 1; });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   rx.port = server.address().port;
-  rx.url = (p) => `http://127.0.0.1:${rx.port}${p}`;
+  rx.url = (p, host = '127.0.0.1') => `${tls ? 'https' : 'http'}://${host}:${rx.port}${p}`;
   // The first accepted (2xx, valid) event matching `pred`, already received or still to come.
   rx.next = (pred, ms = 5000) => {
     const found = rx.events.find(pred);

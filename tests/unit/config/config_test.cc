@@ -547,6 +547,19 @@ TEST(LoadConfig, TlsFromTheFileObjectTheEnvironmentAndFlags) {
   EXPECT_THAT(Load({"--config", bad_type.path()}).err, HasSubstr("tls \"cert\" must be a string"));
 }
 
+TEST(LoadConfig, WebhookCaFileFromTheEnvironmentAndFlagMustBeReadable) {
+  EXPECT_TRUE(Load({}).cfg.webhook_ca_file.empty());  // the system CA store
+  ConfigFile ca("-----BEGIN CERTIFICATE-----\n");     // only its readability is checked here
+  Loaded l = Load({}, {"RINGCAST_WEBHOOK_CA_FILE=" + ca.path()});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.webhook_ca_file, ca.path());
+  l = Load({"--webhook-ca-file", ca.path()});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.webhook_ca_file, ca.path());
+  EXPECT_THAT(Load({"--webhook-ca-file", "/nonexistent/ca.pem"}).err,
+              HasSubstr("webhook-ca-file '/nonexistent/ca.pem' cannot be read"));
+}
+
 TEST(Finalize, FillsTheDevAppOnlyWhenNoAppIsConfigured) {
   ServerConfig a;
   EXPECT_EQ(Finalize(&a), "");
