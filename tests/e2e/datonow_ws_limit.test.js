@@ -2,12 +2,12 @@
 // app's datonow_ws_connections_per_second at 3, a burst from 127.0.0.1 gets sockets over the
 // budget upgraded and closed with 4429 (both ?appKey= and ?token=), a socket is accepted again
 // once the bucket refills, the refusals show on /metrics, and Pusher sockets (/app/) are not
-// limited.
+// limited. With --descriptors direct the limit is not applied (documented; warned at start).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { startServer, APP, rawSocket } = require('./lib/harness');
+const { startServer, APP, rawSocket, waitFor } = require('./lib/harness');
 
 function request(port, method, urlPath, body) {
   return new Promise((resolve, reject) => {
@@ -87,6 +87,23 @@ test('token sockets count against their app once the token is known (4429)', asy
     assert.ok(results.some((r) => r && r.code === 4429), JSON.stringify(results));
     assert.ok(results.some((r) => r === 'open'), JSON.stringify(results));
     assert.ok(results.every((r) => r === 'open' || (r && r.code === 4429)), JSON.stringify(results));
+  } finally {
+    for (const ws of all) ws.terminate();
+    await srv.stop();
+  }
+});
+
+test('--descriptors direct: the limit is not applied (no peer address) and the start log says so', async () => {
+  const srv = await startServer({ shards: 1, config, args: ['--descriptors', 'direct'] });
+  const all = [];
+  try {
+    const warned = /per-IP limit on new Datonow sockets .* is not applied/;
+    await waitFor(() => warned.test(srv.stderr())).catch(() => {});
+    assert.match(srv.stderr(), warned);
+    const burst = [];
+    for (let i = 0; i < 6; ++i) burst.push(outcome(srv.port, `/ws?appKey=${APP.key}`, 'datonow:connection_established'));
+    all.push(...burst.map((b) => b.ws));
+    assert.deepEqual(await Promise.all(burst.map((b) => b.result)), Array(6).fill('open'));
   } finally {
     for (const ws of all) ws.terminate();
     await srv.stop();
