@@ -12,7 +12,7 @@ const { startServer, APP, rawSocket, waitFor } = require('./lib/harness');
 function request(port, method, urlPath, body) {
   return new Promise((resolve, reject) => {
     const headers = { 'content-type': 'application/json', 'x-datonow-app-id': APP.appId, 'x-datonow-token': APP.secret };
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers, agent: false }, (res) => {
       let text = '';
       res.on('data', (d) => { text += d; });
       res.on('end', () => resolve({ status: res.statusCode, text }));
@@ -27,7 +27,7 @@ function request(port, method, urlPath, body) {
 function outcome(port, p, established) {
   const ws = rawSocket(port, { path: p });
   const result = Promise.race([
-    ws.next((m) => m.event === established, 10000).then(() => 'open', () => 'timeout'),
+    ws.next((m) => m.event === established).then(() => 'open', () => 'timeout'),
     ws.closeInfo.then((c) => c),
   ]);
   return { ws, result };
