@@ -199,6 +199,10 @@ void ServerCollector::Collect(TextWriter& w) const {
            "Subscription-count reports dropped because the table was full (those channels get "
            "no count events until there is room).");
   w.Sample("ringcast_subscription_count_refused_total", Labels{}, q.control.count_refused);
+  w.Family("ringcast_datonow_api_rate_limited_total", MetricType::kCounter,
+           "Datonow REST requests (/api/..., POST /api/trigger) answered 429: over the app's "
+           "datonow_api_requests_per_minute.");
+  w.Sample("ringcast_datonow_api_rate_limited_total", Labels{}, q.control.datonow_api_refused);
 
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");

@@ -3,6 +3,7 @@
 // budget upgraded and closed with 4429 (both ?appKey= and ?token=), a socket is accepted again
 // once the bucket refills, the refusals show on /metrics, and Pusher sockets (/app/) are not
 // limited. With --descriptors direct the limit is not applied (documented; warned at start).
+// The REST 429s are counted on /metrics too.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -106,6 +107,19 @@ test('--descriptors direct: the limit is not applied (no peer address) and the s
     assert.deepEqual(await Promise.all(burst.map((b) => b.result)), Array(6).fill('open'));
   } finally {
     for (const ws of all) ws.terminate();
+    await srv.stop();
+  }
+});
+
+test('Datonow REST 429s are counted on /metrics', async () => {
+  const srv = await startServer({ shards: 1, config: { limits: { datonow_api_requests_per_minute: 2 } } });
+  try {
+    const statuses = [];
+    for (let i = 0; i < 4; ++i) statuses.push((await request(srv.port, 'GET', '/api/messages')).status);
+    assert.deepEqual(statuses, [200, 200, 429, 429]);
+    const metrics = (await request(srv.port, 'GET', '/metrics')).text;
+    assert.match(metrics, /^ringcast_datonow_api_rate_limited_total 2$/m);
+  } finally {
     await srv.stop();
   }
 });
