@@ -50,8 +50,7 @@ bool IsLowerHex64(std::string_view s) {
 }
 // True when a new /ws socket of `app` from this peer is over the budget: the 101 and a 4429
 // close frame are queued and the connection closes after them (the caller stops there).
-bool RefusedByIpLimit(Shard* shard, net::Connection& conn, uint32_t app,
-                      std::string_view ws_key) {
+bool RefusedByIpLimit(Shard* shard, net::Connection& conn, uint32_t app, std::string_view ws_key) {
   api::IpConnectionLimiter* limiter = shard->datonow_shared().ws_limiter;
   const engine::AppRegistry& apps = shard->env().apps();
   if (limiter == nullptr || app == engine::AppRegistry::kNone) return false;

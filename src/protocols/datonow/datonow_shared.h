@@ -1,7 +1,8 @@
 // DatonowShared: per-shard state of the Datonow sessions (token and appKey): the fan-out encoder
 // and its format id, the PusherShared the appKey sessions run on (its parser and scratch, with
 // the Datonow format instead of Pusher's, so their channel memberships get Datonow frames), the
-// client-message translator, a scratch string and the shared /ws limiter. Register once at start, before any session.
+// client-message translator, a scratch string and the shared /ws limiter. Register once at start,
+// before any session.
 // Thread rules: the owning shard's thread.
 #pragma once
 
