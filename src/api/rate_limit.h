@@ -61,9 +61,10 @@ inline uint32_t DatonowWsConnectionsPerSecond(const config::AppConfig& app,
   return app.datonow_ws_connections_per_second.value_or(limits.datonow_ws_connections_per_second);
 }
 
-// The Datonow socket budget: per (app, IP), `per_second` new connections a second. Wire it at the
-// /ws upgrade: a refused connection is upgraded and closed at once with kCloseCode and a reason
-// naming the wait (docs/protocols/datonow.md).
+// The Datonow socket budget: per (app, IP), `per_second` new connections a second. Called at the
+// /ws upgrade (server/datonow_front.cc; one instance owned by the Server, shared by all shards):
+// a refused connection is upgraded and closed at once with kCloseCode and a reason naming the
+// wait (docs/protocols/datonow.md).
 class IpConnectionLimiter {
  public:
   static constexpr size_t kMaxEntries = 65536;

@@ -1,5 +1,6 @@
 #include "net/io_loop.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -612,6 +613,29 @@ void IoLoop::StopAccepting() {
   shutdown(listen_fd_, SHUT_RDWR);  // ends the multishot accept and leaves the REUSEPORT group
   close(listen_fd_);
   listen_fd_ = -1;
+}
+
+bool IoLoop::PeerAddress(const Connection& c, std::string* out) const {
+  if (direct_ || c.fd() < 0) return false;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getpeername(c.fd(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
+  char text[INET6_ADDRSTRLEN];
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    if (!inet_ntop(AF_INET, &a->sin_addr, text, sizeof(text))) return false;
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+      if (!inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], text, sizeof(text))) return false;
+    } else if (!inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof(text))) {
+      return false;
+    }
+  } else {
+    return false;
+  }
+  out->assign(text);
+  return true;
 }
 
 }  // namespace ringcast::net

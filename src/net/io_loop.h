@@ -59,6 +59,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -200,6 +201,13 @@ class IoLoop {
     }
   }
 
+  // The peer's IP address as text ("127.0.0.1", "::1"; an IPv4-mapped IPv6 address as IPv4)
+  // through getpeername(2): one syscall, so call it only where needed (the Datonow /ws upgrade).
+  // False when unknown: the connection is a direct descriptor (no fd; io_uring on this kernel
+  // has no peer-name command) or the call failed.
+  bool PeerAddress(const Connection& c, std::string* out) const;
+  // False with --descriptors direct: PeerAddress never knows the peer.
+  bool peer_address_available() const { return !direct_; }
   uint64_t now_ms() const { return now_ms_; }
   uint32_t shard_id() const { return options_.shard_id; }
   size_t connection_count() const { return live_; }

@@ -90,6 +90,7 @@ ControlStats ControlPlane::stats() const {
   s.watchlist_refused = watchlist_refused_.Get();
   s.count_channels = count_channels_.Get();
   s.count_refused = count_refused_.Get();
+  s.datonow_api_refused = datonow_api_refused_.Get();
   return s;
 }
 
@@ -462,6 +463,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     // Published now, like a Pusher REST trigger; the answer (a first requestId's record, or a
     // repeat's reading of it) waits until the store is durable.
     api::TriggerResult r = datonow_trigger_.Handle(call, util::WallMs());
+    datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
     for (const engine::PublishRequest& req : r.publications) Publish(req);
     if (r.wrote || (wal_ != nullptr && !wal_->durable())) {
       AnswerAfterCommit(call);
@@ -480,6 +482,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     // A read while a write is not yet durable may show it: it waits for the commit too.
     const bool wrote = call->path == "/ws" ? datonow_api_.ConnectToken(call, util::WallMs())
                                            : datonow_api_.Handle(call, util::WallMs());
+    datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
     for (engine::PublishRequest& p : datonow_api_.TakePublications()) {
       held_pubs_.push_back(std::move(p));
     }

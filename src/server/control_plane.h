@@ -205,6 +205,7 @@ class ControlPlane {
   StatCounter watchlist_refused_;
   StatCounter count_channels_;
   StatCounter count_refused_;
+  StatCounter datonow_api_refused_;  // Datonow REST requests answered 429 (rate limit)
   StatCounter published_;
   std::unique_ptr<StatCounter[]> app_published_;
   std::unique_ptr<StatCounter[]> app_channels_;

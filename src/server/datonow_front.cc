@@ -10,7 +10,13 @@
 //                   the request is read before the answer (a WebSocket client sends nothing
 //                   before the 101).
 //   both or neither 400.
+// The per-(app, IP) budget of new sockets (api::IpConnectionLimiter, shared by all shards) is
+// checked once the app is known: at the upgrade for ?appKey=, after the control plane's answer
+// for ?token= (so a token socket counts against its own app's limit). Over it, the socket is
+// upgraded and closed at once with 4429. The peer address costs one getpeername per /ws open;
+// with --descriptors direct it is unknown and the limit is not applied.
 // Thread rules: the owning shard's thread.
+#include "api/rate_limit.h"
 #include "engine/app_registry.h"
 #include "http/query.h"
 #include "http/response.h"
@@ -18,6 +24,7 @@
 #include "protocols/datonow/token_session.h"
 #include "server/http_front.h"
 #include "server/shard.h"
+#include "ws/frame_encoder.h"
 #include "ws/handshake.h"
 
 namespace ringcast::server {
@@ -39,6 +46,29 @@ bool IsLowerHex64(std::string_view s) {
   for (char c : s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
+  return true;
+}
+// True when a new /ws socket of `app` from this peer is over the budget: the 101 and a 4429
+// close frame are queued and the connection closes after them (the caller stops there).
+bool RefusedByIpLimit(Shard* shard, net::Connection& conn, uint32_t app, std::string_view ws_key) {
+  api::IpConnectionLimiter* limiter = shard->datonow_shared().ws_limiter;
+  const engine::AppRegistry& apps = shard->env().apps();
+  if (limiter == nullptr || app == engine::AppRegistry::kNone) return false;
+  uint32_t per_second =
+      api::DatonowWsConnectionsPerSecond(apps.app(app), shard->env().config().limits);
+  if (per_second == 0) return false;
+  net::IoLoop& loop = shard->env().loop();
+  std::string ip;
+  if (!loop.PeerAddress(conn, &ip)) return false;  // direct descriptors: not applied
+  api::IpConnectionLimiter::Decision d = limiter->Admit(app, ip, per_second, loop.now_ms());
+  if (d.allowed) return false;
+  std::string out;
+  ws::AppendUpgradeResponse(&out, ws::ComputeAcceptKey(ws_key));
+  ws::AppendCloseFrame(&out, api::IpConnectionLimiter::kCloseCode,
+                       "Too many new connections from this address; retry in " +
+                           std::to_string(d.retry_after_s) + " s");
+  loop.SendCopy(conn, out);
+  loop.CloseAfterFlush(conn, 1000);
   return true;
 }
 }  // namespace
@@ -106,10 +136,14 @@ void HttpFrontSession::StartDatonow(const http::RequestHead& head) {
     }
     return;
   }
+  uint32_t app = shard_->env().apps().IndexByKey(app_key);
+  if (RefusedByIpLimit(shard_, *conn_, app, head.Get("sec-websocket-key"))) {
+    state_ = State::kDone;
+    return;
+  }
   std::string response;
   ws::AppendUpgradeResponse(&response, ws::ComputeAcceptKey(head.Get("sec-websocket-key")));
   loop.SendCopy(*conn_, response);
-  uint32_t app = shard_->env().apps().IndexByKey(app_key);
   auto* next = new protocols::datonow::DatonowChannelSession(
       &shard_->env(), &shard_->datonow_shared(), *conn_, app);
   state_ = State::kDone;
@@ -134,6 +168,11 @@ void HttpFrontSession::FinishDatonowToken(api::HttpCall* call) {
     delete call;
     state_ = State::kDone;
     loop.CloseAfterFlush(*conn_, 1000);
+    return;
+  }
+  if (RefusedByIpLimit(shard_, *conn_, call->socket_app, ws_key_)) {
+    delete call;
+    state_ = State::kDone;
     return;
   }
   std::string response;

@@ -38,6 +38,7 @@ struct ControlStats {
   uint64_t watchlist_refused = 0;  // watched ids not indexed: the index was full
   uint64_t count_channels = 0;  // channels whose subscription count is tracked now
   uint64_t count_refused = 0;   // count reports dropped: the subscription-count table was full
+  uint64_t datonow_api_refused = 0;  // Datonow REST requests answered 429 (api/rate_limit.h)
 };
 
 struct QueueStats {

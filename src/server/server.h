@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/rate_limit.h"
 #include "config/config.h"
 #include "metrics/readiness.h"
 #include "metrics/registry.h"
@@ -81,6 +82,8 @@ class Server {
   // Main thread, after Start (SIGHUP): reloads the TLS certificate and key. New handshakes use
   // the new pair; a pair that fails to load is logged and the old one kept. False on failure.
   bool ReloadTls();
+  // Any thread: the per-(app, IP) budget of new Datonow sockets, shared by all shards.
+  const api::IpConnectionLimiter& ws_limiter() const { return ws_limiter_; }
 
  private:
   config::ServerConfig config_;
@@ -92,6 +95,7 @@ class Server {
   std::unique_ptr<Mesh> mesh_;
   std::unique_ptr<store::Wal> wal_;  // <data-dir>/store (docs/store.md)
   std::unique_ptr<ControlPlane> control_;
+  api::IpConnectionLimiter ws_limiter_;  // before shards_: they point at it
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<bool> shutting_down_{false};
   std::vector<const metrics::ReadinessCheck*> checks_;

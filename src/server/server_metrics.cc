@@ -115,6 +115,18 @@ void ServerCollector::Collect(TextWriter& w) const {
            "Connections closed for a bad TLS record after the handshake.",
            [](const ShardMetrics& m) { return m.loop().tls_record_errors; });
 
+  // Datonow /ws sockets closed with 4429 (docs/protocols/datonow.md, "Rate limits").
+  api::IpConnectionLimiter::Stats ws = s.ws_limiter().stats();
+  w.Family("ringcast_datonow_ws_refused_total", MetricType::kCounter,
+           "New Datonow sockets (/ws) closed with 4429: over the per-IP budget (rate) or no room "
+           "in the limiter's table (table_full).");
+  w.Sample("ringcast_datonow_ws_refused_total", Labels{{"reason", "rate"}}, ws.refused_rate);
+  w.Sample("ringcast_datonow_ws_refused_total", Labels{{"reason", "table_full"}},
+           ws.refused_table_full);
+  w.Family("ringcast_datonow_ws_limiter_entries", MetricType::kGauge,
+           "(app, IP) entries in the Datonow socket limiter's table.");
+  w.Sample("ringcast_datonow_ws_limiter_entries", Labels{}, ws.entries);
+
   w.Family("ringcast_http_rejected_requests_total", MetricType::kCounter,
            "HTTP requests answered with an error status (4xx, 5xx), by status.");
   for (int st = ShardMetrics::kFirstStatus;
@@ -187,6 +199,10 @@ void ServerCollector::Collect(TextWriter& w) const {
            "Subscription-count reports dropped because the table was full (those channels get "
            "no count events until there is room).");
   w.Sample("ringcast_subscription_count_refused_total", Labels{}, q.control.count_refused);
+  w.Family("ringcast_datonow_api_rate_limited_total", MetricType::kCounter,
+           "Datonow REST requests (/api/..., POST /api/trigger) answered 429: over the app's "
+           "datonow_api_requests_per_minute.");
+  w.Sample("ringcast_datonow_api_rate_limited_total", Labels{}, q.control.datonow_api_refused);
 
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");

@@ -79,7 +79,7 @@ function check(tally, kind, r, want) {
 
 test('Datonow socket churn: every open answered, every server close with its code', { timeout: 90000 }, async () => {
   // The REST rate limit (600 a minute) would refuse the token churn: off here.
-  const srv = await startServer({ shards: 2, args: ['--datonow-api-requests-per-minute', '0'] });
+  const srv = await startServer({ shards: 2, args: ['--datonow-api-requests-per-minute', '0', '--datonow-ws-connections-per-second', '0'] });
   const tally = { total: 0, bad: 0, by: {}, samples: [] };
   const started = Date.now();
   try {
