@@ -1,7 +1,7 @@
 // SSE churn: thousands of stream opens and server-initiated closes of several kinds, on two
 // shards, interleaved: a refusal over the shard's capacity (503 + JSON body, then FIN), a bad
-// request (400 + JSON body, then FIN), a slow-consumer cut (a batch of events more than
-// max_outbound_bytes at once: the queued output is discarded and the connection closed), streams the
+// request (400 + JSON body, then FIN), a slow-consumer cut (one event bigger than
+// max_outbound_bytes: the queued output is discarded and the connection closed), streams the
 // client ends itself, and each round ends with SIGTERM while streams are open (each ends after
 // what was queued, at an event boundary). Every open must be answered (200 and the
 // `ringcast:open` event, or a complete JSON refusal), and every close must be a FIN (never a
@@ -17,7 +17,11 @@ const ROUNDS = 3;
 const CONCURRENCY = 12;
 const SHUTDOWN_STREAMS = 40;
 const MAX_OUTBOUND = 32 * 1024;
-const BIG = 'x'.repeat(9000);  // 10 of them in one batch are past MAX_OUTBOUND
+// One event bigger than MAX_OUTBOUND: its frame alone is past the cap, so the cut does not depend
+// on how many events one shard turn happens to carry (a batch of smaller events could be written
+// out over several turns, each under the cap, and never cut).
+const BIG = 'x'.repeat(40000);
+const MAX_EVENT = 48 * 1024;
 
 // One raw HTTP connection to /sse/. `lastId`: a Last-Event-ID header. `holdMs`: once the stream
 // is open, the client ends it after this long (null: waits for the server to close it).
@@ -89,16 +93,22 @@ async function churnRound(port, pusher, iterations, tally) {
       if (i >= iterations) return;
       const k = i % 4;
       if (k === 0) {
-        // A slow-consumer cut: a batch of events on the stream's own channel, more than
-        // max_outbound_bytes in one turn of the shard.
+        // A slow-consumer cut: one event on the stream's own channel, more than
+        // max_outbound_bytes by itself. The trigger is retried until it is accepted (an
+        // error here would otherwise leave the stream open until the guard calls it hung).
         const channel = `cut-${w}-${i}`;
-        const batch = Array.from({ length: 10 }, () => ({ channel, name: 'ev', data: BIG }));
-        const r = await oneStream(port, `channels=${channel}`, {
-          onOpen: () => { pusher.triggerBatch(batch).catch(() => {}); },
-        });
+        let triggerError = null;
+        const trigger = async () => {
+          for (let attempt = 0; attempt < 5; ++attempt) {
+            try { await pusher.trigger(channel, 'ev', BIG); return; } catch (e) { triggerError = e; }
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        };
+        const r = await oneStream(port, `channels=${channel}`, { onOpen: () => { trigger(); } });
         const got = (r.body.match(/\nevent: ev\n/g) || []).length;
         const why = r.status === 503 ? refusalWhy(r, 503)
-          : r.hung ? 'hung' : r.reset ? 'reset' : !r.opened ? 'no ringcast:open' : got >= 10 ? 'not cut' : '';
+          : r.hung ? `hung${triggerError ? ` (trigger: ${triggerError.message})` : ''}`
+          : r.reset ? 'reset' : !r.opened ? 'no ringcast:open' : got >= 1 ? 'not cut' : '';
         record(tally, 'cut', r, why);
       } else if (k === 1) {
         const r = await oneStream(port, 'channels=%23internal');
@@ -151,7 +161,14 @@ test('SSE churn: every open answered, every server-initiated close a clean FIN',
   for (let round = 0; round < ROUNDS; ++round) {
     const server = await startServer({
       shards: 2,
-      config: { limits: { max_connections_per_shard: 5, max_outbound_bytes: MAX_OUTBOUND, shutdown_grace_ms: 500 } },
+      config: {
+        limits: {
+          max_connections_per_shard: 5,
+          max_outbound_bytes: MAX_OUTBOUND,
+          max_event_data_bytes: MAX_EVENT,
+          shutdown_grace_ms: 500,
+        },
+      },
     });
     const pusher = pusherServer(server.port);
     try {
