@@ -102,8 +102,13 @@ net::Session* Shard::NewSession(net::Connection& c) {
 
 void Shard::OnTurnEnd(uint64_t start_ns, uint64_t end_ns) {
   metrics_.TurnEnded(end_ns - start_ns);
-  // Once per turn, after the turn's teardowns: what could not go out is tried again in 1 ms.
-  if (!env_.FlushSubscriptionCounts() && !outbox_waiting_) {
+  // Once per turn, after the turn's teardowns (they run after DrainInbound and can park notes in
+  // the outbox's backlog when the ring is full): what could not go out, counts or parked notes,
+  // is tried again in 1 ms instead of waiting for the shard's next I/O. What did go into the
+  // ring wakes the control plane in InboundEmpty, or in the next turn's DrainInbound when this
+  // one is busy.
+  bool counts_left = !env_.FlushSubscriptionCounts();
+  if ((counts_left || !outbox_.empty()) && !outbox_waiting_) {
     outbox_waiting_ = true;
     loop_.set_max_wait_ms(1);
   }
