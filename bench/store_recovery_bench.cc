@@ -3,6 +3,8 @@
 // replaying them (and, with --snapshot, after a compaction: loading the snapshot instead).
 // A standalone program, not a Google Benchmark (one measurement, seconds long). Run e.g.:
 //   build/bench/store_recovery_bench --records 1000000 --dir /tmp/rc-recovery
+// --runs N times the Open N times over the same files (the first run may read from disk, the
+// rest from the page cache); --keep leaves the directory, --reuse opens it without writing.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,7 +20,8 @@ using ringcast::store::WalOptions;
 int main(int argc, char** argv) {
   uint64_t records = 1000000;
   std::string dir = "/tmp/rc-store-recovery-bench";
-  bool snapshot = false;
+  bool snapshot = false, keep = false, reuse = false;
+  int runs = 1;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--records") && i + 1 < argc)
       records = std::strtoull(argv[++i], nullptr, 10);
@@ -26,17 +29,26 @@ int main(int argc, char** argv) {
       dir = argv[++i];
     else if (!std::strcmp(argv[i], "--snapshot"))
       snapshot = true;
+    else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
+      runs = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--keep"))
+      keep = true;
+    else if (!std::strcmp(argv[i], "--reuse"))
+      reuse = keep = true;
     else {
-      std::fprintf(stderr, "usage: %s [--records N] [--dir DIR] [--snapshot]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--records N] [--dir DIR] [--snapshot] [--runs N] [--keep] "
+                   "[--reuse]\n",
+                   argv[0]);
       return 2;
     }
   }
-  std::filesystem::remove_all(dir);
+  if (!reuse) std::filesystem::remove_all(dir);
   WalOptions o;
   o.dir = dir;
   o.compact_min_bytes = UINT64_MAX;  // measure replay of the log itself
   std::string error;
-  {
+  if (!reuse) {
     auto wal = Wal::Open(o, &error);
     if (!wal) {
       std::fprintf(stderr, "%s\n", error.c_str());
@@ -57,18 +69,19 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(records), wal->log_bytes() / 1048576.0,
                 std::chrono::duration<double>(t1 - t0).count());
   }
-  auto t0 = std::chrono::steady_clock::now();
-  auto wal = Wal::Open(o, &error);
-  auto t1 = std::chrono::steady_clock::now();
-  if (!wal) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    return 1;
+  for (int r = 0; r < runs; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto wal = Wal::Open(o, &error);
+    auto t1 = std::chrono::steady_clock::now();
+    if (!wal) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return 1;
+    }
+    std::printf("recovered %zu keys (%llu replayed, %llu from snapshot) in %.3f s\n",
+                wal->live().size(), static_cast<unsigned long long>(wal->recovery().records),
+                static_cast<unsigned long long>(wal->recovery().snapshot_records),
+                std::chrono::duration<double>(t1 - t0).count());
   }
-  std::printf("recovered %zu keys (%llu replayed, %llu from snapshot) in %.3f s\n",
-              wal->live().size(), static_cast<unsigned long long>(wal->recovery().records),
-              static_cast<unsigned long long>(wal->recovery().snapshot_records),
-              std::chrono::duration<double>(t1 - t0).count());
-  wal.reset();
-  std::filesystem::remove_all(dir);
+  if (!keep) std::filesystem::remove_all(dir);
   return 0;
 }

@@ -3,6 +3,8 @@
 // Owns nothing: pure functions over bytes, safe on any thread. Extend continues a CRC over more
 // bytes (Extend(Value(a), b) == Value(a + b)). Mask/Unmask are leveldb's: a CRC stored inside
 // checksummed data is masked so that the outer CRC of data containing CRCs is not trivial.
+// Extend uses the CPU's crc32 instruction (SSE4.2) when it has one, else ExtendPortable (a
+// table); both give the same result for every input (tests compare them).
 #pragma once
 
 #include <cstddef>
@@ -12,6 +14,9 @@
 namespace ringcast::store::crc32c {
 
 uint32_t Extend(uint32_t crc, const char* data, size_t n);
+uint32_t ExtendPortable(uint32_t crc, const char* data, size_t n);
+// True when Extend uses the crc32 instruction.
+bool Accelerated();
 inline uint32_t Value(const char* data, size_t n) { return Extend(0, data, n); }
 inline uint32_t Value(std::string_view s) { return Extend(0, s.data(), s.size()); }
 
