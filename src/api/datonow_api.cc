@@ -119,7 +119,7 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
          t != wal_->live().end() && t->first.compare(0, tp.size(), tp) == 0; ++t) {
       const uint64_t id = HexId(std::string_view(t->first).substr(tp.size()));
       if (id > last_token) last_token = id;
-      by_token_[t->second.substr(0, t->second.find('\n'))] = {i, id};
+      by_token_[std::string(std::string_view(t->second).substr(0, t->second.find('\n')))] = {i, id};
       ++tokens_[i];
     }
     next_token_id_[i] = last_token + 1;
@@ -161,7 +161,7 @@ bool DatonowApi::PurgeExpired(int64_t now_ms) {
   for (auto it = wal_->live().lower_bound("m");
        it != wal_->live().end() && it->first[0] == 'm' && expired.size() < kMaxPurge; ++it) {
     StoredMessage s = ParseStored(it->second);
-    if (s.expires != 0 && s.expires <= now_ms) expired.push_back(it->first);
+    if (s.expires != 0 && s.expires <= now_ms) expired.emplace_back(it->first);
   }
   for (const std::string& k : expired) {
     // "m<app id>\0<16 hex id>": erase with every token's state for it.
@@ -418,7 +418,7 @@ bool DatonowApi::DeleteAll(HttpCall* call, uint32_t app) {
   std::vector<std::string> keys;
   for (auto it = wal_->live().lower_bound(prefix);
        it != wal_->live().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-    keys.push_back(it->first);
+    keys.emplace_back(it->first);
   }
   for (const std::string& k : keys) {
     if (!EraseMessage(app, HexId(std::string_view(k).substr(prefix.size())))) {
@@ -509,12 +509,12 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
     Error(call, 404, "No such client token");
     return false;
   }
-  const std::string token = it->second.substr(0, it->second.find('\n'));
+  const std::string token(std::string_view(it->second).substr(0, it->second.find('\n')));
   if (!wal_->Delete(key)) {
     Error(call, 503, kReadOnly);
     return false;
   }
-  by_token_.erase(token);  // stops working at once
+  by_token_.erase(token);      // stops working at once
   QueueTokenDeleted(app, id);  // and its sockets close once the delete is durable
   --tokens_[app];
   Json(call, 200, "{\"deleted\":1}");
@@ -534,15 +534,15 @@ bool DatonowApi::ConnectToken(HttpCall* call, int64_t now_ms) {
     return false;
   }
   auto t = by_token_.find(call->datonow_token);
-  auto it = t == by_token_.end() ? wal_->live().end()
-                                 : wal_->live().find(TokenKey(apps_->app(t->second.app),
-                                                              t->second.id));
+  auto it = t == by_token_.end()
+                ? wal_->live().end()
+                : wal_->live().find(TokenKey(apps_->app(t->second.app), t->second.id));
   if (it == wal_->live().end()) {
     Error(call, 403, "Unknown or deleted client token");
     return false;
   }
   // The record's keys are ours and in a fixed order: lastSeenAt is followed by createdAt.
-  std::string value = it->second;
+  std::string value(it->second);
   const size_t at = value.rfind(",\"lastSeenAt\":");
   const size_t end = at == std::string::npos ? at : value.find(",\"createdAt\":", at);
   if (end == std::string::npos) {
@@ -551,7 +551,7 @@ bool DatonowApi::ConnectToken(HttpCall* call, int64_t now_ms) {
   }
   const size_t from = at + 14;
   value.replace(from, end - from, "\"" + Iso(now_ms) + "\"");
-  const std::string key = it->first;
+  const std::string key(it->first);
   if (!wal_->Put(key, value)) {
     Error(call, 503, kReadOnly);
     return false;
@@ -602,7 +602,7 @@ bool DatonowApi::EraseMessage(uint32_t app, uint64_t id) {
   std::vector<std::string> keys;
   for (auto it = wal_->live().lower_bound(sp);
        it != wal_->live().end() && it->first.compare(0, sp.size(), sp) == 0; ++it) {
-    keys.push_back(it->first);
+    keys.emplace_back(it->first);
   }
   for (const std::string& k : keys) {
     if (!wal_->Delete(k)) return false;
@@ -625,7 +625,7 @@ bool DatonowApi::SetState(HttpCall* call, uint32_t app, uint64_t client, std::st
   auto it = wal_->live().find(MessageKey(a, id));
   const std::string skey = StatePrefix(a, id) + Hex16(client);
   auto st = wal_->live().find(skey);
-  std::string flags = st == wal_->live().end() ? std::string() : st->second;
+  std::string flags = st == wal_->live().end() ? std::string() : std::string(st->second);
   if (it == wal_->live().end() || flags.find('h') != std::string::npos) {
     Error(call, 404, "No such message in this token's inbox");
     return false;
@@ -669,7 +669,7 @@ bool DatonowApi::SetAll(HttpCall* call, uint32_t app, uint64_t client, char flag
     const uint64_t id = HexId(std::string_view(it->first).substr(prefix.size()));
     const std::string skey = StatePrefix(a, id) + Hex16(client);
     auto st = wal_->live().find(skey);
-    std::string flags = st == wal_->live().end() ? std::string() : st->second;
+    std::string flags = st == wal_->live().end() ? std::string() : std::string(st->second);
     if (flags.find('h') != std::string::npos) continue;
     std::string want = flags;
     if (flag == 'r' && want.find('d') == std::string::npos) want.push_back('d');

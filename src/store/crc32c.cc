@@ -32,8 +32,7 @@ constexpr Tables kTables;
 
 #if defined(__x86_64__)
 // The crc32 instruction computes exactly this CRC (Castagnoli, reflected), 8 bytes at a time.
-__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, const char* data,
-                                                        size_t n) {
+__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, const char* data, size_t n) {
   const char* p = data;
   uint64_t c = ~crc;
   while (n >= 8) {

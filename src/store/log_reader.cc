@@ -27,6 +27,13 @@ ReadStatus LogReader::Corrupt(uint64_t from, uint64_t to, const char* reason) {
 }
 
 ReadStatus LogReader::Read(std::string* record) {
+  std::string_view view;
+  ReadStatus s = Read(&view, record);
+  if (s == ReadStatus::kRecord && view.data() != record->data()) record->assign(view);
+  return s;
+}
+
+ReadStatus LogReader::Read(std::string_view* out, std::string* record) {
   record->clear();
   bool in_record = false;  // inside a FIRST..LAST sequence
   uint64_t start = 0;      // where the current logical record began
@@ -82,7 +89,7 @@ ReadStatus LogReader::Read(std::string* record) {
     pos_ += kHeaderSize + len;
     switch (ftype) {
       case FragmentType::kFull:
-        record->assign(h + kHeaderSize, len);
+        *out = std::string_view(h + kHeaderSize, len);
         record_offset_ = frag_start;
         good_end_ = pos_;
         return ReadStatus::kRecord;
@@ -98,6 +105,7 @@ ReadStatus LogReader::Read(std::string* record) {
         }
         record->append(h + kHeaderSize, len);
         if (ftype == FragmentType::kLast) {
+          *out = *record;
           record_offset_ = start;
           good_end_ = pos_;
           return ReadStatus::kRecord;

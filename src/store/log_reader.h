@@ -30,6 +30,10 @@ class LogReader {
   explicit LogReader(std::string_view data) : data_(data) {}
 
   [[nodiscard]] ReadStatus Read(std::string* record);
+  // The same, without a copy where it can: with kRecord, *record views the input itself for a
+  // FULL fragment, or *scratch (which holds the reassembled fragments) for a fragmented record;
+  // valid until the next call.
+  [[nodiscard]] ReadStatus Read(std::string_view* record, std::string* scratch);
 
   // The last kTornTail or kCorruption.
   const ReadProblem& problem() const { return problem_; }

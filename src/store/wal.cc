@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "store/log_reader.h"
+#include "store/mapped_file.h"
 #include "util/log.h"
 
 namespace ringcast::store {
@@ -103,36 +104,6 @@ bool ParseName(const std::string& name, const char* prefix, uint64_t* n) {
   return true;
 }
 
-bool ReadFile(const std::string& path, std::string* out, std::string* error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *error = "open " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    *error = "stat " + path + ": " + std::strerror(errno);
-    ::close(fd);
-    return false;
-  }
-  out->resize(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < out->size()) {
-    ssize_t r = ::read(fd, out->data() + done, out->size() - done);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      if (r == 0) break;
-      *error = "read " + path + ": " + std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    done += static_cast<size_t>(r);
-  }
-  out->resize(done);
-  ::close(fd);
-  return true;
-}
-
 bool SyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -163,7 +134,12 @@ std::string EncodeDelete(std::string_view key) {
 }
 
 Wal::Wal(const WalOptions& options)
-    : options_(options), ops_(options.ops != nullptr ? options.ops : &g_posix_ops) {}
+    : options_(options),
+      ops_(options.ops != nullptr ? options.ops : &g_posix_ops),
+      // Chunks of up to 64Ki blocks (a few MiB for keys and values of Datonow's sizes) come
+      // from huge pages.
+      pool_(std::pmr::pool_options{size_t{1} << 16, 4096}, &huge_),
+      live_(&pool_) {}
 
 Wal::~Wal() {
   if (fd_ >= 0) ::close(fd_);
@@ -181,25 +157,29 @@ std::unique_ptr<Wal> Wal::Open(const WalOptions& options, std::string* error) {
 
 void Wal::Apply(std::string_view payload) {
   Decoded d;
-  if (!Decode(payload, &d)) return;  // Queue only encodes valid records; Replay checks first
-  if (d.type == Mutation::kPut) {
+  if (!Decode(payload, &d)) return;  // Queue only encodes valid records
+  Apply(d.type, d.key, d.value);
+}
+
+void Wal::Apply(Mutation type, std::string_view key, std::string_view value) {
+  if (type == Mutation::kPut) {
     // Keys mostly arrive in increasing order (ids): append at the end without a search.
-    if (live_.empty() || live_.rbegin()->first < d.key) {
-      live_.emplace_hint(live_.end(), std::string(d.key), std::string(d.value));
-      live_bytes_ += d.key.size() + d.value.size();
+    if (live_.empty() || live_.rbegin()->first < key) {
+      live_.emplace_hint(live_.end(), key, value);
+      live_bytes_ += key.size() + value.size();
       return;
     }
-    auto it = live_.find(d.key);
+    auto it = live_.find(key);
     if (it == live_.end()) {
-      live_.emplace(std::string(d.key), std::string(d.value));
-      live_bytes_ += d.key.size() + d.value.size();
+      live_.emplace(key, value);
+      live_bytes_ += key.size() + value.size();
     } else {
       live_bytes_ -= it->second.size();
-      it->second.assign(d.value);
-      live_bytes_ += d.value.size();
+      it->second.assign(value);
+      live_bytes_ += value.size();
     }
-  } else if (d.type == Mutation::kDelete) {
-    auto it = live_.find(d.key);
+  } else if (type == Mutation::kDelete) {
+    auto it = live_.find(key);
     if (it != live_.end()) {
       live_bytes_ -= it->first.size() + it->second.size();
       live_.erase(it);
@@ -247,17 +227,18 @@ bool Wal::Replay(std::string* error) {
   std::sort(snapshots.rbegin(), snapshots.rend());
 
   // The newest complete snapshot.
-  std::string data;
+  MappedFile file;
+  std::string scratch;  // a fragmented record, reassembled
+  std::string_view rec;
   for (uint64_t n : snapshots) {
     const std::string path = dir + "/" + FileName("snap", n);
-    if (!ReadFile(path, &data, error)) return false;
-    LogReader reader(data);
-    std::string rec;
-    LiveMap map;
+    if (!file.Open(path, error)) return false;
+    LogReader reader(file.bytes());
+    LiveMap map(&pool_);  // the same resource as live_, so the move below moves nodes
     uint64_t bytes = 0;
     bool complete = false, bad = false;
     for (;;) {
-      ReadStatus s = reader.Read(&rec);
+      ReadStatus s = reader.Read(&rec, &scratch);
       if (s != ReadStatus::kRecord) {
         bad = s != ReadStatus::kEof;
         break;
@@ -278,7 +259,7 @@ bool Wal::Replay(std::string* error) {
       bytes += dec.key.size() + dec.value.size();
       // Written in key order: each key goes at the end.
       if (map.empty() || map.rbegin()->first < dec.key) {
-        map.emplace_hint(map.end(), std::string(dec.key), std::string(dec.value));
+        map.emplace_hint(map.end(), dec.key, dec.value);
       } else {
         bad = true;
         break;
@@ -315,9 +296,8 @@ bool Wal::Replay(std::string* error) {
     const bool last = i >= tail_index;
     const std::string name = FileName("wal", todo[i]);
     const std::string path = dir + "/" + name;
-    if (!ReadFile(path, &data, error)) return false;
-    LogReader reader(data);
-    std::string rec;
+    if (!file.Open(path, error)) return false;
+    LogReader reader(file.bytes());
     std::vector<RecoveryEvent> held;  // problems not yet known to be mid-log or a tail
     auto mid_log = [&](std::vector<RecoveryEvent>& events) {
       for (auto& ev : events) {
@@ -338,7 +318,7 @@ bool Wal::Replay(std::string* error) {
       return true;
     };
     for (;;) {
-      ReadStatus s = reader.Read(&rec);
+      ReadStatus s = reader.Read(&rec, &scratch);
       if (s == ReadStatus::kEof) break;
       if (s == ReadStatus::kCorruption || s == ReadStatus::kTornTail) {
         const ReadProblem& p = reader.problem();
@@ -352,9 +332,10 @@ bool Wal::Replay(std::string* error) {
         continue;
       }
       if (!held.empty() && !mid_log(held)) return false;
-      Apply(rec);
+      Apply(dec.type, dec.key, dec.value);
       ++recovery_.records;
     }
+    file.Close();  // before a truncate below: the mapping must not outlive the bytes
     if (held.empty()) continue;
     if (!last) {
       if (!mid_log(held)) return false;

@@ -18,10 +18,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "store/huge_page_resource.h"
 #include "store/log_writer.h"
 
 namespace ringcast::store {
@@ -76,7 +78,18 @@ struct RecoveryReport {
   std::vector<RecoveryEvent> events;
 };
 
-using LiveMap = std::map<std::string, std::string, std::less<>>;
+// Mutation records (docs/store.md, "Records: one type per mutation").
+enum class Mutation : uint8_t { kPut = 1, kDelete = 2, kSnapshotEnd = 3 };
+
+// The live keyspace. Its nodes and strings come from the Wal's pool (on huge pages, see
+// huge_page_resource.h); a LiveMap made elsewhere (a test's expected value) uses the default
+// resource and compares equal by contents.
+// Lookups take any string type (std::string, std::string_view, a literal) through KeyLess.
+struct KeyLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a < b; }
+};
+using LiveMap = std::pmr::map<std::pmr::string, std::pmr::string, KeyLess>;
 
 class Wal {
  public:
@@ -123,12 +136,15 @@ class Wal {
   bool Queue(std::string_view payload);
   void Poison(const char* what, int err);
   void Apply(std::string_view payload);
+  void Apply(Mutation type, std::string_view key, std::string_view value);
   bool WritePending();
   bool SyncNow();
   void MaybeRoll();
 
   WalOptions options_;
   FileOps* ops_;
+  HugePageResource huge_;                       // before pool_ and live_, which use it
+  std::pmr::unsynchronized_pool_resource pool_;  // before live_
   LiveMap live_;
   uint64_t live_bytes_ = 0;
   RecoveryReport recovery_;
@@ -144,8 +160,6 @@ class Wal {
   uint64_t last_sync_ms_ = 0;
 };
 
-// Mutation records (docs/store.md, "Records: one type per mutation").
-enum class Mutation : uint8_t { kPut = 1, kDelete = 2, kSnapshotEnd = 3 };
 std::string EncodePut(std::string_view key, std::string_view value);
 std::string EncodeDelete(std::string_view key);
 

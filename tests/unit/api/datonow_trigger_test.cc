@@ -98,10 +98,10 @@ TEST_F(DatonowTriggerTest, RecordRoundTripsThroughReplayAndCompaction) {
   ASSERT_TRUE(wal_->Commit());
   const std::string key = std::string("r7") + '\0' + "r-1";
   ASSERT_EQ(wal_->live().count(key), 1u);
-  const std::string value = wal_->live().at(key);
+  const std::string value = std::string(wal_->live().find(key)->second);
   EXPECT_EQ(value, std::to_string(kT0) + "\n" + Body(one));
   Reopen();  // replayed from the segment
-  EXPECT_EQ(wal_->live().at(key), value);
+  EXPECT_EQ(std::string(wal_->live().find(key)->second), value);
   EXPECT_EQ(trigger_->remembered(0), 1u);
   HttpCall two = Signed(kEvent);
   TriggerResult r = trigger_->Handle(&two, kT0 + 5000);
@@ -110,7 +110,7 @@ TEST_F(DatonowTriggerTest, RecordRoundTripsThroughReplayAndCompaction) {
   ASSERT_TRUE(wal_->Compact());
   Reopen();  // loaded from the snapshot
   EXPECT_EQ(wal_->recovery().snapshot_records, 1u);
-  EXPECT_EQ(wal_->live().at(key), value);
+  EXPECT_EQ(std::string(wal_->live().find(key)->second), value);
   HttpCall three = Signed(kEvent);
   r = trigger_->Handle(&three, kT0 + 6000);
   EXPECT_TRUE(r.publications.empty());
