@@ -28,7 +28,7 @@ class MappedFile {
  private:
   const char* data_ = nullptr;
   size_t size_ = 0;
-  void* map_ = nullptr;          // the mapping, or nullptr
+  void* map_ = nullptr;           // the mapping, or nullptr
   std::unique_ptr<char[]> copy_;  // the read(2) fallback's buffer
 };
 

@@ -143,7 +143,7 @@ class Wal {
 
   WalOptions options_;
   FileOps* ops_;
-  HugePageResource huge_;                       // before pool_ and live_, which use it
+  HugePageResource huge_;                        // before pool_ and live_, which use it
   std::pmr::unsynchronized_pool_resource pool_;  // before live_
   LiveMap live_;
   uint64_t live_bytes_ = 0;

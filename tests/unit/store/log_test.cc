@@ -205,5 +205,38 @@ TEST(LogTest, ZeroFilledRegionIsCorruptionNotRecords) {
   EXPECT_EQ(r.good_end, 8u);
 }
 
+// The view overload (replay's) returns exactly what the copying one does, in the same order
+// with the same problems: FULL records view the input itself, fragmented ones the scratch.
+TEST(LogTest, ViewReadMatchesCopyingRead) {
+  std::vector<std::string> records = {
+      "", "a", Big('b', kBlockSize * 2 + 5), "c", Big('d', kBlockSize - kHeaderSize - 3), "e"};
+  std::string data = Write(records);
+  data[kBlockSize * 3 + 2] ^= 0x40;  // a flipped byte in a later block: one corruption
+  LogReader copying(data), viewing(data);
+  std::string rec, scratch;
+  std::string_view view;
+  int n = 0;
+  for (;; ++n) {
+    ReadStatus a = copying.Read(&rec);
+    ReadStatus b = viewing.Read(&view, &scratch);
+    ASSERT_EQ(a, b) << n;
+    if (a == ReadStatus::kEof) break;
+    if (a == ReadStatus::kRecord) {
+      EXPECT_EQ(view, rec) << n;
+      const bool in_input = view.data() >= data.data() && view.data() <= data.data() + data.size();
+      EXPECT_TRUE(in_input || view.data() == scratch.data()) << n;
+      if (view.size() > kBlockSize) {
+        EXPECT_EQ(view.data(), scratch.data()) << n;
+      }
+      EXPECT_EQ(copying.record_offset(), viewing.record_offset());
+    } else {
+      EXPECT_EQ(copying.problem().offset, viewing.problem().offset);
+      EXPECT_EQ(copying.problem().bytes, viewing.problem().bytes);
+    }
+    EXPECT_EQ(copying.good_end(), viewing.good_end());
+  }
+  EXPECT_GT(n, 3);
+}
+
 }  // namespace
 }  // namespace ringcast::store

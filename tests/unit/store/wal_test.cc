@@ -449,8 +449,9 @@ TEST_F(WalTest, PropertyRandomOperationsMatchModel) {
         ASSERT_FALSE(wal->recovery().events.empty());
         model = committed;
       }
-      ASSERT_TRUE(Plain(wal->live()) == model) << "step " << step << " op " << op << ": "
-                                        << wal->live().size() << " keys, model " << model.size();
+      ASSERT_TRUE(Plain(wal->live()) == model)
+          << "step " << step << " op " << op << ": " << wal->live().size() << " keys, model "
+          << model.size();
     }
     ASSERT_TRUE(wal->Commit());
     wal.reset();
