@@ -10,12 +10,29 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "store/wal.h"
 
 using ringcast::store::Wal;
 using ringcast::store::WalOptions;
+
+// "RssAnon: ... AnonHugePages: ..." of this process, in MiB.
+static std::string Memory() {
+  std::ifstream in("/proc/self/smaps_rollup");
+  std::string line, out;
+  while (std::getline(in, line)) {
+    for (const char* name : {"Rss:", "Anonymous:", "AnonHugePages:"}) {
+      if (line.rfind(name, 0) == 0) {
+        out += " " + std::string(name) +
+               std::to_string(std::strtoull(line.c_str() + std::strlen(name), nullptr, 10) / 1024) +
+               "MiB";
+      }
+    }
+  }
+  return out;
+}
 
 int main(int argc, char** argv) {
   uint64_t records = 1000000;
@@ -77,10 +94,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", error.c_str());
       return 1;
     }
-    std::printf("recovered %zu keys (%llu replayed, %llu from snapshot) in %.3f s\n",
+    std::printf("recovered %zu keys (%llu replayed, %llu from snapshot) in %.3f s;%s\n",
                 wal->live().size(), static_cast<unsigned long long>(wal->recovery().records),
                 static_cast<unsigned long long>(wal->recovery().snapshot_records),
-                std::chrono::duration<double>(t1 - t0).count());
+                std::chrono::duration<double>(t1 - t0).count(), Memory().c_str());
   }
   if (!keep) std::filesystem::remove_all(dir);
   return 0;

@@ -33,7 +33,10 @@ void* HugePageResource::do_allocate(size_t bytes, size_t alignment) {
   const uintptr_t end = start + size + kHugePage;
   if (end > aligned + size) ::munmap(reinterpret_cast<void*>(aligned + size), end - aligned - size);
   void* p = reinterpret_cast<void*>(aligned);
-  ::madvise(p, size, MADV_HUGEPAGE);
+  // Only the whole 2 MiB pages the request covers: a pool puts its bookkeeping after the
+  // blocks, and a huge page there would zero 2 MiB to hold a few KiB.
+  const size_t whole = bytes / kHugePage * kHugePage;
+  if (whole > 0) ::madvise(p, whole, MADV_HUGEPAGE);
   return p;
 }
 
