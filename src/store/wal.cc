@@ -158,30 +158,45 @@ std::unique_ptr<Wal> Wal::Open(const WalOptions& options, std::string* error) {
 void Wal::Apply(std::string_view payload) {
   Decoded d;
   if (!Decode(payload, &d)) return;  // Queue only encodes valid records
-  Apply(d.type, d.key, d.value);
+  Apply(d.type, d.key, d.value, false);
 }
 
-void Wal::Apply(Mutation type, std::string_view key, std::string_view value) {
+LiveValue Wal::Keep(std::string_view value, bool stable) {
+  if (stable || value.empty()) return value.empty() ? LiveValue() : LiveValue(value);
+  auto* p = static_cast<char*>(pool_.allocate(value.size(), 1));
+  std::memcpy(p, value.data(), value.size());
+  LiveValue v(std::string_view(p, value.size()));
+  v.owned = true;
+  return v;
+}
+
+void Wal::Release(const LiveValue& value) {
+  if (value.owned) pool_.deallocate(const_cast<char*>(value.data()), value.size(), 1);
+}
+
+void Wal::Apply(Mutation type, std::string_view key, std::string_view value, bool stable) {
   if (type == Mutation::kPut) {
     // Keys mostly arrive in increasing order (ids): append at the end without a search.
     if (live_.empty() || live_.rbegin()->first < key) {
-      live_.emplace_hint(live_.end(), key, value);
+      live_.emplace_hint(live_.end(), key, Keep(value, stable));
       live_bytes_ += key.size() + value.size();
       return;
     }
     auto it = live_.find(key);
     if (it == live_.end()) {
-      live_.emplace(key, value);
+      live_.emplace(key, Keep(value, stable));
       live_bytes_ += key.size() + value.size();
     } else {
       live_bytes_ -= it->second.size();
-      it->second.assign(value);
+      Release(it->second);
+      it->second = Keep(value, stable);
       live_bytes_ += value.size();
     }
   } else if (type == Mutation::kDelete) {
     auto it = live_.find(key);
     if (it != live_.end()) {
       live_bytes_ -= it->first.size() + it->second.size();
+      Release(it->second);
       live_.erase(it);
     }
   }
@@ -226,14 +241,15 @@ bool Wal::Replay(std::string* error) {
   std::sort(segments.begin(), segments.end());
   std::sort(snapshots.rbegin(), snapshots.rend());
 
-  // The newest complete snapshot.
-  MappedFile file;
+  // The newest complete snapshot. Values view the mapping where they can (a record that
+  // spanned blocks was reassembled in scratch and is copied).
   std::string scratch;  // a fragmented record, reassembled
   std::string_view rec;
   for (uint64_t n : snapshots) {
     const std::string path = dir + "/" + FileName("snap", n);
-    if (!file.Open(path, error)) return false;
-    LogReader reader(file.bytes());
+    auto file = std::make_unique<MappedFile>();
+    if (!file->Open(path, error)) return false;
+    LogReader reader(file->bytes());
     LiveMap map(&pool_);  // the same resource as live_, so the move below moves nodes
     uint64_t bytes = 0;
     bool complete = false, bad = false;
@@ -259,7 +275,7 @@ bool Wal::Replay(std::string* error) {
       bytes += dec.key.size() + dec.value.size();
       // Written in key order: each key goes at the end.
       if (map.empty() || map.rbegin()->first < dec.key) {
-        map.emplace_hint(map.end(), dec.key, dec.value);
+        map.emplace_hint(map.end(), dec.key, Keep(dec.value, rec.data() != scratch.data()));
       } else {
         bad = true;
         break;
@@ -267,8 +283,10 @@ bool Wal::Replay(std::string* error) {
     }
     if (bad || !complete) {
       RC_WARN("store: snapshot %s is incomplete or damaged; ignoring it", path.c_str());
+      for (const auto& [k, v] : map) Release(v);
       continue;
     }
+    retained_.push_back(std::move(file));
     live_ = std::move(map);
     live_bytes_ = bytes;
     snapshot_ = n;
@@ -296,8 +314,9 @@ bool Wal::Replay(std::string* error) {
     const bool last = i >= tail_index;
     const std::string name = FileName("wal", todo[i]);
     const std::string path = dir + "/" + name;
-    if (!file.Open(path, error)) return false;
-    LogReader reader(file.bytes());
+    auto file = std::make_unique<MappedFile>();
+    if (!file->Open(path, error)) return false;
+    LogReader reader(file->bytes());
     std::vector<RecoveryEvent> held;  // problems not yet known to be mid-log or a tail
     auto mid_log = [&](std::vector<RecoveryEvent>& events) {
       for (auto& ev : events) {
@@ -332,10 +351,12 @@ bool Wal::Replay(std::string* error) {
         continue;
       }
       if (!held.empty() && !mid_log(held)) return false;
-      Apply(dec.type, dec.key, dec.value);
+      Apply(dec.type, dec.key, dec.value, rec.data() != scratch.data());
       ++recovery_.records;
     }
-    file.Close();  // before a truncate below: the mapping must not outlive the bytes
+    // Kept while values view it. A torn tail cut below lies after every record returned, so
+    // no value views the bytes the truncate removes.
+    retained_.push_back(std::move(file));
     if (held.empty()) continue;
     if (!last) {
       if (!mid_log(held)) return false;
@@ -567,6 +588,7 @@ bool Wal::Compact() {
     return false;
   }
   snapshot_ = covered;
+  Repoint(final_path);
   for (const std::string& name : Files()) {
     uint64_t n;
     if ((ParseName(name, "wal", &n) && n <= covered) ||
@@ -576,6 +598,39 @@ bool Wal::Compact() {
   }
   SyncDir(options_.dir);
   return true;
+}
+
+void Wal::Repoint(const std::string& snapshot_path) {
+  auto file = std::make_unique<MappedFile>();
+  std::string error;
+  bool ok = file->Open(snapshot_path, &error);
+  if (ok) {
+    // The snapshot holds live_'s entries in order: walk both together, checking each record.
+    LogReader reader(file->bytes());
+    std::string scratch;
+    std::string_view rec;
+    for (auto& [k, v] : live_) {
+      Decoded d;
+      if (reader.Read(&rec, &scratch) != ReadStatus::kRecord || !Decode(rec, &d) ||
+          d.type != Mutation::kPut || d.key != k || d.value != v) {
+        ok = false;
+        break;
+      }
+      if (rec.data() == scratch.data() || d.value.empty()) continue;  // checked below
+      Release(v);
+      v = LiveValue(d.value);
+    }
+  }
+  if (!ok) RC_WARN("store: compaction: values not re-read from %s", snapshot_path.c_str());
+  // Anything still viewing an older mapping (or all, if the snapshot could not be read back)
+  // becomes the Wal's own.
+  for (auto& [k, v] : live_) {
+    const bool in_new = ok && !v.empty() && v.data() >= file->bytes().data() &&
+                        v.data() < file->bytes().data() + file->bytes().size();
+    if (!v.owned && !v.empty() && !in_new) v = Keep(v, false);
+  }
+  retained_.clear();
+  if (ok) retained_.push_back(std::move(file));
 }
 
 }  // namespace ringcast::store

@@ -25,6 +25,7 @@
 
 #include "store/huge_page_resource.h"
 #include "store/log_writer.h"
+#include "store/mapped_file.h"
 
 namespace ringcast::store {
 
@@ -81,15 +82,25 @@ struct RecoveryReport {
 // Mutation records (docs/store.md, "Records: one type per mutation").
 enum class Mutation : uint8_t { kPut = 1, kDelete = 2, kSnapshotEnd = 3 };
 
-// The live keyspace. Its nodes and strings come from the Wal's pool (on huge pages, see
-// huge_page_resource.h); a LiveMap made elsewhere (a test's expected value) uses the default
-// resource and compares equal by contents.
+// The live keyspace. Its nodes, keys and owned values come from the Wal's pool (on huge pages,
+// see huge_page_resource.h); a LiveMap made elsewhere (a test's expected value) uses the
+// default resource and compares equal by contents.
 // Lookups take any string type (std::string, std::string_view, a literal) through KeyLess.
 struct KeyLess {
   using is_transparent = void;
   bool operator()(std::string_view a, std::string_view b) const { return a < b; }
 };
-using LiveMap = std::pmr::map<std::pmr::string, std::pmr::string, KeyLess>;
+// A live value: a view of bytes that are either the Wal's own (owned: copied into its pool by
+// Put/Delete or for a record that spanned blocks) or still in the mapped snapshot or segment
+// that held the record (replay and compaction map those files and keep the mappings; see
+// docs/store.md, "Recovery"). Valid while the key is live and unchanged, like a reference.
+struct LiveValue : std::string_view {
+  LiveValue() = default;
+  LiveValue(std::string_view v) : std::string_view(v) {}  // NOLINT: a view converts implicitly
+  LiveValue(const char* s) : std::string_view(s) {}       // NOLINT: for expected maps in tests
+  bool owned = false;
+};
+using LiveMap = std::pmr::map<std::pmr::string, LiveValue, KeyLess>;
 
 class Wal {
  public:
@@ -136,13 +147,22 @@ class Wal {
   bool Queue(std::string_view payload);
   void Poison(const char* what, int err);
   void Apply(std::string_view payload);
-  void Apply(Mutation type, std::string_view key, std::string_view value);
+  // `stable`: value's bytes are in a retained mapping and may be kept as a view.
+  void Apply(Mutation type, std::string_view key, std::string_view value, bool stable);
+  LiveValue Keep(std::string_view value, bool stable);
+  void Release(const LiveValue& value);
+  // After a snapshot is written: point values into it (or copy them) so that no value
+  // refers to a file that compaction deletes, then keep only its mapping.
+  void Repoint(const std::string& snapshot_path);
   bool WritePending();
   bool SyncNow();
   void MaybeRoll();
 
   WalOptions options_;
   FileOps* ops_;
+  // Mapped files that live values view (the snapshot and segments replayed, or the snapshot
+  // written by the last compaction).
+  std::vector<std::unique_ptr<MappedFile>> retained_;
   HugePageResource huge_;                        // before pool_ and live_, which use it
   std::pmr::unsynchronized_pool_resource pool_;  // before live_
   LiveMap live_;
