@@ -2,8 +2,9 @@
 //
 // Owns: a private read-only mapping of the file (mmap, so the page cache's pages are used in
 // place: no copy, no zero-filled buffer), or, where mmap is refused, a heap copy read with
-// read(2). Single-threaded like its owner. The file must not shrink while it is open (the store
-// truncates a torn tail only after closing it); bytes() stays valid until Close or destruction.
+// read(2). Single-threaded like its owner. bytes() stays valid until Close or destruction, except
+// that a mapped file's bytes past a later truncation must not be read (they fault: SIGBUS); the
+// store only cuts a torn tail, after every record it keeps a view of.
 #pragma once
 
 #include <cstddef>

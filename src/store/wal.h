@@ -2,14 +2,15 @@
 // replayed into a live key/value map at start-up, group-committed, snapshotted and compacted
 // (docs/store.md).
 //
-// Owns: the data directory's files, the open segment's descriptor, the live map and the records
-// queued since the last Commit. Single-threaded: the control plane owns it. Put/Delete apply
-// to the live map at once and queue a record; Commit writes everything queued with one write
-// and one fdatasync, and only a true Commit makes those mutations durable (callers release
-// replies after it). A failed write or fdatasync poisons the store: that Commit and every later
-// Put/Delete/Commit/Compact return false until the process restarts (never retry an fsync).
-// Start-up cuts a torn tail of the last segment and refuses mid-log corruption unless
-// RecoverMode::kSkip; both are logged and listed in recovery().
+// Owns: the data directory's files, the open segment's descriptor, the live map (its memory
+// pool, and read-only mappings of the snapshot and segments its values view; docs/store.md,
+// "How replay reads") and the records queued since the last Commit. Single-threaded: the control
+// plane owns it. Put/Delete apply to the live map at once and queue a record; Commit writes
+// everything queued with one write and one fdatasync, and only a true Commit makes those mutations
+// durable (callers release replies after it). A failed write or fdatasync poisons the store: that
+// Commit and every later Put/Delete/Commit/Compact return false until the process restarts (never
+// retry an fsync). Start-up cuts a torn tail of the last segment and refuses mid-log corruption
+// unless RecoverMode::kSkip; both are logged and listed in recovery().
 #pragma once
 
 #include <sys/types.h>
