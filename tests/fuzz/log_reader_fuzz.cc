@@ -3,7 +3,9 @@
 // The input is read as a segment. Traps on: a read that makes no progress (more calls than
 // input bytes + 2), a reported problem outside the input, good_end() past the input or moving
 // backwards, or a returned record whose bytes do not re-frame into a segment that reads back
-// the same records (so the writer and the reader agree on everything the reader accepts).
+// the same records (so the writer and the reader agree on everything the reader accepts), or
+// a second reader using the view overload (replay's) that differs in any status, record or
+// problem from the copying one.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -20,6 +22,9 @@ using ringcast::store::ReadStatus;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   LogReader reader(in);
+  LogReader viewing(in);
+  std::string scratch;
+  std::string_view view;
   std::vector<std::string> records;
   std::string rec;
   uint64_t good_end = 0;
@@ -28,6 +33,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (;;) {
     if (++calls > size + 2) __builtin_trap();
     ReadStatus s = reader.Read(&rec);
+    if (viewing.Read(&view, &scratch) != s || viewing.good_end() != reader.good_end() ||
+        (s == ReadStatus::kRecord && view != rec) ||
+        ((s == ReadStatus::kCorruption || s == ReadStatus::kTornTail) &&
+         (viewing.problem().offset != reader.problem().offset ||
+          viewing.problem().bytes != reader.problem().bytes))) {
+      __builtin_trap();
+    }
     if (reader.good_end() > size || reader.good_end() < good_end) __builtin_trap();
     good_end = reader.good_end();
     if (s == ReadStatus::kEof) break;
