@@ -59,6 +59,7 @@ using ExtendFn = uint32_t (*)(uint32_t, const char*, size_t);
 
 ExtendFn Choose() {
 #if defined(__x86_64__)
+  __builtin_cpu_init();  // in case the first CRC is taken by a static initialiser
   if (__builtin_cpu_supports("sse4.2")) return ExtendSse42;
 #endif
   return ExtendPortable;
