@@ -62,8 +62,8 @@ class WalObserver {
   // One successful write of everything queued (one group commit): `records` records of
   // `bytes` bytes (framing included) in `ns` nanoseconds.
   virtual void OnWrite(uint64_t ns, uint64_t bytes, uint64_t records) = 0;
-  // One successful fdatasync of the open segment, in `ns` nanoseconds (never under
-  // SyncPolicy kNone, except Commit at shutdown and before a compaction).
+  // One successful fdatasync of the open segment, in `ns` nanoseconds (under SyncPolicy kNone
+  // only from Commit, which always syncs; a snapshot's own fdatasync is not reported).
   virtual void OnSync(uint64_t ns) = 0;
   // The store became read-only (a failed write, fdatasync or segment roll); once.
   virtual void OnReadOnly() = 0;
