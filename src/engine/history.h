@@ -19,7 +19,8 @@
 // gap, never a silent hole. So the once-a-second Sweep walks at most max_logs logs.
 // Memory: each kept event holds one reference to the publication's SharedBuf (the same buffer
 // the shards fan out), released on eviction.
-// Thread rules: the control-plane thread only (queries arrive as messages).
+// Thread rules: the control-plane thread only (queries arrive as messages), except reading
+// stats()' counters, which any thread may do while the History lives.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,7 @@
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "runtime/shared_buf.h"
+#include "util/relaxed_counter.h"
 #include "util/string_map.h"
 
 namespace ringcast::engine {
@@ -69,15 +71,17 @@ struct HistoryQuery {
   }
 };
 
+// Single-writer relaxed counters (util/relaxed_counter.h): the control plane changes them, a
+// scrape on any thread reads them in place (ControlPlane::stats(), /metrics).
 struct HistoryStats {
-  uint64_t bytes = 0;
-  uint64_t events = 0;
-  uint64_t channels = 0;
-  uint64_t evicted_size = 0;
-  uint64_t evicted_ttl = 0;
-  uint64_t evicted_budget = 0;
-  uint64_t evicted_logs = 0;  // least recently used logs dropped past max_logs
-  uint64_t gaps = 0;
+  util::RelaxedCounter bytes;     // bytes of the kept events' buffers now
+  util::RelaxedCounter events;    // events kept now
+  util::RelaxedCounter channels;  // logs (channels) now
+  util::RelaxedCounter evicted_size;
+  util::RelaxedCounter evicted_ttl;
+  util::RelaxedCounter evicted_budget;
+  util::RelaxedCounter evicted_logs;  // least recently used logs dropped past max_logs
+  util::RelaxedCounter gaps;          // channel answers that reported a gap
 };
 
 class History {

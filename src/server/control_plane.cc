@@ -91,6 +91,15 @@ ControlStats ControlPlane::stats() const {
   s.count_channels = count_channels_.Get();
   s.count_refused = count_refused_.Get();
   s.datonow_api_refused = datonow_api_refused_.Get();
+  const engine::HistoryStats& h = history_.stats();  // relaxed counters, read in place
+  s.history_bytes = h.bytes;
+  s.history_events = h.events;
+  s.history_channels = h.channels;
+  s.history_evicted_size = h.evicted_size;
+  s.history_evicted_ttl = h.evicted_ttl;
+  s.history_evicted_budget = h.evicted_budget;
+  s.history_evicted_logs = h.evicted_logs;
+  s.history_gaps = h.gaps;
   return s;
 }
 

@@ -39,6 +39,15 @@ struct ControlStats {
   uint64_t count_channels = 0;  // channels whose subscription count is tracked now
   uint64_t count_refused = 0;   // count reports dropped: the subscription-count table was full
   uint64_t datonow_api_refused = 0;  // Datonow REST requests answered 429 (api/rate_limit.h)
+  // Channel history (engine/history.h): kept now, and evictions by reason.
+  uint64_t history_bytes = 0;
+  uint64_t history_events = 0;
+  uint64_t history_channels = 0;
+  uint64_t history_evicted_size = 0;    // past a channel's size
+  uint64_t history_evicted_ttl = 0;     // older than a channel's ttl_s
+  uint64_t history_evicted_budget = 0;  // past history_max_mib (oldest of the process first)
+  uint64_t history_evicted_logs = 0;    // whole logs dropped past the log cap (new epoch)
+  uint64_t history_gaps = 0;            // resume answers that reported a gap
 };
 
 struct QueueStats {

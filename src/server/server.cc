@@ -28,6 +28,7 @@
 #include "server/metrics_endpoint.h"
 #include "server/server_metrics.h"
 #include "server/shard.h"
+#include "server/store_metrics.h"
 #include "store/wal.h"
 #include "util/log.h"
 
@@ -156,6 +157,8 @@ int Server::Start() {
     wo.recover = config_.store_recover == "skip" ? store::RecoverMode::kSkip
                                                  : store::RecoverMode::kFail;
     RC_CHECK(store::ParseSyncPolicy(config_.store_sync, &wo.sync));  // validated by config
+    store_metrics_ = std::make_unique<StoreMetrics>();
+    wo.observer = store_metrics_->observer();
     std::string error;
     wal_ = store::Wal::Open(wo, &error);
     if (!wal_) {
@@ -211,6 +214,7 @@ int Server::Start() {
   // Metrics: the server's own families first; subsystems add theirs (metrics_registry()).
   collector_ = std::make_unique<ServerCollector>(this);
   registry_.Add(collector_.get());
+  registry_.Add(store_metrics_.get());
   if (config_.metrics_port != 0) {
     metrics_endpoint_ =
         std::make_unique<MetricsEndpoint>(&registry_, [this] { return ready(); });

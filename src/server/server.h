@@ -44,6 +44,7 @@ class MetricsEndpoint;
 class ServerCollector;
 class Shard;
 class ShardMetrics;
+class StoreMetrics;
 struct Mesh;
 
 class Server {
@@ -93,7 +94,8 @@ class Server {
   std::unique_ptr<engine::AppRegistry> apps_;
   std::unique_ptr<engine::SocketIdCodec> ids_;
   std::unique_ptr<Mesh> mesh_;
-  std::unique_ptr<store::Wal> wal_;  // <data-dir>/store (docs/store.md)
+  std::unique_ptr<StoreMetrics> store_metrics_;  // before wal_: the Wal reports to it
+  std::unique_ptr<store::Wal> wal_;              // <data-dir>/store (docs/store.md)
   std::unique_ptr<ControlPlane> control_;
   api::IpConnectionLimiter ws_limiter_;  // before shards_: they point at it
   std::vector<std::unique_ptr<Shard>> shards_;

@@ -204,6 +204,31 @@ void ServerCollector::Collect(TextWriter& w) const {
            "datonow_api_requests_per_minute.");
   w.Sample("ringcast_datonow_api_rate_limited_total", Labels{}, q.control.datonow_api_refused);
 
+  // Channel history (engine/history.h), kept on the control plane.
+  w.Family("ringcast_history_bytes", MetricType::kGauge,
+           "Bytes of channel-history events kept now (limits.history_max_mib).");
+  w.Sample("ringcast_history_bytes", Labels{}, q.control.history_bytes);
+  w.Family("ringcast_history_events", MetricType::kGauge, "Channel-history events kept now.");
+  w.Sample("ringcast_history_events", Labels{}, q.control.history_events);
+  w.Family("ringcast_history_channels", MetricType::kGauge,
+           "Channels whose history log is kept now.");
+  w.Sample("ringcast_history_channels", Labels{}, q.control.history_channels);
+  w.Family("ringcast_history_evictions_total", MetricType::kCounter,
+           "Channel-history events evicted, by reason: past the channel's size, older than its "
+           "ttl, past the process budget (budget); whole logs dropped past the log cap (logs).");
+  w.Sample("ringcast_history_evictions_total", Labels{{"reason", "size"}},
+           q.control.history_evicted_size);
+  w.Sample("ringcast_history_evictions_total", Labels{{"reason", "ttl"}},
+           q.control.history_evicted_ttl);
+  w.Sample("ringcast_history_evictions_total", Labels{{"reason", "budget"}},
+           q.control.history_evicted_budget);
+  w.Sample("ringcast_history_evictions_total", Labels{{"reason", "logs"}},
+           q.control.history_evicted_logs);
+  w.Family("ringcast_history_gaps_total", MetricType::kCounter,
+           "Resumes (SSE Last-Event-ID) answered with a gap: the events after the client's "
+           "position were no longer kept.");
+  w.Sample("ringcast_history_gaps_total", Labels{}, q.control.history_gaps);
+
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");
   for (size_t i = 0; i < n; ++i) {

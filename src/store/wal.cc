@@ -14,6 +14,7 @@
 
 #include "store/log_reader.h"
 #include "store/mapped_file.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 namespace ringcast::store {
@@ -430,13 +431,20 @@ void Wal::Poison(const char* what, int err) {
              "restart",
              what, segment_, options_.dir.c_str(), std::strerror(err));
   }
-  poisoned_ = true;
+  SetReadOnly();
   pending_.clear();
+  pending_records_ = 0;
+}
+
+void Wal::SetReadOnly() {
+  if (!poisoned_ && options_.observer != nullptr) options_.observer->OnReadOnly();
+  poisoned_ = true;
 }
 
 bool Wal::Queue(std::string_view payload) {
   if (poisoned_) return false;
   if (!writer_.AddRecord(payload, &pending_)) return false;
+  ++pending_records_;
   Apply(payload);
   return true;
 }
@@ -469,6 +477,8 @@ bool ParseSyncPolicy(std::string_view text, SyncPolicy* out) {
 }
 
 bool Wal::WritePending() {
+  WalObserver* observer = options_.observer;
+  const uint64_t start_ns = observer != nullptr ? util::MonotonicNs() : 0;
   size_t done = 0;
   while (done < pending_.size()) {
     ssize_t w = ops_->Write(fd_, pending_.data() + done, pending_.size() - done);
@@ -481,16 +491,23 @@ bool Wal::WritePending() {
   }
   segment_size_ += pending_.size();
   log_bytes_ += pending_.size();
+  if (observer != nullptr) {
+    observer->OnWrite(util::MonotonicNs() - start_ns, pending_.size(), pending_records_);
+  }
   pending_.clear();
+  pending_records_ = 0;
   unsynced_ = true;
   return true;
 }
 
 bool Wal::SyncNow() {
+  WalObserver* observer = options_.observer;
+  const uint64_t start_ns = observer != nullptr ? util::MonotonicNs() : 0;
   if (ops_->Fdatasync(fd_) != 0) {
     Poison("fdatasync", errno);
     return false;
   }
+  if (observer != nullptr) observer->OnSync(util::MonotonicNs() - start_ns);
   unsynced_ = false;
   return true;
 }
@@ -502,7 +519,7 @@ void Wal::MaybeRoll() {
   if (!OpenSegment(segment_ + 1, true, &error)) {
     // What is written is durable; only the next commit has nowhere to go.
     RC_ERROR("store: %s; the store is read-only until restart", error.c_str());
-    poisoned_ = true;
+    SetReadOnly();
   }
 }
 

@@ -11,6 +11,9 @@
 // Commit and every later Put/Delete/Commit/Compact return false until the process restarts (never
 // retry an fsync). Start-up cuts a torn tail of the last segment and refuses mid-log corruption
 // unless RecoverMode::kSkip; both are logged and listed in recovery().
+// Figures (metrics): an optional WalObserver hears of every group write, every fdatasync of a
+// segment and the store turning read-only, on the Wal's thread; the store keeps no metrics
+// itself (it uses only util).
 #pragma once
 
 #include <sys/types.h>
@@ -55,6 +58,21 @@ class FileOps {
   virtual int Fdatasync(int fd);
 };
 
+// Hears what the store did, for metrics (server/store_metrics.h). Called on the Wal's thread
+// right after the call it describes; must not block or call back into the Wal.
+class WalObserver {
+ public:
+  virtual ~WalObserver() = default;
+  // One successful write of everything queued (one group commit): `records` records of
+  // `bytes` bytes (framing included) in `ns` nanoseconds.
+  virtual void OnWrite(uint64_t ns, uint64_t bytes, uint64_t records) = 0;
+  // One successful fdatasync of the open segment, in `ns` nanoseconds (under SyncPolicy kNone
+  // only from Commit, which always syncs; a snapshot's own fdatasync is not reported).
+  virtual void OnSync(uint64_t ns) = 0;
+  // The store became read-only (a failed write, fdatasync or segment roll); once.
+  virtual void OnReadOnly() = 0;
+};
+
 struct WalOptions {
   std::string dir;
   RecoverMode recover = RecoverMode::kFail;
@@ -63,6 +81,7 @@ struct WalOptions {
   uint64_t compact_min_bytes = uint64_t{4} << 20;  // NeedsCompaction: log bytes over both this
   uint64_t compact_factor = 2;                     // and this times the live bytes
   FileOps* ops = nullptr;                          // nullptr: plain system calls
+  WalObserver* observer = nullptr;                 // nullptr: no figures
 };
 
 struct RecoveryEvent {
@@ -147,6 +166,7 @@ class Wal {
   bool OpenSegment(uint64_t number, bool create, std::string* error);
   bool Queue(std::string_view payload);
   void Poison(const char* what, int err);
+  void SetReadOnly();
   void Apply(std::string_view payload);
   // `stable`: value's bytes are in a retained mapping and may be kept as a view.
   void Apply(Mutation type, std::string_view key, std::string_view value, bool stable);
@@ -176,6 +196,7 @@ class Wal {
   uint64_t log_bytes_ = 0;
   LogWriter writer_;
   std::string pending_;
+  uint64_t pending_records_ = 0;  // records in pending_
   bool poisoned_ = false;
   bool unsynced_ = false;  // written since the last fdatasync
   uint64_t last_sync_ms_ = 0;

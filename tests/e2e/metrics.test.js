@@ -1,13 +1,15 @@
 // Metrics and health: /metrics parses as strict Prometheus text, and its counters move exactly
 // as a scripted load says (deliveries = subscribers x publishes, connections by protocol, a
 // slow consumer cut counted once, rejected requests by status); --metrics-port moves /metrics
-// off the main port; /ready turns 503 while shutting down while /health stays 200; JSON logs.
+// off the main port; /ready turns 503 while shutting down while /health stays 200; JSON logs;
+// the store's group commits (ringcast_wal_*) move with acknowledged Datonow writes, with one
+// fdatasync each under --store-sync always and none under none; history evictions by reason.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const net = require('node:net');
-const { startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor, stalledSubscriber } = require('./lib/harness');
+const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor, stalledSubscriber } = require('./lib/harness');
 const { parsePrometheusText } = require('./lib/prom_text');
 
 function get(port, path) {
@@ -28,6 +30,24 @@ async function scrape(port) {
   assert.equal(res.status, 200);
   assert.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
   return parsePrometheusText(res.body);
+}
+
+// An acknowledged Datonow write (POST /api/message, answered after its group commit).
+function postMessage(port, body) {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = http.request({
+      host: '127.0.0.1', port, method: 'POST', path: '/api/message', agent: false,
+      headers: { 'content-type': 'application/json', 'x-datonow-app-id': APP.appId, 'x-datonow-token': APP.secret },
+    }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.end(data);
+  });
 }
 
 function freePort() {
@@ -164,6 +184,74 @@ test('a slow consumer cut is counted once; the other subscriber keeps receiving'
     const delta = after.value('ringcast_deliveries_total') - before.value('ringcast_deliveries_total');
     assert.ok(delta >= sent && delta <= 2 * sent, `deliveries grew by ${delta} for ${sent} publications`);
     healthy.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+for (const sync of ['always', 'none']) {
+  test(`N acknowledged Datonow writes move the WAL figures (--store-sync ${sync})`, async () => {
+    const server = await startServer({ shards: 2, args: ['--store-sync', sync] });
+    try {
+      const before = await scrape(server.port);
+      for (const name of ['ringcast_wal_append_seconds', 'ringcast_wal_fsync_seconds']) {
+        assert.equal(before.families.get(name).type, 'histogram');
+      }
+      for (const name of ['ringcast_wal_commits_total', 'ringcast_wal_bytes_total', 'ringcast_wal_records_total']) {
+        assert.equal(before.families.get(name).type, 'counter');
+      }
+      assert.equal(before.families.get('ringcast_store_readonly').type, 'gauge');
+      assert.equal(before.value('ringcast_store_readonly'), 0);
+      const N = 12;
+      for (let i = 0; i < N; ++i) {
+        const r = await postMessage(server.port, { title: `t${i}`, message: 'metrics' });
+        assert.equal(r.status, 200, r.text);
+      }
+      const after = await scrape(server.port);
+      const delta = (name) => after.value(name) - before.value(name);
+      // One request at a time, each answered after its turn's commit: N commits at least (other
+      // writes may share or add turns), each with at least the message's record.
+      const commits = delta('ringcast_wal_commits_total');
+      assert.ok(commits >= N, `${commits} commits for ${N} writes`);
+      assert.ok(delta('ringcast_wal_records_total') >= N);
+      assert.ok(delta('ringcast_wal_bytes_total') > N * 20);
+      assert.equal(delta('ringcast_wal_append_seconds_count'), commits);
+      assert.ok(after.value('ringcast_wal_append_seconds_sum') > 0);
+      const syncs = delta('ringcast_wal_fsync_seconds_count');
+      if (sync === 'always') {
+        // Every commit that wrote is synced before its answer goes out.
+        assert.equal(syncs, commits);
+        assert.ok(after.value('ringcast_wal_fsync_seconds_sum') > 0);
+      } else {
+        assert.equal(syncs, 0);
+        assert.equal(after.value('ringcast_wal_fsync_seconds_count'), 0);
+        assert.equal(after.value('ringcast_wal_fsync_seconds_sum'), 0);
+      }
+      assert.equal(after.value('ringcast_store_readonly'), 0);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+test('channel history: kept events, bytes and evictions by size are exported', async () => {
+  const config = { apps: [{ id: APP.appId, key: APP.key, secret: APP.secret, history_size: 3 }] };
+  const server = await startServer({ shards: 1, config });
+  try {
+    const before = await scrape(server.port);
+    assert.equal(before.families.get('ringcast_history_evictions_total').type, 'counter');
+    assert.equal(before.value('ringcast_history_events'), 0);
+    assert.equal(before.value('ringcast_history_bytes'), 0);
+    const api = pusherServer(server.port);
+    for (let j = 0; j < 5; ++j) assert.equal((await api.trigger('kept', 'tick', { j })).status, 200);
+    const after = await scrape(server.port);
+    assert.equal(after.value('ringcast_history_events'), 3);
+    assert.equal(after.value('ringcast_history_channels'), 1);
+    assert.ok(after.value('ringcast_history_bytes') > 0);
+    const evicted = (m, reason) => m.value('ringcast_history_evictions_total', { reason });
+    assert.equal(evicted(after, 'size') - evicted(before, 'size'), 2);
+    for (const reason of ['ttl', 'budget', 'logs']) assert.equal(evicted(after, reason), 0);
+    assert.equal(after.value('ringcast_history_gaps_total'), 0);
   } finally {
     await server.stop();
   }

@@ -216,10 +216,24 @@ class RestClient {
   int Post(const std::string& path, const std::string& body, std::string* response_body) {
     std::string query = auth::SignedQuery("POST", path, {}, body, config::kDevAppKey,
                                           config::kDevAppSecret, util::WallSeconds());
-    std::string req = "POST " + path + "?" + query +
-                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                      "Content-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n" + body;
+    return Send("POST " + path + "?" + query +
+                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    "Content-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body,
+                response_body);
+  }
+  // A Datonow REST call (X-Datonow-App-Id/-Token: the dev app and its secret).
+  int PostDatonow(const std::string& path, const std::string& body, std::string* response_body) {
+    return Send(
+        "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Datonow-App-Id: " + config::kDevAppId +
+            "\r\nX-Datonow-Token: " + config::kDevAppSecret +
+            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n" + body,
+        response_body);
+  }
+
+ private:
+  int Send(const std::string& req, std::string* response_body) {
     if (!WriteAll(fd_, req)) return -1;
     std::string head;
     if (!reader_.Until("\r\n\r\n", &head)) return -1;
@@ -230,7 +244,6 @@ class RestClient {
     return std::stoi(head.substr(9, 3));
   }
 
- private:
   int fd_;
   Reader reader_;
 };
@@ -676,7 +689,9 @@ TEST(Server, ReadyFollowsReadinessChecksWhileHealthStaysUp) {
 
 TEST(Server, ScrapesWhileShardsPublishSeeCountersOnlyGrowAndEndExact) {
   // Under TSan this proves the scrape's cross-thread reads (ShardMetrics, queue stats, control
-  // plane counters) are race-free while both shards and the control plane are busy.
+  // plane counters, channel history, the store's figures) are race-free while both shards and
+  // the control plane are busy: the dev app keeps history, and a Datonow writer commits to the
+  // store meanwhile.
   config::ServerConfig cfg = TestConfig(2, "scrape_", 100);
   Server server(cfg);
   ASSERT_EQ(server.Start(), 0);
@@ -708,14 +723,31 @@ TEST(Server, ScrapesWhileShardsPublishSeeCountersOnlyGrowAndEndExact) {
       }
     });
   }
+  publishers.emplace_back([&] {
+    RestClient rest(port);
+    for (int i = 0; i < kEach; ++i) {
+      std::string body;
+      if (rest.PostDatonow("/api/message", R"({"title":"t"})", &body) != 200) ++failures;
+    }
+  });
   for (std::thread& th : publishers) th.join();
   done = true;
   scraper.join();
   EXPECT_EQ(failures.load(), 0);
   std::string body;
   ASSERT_EQ(HttpGet(port, "/metrics", &body), 200);
-  EXPECT_EQ(SampleValue(body, "ringcast_messages_published_total"), kPublishers * kEach);
+  // A broadcast Datonow message is published once as well (to the token sockets), after its
+  // commit.
+  EXPECT_EQ(SampleValue(body, "ringcast_messages_published_total"), (kPublishers + 1) * kEach);
   EXPECT_EQ(SampleValue(body, "ringcast_shards"), 2);
+  // Each acknowledged write was committed (and, under the default policy, synced) first.
+  EXPECT_GE(SampleValue(body, "ringcast_wal_commits_total"), 1);
+  EXPECT_GE(SampleValue(body, "ringcast_wal_records_total"), kEach);
+  EXPECT_EQ(SampleValue(body, "ringcast_wal_fsync_seconds_count"),
+            SampleValue(body, "ringcast_wal_commits_total"));
+  EXPECT_EQ(SampleValue(body, "ringcast_store_readonly"), 0);
+  EXPECT_EQ(SampleValue(body, "ringcast_history_channels"), 1);  // "c"
+  EXPECT_EQ(SampleValue(body, "ringcast_history_events"), 100);  // the dev app's history_size
   server.Shutdown();
   server.Wait();
   rmdir(cfg.data_dir.c_str());

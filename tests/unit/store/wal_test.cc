@@ -16,6 +16,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "store/log_format.h"
 
@@ -196,6 +197,92 @@ TEST_F(WalTest, CommitTurnNoneNeverSyncsAndFailedSyncFails) {
   EXPECT_EQ(wal->CommitTurn(1), TurnResult::kFailed);
   EXPECT_EQ(wal->CommitTurn(2), TurnResult::kFailed);
   EXPECT_EQ(ops.syncs, 1);
+}
+
+// Records what the store reports to its observer (the metrics' source).
+class RecordingObserver : public WalObserver {
+ public:
+  struct Write {
+    uint64_t bytes, records;
+  };
+  std::vector<Write> writes;
+  int syncs = 0;
+  int read_only = 0;
+  void OnWrite(uint64_t /*ns*/, uint64_t bytes, uint64_t records) override {
+    writes.push_back({bytes, records});
+  }
+  void OnSync(uint64_t /*ns*/) override { ++syncs; }
+  void OnReadOnly() override { ++read_only; }
+};
+
+TEST_F(WalTest, ObserverHearsEachGroupWriteAndSync) {
+  RecordingObserver obs;
+  WalOptions o;
+  o.observer = &obs;
+  auto wal = Open(o);
+  ASSERT_TRUE(wal) << last_error_;
+  const uint64_t before = DirBytes();
+  ASSERT_TRUE(wal->Put("a", "1"));
+  ASSERT_TRUE(wal->Put("b", "2"));
+  ASSERT_TRUE(wal->Delete("a"));
+  EXPECT_EQ(wal->CommitTurn(0), TurnResult::kDurable);
+  ASSERT_EQ(obs.writes.size(), 1u);
+  EXPECT_EQ(obs.writes[0].records, 3u);
+  EXPECT_EQ(obs.writes[0].bytes, DirBytes() - before);  // what reached the segment
+  EXPECT_EQ(obs.syncs, 1);
+  EXPECT_EQ(wal->CommitTurn(1), TurnResult::kDurable);  // nothing queued: nothing heard
+  EXPECT_EQ(obs.writes.size(), 1u);
+  EXPECT_EQ(obs.syncs, 1);
+  ASSERT_TRUE(wal->Put("c", "3"));
+  ASSERT_TRUE(wal->Commit());
+  ASSERT_EQ(obs.writes.size(), 2u);
+  EXPECT_EQ(obs.writes[1].records, 1u);
+  EXPECT_EQ(obs.syncs, 2);
+  EXPECT_EQ(obs.read_only, 0);
+}
+
+TEST_F(WalTest, ObserverHearsNoSyncUnderNone) {
+  RecordingObserver obs;
+  WalOptions o;
+  o.observer = &obs;
+  o.sync = {SyncPolicy::Kind::kNone, 0};
+  auto wal = Open(o);
+  for (uint64_t turn = 0; turn < 3; ++turn) {
+    ASSERT_TRUE(wal->Put("k" + std::to_string(turn), "v"));
+    EXPECT_EQ(wal->CommitTurn(turn), TurnResult::kDurable);
+  }
+  EXPECT_EQ(obs.writes.size(), 3u);
+  EXPECT_EQ(obs.syncs, 0);
+}
+
+TEST_F(WalTest, ObserverHearsReadOnlyOnceAndNoFailedCalls) {
+  FailingOps ops;
+  RecordingObserver obs;
+  WalOptions o;
+  o.ops = &ops;
+  o.observer = &obs;
+  auto wal = Open(o);
+  ASSERT_TRUE(wal->Put("a", "1"));
+  ops.fail_sync = true;
+  EXPECT_EQ(wal->CommitTurn(0), TurnResult::kFailed);
+  EXPECT_EQ(obs.writes.size(), 1u);  // the write went through; the sync did not
+  EXPECT_EQ(obs.syncs, 0);
+  EXPECT_EQ(obs.read_only, 1);
+  EXPECT_FALSE(wal->Put("b", "2"));
+  EXPECT_EQ(wal->CommitTurn(1), TurnResult::kFailed);
+  EXPECT_EQ(obs.read_only, 1);
+  wal.reset();
+
+  RecordingObserver obs2;
+  FailingOps ops2;
+  ops2.fail_write = true;
+  o.ops = &ops2;
+  o.observer = &obs2;
+  auto wal2 = Open(o);
+  ASSERT_TRUE(wal2->Put("c", "3"));
+  EXPECT_EQ(wal2->CommitTurn(0), TurnResult::kFailed);
+  EXPECT_TRUE(obs2.writes.empty());
+  EXPECT_EQ(obs2.read_only, 1);
 }
 
 TEST_F(WalTest, TornTailIsCutAndReported) {
