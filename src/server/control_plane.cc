@@ -460,11 +460,19 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   api::HttpCall* call = m.request;
   if (api::DatonowTrigger::Matches(call->path)) {
-    // Published now, like a Pusher REST trigger; the answer (a first requestId's record, or a
-    // repeat's reading of it) waits until the store is durable.
+    // Without a requestId: published now, like a Pusher REST trigger. With one, the id's record
+    // is committed first: the event is published after the sync, just before the answer, and
+    // not at all if the sync fails (503), so a 2xx and a delivery never outrun the record that
+    // makes a retry a replay. A repeat's answer waits until the store is durable.
     api::TriggerResult r = datonow_trigger_.Handle(call, util::WallMs());
     datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
-    for (const engine::PublishRequest& req : r.publications) Publish(req);
+    for (engine::PublishRequest& req : r.publications) {
+      if (r.wrote) {
+        held_pubs_.push_back(std::move(req));
+      } else {
+        Publish(req);
+      }
+    }
     if (r.wrote || (wal_ != nullptr && !wal_->durable())) {
       AnswerAfterCommit(call);
     } else {
@@ -629,7 +637,8 @@ int ControlPlane::CommitTurn() {
     const uint64_t due = wal_->sync_due_ms();
     return due > now ? static_cast<int>(due - now) : 0;
   }
-  // Durable now: the token sockets get what the answers below acknowledge.
+  // Durable now: the token sockets and a requestId trigger's channels get what the answers
+  // below acknowledge.
   if (r == store::TurnResult::kDurable) {
     for (const engine::PublishRequest& p : held_pubs_) Publish(p);
   }

@@ -178,8 +178,8 @@ class ControlPlane {
   api::DatonowApi datonow_api_;
   api::DatonowTrigger datonow_trigger_;  // after datonow_api_: it uses its rate limiter
   api::DatonowSocketApi datonow_sockets_;  // POST /api/subscribe, /api/unsubscribe
-  // Datonow socket publications (new notifications, token deletions) of this turn's writes:
-  // published by CommitTurn once they are durable, dropped when the commit fails.
+  // Publications of this turn's writes (Datonow notifications, token deletions, a requestId
+  // trigger's event): published by CommitTurn once durable, dropped when the commit fails.
   std::vector<engine::PublishRequest> held_pubs_;
   protocols::impulse::ImpulsePush impulse_push_;
   webhooks::Dispatcher webhooks_;
