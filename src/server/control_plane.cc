@@ -40,7 +40,8 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
       datonow_api_(apps, wal, config->limits.datonow_api_requests_per_minute),
       datonow_trigger_(apps, &config->limits, ids, wal, datonow_api_.rate_limiter()),
-      datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length),
+      datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length,
+                       datonow_api_.rate_limiter()),
       impulse_push_(config),
       webhooks_(&apps->apps(), {}, config->webhook_ca_file),
       stalled_(shard_count_),
@@ -482,7 +483,8 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   if (api::DatonowSocketApi::Matches(call->path)) {
     engine::PublishRequest command;
-    if (datonow_sockets_.Handle(call, &command)) Publish(command);
+    if (datonow_sockets_.Handle(call, util::WallMs(), &command)) Publish(command);
+    datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
     Answer(call);
     return;
   }

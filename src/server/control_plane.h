@@ -177,7 +177,8 @@ class ControlPlane {
   api::PusherApi pusher_api_;
   api::DatonowApi datonow_api_;
   api::DatonowTrigger datonow_trigger_;  // after datonow_api_: it uses its rate limiter
-  api::DatonowSocketApi datonow_sockets_;  // POST /api/subscribe, /api/unsubscribe
+  // POST /api/subscribe, /api/unsubscribe; after datonow_api_: it uses its rate limiter.
+  api::DatonowSocketApi datonow_sockets_;
   // Publications of this turn's writes (Datonow notifications, token deletions, a requestId
   // trigger's event): published by CommitTurn once durable, dropped when the commit fails.
   std::vector<engine::PublishRequest> held_pubs_;

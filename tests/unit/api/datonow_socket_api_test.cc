@@ -13,6 +13,7 @@
 #include <string>
 
 #include "api/datonow_api.h"
+#include "api/rate_limit.h"
 #include "engine/datonow_channels.h"
 #include "store/wal.h"
 
@@ -154,30 +155,70 @@ TEST(DatonowSocketApi, AcceptsOnlyForAConnectedSocket) {
   engine::AppRegistry registry(apps);
   engine::SocketIdCodec ids(42);
   engine::Occupancy occupancy(1);
-  DatonowSocketApi sockets(&registry, &ids, &occupancy, 164);
+  DatonowSocketApi sockets(&registry, &ids, &occupancy, 164, nullptr);
   const std::string sid = ids.Format(1, 9);
   HttpCall c;
   c.method = "POST";
   c.path = "/api/subscribe";
   c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"news"})";
   engine::PublishRequest out;
-  EXPECT_FALSE(sockets.Handle(&c, &out));
+  EXPECT_FALSE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("404"), std::string::npos);
   occupancy.Apply(0, 1, engine::datonow::SocketChannel(sid), true);
-  EXPECT_TRUE(sockets.Handle(&c, &out));
+  EXPECT_TRUE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("202"), std::string::npos);
   EXPECT_EQ(out.channels, std::vector<std::string>{"#datonow-socket-" + sid});
   EXPECT_EQ(out.event, engine::datonow::kSocketCommandEvent);
   EXPECT_EQ(out.data, R"({"event":"datonow:subscribe","data":{"channel":"news"}})");
   c.body = R"({"appKey":"other","socketId":")" + sid + R"(","channel":"news"})";
-  EXPECT_FALSE(sockets.Handle(&c, &out));
+  EXPECT_FALSE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("403"), std::string::npos);
   c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"#x"})";
-  EXPECT_FALSE(sockets.Handle(&c, &out));
+  EXPECT_FALSE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("400"), std::string::npos);
   c.method = "GET";
-  EXPECT_FALSE(sockets.Handle(&c, &out));
+  EXPECT_FALSE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("405"), std::string::npos);
+}
+
+// The per-app REST budget counts /api/subscribe and /api/unsubscribe like every /api/... route:
+// a request naming a configured app counts (a wrong body or an unknown socket too); one with an
+// unknown appKey names no app and does not. Over it: 429 JSON with Retry-After.
+TEST(DatonowSocketApi, CountsAgainstTheAppsRestBudget) {
+  std::vector<config::AppConfig> apps(1);
+  apps[0].id = "7";
+  apps[0].key = "key7";
+  apps[0].secret = "secret7";
+  engine::AppRegistry registry(apps);
+  engine::SocketIdCodec ids(42);
+  engine::Occupancy occupancy(1);
+  AppRateLimiter limiter({3});
+  DatonowSocketApi sockets(&registry, &ids, &occupancy, 164, &limiter);
+  const std::string sid = ids.Format(1, 9);
+  occupancy.Apply(0, 1, engine::datonow::SocketChannel(sid), true);
+  HttpCall c;
+  c.method = "POST";
+  c.path = "/api/subscribe";
+  engine::PublishRequest out;
+  c.body = R"({"appKey":"other","socketId":")" + sid + R"(","channel":"news"})";
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(sockets.Handle(&c, 1000, &out));
+    EXPECT_NE(c.response.find(" 403 "), std::string::npos) << "unknown app: not counted";
+  }
+  c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"news"})";
+  EXPECT_TRUE(sockets.Handle(&c, 1000, &out));
+  c.path = "/api/unsubscribe";
+  EXPECT_TRUE(sockets.Handle(&c, 1000, &out));
+  c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"#bad"})";
+  EXPECT_FALSE(sockets.Handle(&c, 1000, &out));
+  EXPECT_NE(c.response.find(" 400 "), std::string::npos);
+  c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"news"})";
+  EXPECT_FALSE(sockets.Handle(&c, 1000, &out));
+  EXPECT_NE(c.response.find(" 429 "), std::string::npos) << c.response;
+  EXPECT_NE(c.response.find("Retry-After: "), std::string::npos) << c.response;
+  EXPECT_NE(c.response.find("application/json"), std::string::npos) << c.response;
+  EXPECT_NE(c.response.find(R"("code":429)"), std::string::npos) << c.response;
+  EXPECT_EQ(limiter.refused(), 1u);
 }
 
 }  // namespace
