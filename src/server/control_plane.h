@@ -98,6 +98,11 @@ class ControlPlane {
                const engine::SocketIdCodec* ids, Mesh* mesh, store::Wal* wal = nullptr);
   ~ControlPlane();
 
+  // Main thread, before Start: the process's /ws per-IP limiter (owned by the Server), which
+  // token sockets are checked against on this thread, before their lastSeenAt is written.
+  void SetWsLimiter(api::IpConnectionLimiter* limiter) {
+    datonow_api_.SetWsLimiter(limiter, &config_->limits);
+  }
   void Start();
   void Join();
   // Any thread: asks every shard to close its clients and stop; Run ends when all have.

@@ -4,17 +4,18 @@
 //                   the socket with 4001, as Pusher's);
 //   ?token=<hex>    a token is checked by the control plane before the upgrade (it owns the
 //                   tokens): the request travels as an HttpCall with path "/ws"; the control
-//                   plane stores the token's lastSeenAt and answers after the commit, so the
-//                   101 goes out only once the connect is durable; an unknown or deleted token
-//                   gets 403 (a malformed one 401 here) and the connection closes. Nothing after
-//                   the request is read before the answer (a WebSocket client sends nothing
-//                   before the 101).
+//                   plane checks the socket budget, then stores the token's lastSeenAt and
+//                   answers after the commit, so the 101 goes out only once the connect is
+//                   durable; an unknown or deleted token gets 403 (a malformed one 401 here) and
+//                   the connection closes. Nothing after the request is read before the answer
+//                   (a WebSocket client sends nothing before the 101).
 //   both or neither 400.
-// The per-(app, IP) budget of new sockets (api::IpConnectionLimiter, shared by all shards) is
-// checked once the app is known: at the upgrade for ?appKey=, after the control plane's answer
-// for ?token= (so a token socket counts against its own app's limit). Over it, the socket is
-// upgraded and closed at once with 4429. The peer address costs one getpeername per /ws open;
-// with --descriptors direct it is unknown and the limit is not applied.
+// The per-(app, IP) budget of new sockets (api::IpConnectionLimiter, one for the process) is
+// checked once the app is known: at the upgrade for ?appKey=; for ?token= by the control plane
+// (the shard sends the peer address with the call), after the token lookup and before the
+// lastSeenAt write, so a refused token socket writes nothing and counts against its own app.
+// Over it, the socket is upgraded and closed at once with 4429. The peer address costs one
+// getpeername per /ws open; with --descriptors direct it is unknown and the limit is not applied.
 // Thread rules: the owning shard's thread.
 #include "api/rate_limit.h"
 #include "engine/app_registry.h"
@@ -48,8 +49,21 @@ bool IsLowerHex64(std::string_view s) {
   }
   return true;
 }
-// True when a new /ws socket of `app` from this peer is over the budget: the 101 and a 4429
-// close frame are queued and the connection closes after them (the caller stops there).
+// Refuses a new /ws socket over the per-IP budget: the 101 and a 4429 close frame naming the
+// wait are queued and the connection closes after them.
+void RefuseOverIpLimit(net::IoLoop& loop, net::Connection& conn, std::string_view ws_key,
+                       int64_t retry_after_s) {
+  std::string out;
+  ws::AppendUpgradeResponse(&out, ws::ComputeAcceptKey(ws_key));
+  ws::AppendCloseFrame(&out, api::IpConnectionLimiter::kCloseCode,
+                       "Too many new connections from this address; retry in " +
+                           std::to_string(retry_after_s) + " s");
+  loop.SendCopy(conn, out);
+  loop.CloseAfterFlush(conn, 1000);
+}
+
+// True when a new ?appKey= socket of `app` from this peer is over the budget (then refused with
+// RefuseOverIpLimit; the caller stops there).
 bool RefusedByIpLimit(Shard* shard, net::Connection& conn, uint32_t app, std::string_view ws_key) {
   api::IpConnectionLimiter* limiter = shard->datonow_shared().ws_limiter;
   const engine::AppRegistry& apps = shard->env().apps();
@@ -59,16 +73,10 @@ bool RefusedByIpLimit(Shard* shard, net::Connection& conn, uint32_t app, std::st
   if (per_second == 0) return false;
   net::IoLoop& loop = shard->env().loop();
   std::string ip;
-  if (!loop.PeerAddress(conn, &ip)) return false;  // direct descriptors: not applied
+  if (!loop.PeerAddress(conn, &ip)) return false;
   api::IpConnectionLimiter::Decision d = limiter->Admit(app, ip, per_second, loop.now_ms());
   if (d.allowed) return false;
-  std::string out;
-  ws::AppendUpgradeResponse(&out, ws::ComputeAcceptKey(ws_key));
-  ws::AppendCloseFrame(&out, api::IpConnectionLimiter::kCloseCode,
-                       "Too many new connections from this address; retry in " +
-                           std::to_string(d.retry_after_s) + " s");
-  loop.SendCopy(conn, out);
-  loop.CloseAfterFlush(conn, 1000);
+  RefuseOverIpLimit(loop, conn, ws_key, d.retry_after_s);
   return true;
 }
 }  // namespace
@@ -121,6 +129,10 @@ void HttpFrontSession::StartDatonow(const http::RequestHead& head) {
     call->method = "GET";
     call->path = "/ws";
     call->datonow_token = std::move(token);
+    // The control plane checks the budget (it knows the token's app) before any store write.
+    if (shard_->datonow_shared().ws_limiter != nullptr) {
+      (void)loop.PeerAddress(*conn_, &call->peer_ip);  // unknown: empty, not limited
+    }
     ws_key_ = std::string(head.Get("sec-websocket-key"));
     // `head` views point into buf_: nothing of it is used after this.
     buf_.erase(0, parser_.head_size());
@@ -170,7 +182,9 @@ void HttpFrontSession::FinishDatonowToken(api::HttpCall* call) {
     loop.CloseAfterFlush(*conn_, 1000);
     return;
   }
-  if (RefusedByIpLimit(shard_, *conn_, call->socket_app, ws_key_)) {
+  if (call->ws_retry_after_s > 0) {
+    // Over the per-IP budget (checked by the control plane; nothing was written).
+    RefuseOverIpLimit(loop, *conn_, ws_key_, call->ws_retry_after_s);
     delete call;
     state_ = State::kDone;
     return;

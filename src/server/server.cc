@@ -196,6 +196,7 @@ int Server::Start() {
   mesh_ = std::make_unique<Mesh>(shards);
   control_ = std::make_unique<ControlPlane>(&config_, apps_.get(), ids_.get(), mesh_.get(),
                                             wal_.get());
+  control_->SetWsLimiter(&ws_limiter_);
   for (uint32_t i = 0; i < shards; ++i) {
     int cpu = cpus.empty() ? -1 : cpus[i % cpus.size()];
     shards_.push_back(std::make_unique<Shard>(i, &config_, apps_.get(), ids_.get(), mesh_.get(),

@@ -72,7 +72,7 @@ class DatonowSocketApiTest : public ::testing::Test {
 TEST_F(DatonowSocketApiTest, ConnectStoresLastSeenAtAndNamesTheToken) {
   std::string token = NewToken();
   HttpCall ws = Call("GET", "/ws", "", token);
-  EXPECT_TRUE(api_->ConnectToken(&ws, 1'800'000'000'123));
+  EXPECT_TRUE(api_->ConnectToken(&ws, 1'800'000'000'123, 0));
   EXPECT_TRUE(ws.response.empty());
   EXPECT_EQ(ws.socket_app, 0u);
   EXPECT_EQ(ws.socket_token, 1u);
@@ -82,9 +82,46 @@ TEST_F(DatonowSocketApiTest, ConnectStoresLastSeenAtAndNamesTheToken) {
       << list.response;
 }
 
+// The per-IP socket budget comes before the durable write: a token socket over it gets
+// ws_retry_after_s, no response and no store write (its lastSeenAt keeps the last accepted
+// connect); an unknown token is 403 before any count; another address has its own budget.
+TEST_F(DatonowSocketApiTest, ConnectOverTheIpBudgetWritesNothing) {
+  config::Limits limits;
+  limits.datonow_ws_connections_per_second = 2;
+  IpConnectionLimiter limiter;
+  api_->SetWsLimiter(&limiter, &limits);
+  std::string token = NewToken();
+  for (int i = 0; i < 3; ++i) {
+    HttpCall unknown = Call("GET", "/ws", "", std::string(64, 'a'));
+    unknown.peer_ip = "10.0.0.1";
+    EXPECT_FALSE(api_->ConnectToken(&unknown, 1'800'000'000'000, 5000));
+    EXPECT_NE(unknown.response.find(" 403 "), std::string::npos);
+  }
+  for (int i = 0; i < 2; ++i) {
+    HttpCall ws = Call("GET", "/ws", "", token);
+    ws.peer_ip = "10.0.0.1";
+    EXPECT_TRUE(api_->ConnectToken(&ws, 1'800'000'000'100, 5000)) << i;
+    EXPECT_EQ(ws.ws_retry_after_s, 0);
+  }
+  HttpCall over = Call("GET", "/ws", "", token);
+  over.peer_ip = "10.0.0.1";
+  EXPECT_FALSE(api_->ConnectToken(&over, 1'800'000'000'900, 5000)) << "a refused socket wrote";
+  EXPECT_TRUE(over.response.empty());
+  EXPECT_EQ(over.ws_retry_after_s, 1);
+  EXPECT_EQ(over.socket_app, 0u);
+  HttpCall list = Call("GET", "/api/apps/7/tokens");
+  EXPECT_FALSE(api_->Handle(&list, 1'800'000'001'000));
+  EXPECT_NE(list.response.find("\"lastSeenAt\":\"2027-01-15T08:00:00.100Z\""), std::string::npos)
+      << list.response;
+  HttpCall other = Call("GET", "/ws", "", token);
+  other.peer_ip = "10.0.0.2";
+  EXPECT_TRUE(api_->ConnectToken(&other, 1'800'000'000'900, 5000));
+  EXPECT_EQ(limiter.stats().refused_rate, 1u);
+}
+
 TEST_F(DatonowSocketApiTest, UnknownAndDeletedTokensAreRefusedAndDeletionClosesSockets) {
   HttpCall unknown = Call("GET", "/ws", "", std::string(64, 'a'));
-  EXPECT_FALSE(api_->ConnectToken(&unknown, 1));
+  EXPECT_FALSE(api_->ConnectToken(&unknown, 1, 0));
   EXPECT_NE(unknown.response.find("403"), std::string::npos);
   std::string token = NewToken();
   (void)api_->TakePublications();
@@ -95,7 +132,7 @@ TEST_F(DatonowSocketApiTest, UnknownAndDeletedTokensAreRefusedAndDeletionClosesS
   EXPECT_EQ(pubs[0].event, engine::datonow::kTokenDeletedEvent);
   EXPECT_EQ(pubs[0].channels, std::vector<std::string>{"#datonow-token-1"});
   HttpCall again = Call("GET", "/ws", "", token);
-  EXPECT_FALSE(api_->ConnectToken(&again, 3));
+  EXPECT_FALSE(api_->ConnectToken(&again, 3, 0));
   EXPECT_NE(again.response.find("403"), std::string::npos);
   engine::PublishRequest close;
   EXPECT_TRUE(api_->OrphanedTokenChannel(0, "#datonow-token-1", &close));
