@@ -10,6 +10,7 @@
 //                   the connection closes. Nothing after the request is read before the answer
 //                   (a WebSocket client sends nothing before the 101).
 //   both or neither 400.
+// Every refusal before the upgrade is JSON {"error", "code"}, a bad handshake (400/426) too.
 // The per-(app, IP) budget of new sockets (api::IpConnectionLimiter, one for the process) is
 // checked once the app is known: at the upgrade for ?appKey=; for ?token= by the control plane
 // (the shard sends the peer address with the call), after the token lookup and before the
@@ -25,6 +26,7 @@
 #include "protocols/datonow/token_session.h"
 #include "server/http_front.h"
 #include "server/shard.h"
+#include "util/json_writer.h"
 #include "ws/frame_encoder.h"
 #include "ws/handshake.h"
 
@@ -49,6 +51,24 @@ bool IsLowerHex64(std::string_view s) {
   }
   return true;
 }
+// A failed WebSocket handshake on /ws, as the rest of the Datonow API answers errors: JSON
+// {"error", "code"} (the guide's troubleshooting table), with the headers RFC 6455 4.4 and
+// RFC 9110 15.5.22 ask of a 426 (Upgrade, Sec-WebSocket-Version: 13); the connection closes.
+void AppendDatonowUpgradeRefusal(std::string* out, const ws::UpgradeCheck& check) {
+  const int status = check.status == 426 ? 426 : 400;
+  std::string body;
+  util::JsonObject(&body).Str("error", check.message).Int("code", status).Close();
+  if (status != 426) {
+    http::AppendResponse(out, status, "application/json", body, /*keep_alive=*/false);
+    return;
+  }
+  // A 426 names the protocol, which makes Connection list "upgrade" (RFC 9110 7.8).
+  out->append("HTTP/1.1 426 Upgrade Required\r\nContent-Type: application/json\r\n");
+  out->append("Upgrade: websocket\r\nConnection: Upgrade, close\r\nSec-WebSocket-Version: 13\r\n");
+  out->append("Content-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+  out->append(body);
+}
+
 // Refuses a new /ws socket over the per-IP budget: the 101 and a 4429 close frame naming the
 // wait are queued and the connection closes after them.
 void RefuseOverIpLimit(net::IoLoop& loop, net::Connection& conn, std::string_view ws_key,
@@ -89,7 +109,7 @@ void HttpFrontSession::StartDatonow(const http::RequestHead& head) {
                        head.Get("sec-websocket-key"));
   if (check.status != 0) {
     std::string out;
-    ws::AppendUpgradeRefusal(&out, check);
+    AppendDatonowUpgradeRefusal(&out, check);
     shard_->metrics().Rejected(StatusOfResponse(out));
     loop.SendCopy(*conn_, out);
     state_ = State::kDone;
