@@ -3,8 +3,8 @@
 // subscriber (one channel and several); a missing signature is 401, a wrong one 403; socketId
 // excludes that socket; a repeated requestId answers the first result and delivers nothing, also
 // after a SIGKILL and a restart on the same --data-dir; the per-app REST budget answers 429 with
-// Retry-After and a JSON body, the trigger and /api/subscribe|unsubscribe counting against it like the
-// other /api/ routes.
+// Retry-After and a JSON body, the trigger and /api/subscribe|unsubscribe counting against it
+// like the other /api/ routes.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
