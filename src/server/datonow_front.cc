@@ -16,7 +16,9 @@
 // (the shard sends the peer address with the call), after the token lookup and before the
 // lastSeenAt write, so a refused token socket writes nothing and counts against its own app.
 // Over it, the socket is upgraded and closed at once with 4429. The peer address costs one
-// getpeername per /ws open; with --descriptors direct it is unknown and the limit is not applied.
+// getpeername per /ws open; with --descriptors direct (no fd) it is asked of the ring
+// (IoLoop::RequestPeerAddress: IORING_OP_FIXED_FD_INSTALL, getpeername, close) and the upgrade
+// or the token check waits for it (OnPeerAddress, a loop turn later).
 // Thread rules: the owning shard's thread.
 #include "api/rate_limit.h"
 #include "engine/app_registry.h"
@@ -82,22 +84,18 @@ void RefuseOverIpLimit(net::IoLoop& loop, net::Connection& conn, std::string_vie
   loop.CloseAfterFlush(conn, 1000);
 }
 
-// True when a new ?appKey= socket of `app` from this peer is over the budget (then refused with
-// RefuseOverIpLimit; the caller stops there).
-bool RefusedByIpLimit(Shard* shard, net::Connection& conn, uint32_t app, std::string_view ws_key) {
-  api::IpConnectionLimiter* limiter = shard->datonow_shared().ws_limiter;
-  const engine::AppRegistry& apps = shard->env().apps();
-  if (limiter == nullptr || app == engine::AppRegistry::kNone) return false;
-  uint32_t per_second =
-      api::DatonowWsConnectionsPerSecond(apps.app(app), shard->env().config().limits);
-  if (per_second == 0) return false;
-  net::IoLoop& loop = shard->env().loop();
-  std::string ip;
-  if (!loop.PeerAddress(conn, &ip)) return false;
-  api::IpConnectionLimiter::Decision d = limiter->Admit(app, ip, per_second, loop.now_ms());
-  if (d.allowed) return false;
-  RefuseOverIpLimit(loop, conn, ws_key, d.retry_after_s);
-  return true;
+// The per-second socket budget of `app` (0: not limited: no limiter, unknown app, or off).
+uint32_t WsBudget(Shard* shard, uint32_t app) {
+  if (shard->datonow_shared().ws_limiter == nullptr || app == engine::AppRegistry::kNone) return 0;
+  return api::DatonowWsConnectionsPerSecond(shard->env().apps().app(app),
+                                            shard->env().config().limits);
+}
+
+// Counts a new ?appKey= socket of `app` from `ip`: 0 when allowed, else the Retry-After seconds.
+int64_t OverIpLimit(Shard* shard, uint32_t app, std::string_view ip) {
+  api::IpConnectionLimiter::Decision d = shard->datonow_shared().ws_limiter->Admit(
+      app, ip, WsBudget(shard, app), shard->env().loop().now_ms());
+  return d.allowed ? 0 : d.retry_after_s;
 }
 }  // namespace
 
@@ -149,39 +147,89 @@ void HttpFrontSession::StartDatonow(const http::RequestHead& head) {
     call->method = "GET";
     call->path = "/ws";
     call->datonow_token = std::move(token);
-    // The control plane checks the budget (it knows the token's app) before any store write.
-    if (shard_->datonow_shared().ws_limiter != nullptr) {
-      (void)loop.PeerAddress(*conn_, &call->peer_ip);  // unknown: empty, not limited
-    }
     ws_key_ = std::string(head.Get("sec-websocket-key"));
     // `head` views point into buf_: nothing of it is used after this.
     buf_.erase(0, parser_.head_size());
     parser_.Reset();
     state_ = State::kDraining;
-    inflight_.push_back(call);
     datonow_call_ = call;
-    if (!shard_->ForwardHttp(call)) {
-      call->response.clear();
-      http::AppendJsonError(&call->response, 503, "Server busy, retry later", false);
-      call->answered = true;
-      FlushAnswers(/*read_on=*/false);
+    // The control plane checks the budget (it knows the token's app) before any store write;
+    // the peer address goes with the call (unknown: empty, not limited).
+    if (shard_->datonow_shared().ws_limiter != nullptr &&
+        !loop.PeerAddress(*conn_, &call->peer_ip) && loop.RequestPeerAddress(*conn_)) {
+      peer_wait_ = PeerWait::kToken;  // OnPeerAddress forwards it
+      return;
     }
+    ForwardDatonowToken();
     return;
   }
-  uint32_t app = shard_->env().apps().IndexByKey(app_key);
-  if (RefusedByIpLimit(shard_, *conn_, app, head.Get("sec-websocket-key"))) {
-    state_ = State::kDone;
+  const uint32_t app = shard_->env().apps().IndexByKey(app_key);
+  if (WsBudget(shard_, app) != 0) {
+    std::string ip;
+    if (loop.PeerAddress(*conn_, &ip)) {
+      if (const int64_t retry_s = OverIpLimit(shard_, app, ip); retry_s != 0) {
+        RefuseOverIpLimit(loop, *conn_, head.Get("sec-websocket-key"), retry_s);
+        state_ = State::kDone;
+        return;
+      }
+    } else if (loop.RequestPeerAddress(*conn_)) {
+      // A direct descriptor: the upgrade waits for the address (OnPeerAddress).
+      ws_key_ = std::string(head.Get("sec-websocket-key"));
+      ws_app_ = app;
+      buf_.erase(0, parser_.head_size());
+      parser_.Reset();
+      state_ = State::kDraining;
+      peer_wait_ = PeerWait::kAppKey;
+      return;
+    }
+  }
+  OpenDatonowChannel(app, head.Get("sec-websocket-key"), parser_.head_size());
+}
+
+void HttpFrontSession::ForwardDatonowToken() {
+  api::HttpCall* call = datonow_call_;
+  inflight_.push_back(call);
+  if (!shard_->ForwardHttp(call)) {
+    call->response.clear();
+    http::AppendJsonError(&call->response, 503, "Server busy, retry later", false);
+    call->answered = true;
+    FlushAnswers(/*read_on=*/false);
+  }
+}
+
+void HttpFrontSession::OnPeerAddress(net::Connection& c, std::string_view ip) {
+  (void)c;
+  const PeerWait wait = peer_wait_;
+  peer_wait_ = PeerWait::kNone;
+  if (wait == PeerWait::kToken) {
+    datonow_call_->peer_ip = std::string(ip);
+    ForwardDatonowToken();
     return;
   }
+  if (wait != PeerWait::kAppKey) return;
+  if (!ip.empty()) {
+    if (const int64_t retry_s = OverIpLimit(shard_, ws_app_, ip); retry_s != 0) {
+      RefuseOverIpLimit(shard_->env().loop(), *conn_, ws_key_, retry_s);
+      state_ = State::kDone;
+      return;
+    }
+  }
+  const std::string key = std::move(ws_key_);
+  OpenDatonowChannel(ws_app_, key, 0);
+}
+
+void HttpFrontSession::OpenDatonowChannel(uint32_t app, std::string_view ws_key,
+                                          size_t rest_from) {
+  net::IoLoop& loop = shard_->env().loop();
   std::string response;
-  ws::AppendUpgradeResponse(&response, ws::ComputeAcceptKey(head.Get("sec-websocket-key")));
+  ws::AppendUpgradeResponse(&response, ws::ComputeAcceptKey(ws_key));
   loop.SendCopy(*conn_, response);
   auto* next = new protocols::datonow::DatonowChannelSession(
       &shard_->env(), &shard_->datonow_shared(), *conn_, app);
   state_ = State::kDone;
   shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
   shard_->metrics().ConnectionOpened(ConnProtocol::kDatonow);
-  std::string rest = buf_.substr(parser_.head_size());
+  std::string rest = buf_.substr(rest_from);
   buf_.clear();
   net::Connection& c = *conn_;
   // Replace first: timers the new session sets must carry its epoch. `this` is deleted at the

@@ -203,12 +203,6 @@ int Server::Start() {
                                               listeners[i], cpu));
     shards_.back()->datonow_shared().ws_limiter = &ws_limiter_;
   }
-  if (config_.direct_descriptors) {
-    RC_WARN(
-        "--descriptors direct: the per-IP limit on new Datonow sockets "
-        "(datonow_ws_connections_per_second) is not applied: a direct descriptor has no "
-        "peer address on this kernel");
-  }
   // Metrics: the server's own families first; subsystems add theirs (metrics_registry()).
   collector_ = std::make_unique<ServerCollector>(this);
   registry_.Add(collector_.get());
