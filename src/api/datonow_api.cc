@@ -546,8 +546,7 @@ bool DatonowApi::ConnectToken(HttpCall* call, int64_t now_ms, int64_t mono_ms) {
   if (ws_limiter_ != nullptr && !call->peer_ip.empty()) {
     const uint32_t app = t->second.app;
     const uint32_t per_second = DatonowWsConnectionsPerSecond(apps_->app(app), *ws_limits_);
-    IpConnectionLimiter::Decision d =
-        ws_limiter_->Admit(app, call->peer_ip, per_second, mono_ms);
+    IpConnectionLimiter::Decision d = ws_limiter_->Admit(app, call->peer_ip, per_second, mono_ms);
     if (!d.allowed) {
       call->response.clear();
       call->socket_app = app;

@@ -653,9 +653,8 @@ bool IoLoop::PeerAddress(const Connection& c, std::string* out) const {
 bool IoLoop::RequestPeerAddress(Connection& c) {
   if (!direct_ || c.state_ != ConnState::kOpen) return false;
   // fd: the direct descriptor's index (ConnOp adds IOSQE_FIXED_FILE); flags 0: O_CLOEXEC.
-  ConnOp(c, kOpPeer, [&](io_uring_sqe* s) {
-    io_uring_prep_rw(kOpFixedFdInstall, s, c.fd_, nullptr, 0, 0);
-  });
+  ConnOp(c, kOpPeer,
+         [&](io_uring_sqe* s) { io_uring_prep_rw(kOpFixedFdInstall, s, c.fd_, nullptr, 0, 0); });
   return true;
 }
 

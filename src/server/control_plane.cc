@@ -490,11 +490,10 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   if (api::DatonowApi::Matches(call->path) || call->path == "/ws") {
     // A read while a write is not yet durable may show it: it waits for the commit too.
-    const bool wrote =
-        call->path == "/ws"
-            ? datonow_api_.ConnectToken(call, util::WallMs(),
-                                        static_cast<int64_t>(util::MonotonicMs()))
-            : datonow_api_.Handle(call, util::WallMs());
+    const bool wrote = call->path == "/ws"
+                           ? datonow_api_.ConnectToken(call, util::WallMs(),
+                                                       static_cast<int64_t>(util::MonotonicMs()))
+                           : datonow_api_.Handle(call, util::WallMs());
     datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
     for (engine::PublishRequest& p : datonow_api_.TakePublications()) {
       held_pubs_.push_back(std::move(p));

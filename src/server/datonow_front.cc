@@ -218,8 +218,7 @@ void HttpFrontSession::OnPeerAddress(net::Connection& c, std::string_view ip) {
   OpenDatonowChannel(ws_app_, key, 0);
 }
 
-void HttpFrontSession::OpenDatonowChannel(uint32_t app, std::string_view ws_key,
-                                          size_t rest_from) {
+void HttpFrontSession::OpenDatonowChannel(uint32_t app, std::string_view ws_key, size_t rest_from) {
   net::IoLoop& loop = shard_->env().loop();
   std::string response;
   ws::AppendUpgradeResponse(&response, ws::ComputeAcceptKey(ws_key));

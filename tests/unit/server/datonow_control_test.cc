@@ -203,8 +203,7 @@ TEST_F(DatonowControlTest, TriggerWithRequestIdIsPublishedOnlyAfterTheSync) {
   Push(1, ToControl::Request(1, Trigger("r1")));
   reply = AwaitReply();
   ASSERT_NE(reply, nullptr);
-  EXPECT_NE(reply->response.find("X-Datonow-Replayed: true"), std::string::npos)
-      << reply->response;
+  EXPECT_NE(reply->response.find("X-Datonow-Replayed: true"), std::string::npos) << reply->response;
   delete reply;
   EXPECT_EQ(TakePublished("e", "c"), 0);
 }
