@@ -523,7 +523,7 @@ bool DatonowApi::Tokens(HttpCall* call, uint32_t app, std::string_view rest, int
 
 // ---- Datonow sockets (docs/protocols/datonow.md, "Sockets") ----
 
-bool DatonowApi::ConnectToken(HttpCall* call, int64_t now_ms) {
+bool DatonowApi::ConnectToken(HttpCall* call, int64_t now_ms, int64_t mono_ms) {
   call->keep_alive = false;  // a refusal closes; a success becomes a WebSocket
   if (wal_ == nullptr) {
     Error(call, 503, "The Datonow API needs the store (--data-dir)");
@@ -540,6 +540,19 @@ bool DatonowApi::ConnectToken(HttpCall* call, int64_t now_ms) {
   if (it == wal_->live().end()) {
     Error(call, 403, "Unknown or deleted client token");
     return false;
+  }
+  // The socket budget before the durable write: a refused socket costs no store write, and
+  // lastSeenAt is stored only for a socket the budget lets through.
+  if (ws_limiter_ != nullptr && !call->peer_ip.empty()) {
+    const uint32_t app = t->second.app;
+    const uint32_t per_second = DatonowWsConnectionsPerSecond(apps_->app(app), *ws_limits_);
+    IpConnectionLimiter::Decision d = ws_limiter_->Admit(app, call->peer_ip, per_second, mono_ms);
+    if (!d.allowed) {
+      call->response.clear();
+      call->socket_app = app;
+      call->ws_retry_after_s = d.retry_after_s;
+      return false;
+    }
   }
   // The record's keys are ours and in a fixed order: lastSeenAt is followed by createdAt.
   std::string value(it->second);

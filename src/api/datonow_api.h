@@ -49,10 +49,19 @@ class DatonowApi {
 
   // Fills call->response. True when it changed the store: the answer must wait for the commit.
   bool Handle(HttpCall* call, int64_t now_ms);
-  // Datonow sockets (docs/protocols/datonow.md, "Sockets"). GET /ws?token=: a live token gets
-  // its lastSeenAt stored (true: the answer waits for the commit) and call->socket_app/
-  // socket_token set with an empty response; an unknown or deleted one 403, a read-only store 503.
-  bool ConnectToken(HttpCall* call, int64_t now_ms);
+  // The per-(app, IP) budget of new sockets (one for the process, owned by the Server) and the
+  // server-wide limits it reads the default from; unset: token sockets are not limited here.
+  void SetWsLimiter(IpConnectionLimiter* limiter, const config::Limits* limits) {
+    ws_limiter_ = limiter;
+    ws_limits_ = limits;
+  }
+  // Datonow sockets (docs/protocols/datonow.md, "Sockets"). GET /ws?token=, cheapest first: a
+  // read-only store 503; an unknown or deleted token 403; the socket budget of the token's app
+  // for call->peer_ip (over it: call->ws_retry_after_s set, nothing written, false); only then
+  // the accepted token's lastSeenAt is stored (true: the answer waits for the commit), with
+  // call->socket_app/socket_token set and an empty response. `now_ms` is wall-clock time (for
+  // lastSeenAt), `mono_ms` monotonic (the limiter's clock, the shards' loop clock).
+  bool ConnectToken(HttpCall* call, int64_t now_ms, int64_t mono_ms);
   // What the token sockets must receive because of the requests handled since the last call
   // (new notifications, token deletions): published by the control plane once durable.
   std::vector<engine::PublishRequest> TakePublications() { return std::move(pubs_); }
@@ -102,6 +111,8 @@ class DatonowApi {
   int64_t last_purge_ms_ = 0;
   // Rate limit: per app, its datonow_api_requests_per_minute (else the server-wide value).
   AppRateLimiter limiter_;
+  IpConnectionLimiter* ws_limiter_ = nullptr;
+  const config::Limits* ws_limits_ = nullptr;
 };
 
 }  // namespace ringcast::api

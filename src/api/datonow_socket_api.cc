@@ -59,17 +59,27 @@ void Error(HttpCall* call, int status, std::string_view message) {
 }
 }  // namespace
 
-bool DatonowSocketApi::Handle(HttpCall* call, engine::PublishRequest* out) {
+bool DatonowSocketApi::Handle(HttpCall* call, int64_t now_ms, engine::PublishRequest* out) {
   if (call->method != "POST") {
     Error(call, 405, "Use POST");
     return false;
   }
   DatonowSubscribeFields f;
-  if (const char* err = ParseDatonowSubscribe(call->body, &f)) {
+  const char* err = ParseDatonowSubscribe(call->body, &f);
+  // appKey is read first: a body with a good appKey and a bad later field names its app too.
+  const uint32_t app =
+      f.app_key.empty() ? engine::AppRegistry::kNone : apps_->IndexByKey(f.app_key);
+  // Every request naming a configured app counts against its REST budget, refused ones too.
+  if (limiter_ != nullptr && app != engine::AppRegistry::kNone) {
+    if (const int64_t wait_s = limiter_->Check(app, now_ms); wait_s != 0) {
+      DatonowRateLimited(call, limiter_->limit(app), wait_s);
+      return false;
+    }
+  }
+  if (err != nullptr) {
     Error(call, 400, err);
     return false;
   }
-  const uint32_t app = apps_->IndexByKey(f.app_key);
   if (app == engine::AppRegistry::kNone || !apps_->app(app).enabled) {
     Error(call, 403, "Unknown appKey");
     return false;

@@ -10,7 +10,9 @@
 // socket joins; the socket runs it as if it had sent it, so the outcome arrives on the socket
 // (datonow:subscription_succeeded / datonow:subscription_error). The answer therefore says only
 // what is known here: 202 {"socketId":S,"channel":C,"status":"pending"}. Errors: 400 (body,
-// channel name), 403 (unknown appKey), 404 (no such socket connected for that app), 405.
+// channel name), 403 (unknown appKey), 404 (no such socket connected for that app), 405, 429
+// (the app's REST budget, AppRateLimiter: every request whose appKey names a configured app
+// counts, a refused one too, like every /api/... route). All JSON {"error", "code"}.
 // Thread rules: the control-plane thread (reads the occupancy map).
 #pragma once
 
@@ -18,6 +20,7 @@
 #include <string_view>
 
 #include "api/http_call.h"
+#include "api/rate_limit.h"
 #include "engine/app_registry.h"
 #include "engine/occupancy.h"
 #include "engine/publication.h"
@@ -41,22 +44,30 @@ const char* ParseDatonowSubscribe(std::string_view body, DatonowSubscribeFields*
 
 class DatonowSocketApi {
  public:
+  // `limiter`: the apps' REST budget (api/datonow_api.h's, shared with every /api/... route);
+  // null: not limited.
   DatonowSocketApi(const engine::AppRegistry* apps, const engine::SocketIdCodec* ids,
-                   const engine::Occupancy* occupancy, uint32_t max_channel_name_length)
-      : apps_(apps), ids_(ids), occupancy_(occupancy), max_name_(max_channel_name_length) {}
+                   const engine::Occupancy* occupancy, uint32_t max_channel_name_length,
+                   AppRateLimiter* limiter)
+      : apps_(apps),
+        ids_(ids),
+        occupancy_(occupancy),
+        max_name_(max_channel_name_length),
+        limiter_(limiter) {}
 
   static bool Matches(std::string_view path) {
     return path == "/api/subscribe" || path == "/api/unsubscribe";
   }
 
   // Fills call->response. True when *out holds the command to publish.
-  bool Handle(HttpCall* call, engine::PublishRequest* out);
+  bool Handle(HttpCall* call, int64_t now_ms, engine::PublishRequest* out);
 
  private:
   const engine::AppRegistry* apps_;
   const engine::SocketIdCodec* ids_;
   const engine::Occupancy* occupancy_;
   uint32_t max_name_;
+  AppRateLimiter* limiter_;
 };
 
 }  // namespace ringcast::api

@@ -9,7 +9,8 @@
 // Pusher REST trigger, so Pusher and Datonow channel clients both get it; socketId is excluded).
 // Idempotency: a requestId seen within the window (Limits::datonow_trigger_request_id_window_s)
 // answers the first answer again and publishes nothing; a first one is stored in the
-// write-ahead log (docs/store.md, `r<app>\0<requestId>`), so the window survives a restart.
+// write-ahead log (docs/store.md, `r<app>\0<requestId>`), so the window survives a restart; its
+// event is published by the control plane only after that record's commit (TriggerResult).
 // Owns: per app, the window's ids in arrival order (rebuilt from the store at construction);
 // at most kMaxRequestIdsPerApp, past which a new requestId gets 429 (counted: refused_full()).
 // Thread rules: the control-plane thread only.
@@ -37,7 +38,9 @@ namespace ringcast::api {
 struct TriggerResult {
   // Publish each, in order, before the answer (empty unless a first 2xx).
   std::vector<engine::PublishRequest> publications;
-  // True when the store changed: the answer waits for the group commit.
+  // True when the store changed: the answer waits for the group commit, and so do the
+  // publications (a first requestId: published only once its record is durable, never when the
+  // commit fails).
   bool wrote = false;
 };
 

@@ -33,6 +33,12 @@ struct HttpCall {
   // the control plane leaves `response` empty and names the token's app and id here.
   uint32_t socket_app = 0;
   uint64_t socket_token = 0;
+  // GET /ws?token=: the peer's address for the per-IP socket budget (filled by the shard; empty
+  // when unknown: not limited), and the control plane's verdict: > 0 when the socket is over
+  // the budget (`response` stays empty; the shard upgrades and closes it with 4429, retry in
+  // this many seconds) and nothing was written.
+  std::string peer_ip;
+  int64_t ws_retry_after_s = 0;
   // Set by the HTTP session when the answer is back (or it answered 503 itself); with
   // pipelining the answer may wait behind an earlier request's, and the session owns the call
   // from then on.

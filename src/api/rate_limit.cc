@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "api/http_call.h"
 #include "http/response.h"
@@ -62,36 +63,38 @@ IpConnectionLimiter::Decision IpConnectionLimiter::Admit(uint32_t app, std::stri
   std::string key = std::to_string(app);
   key.push_back('|');
   key.append(ip);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = table_.find(key);
-  if (it == table_.end()) {
-    if (table_.size() >= kMaxEntries) {
-      // At most one full scan a second; a table that stays full refuses new addresses.
-      if (now_ms - swept_ms_ >= 1000) Sweep(now_ms);
-      if (table_.size() >= kMaxEntries) {
-        ++stats_.refused_table_full;
+  Stripe& s = stripes_[std::hash<std::string_view>{}(key) % kStripes];
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.table.find(key);
+  if (it == s.table.end()) {
+    if (s.table.size() >= kMaxEntriesPerStripe) {
+      // At most one sweep of this stripe a second; a stripe that stays full refuses new keys.
+      if (now_ms - s.swept_ms >= 1000) Sweep(&s, now_ms);
+      if (s.table.size() >= kMaxEntriesPerStripe) {
+        ++s.stats.refused_table_full;
         d.allowed = false;
         d.retry_after_s = 1;
         return d;
       }
     }
-    it = table_.emplace(std::move(key), Entry{}).first;
+    it = s.table.emplace(std::move(key), Entry{}).first;
   }
   it->second.per_second = per_second;
   const int64_t wait_ms = it->second.bucket.Take(per_second, 1000, now_ms);
   if (wait_ms != 0) {
-    ++stats_.refused_rate;
+    ++s.stats.refused_rate;
     d.allowed = false;
     d.retry_after_s = RetryAfterSeconds(wait_ms);
   }
   return d;
 }
 
-void IpConnectionLimiter::Sweep(int64_t now_ms) {
-  swept_ms_ = now_ms;
-  for (auto it = table_.begin(); it != table_.end();) {
+void IpConnectionLimiter::Sweep(Stripe* s, int64_t now_ms) {
+  s->swept_ms = now_ms;
+  for (auto it = s->table.begin(); it != s->table.end();) {
     if (it->second.bucket.Full(it->second.per_second, 1000, now_ms)) {
-      it = table_.erase(it);
+      it = s->table.erase(it);
+      ++s->stats.evicted;
     } else {
       ++it;
     }
@@ -99,10 +102,15 @@ void IpConnectionLimiter::Sweep(int64_t now_ms) {
 }
 
 IpConnectionLimiter::Stats IpConnectionLimiter::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stats s = stats_;
-  s.entries = table_.size();
-  return s;
+  Stats total;
+  for (const Stripe& s : stripes_) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    total.refused_rate += s.stats.refused_rate;
+    total.refused_table_full += s.stats.refused_table_full;
+    total.evicted += s.stats.evicted;
+    total.entries += s.table.size();
+  }
+  return total;
 }
 
 }  // namespace ringcast::api

@@ -2,10 +2,11 @@
 // per-app REST budget (every /api/... route, the signed trigger included) and the per-IP budget
 // of new Datonow sockets (/ws).
 //
-// Owns: per app one bucket (AppRateLimiter); per (app, IP) one bucket in a bounded table
-// (IpConnectionLimiter: at most kMaxEntries, refused beyond with a counter).
+// Owns: per app one bucket (AppRateLimiter); per (app, IP) one bucket in a bounded, striped
+// table (IpConnectionLimiter: at most kMaxEntries, stale entries evicted when full, refused
+// beyond; all counted).
 // Thread rules: AppRateLimiter: one thread (the control plane). IpConnectionLimiter: any thread
-// (a mutex; shards call Admit at the /ws upgrade, once per new connection).
+// (one mutex per stripe; shards and the control plane call Admit once per new /ws socket).
 #pragma once
 
 #include <cstdint>
@@ -62,12 +63,24 @@ inline uint32_t DatonowWsConnectionsPerSecond(const config::AppConfig& app,
 }
 
 // The Datonow socket budget: per (app, IP), `per_second` new connections a second. Called at the
-// /ws upgrade (server/datonow_front.cc; one instance owned by the Server, shared by all shards):
-// a refused connection is upgraded and closed at once with kCloseCode and a reason naming the
-// wait (docs/protocols/datonow.md).
+// /ws upgrade (server/datonow_front.cc, on the shards, for ?appKey=) and by the control plane
+// (api/datonow_api.h ConnectToken, for ?token=, before any store write); one instance owned by
+// the Server for the whole process: a refused connection is upgraded and closed at once with
+// kCloseCode and a reason naming the wait (docs/protocols/datonow.md).
+//
+// Exact across shards without one shared lock: the table is split into kStripes stripes, each
+// with its own mutex, map and counters on its own cache lines; an (app, IP) key always hashes to
+// the same stripe, so its bucket is one bucket for the whole process (10/s per IP and app, not
+// per shard), and two shards contend only when their keys share a stripe. Bounded: a stripe
+// holds at most kMaxEntriesPerStripe entries (kMaxEntries in all); when a new key finds its
+// stripe full, the stripe drops its stale entries (a full bucket is the same as an absent one),
+// at most one sweep of that stripe (kMaxEntriesPerStripe entries) a second, counted as
+// `evicted`; a new key that still finds no room is refused (`refused_table_full`).
 class IpConnectionLimiter {
  public:
-  static constexpr size_t kMaxEntries = 65536;
+  static constexpr size_t kStripes = 64;
+  static constexpr size_t kMaxEntriesPerStripe = 1024;
+  static constexpr size_t kMaxEntries = kStripes * kMaxEntriesPerStripe;  // 65,536
   static constexpr uint16_t kCloseCode = 4429;
   struct Decision {
     bool allowed = true;
@@ -76,25 +89,30 @@ class IpConnectionLimiter {
   struct Stats {
     uint64_t refused_rate = 0;        // over the (app, IP) budget
     uint64_t refused_table_full = 0;  // no room for a new (app, IP) entry
+    uint64_t evicted = 0;             // stale entries dropped to make room
     uint64_t entries = 0;
   };
   // `app`: the app's index (its key or token resolved), `ip`: the peer address in any stable
-  // text form, `per_second`: the app's limit (0: no limit, nothing is recorded).
+  // text form, `per_second`: the app's limit (0: no limit, nothing is recorded). Any thread.
   Decision Admit(uint32_t app, std::string_view ip, uint32_t per_second, int64_t now_ms);
+  // Sums the stripes (locks each in turn; for /metrics and tests). Any thread.
   Stats stats() const;
 
  private:
-  // Drops entries whose bucket is full again (they are the same as absent ones).
-  void Sweep(int64_t now_ms);
-
-  mutable std::mutex mu_;
   struct Entry {
     TokenBucket bucket;
     uint32_t per_second = 0;
   };
-  std::unordered_map<std::string, Entry> table_;
-  int64_t swept_ms_ = 0;
-  Stats stats_;
+  struct alignas(64) Stripe {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, Entry> table;
+    int64_t swept_ms = 0;
+    Stats stats;
+  };
+  // Drops the stripe's entries whose bucket is full again (they are the same as absent ones).
+  static void Sweep(Stripe* s, int64_t now_ms);
+
+  Stripe stripes_[kStripes];
 };
 
 }  // namespace ringcast::api

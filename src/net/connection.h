@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "net/out_queue.h"
 
@@ -34,6 +35,9 @@ class Session {
   virtual void OnOverflow(Connection& c) = 0;
   // The connection is gone (peer closed, error, or our close finished). Called once, last.
   virtual void OnClosed(Connection& c) = 0;
+  // The answer to IoLoop::RequestPeerAddress (while the connection is open): the peer's IP as
+  // text, empty when it could not be read.
+  virtual void OnPeerAddress(Connection& c, std::string_view ip) { (void)c, (void)ip; }
 };
 
 enum class ConnState : uint8_t {
@@ -80,7 +84,8 @@ class Connection {
   bool final_queued_ : 1 = false;  // SendFinal queued the last frame: later output is dropped
   uint8_t session_epoch_ = 0;     // bumped by ReplaceSession: older session timers are dropped
   // io_uring operations naming fd_ submitted and not yet completed (IoLoop::ConnOp; at most a
-  // read, a write and two shutdowns); the descriptor is closed and the slot reused only at zero.
+  // read, a write, two shutdowns and a peer-address install); the descriptor is closed and the
+  // slot reused only at zero.
   uint8_t ops_ = 0;
   uint16_t inflight_frames_ = 0;  // frames at the front of out_ referenced by the in-flight send
   uint64_t serial_ = 0;

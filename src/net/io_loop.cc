@@ -212,6 +212,9 @@ void IoLoop::HandleCqe(const io_uring_cqe& cqe) {
     case kOpShutdown:
       OnShutdown(cqe, Lookup(ud));
       break;
+    case kOpPeer:
+      OnPeer(cqe, Lookup(ud));
+      break;
     case kOpClose:
       break;
   }
@@ -615,11 +618,14 @@ void IoLoop::StopAccepting() {
   listen_fd_ = -1;
 }
 
-bool IoLoop::PeerAddress(const Connection& c, std::string* out) const {
-  if (direct_ || c.fd() < 0) return false;
+namespace {
+// IORING_OP_FIXED_FD_INSTALL (Linux 6.8+; liburing 2.3's headers predate it).
+constexpr uint8_t kOpFixedFdInstall = 54;
+
+bool FdPeerAddress(int fd, std::string* out) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
-  if (getpeername(c.fd(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
   char text[INET6_ADDRSTRLEN];
   if (ss.ss_family == AF_INET) {
     const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
@@ -636,6 +642,32 @@ bool IoLoop::PeerAddress(const Connection& c, std::string* out) const {
   }
   out->assign(text);
   return true;
+}
+}  // namespace
+
+bool IoLoop::PeerAddress(const Connection& c, std::string* out) const {
+  if (direct_ || c.fd() < 0) return false;
+  return FdPeerAddress(c.fd(), out);
+}
+
+bool IoLoop::RequestPeerAddress(Connection& c) {
+  if (!direct_ || c.state_ != ConnState::kOpen) return false;
+  // fd: the direct descriptor's index (ConnOp adds IOSQE_FIXED_FILE); flags 0: O_CLOEXEC.
+  ConnOp(c, kOpPeer,
+         [&](io_uring_sqe* s) { io_uring_prep_rw(kOpFixedFdInstall, s, c.fd_, nullptr, 0, 0); });
+  return true;
+}
+
+void IoLoop::OnPeer(const io_uring_cqe& cqe, Connection* c) {
+  RC_CHECK(c != nullptr);  // a slot is never freed while an operation naming it is in flight
+  std::string ip;
+  if (cqe.res >= 0) {
+    if (!FdPeerAddress(cqe.res, &ip)) ip.clear();
+    close(cqe.res);
+  }
+  if (c->state_ == ConnState::kOpen) c->session_->OnPeerAddress(*c, ip);
+  OpDone(*c);
+  MaybeFinishClose(*c);
 }
 
 }  // namespace ringcast::net

@@ -203,11 +203,17 @@ class IoLoop {
 
   // The peer's IP address as text ("127.0.0.1", "::1"; an IPv4-mapped IPv6 address as IPv4)
   // through getpeername(2): one syscall, so call it only where needed (the Datonow /ws upgrade).
-  // False when unknown: the connection is a direct descriptor (no fd; io_uring on this kernel
-  // has no peer-name command) or the call failed.
+  // False when unknown: the connection is a direct descriptor (no fd: use RequestPeerAddress)
+  // or the call failed.
   bool PeerAddress(const Connection& c, std::string* out) const;
-  // False with --descriptors direct: PeerAddress never knows the peer.
-  bool peer_address_available() const { return !direct_; }
+  // Direct descriptors only (false otherwise: use PeerAddress): asks for the peer address
+  // asynchronously, since a direct descriptor has no fd for getpeername and io_uring on 6.18
+  // has no peer-name command: IORING_OP_FIXED_FD_INSTALL makes a regular fd of it (one ring
+  // operation, counted in c's operations like a read), then getpeername and close (two
+  // syscalls). The session's OnPeerAddress gets the answer in a later turn if c is still open.
+  // At most one in flight per connection.
+  bool RequestPeerAddress(Connection& c);
+  bool direct_descriptors() const { return direct_; }
   uint64_t now_ms() const { return now_ms_; }
   uint32_t shard_id() const { return options_.shard_id; }
   size_t connection_count() const { return live_; }
@@ -220,7 +226,7 @@ class IoLoop {
  private:
   struct SendOp;
 
-  enum Op : uint8_t { kOpAccept = 1, kOpRecv, kOpSend, kOpWake, kOpClose, kOpShutdown };
+  enum Op : uint8_t { kOpAccept = 1, kOpRecv, kOpSend, kOpWake, kOpClose, kOpShutdown, kOpPeer };
   static uint64_t Pack(Op op, uint32_t gen, uint32_t index) {
     return (static_cast<uint64_t>(op) << 56) | (static_cast<uint64_t>(gen & 0xffffff) << 32) |
            index;
@@ -231,6 +237,7 @@ class IoLoop {
   void OnRecv(const io_uring_cqe& cqe, Connection* c);
   void OnSend(const io_uring_cqe& cqe, Connection* c);
   void OnShutdown(const io_uring_cqe& cqe, Connection* c);
+  void OnPeer(const io_uring_cqe& cqe, Connection* c);
   // Every operation naming c's descriptor is submitted here: `prep` fills the SQE, which then
   // names c (direct descriptor flag, user data) and is counted in c.ops_ until OpDone.
   template <typename Prep>

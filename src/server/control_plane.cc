@@ -40,7 +40,8 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       pusher_api_(apps, config, ids, &occupancy_, &presence_, &cache_),
       datonow_api_(apps, wal, config->limits.datonow_api_requests_per_minute),
       datonow_trigger_(apps, &config->limits, ids, wal, datonow_api_.rate_limiter()),
-      datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length),
+      datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length,
+                       datonow_api_.rate_limiter()),
       impulse_push_(config),
       webhooks_(&apps->apps(), {}, config->webhook_ca_file),
       stalled_(shard_count_),
@@ -469,11 +470,19 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   api::HttpCall* call = m.request;
   if (api::DatonowTrigger::Matches(call->path)) {
-    // Published now, like a Pusher REST trigger; the answer (a first requestId's record, or a
-    // repeat's reading of it) waits until the store is durable.
+    // Without a requestId: published now, like a Pusher REST trigger. With one, the id's record
+    // is committed first: the event is published after the sync, just before the answer, and
+    // not at all if the sync fails (503), so a 2xx and a delivery never outrun the record that
+    // makes a retry a replay. A repeat's answer waits until the store is durable.
     api::TriggerResult r = datonow_trigger_.Handle(call, util::WallMs());
     datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
-    for (const engine::PublishRequest& req : r.publications) Publish(req);
+    for (engine::PublishRequest& req : r.publications) {
+      if (r.wrote) {
+        held_pubs_.push_back(std::move(req));
+      } else {
+        Publish(req);
+      }
+    }
     if (r.wrote || (wal_ != nullptr && !wal_->durable())) {
       AnswerAfterCommit(call);
     } else {
@@ -483,14 +492,17 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   if (api::DatonowSocketApi::Matches(call->path)) {
     engine::PublishRequest command;
-    if (datonow_sockets_.Handle(call, &command)) Publish(command);
+    if (datonow_sockets_.Handle(call, util::WallMs(), &command)) Publish(command);
+    datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
     Answer(call);
     return;
   }
   if (api::DatonowApi::Matches(call->path) || call->path == "/ws") {
     // A read while a write is not yet durable may show it: it waits for the commit too.
-    const bool wrote = call->path == "/ws" ? datonow_api_.ConnectToken(call, util::WallMs())
-                                           : datonow_api_.Handle(call, util::WallMs());
+    const bool wrote = call->path == "/ws"
+                           ? datonow_api_.ConnectToken(call, util::WallMs(),
+                                                       static_cast<int64_t>(util::MonotonicMs()))
+                           : datonow_api_.Handle(call, util::WallMs());
     datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
     for (engine::PublishRequest& p : datonow_api_.TakePublications()) {
       held_pubs_.push_back(std::move(p));
@@ -638,7 +650,8 @@ int ControlPlane::CommitTurn() {
     const uint64_t due = wal_->sync_due_ms();
     return due > now ? static_cast<int>(due - now) : 0;
   }
-  // Durable now: the token sockets get what the answers below acknowledge.
+  // Durable now: the token sockets and a requestId trigger's channels get what the answers
+  // below acknowledge.
   if (r == store::TurnResult::kDurable) {
     for (const engine::PublishRequest& p : held_pubs_) Publish(p);
   }

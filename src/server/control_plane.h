@@ -98,6 +98,11 @@ class ControlPlane {
                const engine::SocketIdCodec* ids, Mesh* mesh, store::Wal* wal = nullptr);
   ~ControlPlane();
 
+  // Main thread, before Start: the process's /ws per-IP limiter (owned by the Server), which
+  // token sockets are checked against on this thread, before their lastSeenAt is written.
+  void SetWsLimiter(api::IpConnectionLimiter* limiter) {
+    datonow_api_.SetWsLimiter(limiter, &config_->limits);
+  }
   void Start();
   void Join();
   // Any thread: asks every shard to close its clients and stop; Run ends when all have.
@@ -177,9 +182,10 @@ class ControlPlane {
   api::PusherApi pusher_api_;
   api::DatonowApi datonow_api_;
   api::DatonowTrigger datonow_trigger_;  // after datonow_api_: it uses its rate limiter
-  api::DatonowSocketApi datonow_sockets_;  // POST /api/subscribe, /api/unsubscribe
-  // Datonow socket publications (new notifications, token deletions) of this turn's writes:
-  // published by CommitTurn once they are durable, dropped when the commit fails.
+  // POST /api/subscribe, /api/unsubscribe; after datonow_api_: it uses its rate limiter.
+  api::DatonowSocketApi datonow_sockets_;
+  // Publications of this turn's writes (Datonow notifications, token deletions, a requestId
+  // trigger's event): published by CommitTurn once durable, dropped when the commit fails.
   std::vector<engine::PublishRequest> held_pubs_;
   protocols::impulse::ImpulsePush impulse_push_;
   webhooks::Dispatcher webhooks_;

@@ -4,17 +4,21 @@
 //                   the socket with 4001, as Pusher's);
 //   ?token=<hex>    a token is checked by the control plane before the upgrade (it owns the
 //                   tokens): the request travels as an HttpCall with path "/ws"; the control
-//                   plane stores the token's lastSeenAt and answers after the commit, so the
-//                   101 goes out only once the connect is durable; an unknown or deleted token
-//                   gets 403 (a malformed one 401 here) and the connection closes. Nothing after
-//                   the request is read before the answer (a WebSocket client sends nothing
-//                   before the 101).
+//                   plane checks the socket budget, then stores the token's lastSeenAt and
+//                   answers after the commit, so the 101 goes out only once the connect is
+//                   durable; an unknown or deleted token gets 403 (a malformed one 401 here) and
+//                   the connection closes. Nothing after the request is read before the answer
+//                   (a WebSocket client sends nothing before the 101).
 //   both or neither 400.
-// The per-(app, IP) budget of new sockets (api::IpConnectionLimiter, shared by all shards) is
-// checked once the app is known: at the upgrade for ?appKey=, after the control plane's answer
-// for ?token= (so a token socket counts against its own app's limit). Over it, the socket is
-// upgraded and closed at once with 4429. The peer address costs one getpeername per /ws open;
-// with --descriptors direct it is unknown and the limit is not applied.
+// Every refusal before the upgrade is JSON {"error", "code"}, a bad handshake (400/426) too.
+// The per-(app, IP) budget of new sockets (api::IpConnectionLimiter, one for the process) is
+// checked once the app is known: at the upgrade for ?appKey=; for ?token= by the control plane
+// (the shard sends the peer address with the call), after the token lookup and before the
+// lastSeenAt write, so a refused token socket writes nothing and counts against its own app.
+// Over it, the socket is upgraded and closed at once with 4429. The peer address costs one
+// getpeername per /ws open; with --descriptors direct (no fd) it is asked of the ring
+// (IoLoop::RequestPeerAddress: IORING_OP_FIXED_FD_INSTALL, getpeername, close) and the upgrade
+// or the token check waits for it (OnPeerAddress, a loop turn later).
 // Thread rules: the owning shard's thread.
 #include "api/rate_limit.h"
 #include "engine/app_registry.h"
@@ -24,6 +28,7 @@
 #include "protocols/datonow/token_session.h"
 #include "server/http_front.h"
 #include "server/shard.h"
+#include "util/json_writer.h"
 #include "ws/frame_encoder.h"
 #include "ws/handshake.h"
 
@@ -48,28 +53,49 @@ bool IsLowerHex64(std::string_view s) {
   }
   return true;
 }
-// True when a new /ws socket of `app` from this peer is over the budget: the 101 and a 4429
-// close frame are queued and the connection closes after them (the caller stops there).
-bool RefusedByIpLimit(Shard* shard, net::Connection& conn, uint32_t app, std::string_view ws_key) {
-  api::IpConnectionLimiter* limiter = shard->datonow_shared().ws_limiter;
-  const engine::AppRegistry& apps = shard->env().apps();
-  if (limiter == nullptr || app == engine::AppRegistry::kNone) return false;
-  uint32_t per_second =
-      api::DatonowWsConnectionsPerSecond(apps.app(app), shard->env().config().limits);
-  if (per_second == 0) return false;
-  net::IoLoop& loop = shard->env().loop();
-  std::string ip;
-  if (!loop.PeerAddress(conn, &ip)) return false;  // direct descriptors: not applied
-  api::IpConnectionLimiter::Decision d = limiter->Admit(app, ip, per_second, loop.now_ms());
-  if (d.allowed) return false;
+// A failed WebSocket handshake on /ws, as the rest of the Datonow API answers errors: JSON
+// {"error", "code"} (the guide's troubleshooting table), with the headers RFC 6455 4.4 and
+// RFC 9110 15.5.22 ask of a 426 (Upgrade, Sec-WebSocket-Version: 13); the connection closes.
+void AppendDatonowUpgradeRefusal(std::string* out, const ws::UpgradeCheck& check) {
+  const int status = check.status == 426 ? 426 : 400;
+  std::string body;
+  util::JsonObject(&body).Str("error", check.message).Int("code", status).Close();
+  if (status != 426) {
+    http::AppendResponse(out, status, "application/json", body, /*keep_alive=*/false);
+    return;
+  }
+  // A 426 names the protocol, which makes Connection list "upgrade" (RFC 9110 7.8).
+  out->append("HTTP/1.1 426 Upgrade Required\r\nContent-Type: application/json\r\n");
+  out->append("Upgrade: websocket\r\nConnection: Upgrade, close\r\nSec-WebSocket-Version: 13\r\n");
+  out->append("Content-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+  out->append(body);
+}
+
+// Refuses a new /ws socket over the per-IP budget: the 101 and a 4429 close frame naming the
+// wait are queued and the connection closes after them.
+void RefuseOverIpLimit(net::IoLoop& loop, net::Connection& conn, std::string_view ws_key,
+                       int64_t retry_after_s) {
   std::string out;
   ws::AppendUpgradeResponse(&out, ws::ComputeAcceptKey(ws_key));
   ws::AppendCloseFrame(&out, api::IpConnectionLimiter::kCloseCode,
                        "Too many new connections from this address; retry in " +
-                           std::to_string(d.retry_after_s) + " s");
+                           std::to_string(retry_after_s) + " s");
   loop.SendCopy(conn, out);
   loop.CloseAfterFlush(conn, 1000);
-  return true;
+}
+
+// The per-second socket budget of `app` (0: not limited: no limiter, unknown app, or off).
+uint32_t WsBudget(Shard* shard, uint32_t app) {
+  if (shard->datonow_shared().ws_limiter == nullptr || app == engine::AppRegistry::kNone) return 0;
+  return api::DatonowWsConnectionsPerSecond(shard->env().apps().app(app),
+                                            shard->env().config().limits);
+}
+
+// Counts a new ?appKey= socket of `app` from `ip`: 0 when allowed, else the Retry-After seconds.
+int64_t OverIpLimit(Shard* shard, uint32_t app, std::string_view ip) {
+  api::IpConnectionLimiter::Decision d = shard->datonow_shared().ws_limiter->Admit(
+      app, ip, WsBudget(shard, app), shard->env().loop().now_ms());
+  return d.allowed ? 0 : d.retry_after_s;
 }
 }  // namespace
 
@@ -81,7 +107,7 @@ void HttpFrontSession::StartDatonow(const http::RequestHead& head) {
                        head.Get("sec-websocket-key"));
   if (check.status != 0) {
     std::string out;
-    ws::AppendUpgradeRefusal(&out, check);
+    AppendDatonowUpgradeRefusal(&out, check);
     shard_->metrics().Rejected(StatusOfResponse(out));
     loop.SendCopy(*conn_, out);
     state_ = State::kDone;
@@ -126,30 +152,83 @@ void HttpFrontSession::StartDatonow(const http::RequestHead& head) {
     buf_.erase(0, parser_.head_size());
     parser_.Reset();
     state_ = State::kDraining;
-    inflight_.push_back(call);
     datonow_call_ = call;
-    if (!shard_->ForwardHttp(call)) {
-      call->response.clear();
-      http::AppendJsonError(&call->response, 503, "Server busy, retry later", false);
-      call->answered = true;
-      FlushAnswers(/*read_on=*/false);
+    // The control plane checks the budget (it knows the token's app) before any store write;
+    // the peer address goes with the call (unknown: empty, not limited).
+    if (shard_->datonow_shared().ws_limiter != nullptr &&
+        !loop.PeerAddress(*conn_, &call->peer_ip) && loop.RequestPeerAddress(*conn_)) {
+      peer_wait_ = PeerWait::kToken;  // OnPeerAddress forwards it
+      return;
     }
+    ForwardDatonowToken();
     return;
   }
-  uint32_t app = shard_->env().apps().IndexByKey(app_key);
-  if (RefusedByIpLimit(shard_, *conn_, app, head.Get("sec-websocket-key"))) {
-    state_ = State::kDone;
+  const uint32_t app = shard_->env().apps().IndexByKey(app_key);
+  if (WsBudget(shard_, app) != 0) {
+    std::string ip;
+    if (loop.PeerAddress(*conn_, &ip)) {
+      if (const int64_t retry_s = OverIpLimit(shard_, app, ip); retry_s != 0) {
+        RefuseOverIpLimit(loop, *conn_, head.Get("sec-websocket-key"), retry_s);
+        state_ = State::kDone;
+        return;
+      }
+    } else if (loop.RequestPeerAddress(*conn_)) {
+      // A direct descriptor: the upgrade waits for the address (OnPeerAddress).
+      ws_key_ = std::string(head.Get("sec-websocket-key"));
+      ws_app_ = app;
+      buf_.erase(0, parser_.head_size());
+      parser_.Reset();
+      state_ = State::kDraining;
+      peer_wait_ = PeerWait::kAppKey;
+      return;
+    }
+  }
+  OpenDatonowChannel(app, head.Get("sec-websocket-key"), parser_.head_size());
+}
+
+void HttpFrontSession::ForwardDatonowToken() {
+  api::HttpCall* call = datonow_call_;
+  inflight_.push_back(call);
+  if (!shard_->ForwardHttp(call)) {
+    call->response.clear();
+    http::AppendJsonError(&call->response, 503, "Server busy, retry later", false);
+    call->answered = true;
+    FlushAnswers(/*read_on=*/false);
+  }
+}
+
+void HttpFrontSession::OnPeerAddress(net::Connection& c, std::string_view ip) {
+  (void)c;
+  const PeerWait wait = peer_wait_;
+  peer_wait_ = PeerWait::kNone;
+  if (wait == PeerWait::kToken) {
+    datonow_call_->peer_ip = std::string(ip);
+    ForwardDatonowToken();
     return;
   }
+  if (wait != PeerWait::kAppKey) return;
+  if (!ip.empty()) {
+    if (const int64_t retry_s = OverIpLimit(shard_, ws_app_, ip); retry_s != 0) {
+      RefuseOverIpLimit(shard_->env().loop(), *conn_, ws_key_, retry_s);
+      state_ = State::kDone;
+      return;
+    }
+  }
+  const std::string key = std::move(ws_key_);
+  OpenDatonowChannel(ws_app_, key, 0);
+}
+
+void HttpFrontSession::OpenDatonowChannel(uint32_t app, std::string_view ws_key, size_t rest_from) {
+  net::IoLoop& loop = shard_->env().loop();
   std::string response;
-  ws::AppendUpgradeResponse(&response, ws::ComputeAcceptKey(head.Get("sec-websocket-key")));
+  ws::AppendUpgradeResponse(&response, ws::ComputeAcceptKey(ws_key));
   loop.SendCopy(*conn_, response);
   auto* next = new protocols::datonow::DatonowChannelSession(
       &shard_->env(), &shard_->datonow_shared(), *conn_, app);
   state_ = State::kDone;
   shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
   shard_->metrics().ConnectionOpened(ConnProtocol::kDatonow);
-  std::string rest = buf_.substr(parser_.head_size());
+  std::string rest = buf_.substr(rest_from);
   buf_.clear();
   net::Connection& c = *conn_;
   // Replace first: timers the new session sets must carry its epoch. `this` is deleted at the
@@ -170,7 +249,9 @@ void HttpFrontSession::FinishDatonowToken(api::HttpCall* call) {
     loop.CloseAfterFlush(*conn_, 1000);
     return;
   }
-  if (RefusedByIpLimit(shard_, *conn_, call->socket_app, ws_key_)) {
+  if (call->ws_retry_after_s > 0) {
+    // Over the per-IP budget (checked by the control plane; nothing was written).
+    RefuseOverIpLimit(loop, *conn_, ws_key_, call->ws_retry_after_s);
     delete call;
     state_ = State::kDone;
     return;

@@ -43,6 +43,8 @@ HttpFrontSession::HttpFrontSession(Shard* shard, net::Connection& conn)
 
 HttpFrontSession::~HttpFrontSession() {
   delete call_;
+  // A token call still waiting for the peer address was never forwarded: ours.
+  if (peer_wait_ == PeerWait::kToken) delete datonow_call_;
   // A call still with the control plane comes back to the shard, which frees it.
   for (api::HttpCall* call : inflight_) {
     if (call->answered) delete call;

@@ -77,6 +77,13 @@ class HttpFrontSession : public net::Session {
   // upgrades (FinishDatonowToken) or answers its refusal.
   void StartDatonow(const http::RequestHead& head);
   void FinishDatonowToken(api::HttpCall* call);
+  // Hands datonow_call_ to the control plane (in inflight_ from then on).
+  void ForwardDatonowToken();
+  // Upgrades to a DatonowChannelSession of `app`; the bytes of buf_ from `rest_from` on are its.
+  void OpenDatonowChannel(uint32_t app, std::string_view ws_key, size_t rest_from);
+  // With --descriptors direct, the /ws upgrade waits here for the peer address (the per-IP
+  // budget): a token call is then forwarded, an appKey socket checked and upgraded.
+  void OnPeerAddress(net::Connection& c, std::string_view ip) override;
   // Hands the connection to an SseSession (protocols/sse) for GET /sse/{key}.
   void StartSse(const http::RequestHead& head);
   // {impulse.prefix} other than POST: GET opens an ImpulseSession, OPTIONS is the preflight,
@@ -104,8 +111,14 @@ class HttpFrontSession : public net::Session {
   std::deque<api::HttpCall*> inflight_;
   uint64_t idle_since_ms_ = 0;
   uint64_t skip_left_ = 0;
-  api::HttpCall* datonow_call_ = nullptr;  // a token check with the control plane (in inflight_)
-  std::string ws_key_;                     // its Sec-WebSocket-Key
+  // A token check with the control plane (in inflight_ once forwarded; owned here while it
+  // waits for the peer address).
+  api::HttpCall* datonow_call_ = nullptr;
+  std::string ws_key_;  // its Sec-WebSocket-Key (or a waiting appKey socket's)
+  // What waits for IoLoop::RequestPeerAddress's answer (direct descriptors only).
+  enum class PeerWait : uint8_t { kNone, kToken, kAppKey };
+  PeerWait peer_wait_ = PeerWait::kNone;
+  uint32_t ws_app_ = 0;  // a waiting appKey socket's app
 };
 
 }  // namespace ringcast::server

@@ -199,17 +199,12 @@ int Server::Start() {
   mesh_ = std::make_unique<Mesh>(shards);
   control_ = std::make_unique<ControlPlane>(&config_, apps_.get(), ids_.get(), mesh_.get(),
                                             wal_.get());
+  control_->SetWsLimiter(&ws_limiter_);
   for (uint32_t i = 0; i < shards; ++i) {
     int cpu = cpus.empty() ? -1 : cpus[i % cpus.size()];
     shards_.push_back(std::make_unique<Shard>(i, &config_, apps_.get(), ids_.get(), mesh_.get(),
                                               listeners[i], cpu));
     shards_.back()->datonow_shared().ws_limiter = &ws_limiter_;
-  }
-  if (config_.direct_descriptors) {
-    RC_WARN(
-        "--descriptors direct: the per-IP limit on new Datonow sockets "
-        "(datonow_ws_connections_per_second) is not applied: a direct descriptor has no "
-        "peer address on this kernel");
   }
   // Metrics: the server's own families first; subsystems add theirs (metrics_registry()).
   collector_ = std::make_unique<ServerCollector>(this);

@@ -126,6 +126,9 @@ void ServerCollector::Collect(TextWriter& w) const {
   w.Family("ringcast_datonow_ws_limiter_entries", MetricType::kGauge,
            "(app, IP) entries in the Datonow socket limiter's table.");
   w.Sample("ringcast_datonow_ws_limiter_entries", Labels{}, ws.entries);
+  w.Family("ringcast_datonow_ws_limiter_evicted_total", MetricType::kCounter,
+           "Stale (app, IP) entries the Datonow socket limiter dropped to make room.");
+  w.Sample("ringcast_datonow_ws_limiter_evicted_total", Labels{}, ws.evicted);
 
   w.Family("ringcast_http_rejected_requests_total", MetricType::kCounter,
            "HTTP requests answered with an error status (4xx, 5xx), by status.");

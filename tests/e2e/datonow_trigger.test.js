@@ -3,7 +3,8 @@
 // subscriber (one channel and several); a missing signature is 401, a wrong one 403; socketId
 // excludes that socket; a repeated requestId answers the first result and delivers nothing, also
 // after a SIGKILL and a restart on the same --data-dir; the per-app REST budget answers 429 with
-// Retry-After and a JSON body, the trigger counting against it like the other /api/ routes.
+// Retry-After and a JSON body, the trigger and /api/subscribe|unsubscribe counting against it
+// like the other /api/ routes.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -225,6 +226,35 @@ test('REST rate limit per app: 429 with Retry-After and JSON; the trigger counts
       const res = await pusher.trigger('c', 'e', { i });
       assert.equal(res.status, 200);
     }
+  } finally {
+    await server.stop();
+  }
+});
+
+test('REST rate limit per app: /api/subscribe and /api/unsubscribe count too (429 JSON, Retry-After)', async () => {
+  const server = await startServer({ shards: 1, config: {
+    apps: [{ id: APP.appId, key: APP.key, secret: APP.secret, datonow_api_requests_per_minute: 3 }] } });
+  try {
+    const sub = (path) => request(server.port, 'POST', path, {
+      body: JSON.stringify({ appKey: APP.key, socketId: '1.1', channel: 'c' }),
+      headers: { 'content-type': 'application/json' } });
+    // No such socket: 404, counted all the same (like a wrong token on the other routes).
+    assert.equal((await sub('/api/subscribe')).status, 404);
+    assert.equal((await sub('/api/unsubscribe')).status, 404);
+    assert.equal((await request(server.port, 'GET', '/api/messages',
+      { headers: { 'x-datonow-app-id': APP.appId, 'x-datonow-token': APP.secret } })).status, 200);
+    for (const path of ['/api/subscribe', '/api/unsubscribe']) {
+      const r = await sub(path);
+      assert.equal(r.status, 429, r.text);
+      assert.ok(Number(r.headers['retry-after']) >= 1, 'Retry-After in seconds');
+      assert.equal(r.json.code, 429);
+      assert.match(r.json.error, /3 Datonow API requests per minute/);
+    }
+    // An unknown appKey names no app: 403, not counted, not 429.
+    const other = await request(server.port, 'POST', '/api/subscribe', {
+      body: JSON.stringify({ appKey: 'nope', socketId: '1.1', channel: 'c' }) });
+    assert.equal(other.status, 403);
+    assert.equal(other.json.code, 403);
   } finally {
     await server.stop();
   }

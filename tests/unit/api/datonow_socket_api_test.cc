@@ -13,6 +13,7 @@
 #include <string>
 
 #include "api/datonow_api.h"
+#include "api/rate_limit.h"
 #include "engine/datonow_channels.h"
 #include "store/wal.h"
 
@@ -71,7 +72,7 @@ class DatonowSocketApiTest : public ::testing::Test {
 TEST_F(DatonowSocketApiTest, ConnectStoresLastSeenAtAndNamesTheToken) {
   std::string token = NewToken();
   HttpCall ws = Call("GET", "/ws", "", token);
-  EXPECT_TRUE(api_->ConnectToken(&ws, 1'800'000'000'123));
+  EXPECT_TRUE(api_->ConnectToken(&ws, 1'800'000'000'123, 0));
   EXPECT_TRUE(ws.response.empty());
   EXPECT_EQ(ws.socket_app, 0u);
   EXPECT_EQ(ws.socket_token, 1u);
@@ -81,9 +82,46 @@ TEST_F(DatonowSocketApiTest, ConnectStoresLastSeenAtAndNamesTheToken) {
       << list.response;
 }
 
+// The per-IP socket budget comes before the durable write: a token socket over it gets
+// ws_retry_after_s, no response and no store write (its lastSeenAt keeps the last accepted
+// connect); an unknown token is 403 before any count; another address has its own budget.
+TEST_F(DatonowSocketApiTest, ConnectOverTheIpBudgetWritesNothing) {
+  config::Limits limits;
+  limits.datonow_ws_connections_per_second = 2;
+  IpConnectionLimiter limiter;
+  api_->SetWsLimiter(&limiter, &limits);
+  std::string token = NewToken();
+  for (int i = 0; i < 3; ++i) {
+    HttpCall unknown = Call("GET", "/ws", "", std::string(64, 'a'));
+    unknown.peer_ip = "10.0.0.1";
+    EXPECT_FALSE(api_->ConnectToken(&unknown, 1'800'000'000'000, 5000));
+    EXPECT_NE(unknown.response.find(" 403 "), std::string::npos);
+  }
+  for (int i = 0; i < 2; ++i) {
+    HttpCall ws = Call("GET", "/ws", "", token);
+    ws.peer_ip = "10.0.0.1";
+    EXPECT_TRUE(api_->ConnectToken(&ws, 1'800'000'000'100, 5000)) << i;
+    EXPECT_EQ(ws.ws_retry_after_s, 0);
+  }
+  HttpCall over = Call("GET", "/ws", "", token);
+  over.peer_ip = "10.0.0.1";
+  EXPECT_FALSE(api_->ConnectToken(&over, 1'800'000'000'900, 5000)) << "a refused socket wrote";
+  EXPECT_TRUE(over.response.empty());
+  EXPECT_EQ(over.ws_retry_after_s, 1);
+  EXPECT_EQ(over.socket_app, 0u);
+  HttpCall list = Call("GET", "/api/apps/7/tokens");
+  EXPECT_FALSE(api_->Handle(&list, 1'800'000'001'000));
+  EXPECT_NE(list.response.find("\"lastSeenAt\":\"2027-01-15T08:00:00.100Z\""), std::string::npos)
+      << list.response;
+  HttpCall other = Call("GET", "/ws", "", token);
+  other.peer_ip = "10.0.0.2";
+  EXPECT_TRUE(api_->ConnectToken(&other, 1'800'000'000'900, 5000));
+  EXPECT_EQ(limiter.stats().refused_rate, 1u);
+}
+
 TEST_F(DatonowSocketApiTest, UnknownAndDeletedTokensAreRefusedAndDeletionClosesSockets) {
   HttpCall unknown = Call("GET", "/ws", "", std::string(64, 'a'));
-  EXPECT_FALSE(api_->ConnectToken(&unknown, 1));
+  EXPECT_FALSE(api_->ConnectToken(&unknown, 1, 0));
   EXPECT_NE(unknown.response.find("403"), std::string::npos);
   std::string token = NewToken();
   (void)api_->TakePublications();
@@ -94,7 +132,7 @@ TEST_F(DatonowSocketApiTest, UnknownAndDeletedTokensAreRefusedAndDeletionClosesS
   EXPECT_EQ(pubs[0].event, engine::datonow::kTokenDeletedEvent);
   EXPECT_EQ(pubs[0].channels, std::vector<std::string>{"#datonow-token-1"});
   HttpCall again = Call("GET", "/ws", "", token);
-  EXPECT_FALSE(api_->ConnectToken(&again, 3));
+  EXPECT_FALSE(api_->ConnectToken(&again, 3, 0));
   EXPECT_NE(again.response.find("403"), std::string::npos);
   engine::PublishRequest close;
   EXPECT_TRUE(api_->OrphanedTokenChannel(0, "#datonow-token-1", &close));
@@ -154,30 +192,70 @@ TEST(DatonowSocketApi, AcceptsOnlyForAConnectedSocket) {
   engine::AppRegistry registry(apps);
   engine::SocketIdCodec ids(42);
   engine::Occupancy occupancy(1);
-  DatonowSocketApi sockets(&registry, &ids, &occupancy, 164);
+  DatonowSocketApi sockets(&registry, &ids, &occupancy, 164, nullptr);
   const std::string sid = ids.Format(1, 9);
   HttpCall c;
   c.method = "POST";
   c.path = "/api/subscribe";
   c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"news"})";
   engine::PublishRequest out;
-  EXPECT_FALSE(sockets.Handle(&c, &out));
+  EXPECT_FALSE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("404"), std::string::npos);
   occupancy.Apply(0, 1, engine::datonow::SocketChannel(sid), true);
-  EXPECT_TRUE(sockets.Handle(&c, &out));
+  EXPECT_TRUE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("202"), std::string::npos);
   EXPECT_EQ(out.channels, std::vector<std::string>{"#datonow-socket-" + sid});
   EXPECT_EQ(out.event, engine::datonow::kSocketCommandEvent);
   EXPECT_EQ(out.data, R"({"event":"datonow:subscribe","data":{"channel":"news"}})");
   c.body = R"({"appKey":"other","socketId":")" + sid + R"(","channel":"news"})";
-  EXPECT_FALSE(sockets.Handle(&c, &out));
+  EXPECT_FALSE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("403"), std::string::npos);
   c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"#x"})";
-  EXPECT_FALSE(sockets.Handle(&c, &out));
+  EXPECT_FALSE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("400"), std::string::npos);
   c.method = "GET";
-  EXPECT_FALSE(sockets.Handle(&c, &out));
+  EXPECT_FALSE(sockets.Handle(&c, 0, &out));
   EXPECT_NE(c.response.find("405"), std::string::npos);
+}
+
+// The per-app REST budget counts /api/subscribe and /api/unsubscribe like every /api/... route:
+// a request naming a configured app counts (a wrong body or an unknown socket too); one with an
+// unknown appKey names no app and does not. Over it: 429 JSON with Retry-After.
+TEST(DatonowSocketApi, CountsAgainstTheAppsRestBudget) {
+  std::vector<config::AppConfig> apps(1);
+  apps[0].id = "7";
+  apps[0].key = "key7";
+  apps[0].secret = "secret7";
+  engine::AppRegistry registry(apps);
+  engine::SocketIdCodec ids(42);
+  engine::Occupancy occupancy(1);
+  AppRateLimiter limiter({3});
+  DatonowSocketApi sockets(&registry, &ids, &occupancy, 164, &limiter);
+  const std::string sid = ids.Format(1, 9);
+  occupancy.Apply(0, 1, engine::datonow::SocketChannel(sid), true);
+  HttpCall c;
+  c.method = "POST";
+  c.path = "/api/subscribe";
+  engine::PublishRequest out;
+  c.body = R"({"appKey":"other","socketId":")" + sid + R"(","channel":"news"})";
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(sockets.Handle(&c, 1000, &out));
+    EXPECT_NE(c.response.find(" 403 "), std::string::npos) << "unknown app: not counted";
+  }
+  c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"news"})";
+  EXPECT_TRUE(sockets.Handle(&c, 1000, &out));
+  c.path = "/api/unsubscribe";
+  EXPECT_TRUE(sockets.Handle(&c, 1000, &out));
+  c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"#bad"})";
+  EXPECT_FALSE(sockets.Handle(&c, 1000, &out));
+  EXPECT_NE(c.response.find(" 400 "), std::string::npos);
+  c.body = R"({"appKey":"key7","socketId":")" + sid + R"(","channel":"news"})";
+  EXPECT_FALSE(sockets.Handle(&c, 1000, &out));
+  EXPECT_NE(c.response.find(" 429 "), std::string::npos) << c.response;
+  EXPECT_NE(c.response.find("Retry-After: "), std::string::npos) << c.response;
+  EXPECT_NE(c.response.find("application/json"), std::string::npos) << c.response;
+  EXPECT_NE(c.response.find(R"("code":429)"), std::string::npos) << c.response;
+  EXPECT_EQ(limiter.refused(), 1u);
 }
 
 }  // namespace

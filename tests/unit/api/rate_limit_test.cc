@@ -1,10 +1,14 @@
 // The Datonow rate limits: the token bucket's burst and refill, the per-app REST budget with a
-// per-app limit, and the per-(app, IP) socket budget with its bounded table.
+// per-app limit, and the per-(app, IP) socket budget with its bounded, striped table (stale
+// entries evicted and counted; one bucket per key across threads).
 #include "api/rate_limit.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "api/http_call.h"
 
@@ -65,22 +69,53 @@ TEST(IpConnectionLimiterTest, TenPerSecondPerIpAndApp) {
   EXPECT_EQ(l.stats().entries, 3u);  // an unlimited app records nothing
 }
 
-TEST(IpConnectionLimiterTest, TableIsBoundedAndSweptWhenFull) {
+TEST(IpConnectionLimiterTest, TableIsBoundedAndStaleEntriesAreEvictedAndCounted) {
   IpConnectionLimiter l;
   const int64_t t0 = 9'000'000;
-  for (size_t i = 0; i < IpConnectionLimiter::kMaxEntries; ++i) {
-    ASSERT_TRUE(l.Admit(0, "ip" + std::to_string(i), 10, t0).allowed);
+  // Distinct addresses within one second: the table fills (some stripe first) and stops there.
+  size_t admitted = 0;
+  for (size_t i = 0; i < 2 * IpConnectionLimiter::kMaxEntries; ++i) {
+    if (!l.Admit(0, "ip" + std::to_string(i), 10, t0).allowed) break;
+    ++admitted;
   }
-  EXPECT_EQ(l.stats().entries, IpConnectionLimiter::kMaxEntries);
-  // Full, every entry used within the second: a new address is refused and counted.
-  IpConnectionLimiter::Decision d = l.Admit(0, "new", 10, t0 + 10);
-  EXPECT_FALSE(d.allowed);
+  EXPECT_GT(admitted, IpConnectionLimiter::kMaxEntries / 2);
+  EXPECT_LE(l.stats().entries, IpConnectionLimiter::kMaxEntries);
   EXPECT_EQ(l.stats().refused_table_full, 1u);
+  EXPECT_EQ(l.stats().evicted, 0u);
+  // A million more distinct addresses later never grow it past the bound.
+  for (size_t i = 0; i < 200000; ++i) {
+    (void)l.Admit(0, "x" + std::to_string(i), 10, t0 + 10);
+  }
+  EXPECT_LE(l.stats().entries, IpConnectionLimiter::kMaxEntries);
   // A known address still works.
   EXPECT_TRUE(l.Admit(0, "ip5", 10, t0 + 10).allowed);
-  // After a second the idle entries are full buckets again: the sweep drops them.
-  EXPECT_TRUE(l.Admit(0, "new", 10, t0 + 2000).allowed);
-  EXPECT_LT(l.stats().entries, 10u);
+  // After a second the idle entries are full buckets again: a full stripe drops them, counted.
+  size_t later = 0;
+  for (size_t i = 0; i < IpConnectionLimiter::kMaxEntries; ++i) {
+    if (l.Admit(0, "later" + std::to_string(i), 10, t0 + 2000).allowed) ++later;
+  }
+  EXPECT_GT(later, IpConnectionLimiter::kMaxEntries / 2);
+  EXPECT_GT(l.stats().evicted, 0u);
+  EXPECT_LE(l.stats().entries, IpConnectionLimiter::kMaxEntries);
+}
+
+// The budget is per (app, IP) for the whole process: callers on several threads (shards) share
+// one bucket per key, exactly.
+TEST(IpConnectionLimiterTest, ExactAcrossThreads) {
+  IpConnectionLimiter l;
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (l.Admit(0, "10.0.0.1", 10, 5'000'000).allowed) allowed.fetch_add(1);
+        (void)l.Admit(0, "10.0.1." + std::to_string(i), 10, 5'000'000);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(allowed.load(), 10);
+  EXPECT_EQ(l.stats().refused_rate, 190u);
 }
 
 TEST(IpConnectionLimiterTest, PerAppValueOverridesTheServerWideOne) {

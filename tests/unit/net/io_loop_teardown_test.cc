@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,15 @@ IoLoopOptions Options(bool direct) {
 }
 
 class IoLoopTeardown : public ::testing::TestWithParam<bool> {};  // param: direct descriptors
+
+int CountOpenFds() {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
 
 TEST_P(IoLoopTeardown, SocketIsClosedOnlyAfterEveryOperationOnItCompleted) {
   std::atomic<int> ops_after_close_now{-1};
@@ -265,6 +276,57 @@ TEST(IoLoopBudget, SharedFramesCountOnceAndThePrivateFrameThatPassesTheBudgetIsC
   lt.Stop();
   EXPECT_EQ(overflows.load(), 1);
   EXPECT_EQ(lt.final_stats().slow_consumers, 1u);
+}
+
+// The peer address: with regular descriptors at once (getpeername), with direct ones through
+// the ring (RequestPeerAddress: IORING_OP_FIXED_FD_INSTALL, getpeername, close), delivered to
+// the session a turn later; the operation pins the slot like a read, and leaves no fd behind.
+TEST_P(IoLoopTeardown, PeerAddressIsKnownWithEitherKindOfDescriptor) {
+  const bool direct = GetParam();
+  std::mutex mu;
+  std::string got;
+  std::atomic<bool> answered{false};
+  std::atomic<int> closed{0};
+  LoopThread lt(Options(direct), [&](IoLoop& loop, Connection&) {
+    auto* s = new FnSession;
+    s->on_data = [&, direct](Connection& c, std::string_view) {
+      std::string ip;
+      if (loop.PeerAddress(c, &ip)) {
+        EXPECT_FALSE(direct);
+        std::lock_guard<std::mutex> lock(mu);
+        got = ip;
+        answered = true;
+        return;
+      }
+      EXPECT_TRUE(direct);
+      EXPECT_TRUE(loop.RequestPeerAddress(c));
+      EXPECT_EQ(c.ops_in_flight(), 2);  // the read and the install
+    };
+    s->on_peer_address = [&](Connection&, std::string_view ip) {
+      std::lock_guard<std::mutex> lock(mu);
+      got = std::string(ip);
+      answered = true;
+    };
+    s->on_closed = [&](Connection& c) {
+      EXPECT_EQ(c.ops_in_flight(), 0);
+      ++closed;
+    };
+    return s;
+  });
+  const int fds_before = CountOpenFds();
+  {
+    Client c(lt.port());
+    c.Send("x");
+    ASSERT_TRUE(lt.WaitFor([&](IoLoop&) { return answered.load(); }));
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      EXPECT_EQ(got, "127.0.0.1");
+    }
+  }
+  ASSERT_TRUE(lt.WaitFor([&](IoLoop&) { return closed.load() == 1; }));
+  if (direct) {
+    EXPECT_EQ(CountOpenFds(), fds_before) << "the installed fd was not closed";
+  }
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "auth/crypto.h"
 #include "engine/datonow_channels.h"
 #include "engine/publication.h"
 #include "server/control_plane.h"
@@ -108,14 +109,26 @@ class DatonowControlTest : public ::testing::Test {
     }
     return nullptr;
   }
-  // Publications now in shard 0's queue with `event` (released).
-  int TakePublished(std::string_view event) {
+  // POST /api/trigger on channel "c", signed with the app secret.
+  api::HttpCall* Trigger(std::string_view request_id) {
+    auto* call = new api::HttpCall();
+    call->shard = 1;
+    call->method = "POST";
+    call->path = "/api/trigger";
+    call->body = R"({"appKey":"key","channel":"c","event":"e","data":{},"requestId":")" +
+                 std::string(request_id) + "\"}";
+    call->datonow_signature = "sha256=" + auth::HmacSha256Hex("secret", call->body);
+    return call;
+  }
+  // Publications now in shard 0's queue with `event` on `channel` (released).
+  int TakePublished(std::string_view event,
+                    std::string_view channel = engine::datonow::kBroadcastChannel) {
     int n = 0;
     ToShard m;
     while (mesh_.to_shard[0]->TryPop(&m)) {
       if (m.kind == ToShard::Kind::kPublish) {
         engine::PublicationView pub = engine::ReadPublication(m.publication);
-        if (pub.event == event && pub.channel == engine::datonow::kBroadcastChannel) ++n;
+        if (pub.event == event && pub.channel == channel) ++n;
       }
       Discard(0, m);
     }
@@ -165,6 +178,52 @@ TEST_F(DatonowControlTest, FailedSyncPublishesNothing) {
   EXPECT_NE(reply->response.find(" 503 "), std::string::npos) << reply->response;
   delete reply;
   EXPECT_EQ(TakePublished(engine::datonow::kNotificationEvent), 0);
+}
+
+// POST /api/trigger with a requestId: the id's record is committed first, then the event is
+// published, then answered; nothing is delivered before the sync (a crash then leaves neither).
+TEST_F(DatonowControlTest, TriggerWithRequestIdIsPublishedOnlyAfterTheSync) {
+  Push(0, ToControl::Note(0, new ChannelNote{0, true, "c"}));
+  ops_.hold.store(true);
+  Push(1, ToControl::Request(1, Trigger("r1")));
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (!ops_.in_sync.load() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(ops_.in_sync.load()) << "the requestId record reached its sync";
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(TakePublished("e", "c"), 0) << "delivered before the requestId record was durable";
+  ops_.hold.store(false);
+  api::HttpCall* reply = AwaitReply();
+  ASSERT_NE(reply, nullptr);
+  EXPECT_NE(reply->response.find(" 200 "), std::string::npos) << reply->response;
+  delete reply;
+  EXPECT_EQ(TakePublished("e", "c"), 1);
+  // A repeat answers the first answer and delivers nothing.
+  Push(1, ToControl::Request(1, Trigger("r1")));
+  reply = AwaitReply();
+  ASSERT_NE(reply, nullptr);
+  EXPECT_NE(reply->response.find("X-Datonow-Replayed: true"), std::string::npos) << reply->response;
+  delete reply;
+  EXPECT_EQ(TakePublished("e", "c"), 0);
+}
+
+TEST_F(DatonowControlTest, TriggerWithRequestIdAndFailedSyncDeliversNothing) {
+  Push(0, ToControl::Note(0, new ChannelNote{0, true, "c"}));
+  ops_.fail.store(true);
+  Push(1, ToControl::Request(1, Trigger("r1")));
+  api::HttpCall* reply = AwaitReply();
+  ASSERT_NE(reply, nullptr);
+  EXPECT_NE(reply->response.find(" 503 "), std::string::npos) << reply->response;
+  delete reply;
+  EXPECT_EQ(TakePublished("e", "c"), 0) << "a 503 trigger was delivered";
+  // The store is read-only now: a retry is refused too and delivers nothing.
+  Push(1, ToControl::Request(1, Trigger("r1")));
+  reply = AwaitReply();
+  ASSERT_NE(reply, nullptr);
+  EXPECT_NE(reply->response.find(" 503 "), std::string::npos) << reply->response;
+  delete reply;
+  EXPECT_EQ(TakePublished("e", "c"), 0);
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ struct FnSession : public Session {
   std::function<void(Connection&, uint8_t)> on_timer;
   std::function<void(Connection&)> on_overflow;
   std::function<void(Connection&)> on_closed;
+  std::function<void(Connection&, std::string_view)> on_peer_address;
   std::function<void()> on_destroy;
 
   ~FnSession() override {
@@ -54,6 +55,9 @@ struct FnSession : public Session {
   }
   void OnClosed(Connection& c) override {
     if (on_closed) on_closed(c);
+  }
+  void OnPeerAddress(Connection& c, std::string_view ip) override {
+    if (on_peer_address) on_peer_address(c, ip);
   }
 };
 
