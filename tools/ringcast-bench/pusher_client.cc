@@ -332,6 +332,12 @@ void PusherClient::ReadSseHead(const char* data, size_t len) {
     Fail(std::string("sse: ") + reader.error());
     return;
   }
+  if (reader.status() == 200 && reader.content_type().substr(0, 17) != "text/event-stream") {
+    // Not an event stream: most likely not the SSE endpoint (a wrong --port or server).
+    Fail("sse: HTTP 200 but Content-Type '" + std::string(reader.content_type().substr(0, 60)) +
+         "', not text/event-stream");
+    return;
+  }
   if (r.state == http::ResponseReader::State::kNeedMore) {
     // A refusal's body is still coming; a 200 that frames its body (chunked, Content-Length)
     // is not a stream this reader takes (ringcast's streams run until close).
