@@ -321,6 +321,42 @@ if (storm.length) {
     'server CPU-us per connection', 'server CPU %', 'loader CPU %', 'failed'], body));
 }
 
+// ---- SSE against WebSocket (sse_fanout.sh) ----------------------------------------------------
+const sseRuns = results.filter((r) => r.scenario === 'sse-fanout');
+if (sseRuns.length) {
+  const sseLabel = { sat1: 'max rate, 1 publisher', satp8: 'max rate, 1 publisher, 8 pipelined', lat60: '60 publishes/s, 1 publisher' };
+  say(`## SSE against WebSocket subscribers (${sseRuns[0].subs} subscribers of one channel, ${sseRuns[0].payload}-byte payloads)`);
+  say();
+  const body = [];
+  const ratios = [];
+  for (const [kase, rs] of groupBy(sseRuns, (r) => r.case)) {
+    const byProto = groupBy(rs, (r) => r.protocol);
+    for (const proto of ['ws', 'sse']) {
+      const prs = byProto.get(proto) || [];
+      const ms = prs.map(benchMetrics);
+      const lost = ms.reduce((a, m) => a + (m.lost || 0), 0);
+      body.push([sseLabel[kase] || kase, proto, String(prs.length), stat(ms.map((m) => m.deliveriesPerS), 0),
+        stat(ms.map((m) => m.cpuUs), 3), stat(ms.map((m) => m.fpw), 2), stat(ms.map((m) => m.p50), 2),
+        stat(ms.map((m) => m.p99), 2), bound(ms), lost ? `lost ${lost}` : '0']);
+    }
+    const ws = (byProto.get('ws') || []).map(benchMetrics);
+    const sse = (byProto.get('sse') || []).map(benchMetrics);
+    // Each repetition's pair (same rep number) gives one ratio: the spread of those.
+    const pairs = [];
+    for (const r of byProto.get('sse') || []) {
+      const w = (byProto.get('ws') || []).find((x) => x.rep === r.rep);
+      if (w) pairs.push(ratio(benchMetrics(r).cpuUs, benchMetrics(w).cpuUs));
+    }
+    ratios.push([sseLabel[kase] || kase, fmt(median(ws.map((m) => m.cpuUs)), 3), fmt(median(sse.map((m) => m.cpuUs)), 3),
+      fx(ratio(median(sse.map((m) => m.cpuUs)), median(ws.map((m) => m.cpuUs)))),
+      pairs.length ? `${fmt(min(pairs), 2)}-${fmt(max(pairs), 2)} (n=${pairs.length})` : '-']);
+  }
+  say(table(['case', 'subscribers', 'n', 'deliveries/s', 'server CPU-us/delivery', 'frames/write', 'latency p50 ms',
+    'latency p99 ms', 'at 100% CPU', 'lost'], body));
+  say(table(['case', 'WS CPU-us/delivery (median)', 'SSE CPU-us/delivery (median)', 'SSE / WS (target <= 1.2x)',
+    'per-repetition ratios'], ratios));
+}
+
 // ---- targets -----------------------------------------------------------------------------------
 if (targets.length) {
   say('## Where the targets stand (medians of this session)');
