@@ -14,17 +14,19 @@
 # (the server's CPU time over the measured window / deliveries in it), deliveries/s, frames per
 # write, latency, and the SSE/WS ratio of the CPU per delivery (of the medians, and the spread
 # of the ratios of each repetition's pair).
+# --servers ringcast,ringcast-prev measures an earlier build (PREV_RINGCAST_BIN, lib.sh) in the
+# same session, interleaved run by run: the ratios of both builds side by side.
 # Usage: bench/scenarios/sse_fanout.sh [--subs 1000] [--payload 128] [--cases sat1,satp8,lat60]
-#          [--reps 3]
+#          [--servers ringcast] [--reps 3]
 # Then: node bench/scenarios/summarize.js $OUT_DIR/results.jsonl
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SSE_SUBS=${SSE_SUBS:-1000}
 SSE_PAYLOAD=${SSE_PAYLOAD:-128}
 
-# sse_run PROTOCOL CASE REP: PROTOCOL is ws (Pusher over WebSocket) or sse.
+# sse_run SERVER PROTOCOL CASE REP: PROTOCOL is ws (Pusher over WebSocket) or sse.
 sse_run() {
-  local proto=$1 kase=$2 rep=$3
+  local server=$1 proto=$2 kase=$3 rep=$4
   local args=(--connections "$SSE_SUBS" --channels 1 --payload-bytes "$SSE_PAYLOAD"
               --duration "$DURATION" --warmup "$WARMUP" --drain 15 --connect-timeout 60
               --allow-loss)
@@ -34,8 +36,8 @@ sse_run() {
     lat60) args+=(--publishers 1 --rate 60) ;;
     *) log "unknown case $kase"; return 1 ;;
   esac
-  server_start ringcast || return 0
-  log "sse-fanout $kase $proto subs=$SSE_SUBS payload=$SSE_PAYLOAD rep=$rep"
+  server_start "$server" || return 0
+  log "sse-fanout $kase $server $proto subs=$SSE_SUBS payload=$SSE_PAYLOAD rep=$rep"
   BENCH_PROTOCOL=$([[ $proto == sse ]] && echo sse || echo pusher) run_bench \
     "$(jq -cn --arg c "$kase" --arg proto "$proto" --argjson s "$SSE_SUBS" \
         --argjson p "$SSE_PAYLOAD" --argjson r "$rep" \
@@ -46,12 +48,13 @@ sse_run() {
 }
 
 sse_main() {
-  local cases=sat1,satp8,lat60 rep kase proto order
+  local cases=sat1,satp8,lat60 servers=ringcast rep kase proto order server
   while (($#)); do
     case $1 in
       --subs) SSE_SUBS=$2 ;;
       --payload) SSE_PAYLOAD=$2 ;;
       --cases) cases=$2 ;;
+      --servers) servers=$2 ;;
       --reps) REPS=$2 ;;
       *) log "unknown option $1"; exit 2 ;;
     esac
@@ -64,7 +67,9 @@ sse_main() {
     for kase in ${cases//,/ }; do
       # Alternate which protocol runs first, so neither always meets a warmer machine.
       if (( rep % 2 )); then order="ws sse"; else order="sse ws"; fi
-      for proto in $order; do sse_run "$proto" "$kase" "$rep"; done
+      for server in ${servers//,/ }; do
+        for proto in $order; do sse_run "$server" "$proto" "$kase" "$rep"; done
+      done
     done
   done
   summarize

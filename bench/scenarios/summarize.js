@@ -329,32 +329,33 @@ if (sseRuns.length) {
   say();
   const body = [];
   const ratios = [];
-  for (const [kase, rs] of groupBy(sseRuns, (r) => r.case)) {
+  const groups = groupBy(sseRuns, (r) => `${r.case}|${r.server}`);
+  for (const [key, rs] of groups) {
+    const [kase, server] = key.split('|');
+    const label = sseLabel[kase] || kase;
     const byProto = groupBy(rs, (r) => r.protocol);
     for (const proto of ['ws', 'sse']) {
       const prs = byProto.get(proto) || [];
       const ms = prs.map(benchMetrics);
       const lost = ms.reduce((a, m) => a + (m.lost || 0), 0);
-      body.push([sseLabel[kase] || kase, proto, String(prs.length), stat(ms.map((m) => m.deliveriesPerS), 0),
+      body.push([label, server, proto, String(prs.length), stat(ms.map((m) => m.deliveriesPerS), 0),
         stat(ms.map((m) => m.cpuUs), 3), stat(ms.map((m) => m.fpw), 2), stat(ms.map((m) => m.p50), 2),
         stat(ms.map((m) => m.p99), 2), bound(ms), lost ? `lost ${lost}` : '0']);
     }
-    const ws = (byProto.get('ws') || []).map(benchMetrics);
-    const sse = (byProto.get('sse') || []).map(benchMetrics);
+    const cost = (proto) => median((byProto.get(proto) || []).map((r) => benchMetrics(r).cpuUs));
     // Each repetition's pair (same rep number) gives one ratio: the spread of those.
     const pairs = [];
     for (const r of byProto.get('sse') || []) {
       const w = (byProto.get('ws') || []).find((x) => x.rep === r.rep);
       if (w) pairs.push(ratio(benchMetrics(r).cpuUs, benchMetrics(w).cpuUs));
     }
-    ratios.push([sseLabel[kase] || kase, fmt(median(ws.map((m) => m.cpuUs)), 3), fmt(median(sse.map((m) => m.cpuUs)), 3),
-      fx(ratio(median(sse.map((m) => m.cpuUs)), median(ws.map((m) => m.cpuUs)))),
-      pairs.length ? `${fmt(min(pairs), 2)}-${fmt(max(pairs), 2)} (n=${pairs.length})` : '-']);
+    ratios.push([label, server, fmt(cost('ws'), 3), fmt(cost('sse'), 3), fx(ratio(cost('sse'), cost('ws'))),
+      pairs.length ? `${fmt(median(pairs), 2)} (${fmt(min(pairs), 2)}-${fmt(max(pairs), 2)}, n=${pairs.length})` : '-']);
   }
-  say(table(['case', 'subscribers', 'n', 'deliveries/s', 'server CPU-us/delivery', 'frames/write', 'latency p50 ms',
+  say(table(['case', 'server', 'subscribers', 'n', 'deliveries/s', 'server CPU-us/delivery', 'frames/write', 'latency p50 ms',
     'latency p99 ms', 'at 100% CPU', 'lost'], body));
-  say(table(['case', 'WS CPU-us/delivery (median)', 'SSE CPU-us/delivery (median)', 'SSE / WS (target <= 1.2x)',
-    'per-repetition ratios'], ratios));
+  say(table(['case', 'server', 'WS CPU-us/delivery (median)', 'SSE CPU-us/delivery (median)', 'SSE / WS (target <= 1.2x)',
+    'per-repetition SSE / WS, median (min-max)'], ratios));
 }
 
 // ---- targets -----------------------------------------------------------------------------------
