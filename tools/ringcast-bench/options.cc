@@ -176,7 +176,7 @@ const std::vector<Option>& Options() {
       {"app-secret", "SECRET",
        "app secret: signs API requests and private-channel auth (default app-secret)",
        StringField(&BenchOptions::app_secret)},
-      {"connections", "N", "subscribing WebSocket connections, one channel each (default 100)",
+      {"connections", "N", "subscribing connections (WebSocket, or SSE streams), one channel each\n(default 100)",
        UintField(&BenchOptions::connections, 0, 10000000)},
       {"channels", "C", "channels the connections are spread over (default 1)",
        UintField(&BenchOptions::channels, 1, 1000000)},

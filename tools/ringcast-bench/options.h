@@ -24,7 +24,7 @@ struct BenchOptions {
   std::string app_key = "app-key";
   std::string app_secret = "app-secret";
 
-  uint32_t connections = 100;  // subscribing WebSocket connections
+  uint32_t connections = 100;  // subscribing connections (WebSocket or SSE)
   uint32_t channels = 1;
   Distribution distribution = Distribution::kUniform;
   double hot_fraction = 0.5;  // hot[:F]: share of the connections on channel 0
