@@ -49,12 +49,15 @@ RUN_SEQ=0
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# check_tools [--no-peers]: the binaries, jq, and (unless --no-peers: ringcast-only scenarios)
+# the node peers.
 check_tools() {
   local f
   for f in "$BENCH_BIN" "$FLOOR_BIN" "$RINGCAST_BIN"; do
     [[ -x $f ]] || { log "missing $f: build first (ninja -C build -j2)"; exit 2; }
   done
-  if [[ ! -d $PEERS_DIR/node_modules/socket.io || ! -d $PEERS_DIR/node_modules/ws ]]; then
+  if [[ ${1:-} != --no-peers ]] &&
+     [[ ! -d $PEERS_DIR/node_modules/socket.io || ! -d $PEERS_DIR/node_modules/ws ]]; then
     log "missing peers: (cd bench/peers && npm ci)"
     exit 2
   fi
@@ -194,8 +197,12 @@ server_direct_args() {
   if (( $1 > 15000 )); then echo "--descriptors direct --shards $(( ($1 + 14999) / 15000 ))"; fi
 }
 
-# bench_protocol KIND: the --protocol the bench speaks to that server.
-bench_protocol() { [[ $1 == socketio ]] && echo socketio || echo pusher; }
+# bench_protocol KIND: the --protocol the bench speaks to that server (BENCH_PROTOCOL, when
+# set, wins: sse_fanout.sh runs SSE subscribers against ringcast).
+bench_protocol() {
+  if [[ -n ${BENCH_PROTOCOL:-} ]]; then echo "$BENCH_PROTOCOL"; return; fi
+  [[ $1 == socketio ]] && echo socketio || echo pusher
+}
 
 # run_bench META_JSON ARGS...: one ringcast-bench run against the running server, pinned to
 # the loader core; appends {META..., load1, bench: <summary>} to results.jsonl. Returns the

@@ -321,6 +321,43 @@ if (storm.length) {
     'server CPU-us per connection', 'server CPU %', 'loader CPU %', 'failed'], body));
 }
 
+// ---- SSE against WebSocket (sse_fanout.sh) ----------------------------------------------------
+const sseRuns = results.filter((r) => r.scenario === 'sse-fanout');
+if (sseRuns.length) {
+  const sseLabel = { sat1: 'max rate, 1 publisher', satp8: 'max rate, 1 publisher, 8 pipelined', lat60: '60 publishes/s, 1 publisher' };
+  say(`## SSE against WebSocket subscribers (${sseRuns[0].subs} subscribers of one channel, ${sseRuns[0].payload}-byte payloads)`);
+  say();
+  const body = [];
+  const ratios = [];
+  const groups = groupBy(sseRuns, (r) => `${r.case}|${r.server}`);
+  for (const [key, rs] of groups) {
+    const [kase, server] = key.split('|');
+    const label = sseLabel[kase] || kase;
+    const byProto = groupBy(rs, (r) => r.protocol);
+    for (const proto of ['ws', 'sse']) {
+      const prs = byProto.get(proto) || [];
+      const ms = prs.map(benchMetrics);
+      const lost = ms.reduce((a, m) => a + (m.lost || 0), 0);
+      body.push([label, server, proto, String(prs.length), stat(ms.map((m) => m.deliveriesPerS), 0),
+        stat(ms.map((m) => m.cpuUs), 3), stat(ms.map((m) => m.fpw), 2), stat(ms.map((m) => m.p50), 2),
+        stat(ms.map((m) => m.p99), 2), bound(ms), lost ? `lost ${lost}` : '0']);
+    }
+    const cost = (proto) => median((byProto.get(proto) || []).map((r) => benchMetrics(r).cpuUs));
+    // Each repetition's pair (same rep number) gives one ratio: the spread of those.
+    const pairs = [];
+    for (const r of byProto.get('sse') || []) {
+      const w = (byProto.get('ws') || []).find((x) => x.rep === r.rep);
+      if (w) pairs.push(ratio(benchMetrics(r).cpuUs, benchMetrics(w).cpuUs));
+    }
+    ratios.push([label, server, fmt(cost('ws'), 3), fmt(cost('sse'), 3), fx(ratio(cost('sse'), cost('ws'))),
+      pairs.length ? `${fmt(median(pairs), 2)} (${fmt(min(pairs), 2)}-${fmt(max(pairs), 2)}, n=${pairs.length})` : '-']);
+  }
+  say(table(['case', 'server', 'subscribers', 'n', 'deliveries/s', 'server CPU-us/delivery', 'frames/write', 'latency p50 ms',
+    'latency p99 ms', 'at 100% CPU', 'lost'], body));
+  say(table(['case', 'server', 'WS CPU-us/delivery (median)', 'SSE CPU-us/delivery (median)', 'SSE / WS (target <= 1.2x)',
+    'per-repetition SSE / WS, median (min-max)'], ratios));
+}
+
 // ---- targets -----------------------------------------------------------------------------------
 if (targets.length) {
   say('## Where the targets stand (medians of this session)');

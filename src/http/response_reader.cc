@@ -1,7 +1,7 @@
 // ResponseReader implementation: finding the end of the head (even across chunks),
 // the header fields a client needs (Content-Length, Transfer-Encoding, Connection,
-// Sec-WebSocket-Accept), and body framing: Content-Length, chunked with trailers, or none.
-// See response_reader.h for the contract.
+// Sec-WebSocket-Accept, Content-Type), and body framing: Content-Length, chunked with trailers, or
+// none. See response_reader.h for the contract.
 #include "http/response_reader.h"
 
 #include <algorithm>
@@ -16,7 +16,8 @@ namespace {
 // Whether the comma-separated `list` (a Connection or Transfer-Encoding value) names `token`.
 bool HasToken(std::string_view list, std::string_view token) {
   bool found = false;
-  ForEachListElement(list, [&](std::string_view e) { found = found || EqualsIgnoreCase(e, token); });
+  ForEachListElement(list,
+                     [&](std::string_view e) { found = found || EqualsIgnoreCase(e, token); });
   return found;
 }
 
@@ -27,6 +28,7 @@ void ResponseReader::Reset() {
   body_.clear();
   line_.clear();
   accept_.clear();
+  content_type_.clear();
   remaining_ = 0;
   error_ = nullptr;
   status_ = 0;
@@ -82,6 +84,8 @@ bool ResponseReader::ParseHead() {
       if (HasToken(value, "keep-alive")) keep_alive_token = true;
     } else if (EqualsIgnoreCase(name, "sec-websocket-accept")) {
       accept_.assign(value);
+    } else if (EqualsIgnoreCase(name, "content-type")) {
+      content_type_.assign(value);
     }
   }
   if (http10 && !keep_alive_token) closes_ = true;

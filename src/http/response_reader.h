@@ -1,13 +1,14 @@
 // ResponseReader: a small resumable HTTP/1.1 response reader for ringcast's outbound clients:
 // ringcast-bench (the WebSocket upgrade answer: 101, no body, the bytes after it are frames; the
-// answers of the Pusher HTTP API on keep-alive connections) and the webhook client
+// answers of the Pusher HTTP API on keep-alive connections; the head of an SSE stream, whose
+// body runs until close and is the caller's) and the webhook client
 // (webhooks/outbound_request.h). Bodies: Content-Length, chunked with trailers, or until close.
 //
 // Owns: the response head while it is incomplete (at most kMaxHeadBytes) and the first
 // kMaxKeptBody bytes of the body (error messages for the report); longer bodies are counted,
 // not kept. Pure: bytes in, state out, no I/O, correct under any split of the input.
-// Single-threaded: the thread that owns the connection. After kDone the accessors describe the response
-// until Reset(); Feed consumes nothing past the end of the response (pipelined or framed
+// Single-threaded: the thread that owns the connection. After kDone the accessors describe the
+// response until Reset(); Feed consumes nothing past the end of the response (pipelined or framed
 // bytes that follow belong to the caller).
 #pragma once
 
@@ -37,6 +38,7 @@ class ResponseReader {
   bool closes() const { return closes_; }
   std::string_view body() const { return body_; }
   std::string_view websocket_accept() const { return accept_; }
+  std::string_view content_type() const { return content_type_; }
   const char* error() const { return error_; }
 
  private:
@@ -59,6 +61,7 @@ class ResponseReader {
   std::string body_;
   std::string line_;
   std::string accept_;
+  std::string content_type_;
   uint64_t remaining_ = 0;
   const char* error_ = nullptr;
   int status_ = 0;

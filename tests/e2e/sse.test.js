@@ -1,5 +1,6 @@
 // SSE transport (GET /sse/{key}): the `eventsource` npm client receives REST-published events,
-// resumes with Last-Event-ID (exactly once, in order, on either shard), sees a gap event when
+// resumes with Last-Event-ID (exactly once, in order, on either shard; also from the id a
+// one-channel stream gets in the shared fan-out frame), sees a gap event when
 // history no longer holds what it missed, and a stream that stops reading is dropped.
 'use strict';
 const test = require('node:test');
@@ -84,6 +85,40 @@ test('an EventSource receives REST-published events with channel, event, data an
       left = await sseConnections(srv.port);
     }
     assert.strictEqual(left, 0, 'the closed stream is no longer counted');
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('one-channel streams share the fan-out frame: their ids are the event\'s epoch.seq, next to a two-channel stream', async () => {
+  // A one-channel stream's id is the publication's own position, written once into the shared
+  // frame (sse_encoder.h); a stream of several channels writes its own. Both must stay right,
+  // on both shards, and a resume from a one-channel id must continue exactly after it.
+  const srv = await startServer({ shards: 2 });
+  const pusher = pusherServer(srv.port);
+  try {
+    const one = [open(srv.port, 'channels=solo'), open(srv.port, 'channels=solo')];
+    const two = open(srv.port, 'channels=other,solo');
+    await Promise.all([...one.map((o) => o.opened), two.opened]);
+    for (let i = 0; i < 4; i++) await pusher.trigger('solo', 'ev', String(i));
+    await waitFor(() => one.every((o) => o.got.length === 4) && two.got.length === 4);
+    for (const o of one) {
+      assert.deepStrictEqual(o.got.map((g) => g.data), ['0', '1', '2', '3']);
+      const pos = o.got.map((g) => g.id.split('.'));
+      assert.ok(pos.every((p) => p.length === 2 && p[0] === pos[0][0]), 'one position, one epoch: ' + o.got.map((g) => g.id));
+      assert.deepStrictEqual(pos.map((p) => Number(p[1])), [1, 2, 3, 4]);
+    }
+    assert.deepStrictEqual(two.got.map((g) => g.id.split(',')[1]), one[0].got.map((g) => g.id),
+      'the two-channel stream names solo at the same position');
+    assert.ok(two.got.every((g) => /^\d+\.0,/.test(g.id)), 'and other at 0: ' + two.got.map((g) => g.id));
+    for (const o of [...one, two]) o.es.close();
+    const lastId = one[0].got[1].id;
+    for (let i = 4; i < 6; i++) await pusher.trigger('solo', 'ev', String(i));
+    const again = openOnShard(srv.port, 'channels=solo', lastId);
+    await again.opened;
+    await waitFor(() => again.got.length === 4);
+    assert.deepStrictEqual(again.got.map((g) => g.data), ['2', '3', '4', '5'], 'resumed right after the id');
+    again.es.close();
   } finally {
     await srv.stop();
   }

@@ -24,7 +24,7 @@ namespace ringcast::bench {
 class ClientEventPublisher final : public PusherClient, public Publisher {
  public:
   ClientEventPublisher(Worker* worker, uint32_t index)
-      : PusherClient(worker), Publisher(worker, index) {}
+      : PusherClient(worker, WireProtocol::kPusher), Publisher(worker, index) {}
 
   void Start() override;
   bool ready() const override { return state_ == State::kReady; }

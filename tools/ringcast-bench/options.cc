@@ -155,8 +155,10 @@ std::string SetProtocol(BenchOptions* o, std::string_view v) {
     o->protocol = WireProtocol::kPusher;
   } else if (v == "socketio") {
     o->protocol = WireProtocol::kSocketIo;
+  } else if (v == "sse") {
+    o->protocol = WireProtocol::kSse;
   } else {
-    return "unknown protocol '" + std::string(v) + "' (pusher, socketio)";
+    return "unknown protocol '" + std::string(v) + "' (pusher, socketio, sse)";
   }
   return "";
 }
@@ -174,7 +176,7 @@ const std::vector<Option>& Options() {
       {"app-secret", "SECRET",
        "app secret: signs API requests and private-channel auth (default app-secret)",
        StringField(&BenchOptions::app_secret)},
-      {"connections", "N", "subscribing WebSocket connections, one channel each (default 100)",
+      {"connections", "N", "subscribing connections (WebSocket, or SSE streams), one channel each\n(default 100)",
        UintField(&BenchOptions::connections, 0, 10000000)},
       {"channels", "C", "channels the connections are spread over (default 1)",
        UintField(&BenchOptions::channels, 1, 1000000)},
@@ -255,9 +257,10 @@ const std::vector<Option>& Options() {
       {"read-buffer-bytes", "B", "bytes per read buffer (default 16384)",
        UintField(&BenchOptions::read_buffer_bytes, 256, 1 << 20)},
       {"protocol", "P",
-       "what subscribers speak: pusher (Pusher protocol 7) or socketio (Socket.IO v5 over\n"
+       "what subscribers speak: pusher (Pusher protocol 7), socketio (Socket.IO v5 over\n"
        "Engine.IO v4, WebSocket only, joining a room with an acknowledged \"subscribe\"\n"
-       "event; publishing stays REST) (default pusher)",
+       "event; publishing stays REST) or sse (ringcast's Server-Sent Events stream, GET\n"
+       "/sse/KEY?channels=CHANNEL, read only; publishers stay Pusher) (default pusher)",
        SetProtocol},
       {"server-pid", "PID",
        "measure the server process PID: CPU time of all its threads (schedstat) in the\n"
@@ -321,7 +324,15 @@ const char* DistributionName(Distribution d) {
 const char* ModeName(PublishMode m) { return m == PublishMode::kRest ? "rest" : "client-events"; }
 
 const char* ProtocolName(WireProtocol p) {
-  return p == WireProtocol::kPusher ? "pusher" : "socketio";
+  switch (p) {
+    case WireProtocol::kPusher:
+      return "pusher";
+    case WireProtocol::kSocketIo:
+      return "socketio";
+    case WireProtocol::kSse:
+      return "sse";
+  }
+  return "?";
 }
 
 ParseOutcome ParseOptions(int argc, const char* const* argv, BenchOptions* out,

@@ -15,7 +15,7 @@ namespace ringcast::bench {
 
 enum class Distribution { kUniform, kHot, kZipf };
 enum class PublishMode { kRest, kClientEvents };
-enum class WireProtocol { kPusher, kSocketIo };
+enum class WireProtocol { kPusher, kSocketIo, kSse };
 
 struct BenchOptions {
   std::string host = "127.0.0.1";
@@ -24,7 +24,7 @@ struct BenchOptions {
   std::string app_key = "app-key";
   std::string app_secret = "app-secret";
 
-  uint32_t connections = 100;  // subscribing WebSocket connections
+  uint32_t connections = 100;  // subscribing connections (WebSocket or SSE)
   uint32_t channels = 1;
   Distribution distribution = Distribution::kUniform;
   double hot_fraction = 0.5;  // hot[:F]: share of the connections on channel 0
@@ -36,8 +36,8 @@ struct BenchOptions {
   double rate = 100;  // events per second over all publishers; 0 = as fast as possible
   uint32_t payload_bytes = 64;
   PublishMode mode = PublishMode::kRest;
-  uint32_t batch = 1;     // events per publish request (REST: batch_events) or per write
-  uint32_t pipeline = 1;  // REST requests in flight per publisher connection (HTTP pipelining)
+  uint32_t batch = 1;      // events per publish request (REST: batch_events) or per write
+  uint32_t pipeline = 1;   // REST requests in flight per publisher connection (HTTP pipelining)
   bool batch_due = false;  // fixed rate: send what is due (up to batch), not only full batches
 
   double duration_s = 10;
@@ -54,7 +54,7 @@ struct BenchOptions {
   // created with IORING_OP_SOCKET): outside the process's file table, so one process may hold
   // more connections than RLIMIT_NOFILE. Publishers keep regular sockets.
   bool direct_descriptors = false;
-  uint32_t read_buffers = 1024;         // provided read buffers per thread (power of two)
+  uint32_t read_buffers = 1024;  // provided read buffers per thread (power of two)
   uint32_t read_buffer_bytes = 16384;
 
   WireProtocol protocol = WireProtocol::kPusher;  // what subscribers speak

@@ -1,22 +1,25 @@
 // PusherClient implementation: TCP connect, the upgrade request and the check of its 101
 // answer (Sec-WebSocket-Accept), frames in and out (masked with a fresh key each), the pusher:*
 // housekeeping, the close handshake, and counting each failure by kind before closing; and the
-// socket.io mapping of the same steps (OnSocketIoMessage, Subscribe).
+// socket.io mapping of the same steps (OnSocketIoMessage, Subscribe); and the SSE stream
+// (SendSseRequest, ReadSseHead, OnSseEvent).
 // Worker thread only; see pusher_client.h for the state machine.
 #include "ringcast-bench/pusher_client.h"
 
 #include "auth/channel_auth.h"
 #include "auth/crypto.h"
 #include "ringcast-bench/socketio_packet.h"
+#include "ringcast-bench/sse_target.h"
 #include "ringcast-bench/worker.h"
+#include "util/clock.h"
 #include "util/json_writer.h"
 #include "ws/frame_encoder.h"
 #include "ws/handshake.h"
 
 namespace ringcast::bench {
 
-PusherClient::PusherClient(Worker* worker)
-    : w_(worker), socketio_(worker->options().protocol == WireProtocol::kSocketIo) {}
+PusherClient::PusherClient(Worker* worker, WireProtocol protocol)
+    : w_(worker), protocol_(protocol) {}
 
 bool PusherClient::Open(uint32_t source) {
   state_ = State::kConnecting;
@@ -45,6 +48,10 @@ void PusherClient::OnConnect(int res, uint64_t now_ns) {
     return;
   }
   w_->stats().connect_latency.Record(now_ns - connect_start_ns_);
+  if (protocol_ == WireProtocol::kSse) {
+    SendSseRequest();
+    return;
+  }
   upgrade_ = std::make_unique<Upgrade>();
   uint8_t raw[16];
   uint64_t a = w_->NextRandom();
@@ -69,6 +76,15 @@ void PusherClient::OnConnect(int res, uint64_t now_ns) {
 
 void PusherClient::OnData(const char* data, size_t len, uint64_t now_ns) {
   (void)now_ns;
+  if (protocol_ == WireProtocol::kSse) {
+    if (state_ == State::kUpgrading) {
+      ReadSseHead(data, len);
+      return;
+    }
+    SseReadResult r = sse_events_.Consume(data, len, this);
+    if (r.error != nullptr) Fail(std::string("protocol: ") + r.error);
+    return;
+  }
   if (state_ == State::kUpgrading) {
     http::ResponseReader::Result r = upgrade_->reader.Feed(data, len);
     if (r.state == http::ResponseReader::State::kNeedMore) return;
@@ -99,7 +115,10 @@ void PusherClient::ReadFrames(const char* data, size_t len) {
 }
 
 void PusherClient::OnReadEnd(int res) {
-  if (res == 0) {
+  if (res == 0 && protocol_ == WireProtocol::kSse) {
+    Fail(state_ == State::kUpgrading ? "sse: closed by server before its answer"
+                                     : "sse: stream ended by the server");
+  } else if (res == 0) {
     Fail("closed by server without a close frame");
   } else {
     Fail("recv: " + Worker::ErrnoName(res));
@@ -113,6 +132,7 @@ void PusherClient::OnClosed() {
   state_ = State::kClosed;
   upgrade_.reset();
   frames_ = ClientFrameReader();
+  sse_events_ = SseEventReader();
   OnConnectionClosed(before);
 }
 
@@ -122,7 +142,7 @@ bool PusherClient::OnMessage(ws::Opcode op, std::string_view payload) {
     Bump(w_->live().errors);
     return true;
   }
-  if (socketio_) return OnSocketIoMessage(payload);
+  if (protocol_ == WireProtocol::kSocketIo) return OnSocketIoMessage(payload);
   PusherMessage msg;
   if (const char* err = w_->parser().Parse(payload, &msg)) {
     w_->stats().CountError(std::string("protocol: ") + err);
@@ -196,7 +216,7 @@ void PusherClient::SendFrame(ws::Opcode op, std::string_view payload) {
 void PusherClient::SendText(std::string_view json) { SendFrame(ws::Opcode::kText, json); }
 
 void PusherClient::Subscribe(std::string_view channel, std::string_view socket_id) {
-  if (socketio_) {
+  if (protocol_ == WireProtocol::kSocketIo) {
     std::string msg;
     AppendSocketIoEvent(&msg, "subscribe", channel, 1);
     SendText(msg);
@@ -283,6 +303,88 @@ bool PusherClient::OnSocketIoMessage(std::string_view text) {
       Bump(w_->live().errors);
       return true;
   }
+  return !closing && state_ != State::kClosed;
+}
+
+}  // namespace ringcast::bench
+
+namespace ringcast::bench {
+
+void PusherClient::SendSseRequest() {
+  const BenchOptions& o = w_->options();
+  upgrade_ = std::make_unique<Upgrade>();
+  // A signature (private- channels) valid for an hour: longer than any run's connect phase.
+  uint64_t expires = static_cast<uint64_t>(util::WallSeconds()) + 3600;
+  std::string& req = w_->scratch();
+  req.clear();
+  req.append("GET ").append(SseRequestTarget(o.app_key, o.app_secret, StreamChannel(), expires));
+  req.append(" HTTP/1.1\r\nHost: ").append(w_->endpoint().host_header);
+  req.append("\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
+  state_ = State::kUpgrading;
+  w_->ArmRecv(this);
+  w_->Send(this, req);
+}
+
+void PusherClient::ReadSseHead(const char* data, size_t len) {
+  http::ResponseReader& reader = upgrade_->reader;
+  http::ResponseReader::Result r = reader.Feed(data, len);
+  if (r.state == http::ResponseReader::State::kError) {
+    Fail(std::string("sse: ") + reader.error());
+    return;
+  }
+  if (reader.status() == 200 && reader.content_type().substr(0, 17) != "text/event-stream") {
+    // Not an event stream: most likely not the SSE endpoint (a wrong --port or server).
+    Fail("sse: HTTP 200 but Content-Type '" + std::string(reader.content_type().substr(0, 60)) +
+         "', not text/event-stream");
+    return;
+  }
+  if (r.state == http::ResponseReader::State::kNeedMore) {
+    // A refusal's body is still coming; a 200 that frames its body (chunked, Content-Length)
+    // is not a stream this reader takes (ringcast's streams run until close).
+    if (reader.status() == 200) Fail("sse: the 200 answer frames its body (chunked?)");
+    return;
+  }
+  if (reader.status() != 200) {
+    std::string kind = "sse: HTTP " + std::to_string(reader.status());
+    std::string_view body = reader.body();
+    if (!body.empty()) kind.append(" ").append(body.substr(0, 100));
+    Fail(kind);
+    return;
+  }
+  w_->stats().handshake_latency.Record(w_->now_ns() - connect_start_ns_);
+  upgrade_.reset();
+  state_ = State::kWaitEstablished;
+  if (r.consumed < len) OnData(data + r.consumed, len - r.consumed, w_->now_ns());
+}
+
+bool PusherClient::OnSseEvent(std::string_view type, std::string_view data) {
+  WorkerStats& st = w_->stats();
+  if (type.substr(0, 9) == "ringcast:") {
+    if (type == "ringcast:open") {
+      // "Live from here": the stream's subscription.
+      if (state_ != State::kWaitEstablished) return true;
+      state_ = State::kOpen;
+      OnSubscriptionResult(StreamChannel(), true, {});
+    } else if (type == "ringcast:gap") {
+      st.CountError("sse: ringcast:gap");  // the bench never resumes: a gap is a loss
+      Bump(w_->live().errors);
+    } else {
+      ++st.other_events;
+    }
+    return !closing && state_ != State::kClosed;
+  }
+  PusherMessage msg;
+  if (const char* err = w_->parser().Parse(data, &msg)) {
+    st.CountError(std::string("protocol: sse data: ") + err);
+    Bump(w_->live().errors);
+    return true;
+  }
+  if (msg.event != type) {
+    st.CountError("protocol: sse event type is not its data's event");
+    Bump(w_->live().errors);
+    return true;
+  }
+  OnChannelEvent(msg);
   return !closing && state_ != State::kClosed;
 }
 

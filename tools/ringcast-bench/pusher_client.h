@@ -14,10 +14,19 @@
 // its channel); Engine.IO pings ("2") are answered with pongs ("3"); an Engine.IO close, a
 // Socket.IO DISCONNECT or CONNECT_ERROR fail the connection. Subscribers only: publishers
 // always speak Pusher (the peer takes REST publishes).
+// With --protocol sse (subscribers only) it is a plain HTTP/1.1 GET of ringcast's event stream
+// (docs/protocols/sse.md) for StreamChannel(), signed for private- channels (sse_target.h): the
+// 200 answer's head is the "established" step (handshake latency; any other status fails with
+// its body); the body is read with SseEventReader; the first event, `ringcast:open`, is
+// subscription_succeeded; every other event's data line {"channel","event","data"} is parsed as
+// a Pusher message and is a channel event (its SSE type must equal its "event"); heartbeat
+// comments are ignored; `ringcast:gap` (never expected: the bench does not resume) is an error;
+// the end of the stream fails the connection. Nothing is sent after the request.
 //
 // State: kIdle -> kConnecting -> kUpgrading -> kWaitEstablished -> kOpen -> (subclass:
 // kReady) -> kClosed. Only the upgrade holds heap memory (key and response head), freed when
-// the 101 has been read; an open connection keeps the frame reader's partial frame only.
+// the 101 (or the SSE 200) has been read; an open connection keeps the frame reader's partial
+// frame only (SSE: the event reader's partial line and last event).
 // Single-threaded: the owning worker. Every failure is counted once, by kind, in the worker's
 // stats (Fail), and closes the connection; OnConnectionClosed tells the subclass.
 #pragma once
@@ -30,13 +39,15 @@
 #include "http/response_reader.h"
 #include "ringcast-bench/bench_conn.h"
 #include "ringcast-bench/client_frame_reader.h"
+#include "ringcast-bench/options.h"
 #include "ringcast-bench/pusher_message.h"
+#include "ringcast-bench/sse_event_reader.h"
 
 namespace ringcast::bench {
 
 class Worker;
 
-class PusherClient : public BenchConn, public FrameSink {
+class PusherClient : public BenchConn, public FrameSink, public SseSink {
  public:
   enum class State : uint8_t {
     kIdle,
@@ -48,7 +59,8 @@ class PusherClient : public BenchConn, public FrameSink {
     kClosed
   };
 
-  explicit PusherClient(Worker* worker);
+  // `protocol`: what this connection speaks (publishers: always kPusher).
+  PusherClient(Worker* worker, WireProtocol protocol);
 
   State state() const { return state_; }
 
@@ -66,6 +78,8 @@ class PusherClient : public BenchConn, public FrameSink {
   virtual void OnPusherError(int64_t code, std::string_view message) = 0;
   virtual void OnChannelEvent(const PusherMessage& msg) = 0;
   virtual void OnConnectionClosed(State before) = 0;
+  // --protocol sse: the channel whose stream the connection requests.
+  virtual std::string_view StreamChannel() const { return {}; }
 
   Worker* w_;
   uint64_t connect_start_ns_ = 0;
@@ -88,15 +102,21 @@ class PusherClient : public BenchConn, public FrameSink {
   bool OnPing(std::string_view payload) override;
   bool OnPong(std::string_view payload) override;
   bool OnClose(uint16_t code, std::string_view reason) override;
+  // SseSink
+  bool OnSseEvent(std::string_view type, std::string_view data) override;
 
   void SendFrame(ws::Opcode op, std::string_view payload);
   void ReadFrames(const char* data, size_t len);
   // The socket.io counterpart of OnMessage's Pusher handling; same return convention.
   bool OnSocketIoMessage(std::string_view text);
+  // --protocol sse: the request, and the answer's head (then the events, OnSseEvent).
+  void SendSseRequest();
+  void ReadSseHead(const char* data, size_t len);
 
   std::unique_ptr<Upgrade> upgrade_;
   ClientFrameReader frames_;
-  bool socketio_;  // --protocol socketio (subscribers only)
+  SseEventReader sse_events_;  // --protocol sse: the body of the stream
+  WireProtocol protocol_;
 };
 
 }  // namespace ringcast::bench

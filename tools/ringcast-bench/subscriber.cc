@@ -9,6 +9,9 @@
 
 namespace ringcast::bench {
 
+Subscriber::Subscriber(Worker* worker, uint32_t index, uint32_t channel)
+    : PusherClient(worker, worker->options().protocol), index_(index), channel_(channel) {}
+
 void Subscriber::Start() {
   uint32_t sources = static_cast<uint32_t>(w_->endpoint().sources.size());
   Open(sources > 1 ? index_ % sources : 0);
@@ -115,6 +118,8 @@ void Subscriber::OnChannelEvent(const PusherMessage& msg) {
     Bump(live.measured);
   }
 }
+
+std::string_view Subscriber::StreamChannel() const { return w_->plan().name(channel_); }
 
 void Subscriber::OnConnectionClosed(State before) {
   if (before == State::kReady) {

@@ -1,6 +1,6 @@
-// Subscriber: a PusherClient that joins one channel and checks every bench event it receives:
-// sequence (lost, out of order, duplicate, per publisher), channel, and publish-to-receive
-// latency for events sent inside the measured window.
+// Subscriber: a PusherClient (any --protocol) that joins one channel and checks every bench event
+// it receives: sequence (lost, out of order, duplicate, per publisher), channel, and
+// publish-to-receive latency for events sent inside the measured window.
 //
 // Resolution: a subscriber counts once as `subscribed` (subscription_succeeded for its
 // channel) or once as `failed` (anything that ends it before that, including the connect
@@ -19,8 +19,8 @@ namespace ringcast::bench {
 
 class Subscriber final : public PusherClient {
  public:
-  Subscriber(Worker* worker, uint32_t index, uint32_t channel)
-      : PusherClient(worker), index_(index), channel_(channel) {}
+  // Speaks --protocol (Pusher, Socket.IO or SSE).
+  Subscriber(Worker* worker, uint32_t index, uint32_t channel);
 
   void Start();
   bool started() const { return state_ != State::kIdle; }
@@ -34,6 +34,7 @@ class Subscriber final : public PusherClient {
   void OnPusherError(int64_t code, std::string_view message) override;
   void OnChannelEvent(const PusherMessage& msg) override;
   void OnConnectionClosed(State before) override;
+  std::string_view StreamChannel() const override;
 
   void Resolve(bool ok);
 

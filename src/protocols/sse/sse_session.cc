@@ -42,8 +42,8 @@ void SseSession::Start(uint32_t app, std::string_view query, std::string_view la
   if (needs_auth) {
     const config::AppConfig& a = env_->apps().app(app);
     uint64_t expires = 0;
-    auto [ptr, ec] = std::from_chars(req.expires.data(), req.expires.data() + req.expires.size(),
-                                     expires);
+    auto [ptr, ec] =
+        std::from_chars(req.expires.data(), req.expires.data() + req.expires.size(), expires);
     if (req.auth.empty()) return Refuse(401, "Private and presence channels need 'auth'");
     if (ec != std::errc() || ptr != req.expires.data() + req.expires.size() ||
         req.expires.empty()) {
@@ -138,8 +138,8 @@ std::vector<size_t> SseSession::ReplayCuts(const engine::HistoryQuery& q) const 
       engine::PublicationView pub = engine::ReadPublication(buf);
       // The record (sse_encoder.cc): fixed text, the channel, the event twice, the data; JSON
       // escaping may add to it, hence the factor on the data.
-      size_t bytes = 64 + pub.channel.size() + 2 * pub.event.size() +
-                     pub.data.size() + pub.data.size() / 4 + id_bytes;
+      size_t bytes = 64 + pub.channel.size() + 2 * pub.event.size() + pub.data.size() +
+                     pub.data.size() / 4 + id_bytes;
       cost[i].push_back(bytes);
       left[i] += bytes;
       total += bytes;
@@ -256,14 +256,28 @@ bool SseSession::DeliverLive(net::LocalFrame* frame, const engine::PublicationVi
     if (i == channels_.size()) return false;
   }
   SsePosition& pos = positions_[i];
-  if (pub.sequence != 0) {
-    // Already delivered (from history): same epoch, not newer.
-    if (pub.epoch == pos.epoch && pub.sequence <= pos.seq) return false;
-    pos = {pub.epoch, pub.sequence};
+  if (pub.sequence == 0) {
+    // No sequence (a client event): the shared record, then this stream's unchanged id.
+    frame->Ref();
+    env_->loop().Send(*conn_, frame);
+    SendId();
+    return true;
   }
-  frame->Ref();
-  env_->loop().Send(*conn_, frame);
-  SendId();
+  // Already delivered (from history): same epoch, not newer.
+  if (pub.epoch == pos.epoch && pub.sequence <= pos.seq) return false;
+  pos = {pub.epoch, pub.sequence};
+  if (channels_.size() == 1) {
+    // The shared frame ends with this stream's id: its one position is the publication's.
+    frame->Ref();
+    env_->loop().Send(*conn_, frame);
+    return true;
+  }
+  // Several channels: the record and this stream's own id, as one frame of its own.
+  scratch_.assign(SharedRecord(*frame, pub));
+  scratch_.append("id: ");
+  AppendEventId(&scratch_, positions_);
+  scratch_.append("\n\n");
+  env_->loop().SendCopy(*conn_, scratch_);
   return true;
 }
 

@@ -18,8 +18,10 @@
 //                out), then the missed events in order, then goes live;
 //   events    -> each publication on a subscribed channel is the shard's shared record
 //                (sse_encoder.h) followed by this subscriber's `id:` (its position in every
-//                channel, sse_request.h) and the blank line; an event whose sequence this
-//                stream already delivered is skipped (dedupe by sequence);
+//                channel, sse_request.h) and the blank line: for a one-channel stream the
+//                shared frame as it is (its id line is this stream's), otherwise a frame of
+//                the stream's own; an event whose sequence this stream already delivered is
+//                skipped (dedupe by sequence);
 //   liveness  -> a comment line (":\n\n") every sse_heartbeat_ms keeps proxies and clients from
 //                timing the stream out;
 //   closing   -> a slow consumer (past max_outbound_bytes) is dropped: queued output is
@@ -93,7 +95,7 @@ class SseSession : public net::Session {
   net::Connection* conn_;
   SseSubscriber sub_;
   uint32_t app_ = 0;
-  bool counted_ = false;  // holds one of the app's max_connections
+  bool counted_ = false;    // holds one of the app's max_connections
   bool streaming_ = false;  // live: the history answer was sent
   std::vector<std::string> channels_;
   std::vector<SsePosition> positions_;  // aligned with channels_

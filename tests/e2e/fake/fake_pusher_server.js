@@ -4,7 +4,10 @@
 // (connection_established, pusher:subscribe with private-channel auth checked, pusher:ping,
 // client-* events relayed to the channel's other subscribers), and signed POST
 // /apps/{id}/events and /batch_events (the signature is verified independently of the bench's
-// C++ signing code, with Node's crypto). Faults, per channel, counting every event published
+// C++ signing code, with Node's crypto), and ringcast's SSE stream GET /sse/{key}?channels=C
+// (docs/protocols/sse.md: `ringcast:open` first, then `event:`/`data:`/`id:` records and a
+// heartbeat comment; private channels need `expires` and `auth`, checked here too; each record
+// is written in two pieces, split inside its data line, so readers must reassemble). Faults, per channel, counting every event published
 // on that channel from 0: event number --drop N is never delivered to anyone, and event number
 // --swap M is held back and delivered right after event M+1. Prints "listening on HOST:PORT".
 // Usage: node fake_pusher_server.js [--port 0] [--drop N] [--swap M] [--app-id ID]
@@ -29,16 +32,25 @@ function parseArgs(argv) {
 const opts = parseArgs(process.argv);
 const hmac = (text) => crypto.createHmac('sha256', opts.secret).update(text).digest('hex');
 
-// channel -> { subscribers: Set<ws>, published: number, held: {frame, except} | null }
+// channel -> { subscribers: Set<ws>, streams: Set<http.ServerResponse>, published: number,
+//             held: {frame, record, except} | null }
 const channels = new Map();
 function channelState(name) {
-  if (!channels.has(name)) channels.set(name, { subscribers: new Set(), published: 0, held: null });
+  if (!channels.has(name)) {
+    channels.set(name, { subscribers: new Set(), streams: new Set(), published: 0, held: null });
+  }
   return channels.get(name);
 }
 
-function deliver(ch, frame, except) {
+let nextId = 1;
+function deliver(ch, frame, record, except) {
   for (const ws of ch.subscribers) {
     if (ws !== except && ws.readyState === WebSocket.OPEN) ws.send(frame);
+  }
+  for (const res of ch.streams) {
+    const cut = record.indexOf('data: ') + 9;
+    res.write(record.slice(0, cut));
+    res.write(record.slice(cut) + `id: 1.${nextId++}\n\n`);
   }
 }
 
@@ -47,14 +59,15 @@ function publish(channel, event, data, except = null) {
   const ch = channelState(channel);
   const n = ch.published++;
   const frame = JSON.stringify({ event, channel, data });
+  const record = `event: ${event}\ndata: ${JSON.stringify({ channel, event, data })}\n`;
   if (n === opts.drop) return;
   if (n === opts.swap) {
-    ch.held = { frame, except };
+    ch.held = { frame, record, except };
     return;
   }
-  deliver(ch, frame, except);
+  deliver(ch, frame, record, except);
   if (ch.held && n === opts.swap + 1) {
-    deliver(ch, ch.held.frame, ch.held.except);
+    deliver(ch, ch.held.frame, ch.held.record, ch.held.except);
     ch.held = null;
   }
 }
@@ -84,6 +97,7 @@ const server = http.createServer((req, res) => {
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
     };
+    if (req.method === 'GET' && url.pathname.startsWith('/sse/')) return stream(req, res, url, reply);
     const m = /^\/apps\/([^/]+)\/(events|batch_events)$/.exec(url.pathname);
     if (req.method !== 'POST' || !m || m[1] !== opts.appId) return reply(404, { error: 'not found' });
     const bad = verifySignature('POST', url.pathname, url.searchParams, body);
@@ -98,6 +112,26 @@ const server = http.createServer((req, res) => {
     reply(200, {});
   });
 });
+
+// GET /sse/{key}?channels=a,b[&expires=T&auth=KEY:SIG]: ringcast's event stream, live only.
+function stream(req, res, url, reply) {
+  if (url.pathname !== `/sse/${opts.key}`) return reply(404, { error: 'Unknown app key', code: 404 });
+  const list = (url.searchParams.get('channels') || '').split(',').filter((c) => c !== '');
+  if (list.length === 0) return reply(400, { error: 'Missing channels', code: 400 });
+  if (list.some((c) => c.startsWith('private-') || c.startsWith('presence-'))) {
+    const expires = url.searchParams.get('expires') || '';
+    const want = `${opts.key}:${hmac(`sse\n${expires}\n${list.map((c) => c + '\n').join('')}`)}`;
+    if (url.searchParams.get('auth') !== want || Number(expires) < Date.now() / 1000) {
+      return reply(401, { error: 'Invalid signature', code: 401 });
+    }
+  }
+  res.useChunkedEncodingByDefault = false;  // a body until close, as ringcast sends it
+  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'close' });
+  res.flushHeaders();
+  res.write('retry: 2000\n\nevent: ringcast:open\ndata: {}\nid: 1.0\n\n:\n\n');
+  for (const c of list) channelState(c).streams.add(res);
+  res.on('close', () => { for (const c of list) channelState(c).streams.delete(res); });
+}
 
 const wss = new WebSocket.Server({ noServer: true });
 let nextSocket = 1;

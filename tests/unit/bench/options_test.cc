@@ -1,8 +1,8 @@
 // Tests for ParseOptions and HelpText (tools/ringcast-bench/options.h): value syntaxes
 // (durations, "max" rates, distributions with parameters), "--name value" and "--name=value",
 // errors for bad input, the measurement options (--protocol, --server-pid,
-// --count-server-writes, --connect-only, --pipeline, --batch-due), and a --help that lists every option within 100
-// columns.
+// --count-server-writes, --connect-only, --pipeline, --batch-due), and a --help that lists every
+// option within 100 columns.
 #include "ringcast-bench/options.h"
 
 #include <gtest/gtest.h>
@@ -86,6 +86,16 @@ TEST(Options, SocketIoPublishesThroughRestOnly) {
   BenchOptions p;
   EXPECT_EQ(Parse({"--protocol", "mqtt"}, &p, &err), ParseOutcome::kExitError);
   EXPECT_NE(err.find("unknown protocol"), std::string::npos) << err;
+}
+
+TEST(Options, SseSubscribersTakeEitherPublishingMode) {
+  BenchOptions o;
+  std::string err;
+  ASSERT_EQ(Parse({"--protocol", "sse", "--mode", "client-events", "--tls"}, &o, &err),
+            ParseOutcome::kRun)
+      << err;
+  EXPECT_EQ(o.protocol, WireProtocol::kSse);
+  EXPECT_STREQ(ProtocolName(o.protocol), "sse");
 }
 
 TEST(Options, HotTakesAnOptionalShare) {

@@ -70,6 +70,22 @@ TEST(ResponseReader, UpgradeAnswerStopsBeforeTheFrames) {
   EXPECT_EQ(r.websocket_accept(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 }
 
+TEST(ResponseReader, EventStreamHeadStopsBeforeItsBody) {
+  // An SSE answer: no length, body until close; the events after the head are the caller's.
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+      "Connection: close\r\n\r\n";
+  std::string s = head + "retry: 2000\n\n";
+  ResponseReader r;
+  ResponseReader::Result res = r.Feed(s.data(), s.size());
+  EXPECT_EQ(res.state, ResponseReader::State::kDone);
+  EXPECT_EQ(res.consumed, head.size());
+  EXPECT_EQ(r.status(), 200);
+  EXPECT_EQ(r.content_type(), "text/event-stream; charset=utf-8");
+  r.Reset();
+  EXPECT_EQ(r.content_type(), "");
+}
+
 TEST(ResponseReader, ReadsPipelinedAnswersAfterReset) {
   std::string one = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
   std::string two =
