@@ -20,6 +20,9 @@ namespace ringcast::server {
 namespace {
 constexpr size_t kDrainBatch = 256;
 constexpr uint64_t kWakeUserData = 1;
+// The group commit's write and fdatasync (CommitTurn).
+constexpr uint64_t kCommitWriteUserData = 2;
+constexpr uint64_t kCommitSyncUserData = 3;
 }  // namespace
 
 ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::AppRegistry* apps,
@@ -143,7 +146,7 @@ void ControlPlane::Run() {
       shutdown_sent_ = true;
     }
     WakeShards();
-    if (shutdown_sent_ && shards_done_ == shard_count_) break;
+    if (shutdown_sent_ && shards_done_ == shard_count_ && !commit_.active) break;
     webhooks_.Poll();
 
     paused = stalled_total_ >= kMaxStalled;
@@ -168,6 +171,8 @@ void ControlPlane::Run() {
     ring_.ForEachCqe([&](const io_uring_cqe& cqe) {
       if (cqe.user_data == kWakeUserData) {
         arm_wake();
+      } else if (cqe.user_data == kCommitWriteUserData || cqe.user_data == kCommitSyncUserData) {
+        OnCommitCompletion(cqe);
       } else if (webhooks::Dispatcher::Owns(cqe.user_data)) {
         webhooks_.OnCompletion(cqe);
       }
@@ -640,23 +645,89 @@ void ControlPlane::AnswerAfterCommit(api::HttpCall* call) {
 }
 
 int ControlPlane::CommitTurn() {
-  if (wal_ == nullptr) return -1;
+  if (wal_ == nullptr || commit_.active) return -1;
   if (!wal_->has_pending() && held_.empty()) return -1;
   const uint64_t now = util::MonotonicMs();
-  store::TurnResult r = shutdown_sent_ ? (wal_->Commit() ? store::TurnResult::kDurable
-                                                          : store::TurnResult::kFailed)
-                                       : wal_->CommitTurn(now);
-  if (r == store::TurnResult::kWaiting) {
-    const uint64_t due = wal_->sync_due_ms();
-    return due > now ? static_cast<int>(due - now) : 0;
+  if (shutdown_sent_ || wal_->NeedsCompaction()) {
+    // Synchronously: at shutdown, so that nothing is left in flight; before a compaction,
+    // which needs everything written and synced (it is rare: the log past twice the live data).
+    const store::TurnResult r =
+        wal_->Commit() ? store::TurnResult::kDurable : store::TurnResult::kFailed;
+    ReleaseHeld(r, held_.size(), held_pubs_.size());
+    if (r == store::TurnResult::kDurable && wal_->NeedsCompaction() && !wal_->Compact()) {
+      RC_WARN("store: compaction failed; the log keeps growing until it succeeds");
+    }
+    return -1;
   }
+  store::TurnIo io;
+  switch (wal_->BeginTurn(now, &io)) {
+    case store::TurnStart::kDurable:
+      ReleaseHeld(store::TurnResult::kDurable, held_.size(), held_pubs_.size());
+      return -1;
+    case store::TurnStart::kFailed:
+      ReleaseHeld(store::TurnResult::kFailed, held_.size(), held_pubs_.size());
+      return -1;
+    case store::TurnStart::kWaiting: {
+      const uint64_t due = wal_->sync_due_ms();
+      return due > now ? static_cast<int>(due - now) : 0;
+    }
+    case store::TurnStart::kStarted:
+      break;
+  }
+  // One write of everything queued, then (on its completion) one fdatasync, both through the
+  // ring: the thread goes on with requests meanwhile, and their records wait for the next turn.
+  commit_.active = true;
+  commit_.fd = io.fd;
+  commit_.sync = io.sync;
+  commit_.answers = held_.size();
+  commit_.pubs = held_pubs_.size();
+  commit_.start_ns = util::MonotonicNs();
+  io_uring_sqe* sqe = ring_.Sqe();
+  if (io.size > 0) {
+    io_uring_prep_write(sqe, io.fd, io.data, static_cast<unsigned>(io.size), io.offset);
+    io_uring_sqe_set_data64(sqe, kCommitWriteUserData);
+  } else {
+    io_uring_prep_fsync(sqe, io.fd, IORING_FSYNC_DATASYNC);
+    io_uring_sqe_set_data64(sqe, kCommitSyncUserData);
+  }
+  return -1;
+}
+
+void ControlPlane::OnCommitCompletion(const io_uring_cqe& cqe) {
+  const uint64_t now_ns = util::MonotonicNs();
+  const uint64_t took_ns = now_ns - commit_.start_ns;
+  if (cqe.user_data == kCommitWriteUserData) {
+    if (!wal_->WriteDone(cqe.res, took_ns)) {
+      commit_.active = false;
+      ReleaseHeld(store::TurnResult::kFailed, commit_.answers, commit_.pubs);
+      return;
+    }
+    if (commit_.sync) {
+      commit_.start_ns = now_ns;
+      io_uring_sqe* sqe = ring_.Sqe();
+      io_uring_prep_fsync(sqe, commit_.fd, IORING_FSYNC_DATASYNC);
+      io_uring_sqe_set_data64(sqe, kCommitSyncUserData);
+      return;
+    }
+  } else if (!wal_->SyncDone(cqe.res, took_ns)) {
+    commit_.active = false;
+    ReleaseHeld(store::TurnResult::kFailed, commit_.answers, commit_.pubs);
+    return;
+  }
+  commit_.active = false;
+  ReleaseHeld(wal_->EndTurn(util::MonotonicMs()), commit_.answers, commit_.pubs);
+}
+
+void ControlPlane::ReleaseHeld(store::TurnResult r, size_t answers, size_t pubs) {
+  if (r == store::TurnResult::kWaiting) return;  // the next turn's sync releases them
   // Durable now: the token sockets and a requestId trigger's channels get what the answers
   // below acknowledge.
   if (r == store::TurnResult::kDurable) {
-    for (const engine::PublishRequest& p : held_pubs_) Publish(p);
+    for (size_t i = 0; i < pubs; ++i) Publish(held_pubs_[i]);
   }
-  held_pubs_.clear();
-  for (api::HttpCall* call : held_) {
+  held_pubs_.erase(held_pubs_.begin(), held_pubs_.begin() + static_cast<ptrdiff_t>(pubs));
+  for (size_t i = 0; i < answers; ++i) {
+    api::HttpCall* call = held_[i];
     if (r == store::TurnResult::kFailed) {
       call->response.clear();
       http::AppendJsonError(&call->response, 503,
@@ -666,11 +737,7 @@ int ControlPlane::CommitTurn() {
     }
     Answer(call);
   }
-  held_.clear();
-  if (r == store::TurnResult::kDurable && wal_->NeedsCompaction() && !wal_->Compact()) {
-    RC_WARN("store: compaction failed; the log keeps growing until it succeeds");
-  }
-  return -1;
+  held_.erase(held_.begin(), held_.begin() + static_cast<ptrdiff_t>(answers));
 }
 
 void ControlPlane::CountSubscriptions(uint32_t app, std::vector<std::string> channels,

@@ -79,6 +79,7 @@
 
 namespace ringcast::store {
 class Wal;
+enum class TurnResult;
 }  // namespace ringcast::store
 
 namespace ringcast::server {
@@ -153,9 +154,14 @@ class ControlPlane {
   // For a handler that changed the store: the answer goes out after this turn's group commit
   // (or becomes a 503 if the commit fails).
   void AnswerAfterCommit(api::HttpCall* call);
-  // Group commit (docs/store.md): one write and one fdatasync for the turn's mutations, then
-  // the held answers. Returns the ms until an interval sync is due (-1: nothing waits).
+  // Group commit (docs/store.md): one write and one fdatasync for the turn's mutations through
+  // the ring, then the held answers (OnCommitCompletion). Returns the ms until an interval sync
+  // is due (-1: nothing waits, or a commit is in flight: its completion wakes the loop).
   int CommitTurn();
+  void OnCommitCompletion(const io_uring_cqe& cqe);
+  // The end of a commit: publishes the first `pubs` held publications and answers the first
+  // `answers` held calls (503s when `r` is kFailed); kWaiting releases nothing.
+  void ReleaseHeld(store::TurnResult r, size_t answers, size_t pubs);
   void SendToShard(uint32_t shard, const ToShard& m);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
@@ -166,6 +172,17 @@ class ControlPlane {
   const config::ServerConfig* config_;
   store::Wal* wal_;
   std::vector<api::HttpCall*> held_;  // answers waiting for the group commit
+  // The commit in flight through ring_: its I/O, and how many of held_ and held_pubs_ it
+  // makes durable (those queued before it began; later ones wait for the next).
+  struct CommitInFlight {
+    bool active = false;
+    int fd = -1;
+    bool sync = false;  // an fdatasync follows the write
+    size_t answers = 0;
+    size_t pubs = 0;
+    uint64_t start_ns = 0;  // of the write or sync now in flight
+  };
+  CommitInFlight commit_;
   Mesh* mesh_;
   size_t shard_count_;
   const engine::SocketIdCodec* ids_;

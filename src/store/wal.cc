@@ -524,6 +524,7 @@ void Wal::MaybeRoll() {
 }
 
 bool Wal::Commit() {
+  RC_CHECK(!in_flight_);
   if (poisoned_) return false;
   if (pending_.empty() && !unsynced_) return true;
   if (!pending_.empty() && !WritePending()) return false;
@@ -533,25 +534,131 @@ bool Wal::Commit() {
 }
 
 TurnResult Wal::CommitTurn(uint64_t now_ms) {
-  if (poisoned_) return TurnResult::kFailed;
-  if (!pending_.empty() && !WritePending()) return TurnResult::kFailed;
-  switch (options_.sync.kind) {
-    case SyncPolicy::Kind::kNone:
-      unsynced_ = false;  // never synced; rolling need not wait
-      break;
-    case SyncPolicy::Kind::kAlways:
-      if (unsynced_ && !SyncNow()) return TurnResult::kFailed;
-      last_sync_ms_ = now_ms;
-      break;
-    case SyncPolicy::Kind::kInterval:
-      if (!unsynced_) break;
-      if (now_ms < last_sync_ms_ + options_.sync.interval_ms) return TurnResult::kWaiting;
-      if (!SyncNow()) return TurnResult::kFailed;
-      last_sync_ms_ = now_ms;
+  TurnIo io;
+  switch (BeginTurn(now_ms, &io)) {
+    case TurnStart::kDurable:
+      return TurnResult::kDurable;
+    case TurnStart::kWaiting:
+      return TurnResult::kWaiting;
+    case TurnStart::kFailed:
+      return TurnResult::kFailed;
+    case TurnStart::kStarted:
       break;
   }
+  const bool timed = options_.observer != nullptr;
+  if (io.size > 0) {
+    const uint64_t start_ns = timed ? util::MonotonicNs() : 0;
+    ssize_t w;
+    do {
+      w = ops_->Write(io.fd, io.data, io.size);
+    } while (w < 0 && errno == EINTR);
+    const int64_t result = w < 0 ? -int64_t{errno} : int64_t{w};
+    if (!FinishWrite(result, timed ? util::MonotonicNs() - start_ns : 0)) return TurnResult::kFailed;
+  }
+  if (io.sync) {
+    const uint64_t start_ns = timed ? util::MonotonicNs() : 0;
+    const int rc = ops_->Fdatasync(io.fd) == 0 ? 0 : -errno;
+    if (!FinishSync(rc, timed ? util::MonotonicNs() - start_ns : 0)) return TurnResult::kFailed;
+  }
+  return EndTurn(now_ms);
+}
+
+TurnStart Wal::BeginTurn(uint64_t now_ms, TurnIo* io) {
+  RC_CHECK(!in_flight_);
+  if (poisoned_) return TurnStart::kFailed;
+  bool due = false;
+  switch (options_.sync.kind) {
+    case SyncPolicy::Kind::kAlways:
+      due = true;
+      break;
+    case SyncPolicy::Kind::kInterval:
+      due = now_ms >= last_sync_ms_ + options_.sync.interval_ms;
+      break;
+    case SyncPolicy::Kind::kNone:
+      break;
+  }
+  const bool write = !pending_.empty();
+  const bool sync = due && (write || unsynced_);
+  if (!write && !sync) {
+    if (options_.sync.kind == SyncPolicy::Kind::kNone) unsynced_ = false;
+    return unsynced_ ? TurnStart::kWaiting : TurnStart::kDurable;
+  }
+  turn_.clear();
+  turn_.swap(pending_);  // pending_ keeps the old turn's capacity
+  turn_records_ = pending_records_;
+  pending_records_ = 0;
+  turn_sync_ = sync;
+  in_flight_ = true;
+  io->fd = fd_;
+  io->data = turn_.data();
+  io->size = turn_.size();
+  io->offset = segment_size_;
+  io->sync = sync;
+  return TurnStart::kStarted;
+}
+
+bool Wal::WriteDone(int64_t result, uint64_t ns) {
+  return FinishWrite(ops_->RingWriteResult(fd_, result), ns);
+}
+
+bool Wal::SyncDone(int result, uint64_t ns) {
+  return FinishSync(ops_->RingSyncResult(fd_, result), ns);
+}
+
+bool Wal::FinishWrite(int64_t result, uint64_t ns) {
+  RC_CHECK(in_flight_);
+  if (result < 0) {
+    Poison("write", static_cast<int>(-result));
+    EndFailedTurn();
+    return false;
+  }
+  auto done = static_cast<size_t>(result);
+  while (done < turn_.size()) {  // a short write: the rest from here
+    ssize_t w = ops_->Write(fd_, turn_.data() + done, turn_.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      Poison("write", w < 0 ? errno : EIO);
+      EndFailedTurn();
+      return false;
+    }
+    done += static_cast<size_t>(w);
+  }
+  if (!turn_.empty()) {
+    segment_size_ += turn_.size();
+    log_bytes_ += turn_.size();
+    if (options_.observer != nullptr) options_.observer->OnWrite(ns, turn_.size(), turn_records_);
+    unsynced_ = true;
+  }
+  turn_.clear();
+  turn_records_ = 0;
+  return true;
+}
+
+bool Wal::FinishSync(int result, uint64_t ns) {
+  RC_CHECK(in_flight_);
+  if (result < 0) {
+    Poison("fdatasync", -result);
+    EndFailedTurn();
+    return false;
+  }
+  if (options_.observer != nullptr) options_.observer->OnSync(ns);
+  unsynced_ = false;
+  return true;
+}
+
+TurnResult Wal::EndTurn(uint64_t now_ms) {
+  RC_CHECK(in_flight_);
+  in_flight_ = false;
+  if (turn_sync_) last_sync_ms_ = now_ms;
+  if (options_.sync.kind == SyncPolicy::Kind::kNone) unsynced_ = false;  // rolling need not wait
   MaybeRoll();
-  return TurnResult::kDurable;
+  return unsynced_ ? TurnResult::kWaiting : TurnResult::kDurable;
+}
+
+void Wal::EndFailedTurn() {
+  in_flight_ = false;
+  turn_.clear();
+  turn_records_ = 0;
 }
 
 bool Wal::NeedsCompaction() const {
@@ -560,7 +667,7 @@ bool Wal::NeedsCompaction() const {
 }
 
 bool Wal::Compact() {
-  if (poisoned_ || !pending_.empty()) return false;
+  if (poisoned_ || in_flight_ || !pending_.empty()) return false;
   if (unsynced_ && !SyncNow()) return false;
   const uint64_t covered = segment_;
   std::string error;

@@ -4,10 +4,12 @@
 //
 // Owns: the data directory's files, the open segment's descriptor, the live map (its memory
 // pool, and read-only mappings of the snapshot and segments its values view; docs/store.md,
-// "How replay reads") and the records queued since the last Commit. Single-threaded: the control
-// plane owns it. Put/Delete apply to the live map at once and queue a record; Commit writes
-// everything queued with one write and one fdatasync, and only a true Commit makes those mutations
-// durable (callers release replies after it). A failed write or fdatasync poisons the store: that
+// "How replay reads"), the records queued since the last commit and those of the turn in flight.
+// Single-threaded: the control plane owns it. Put/Delete apply to the live map at once and queue a
+// record; Commit writes everything queued with one write and one fdatasync, and only a true Commit
+// makes those mutations durable (callers release replies after it). A turn (BeginTurn ...
+// EndTurn) is the same group commit with the write and fdatasync done by the caller, through its
+// io_uring, while Put/Delete queue for the next turn. A failed write or fdatasync poisons the store: that
 // Commit and every later Put/Delete/Commit/Compact return false until the process restarts (never
 // retry an fsync). Start-up cuts a torn tail of the last segment and refuses mid-log corruption
 // unless RecoverMode::kSkip; both are logged and listed in recovery().
@@ -50,12 +52,35 @@ enum class TurnResult {
   kFailed,   // poisoned: answer 503
 };
 
+// What BeginTurn hands out: the group commit's I/O, for the caller to do (the control plane
+// through its io_uring): first the write of `size` bytes (none: a sync alone), then, only after
+// the write completed, an fdatasync when `sync` says.
+struct TurnIo {
+  int fd = -1;
+  const char* data = nullptr;  // valid until the turn ends
+  size_t size = 0;
+  uint64_t offset = 0;  // the segment's end (the file is O_APPEND: the write appends anyway)
+  bool sync = false;
+};
+
+enum class TurnStart {
+  kDurable,  // nothing to do: what is queued so far is durable (release replies)
+  kWaiting,  // nothing to do before sync_due_ms() (hold replies)
+  kFailed,   // poisoned (answer 503)
+  kStarted,  // do the TurnIo, then WriteDone / SyncDone / EndTurn
+};
+
 // System calls the store makes on its files; tests inject failures through a subclass.
 class FileOps {
  public:
   virtual ~FileOps() = default;
   virtual ssize_t Write(int fd, const char* data, size_t n);
   virtual int Fdatasync(int fd);
+  // The results of a turn's write and fdatasync done by the caller (an io_uring), as the store
+  // takes them (Wal::WriteDone, Wal::SyncDone): as given, unless a test injects a failure or a
+  // delay here.
+  virtual int64_t RingWriteResult(int /*fd*/, int64_t result) { return result; }
+  virtual int RingSyncResult(int /*fd*/, int result) { return result; }
 };
 
 // Hears what the store did, for metrics (server/store_metrics.h). Called on the Wal's thread
@@ -136,25 +161,42 @@ class Wal {
 
   [[nodiscard]] bool Put(std::string_view key, std::string_view value);
   [[nodiscard]] bool Delete(std::string_view key);
-  // One write and one fdatasync for everything queued. True with nothing queued.
+  // One write and one fdatasync for everything queued. True with nothing queued. Not while a
+  // turn is in flight.
   [[nodiscard]] bool Commit();
   // Group commit for one loop turn under the sync policy: one write of everything queued, and
   // one fdatasync when the policy says (always: now; interval: when MS have passed since the
-  // last; none: never). `now_ms` is a monotonic clock.
+  // last; none: never). `now_ms` is a monotonic clock. Does the I/O itself (BeginTurn, the
+  // FileOps calls, WriteDone, SyncDone, EndTurn).
   [[nodiscard]] TurnResult CommitTurn(uint64_t now_ms);
+
+  // The same group commit with the I/O done by the caller (the control plane, through its
+  // io_uring), so that the thread is free while the disk syncs. BeginTurn moves everything
+  // queued into the turn's buffer (Put/Delete go on queueing for the next turn) and says what
+  // to do. Then: WriteDone with the write's result (bytes written or -errno; a short write is
+  // finished here with FileOps), SyncDone with the fdatasync's (0 or -errno) when io.sync, and
+  // EndTurn. `ns`: how long the call took, for the observer. WriteDone or SyncDone false: the
+  // store is poisoned and the turn is over (answer 503). One turn at a time.
+  [[nodiscard]] TurnStart BeginTurn(uint64_t now_ms, TurnIo* io);
+  [[nodiscard]] bool WriteDone(int64_t result, uint64_t ns);
+  [[nodiscard]] bool SyncDone(int result, uint64_t ns);
+  // kDurable or kWaiting (an interval's sync is not due yet: hold replies).
+  TurnResult EndTurn(uint64_t now_ms);
+  bool turn_in_flight() const { return in_flight_; }
   // With kWaiting: when the next CommitTurn syncs.
   uint64_t sync_due_ms() const { return last_sync_ms_ + options_.sync.interval_ms; }
   bool has_pending() const { return !pending_.empty(); }
   // False while a mutation is buffered or written but not yet synced: an answer that reads the
   // live map then may show what a crash would lose, so it waits for the commit too.
-  bool durable() const { return pending_.empty() && !unsynced_; }
+  bool durable() const { return pending_.empty() && !unsynced_ && !in_flight_; }
   bool poisoned() const { return poisoned_; }
 
   // Bytes in segments since the last snapshot, and the bytes of live keys and values.
   uint64_t log_bytes() const { return log_bytes_; }
   uint64_t live_bytes() const { return live_bytes_; }
   bool NeedsCompaction() const;
-  // Snapshot the live map and delete the segments it covers. Needs nothing pending.
+  // Snapshot the live map and delete the segments it covers. Needs nothing pending and no turn
+  // in flight.
   [[nodiscard]] bool Compact();
 
   // Current file names in the directory that belong to the store, sorted (for tests).
@@ -177,6 +219,9 @@ class Wal {
   void Repoint(const std::string& snapshot_path);
   bool WritePending();
   bool SyncNow();
+  bool FinishWrite(int64_t result, uint64_t ns);
+  bool FinishSync(int result, uint64_t ns);
+  void EndFailedTurn();
   void MaybeRoll();
 
   WalOptions options_;
@@ -197,6 +242,11 @@ class Wal {
   LogWriter writer_;
   std::string pending_;
   uint64_t pending_records_ = 0;  // records in pending_
+  // The turn begun by BeginTurn: its bytes (being written), records and whether it syncs.
+  std::string turn_;
+  uint64_t turn_records_ = 0;
+  bool turn_sync_ = false;
+  bool in_flight_ = false;
   bool poisoned_ = false;
   bool unsynced_ = false;  // written since the last fdatasync
   uint64_t last_sync_ms_ = 0;

@@ -24,18 +24,23 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// fdatasync that waits while `hold` is set and fails while `fail` is set.
+// fdatasync that waits while `hold` is set and fails while `fail` is set: the control plane's
+// (through its io_uring, seen as the store takes its result) and a synchronous one (shutdown).
 class GateOps : public store::FileOps {
  public:
   int Fdatasync(int fd) override {
+    const int r = Gate(store::FileOps::Fdatasync(fd) == 0 ? 0 : -errno);
+    if (r == 0) return 0;
+    errno = -r;
+    return -1;
+  }
+  int RingSyncResult(int /*fd*/, int result) override { return Gate(result); }
+  // Holds while `hold`; the result, or -EIO while `fail`.
+  int Gate(int result) {
     in_sync.store(true);
     while (hold.load()) std::this_thread::sleep_for(1ms);
     in_sync.store(false);
-    if (fail.load()) {
-      errno = EIO;
-      return -1;
-    }
-    return store::FileOps::Fdatasync(fd);
+    return fail.load() ? -EIO : result;
   }
   std::atomic<bool> hold{false};
   std::atomic<bool> fail{false};

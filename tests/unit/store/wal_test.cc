@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <liburing.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -283,6 +284,128 @@ TEST_F(WalTest, ObserverHearsReadOnlyOnceAndNoFailedCalls) {
   EXPECT_EQ(wal2->CommitTurn(0), TurnResult::kFailed);
   EXPECT_TRUE(obs2.writes.empty());
   EXPECT_EQ(obs2.read_only, 1);
+}
+
+// Does one I/O through a fresh io_uring, as the control plane does: the result of the CQE.
+int RingIo(const TurnIo& io, bool sync) {
+  io_uring ring;
+  if (io_uring_queue_init(4, &ring, 0) != 0) return -1000;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  if (sync) {
+    io_uring_prep_fsync(sqe, io.fd, IORING_FSYNC_DATASYNC);
+  } else {
+    io_uring_prep_write(sqe, io.fd, io.data, static_cast<unsigned>(io.size), io.offset);
+  }
+  io_uring_submit(&ring);
+  io_uring_cqe* cqe = nullptr;
+  int rc = io_uring_wait_cqe(&ring, &cqe);
+  int res = rc < 0 ? rc : cqe->res;
+  io_uring_queue_exit(&ring);
+  return res;
+}
+
+TEST_F(WalTest, TurnThroughAnIoUringIsDurableAndLaterPutsWaitForTheNext) {
+  RecordingObserver obs;
+  FailingOps ops;
+  WalOptions o;
+  o.observer = &obs;
+  o.ops = &ops;
+  {
+    auto wal = Open(o);
+    ASSERT_TRUE(wal) << last_error_;
+    ASSERT_TRUE(wal->Put("a", "1"));
+    ASSERT_TRUE(wal->Put("b", std::string(70000, 'x')));  // spans blocks
+    TurnIo io;
+    ASSERT_EQ(wal->BeginTurn(0, &io), TurnStart::kStarted);
+    EXPECT_TRUE(wal->turn_in_flight());
+    EXPECT_TRUE(io.sync);
+    EXPECT_GT(io.size, 70000u);
+    // Queued while the turn is in flight: not in it, and nothing is durable yet.
+    ASSERT_TRUE(wal->Put("c", "3"));
+    EXPECT_FALSE(wal->durable());
+    EXPECT_FALSE(wal->Compact());
+    int w = RingIo(io, false);
+    ASSERT_EQ(w, static_cast<int>(io.size));
+    ASSERT_TRUE(wal->WriteDone(w, 5));
+    ASSERT_TRUE(wal->SyncDone(RingIo(io, true), 7));
+    EXPECT_EQ(wal->EndTurn(1), TurnResult::kDurable);
+    EXPECT_FALSE(wal->turn_in_flight());
+    EXPECT_TRUE(wal->has_pending());  // "c", for the next turn
+    EXPECT_FALSE(wal->durable());
+    EXPECT_EQ(ops.syncs, 0);          // the sync was the ring's, not FileOps'
+    ASSERT_EQ(obs.writes.size(), 1u);
+    EXPECT_EQ(obs.writes[0].records, 2u);
+    EXPECT_EQ(obs.syncs, 1);
+  }
+  auto wal = Open();
+  ASSERT_TRUE(wal) << last_error_;
+  EXPECT_EQ(Plain(wal->live()), (Model{{"a", "1"}, {"b", std::string(70000, 'x')}}));
+  EXPECT_TRUE(wal->recovery().events.empty());
+}
+
+TEST_F(WalTest, ShortTurnWriteIsFinishedAndIntervalTurnSyncsAlone) {
+  WalOptions o;
+  o.sync = {SyncPolicy::Kind::kInterval, 10};
+  {
+    auto wal = Open(o);
+    ASSERT_TRUE(wal->Put("a", "1"));
+    ASSERT_TRUE(wal->Put("b", "2"));
+    TurnIo io;
+    ASSERT_EQ(wal->BeginTurn(100, &io), TurnStart::kStarted);
+    ASSERT_TRUE(io.sync);  // the first interval sync is due at once
+    // The kernel wrote only 5 bytes: WriteDone writes the rest.
+    ASSERT_EQ(::write(io.fd, io.data, 5), 5);
+    ASSERT_TRUE(wal->WriteDone(5, 0));
+    ASSERT_TRUE(wal->SyncDone(0, 0));
+    EXPECT_EQ(wal->EndTurn(100), TurnResult::kDurable);
+    // Written now, synced when due: a turn with only the sync.
+    ASSERT_TRUE(wal->Put("c", "3"));
+    ASSERT_EQ(wal->BeginTurn(105, &io), TurnStart::kStarted);
+    EXPECT_FALSE(io.sync);
+    ASSERT_TRUE(wal->WriteDone(RingIo(io, false), 0));
+    EXPECT_EQ(wal->EndTurn(105), TurnResult::kWaiting);
+    EXPECT_EQ(wal->BeginTurn(106, &io), TurnStart::kWaiting);
+    ASSERT_EQ(wal->BeginTurn(110, &io), TurnStart::kStarted);
+    EXPECT_EQ(io.size, 0u);
+    EXPECT_TRUE(io.sync);
+    ASSERT_TRUE(wal->SyncDone(RingIo(io, true), 0));
+    EXPECT_EQ(wal->EndTurn(110), TurnResult::kDurable);
+    EXPECT_TRUE(wal->durable());
+  }
+  auto wal = Open();
+  EXPECT_EQ(Plain(wal->live()), (Model{{"a", "1"}, {"b", "2"}, {"c", "3"}}));
+  EXPECT_TRUE(wal->recovery().events.empty());
+}
+
+TEST_F(WalTest, FailedTurnWriteOrSyncPoisonsAndDropsWhatWasQueuedMeanwhile) {
+  for (bool fail_sync : {false, true}) {
+    SCOPED_TRACE(fail_sync ? "sync fails" : "write fails");
+    RecordingObserver obs;
+    WalOptions o;
+    o.observer = &obs;
+    auto wal = Open(o);
+    ASSERT_TRUE(wal->Put("a", "1"));
+    TurnIo io;
+    ASSERT_EQ(wal->BeginTurn(0, &io), TurnStart::kStarted);
+    ASSERT_TRUE(wal->Put("b", "2"));  // queued meanwhile
+    if (fail_sync) {
+      ASSERT_TRUE(wal->WriteDone(RingIo(io, false), 0));
+      EXPECT_FALSE(wal->SyncDone(-EIO, 0));
+    } else {
+      EXPECT_FALSE(wal->WriteDone(-ENOSPC, 0));
+    }
+    EXPECT_TRUE(wal->poisoned());
+    EXPECT_FALSE(wal->turn_in_flight());
+    EXPECT_FALSE(wal->has_pending());
+    EXPECT_EQ(obs.read_only, 1);
+    EXPECT_EQ(obs.syncs, 0);
+    EXPECT_FALSE(wal->Put("c", "3"));
+    EXPECT_EQ(wal->BeginTurn(1, &io), TurnStart::kFailed);
+    EXPECT_EQ(wal->CommitTurn(1), TurnResult::kFailed);
+    wal.reset();
+    fs::remove_all(dir_);
+    fs::create_directory(dir_);
+  }
 }
 
 TEST_F(WalTest, TornTailIsCutAndReported) {
