@@ -36,6 +36,12 @@ for c in ${CLIENTS//,/ }; do
   done
   taskset -c "${LOADER_CPU:-1}" node "$ROOT/bench/scenarios/datonow_post.js" --port "$PORT" \
     --clients "$c" --apps "$APPS" --duration "$DURATION" --server-pid "$PID"
+  # The group commit's figures over the whole run (warm-up included): records per sync.
+  curl -s "http://127.0.0.1:$PORT/metrics" | awk -v c="$c" '
+    /^ringcast_wal_commits_total /{commits=$2} /^ringcast_wal_records_total /{records=$2}
+    /^ringcast_wal_fsync_seconds_count /{syncs=$2} /^ringcast_wal_fsync_seconds_sum /{sum=$2}
+    END{printf "{\"clients\":%d,\"wal_commits\":%d,\"wal_records\":%d,\"fsyncs\":%d,\"records_per_sync\":%.1f,\"fsync_mean_ms\":%.3f}\n",
+        c, commits, records, syncs, syncs ? records / syncs : 0, syncs ? 1000 * sum / syncs : 0}'
   kill -TERM "$PID"
   wait "$PID" || true
   rm -rf "$DIR"
