@@ -707,6 +707,7 @@ void ControlPlane::OnCommitCompletion(const io_uring_cqe& cqe) {
       io_uring_sqe* sqe = ring_.Sqe();
       io_uring_prep_fsync(sqe, commit_.fd, IORING_FSYNC_DATASYNC);
       io_uring_sqe_set_data64(sqe, kCommitSyncUserData);
+      ring_.Submit();  // now, not after the requests this turn handles: they wait on it
       return;
     }
   } else if (!wal_->SyncDone(cqe.res, took_ns)) {
