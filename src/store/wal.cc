@@ -553,12 +553,14 @@ TurnResult Wal::CommitTurn(uint64_t now_ms) {
       w = ops_->Write(io.fd, io.data, io.size);
     } while (w < 0 && errno == EINTR);
     const int64_t result = w < 0 ? -int64_t{errno} : int64_t{w};
-    if (!FinishWrite(result, timed ? util::MonotonicNs() - start_ns : 0)) return TurnResult::kFailed;
+    const uint64_t ns = timed ? util::MonotonicNs() - start_ns : 0;
+    if (!FinishWrite(result, ns)) return TurnResult::kFailed;
   }
   if (io.sync) {
     const uint64_t start_ns = timed ? util::MonotonicNs() : 0;
     const int rc = ops_->Fdatasync(io.fd) == 0 ? 0 : -errno;
-    if (!FinishSync(rc, timed ? util::MonotonicNs() - start_ns : 0)) return TurnResult::kFailed;
+    const uint64_t ns = timed ? util::MonotonicNs() - start_ns : 0;
+    if (!FinishSync(rc, ns)) return TurnResult::kFailed;
   }
   return EndTurn(now_ms);
 }

@@ -9,10 +9,10 @@
 // record; Commit writes everything queued with one write and one fdatasync, and only a true Commit
 // makes those mutations durable (callers release replies after it). A turn (BeginTurn ...
 // EndTurn) is the same group commit with the write and fdatasync done by the caller, through its
-// io_uring, while Put/Delete queue for the next turn. A failed write or fdatasync poisons the store: that
-// Commit and every later Put/Delete/Commit/Compact return false until the process restarts (never
-// retry an fsync). Start-up cuts a torn tail of the last segment and refuses mid-log corruption
-// unless RecoverMode::kSkip; both are logged and listed in recovery().
+// io_uring, while Put/Delete queue for the next turn. A failed write or fdatasync poisons the
+// store: that Commit and every later Put/Delete/Commit/Compact return false until the process
+// restarts (never retry an fsync). Start-up cuts a torn tail of the last segment and refuses
+// mid-log corruption unless RecoverMode::kSkip; both are logged and listed in recovery().
 // Figures (metrics): an optional WalObserver hears of every group write, every fdatasync of a
 // segment and the store turning read-only, on the Wal's thread; the store keeps no metrics
 // itself (it uses only util).
