@@ -1,0 +1,64 @@
+// See envelope.h.
+#include "cluster/envelope.h"
+
+#include <limits>
+
+namespace ringcast::cluster {
+namespace {
+
+template <typename T>
+bool Put(std::string* out, std::string_view field) {
+  if (field.size() > std::numeric_limits<T>::max()) return false;
+  auto n = static_cast<T>(field.size());
+  for (size_t i = 0; i < sizeof(T); ++i) out->push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  out->append(field);
+  return true;
+}
+
+template <typename T>
+bool Get(std::string_view* in, std::string_view* field) {
+  if (in->size() < sizeof(T)) return false;
+  uint64_t n = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    n |= uint64_t{static_cast<uint8_t>((*in)[i])} << (8 * i);
+  }
+  in->remove_prefix(sizeof(T));
+  if (n > in->size()) return false;
+  *field = in->substr(0, n);
+  in->remove_prefix(n);
+  return true;
+}
+
+}  // namespace
+
+bool EncodeEnvelope(const EnvelopeView& e, std::string* out) {
+  const size_t start = out->size();
+  out->append("RC");
+  out->push_back(static_cast<char>(kEnvelopeVersion));
+  out->push_back(static_cast<char>(kEnvelopePublish));
+  bool ok = Put<uint16_t>(out, e.origin) && Put<uint16_t>(out, e.app) &&
+            Put<uint16_t>(out, e.channel) && Put<uint32_t>(out, e.event) &&
+            Put<uint32_t>(out, e.data) && Put<uint16_t>(out, e.exclude) &&
+            Put<uint32_t>(out, e.audience);
+  if (!ok) out->resize(start);
+  return ok;
+}
+
+bool DecodeEnvelope(std::string_view bytes, size_t max_bytes, EnvelopeView* out) {
+  if (bytes.size() > max_bytes || bytes.size() < 4) return false;
+  if (bytes[0] != 'R' || bytes[1] != 'C' || static_cast<uint8_t>(bytes[2]) != kEnvelopeVersion ||
+      static_cast<uint8_t>(bytes[3]) != kEnvelopePublish) {
+    return false;
+  }
+  std::string_view in = bytes.substr(4);
+  EnvelopeView e;
+  bool ok = Get<uint16_t>(&in, &e.origin) && Get<uint16_t>(&in, &e.app) &&
+            Get<uint16_t>(&in, &e.channel) && Get<uint32_t>(&in, &e.event) &&
+            Get<uint32_t>(&in, &e.data) && Get<uint16_t>(&in, &e.exclude) &&
+            Get<uint32_t>(&in, &e.audience);
+  if (!ok || !in.empty()) return false;
+  *out = e;
+  return true;
+}
+
+}  // namespace ringcast::cluster

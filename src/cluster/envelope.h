@@ -1,0 +1,47 @@
+// Envelope: one publication as it travels between nodes through Redis pub/sub (docs/cluster.md,
+// "Publishing"). Binary and versioned:
+//
+//   "RC" version(1) kind(1)
+//   origin   u16 length + bytes   the node that accepted the publish (its node_id)
+//   app      u16 length + bytes   the app's id (ids, not indexes: nodes may list apps in another
+//                                  order)
+//   channel  u16 length + bytes
+//   event    u32 length + bytes
+//   data     u32 length + bytes
+//   exclude  u16 length + bytes   the socket_id to leave out ("" for none); ids are unique
+//                                  cluster-wide, each node checks whether it is one of its own
+//   audience u32 length + bytes   engine::PublicationView::audience ("" for everyone)
+//
+// Lengths are little-endian. Decode checks every length against what is left and refuses
+// trailing bytes, another version or kind, and an envelope over `max_bytes`; a refused envelope
+// is counted and dropped by the caller (it came from another version of ringcast or not from
+// ringcast at all).
+// Thread rules: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ringcast::cluster {
+
+inline constexpr uint8_t kEnvelopeVersion = 1;
+inline constexpr uint8_t kEnvelopePublish = 1;
+
+struct EnvelopeView {
+  std::string_view origin;
+  std::string_view app;
+  std::string_view channel;
+  std::string_view event;
+  std::string_view data;
+  std::string_view exclude;
+  std::string_view audience;
+};
+
+// Appends the envelope of `e` to *out. False (nothing appended) when a field is over its length
+// field's range.
+bool EncodeEnvelope(const EnvelopeView& e, std::string* out);
+// Views into `bytes` (valid while it is).
+bool DecodeEnvelope(std::string_view bytes, size_t max_bytes, EnvelopeView* out);
+
+}  // namespace ringcast::cluster

@@ -1,0 +1,72 @@
+// The inter-node envelope: round trip with binary fields, and refusal of every truncation,
+// trailing bytes, another version or kind, and an envelope over the bound.
+#include "cluster/envelope.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ringcast::cluster {
+namespace {
+
+EnvelopeView Sample(const std::string& data) {
+  EnvelopeView e;
+  e.origin = "node-a1b2";
+  e.app = "app-id";
+  e.channel = "presence-room:42";
+  e.event = "message";
+  e.data = data;
+  e.exclude = "1234.5678";
+  e.audience = "";
+  return e;
+}
+
+TEST(Envelope, RoundTrip) {
+  const std::string data("{\"x\":1}\0\xff", 9);
+  std::string wire;
+  ASSERT_TRUE(EncodeEnvelope(Sample(data), &wire));
+  EnvelopeView got;
+  ASSERT_TRUE(DecodeEnvelope(wire, 1 << 20, &got));
+  EXPECT_EQ(got.origin, "node-a1b2");
+  EXPECT_EQ(got.app, "app-id");
+  EXPECT_EQ(got.channel, "presence-room:42");
+  EXPECT_EQ(got.event, "message");
+  EXPECT_EQ(got.data, data);
+  EXPECT_EQ(got.exclude, "1234.5678");
+  EXPECT_EQ(got.audience, "");
+}
+
+TEST(Envelope, EveryTruncationAndTrailingByteIsRefused) {
+  std::string wire;
+  ASSERT_TRUE(EncodeEnvelope(Sample("payload"), &wire));
+  EnvelopeView got;
+  for (size_t n = 0; n < wire.size(); ++n) {
+    EXPECT_FALSE(DecodeEnvelope(std::string_view(wire).substr(0, n), 1 << 20, &got)) << n;
+  }
+  EXPECT_FALSE(DecodeEnvelope(wire + "x", 1 << 20, &got));
+  EXPECT_FALSE(DecodeEnvelope(wire, wire.size() - 1, &got));  // over the bound
+  EXPECT_TRUE(DecodeEnvelope(wire, wire.size(), &got));
+}
+
+TEST(Envelope, OtherVersionOrKindOrMagicIsRefused) {
+  std::string wire;
+  ASSERT_TRUE(EncodeEnvelope(Sample("payload"), &wire));
+  EnvelopeView got;
+  for (size_t i : {0, 1, 2, 3}) {
+    std::string bad = wire;
+    bad[i] = static_cast<char>(bad[i] + 1);
+    EXPECT_FALSE(DecodeEnvelope(bad, 1 << 20, &got)) << i;
+  }
+}
+
+TEST(Envelope, FieldOverItsLengthRangeIsNotEncoded) {
+  std::string big(70000, 'c');
+  EnvelopeView e = Sample("d");
+  e.channel = big;  // u16 length
+  std::string wire = "keep";
+  EXPECT_FALSE(EncodeEnvelope(e, &wire));
+  EXPECT_EQ(wire, "keep");
+}
+
+}  // namespace
+}  // namespace ringcast::cluster
