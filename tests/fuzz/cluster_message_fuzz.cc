@@ -1,5 +1,6 @@
 // libFuzzer target for what a node reads from Redis: RESP replies (hiredis' reader through
-// cluster::RespReader) and, in each string reply, the inter-node envelope (cluster::DecodeEnvelope).
+// cluster::RespReader) and, in each string reply, the inter-node envelope
+// (cluster::DecodeEnvelope).
 //
 // The first input byte picks where the rest is split into two feeds. Traps on: a split that
 // changes the replies (or the failure) the reader gives, and an envelope that decodes but does

@@ -12,7 +12,8 @@ namespace {
 TEST(Resp, CommandIsBinarySafeArrayOfBulkStrings) {
   std::string out;
   AppendCommand(&out, {"SPUBLISH", "rc:{app}:c", std::string_view("a\0\r\nb", 5)});
-  EXPECT_EQ(out, std::string("*3\r\n$8\r\nSPUBLISH\r\n$10\r\nrc:{app}:c\r\n$5\r\na\0\r\nb\r\n", 46));
+  EXPECT_EQ(out,
+            std::string("*3\r\n$8\r\nSPUBLISH\r\n$10\r\nrc:{app}:c\r\n$5\r\na\0\r\nb\r\n", 46));
   // A command is itself a RESP array: the reader gives it back intact.
   RespReader r;
   ASSERT_TRUE(r.Feed(out));
