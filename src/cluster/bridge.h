@@ -1,0 +1,129 @@
+// Bridge: this node's two connections to Redis and what travels on them (docs/cluster.md, "The
+// link", "Publishing", "Subscriptions"): the connect sequence (AUTH, SELECT, INFO server: Redis 7
+// and later get sharded pub/sub, SSUBSCRIBE/SPUBLISH, older ones SUBSCRIBE/PUBLISH), reconnects
+// with a capped backoff, the set of channels this node is subscribed to (resubscribed after a
+// reconnect, confirmations tracked), publishes as envelopes, and the envelopes that arrive.
+//
+// It knows Redis and names, never engine types; the control plane maps (docs/cluster.md,
+// src/server/control_cluster.cc, to come). A Redis pub/sub channel is `prefix + app id + ":c:" +
+// channel`. Publish refuses (false: the caller answers 503) while not ready or past the outbound
+// bound; nothing is queued then. Delivery is what arrives on the subscription connection, this
+// node's own publishes included (its echo); TakeMessages hands those over in arrival order.
+// Bounds: each Link's outbound buffer (max_outbound); at most kMaxMessagesPerPoll messages kept
+// between two TakeMessages (more: the connection is dropped and resubscribed, counted).
+// Thread rules: the thread that owns the ring (the control plane).
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cluster/envelope.h"
+#include "cluster/link.h"
+#include "cluster/redis_url.h"
+#include "runtime/ring.h"
+
+namespace ringcast::cluster {
+
+struct BridgeOptions {
+  RedisUrl url;
+  sockaddr_storage addr{};  // url's host, resolved at start-up
+  socklen_t addr_len = 0;
+  std::string node_key;  // the envelopes' origin
+  std::string prefix = "ringcast:";
+  uint32_t connect_timeout_ms = 2000;
+  uint32_t backoff_min_ms = 100;
+  uint32_t backoff_max_ms = 2000;
+  size_t max_outbound = size_t{64} << 20;
+  size_t max_envelope = size_t{16} << 20;
+};
+
+struct BridgeStats {
+  uint64_t connects = 0;
+  uint64_t disconnects = 0;
+  uint64_t published = 0;
+  uint64_t received = 0;
+  uint64_t refused = 0;  // Publish while not ready or full
+  uint64_t dropped = 0;  // arrivals that were not envelopes
+  uint64_t late = 0;     // arrivals on a channel unsubscribed meanwhile
+  uint64_t command_errors = 0;
+};
+
+class Bridge : public Link::Handler {
+ public:
+  static constexpr size_t kMaxMessagesPerPoll = 65536;
+  // The links' ids on the ring (Link::IdOf).
+  static constexpr uint32_t kCmdLink = 0;
+  static constexpr uint32_t kSubLink = 1;
+
+  Bridge(runtime::Ring* ring, BridgeOptions options);
+
+  // Connects (and, after a loss, reconnects when the backoff says). Call once per loop turn;
+  // it also flushes what was queued this turn.
+  void Poll(uint64_t now_ms);
+  // ms until Poll has something to do (-1: nothing).
+  int64_t WaitHintMs(uint64_t now_ms) const;
+  static bool Owns(uint64_t user_data) { return Link::Owns(user_data); }
+  void OnCompletion(const io_uring_cqe& cqe);
+
+  bool ready() const { return ready_; }
+  bool sharded() const { return sharded_; }
+  const std::string& server_version() const { return version_; }
+
+  // This node gained its first member of (app, channel) / lost its last one.
+  void Subscribe(std::string_view app, std::string_view channel);
+  void Unsubscribe(std::string_view app, std::string_view channel);
+  // Redis confirmed the subscription (since the last connect).
+  bool Confirmed(std::string_view app, std::string_view channel) const;
+  size_t subscriptions() const { return subs_.size(); }
+
+  // One publication to every node subscribed to its channel (this one included). False: not
+  // sent (not ready, outbound full, or a field too long), nothing queued.
+  [[nodiscard]] bool Publish(const EnvelopeView& e);
+
+  // Arrived envelopes (raw bytes, decode with DecodeEnvelope), oldest first.
+  std::vector<std::string> TakeMessages();
+  const BridgeStats& stats() const { return stats_; }
+
+  void OnOpen(uint32_t link) override;
+  void OnReply(uint32_t link, RespValue&& reply) override;
+  void OnClosed(uint32_t link, const std::string& why) override;
+
+ private:
+  enum class Expect : uint8_t { kAuth, kSelect, kInfo, kPublish };
+  std::string RedisChannel(std::string_view app, std::string_view channel) const;
+  void Lost(const std::string& why);
+  void OnCmdReply(RespValue&& reply);
+  void OnSubReply(RespValue&& reply);
+  void AppendAuth(Link* link);
+  void SendSubscribe(const std::string& redis_channel, bool subscribe);
+  void MaybeReady();
+  void ScheduleReconnect();
+
+  runtime::Ring* ring_;
+  BridgeOptions o_;
+  Link cmd_;
+  Link sub_;
+  bool ready_ = false;
+  bool sharded_ = false;
+  bool info_done_ = false;
+  bool sub_authed_ = false;
+  std::string version_;
+  std::deque<Expect> expect_;  // the cmd replies still to come, in command order
+  int sub_auth_pending_ = 0;
+  uint64_t next_connect_ms_ = 0;
+  bool reconnect_scheduled_ = false;
+  uint32_t backoff_ms_ = 0;
+  std::string last_error_;
+  // Redis channel -> confirmed since the last connect.
+  std::unordered_map<std::string, bool> subs_;
+  std::vector<std::string> messages_;
+  BridgeStats stats_;
+};
+
+}  // namespace ringcast::cluster
