@@ -85,6 +85,7 @@ void Bridge::OnOpen(uint32_t link) {
   } else {
     AppendAuth(&sub_);
     sub_auth_pending_ = o_.url.password.empty() ? 0 : 1;
+    MaybeReady();  // INFO may have come back before this connection opened
   }
 }
 
