@@ -29,8 +29,7 @@ int MajorVersion(std::string_view info, std::string* version) {
 }  // namespace
 
 Bridge::Bridge(runtime::Ring* ring, BridgeOptions options)
-    : ring_(ring),
-      o_(std::move(options)),
+    : o_(std::move(options)),
       cmd_(ring, kCmdLink, this, o_.max_outbound),
       sub_(ring, kSubLink, this, o_.max_outbound) {}
 

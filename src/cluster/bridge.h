@@ -105,14 +105,12 @@ class Bridge : public Link::Handler {
   void MaybeReady();
   void ScheduleReconnect();
 
-  runtime::Ring* ring_;
   BridgeOptions o_;
   Link cmd_;
   Link sub_;
   bool ready_ = false;
   bool sharded_ = false;
   bool info_done_ = false;
-  bool sub_authed_ = false;
   std::string version_;
   std::deque<Expect> expect_;  // the cmd replies still to come, in command order
   int sub_auth_pending_ = 0;
