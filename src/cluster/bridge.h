@@ -68,6 +68,8 @@ class Bridge : public Link::Handler {
   void Poll(uint64_t now_ms);
   // ms until Poll has something to do (-1: nothing).
   int64_t WaitHintMs(uint64_t now_ms) const;
+  // The wait before the next connect attempt after the last failure (0 once connected).
+  uint32_t backoff_ms() const { return backoff_ms_; }
   static bool Owns(uint64_t user_data) { return Link::Owns(user_data); }
   void OnCompletion(const io_uring_cqe& cqe);
 

@@ -3,7 +3,8 @@
 // sharded pub/sub on Redis 7; a subscription confirmed, a publish arriving back as the same
 // envelope (this node's echo), an unsubscribe stopping arrivals; Redis killed: not ready,
 // publishes refused and counted; Redis back on the same port: reconnected with the backoff,
-// resubscribed, publishing again; AUTH with a wrong and a right password.
+// resubscribed, publishing again; AUTH with a wrong and a right password; the reconnect backoff
+// doubling to its cap while nothing listens.
 #include "cluster/bridge.h"
 
 #include <arpa/inet.h>
@@ -217,6 +218,35 @@ TEST_F(BridgeTest, AuthWithAWrongPasswordNeverGetsReadyARightOneDoes) {
   again.Kill();
   RunUntil(&right, [&] { return !right.ready(); });
   Drain(&right);
+}
+
+TEST_F(BridgeTest, ReconnectBackoffDoublesUpToItsCap) {
+  // Nobody listens on the port: every connect is refused, and each failure waits longer.
+  BridgeOptions o = Options();
+  o.backoff_min_ms = 20;
+  o.backoff_max_ms = 80;
+  Bridge b(&ring_, o);
+  std::vector<int64_t> waits;
+  bool attempting = false;  // a connect is in flight (WaitHintMs -1)
+  for (int i = 0; i < 400 && waits.size() < 5; ++i) {
+    b.Poll(util::MonotonicMs());
+    if (b.WaitHintMs(util::MonotonicMs()) < 0) attempting = true;
+    ring_.SubmitAndWait(1, 5);
+    ring_.ForEachCqe([&](const io_uring_cqe& cqe) { b.OnCompletion(cqe); });
+    const int64_t hint = b.WaitHintMs(util::MonotonicMs());
+    if (attempting && hint >= 0) {  // the attempt failed and scheduled the next one
+      EXPECT_LE(hint, static_cast<int64_t>(b.backoff_ms()));
+      waits.push_back(b.backoff_ms());
+      attempting = false;
+    }
+    if (hint > 0) std::this_thread::sleep_for(std::chrono::milliseconds(hint));
+  }
+  ASSERT_EQ(waits.size(), 5u);
+  const int64_t want[] = {20, 40, 80, 80, 80};
+  for (size_t i = 0; i < waits.size(); ++i) EXPECT_EQ(waits[i], want[i]) << i;
+  EXPECT_FALSE(b.ready());
+  EXPECT_FALSE(b.Publish(Envelope("x")));
+  EXPECT_EQ(b.stats().connects, 0u);
 }
 
 }  // namespace
