@@ -185,7 +185,8 @@ TriggerResult DatonowTrigger::Handle(HttpCall* call, int64_t now_ms) {
   if (!f.socket_id.empty()) {
     uint32_t shard;
     uint64_t serial;
-    // An id this process never issued excludes nobody.
+    pub.exclude_socket_id = f.socket_id;
+    // An id this process (or, in cluster mode, this cluster) never issued excludes nobody.
     if (ids_->Parse(f.socket_id, &shard, &serial)) {
       pub.exclude_shard = shard;
       pub.exclude_serial = serial;

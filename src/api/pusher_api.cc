@@ -180,6 +180,7 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
       if (!digits) return "Invalid socket_id '" + util::Utf8Truncate(sv, 64) + "'";
       uint32_t shard;
       uint64_t serial;
+      ev.exclude_socket_id = std::string(sv);
       if (ids_->Parse(sv, &shard, &serial)) {
         ev.exclude_shard = shard;
         ev.exclude_serial = serial;

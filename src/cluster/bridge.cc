@@ -74,13 +74,13 @@ void Bridge::AppendAuth(Link* link) {
 void Bridge::OnOpen(uint32_t link) {
   if (link == kCmdLink) {
     AppendAuth(&cmd_);
-    if (!o_.url.password.empty()) expect_.push_back(Expect::kAuth);
+    if (!o_.url.password.empty()) expect_.push_back({Expect::kAuth});
     if (o_.url.db != 0) {
       AppendCommand(cmd_.outbound(), {"SELECT", std::to_string(o_.url.db)});
-      expect_.push_back(Expect::kSelect);
+      expect_.push_back({Expect::kSelect});
     }
     AppendCommand(cmd_.outbound(), {"INFO", "server"});
-    expect_.push_back(Expect::kInfo);
+    expect_.push_back({Expect::kInfo});
   } else {
     AppendAuth(&sub_);
     sub_auth_pending_ = o_.url.password.empty() ? 0 : 1;
@@ -101,7 +101,8 @@ void Bridge::OnCmdReply(RespValue&& reply) {
     Lost("a reply nobody asked for");
     return;
   }
-  const Expect e = expect_.front();
+  const Pending p = expect_.front();
+  const Expect e = p.kind;
   expect_.pop_front();
   switch (e) {
     case Expect::kAuth:
@@ -119,6 +120,7 @@ void Bridge::OnCmdReply(RespValue&& reply) {
       return;
     case Expect::kPublish:
       if (reply.IsError()) ++stats_.command_errors;
+      acks_.push_back({p.ticket, !reply.IsError()});
       return;
   }
 }
@@ -161,7 +163,10 @@ void Bridge::OnSubReply(RespValue&& reply) {
     messages_.push_back(std::move(payload.str));
   } else if (kind == "ssubscribe" || kind == "subscribe") {
     auto it = subs_.find(channel);
-    if (it != subs_.end()) it->second = true;
+    if (it != subs_.end() && !it->second) {
+      it->second = true;
+      confirmed_.push_back(channel);
+    }
   }
   // (s)unsubscribe confirmations: nothing to do.
 }
@@ -209,23 +214,38 @@ bool Bridge::Confirmed(std::string_view app, std::string_view channel) const {
   return it != subs_.end() && it->second;
 }
 
-bool Bridge::Publish(const EnvelopeView& e) {
+bool Bridge::CanPublish() const { return ready_ && cmd_.room() > o_.max_outbound / 2; }
+
+uint64_t Bridge::Publish(const EnvelopeView& e) {
   if (!ready_) {
     ++stats_.refused;
-    return false;
+    return 0;
   }
   std::string envelope;
-  if (!EncodeEnvelope(e, &envelope)) return false;
+  if (!EncodeEnvelope(e, &envelope)) return 0;
   std::string command;
   AppendCommand(&command,
                 {sharded_ ? "SPUBLISH" : "PUBLISH", RedisChannel(e.app, e.channel), envelope});
   if (!cmd_.Append(command)) {
     ++stats_.refused;
-    return false;
+    return 0;
   }
-  expect_.push_back(Expect::kPublish);
+  const uint64_t ticket = next_ticket_++;
+  expect_.push_back({Expect::kPublish, ticket});
   ++stats_.published;
-  return true;
+  return ticket;
+}
+
+std::vector<PublishAck> Bridge::TakeAcks() {
+  std::vector<PublishAck> out;
+  out.swap(acks_);
+  return out;
+}
+
+std::vector<std::string> Bridge::TakeConfirmed() {
+  std::vector<std::string> out;
+  out.swap(confirmed_);
+  return out;
 }
 
 std::vector<std::string> Bridge::TakeMessages() {
@@ -247,6 +267,10 @@ void Bridge::Lost(const std::string& why) {
   ready_ = false;
   info_done_ = false;
   sub_auth_pending_ = 0;
+  // Publishes whose reply did not come: not acknowledged (the caller answers 503).
+  for (const Pending& p : expect_) {
+    if (p.kind == Expect::kPublish) acks_.push_back({p.ticket, false});
+  }
   expect_.clear();
   for (auto& [name, confirmed] : subs_) confirmed = false;
   cmd_.Close(why);  // each may call OnClosed at once

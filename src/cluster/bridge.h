@@ -43,6 +43,13 @@ struct BridgeOptions {
   size_t max_envelope = size_t{16} << 20;
 };
 
+// The outcome of one Publish: Redis replied success (ok), or an error / the connection was lost
+// before the reply (not ok). Handed over in ticket order.
+struct PublishAck {
+  uint64_t ticket = 0;
+  bool ok = false;
+};
+
 struct BridgeStats {
   uint64_t connects = 0;
   uint64_t disconnects = 0;
@@ -84,12 +91,21 @@ class Bridge : public Link::Handler {
   bool Confirmed(std::string_view app, std::string_view channel) const;
   size_t subscriptions() const { return subs_.size(); }
 
-  // One publication to every node subscribed to its channel (this one included). False: not
-  // sent (not ready, outbound full, or a field too long), nothing queued.
-  [[nodiscard]] bool Publish(const EnvelopeView& e);
+  // One publication to every node subscribed to its channel (this one included). Returns its
+  // ticket (increasing from 1; its PublishAck comes later), or 0: not sent (not ready, outbound
+  // full, or a field too long), nothing queued.
+  [[nodiscard]] uint64_t Publish(const EnvelopeView& e);
+  // Whether Publish would take a small publication now (ready, outbound below half its bound).
+  bool CanPublish() const;
+  // The Redis pub/sub channel of (app, channel), as TakeConfirmed names it.
+  std::string RedisChannel(std::string_view app, std::string_view channel) const;
 
   // Arrived envelopes (raw bytes, decode with DecodeEnvelope), oldest first.
   std::vector<std::string> TakeMessages();
+  // Publish outcomes since the last call, in ticket order.
+  std::vector<PublishAck> TakeAcks();
+  // Redis channels whose subscription Redis confirmed since the last call.
+  std::vector<std::string> TakeConfirmed();
   const BridgeStats& stats() const { return stats_; }
 
   void OnOpen(uint32_t link) override;
@@ -98,7 +114,10 @@ class Bridge : public Link::Handler {
 
  private:
   enum class Expect : uint8_t { kAuth, kSelect, kInfo, kPublish };
-  std::string RedisChannel(std::string_view app, std::string_view channel) const;
+  struct Pending {
+    Expect kind;
+    uint64_t ticket = 0;  // kPublish
+  };
   void Lost(const std::string& why);
   void OnCmdReply(RespValue&& reply);
   void OnSubReply(RespValue&& reply);
@@ -114,7 +133,10 @@ class Bridge : public Link::Handler {
   bool sharded_ = false;
   bool info_done_ = false;
   std::string version_;
-  std::deque<Expect> expect_;  // the cmd replies still to come, in command order
+  std::deque<Pending> expect_;  // the cmd replies still to come, in command order
+  uint64_t next_ticket_ = 1;
+  std::vector<PublishAck> acks_;
+  std::vector<std::string> confirmed_;
   int sub_auth_pending_ = 0;
   uint64_t next_connect_ms_ = 0;
   bool reconnect_scheduled_ = false;

@@ -35,27 +35,29 @@ bool EncodeEnvelope(const EnvelopeView& e, std::string* out) {
   const size_t start = out->size();
   out->append("RC");
   out->push_back(static_cast<char>(kEnvelopeVersion));
-  out->push_back(static_cast<char>(kEnvelopePublish));
+  out->push_back(static_cast<char>(e.kind));
   bool ok = Put<uint16_t>(out, e.origin) && Put<uint16_t>(out, e.app) &&
             Put<uint16_t>(out, e.channel) && Put<uint32_t>(out, e.event) &&
             Put<uint32_t>(out, e.data) && Put<uint16_t>(out, e.exclude) &&
-            Put<uint32_t>(out, e.audience);
-  if (!ok) out->resize(start);
-  return ok;
+            Put<uint32_t>(out, e.audience) && Put<uint16_t>(out, e.user_id);
+  if (!ok || (e.kind != kEnvelopePublish && e.kind != kEnvelopeTerminate)) out->resize(start);
+  return ok && (e.kind == kEnvelopePublish || e.kind == kEnvelopeTerminate);
 }
 
 bool DecodeEnvelope(std::string_view bytes, size_t max_bytes, EnvelopeView* out) {
   if (bytes.size() > max_bytes || bytes.size() < 4) return false;
   if (bytes[0] != 'R' || bytes[1] != 'C' || static_cast<uint8_t>(bytes[2]) != kEnvelopeVersion ||
-      static_cast<uint8_t>(bytes[3]) != kEnvelopePublish) {
+      (static_cast<uint8_t>(bytes[3]) != kEnvelopePublish &&
+       static_cast<uint8_t>(bytes[3]) != kEnvelopeTerminate)) {
     return false;
   }
   std::string_view in = bytes.substr(4);
   EnvelopeView e;
+  e.kind = static_cast<uint8_t>(bytes[3]);
   bool ok = Get<uint16_t>(&in, &e.origin) && Get<uint16_t>(&in, &e.app) &&
             Get<uint16_t>(&in, &e.channel) && Get<uint32_t>(&in, &e.event) &&
             Get<uint32_t>(&in, &e.data) && Get<uint16_t>(&in, &e.exclude) &&
-            Get<uint32_t>(&in, &e.audience);
+            Get<uint32_t>(&in, &e.audience) && Get<uint16_t>(&in, &e.user_id);
   if (!ok || !in.empty()) return false;
   *out = e;
   return true;

@@ -1,7 +1,9 @@
 // Envelope: one publication as it travels between nodes through Redis pub/sub (docs/cluster.md,
 // "Publishing"). Binary and versioned:
 //
-//   "RC" version(1) kind(1)
+//   "RC" version(1) kind(1)        1: publish; 2: terminate (close the connections on
+//                                  `channel`, a user's "#server-to-user-<id>"; event and data
+//                                  empty)
 //   origin   u16 length + bytes   the node that accepted the publish (its node_id)
 //   app      u16 length + bytes   the app's id (ids, not indexes: nodes may list apps in another
 //                                  order)
@@ -11,6 +13,7 @@
 //   exclude  u16 length + bytes   the socket_id to leave out ("" for none); ids are unique
 //                                  cluster-wide, each node checks whether it is one of its own
 //   audience u32 length + bytes   engine::PublicationView::audience ("" for everyone)
+//   user_id  u16 length + bytes   the sender's user id (presence client events), or ""
 //
 // Lengths are little-endian. Decode checks every length against what is left and refuses
 // trailing bytes, another version or kind, and an envelope over `max_bytes`; a refused envelope
@@ -27,8 +30,10 @@ namespace ringcast::cluster {
 
 inline constexpr uint8_t kEnvelopeVersion = 1;
 inline constexpr uint8_t kEnvelopePublish = 1;
+inline constexpr uint8_t kEnvelopeTerminate = 2;
 
 struct EnvelopeView {
+  uint8_t kind = kEnvelopePublish;
   std::string_view origin;
   std::string_view app;
   std::string_view channel;
@@ -36,6 +41,7 @@ struct EnvelopeView {
   std::string_view data;
   std::string_view exclude;
   std::string_view audience;
+  std::string_view user_id;
 };
 
 // Appends the envelope of `e` to *out. False (nothing appended) when a field is over its length

@@ -139,6 +139,26 @@ std::string EnvName(const std::string& flag) {
   return s;
 }
 
+std::string SetNodeId(ServerConfig* c, const std::string& v) {
+  if (v.size() > 64) return std::string("cluster node id is longer than 64 bytes");
+  for (char ch : v) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-') {
+      return std::string("cluster node id may hold only letters, digits and ._-");
+    }
+  }
+  c->cluster.node_id = v;
+  return std::string();
+}
+
+std::string SetClusterPrefix(ServerConfig* c, const std::string& v) {
+  if (v.empty() || v.size() > 64) return std::string("cluster prefix must be 1 to 64 bytes");
+  for (char ch : v) {
+    if (ch <= ' ' || ch == 0x7f) return std::string("cluster prefix may not hold spaces");
+  }
+  c->cluster.prefix = v;
+  return std::string();
+}
+
 AppConfig& SingleApp(ServerConfig* c) {
   if (c->apps.empty()) c->apps.emplace_back();
   return c->apps.front();
@@ -306,6 +326,26 @@ const std::vector<Option>& Options() {
            c->webhook_ca_file = v;
            return std::string();
          }},
+        {"redis-url", "URL",
+         "cluster mode: share channels, presence and counts with the other nodes on this Redis "
+         "(redis://[user:pass@]HOST:PORT[/DB]; docs/cluster.md); off when empty",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) {
+           if (!v.empty() && v.rfind("redis://", 0) != 0) {
+             return std::string("redis url must start with redis:// (rediss:// and unix: are "
+                                "not supported)");
+           }
+           c->cluster.redis_url = v;
+           return std::string();
+         }},
+        {"cluster-node-id", "ID",
+         "this node's name in the cluster's logs, metrics and Redis (default <hostname>-<pid>)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) { return SetNodeId(c, v); }},
+        {"cluster-prefix", "PREFIX",
+         "first bytes of every Redis key and pub/sub channel of the cluster (default ringcast:)",
+         Kind::kString,
+         [](ServerConfig* c, const std::string& v) { return SetClusterPrefix(c, v); }},
         {"tls-key", "FILE", "the PEM private key of --tls-cert", Kind::kString,
          [](ServerConfig* c, const std::string& v) {
            c->tls_key = v;
@@ -488,6 +528,22 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
     } else if (key == "impulse") {
       std::string err = ApplyImpulseJson(v, &out->impulse);
       if (!err.empty()) return err;
+    } else if (key == "cluster") {
+      // {"redis_url": URL, "node_id": ID, "prefix": P}: the --redis-url and --cluster-* flags.
+      simdjson::dom::object co;
+      if (v.get_object().get(co)) return "\"cluster\" must be an object";
+      for (auto cf : co) {
+        std::string ck(cf.key);
+        std::string_view sv;
+        const char* flag = ck == "redis_url" ? "redis-url"
+                           : ck == "node_id" ? "cluster-node-id"
+                           : ck == "prefix"  ? "cluster-prefix"
+                                             : nullptr;
+        if (flag == nullptr) return "unknown cluster field \"" + ck + "\"";
+        if (cf.value.get_string().get(sv)) return "cluster \"" + ck + "\" must be a string";
+        std::string err = FindOption(flag)->set(out, std::string(sv));
+        if (!err.empty()) return "cluster \"" + ck + "\": " + err;
+      }
     } else if (key == "tls") {
       // {"cert": FILE, "key": FILE, "ciphers": LIST}: the --tls-* flags.
       simdjson::dom::object to;

@@ -121,6 +121,14 @@ struct ImpulseConfig {
   bool enabled() const { return !secret.empty(); }
 };
 
+// Cluster mode (docs/cluster.md): several nodes on one Redis. Off while redis_url is empty.
+struct ClusterConfig {
+  std::string redis_url;  // redis://[user:pass@]HOST:PORT[/DB]; checked at start-up (exit 2)
+  std::string node_id;    // "": <hostname>-<pid>
+  std::string prefix = "ringcast:";  // of every Redis key and pub/sub channel
+  bool enabled() const { return !redis_url.empty(); }
+};
+
 struct ServerConfig {
   std::string host = "0.0.0.0";
   uint16_t port = 6001;
@@ -152,6 +160,7 @@ struct ServerConfig {
   std::vector<AppConfig> apps;
   Limits limits;
   ImpulseConfig impulse;
+  ClusterConfig cluster;
   bool dev_app = false;       // true when the embedded dev app is in use
   bool host_set = false;      // --host/RINGCAST_HOST/config "host" given explicitly
 };

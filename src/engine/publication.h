@@ -56,7 +56,11 @@ struct PublishRequest {
   std::vector<std::string> channels;
   uint32_t exclude_shard = kNoShard;
   uint64_t exclude_serial = 0;
+  // The socket_id the request named, even one another node issued (cluster mode carries it to
+  // the other nodes, each excludes it if it is its own); "" for none.
+  std::string exclude_socket_id;
   std::string audience;  // PublicationView::audience
+  std::string user_id;   // PublicationView::user_id
 };
 
 // Builds the shared buffer of `pub` with `refs` references (one per receiving shard).

@@ -104,12 +104,20 @@ ControlStats ControlPlane::stats() const {
   s.history_evicted_budget = h.evicted_budget;
   s.history_evicted_logs = h.evicted_logs;
   s.history_gaps = h.gaps;
+  s.cluster = bridge_ != nullptr;
+  s.cluster_ready = cluster_ready_.Ready();
+  s.cluster_connects = cluster_connects_.Get();
+  s.cluster_published = cluster_published_.Get();
+  s.cluster_received = cluster_received_.Get();
+  s.cluster_refused = cluster_refused_.Get();
+  s.cluster_dropped = cluster_dropped_.Get();
+  s.cluster_channels = cluster_channels_.Get();
   return s;
 }
 
 void ControlPlane::Run() {
   pthread_setname_np(pthread_self(), "rc-control");
-  int rc = ring_.Init(64);
+  int rc = ring_.Init(bridge_ ? 256 : 64);
   RC_CHECK(rc == 0);
   webhooks_.Attach(&ring_);
   auto arm_wake = [this] {
@@ -138,6 +146,7 @@ void ControlPlane::Run() {
     }
     if (stalled_total_ < kMaxStalled) FlushWatchlist();
     if (stalled_total_ < kMaxStalled) EmitSubscriptionCounts();
+    if (bridge_) ClusterTurn();
     const int sync_wait_ms = CommitTurn();
     if (shutdown_requested_.load() && !shutdown_sent_) {
       for (uint32_t s = 0; s < shard_count_; ++s) {
@@ -164,6 +173,13 @@ void ControlPlane::Run() {
     if (sync_wait_ms >= 0 && (idle_wait_ms < 0 || sync_wait_ms < idle_wait_ms)) {
       idle_wait_ms = sync_wait_ms;
     }
+    if (bridge_) {
+      // The bridge's replies and arrivals wake the ring; its reconnect timer does not.
+      int64_t cluster_wait_ms = bridge_->WaitHintMs(util::MonotonicMs());
+      if (cluster_wait_ms >= 0 && (idle_wait_ms < 0 || cluster_wait_ms < idle_wait_ms)) {
+        idle_wait_ms = cluster_wait_ms;
+      }
+    }
     runtime::WaitForWork(ring_, mesh_->control_waker, busy, idle_wait_ms, [&] {
       // While paused, new input is not taken, so it is no reason to stay awake.
       return paused || (QueuesEmpty() && (!shutdown_requested_.load() || shutdown_sent_));
@@ -175,8 +191,11 @@ void ControlPlane::Run() {
         OnCommitCompletion(cqe);
       } else if (webhooks::Dispatcher::Owns(cqe.user_data)) {
         webhooks_.OnCompletion(cqe);
+      } else if (bridge_ && cluster::Bridge::Owns(cqe.user_data)) {
+        bridge_->OnCompletion(cqe);
       }
     });
+    // What the completions brought (replies, arrivals) is handled at the top of the next turn.
   }
   webhooks_.Shutdown();
 }
@@ -227,8 +246,14 @@ void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
   // The Datonow sockets' routing channels are not the app's: no channel webhooks for them.
   const bool hooks =
       webhooks_.HasTargets(note->app) && !engine::datonow::IsInternal(note->name);
-  const bool was = hooks && occupancy_.IsOccupied(note->app, note->name);
+  const bool was = (hooks || bridge_) && occupancy_.IsOccupied(note->app, note->name);
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
+  if (bridge_) {
+    // The node receives a channel's publications while one of its shards has members of it.
+    const bool is = occupancy_.IsOccupied(note->app, note->name);
+    if (!was && is) bridge_->Subscribe(apps_->app(note->app).id, note->name);
+    if (was && !is) bridge_->Unsubscribe(apps_->app(note->app).id, note->name);
+  }
   if (!note->occupied && apps_->app(note->app).enable_subscription_count) {
     sub_counts_.Set(note->app, note->name, shard, 0, false, util::MonotonicMs());
     count_channels_.Set(sub_counts_.size());
@@ -363,7 +388,7 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
     }
   }
   if (note->join && !note->presence) {
-    SendToShard(note->shard, ToShard::PresenceAck(note));
+    AnswerJoin(note);
     return;
   }
   if (!note->join) {
@@ -398,6 +423,13 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
                           [note](std::string_view id, std::string_view info) {
                             note->members.emplace_back(std::string(id), std::string(info));
                           });
+  AnswerJoin(note);
+}
+
+void ControlPlane::AnswerJoin(engine::PresenceNote* note) {
+  // Cluster mode: once this node's subscription to the channel is confirmed in Redis, so that
+  // every publish after the answer reaches the joiner (docs/cluster.md "Subscriptions").
+  if (bridge_ && HoldJoinForCluster(note)) return;
   SendToShard(note->shard, ToShard::PresenceAck(note));
 }
 
@@ -410,7 +442,7 @@ void ControlPlane::ApplySignin(engine::PresenceNote* note) {
     note->watch_online = std::move(r.online);
     note->watch_offline = std::move(r.offline);
     note->watch_not_indexed = r.not_indexed;
-    SendToShard(note->shard, ToShard::PresenceAck(note));
+    AnswerJoin(note);
   } else {
     watchlist_.SignOut({note->shard, note->serial});
     delete note;
@@ -448,9 +480,25 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   if (m.kind == ToControl::Kind::kClientEvent) {
     runtime::SharedBuf* buf = m.client_event;
     engine::PublicationView pub = engine::ReadPublication(buf);
+    if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
+    if (bridge_ && bridge_->ready()) {
+      // Delivered from its echo, on every node (this one included).
+      engine::PublishRequest req;
+      req.app = pub.app;
+      req.channels.emplace_back(pub.channel);
+      req.event = std::string(pub.event);
+      req.data = std::string(pub.data);
+      req.user_id = std::string(pub.user_id);
+      req.exclude_shard = pub.exclude_shard;
+      req.exclude_serial = pub.exclude_serial;
+      buf->Release();
+      uint64_t first = 0;
+      uint64_t last = 0;
+      if (!PublishToCluster(req, &first, &last)) PublishLocal(req);
+      return;
+    }
     published_.Add();
     app_published_[pub.app].Add();
-    if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
     engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
     bool keep = history_.PolicyFor(pub.app, pub.channel).size > 0;
     if (route.mask == 0 && !keep) {
@@ -481,6 +529,18 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     // makes a retry a replay. A repeat's answer waits until the store is durable.
     api::TriggerResult r = datonow_trigger_.Handle(call, util::WallMs());
     datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
+    if (bridge_ && !r.wrote && !r.publications.empty()) {
+      // Published now through Redis, answered after its replies (503 when it is down).
+      if (!ClusterAccepts(call)) return;
+      uint64_t first = 0;
+      uint64_t last = 0;
+      bool ok = true;
+      for (const engine::PublishRequest& req : r.publications) {
+        ok = PublishToCluster(req, &first, &last) && ok;
+      }
+      HoldForCluster(call, first, last, !ok, [this, call] { Answer(call); });
+      return;
+    }
     for (engine::PublishRequest& req : r.publications) {
       if (r.wrote) {
         held_pubs_.push_back(std::move(req));
@@ -530,37 +590,61 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     return;
   }
   api::ApiResult result = pusher_api_.Handle(call, util::WallSeconds());
-  for (const engine::PublishRequest& req : result.publications) Publish(req);
-  if (result.terminate) {
-    // Every shard with a connection signed in as the user closes it (they are members of the
-    // user's channel there).
-    std::string channel =
-        std::string(protocols::pusher::wire::kServerToUserPrefix) + result.terminate->user_id;
-    uint64_t mask = occupancy_.Mask(result.terminate->app, channel);
-    if (mask != 0) {
-      engine::PublicationView pub;
-      pub.app = result.terminate->app;
-      pub.channel = channel;
-      runtime::SharedBuf* buf =
-          engine::BuildPublication(pub, static_cast<uint32_t>(std::popcount(mask)));
-      while (mask != 0) {
-        auto shard = static_cast<uint32_t>(std::countr_zero(mask));
-        mask &= mask - 1;
-        SendToShard(shard, ToShard::Terminate(buf));
-      }
+  // Cluster mode: the publishes and the termination go through Redis; the answer waits for its
+  // replies (docs/cluster.md "What a 2xx means").
+  const bool clustered = bridge_ && (!result.publications.empty() || result.terminate);
+  if (clustered && !ClusterAccepts(call)) return;
+  uint64_t first = 0;
+  uint64_t last = 0;
+  bool sent = true;
+  for (const engine::PublishRequest& req : result.publications) {
+    if (clustered) {
+      sent = PublishToCluster(req, &first, &last) && sent;
+    } else {
+      Publish(req);
     }
   }
-  if (!result.count) {
-    Answer(call);
-    return;
+  if (result.terminate) {
+    // Every shard with a connection signed in as the user closes it (they are members of the
+    // user's channel there); in cluster mode, on every node.
+    std::string channel =
+        std::string(protocols::pusher::wire::kServerToUserPrefix) + result.terminate->user_id;
+    if (clustered) {
+      cluster::EnvelopeView e;
+      e.kind = cluster::kEnvelopeTerminate;
+      e.origin = node_key_;
+      e.app = apps_->app(result.terminate->app).id;
+      e.channel = channel;
+      const uint64_t ticket = bridge_->Publish(e);
+      if (ticket == 0) {
+        sent = false;
+      } else {
+        if (first == 0) first = ticket;
+        last = ticket;
+      }
+    } else {
+      TerminateLocal(result.terminate->app, channel);
+    }
   }
-  // Counted behind the publishes above (the queries follow them in each shard's queue).
-  CountSubscriptions(result.count->app, std::move(result.count->channels),
-                     [this, call, finish = std::move(result.count->finish)](
-                         std::vector<uint64_t> counts) {
-                       finish(counts);
-                       Answer(call);
-                     });
+  std::function<void()> then;
+  if (!result.count) {
+    then = [this, call] { Answer(call); };
+  } else {
+    // Counted behind the publishes above (the queries follow them in each shard's queue).
+    then = [this, call, app = result.count->app, channels = std::move(result.count->channels),
+            finish = std::move(result.count->finish)]() mutable {
+      CountSubscriptions(app, std::move(channels),
+                         [this, call, finish = std::move(finish)](std::vector<uint64_t> counts) {
+                           finish(counts);
+                           Answer(call);
+                         });
+    };
+  }
+  if (clustered) {
+    HoldForCluster(call, first, last, !sent, std::move(then));
+  } else {
+    then();
+  }
 }
 
 void ControlPlane::HandleImpulsePush(api::HttpCall* call) {
@@ -572,7 +656,8 @@ void ControlPlane::HandleImpulsePush(api::HttpCall* call) {
   }
   uint32_t app = req->app;
   std::vector<std::string> channels = req->channels;
-  Publish(*req);
+  // Node-local also in cluster mode: "sent" counts this node's streams (docs/cluster.md).
+  PublishLocal(*req);
   // The query follows the publication in each shard's queue, so each shard reports what that
   // publication was queued to (the broker's "sent": matching streams written to).
   CountSubscriptions(
@@ -586,6 +671,23 @@ void ControlPlane::HandleImpulsePush(api::HttpCall* call) {
 }
 
 void ControlPlane::Publish(const engine::PublishRequest& req) {
+  if (bridge_ && bridge_->ready()) {
+    // Member, count and Datonow events, and publications held for the group commit: delivered
+    // from their echo; a channel Redis refused is delivered here alone.
+    uint64_t first = 0;
+    uint64_t last = 0;
+    std::vector<std::string> refused;
+    if (!PublishToCluster(req, &first, &last, &refused)) {
+      engine::PublishRequest rest = req;
+      rest.channels = std::move(refused);
+      PublishLocal(rest);
+    }
+    return;
+  }
+  PublishLocal(req);
+}
+
+void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
   published_.Add(req.channels.size());
   app_published_[req.app].Add(req.channels.size());
   uint64_t now_ms = util::MonotonicMs();
@@ -618,6 +720,7 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
     pub.exclude_shard = req.exclude_shard;
     pub.exclude_serial = req.exclude_serial;
     pub.audience = req.audience;
+    pub.user_id = req.user_id;
     pub.sequence = route.sequence;
     auto refs = static_cast<uint32_t>(std::popcount(route.mask));
     if (keep) {

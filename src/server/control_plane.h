@@ -41,6 +41,12 @@
 // report changed channel counts (and a vacated note means 0 there); each turn the counts the
 // throttle says are due are published to their channel as pusher_internal:subscription_count
 // (one publication per channel, the normal path) and sent as subscription_count webhooks.
+// Cluster mode (docs/cluster.md; control_cluster.cc), when EnableCluster was called: the control
+// plane owns a cluster::Bridge on its ring. Publications leave through Redis and are delivered
+// from what arrives there (this node's own echo included); the node subscribes to a channel
+// while one of its shards has members; a REST publish is answered after Redis replied (503 when
+// the bridge is not ready or a reply failed); a Pusher join is answered once this node's
+// subscription to the channel is confirmed (or at once while Redis is down).
 // Thread rules: Start/Join/RequestShutdown from the main thread (RequestShutdown from any);
 // stats() and webhook_stats() from any thread; everything else on the control-plane thread.
 #pragma once
@@ -60,6 +66,7 @@
 #include "api/datonow_trigger.h"
 #include "api/datonow_socket_api.h"
 #include "api/pusher_api.h"
+#include "cluster/bridge.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "engine/channel_cache.h"
@@ -69,6 +76,7 @@
 #include "engine/publication.h"
 #include "engine/socket_id.h"
 #include "engine/watchlist_table.h"
+#include "metrics/readiness.h"
 #include "protocols/impulse/impulse_push.h"
 #include "engine/subscription_counts.h"
 #include "runtime/ring.h"
@@ -104,6 +112,12 @@ class ControlPlane {
   void SetWsLimiter(api::IpConnectionLimiter* limiter) {
     datonow_api_.SetWsLimiter(limiter, &config_->limits);
   }
+  // Main thread, before Start: cluster mode on the Redis `options` name (docs/cluster.md).
+  void EnableCluster(cluster::BridgeOptions options);
+  // The `redis` readiness check (ready while the bridge is); null in single-node mode.
+  const metrics::ReadinessCheck* cluster_readiness() const {
+    return bridge_ ? &cluster_ready_ : nullptr;
+  }
   void Start();
   void Join();
   // Any thread: asks every shard to close its clients and stop; Run ends when all have.
@@ -138,11 +152,40 @@ class ControlPlane {
   void EmitSubscriptionCounts();
   // A presence join (answered: the note goes back to its shard) or leave (freed here).
   void ApplyPresence(engine::PresenceNote* note);
+  // Sends a join's (or sign-in's) answer to its shard; see control_cluster.cc.
+  void AnswerJoin(engine::PresenceNote* note);
   // A sign-in (answered) or a signed-in connection's leave (freed here).
   void ApplySignin(engine::PresenceNote* note);
   // Sends this turn's share of watchlist changes to the shards.
   void FlushWatchlist();
+  // Delivers `req`: in cluster mode through Redis while it is ready (each channel's echo is
+  // delivered by DeliverArrival), else to this node's shards (PublishLocal).
   void Publish(const engine::PublishRequest& req);
+  void PublishLocal(const engine::PublishRequest& req);
+  // ---- cluster mode (control_cluster.cc) ----
+  // Once per turn: the bridge's I/O, then confirmations, publish outcomes and arrivals.
+  void ClusterTurn();
+  void DeliverArrival(const std::string& bytes);
+  // Sends every (event, channel) of `req` to Redis; false when one was refused (the rest may
+  // have gone; those refused are appended to *refused when given). *first / *last: the tickets
+  // of the first and last command sent (*first stays 0 when none was).
+  bool PublishToCluster(const engine::PublishRequest& req, uint64_t* first, uint64_t* last,
+                        std::vector<std::string>* refused = nullptr);
+  // For a REST call whose publications go to the cluster: false (and a 503 answered) when the
+  // bridge cannot take them now.
+  bool ClusterAccepts(api::HttpCall* call);
+  // Holds `call` until the Redis replies of tickets [first, last] are in; then `then` runs
+  // (ok) or the call is answered 503.
+  void HoldForCluster(api::HttpCall* call, uint64_t first, uint64_t last, bool failed,
+                      std::function<void()> then);
+  // A join's answer (presence, cache, plain Pusher or sign-in): held until this node's
+  // subscription to its channel is confirmed; false (answer now) when it is, or while Redis is
+  // not ready.
+  bool HoldJoinForCluster(engine::PresenceNote* note);
+  void ReleaseHeldJoins(std::vector<engine::PresenceNote*>* joins);
+  // Closes this node's connections on `channel` (a user's "#server-to-user-" channel).
+  void TerminateLocal(uint32_t app, const std::string& channel);
+  static void AnswerUnavailable(api::HttpCall* call);
   // `deliveries`: count what the publication just sent to each shard was queued to instead
   // (CountQuery::deliveries; one channel).
   void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
@@ -232,6 +275,34 @@ class ControlPlane {
   StatCounter published_;
   std::unique_ptr<StatCounter[]> app_published_;
   std::unique_ptr<StatCounter[]> app_channels_;
+  // Cluster mode.
+  class ClusterReady : public metrics::ReadinessCheck {
+   public:
+    std::string_view name() const override { return "redis"; }
+    bool Ready() const override { return ready.load(std::memory_order_relaxed); }
+    std::atomic<bool> ready{false};
+  };
+  std::unique_ptr<cluster::Bridge> bridge_;
+  std::string node_key_;
+  ClusterReady cluster_ready_;
+  struct ClusterHeld {
+    api::HttpCall* call;
+    uint64_t first;
+    uint64_t last;
+    bool failed;
+    std::function<void()> then;
+  };
+  std::deque<ClusterHeld> cluster_held_;  // in ticket order
+  uint64_t cluster_acked_ = 0;            // the highest ticket whose outcome is in
+  // Redis channel -> Pusher joins waiting for its subscription's confirmation.
+  std::unordered_map<std::string, std::vector<engine::PresenceNote*>> held_joins_;
+  StatCounter cluster_published_;
+  StatCounter cluster_received_;
+  StatCounter cluster_refused_;
+  StatCounter cluster_dropped_;
+  uint64_t cluster_unknown_app_ = 0;  // arrivals for an app this node does not serve
+  StatCounter cluster_connects_;
+  StatCounter cluster_channels_;
   std::thread thread_;
 };
 

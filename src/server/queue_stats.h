@@ -48,6 +48,15 @@ struct ControlStats {
   uint64_t history_evicted_budget = 0;  // past history_max_mib (oldest of the process first)
   uint64_t history_evicted_logs = 0;    // whole logs dropped past the log cap (new epoch)
   uint64_t history_gaps = 0;            // resume answers that reported a gap
+  // Cluster mode (docs/cluster.md): off in single-node mode (no cluster families exported).
+  bool cluster = false;
+  bool cluster_ready = false;      // both connections to Redis up and set up
+  uint64_t cluster_connects = 0;   // times the bridge became ready
+  uint64_t cluster_published = 0;  // (event, channel) commands sent to Redis
+  uint64_t cluster_received = 0;   // envelopes that arrived (this node's echo included)
+  uint64_t cluster_refused = 0;    // publishes refused: Redis not ready or outbound full
+  uint64_t cluster_dropped = 0;    // arrivals dropped: not an envelope, or an unknown app
+  uint64_t cluster_channels = 0;   // Redis channels this node is subscribed to
 };
 
 struct QueueStats {

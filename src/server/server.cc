@@ -4,10 +4,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <netdb.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +20,8 @@
 #include <vector>
 
 #include "auth/crypto.h"
+#include "cluster/bridge.h"
+#include "cluster/redis_url.h"
 #include "engine/app_registry.h"
 #include "engine/socket_id.h"
 #include "net/listener.h"
@@ -39,6 +43,45 @@ namespace {
 // The exit code of a setting the server cannot run with (as config::LoadConfig's errors): here
 // a host:port it cannot listen on, most often one that another process already serves.
 constexpr int kExitBadSetting = 2;
+
+// Cluster mode's bridge options from the config: the URL parsed, its host resolved (here, on the
+// main thread, before any loop runs), the node key made. False with the error logged.
+bool ClusterOptions(const config::ClusterConfig& c, cluster::BridgeOptions* o) {
+  std::string error;
+  if (!cluster::ParseRedisUrl(c.redis_url, &o->url, &error)) {
+    RC_ERROR("%s", error.c_str());
+    return false;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(o->url.port);
+  int rc = ::getaddrinfo(o->url.host.c_str(), port.c_str(), &hints, &found);
+  if (rc != 0 || found == nullptr) {
+    RC_ERROR("redis url: cannot resolve host '%s': %s", o->url.host.c_str(), gai_strerror(rc));
+    return false;
+  }
+  std::memcpy(&o->addr, found->ai_addr, found->ai_addrlen);
+  o->addr_len = found->ai_addrlen;
+  ::freeaddrinfo(found);
+  std::string node_id = c.node_id;
+  if (node_id.empty()) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "node");
+    for (char* p = host; *p != '\0'; ++p) {
+      if (!std::isalnum(static_cast<unsigned char>(*p)) && *p != '.' && *p != '-') *p = '_';
+    }
+    node_id = std::string(host).substr(0, 48) + "-" + std::to_string(::getpid());
+  }
+  // The incarnation: a restart, or two processes given one id, never share state in Redis.
+  char incarnation[16];
+  std::snprintf(incarnation, sizeof incarnation, "%08x",
+                static_cast<unsigned>(auth::RandomU64() & 0xffffffffu));
+  o->node_key = node_id + "." + incarnation;
+  o->prefix = c.prefix;
+  return true;
+}
 
 // CPUs for --pin-cpus: "auto" = the allowed CPUs in order; else a comma-separated list.
 bool PinList(const std::string& spec, std::vector<int>* cpus) {
@@ -145,6 +188,11 @@ int Server::Start() {
     RC_ERROR("invalid --pin-cpus '%s'", config_.pin_cpus.c_str());
     return -EINVAL;
   }
+  cluster::BridgeOptions cluster_options;
+  if (config_.cluster.enabled() && !ClusterOptions(config_.cluster, &cluster_options)) {
+    listen_failed_ = true;  // a setting it cannot run with: exit 2
+    return -EINVAL;
+  }
   if (!MakeDirs(config_.data_dir)) {
     int err = errno;
     RC_ERROR("cannot create data directory '%s': %s", config_.data_dir.c_str(), strerror(err));
@@ -195,11 +243,18 @@ int Server::Start() {
     listeners.push_back(fd);
   }
   apps_ = std::make_unique<engine::AppRegistry>(config_.apps);
-  ids_ = std::make_unique<engine::SocketIdCodec>(auth::RandomU64());
+  ids_ = std::make_unique<engine::SocketIdCodec>(auth::RandomU64(), config_.cluster.enabled());
   mesh_ = std::make_unique<Mesh>(shards);
   control_ = std::make_unique<ControlPlane>(&config_, apps_.get(), ids_.get(), mesh_.get(),
                                             wal_.get());
   control_->SetWsLimiter(&ws_limiter_);
+  if (config_.cluster.enabled()) {
+    RC_INFO("cluster mode: node %s, Redis at %s:%u, prefix '%s'",
+            cluster_options.node_key.c_str(), cluster_options.url.host.c_str(),
+            cluster_options.url.port, cluster_options.prefix.c_str());
+    control_->EnableCluster(std::move(cluster_options));
+    AddReadinessCheck(control_->cluster_readiness());
+  }
   for (uint32_t i = 0; i < shards; ++i) {
     int cpu = cpus.empty() ? -1 : cpus[i % cpus.size()];
     shards_.push_back(std::make_unique<Shard>(i, &config_, apps_.get(), ids_.get(), mesh_.get(),

@@ -207,6 +207,33 @@ void ServerCollector::Collect(TextWriter& w) const {
            "datonow_api_requests_per_minute.");
   w.Sample("ringcast_datonow_api_rate_limited_total", Labels{}, q.control.datonow_api_refused);
 
+  if (q.control.cluster) {
+    // Cluster mode (docs/cluster.md): the bridge to Redis.
+    w.Family("ringcast_cluster_redis_up", MetricType::kGauge,
+             "1 while both connections to Redis are up and set up (publishes are accepted).");
+    w.Sample("ringcast_cluster_redis_up", Labels{}, uint64_t{q.control.cluster_ready ? 1u : 0u});
+    w.Family("ringcast_cluster_connects_total", MetricType::kCounter,
+             "Times the connection to Redis became ready (the first one included).");
+    w.Sample("ringcast_cluster_connects_total", Labels{}, q.control.cluster_connects);
+    w.Family("ringcast_cluster_published_total", MetricType::kCounter,
+             "Publications (one per event and channel) this node sent to Redis.");
+    w.Sample("ringcast_cluster_published_total", Labels{}, q.control.cluster_published);
+    w.Family("ringcast_cluster_received_total", MetricType::kCounter,
+             "Publications that arrived from Redis, this node's own included.");
+    w.Sample("ringcast_cluster_received_total", Labels{}, q.control.cluster_received);
+    w.Family("ringcast_cluster_refused_total", MetricType::kCounter,
+             "Publications not sent to Redis: it was not ready or the outbound buffer was full "
+             "(REST publishes answered 503; others delivered on this node only).");
+    w.Sample("ringcast_cluster_refused_total", Labels{}, q.control.cluster_refused);
+    w.Family("ringcast_cluster_dropped_total", MetricType::kCounter,
+             "Messages from Redis dropped: not a ringcast envelope, or for an app this node does "
+             "not serve.");
+    w.Sample("ringcast_cluster_dropped_total", Labels{}, q.control.cluster_dropped);
+    w.Family("ringcast_cluster_channels", MetricType::kGauge,
+             "Redis pub/sub channels this node is subscribed to (channels with members here).");
+    w.Sample("ringcast_cluster_channels", Labels{}, q.control.cluster_channels);
+  }
+
   // Channel history (engine/history.h), kept on the control plane.
   w.Family("ringcast_history_bytes", MetricType::kGauge,
            "Bytes of channel-history events kept now (limits.history_max_mib).");

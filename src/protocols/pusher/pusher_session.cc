@@ -251,7 +251,9 @@ void PusherSession::HandleSubscribe(const ClientMessage& msg) {
     if (!already) SubscribePresence(channel, d);
     return;  // an already joined connection has had (or will get) its member list
   }
-  if (engine::IsCacheChannel(channel) && !already) {
+  // In cluster mode a join is answered once this node's Redis subscription to the channel is
+  // confirmed, so every publish after subscription_succeeded reaches it (docs/cluster.md).
+  if ((engine::IsCacheChannel(channel) || env().config().cluster.enabled()) && !already) {
     JoinHeld(channel, /*presence=*/false, {}, {});
     return;
   }

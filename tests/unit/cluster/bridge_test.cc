@@ -249,5 +249,45 @@ TEST_F(BridgeTest, ReconnectBackoffDoublesUpToItsCap) {
   EXPECT_EQ(b.stats().connects, 0u);
 }
 
+TEST_F(BridgeTest, PublishAcksInTicketOrderConfirmationsOnceAndFailedAcksOnALoss) {
+  auto redis = std::make_unique<RedisServer>(port_);
+  ASSERT_TRUE(redis->WaitUp());
+  Bridge b(&ring_, Options());
+  b.Subscribe("app-1", "room:1");
+  ASSERT_TRUE(RunUntil(&b, [&] { return b.ready() && b.Confirmed("app-1", "room:1"); }));
+  std::vector<std::string> confirmed = b.TakeConfirmed();
+  ASSERT_EQ(confirmed.size(), 1u);
+  EXPECT_EQ(confirmed[0], b.RedisChannel("app-1", "room:1"));
+  EXPECT_TRUE(b.CanPublish());
+  const uint64_t t1 = b.Publish(Envelope("a"));
+  const uint64_t t2 = b.Publish(Envelope("b"));
+  ASSERT_GT(t1, 0u);
+  EXPECT_EQ(t2, t1 + 1);
+  std::vector<PublishAck> acks;
+  ASSERT_TRUE(RunUntil(&b, [&] {
+    for (const PublishAck& a : b.TakeAcks()) acks.push_back(a);
+    return acks.size() == 2;
+  }));
+  EXPECT_EQ(acks[0].ticket, t1);
+  EXPECT_EQ(acks[1].ticket, t2);
+  EXPECT_TRUE(acks[0].ok && acks[1].ok);
+  EXPECT_TRUE(b.TakeConfirmed().empty());  // told once
+
+  // Queued but Redis dies before its reply: acknowledged as failed, never as done.
+  redis->Kill();
+  const uint64_t t3 = b.Publish(Envelope("c"));
+  ASSERT_GT(t3, 0u);
+  acks.clear();
+  ASSERT_TRUE(RunUntil(&b, [&] {
+    for (const PublishAck& a : b.TakeAcks()) acks.push_back(a);
+    return !acks.empty();
+  }));
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].ticket, t3);
+  EXPECT_FALSE(acks[0].ok);
+  EXPECT_FALSE(b.CanPublish());
+  Drain(&b);
+}
+
 }  // namespace
 }  // namespace ringcast::cluster

@@ -18,6 +18,7 @@ EnvelopeView Sample(const std::string& data) {
   e.data = data;
   e.exclude = "1234.5678";
   e.audience = "";
+  e.user_id = "user-7";
   return e;
 }
 
@@ -34,6 +35,24 @@ TEST(Envelope, RoundTrip) {
   EXPECT_EQ(got.data, data);
   EXPECT_EQ(got.exclude, "1234.5678");
   EXPECT_EQ(got.audience, "");
+  EXPECT_EQ(got.user_id, "user-7");
+  EXPECT_EQ(got.kind, kEnvelopePublish);
+}
+
+TEST(Envelope, TerminateKindRoundTrips) {
+  EnvelopeView e = Sample("");
+  e.kind = kEnvelopeTerminate;
+  e.channel = "#server-to-user-u1";
+  std::string wire;
+  ASSERT_TRUE(EncodeEnvelope(e, &wire));
+  EnvelopeView got;
+  ASSERT_TRUE(DecodeEnvelope(wire, 1 << 20, &got));
+  EXPECT_EQ(got.kind, kEnvelopeTerminate);
+  EXPECT_EQ(got.channel, "#server-to-user-u1");
+  e.kind = 9;
+  wire.clear();
+  EXPECT_FALSE(EncodeEnvelope(e, &wire));
+  EXPECT_TRUE(wire.empty());
 }
 
 TEST(Envelope, EveryTruncationAndTrailingByteIsRefused) {
@@ -54,7 +73,7 @@ TEST(Envelope, OtherVersionOrKindOrMagicIsRefused) {
   EnvelopeView got;
   for (size_t i : {0, 1, 2, 3}) {
     std::string bad = wire;
-    bad[i] = static_cast<char>(bad[i] + 1);
+    bad[i] = static_cast<char>(bad[i] + (i == 3 ? 2 : 1));  // kind 3: not a kind
     EXPECT_FALSE(DecodeEnvelope(bad, 1 << 20, &got)) << i;
   }
 }

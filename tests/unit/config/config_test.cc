@@ -547,6 +547,33 @@ TEST(LoadConfig, TlsFromTheFileObjectTheEnvironmentAndFlags) {
   EXPECT_THAT(Load({"--config", bad_type.path()}).err, HasSubstr("tls \"cert\" must be a string"));
 }
 
+TEST(LoadConfig, ClusterFromTheFileObjectTheEnvironmentAndFlags) {
+  Loaded l = Load({});
+  EXPECT_FALSE(l.cfg.cluster.enabled());  // single node by default
+  EXPECT_EQ(l.cfg.cluster.prefix, "ringcast:");
+  ConfigFile file(
+      R"({"cluster": {"redis_url": "redis://10.0.0.5:6380/2", "node_id": "edge-1", "prefix": "rc:"}})");
+  l = Load({"--config", file.path()});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_TRUE(l.cfg.cluster.enabled());
+  EXPECT_EQ(l.cfg.cluster.redis_url, "redis://10.0.0.5:6380/2");
+  EXPECT_EQ(l.cfg.cluster.node_id, "edge-1");
+  EXPECT_EQ(l.cfg.cluster.prefix, "rc:");
+  l = Load({"--config", file.path(), "--cluster-node-id", "edge-2"},
+           {"RINGCAST_REDIS_URL=redis://:pw@redis:6379"});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  EXPECT_EQ(l.cfg.cluster.redis_url, "redis://:pw@redis:6379");
+  EXPECT_EQ(l.cfg.cluster.node_id, "edge-2");
+  EXPECT_THAT(Load({"--redis-url", "rediss://h:6379"}).err, HasSubstr("must start with redis://"));
+  EXPECT_THAT(Load({"--cluster-node-id", "a b"}).err, HasSubstr("only letters, digits and ._-"));
+  EXPECT_THAT(Load({"--cluster-prefix", ""}).err, HasSubstr("1 to 64 bytes"));
+  ConfigFile bad(R"({"cluster": {"redis_url": "redis://h", "sentinel": "x"}})");
+  EXPECT_THAT(Load({"--config", bad.path()}).err, HasSubstr("unknown cluster field \"sentinel\""));
+  ConfigFile bad_type(R"({"cluster": {"redis_url": 5}})");
+  EXPECT_THAT(Load({"--config", bad_type.path()}).err,
+              HasSubstr("cluster \"redis_url\" must be a string"));
+}
+
 TEST(LoadConfig, WebhookCaFileFromTheEnvironmentAndFlagMustBeReadable) {
   EXPECT_TRUE(Load({}).cfg.webhook_ca_file.empty());  // the system CA store
   ConfigFile ca("-----BEGIN CERTIFICATE-----\n");     // only its readability is checked here

@@ -1,0 +1,181 @@
+// ControlPlane's cluster mode (docs/cluster.md): the glue between cluster::Bridge, which knows
+// Redis and names, and the engine's types and queue messages. See control_plane.h.
+#include <bit>
+#include <utility>
+
+#include "engine/channel_name.h"
+#include "http/response.h"
+#include "server/control_plane.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+namespace ringcast::server {
+
+void ControlPlane::EnableCluster(cluster::BridgeOptions options) {
+  node_key_ = options.node_key;
+  bridge_ = std::make_unique<cluster::Bridge>(&ring_, std::move(options));
+}
+
+void ControlPlane::AnswerUnavailable(api::HttpCall* call) {
+  call->response.clear();
+  http::AppendJsonError(&call->response, 503,
+                        "The cluster's Redis cannot be reached: nothing was published (retry)",
+                        call->keep_alive);
+}
+
+bool ControlPlane::ClusterAccepts(api::HttpCall* call) {
+  if (bridge_->CanPublish()) return true;
+  cluster_refused_.Add();
+  AnswerUnavailable(call);
+  Answer(call);
+  return false;
+}
+
+bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t* first,
+                                    uint64_t* last, std::vector<std::string>* refused) {
+  const std::string& app_id = apps_->app(req.app).id;
+  std::string exclude = req.exclude_socket_id;
+  if (exclude.empty() && req.exclude_shard != engine::kNoShard) {
+    exclude = ids_->Format(req.exclude_shard, req.exclude_serial);
+  }
+  bool all = true;
+  for (const std::string& channel : req.channels) {
+    cluster::EnvelopeView e;
+    e.origin = node_key_;
+    e.app = app_id;
+    e.channel = channel;
+    e.event = req.event;
+    e.data = req.data;
+    e.exclude = exclude;
+    e.audience = req.audience;
+    e.user_id = req.user_id;
+    const uint64_t ticket = bridge_->Publish(e);
+    if (ticket == 0) {
+      cluster_refused_.Add();
+      all = false;
+      if (refused != nullptr) refused->push_back(channel);
+      continue;
+    }
+    cluster_published_.Add();
+    if (*first == 0) *first = ticket;
+    *last = ticket;
+  }
+  return all;
+}
+
+void ControlPlane::HoldForCluster(api::HttpCall* call, uint64_t first, uint64_t last, bool failed,
+                                  std::function<void()> then) {
+  if (first == 0) {  // nothing went to Redis (no channel): nothing to wait for
+    if (failed) {
+      AnswerUnavailable(call);
+      Answer(call);
+    } else {
+      then();
+    }
+    return;
+  }
+  cluster_held_.push_back({call, first, last, failed, std::move(then)});
+}
+
+bool ControlPlane::HoldJoinForCluster(engine::PresenceNote* note) {
+  if (!bridge_->ready()) return false;
+  const std::string& app_id = apps_->app(note->app).id;
+  if (bridge_->Confirmed(app_id, note->channel)) return false;
+  held_joins_[bridge_->RedisChannel(app_id, note->channel)].push_back(note);
+  return true;
+}
+
+void ControlPlane::ReleaseHeldJoins(std::vector<engine::PresenceNote*>* joins) {
+  for (engine::PresenceNote* note : *joins) SendToShard(note->shard, ToShard::PresenceAck(note));
+  joins->clear();
+}
+
+void ControlPlane::TerminateLocal(uint32_t app, const std::string& channel) {
+  uint64_t mask = occupancy_.Mask(app, channel);
+  if (mask == 0) return;
+  engine::PublicationView pub;
+  pub.app = app;
+  pub.channel = channel;
+  runtime::SharedBuf* buf =
+      engine::BuildPublication(pub, static_cast<uint32_t>(std::popcount(mask)));
+  while (mask != 0) {
+    auto shard = static_cast<uint32_t>(std::countr_zero(mask));
+    mask &= mask - 1;
+    SendToShard(shard, ToShard::Terminate(buf));
+  }
+}
+
+void ControlPlane::DeliverArrival(const std::string& bytes) {
+  cluster::EnvelopeView e;
+  if (!cluster::DecodeEnvelope(bytes, size_t{16} << 20, &e)) return;  // the bridge checked it
+  const uint32_t app = apps_->IndexById(e.app);
+  if (app >= apps_->size()) {
+    // Another node serves an app this one does not (docs/cluster.md: every node runs the same
+    // apps); it has no subscribers of it here either.
+    ++cluster_unknown_app_;
+    return;
+  }
+  cluster_received_.Add();
+  if (e.kind == cluster::kEnvelopeTerminate) {
+    TerminateLocal(app, std::string(e.channel));
+    return;
+  }
+  engine::PublishRequest req;
+  req.app = app;
+  req.channels.emplace_back(e.channel);
+  req.event = std::string(e.event);
+  req.data = std::string(e.data);
+  req.audience = std::string(e.audience);
+  req.user_id = std::string(e.user_id);
+  uint32_t shard;
+  uint64_t serial;
+  if (!e.exclude.empty() && ids_->Parse(e.exclude, &shard, &serial)) {
+    req.exclude_shard = shard;
+    req.exclude_serial = serial;
+  }
+  PublishLocal(req);
+}
+
+void ControlPlane::ClusterTurn() {
+  // Joins first: a confirmation arrived before any message on its channel, so the joiners'
+  // answers go to their shards ahead of what arrives after it.
+  for (const std::string& channel : bridge_->TakeConfirmed()) {
+    auto it = held_joins_.find(channel);
+    if (it == held_joins_.end()) continue;
+    ReleaseHeldJoins(&it->second);
+    held_joins_.erase(it);
+  }
+  if (!bridge_->ready() && !held_joins_.empty()) {
+    // Redis is down: local service goes on; the subscriptions are made on reconnect.
+    for (auto& [channel, joins] : held_joins_) ReleaseHeldJoins(&joins);
+    held_joins_.clear();
+  }
+  for (const cluster::PublishAck& ack : bridge_->TakeAcks()) {
+    cluster_acked_ = ack.ticket;
+    if (ack.ok) continue;
+    for (ClusterHeld& h : cluster_held_) {
+      if (h.first <= ack.ticket && ack.ticket <= h.last) {
+        h.failed = true;
+        break;
+      }
+    }
+  }
+  while (!cluster_held_.empty() && cluster_held_.front().last <= cluster_acked_) {
+    ClusterHeld h = std::move(cluster_held_.front());
+    cluster_held_.pop_front();
+    if (h.failed) {
+      AnswerUnavailable(h.call);
+      Answer(h.call);
+    } else {
+      h.then();
+    }
+  }
+  for (const std::string& bytes : bridge_->TakeMessages()) DeliverArrival(bytes);
+  bridge_->Poll(util::MonotonicMs());
+  cluster_ready_.ready.store(bridge_->ready(), std::memory_order_relaxed);
+  cluster_connects_.Set(bridge_->stats().connects);
+  cluster_dropped_.Set(bridge_->stats().dropped + cluster_unknown_app_);
+  cluster_channels_.Set(bridge_->subscriptions());
+}
+
+}  // namespace ringcast::server

@@ -1,0 +1,217 @@
+// Cluster mode (docs/cluster.md): a redis-server child on a free port and three ringcast nodes
+// with --redis-url. A REST publish on one node reaches pusher-js subscribers on every node once,
+// with socket_id exclusion across nodes; client events and terminate_connections cross nodes;
+// with Redis stopped /ready is false and publishes are refused with 503 (never acknowledged),
+// and after its restart the nodes resubscribe and deliver again.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const net = require('node:net');
+const { startServer, pusherClient, pusherServer, rawSocket, connected, waitFor } = require('./lib/harness');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+function startRedis(port) {
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'no'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  return { proc, exited, async stop() { proc.kill('SIGKILL'); await exited; } };
+}
+
+async function status(port, path) {
+  return (await fetch(`http://127.0.0.1:${port}${path}`)).status;
+}
+
+async function metric(port, name) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+function connect(port, opts = {}) {
+  const c = pusherClient(port, opts);
+  c.connected = new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('pusher-js did not connect')), 5000);
+    c.connection.bind('connected', () => { clearTimeout(t); resolve(c.connection.socket_id); });
+  });
+  return c;
+}
+
+// Subscribes and records every `event` on `channel`; resolves once subscription_succeeded came.
+function listen(client, channel, event) {
+  const ch = client.subscribe(channel);
+  const got = [];
+  ch.bind(event, (data) => got.push(data));
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no subscription_succeeded for ${channel}`)), 5000);
+    ch.bind('pusher:subscription_succeeded', () => { clearTimeout(t); resolve(got); });
+    ch.bind('pusher:subscription_error', (e) => { clearTimeout(t); reject(new Error(JSON.stringify(e))); });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let redisPort;
+let redis;
+let nodes = [];
+const clients = [];
+
+test.before(async () => {
+  redisPort = await freePort();
+  redis = startRedis(redisPort);
+  const url = `redis://127.0.0.1:${redisPort}`;
+  nodes = await Promise.all(['a', 'b', 'c'].map((id) =>
+    startServer({ shards: 2, args: ['--redis-url', url, '--cluster-node-id', `node-${id}`, '--shutdown-grace-ms', '200'] })));
+  for (const n of nodes) {
+    const start = Date.now();
+    while ((await status(n.port, '/ready')) !== 200) {
+      if (Date.now() - start > 10000) throw new Error('node not ready: ' + n.stderr());
+      await sleep(50);
+    }
+  }
+});
+
+test.after(async () => {
+  for (const c of clients) c.disconnect();
+  await Promise.all(nodes.map((n) => n.stop()));
+  if (redis) await redis.stop();
+});
+
+test('a publish on A reaches subscribers on A, B and C once each, in order', async () => {
+  const subs = nodes.map((n) => connect(n.port));
+  clients.push(...subs);
+  await Promise.all(subs.map((c) => c.connected));
+  const got = await Promise.all(subs.map((c) => listen(c, 'news', 'headline')));
+  const api = pusherServer(nodes[0].port);
+  for (let i = 1; i <= 20; ++i) await api.trigger('news', 'headline', { n: i });
+  await waitFor(() => got.every((g) => g.length >= 20), 5000);
+  await sleep(200);  // nothing more comes
+  for (const g of got) assert.deepEqual(g.map((d) => d.n), Array.from({ length: 20 }, (_, i) => i + 1));
+  // A batch on C too.
+  await pusherServer(nodes[2].port).triggerBatch([
+    { channel: 'news', name: 'headline', data: { n: 21 } },
+    { channel: 'news', name: 'headline', data: { n: 22 } },
+  ]);
+  await waitFor(() => got.every((g) => g.length >= 22), 5000);
+  for (const g of got) assert.deepEqual(g.slice(20).map((d) => d.n), [21, 22]);
+  assert.ok(await metric(nodes[0].port, 'ringcast_cluster_published_total') >= 20);
+  assert.ok(await metric(nodes[1].port, 'ringcast_cluster_received_total') >= 22);
+  assert.equal(await metric(nodes[1].port, 'ringcast_cluster_redis_up'), 1);
+});
+
+test('socket_id exclusion works for a socket on another node', async () => {
+  const b = connect(nodes[1].port);
+  const c = connect(nodes[2].port);
+  clients.push(b, c);
+  const bId = await b.connected;
+  await c.connected;
+  const [gotB, gotC] = await Promise.all([listen(b, 'room-x', 'say'), listen(c, 'room-x', 'say')]);
+  const api = pusherServer(nodes[0].port);
+  await api.trigger('room-x', 'say', { n: 1 }, { socket_id: bId });
+  await api.trigger('room-x', 'say', { n: 2 });
+  await waitFor(() => gotC.length >= 2 && gotB.length >= 1, 5000);
+  await sleep(200);
+  assert.deepEqual(gotC.map((d) => d.n), [1, 2]);
+  assert.deepEqual(gotB.map((d) => d.n), [2], 'the excluded socket on B got its own event');
+});
+
+test('client events cross nodes, not back to their sender', async () => {
+  const api = pusherServer(nodes[0].port);
+  const authorizer = {
+    customHandler: ({ socketId, channelName }, cb) => cb(null, api.authorizeChannel(socketId, channelName)),
+  };
+  const a = connect(nodes[0].port, { channelAuthorization: authorizer });
+  const c = connect(nodes[2].port, { channelAuthorization: authorizer });
+  clients.push(a, c);
+  await Promise.all([a.connected, c.connected]);
+  const [gotA, gotC] = await Promise.all([listen(a, 'private-chat', 'client-typing'),
+    listen(c, 'private-chat', 'client-typing')]);
+  a.channel('private-chat').trigger('client-typing', { who: 'a' });
+  await waitFor(() => gotC.length >= 1, 5000);
+  await sleep(200);
+  assert.deepEqual(gotC, [{ who: 'a' }]);
+  assert.deepEqual(gotA, []);
+});
+
+test('terminate_connections closes the user on every node', async () => {
+  // Raw sockets: a pusher-js client closed by the server keeps its WebSocket library's 30 s
+  // close-handshake timer alive (signin.test.js).
+  const api = pusherServer(nodes[0].port);
+  const socks = [rawSocket(nodes[1].port), rawSocket(nodes[2].port), rawSocket(nodes[2].port)];
+  try {
+    for (const [i, ws] of socks.entries()) {
+      const est = await connected(ws);
+      if (i === 2) continue;  // another user: stays
+      ws.sendJson({ event: 'pusher:signin', data: api.authenticateUser(est.parsed.socket_id, { id: 'u-9' }) });
+      await ws.next((m) => m.event === 'pusher:signin_success');
+    }
+    // signin_success comes once the node's subscription to the user's channel is confirmed.
+    await api.terminateUserConnections('u-9');
+    assert.equal((await socks[0].closeInfo).code, 4009);
+    assert.equal((await socks[1].closeInfo).code, 4009);
+    await sleep(100);
+    assert.equal(socks[2].readyState, 1, 'a connection of another user was closed');
+  } finally {
+    for (const ws of socks) ws.close();
+  }
+});
+
+test('Redis stopped: /ready false and publishes refused with 503; restarted: delivered again', async () => {
+  const sub = connect(nodes[1].port);
+  clients.push(sub);
+  await sub.connected;
+  const got = await listen(sub, 'outage', 'tick');
+  const api = pusherServer(nodes[0].port);
+  await api.trigger('outage', 'tick', { n: 1 });
+  await waitFor(() => got.length === 1, 5000);
+
+  await redis.stop();
+  for (const n of nodes) {
+    const start = Date.now();
+    while ((await status(n.port, '/ready')) !== 503) {
+      if (Date.now() - start > 5000) throw new Error('/ready stayed 200 with Redis down');
+      await sleep(20);
+    }
+  }
+  const refused = await api.trigger('outage', 'tick', { n: 2 }).catch((e) => e);
+  assert.equal(refused.status, 503, 'a publish while Redis is down is refused');
+  assert.match(refused.body, /Redis/);
+  assert.equal(await status(nodes[0].port, '/health'), 200, 'the node itself stays up');
+  assert.ok(await metric(nodes[0].port, 'ringcast_cluster_refused_total') >= 1);
+
+  redis = startRedis(redisPort);
+  for (const n of nodes) {
+    const start = Date.now();
+    while ((await status(n.port, '/ready')) !== 200) {
+      if (Date.now() - start > 10000) throw new Error('node not ready again: ' + n.stderr());
+      await sleep(50);
+    }
+  }
+  // Resubscribed on reconnect: the subscriber on B gets the next publish, and never n=2.
+  const start = Date.now();
+  let n = 3;
+  while (got.length < 2) {
+    if (Date.now() - start > 5000) throw new Error('no delivery after Redis came back');
+    await api.trigger('outage', 'tick', { n: n++ });
+    await sleep(50);
+  }
+  assert.ok(got.every((d) => d.n !== 2), 'the refused publish was delivered');
+  assert.equal(got[0].n, 1);
+});
+
+test('a bad --redis-url stops the start with exit code 2', () => {
+  const { spawnSync } = require('node:child_process');
+  const { BIN } = require('./lib/harness');
+  for (const url of ['redis://127.0.0.1:99999', 'redis://:pw@', 'rediss://127.0.0.1:6379']) {
+    const r = spawnSync(BIN, ['--port', '0', '--redis-url', url, '--data-dir', nodes[0].dataDir + '-bad'],
+      { encoding: 'utf8', timeout: 10000 });
+    assert.equal(r.status, 2, `${url}: ${r.stderr}`);
+    assert.match(r.stderr, /redis/i);
+  }
+});
