@@ -39,6 +39,19 @@ std::string Bridge::RedisChannel(std::string_view app, std::string_view channel)
   return name;
 }
 
+std::string Bridge::AppKey(std::string_view app, std::string_view kind,
+                           std::string_view channel) const {
+  std::string key = o_.prefix;
+  key.append(app).append(":").append(kind).append(":").append(channel);
+  return key;
+}
+
+std::string Bridge::NodeKey(std::string_view suffix) const {
+  std::string key = o_.prefix;
+  key.append("node:").append(o_.node_key).append(suffix);
+  return key;
+}
+
 void Bridge::Poll(uint64_t now_ms) {
   if (cmd_.state() == Link::State::kIdle && sub_.state() == Link::State::kIdle &&
       now_ms >= next_connect_ms_) {
@@ -121,6 +134,10 @@ void Bridge::OnCmdReply(RespValue&& reply) {
     case Expect::kPublish:
       if (reply.IsError()) ++stats_.command_errors;
       acks_.push_back({p.ticket, !reply.IsError()});
+      return;
+    case Expect::kCall:
+      if (reply.IsError()) ++stats_.command_errors;
+      replies_.push_back({p.ticket, true, std::move(reply)});
       return;
   }
 }
@@ -236,6 +253,22 @@ uint64_t Bridge::Publish(const EnvelopeView& e) {
   return ticket;
 }
 
+uint64_t Bridge::Call(const std::vector<std::string_view>& args) {
+  if (!ready_) return 0;
+  std::string command;
+  AppendCommand(&command, args);
+  if (!cmd_.Append(command)) return 0;
+  const uint64_t ticket = next_ticket_++;
+  expect_.push_back({Expect::kCall, ticket});
+  return ticket;
+}
+
+std::vector<CallReply> Bridge::TakeReplies() {
+  std::vector<CallReply> out;
+  out.swap(replies_);
+  return out;
+}
+
 std::vector<PublishAck> Bridge::TakeAcks() {
   std::vector<PublishAck> out;
   out.swap(acks_);
@@ -270,6 +303,7 @@ void Bridge::Lost(const std::string& why) {
   // Publishes whose reply did not come: not acknowledged (the caller answers 503).
   for (const Pending& p : expect_) {
     if (p.kind == Expect::kPublish) acks_.push_back({p.ticket, false});
+    if (p.kind == Expect::kCall) replies_.push_back({p.ticket, false, {}});
   }
   expect_.clear();
   for (auto& [name, confirmed] : subs_) confirmed = false;

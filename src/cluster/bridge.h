@@ -50,6 +50,14 @@ struct PublishAck {
   bool ok = false;
 };
 
+// The reply to one Call (ok: Redis answered, maybe with an error reply; not ok: the connection
+// was lost before the reply, and the command may or may not have run).
+struct CallReply {
+  uint64_t ticket = 0;
+  bool ok = false;
+  RespValue reply;
+};
+
 struct BridgeStats {
   uint64_t connects = 0;
   uint64_t disconnects = 0;
@@ -99,6 +107,20 @@ class Bridge : public Link::Handler {
   bool CanPublish() const;
   // The Redis pub/sub channel of (app, channel), as TakeConfirmed names it.
   std::string RedisChannel(std::string_view app, std::string_view channel) const;
+  // The key `prefix app ":" kind ":" channel` (scripts.h names the kinds).
+  std::string AppKey(std::string_view app, std::string_view kind, std::string_view channel) const;
+  // This node's key `prefix "node:" node_key suffix`.
+  std::string NodeKey(std::string_view suffix) const;
+  const std::string& prefix() const { return o_.prefix; }
+  const std::string& node_key() const { return o_.node_key; }
+  // What scripts publish with: SPUBLISH with sharded pub/sub, else PUBLISH.
+  const char* publish_command() const { return sharded_ ? "SPUBLISH" : "PUBLISH"; }
+
+  // Any command (a script, a read) on the command connection, in order with the publishes;
+  // returns its ticket (from the same sequence as Publish's), 0 when not ready or full.
+  [[nodiscard]] uint64_t Call(const std::vector<std::string_view>& args);
+  // Call replies since the last call, in ticket order.
+  std::vector<CallReply> TakeReplies();
 
   // Arrived envelopes (raw bytes, decode with DecodeEnvelope), oldest first.
   std::vector<std::string> TakeMessages();
@@ -113,10 +135,10 @@ class Bridge : public Link::Handler {
   void OnClosed(uint32_t link, const std::string& why) override;
 
  private:
-  enum class Expect : uint8_t { kAuth, kSelect, kInfo, kPublish };
+  enum class Expect : uint8_t { kAuth, kSelect, kInfo, kPublish, kCall };
   struct Pending {
     Expect kind;
-    uint64_t ticket = 0;  // kPublish
+    uint64_t ticket = 0;  // kPublish, kCall
   };
   void Lost(const std::string& why);
   void OnCmdReply(RespValue&& reply);
@@ -136,6 +158,7 @@ class Bridge : public Link::Handler {
   std::deque<Pending> expect_;  // the cmd replies still to come, in command order
   uint64_t next_ticket_ = 1;
   std::vector<PublishAck> acks_;
+  std::vector<CallReply> replies_;
   std::vector<std::string> confirmed_;
   int sub_auth_pending_ = 0;
   uint64_t next_connect_ms_ = 0;

@@ -346,6 +346,17 @@ const std::vector<Option>& Options() {
          "first bytes of every Redis key and pub/sub channel of the cluster (default ringcast:)",
          Kind::kString,
          [](ServerConfig* c, const std::string& v) { return SetClusterPrefix(c, v); }},
+        {"cluster-node-timeout-ms", "MS",
+         "cluster mode: a node silent this long is dead; the others remove its presence "
+         "members (default 15000, at least 3000)",
+         Kind::kUint,
+         [](ServerConfig* c, const std::string& v) {
+           uint64_t n;
+           std::string err = ParseUint(v, 3600000, &n);
+           if (err.empty() && n < 3000) err = "cluster node timeout must be at least 3000 ms";
+           if (err.empty()) c->cluster.node_timeout_ms = static_cast<uint32_t>(n);
+           return err;
+         }},
         {"tls-key", "FILE", "the PEM private key of --tls-cert", Kind::kString,
          [](ServerConfig* c, const std::string& v) {
            c->tls_key = v;
@@ -535,13 +546,23 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
       for (auto cf : co) {
         std::string ck(cf.key);
         std::string_view sv;
-        const char* flag = ck == "redis_url" ? "redis-url"
-                           : ck == "node_id" ? "cluster-node-id"
-                           : ck == "prefix"  ? "cluster-prefix"
-                                             : nullptr;
+        const char* flag = ck == "redis_url"         ? "redis-url"
+                           : ck == "node_id"         ? "cluster-node-id"
+                           : ck == "prefix"          ? "cluster-prefix"
+                           : ck == "node_timeout_ms" ? "cluster-node-timeout-ms"
+                                                     : nullptr;
         if (flag == nullptr) return "unknown cluster field \"" + ck + "\"";
-        if (cf.value.get_string().get(sv)) return "cluster \"" + ck + "\" must be a string";
-        std::string err = FindOption(flag)->set(out, std::string(sv));
+        std::string text;
+        uint64_t n;
+        if (cf.value.get_string().get(sv) == simdjson::SUCCESS) {
+          text = std::string(sv);
+        } else if (ck == "node_timeout_ms" && cf.value.get_uint64().get(n) == simdjson::SUCCESS) {
+          text = std::to_string(n);
+        } else {
+          return "cluster \"" + ck + "\" must be a " +
+                 (ck == "node_timeout_ms" ? "number" : "string");
+        }
+        std::string err = FindOption(flag)->set(out, text);
         if (!err.empty()) return "cluster \"" + ck + "\": " + err;
       }
     } else if (key == "tls") {

@@ -126,6 +126,8 @@ struct ClusterConfig {
   std::string redis_url;  // redis://[user:pass@]HOST:PORT[/DB]; checked at start-up (exit 2)
   std::string node_id;    // "": <hostname>-<pid>
   std::string prefix = "ringcast:";  // of every Redis key and pub/sub channel
+  // From a node's death (its last heartbeat) to its presence members being removed.
+  uint32_t node_timeout_ms = 15000;
   bool enabled() const { return !redis_url.empty(); }
 };
 

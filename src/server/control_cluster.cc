@@ -3,8 +3,10 @@
 #include <bit>
 #include <utility>
 
+#include "cluster/scripts.h"
 #include "engine/channel_name.h"
 #include "http/response.h"
+#include "protocols/pusher/wire.h"
 #include "server/control_plane.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -105,6 +107,136 @@ void ControlPlane::TerminateLocal(uint32_t app, const std::string& channel) {
   }
 }
 
+bool ControlPlane::ClusterCall(const std::vector<std::string_view>& args,
+                               std::function<void(cluster::CallReply&)> done) {
+  const uint64_t ticket = bridge_->Call(args);
+  if (ticket == 0) return false;
+  cluster_calls_.emplace(ticket, std::move(done));
+  return true;
+}
+
+bool ControlPlane::ClusterPresenceJoin(engine::PresenceNote* note) {
+  namespace wire = protocols::pusher::wire;
+  const std::string& app_id = apps_->app(note->app).id;
+  std::string data;
+  wire::AppendMemberAdded(&data, note->user_id, note->user_info);
+  const std::string exclude = ids_->Format(note->shard, note->serial);
+  cluster::EnvelopeView e;
+  e.origin = node_key_;
+  e.app = app_id;
+  e.channel = note->channel;
+  e.event = wire::kMemberAdded;
+  e.data = data;
+  e.exclude = exclude;
+  std::string envelope;
+  if (!cluster::EncodeEnvelope(e, &envelope)) return false;
+  const std::string pc = bridge_->AppKey(app_id, "pc", note->channel);
+  const std::string pm = bridge_->AppKey(app_id, "pm", note->channel);
+  const std::string index = bridge_->NodeKey(":p");
+  const std::string field = cluster::PresenceField(app_id, note->channel, note->user_id);
+  const std::string pubsub = bridge_->RedisChannel(app_id, note->channel);
+  const std::string max =
+      std::to_string(apps_->app(note->app).max_presence_members_per_channel);
+  return ClusterCall(
+      {"EVAL", cluster::kPresenceJoinScript, "3", pc, pm, index, note->user_id, note->user_info,
+       field, pubsub, envelope, max, bridge_->publish_command()},
+      [this, note](cluster::CallReply& r) {
+        const cluster::RespValue& v = r.reply;
+        const bool shaped = r.ok && v.type == cluster::RespValue::Type::kArray &&
+                            v.elements.size() == 2 &&
+                            v.elements[0].type == cluster::RespValue::Type::kInteger &&
+                            v.elements[1].type == cluster::RespValue::Type::kArray;
+        if (!shaped) {
+          // Lost before the reply, or an error (e.g. Redis out of memory): the member list is
+          // this node's own; reconciled when the link is back.
+          if (r.ok) RC_WARN("cluster: presence join script failed: %s", v.str.c_str());
+          presence_.ForEachMember(note->app, note->channel,
+                                  [note](std::string_view id, std::string_view info) {
+                                    note->members.emplace_back(std::string(id),
+                                                               std::string(info));
+                                  });
+          AnswerJoin(note);
+          return;
+        }
+        if (v.elements[0].integer < 0) {  // full over all nodes
+          presence_.Leave(note->app, note->channel, note->user_id, {note->shard, note->serial});
+          note->refused = true;
+          SendToShard(note->shard, ToShard::PresenceAck(note));
+          return;
+        }
+        if (v.elements[0].integer == 1) {
+          EmitMemberWebhook(note->app, webhooks::EventKind::kMemberAdded, note->channel,
+                            note->user_id);
+        }
+        const std::vector<cluster::RespValue>& flat = v.elements[1].elements;
+        note->members.reserve(flat.size() / 2);
+        for (size_t i = 0; i + 1 < flat.size(); i += 2) {
+          note->members.emplace_back(flat[i].str, flat[i + 1].str);
+        }
+        AnswerJoin(note);
+      });
+}
+
+bool ControlPlane::ClusterPresenceLeave(const engine::PresenceNote& note) {
+  namespace wire = protocols::pusher::wire;
+  const std::string& app_id = apps_->app(note.app).id;
+  std::string data;
+  wire::AppendMemberRemoved(&data, note.user_id);
+  cluster::EnvelopeView e;
+  e.origin = node_key_;
+  e.app = app_id;
+  e.channel = note.channel;
+  e.event = wire::kMemberRemoved;
+  e.data = data;
+  std::string envelope;
+  if (!cluster::EncodeEnvelope(e, &envelope)) return false;
+  const std::string pc = bridge_->AppKey(app_id, "pc", note.channel);
+  const std::string pm = bridge_->AppKey(app_id, "pm", note.channel);
+  const std::string index = bridge_->NodeKey(":p");
+  const std::string field = cluster::PresenceField(app_id, note.channel, note.user_id);
+  const std::string pubsub = bridge_->RedisChannel(app_id, note.channel);
+  return ClusterCall({"EVAL", cluster::kPresenceLeaveScript, "3", pc, pm, index, note.user_id,
+                      field, pubsub, envelope, bridge_->publish_command()},
+                     [this, app = note.app, channel = note.channel,
+                      user = note.user_id](cluster::CallReply& r) {
+                       if (r.ok && r.reply.type == cluster::RespValue::Type::kInteger &&
+                           r.reply.integer == 1) {
+                         EmitMemberWebhook(app, webhooks::EventKind::kMemberRemoved, channel,
+                                           user);
+                       }
+                     });
+}
+
+void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
+  if (heartbeat_in_flight_ || now_ms < next_heartbeat_ms_ || !bridge_->ready()) return;
+  const uint32_t timeout = config_->cluster.node_timeout_ms;
+  const std::string nodes = bridge_->prefix() + "nodes";
+  const std::string timeout_text = std::to_string(timeout);
+  heartbeat_in_flight_ = ClusterCall(
+      {"EVAL", cluster::kHeartbeatScript, "1", nodes, bridge_->node_key(), timeout_text,
+       bridge_->prefix(), bridge_->publish_command()},
+      [this](cluster::CallReply& r) {
+        heartbeat_in_flight_ = false;
+        if (!r.ok) return;
+        if (r.reply.IsError()) {
+          RC_WARN("cluster: heartbeat script failed: %s", r.reply.str.c_str());
+          return;
+        }
+        const std::vector<cluster::RespValue>& removed = r.reply.elements;
+        for (size_t i = 0; i + 2 < removed.size(); i += 3) {
+          const uint32_t app = apps_->IndexById(removed[i].str);
+          if (app >= apps_->size()) continue;
+          EmitMemberWebhook(app, webhooks::EventKind::kMemberRemoved, removed[i + 1].str,
+                            removed[i + 2].str);
+        }
+        if (!removed.empty()) {
+          RC_INFO("cluster: removed %zu presence members of dead nodes", removed.size() / 3);
+        }
+      });
+  // A fifth of the timeout: a live node misses four in a row before it counts as dead.
+  next_heartbeat_ms_ = now_ms + timeout / 5;
+}
+
 void ControlPlane::DeliverArrival(const std::string& bytes) {
   cluster::EnvelopeView e;
   if (!cluster::DecodeEnvelope(bytes, size_t{16} << 20, &e)) return;  // the bridge checked it
@@ -170,8 +302,17 @@ void ControlPlane::ClusterTurn() {
       h.then();
     }
   }
+  for (cluster::CallReply& r : bridge_->TakeReplies()) {
+    auto it = cluster_calls_.find(r.ticket);
+    if (it == cluster_calls_.end()) continue;
+    auto done = std::move(it->second);
+    cluster_calls_.erase(it);
+    done(r);
+  }
   for (const std::string& bytes : bridge_->TakeMessages()) DeliverArrival(bytes);
-  bridge_->Poll(util::MonotonicMs());
+  const uint64_t now_ms = util::MonotonicMs();
+  ClusterHeartbeat(now_ms);
+  bridge_->Poll(now_ms);
   cluster_ready_.ready.store(bridge_->ready(), std::memory_order_relaxed);
   cluster_connects_.Set(bridge_->stats().connects);
   cluster_dropped_.Set(bridge_->stats().dropped + cluster_unknown_app_);

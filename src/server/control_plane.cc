@@ -175,7 +175,14 @@ void ControlPlane::Run() {
     }
     if (bridge_) {
       // The bridge's replies and arrivals wake the ring; its reconnect timer does not.
-      int64_t cluster_wait_ms = bridge_->WaitHintMs(util::MonotonicMs());
+      const uint64_t now_ms = util::MonotonicMs();
+      int64_t cluster_wait_ms = bridge_->WaitHintMs(now_ms);
+      if (bridge_->ready() && !heartbeat_in_flight_) {
+        const int64_t beat = next_heartbeat_ms_ > now_ms
+                                 ? static_cast<int64_t>(next_heartbeat_ms_ - now_ms)
+                                 : 0;
+        if (cluster_wait_ms < 0 || beat < cluster_wait_ms) cluster_wait_ms = beat;
+      }
       if (cluster_wait_ms >= 0 && (idle_wait_ms < 0 || cluster_wait_ms < idle_wait_ms)) {
         idle_wait_ms = cluster_wait_ms;
       }
@@ -392,7 +399,12 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
     return;
   }
   if (!note->join) {
-    if (presence_.Leave(note->app, note->channel, note->user_id, conn)) {
+    const bool last = presence_.Leave(note->app, note->channel, note->user_id, conn);
+    if (bridge_ && bridge_->ready() && ClusterPresenceLeave(*note)) {
+      delete note;  // member_removed, if this was the last connection anywhere, comes from Redis
+      return;
+    }
+    if (last) {
       EmitMemberWebhook(note->app, webhooks::EventKind::kMemberRemoved, note->channel,
                         note->user_id);
       ev.event = std::string(wire::kMemberRemoved);
@@ -410,6 +422,8 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
     SendToShard(note->shard, ToShard::PresenceAck(note));
     return;
   }
+  // Cluster mode: membership over all nodes is in Redis; the answer comes with its reply.
+  if (bridge_ && bridge_->ready() && ClusterPresenceJoin(note)) return;
   if (outcome == engine::PresenceTable::JoinOutcome::kAdded) {
     EmitMemberWebhook(note->app, webhooks::EventKind::kMemberAdded, note->channel, note->user_id);
     ev.event = std::string(wire::kMemberAdded);

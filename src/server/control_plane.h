@@ -183,6 +183,15 @@ class ControlPlane {
   // not ready.
   bool HoldJoinForCluster(engine::PresenceNote* note);
   void ReleaseHeldJoins(std::vector<engine::PresenceNote*>* joins);
+  // Presence over all nodes (cluster/scripts.h): false when the script could not be sent (the
+  // caller goes on with the node-local table). A join's note is answered when the reply comes.
+  bool ClusterPresenceJoin(engine::PresenceNote* note);
+  bool ClusterPresenceLeave(const engine::PresenceNote& note);
+  // Every heartbeat interval: this node's heartbeat, and the removal of dead nodes' members.
+  void ClusterHeartbeat(uint64_t now_ms);
+  // Sends a script; `done` runs with its reply (or with ok false when the connection was lost).
+  bool ClusterCall(const std::vector<std::string_view>& args,
+                   std::function<void(cluster::CallReply&)> done);
   // Closes this node's connections on `channel` (a user's "#server-to-user-" channel).
   void TerminateLocal(uint32_t app, const std::string& channel);
   static void AnswerUnavailable(api::HttpCall* call);
@@ -296,6 +305,10 @@ class ControlPlane {
   uint64_t cluster_acked_ = 0;            // the highest ticket whose outcome is in
   // Redis channel -> Pusher joins waiting for its subscription's confirmation.
   std::unordered_map<std::string, std::vector<engine::PresenceNote*>> held_joins_;
+  // Calls (scripts) waiting for their replies, by ticket.
+  std::unordered_map<uint64_t, std::function<void(cluster::CallReply&)>> cluster_calls_;
+  uint64_t next_heartbeat_ms_ = 0;
+  bool heartbeat_in_flight_ = false;
   StatCounter cluster_published_;
   StatCounter cluster_received_;
   StatCounter cluster_refused_;

@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const net = require('node:net');
-const { startServer, pusherClient, pusherServer, rawSocket, connected, waitFor } = require('./lib/harness');
+const { startServer, pusherClient, pusherServer, rawSocket, connected, waitFor, presenceAuth } = require('./lib/harness');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -57,6 +57,10 @@ function listen(client, channel, event) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The smallest node timeout (3 s): a killed node's members go within about 3.6 s.
+const nodeArgs = (url, id) => ['--redis-url', url, '--cluster-node-id', `node-${id}`,
+  '--shutdown-grace-ms', '200', '--cluster-node-timeout-ms', '3000'];
+
 let redisPort;
 let redis;
 let nodes = [];
@@ -67,7 +71,7 @@ test.before(async () => {
   redis = startRedis(redisPort);
   const url = `redis://127.0.0.1:${redisPort}`;
   nodes = await Promise.all(['a', 'b', 'c'].map((id) =>
-    startServer({ shards: 2, args: ['--redis-url', url, '--cluster-node-id', `node-${id}`, '--shutdown-grace-ms', '200'] })));
+    startServer({ shards: 2, args: nodeArgs(url, id) })));
   for (const n of nodes) {
     const start = Date.now();
     while ((await status(n.port, '/ready')) !== 200) {
@@ -159,6 +163,77 @@ test('terminate_connections closes the user on every node', async () => {
     assert.equal(socks[2].readyState, 1, 'a connection of another user was closed');
   } finally {
     for (const ws of socks) ws.close();
+  }
+});
+
+// A presence subscriber that records member events.
+async function presenceMember(port, user, channel) {
+  const api = pusherServer(port);
+  const c = connect(port, { channelAuthorization: presenceAuth(api, user) });
+  clients.push(c);
+  await c.connected;
+  const ch = c.subscribe(channel);
+  const events = [];
+  ch.bind('pusher:member_added', (m) => events.push(['added', m.id]));
+  ch.bind('pusher:member_removed', (m) => events.push(['removed', m.id]));
+  await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no presence subscription_succeeded')), 5000);
+    ch.bind('pusher:subscription_succeeded', () => { clearTimeout(t); resolve(); });
+  });
+  const ids = () => { const out = []; ch.members.each((m) => out.push(m.id)); return out.sort(); };
+  return { client: c, channel: ch, events, ids };
+}
+
+test('presence: one user on two nodes is one member; events once each, across nodes', async () => {
+  const room = 'presence-lobby';
+  const a1 = await presenceMember(nodes[0].port, { id: 'u1', info: { name: 'Ann' } }, room);
+  assert.deepEqual(a1.ids(), ['u1']);
+  const b1 = await presenceMember(nodes[1].port, { id: 'u2', info: { name: 'Bob' } }, room);
+  assert.deepEqual(b1.ids(), ['u1', 'u2'], 'the member list on B holds the member on A');
+  await waitFor(() => a1.events.length >= 1, 5000);
+  assert.deepEqual(a1.events, [['added', 'u2']]);
+  // A second tab of u1, on C: no member_added anywhere; its list has both.
+  const c1 = await presenceMember(nodes[2].port, { id: 'u1', info: { name: 'Ann' } }, room);
+  assert.deepEqual(c1.ids(), ['u1', 'u2']);
+  assert.equal(c1.channel.members.count, 2);
+  // u1's first tab goes: u1 is still there (on C), so nobody hears member_removed.
+  a1.client.disconnect();
+  await sleep(300);
+  assert.deepEqual(b1.events, []);
+  // Its last tab goes: member_removed once, on B.
+  c1.client.disconnect();
+  await waitFor(() => b1.events.length >= 1, 5000);
+  await sleep(200);
+  assert.deepEqual(b1.events, [['removed', 'u1']]);
+  assert.deepEqual(b1.ids(), ['u2']);
+  b1.client.disconnect();
+});
+
+test('kill -9 of a node: its presence members are removed on the others within the bound', async () => {
+  const url = `redis://127.0.0.1:${redisPort}`;
+  const d = await startServer({ shards: 1, args: nodeArgs(url, 'd') });
+  try {
+    const start = Date.now();
+    while ((await status(d.port, '/ready')) !== 200) {
+      if (Date.now() - start > 10000) throw new Error('node d not ready');
+      await sleep(50);
+    }
+    const room = 'presence-crash';
+    const watcher = await presenceMember(nodes[0].port, { id: 'w' }, room);
+    const doomed = await presenceMember(d.port, { id: 'gone' }, room);
+    assert.deepEqual(doomed.ids(), ['gone', 'w']);
+    await waitFor(() => watcher.events.length >= 1, 5000);
+    assert.deepEqual(watcher.events, [['added', 'gone']]);
+    await d.stop('SIGKILL');
+    const killed = Date.now();
+    await waitFor(() => watcher.events.length >= 2, 8000);
+    const took = Date.now() - killed;
+    assert.deepEqual(watcher.events, [['added', 'gone'], ['removed', 'gone']]);
+    assert.ok(took <= 3000 + 600 + 1500, `removed after ${took} ms (timeout 3000 + a heartbeat)`);
+    assert.deepEqual(watcher.ids(), ['w']);
+    watcher.client.disconnect();
+  } finally {
+    await d.stop('SIGKILL');
   }
 });
 
