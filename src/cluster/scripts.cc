@@ -32,6 +32,29 @@ end
 return 0
 )lua";
 
+const char* const kOccupyScript = R"lua(
+redis.call('SADD', KEYS[3], ARGV[3])
+if redis.call('HSET', KEYS[1], ARGV[1], 1) == 1 and redis.call('HLEN', KEYS[1]) == 1 then
+  redis.call('ZADD', KEYS[2], 0, ARGV[2])
+  if redis.call('ZREM', KEYS[4], ARGV[3]) == 1 then return 0 end
+  if ARGV[4] == '1' then return 1 end
+end
+return 0
+)lua";
+
+const char* const kVacateScript = R"lua(
+redis.call('SREM', KEYS[3], ARGV[3])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 and redis.call('HLEN', KEYS[1]) == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[2])
+  if ARGV[4] == '1' then
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    redis.call('ZADD', KEYS[4], now + tonumber(ARGV[5]), ARGV[3])
+  end
+end
+return 0
+)lua";
+
 const char* const kHeartbeatScript = R"lua(
 local function field(s) return struct.pack('<I2', #s) .. s end
 local function field4(s) return struct.pack('<I4', #s) .. s end
@@ -41,6 +64,19 @@ redis.call('ZADD', KEYS[1], now, ARGV[1])
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, 8)
 local removed = {}
 for _, dk in ipairs(dead) do
+  local oidx = ARGV[3] .. 'node:' .. dk .. ':o'
+  for _, f in ipairs(redis.call('SMEMBERS', oidx)) do
+    local al, p = struct.unpack('<I2', f, 1)
+    local app = string.sub(f, p, p + al - 1)
+    local ch = string.sub(f, p + al)
+    local base = ARGV[3] .. app .. ':'
+    if redis.call('HDEL', base .. 'n:' .. ch, dk) == 1 and
+        redis.call('HLEN', base .. 'n:' .. ch) == 0 then
+      redis.call('ZREM', base .. 'chans', ch)
+      redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), f)
+    end
+  end
+  redis.call('DEL', oidx)
   local idx = ARGV[3] .. 'node:' .. dk .. ':p'
   local all = redis.call('HGETALL', idx)
   for i = 1, #all, 2 do
@@ -69,8 +105,120 @@ for _, dk in ipairs(dead) do
   redis.call('DEL', idx)
   redis.call('ZREM', KEYS[1], dk)
 end
-return removed
+local vacated = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 256)
+for _, f in ipairs(vacated) do redis.call('ZREM', KEYS[2], f) end
+return {removed, vacated}
 )lua";
+
+const char* const kResyncScript = R"lua(
+local function field(s) return struct.pack('<I2', #s) .. s end
+local function field4(s) return struct.pack('<I4', #s) .. s end
+local nk, prefix, pub = ARGV[1], ARGV[2], ARGV[3]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, nk)
+local function split_channel(f)
+  local al, p = struct.unpack('<I2', f, 1)
+  return string.sub(f, p, p + al - 1), string.sub(f, p + al)
+end
+local function split_member(f)
+  local al, p = struct.unpack('<I2', f, 1)
+  local app = string.sub(f, p, p + al - 1)
+  local cl
+  cl, p = struct.unpack('<I2', f, p + al)
+  return app, string.sub(f, p, p + cl - 1), string.sub(f, p + cl)
+end
+local function publish(app, ch, event, data)
+  local env = 'RC' .. string.char(1, 1) .. field(nk) .. field(app) .. field(ch) .. field4(event) ..
+      field4(data) .. field('') .. field4('') .. field('')
+  redis.call(pub, prefix .. app .. ':c:' .. ch, env)
+end
+-- Channels.
+local oidx = prefix .. 'node:' .. nk .. ':o'
+local stale = {}
+for _, f in ipairs(redis.call('SMEMBERS', oidx)) do stale[f] = true end
+local members = {}
+local i = 5
+while i <= #ARGV do
+  if ARGV[i] == 'c' then
+    local f = ARGV[i + 1]
+    stale[f] = nil
+    local app, ch = split_channel(f)
+    local base = prefix .. app .. ':'
+    redis.call('SADD', oidx, f)
+    if redis.call('HSET', base .. 'n:' .. ch, nk, 1) == 1 then
+      redis.call('ZADD', base .. 'chans', 0, ch)
+      redis.call('ZREM', KEYS[2], f)
+    end
+    i = i + 2
+  else
+    members[ARGV[i + 1]] = {tonumber(ARGV[i + 2]), ARGV[i + 3]}
+    i = i + 4
+  end
+end
+for f in pairs(stale) do
+  local app, ch = split_channel(f)
+  local base = prefix .. app .. ':'
+  redis.call('SREM', oidx, f)
+  if redis.call('HDEL', base .. 'n:' .. ch, nk) == 1 and redis.call('HLEN', base .. 'n:' .. ch) == 0 then
+    redis.call('ZREM', base .. 'chans', ch)
+    redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), f)
+  end
+end
+-- Presence.
+local pidx = prefix .. 'node:' .. nk .. ':p'
+local old = {}
+local flat = redis.call('HGETALL', pidx)
+for j = 1, #flat, 2 do old[flat[j]] = tonumber(flat[j + 1]) end
+local added, removed = {}, {}
+local function apply(f, delta, info)
+  if delta == 0 then return end
+  local app, ch, user = split_member(f)
+  local base = prefix .. app .. ':'
+  local n = redis.call('HINCRBY', base .. 'pc:' .. ch, user, delta)
+  if n > 0 and n - delta <= 0 then
+    redis.call('HSET', base .. 'pm:' .. ch, user, info)
+    local json = '{"user_id":' .. cjson.encode(user) .. ',"user_info":' ..
+        (info ~= '' and info or 'null') .. '}'
+    publish(app, ch, 'pusher_internal:member_added', json)
+    added[#added + 1] = app; added[#added + 1] = ch; added[#added + 1] = user
+  elseif n <= 0 then
+    redis.call('HDEL', base .. 'pc:' .. ch, user)
+    if redis.call('HDEL', base .. 'pm:' .. ch, user) == 1 then
+      publish(app, ch, 'pusher_internal:member_removed', cjson.encode({user_id = user}))
+      removed[#removed + 1] = app; removed[#removed + 1] = ch; removed[#removed + 1] = user
+    end
+  end
+end
+for f, m in pairs(members) do
+  apply(f, m[1] - (old[f] or 0), m[2])
+  old[f] = nil
+end
+for f, c in pairs(old) do apply(f, -c, '') end
+redis.call('DEL', pidx)
+for f, m in pairs(members) do redis.call('HSET', pidx, f, m[1]) end
+return {added, removed}
+)lua";
+
+std::string ChannelField(std::string_view app, std::string_view channel) {
+  std::string f;
+  f.reserve(2 + app.size() + channel.size());
+  f.push_back(static_cast<char>(app.size() & 0xff));
+  f.push_back(static_cast<char>((app.size() >> 8) & 0xff));
+  f.append(app);
+  f.append(channel);
+  return f;
+}
+
+bool SplitChannelField(std::string_view field, std::string_view* app,
+                       std::string_view* channel) {
+  if (field.size() < 2) return false;
+  const size_t n = static_cast<uint8_t>(field[0]) | (size_t{static_cast<uint8_t>(field[1])} << 8);
+  if (field.size() - 2 < n) return false;
+  *app = field.substr(2, n);
+  *channel = field.substr(2 + n);
+  return true;
+}
 
 std::string PresenceField(std::string_view app, std::string_view channel, std::string_view user) {
   std::string f;

@@ -10,6 +10,12 @@
 //   A pm:C          hash  user id -> user info (JSON text, "" for none)
 //   P node:<nk>:p   hash  PresenceField(app, C, user) -> this node's connections
 //   P nodes         zset  node key -> its last heartbeat (ms of Redis TIME)
+//   A n:C           hash  node key -> 1 while that node has members of C
+//   A chans         zset  occupied channel names (scores 0)
+//   P node:<nk>:o   set   ChannelField(app, C) of the channels this node occupies
+//   P due           zset  ChannelField(app, C) -> when its channel_vacated is due (channels
+//                         vacated everywhere; a comeback before then removes the entry, and
+//                         neither webhook is sent)
 // Thread rules: pure data and functions.
 #pragma once
 
@@ -27,11 +33,37 @@ extern const char* const kPresenceJoinScript;
 // command. Returns 1 when that was the user's last connection anywhere (member_removed
 // published), else 0.
 extern const char* const kPresenceLeaveScript;
-// KEYS: P nodes. ARGV: node key, node timeout ms, prefix, publish command. Records this node's
-// heartbeat, then removes the presence of up to 8 nodes silent for longer than the timeout
-// (member_removed published for each user gone from a channel). Returns {app, channel, user, ...}
-// of those removals (the caller sends their webhooks).
+// KEYS: P nodes, P due. ARGV: node key, node timeout ms, prefix, publish command, vacate delay
+// ms. Records this node's heartbeat, then removes up to 8 nodes silent for longer than the
+// timeout: their presence (member_removed published for each user gone from a channel) and
+// their channels (a channel left empty everywhere becomes due for channel_vacated). Then takes
+// up to 256 due vacates. Returns {{app, channel, user, ...} removed members, {ChannelField, ...}
+// vacated channels}: the caller sends their webhooks.
 extern const char* const kHeartbeatScript;
+
+// KEYS: n:C, chans, node channel index, due. ARGV: node key, channel, ChannelField, hooks
+// ("1": the app has webhook targets). Returns 1 when the channel became occupied cluster-wide
+// (send channel_occupied), 0 otherwise (another node has it, or a comeback within the delay).
+extern const char* const kOccupyScript;
+// KEYS: n:C, chans, node channel index, due. ARGV: node key, channel, ChannelField, hooks,
+// delay ms. When the channel is then empty everywhere, its channel_vacated becomes due after
+// the delay (the heartbeat script hands it out). Returns 0.
+extern const char* const kVacateScript;
+
+// After a (re)connect. KEYS: P nodes, P due. ARGV: node key, prefix, publish command, vacate
+// delay ms, then this node's state: "c" ChannelField for each occupied channel, and "p"
+// PresenceField, connections, user info for each presence member. Makes the node's indexes,
+// the channels' node hashes and the presence counts match that state: members new to a channel
+// get member_added, members gone from it member_removed (published); channels left empty
+// anywhere become due for channel_vacated; a channel newly occupied sends no webhook (it may
+// have been occupied before Redis lost it). Returns {{app, channel, user, ...} added,
+// {app, channel, user, ...} removed}.
+extern const char* const kResyncScript;
+
+// A channel's field in the node index and the due set: u16 LE length + app, channel.
+std::string ChannelField(std::string_view app, std::string_view channel);
+// Splits a ChannelField; false when it is not one.
+bool SplitChannelField(std::string_view field, std::string_view* app, std::string_view* channel);
 
 // A field of a node's presence index: u16 LE length + app, u16 LE length + channel, user.
 std::string PresenceField(std::string_view app, std::string_view channel, std::string_view user);

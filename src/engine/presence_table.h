@@ -52,6 +52,17 @@ class PresenceTable {
 
   size_t channel_count(uint32_t app) const { return by_app_[app].size(); }
 
+  // f(channel, user_id, user_info, connections) for every member of every channel of `app`.
+  template <typename F>
+  void ForEachEntry(uint32_t app, F&& f) const {
+    for (const auto& [channel, members] : by_app_[app]) {
+      for (const auto& [id, m] : members) {
+        f(std::string_view(channel), std::string_view(id), std::string_view(m.info),
+          static_cast<uint32_t>(m.conns.size()));
+      }
+    }
+  }
+
  private:
   struct MemberEntry {
     std::string info;

@@ -1,10 +1,12 @@
 // ControlPlane's cluster mode (docs/cluster.md): the glue between cluster::Bridge, which knows
 // Redis and names, and the engine's types and queue messages. See control_plane.h.
+#include <algorithm>
 #include <bit>
 #include <utility>
 
 #include "cluster/scripts.h"
 #include "engine/channel_name.h"
+#include "engine/datonow_channels.h"
 #include "http/response.h"
 #include "protocols/pusher/wire.h"
 #include "server/control_plane.h"
@@ -12,6 +14,10 @@
 #include "util/log.h"
 
 namespace ringcast::server {
+namespace {
+// channel_vacated waits this long for a comeback anywhere (webhooks::QueueLimits::delay_ms).
+constexpr uint32_t kVacateDelayMs = 3000;
+}  // namespace
 
 void ControlPlane::EnableCluster(cluster::BridgeOptions options) {
   node_key_ = options.node_key;
@@ -207,22 +213,125 @@ bool ControlPlane::ClusterPresenceLeave(const engine::PresenceNote& note) {
                      });
 }
 
+void ControlPlane::ClusterOccupancy(uint32_t app, const std::string& channel, bool occupied) {
+  if (!bridge_->ready() || engine::KindOf(channel) == engine::ChannelKind::kServerToUser) return;
+  const std::string& app_id = apps_->app(app).id;
+  const std::string n = bridge_->AppKey(app_id, "n", channel);
+  std::string chans = bridge_->prefix();
+  chans.append(app_id).append(":chans");
+  const std::string index = bridge_->NodeKey(":o");
+  const std::string due = bridge_->prefix() + "due";
+  const std::string field = cluster::ChannelField(app_id, channel);
+  const char* hooks = webhooks_.HasTargets(app) ? "1" : "0";
+  if (occupied) {
+    (void)ClusterCall({"EVAL", cluster::kOccupyScript, "4", n, chans, index, due,
+                       bridge_->node_key(), channel, field, hooks},
+                      [this, app, channel](cluster::CallReply& r) {
+                        if (!r.ok || r.reply.type != cluster::RespValue::Type::kInteger ||
+                            r.reply.integer != 1) {
+                          return;
+                        }
+                        webhooks::WebhookEvent ev;
+                        ev.kind = webhooks::EventKind::kChannelOccupied;
+                        ev.channel = channel;
+                        ev.undelayed = true;
+                        webhooks_.Emit(app, std::move(ev));
+                      });
+  } else {
+    const std::string delay = std::to_string(kVacateDelayMs);
+    (void)ClusterCall({"EVAL", cluster::kVacateScript, "4", n, chans, index, due,
+                       bridge_->node_key(), channel, field, hooks, delay},
+                      [](cluster::CallReply&) {});
+  }
+}
+
+void ControlPlane::ClusterResync() {
+  cluster_synced_connects_ = bridge_->stats().connects;
+  std::vector<std::string> args = {"EVAL",
+                                   cluster::kResyncScript,
+                                   "2",
+                                   bridge_->prefix() + "nodes",
+                                   bridge_->prefix() + "due",
+                                   bridge_->node_key(),
+                                   bridge_->prefix(),
+                                   bridge_->publish_command(),
+                                   std::to_string(kVacateDelayMs)};
+  std::vector<std::string> channels;
+  for (uint32_t app = 0; app < apps_->size(); ++app) {
+    const std::string& app_id = apps_->app(app).id;
+    channels.clear();
+    occupancy_.List(app, "", &channels);
+    for (const std::string& channel : channels) {
+      if (engine::datonow::IsInternal(channel) ||
+          engine::KindOf(channel) == engine::ChannelKind::kServerToUser) {
+        continue;
+      }
+      args.emplace_back("c");
+      args.push_back(cluster::ChannelField(app_id, channel));
+    }
+    presence_.ForEachEntry(app, [&](std::string_view channel, std::string_view user,
+                                    std::string_view info, uint32_t conns) {
+      args.emplace_back("p");
+      args.push_back(cluster::PresenceField(app_id, channel, user));
+      args.push_back(std::to_string(conns));
+      args.emplace_back(info);
+    });
+  }
+  std::vector<std::string_view> views(args.begin(), args.end());
+  const bool sent = ClusterCall(views, [this](cluster::CallReply& r) {
+    if (!r.ok) return;  // lost again: the next connect resyncs
+    if (r.reply.type != cluster::RespValue::Type::kArray || r.reply.elements.size() != 2) {
+      RC_WARN("cluster: resync script failed: %s", r.reply.str.c_str());
+      return;
+    }
+    size_t changed = 0;
+    for (int k = 0; k < 2; ++k) {
+      const std::vector<cluster::RespValue>& list = r.reply.elements[k].elements;
+      for (size_t i = 0; i + 2 < list.size(); i += 3) {
+        const uint32_t app = apps_->IndexById(list[i].str);
+        if (app >= apps_->size()) continue;
+        EmitMemberWebhook(app,
+                          k == 0 ? webhooks::EventKind::kMemberAdded
+                                 : webhooks::EventKind::kMemberRemoved,
+                          list[i + 1].str, list[i + 2].str);
+        ++changed;
+      }
+    }
+    if (changed > 0) RC_INFO("cluster: resync changed %zu presence members in Redis", changed);
+  });
+  if (!sent) cluster_synced_connects_ = 0;  // try again next turn
+}
+
 void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
   if (heartbeat_in_flight_ || now_ms < next_heartbeat_ms_ || !bridge_->ready()) return;
   const uint32_t timeout = config_->cluster.node_timeout_ms;
   const std::string nodes = bridge_->prefix() + "nodes";
+  const std::string due = bridge_->prefix() + "due";
   const std::string timeout_text = std::to_string(timeout);
+  const std::string delay = std::to_string(kVacateDelayMs);
   heartbeat_in_flight_ = ClusterCall(
-      {"EVAL", cluster::kHeartbeatScript, "1", nodes, bridge_->node_key(), timeout_text,
-       bridge_->prefix(), bridge_->publish_command()},
+      {"EVAL", cluster::kHeartbeatScript, "2", nodes, due, bridge_->node_key(), timeout_text,
+       bridge_->prefix(), bridge_->publish_command(), delay},
       [this](cluster::CallReply& r) {
         heartbeat_in_flight_ = false;
         if (!r.ok) return;
-        if (r.reply.IsError()) {
+        if (r.reply.type != cluster::RespValue::Type::kArray || r.reply.elements.size() != 2) {
           RC_WARN("cluster: heartbeat script failed: %s", r.reply.str.c_str());
           return;
         }
-        const std::vector<cluster::RespValue>& removed = r.reply.elements;
+        for (const cluster::RespValue& f : r.reply.elements[1].elements) {
+          std::string_view app_id;
+          std::string_view channel;
+          if (!cluster::SplitChannelField(f.str, &app_id, &channel)) continue;
+          const uint32_t app = apps_->IndexById(app_id);
+          if (app >= apps_->size()) continue;
+          webhooks::WebhookEvent ev;
+          ev.kind = webhooks::EventKind::kChannelVacated;
+          ev.channel = std::string(channel);
+          ev.undelayed = true;  // Redis delayed it, and a comeback anywhere cancelled it there
+          webhooks_.Emit(app, std::move(ev));
+        }
+        const std::vector<cluster::RespValue>& removed = r.reply.elements[0].elements;
         for (size_t i = 0; i + 2 < removed.size(); i += 3) {
           const uint32_t app = apps_->IndexById(removed[i].str);
           if (app >= apps_->size()) continue;
@@ -233,8 +342,9 @@ void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
           RC_INFO("cluster: removed %zu presence members of dead nodes", removed.size() / 3);
         }
       });
-  // A fifth of the timeout: a live node misses four in a row before it counts as dead.
-  next_heartbeat_ms_ = now_ms + timeout / 5;
+  // A fifth of the timeout (a live node misses four in a row before it counts as dead), and at
+  // most a second: due channel_vacated webhooks are handed out by the heartbeats.
+  next_heartbeat_ms_ = now_ms + std::min<uint32_t>(timeout / 5, 1000);
 }
 
 void ControlPlane::DeliverArrival(const std::string& bytes) {
@@ -311,6 +421,7 @@ void ControlPlane::ClusterTurn() {
   }
   for (const std::string& bytes : bridge_->TakeMessages()) DeliverArrival(bytes);
   const uint64_t now_ms = util::MonotonicMs();
+  if (bridge_->ready() && bridge_->stats().connects != cluster_synced_connects_) ClusterResync();
   ClusterHeartbeat(now_ms);
   bridge_->Poll(now_ms);
   cluster_ready_.ready.store(bridge_->ready(), std::memory_order_relaxed);

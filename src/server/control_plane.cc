@@ -256,17 +256,21 @@ void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
   const bool was = (hooks || bridge_) && occupancy_.IsOccupied(note->app, note->name);
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
   if (bridge_) {
-    // The node receives a channel's publications while one of its shards has members of it.
+    // The node receives a channel's publications while one of its shards has members of it;
+    // occupancy and its webhooks are cluster-wide (control_cluster.cc).
     const bool is = occupancy_.IsOccupied(note->app, note->name);
     if (!was && is) bridge_->Subscribe(apps_->app(note->app).id, note->name);
     if (was && !is) bridge_->Unsubscribe(apps_->app(note->app).id, note->name);
+    if (was != is && !engine::datonow::IsInternal(note->name)) {
+      ClusterOccupancy(note->app, note->name, is);
+    }
   }
   if (!note->occupied && apps_->app(note->app).enable_subscription_count) {
     sub_counts_.Set(note->app, note->name, shard, 0, false, util::MonotonicMs());
     count_channels_.Set(sub_counts_.size());
   }
   app_channels_[note->app].Set(occupancy_.channel_count(note->app));
-  if (hooks) {
+  if (hooks && !bridge_) {
     const bool is = occupancy_.IsOccupied(note->app, note->name);
     if (was != is) {
       // Across all shards: vacated only when the last shard's last subscriber left.

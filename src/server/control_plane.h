@@ -187,6 +187,12 @@ class ControlPlane {
   // caller goes on with the node-local table). A join's note is answered when the reply comes.
   bool ClusterPresenceJoin(engine::PresenceNote* note);
   bool ClusterPresenceLeave(const engine::PresenceNote& note);
+  // This node's occupancy of (app, channel) changed: recorded in Redis, and channel_occupied /
+  // channel_vacated sent once cluster-wide (vacated after the delay, by whichever node's
+  // heartbeat finds it due).
+  void ClusterOccupancy(uint32_t app, const std::string& channel, bool occupied);
+  // After a (re)connect: this node's channels and presence members written to Redis again.
+  void ClusterResync();
   // Every heartbeat interval: this node's heartbeat, and the removal of dead nodes' members.
   void ClusterHeartbeat(uint64_t now_ms);
   // Sends a script; `done` runs with its reply (or with ok false when the connection was lost).
@@ -309,6 +315,7 @@ class ControlPlane {
   std::unordered_map<uint64_t, std::function<void(cluster::CallReply&)>> cluster_calls_;
   uint64_t next_heartbeat_ms_ = 0;
   bool heartbeat_in_flight_ = false;
+  uint64_t cluster_synced_connects_ = 0;  // the bridge's connect count at the last resync
   StatCounter cluster_published_;
   StatCounter cluster_received_;
   StatCounter cluster_refused_;

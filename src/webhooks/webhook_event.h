@@ -33,6 +33,9 @@ struct WebhookEvent {
   std::string data;       // client_event: the data, sent as a JSON string
   std::string socket_id;  // client_event: the sender
   uint64_t subscription_count = 0;  // subscription_count
+  // Sent without the vacate/remove delay and its cancellation: cluster mode, where Redis delayed
+  // it already (docs/cluster.md).
+  bool undelayed = false;
 };
 
 // Appends the event's JSON object: {"name":...,"channel":...,...}.

@@ -55,7 +55,7 @@ std::string WebhookQueue::DelayKey(uint32_t app, const WebhookEvent& ev) {
 void WebhookQueue::Emit(uint32_t app, WebhookEvent ev, uint64_t now_ms) {
   if (!HasTargets(app)) return;
   Bump(c_.emitted);
-  switch (ev.kind) {
+  switch (ev.undelayed ? EventKind::kClientEvent : ev.kind) {  // client_event: no delay rule
     case EventKind::kChannelOccupied:
     case EventKind::kMemberAdded: {
       auto it = delayed_.find(DelayKey(app, ev));

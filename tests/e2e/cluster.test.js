@@ -8,7 +8,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const net = require('node:net');
-const { startServer, pusherClient, pusherServer, rawSocket, connected, waitFor, presenceAuth } = require('./lib/harness');
+const { startReceiver } = require('./lib/webhook_receiver');
+const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, waitFor, presenceAuth } = require('./lib/harness');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -63,15 +64,19 @@ const nodeArgs = (url, id) => ['--redis-url', url, '--cluster-node-id', `node-${
 
 let redisPort;
 let redis;
+let rx;
+let config;
 let nodes = [];
 const clients = [];
 
 test.before(async () => {
   redisPort = await freePort();
   redis = startRedis(redisPort);
+  rx = await startReceiver({ '/hook': APP });
+  config = { apps: [{ id: APP.appId, key: APP.key, secret: APP.secret, webhooks: [{ url: rx.url('/hook') }] }] };
   const url = `redis://127.0.0.1:${redisPort}`;
   nodes = await Promise.all(['a', 'b', 'c'].map((id) =>
-    startServer({ shards: 2, args: nodeArgs(url, id) })));
+    startServer({ shards: 2, args: nodeArgs(url, id), config })));
   for (const n of nodes) {
     const start = Date.now();
     while ((await status(n.port, '/ready')) !== 200) {
@@ -85,6 +90,7 @@ test.after(async () => {
   for (const c of clients) c.disconnect();
   await Promise.all(nodes.map((n) => n.stop()));
   if (redis) await redis.stop();
+  if (rx) await rx.close();
 });
 
 test('a publish on A reaches subscribers on A, B and C once each, in order', async () => {
@@ -207,11 +213,47 @@ test('presence: one user on two nodes is one member; events once each, across no
   assert.deepEqual(b1.events, [['removed', 'u1']]);
   assert.deepEqual(b1.ids(), ['u2']);
   b1.client.disconnect();
+  // The webhooks: once each cluster-wide (member_removed after its 3 s delay).
+  await rx.next((e) => e.name === 'member_removed' && e.channel === room && e.user_id === 'u2', 8000);
+  await rx.next((e) => e.name === 'channel_vacated' && e.channel === room, 8000);
+  await sleep(300);
+  const hooks = rx.events.filter((e) => e.channel === room).map((e) => `${e.name} ${e.user_id || ''}`.trim());
+  assert.deepEqual(hooks.filter((h) => h.startsWith('member_added')).sort(), ['member_added u1', 'member_added u2']);
+  assert.deepEqual(hooks.filter((h) => h.startsWith('member_removed')).sort(), ['member_removed u1', 'member_removed u2']);
+  assert.deepEqual(hooks.filter((h) => h.startsWith('channel_')), ['channel_occupied', 'channel_vacated']);
+});
+
+test('channel_vacated once, after the last subscriber anywhere leaves; a comeback on another node cancels it', async () => {
+  const room = 'hooked-room';
+  const a = connect(nodes[0].port);
+  const b = connect(nodes[1].port);
+  clients.push(a, b);
+  await Promise.all([a.connected, b.connected]);
+  await listen(a, room, 'x');
+  await listen(b, room, 'x');
+  await rx.next((e) => e.name === 'channel_occupied' && e.channel === room);
+  a.unsubscribe(room);
+  await sleep(3500);  // past the delay: B still has it, nothing is sent
+  assert.deepEqual(rx.events.filter((e) => e.channel === room).map((e) => e.name), ['channel_occupied']);
+  // B leaves, and a subscriber on C comes back within the delay: neither webhook is sent.
+  b.unsubscribe(room);
+  await sleep(500);
+  const c = connect(nodes[2].port);
+  clients.push(c);
+  await c.connected;
+  await listen(c, room, 'x');
+  await sleep(3500);
+  assert.deepEqual(rx.events.filter((e) => e.channel === room).map((e) => e.name), ['channel_occupied']);
+  c.unsubscribe(room);
+  const vacated = await rx.next((e) => e.name === 'channel_vacated' && e.channel === room, 8000);
+  await sleep(1500);
+  assert.deepEqual(rx.events.filter((e) => e.channel === room).map((e) => e.name), ['channel_occupied', 'channel_vacated']);
+  assert.ok(vacated);
 });
 
 test('kill -9 of a node: its presence members are removed on the others within the bound', async () => {
   const url = `redis://127.0.0.1:${redisPort}`;
-  const d = await startServer({ shards: 1, args: nodeArgs(url, 'd') });
+  const d = await startServer({ shards: 1, args: nodeArgs(url, 'd'), config });
   try {
     const start = Date.now();
     while ((await status(d.port, '/ready')) !== 200) {
@@ -231,6 +273,9 @@ test('kill -9 of a node: its presence members are removed on the others within t
     assert.deepEqual(watcher.events, [['added', 'gone'], ['removed', 'gone']]);
     assert.ok(took <= 3000 + 600 + 1500, `removed after ${took} ms (timeout 3000 + a heartbeat)`);
     assert.deepEqual(watcher.ids(), ['w']);
+    await rx.next((e) => e.name === 'member_removed' && e.channel === room && e.user_id === 'gone', 8000);
+    await sleep(300);
+    assert.equal(rx.events.filter((e) => e.name === 'member_removed' && e.user_id === 'gone').length, 1);
     watcher.client.disconnect();
   } finally {
     await d.stop('SIGKILL');
@@ -242,6 +287,7 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   clients.push(sub);
   await sub.connected;
   const got = await listen(sub, 'outage', 'tick');
+  const before = await presenceMember(nodes[1].port, { id: 'stayer' }, 'presence-outage');
   const api = pusherServer(nodes[0].port);
   await api.trigger('outage', 'tick', { n: 1 });
   await waitFor(() => got.length === 1, 5000);
@@ -278,6 +324,13 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   }
   assert.ok(got.every((d) => d.n !== 2), 'the refused publish was delivered');
   assert.equal(got[0].n, 1);
+  // Redis came back empty: B wrote its members again (resync), so a member joining on C sees
+  // the one on B, and B hears of the newcomer.
+  const later = await presenceMember(nodes[2].port, { id: 'newcomer' }, 'presence-outage');
+  assert.deepEqual(later.ids(), ['newcomer', 'stayer']);
+  await waitFor(() => before.events.some((e) => e[1] === 'newcomer'), 5000);
+  before.client.disconnect();
+  later.client.disconnect();
 });
 
 test('a bad --redis-url stops the start with exit code 2', () => {
