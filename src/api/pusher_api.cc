@@ -78,13 +78,47 @@ ApiResult PusherApi::Handle(HttpCall* call, int64_t now_s) {
     return result;
   }
   if (head.route == RestRoute::kChannelUsers) {
-    HandleUsers(call, head.app, head.segments[3]);
-    return {};
+    HandleUsers(call, head.app, head.segments[3], local_);
+    if (!cluster_queries_ || !IsOk(*call)) return {};
+    ApiResult result;
+    result.cluster_query = ApiResult::ClusterQuery{
+        ApiResult::ClusterQuery::Kind::kUsers, head.app, head.segments[3],
+        [this, call, app = head.app, channel = head.segments[3]](const ChannelView& view) {
+          call->response.clear();
+          HandleUsers(call, app, channel, view);
+          return ApiResult();
+        }};
+    return result;
   }
-  return HandleChannels(call, head.app, head.segments);
+  ApiResult local = HandleChannels(call, head.app, head.segments, local_);
+  if (!cluster_queries_ || (!local.count && !IsOk(*call))) return local;
+  // Valid (the local answer is thrown away): the same query on the cluster's state.
+  ApiResult result;
+  ApiResult::ClusterQuery q;
+  q.app = head.app;
+  if (head.segments.size() == 4) {
+    q.kind = ApiResult::ClusterQuery::Kind::kChannel;
+    q.name = head.segments[3];
+  } else {
+    std::vector<auth::QueryParam> params;
+    (void)http::ParseQuery(call->query, &params, /*plus_as_space=*/false);
+    const std::string* prefix = FindParam(params, "filter_by_prefix");
+    if (prefix != nullptr) q.name = *prefix;
+  }
+  q.finish = [this, call, app = head.app, seg = head.segments](const ChannelView& view) {
+    call->response.clear();
+    return HandleChannels(call, app, seg, view);
+  };
+  result.cluster_query = std::move(q);
+  return result;
 }
 
-void PusherApi::HandleUsers(HttpCall* call, uint32_t app, const std::string& channel) {
+bool PusherApi::IsOk(const HttpCall& call) {
+  return call.response.compare(0, 12, "HTTP/1.1 200") == 0;
+}
+
+void PusherApi::HandleUsers(HttpCall* call, uint32_t app, const std::string& channel,
+                            const ChannelView& view) {
   if (engine::ChannelNameError(channel, config_->limits.max_channel_name_length, true)) {
     Error(call, 400, "Invalid channel name");
     return;
@@ -94,8 +128,7 @@ void PusherApi::HandleUsers(HttpCall* call, uint32_t app, const std::string& cha
     return;
   }
   std::vector<std::string_view> ids;
-  presence_->ForEachMember(app, channel,
-                           [&](std::string_view id, std::string_view) { ids.push_back(id); });
+  view.ForEachUser(app, channel, [&](std::string_view id) { ids.push_back(id); });
   std::sort(ids.begin(), ids.end());
   std::string body = "{\"users\":[";
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -288,7 +321,8 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
 }
 
 ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
-                                    const std::vector<std::string>& seg) {
+                                    const std::vector<std::string>& seg,
+                                    const ChannelView& view) {
   std::vector<auth::QueryParam> params;
   (void)http::ParseQuery(call->query, &params, /*plus_as_space=*/false);  // decoded once before
   const std::string* info = FindParam(params, "info");
@@ -320,11 +354,11 @@ ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
             .Close();
       }
     }
-    bool occupied = occupancy_->IsOccupied(app, name);
+    bool occupied = view.IsOccupied(app, name);
     bool want_count = HasInfo(info, "subscription_count");
     auto answer = [call, presence, occupied, want_count, want_cache, cache_json,
                    want_users = HasInfo(info, "user_count"),
-                   users = presence_->UserCount(app, name)](uint64_t count) {
+                   users = view.UserCount(app, name)](uint64_t count) {
       std::string body;
       util::JsonObject obj(&body);
       obj.Bool("occupied", occupied);
@@ -350,7 +384,7 @@ ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
     return {};
   }
   std::vector<std::string> names;
-  occupancy_->List(app, prefix ? *prefix : std::string_view(), &names);
+  view.List(app, prefix ? *prefix : std::string_view(), &names);
   // The Datonow sockets' routing channels (engine/datonow_channels.h) are not the app's.
   std::erase_if(names, [](const std::string& n) { return engine::datonow::IsInternal(n); });
   std::sort(names.begin(), names.end());
@@ -360,7 +394,7 @@ ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
     util::AppendJsonString(&body, names[i]);
     if (want_users) {
       body += ":{\"user_count\":";
-      util::AppendUint(&body, presence_->UserCount(app, names[i]));
+      util::AppendUint(&body, view.UserCount(app, names[i]));
       body += "}";
     } else {
       body += ":{}";

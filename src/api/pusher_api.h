@@ -40,6 +40,43 @@
 
 namespace ringcast::api {
 
+// What the channel queries (GET channels, channels/{name}, channels/{name}/users) read: this
+// process's tables (LocalChannelView), or in cluster mode a snapshot of the cluster's state
+// that the control plane fetched from Redis.
+class ChannelView {
+ public:
+  virtual ~ChannelView() = default;
+  virtual bool IsOccupied(uint32_t app, std::string_view channel) const = 0;
+  // Appends the occupied channels whose names start with `prefix`.
+  virtual void List(uint32_t app, std::string_view prefix, std::vector<std::string>* out) const = 0;
+  virtual size_t UserCount(uint32_t app, std::string_view channel) const = 0;
+  virtual void ForEachUser(uint32_t app, std::string_view channel,
+                           const std::function<void(std::string_view)>& f) const = 0;
+};
+
+class LocalChannelView : public ChannelView {
+ public:
+  LocalChannelView(const engine::Occupancy* occupancy, const engine::PresenceTable* presence)
+      : occupancy_(occupancy), presence_(presence) {}
+  bool IsOccupied(uint32_t app, std::string_view channel) const override {
+    return occupancy_->IsOccupied(app, channel);
+  }
+  void List(uint32_t app, std::string_view prefix, std::vector<std::string>* out) const override {
+    occupancy_->List(app, prefix, out);
+  }
+  size_t UserCount(uint32_t app, std::string_view channel) const override {
+    return presence_->UserCount(app, channel);
+  }
+  void ForEachUser(uint32_t app, std::string_view channel,
+                   const std::function<void(std::string_view)>& f) const override {
+    presence_->ForEachMember(app, channel, [&](std::string_view id, std::string_view) { f(id); });
+  }
+
+ private:
+  const engine::Occupancy* occupancy_;
+  const engine::PresenceTable* presence_;
+};
+
 // What the control plane must do for one request, besides sending call->response.
 struct ApiResult {
   // Subscriptions to count over every shard before the answer can be written.
@@ -59,6 +96,17 @@ struct ApiResult {
     std::string user_id;
   };
   std::optional<Terminate> terminate;
+  // Cluster mode (EnableClusterQueries): a valid, signed channel query whose answer needs the
+  // cluster's state. The caller fetches what `kind` names into a ChannelView and calls
+  // `finish` with it, which fills call->response (or returns a count request, like Handle).
+  struct ClusterQuery {
+    enum class Kind { kList, kChannel, kUsers };
+    Kind kind = Kind::kList;
+    uint32_t app = 0;
+    std::string name;  // kList: the filter_by_prefix ("" for all); else the channel
+    std::function<ApiResult(const ChannelView&)> finish;
+  };
+  std::optional<ClusterQuery> cluster_query;
 };
 
 class PusherApi {
@@ -71,7 +119,11 @@ class PusherApi {
         ids_(ids),
         occupancy_(occupancy),
         presence_(presence),
-        cache_(cache) {}
+        cache_(cache),
+        local_(occupancy, presence) {}
+
+  // Cluster mode: channel queries return a ClusterQuery instead of answering from this node.
+  void EnableClusterQueries() { cluster_queries_ = true; }
 
   // True if `path` belongs to this API.
   static bool Matches(std::string_view path) { return path.substr(0, 6) == "/apps/"; }
@@ -83,9 +135,12 @@ class PusherApi {
 
  private:
   ApiResult HandleEvents(HttpCall* call, uint32_t app, bool batch);
-  ApiResult HandleChannels(HttpCall* call, uint32_t app, const std::vector<std::string>& seg);
-  void HandleUsers(HttpCall* call, uint32_t app, const std::string& channel);
+  ApiResult HandleChannels(HttpCall* call, uint32_t app, const std::vector<std::string>& seg,
+                           const ChannelView& view);
+  void HandleUsers(HttpCall* call, uint32_t app, const std::string& channel,
+                   const ChannelView& view);
   static void Reply(HttpCall* call, int status, std::string_view json);
+  static bool IsOk(const HttpCall& call);  // the response filled is a 200
   static void Error(HttpCall* call, int status, std::string_view message);
 
   const engine::AppRegistry* apps_;
@@ -94,6 +149,8 @@ class PusherApi {
   const engine::Occupancy* occupancy_;
   const engine::PresenceTable* presence_;
   const engine::ChannelCache* cache_;  // null: info=cache answers null
+  LocalChannelView local_;
+  bool cluster_queries_ = false;
   simdjson::dom::parser parser_;  // reused: its buffers grow to the largest body seen
 };
 

@@ -200,6 +200,30 @@ for f, m in pairs(members) do redis.call('HSET', pidx, f, m[1]) end
 return {added, removed}
 )lua";
 
+const char* const kQueryScript = R"lua(
+local mode, base, name = ARGV[1], ARGV[2], ARGV[3]
+if mode == 'users' then return redis.call('HKEYS', base .. 'pm:' .. name) end
+if mode == 'one' then
+  return {redis.call('EXISTS', base .. 'n:' .. name), redis.call('HLEN', base .. 'pm:' .. name)}
+end
+local names
+if name == '' then
+  names = redis.call('ZRANGE', base .. 'chans', 0, -1)
+else
+  names = redis.call('ZRANGEBYLEX', base .. 'chans', '[' .. name, '[' .. name .. '\255')
+end
+local out = {}
+for _, c in ipairs(names) do
+  out[#out + 1] = c
+  if string.sub(c, 1, 9) == 'presence-' then
+    out[#out + 1] = redis.call('HLEN', base .. 'pm:' .. c)
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+)lua";
+
 std::string ChannelField(std::string_view app, std::string_view channel) {
   std::string f;
   f.reserve(2 + app.size() + channel.size());

@@ -60,6 +60,12 @@ extern const char* const kVacateScript;
 // {app, channel, user, ...} removed}.
 extern const char* const kResyncScript;
 
+// The REST channel queries. ARGV: "list" / "one" / "users", the app's key base (P app ":"), the
+// prefix (list) or channel. list: {name, user count (presence channels, else 0), ...} of the
+// occupied channels starting with the prefix; one: {occupied 0/1, user count}; users: the
+// presence channel's user ids.
+extern const char* const kQueryScript;
+
 // A channel's field in the node index and the due set: u16 LE length + app, channel.
 std::string ChannelField(std::string_view app, std::string_view channel);
 // Splits a ChannelField; false when it is not one.

@@ -2,6 +2,7 @@
 // Redis and names, and the engine's types and queue messages. See control_plane.h.
 #include <algorithm>
 #include <bit>
+#include <map>
 #include <utility>
 
 #include "cluster/scripts.h"
@@ -15,6 +16,60 @@
 
 namespace ringcast::server {
 namespace {
+
+// The cluster's state for one channel query, as the query script returned it.
+class SnapshotView : public api::ChannelView {
+ public:
+  bool IsOccupied(uint32_t, std::string_view channel) const override {
+    return one_ ? occupied_ : counts_.count(std::string(channel)) > 0;
+  }
+  void List(uint32_t, std::string_view, std::vector<std::string>* out) const override {
+    for (const auto& [name, users] : counts_) out->push_back(name);
+  }
+  size_t UserCount(uint32_t, std::string_view channel) const override {
+    if (one_) return users_;
+    auto it = counts_.find(std::string(channel));
+    return it == counts_.end() ? 0 : it->second;
+  }
+  void ForEachUser(uint32_t, std::string_view,
+                   const std::function<void(std::string_view)>& f) const override {
+    for (const std::string& id : ids_) f(id);
+  }
+  // False when the reply does not have the kind's shape.
+  bool Fill(api::ApiResult::ClusterQuery::Kind kind, const cluster::RespValue& v) {
+    using Kind = api::ApiResult::ClusterQuery::Kind;
+    using Type = cluster::RespValue::Type;
+    if (v.type != Type::kArray) return false;
+    const std::vector<cluster::RespValue>& e = v.elements;
+    switch (kind) {
+      case Kind::kUsers:
+        for (const cluster::RespValue& id : e) ids_.push_back(id.str);
+        return true;
+      case Kind::kChannel:
+        if (e.size() != 2 || e[0].type != Type::kInteger || e[1].type != Type::kInteger) {
+          return false;
+        }
+        one_ = true;
+        occupied_ = e[0].integer > 0;
+        users_ = static_cast<size_t>(std::max<int64_t>(e[1].integer, 0));
+        return true;
+      case Kind::kList:
+        for (size_t i = 0; i + 1 < e.size(); i += 2) {
+          counts_[e[i].str] = static_cast<size_t>(std::max<int64_t>(e[i + 1].integer, 0));
+        }
+        return true;
+    }
+    return false;
+  }
+
+ private:
+  bool one_ = false;
+  bool occupied_ = false;
+  size_t users_ = 0;
+  std::map<std::string, size_t> counts_;
+  std::vector<std::string> ids_;
+};
+
 // channel_vacated waits this long for a comeback anywhere (webhooks::QueueLimits::delay_ms).
 constexpr uint32_t kVacateDelayMs = 3000;
 }  // namespace
@@ -22,6 +77,7 @@ constexpr uint32_t kVacateDelayMs = 3000;
 void ControlPlane::EnableCluster(cluster::BridgeOptions options) {
   node_key_ = options.node_key;
   bridge_ = std::make_unique<cluster::Bridge>(&ring_, std::move(options));
+  pusher_api_.EnableClusterQueries();
 }
 
 void ControlPlane::AnswerUnavailable(api::HttpCall* call) {
@@ -211,6 +267,46 @@ bool ControlPlane::ClusterPresenceLeave(const engine::PresenceNote& note) {
                                            user);
                        }
                      });
+}
+
+void ControlPlane::ClusterChannelQuery(api::HttpCall* call, api::ApiResult::ClusterQuery q) {
+  using Kind = api::ApiResult::ClusterQuery::Kind;
+  if (!bridge_->ready()) {
+    cluster_refused_.Add();
+    AnswerUnavailable(call);
+    Answer(call);
+    return;
+  }
+  const char* mode = q.kind == Kind::kList ? "list" : q.kind == Kind::kChannel ? "one" : "users";
+  std::string base = bridge_->prefix();
+  base.append(apps_->app(q.app).id).push_back(':');
+  const std::string name = q.name;
+  const bool sent = ClusterCall(
+      {"EVAL", cluster::kQueryScript, "0", mode, base, name},
+      [this, call, q = std::move(q)](cluster::CallReply& r) {
+        SnapshotView view;
+        if (!r.ok || !view.Fill(q.kind, r.reply)) {
+          AnswerUnavailable(call);
+          Answer(call);
+          return;
+        }
+        api::ApiResult result = q.finish(view);
+        if (!result.count) {
+          Answer(call);
+          return;
+        }
+        // subscription_count: this node's subscribers (docs/cluster.md).
+        CountSubscriptions(result.count->app, std::move(result.count->channels),
+                           [this, call, finish = std::move(result.count->finish)](
+                               std::vector<uint64_t> counts) {
+                             finish(counts);
+                             Answer(call);
+                           });
+      });
+  if (!sent) {
+    AnswerUnavailable(call);
+    Answer(call);
+  }
 }
 
 void ControlPlane::ClusterOccupancy(uint32_t app, const std::string& channel, bool occupied) {

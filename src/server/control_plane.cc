@@ -608,6 +608,10 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     return;
   }
   api::ApiResult result = pusher_api_.Handle(call, util::WallSeconds());
+  if (result.cluster_query) {
+    ClusterChannelQuery(call, std::move(*result.cluster_query));
+    return;
+  }
   // Cluster mode: the publishes and the termination go through Redis; the answer waits for its
   // replies (docs/cluster.md "What a 2xx means").
   const bool clustered = bridge_ && (!result.publications.empty() || result.terminate);

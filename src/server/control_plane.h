@@ -187,6 +187,8 @@ class ControlPlane {
   // caller goes on with the node-local table). A join's note is answered when the reply comes.
   bool ClusterPresenceJoin(engine::PresenceNote* note);
   bool ClusterPresenceLeave(const engine::PresenceNote& note);
+  // A REST channel query answered from the cluster's state in Redis (503 when it is down).
+  void ClusterChannelQuery(api::HttpCall* call, api::ApiResult::ClusterQuery q);
   // This node's occupancy of (app, channel) changed: recorded in Redis, and channel_occupied /
   // channel_vacated sent once cluster-wide (vacated after the delay, by whichever node's
   // heartbeat finds it due).

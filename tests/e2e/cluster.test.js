@@ -202,6 +202,23 @@ test('presence: one user on two nodes is one member; events once each, across no
   const c1 = await presenceMember(nodes[2].port, { id: 'u1', info: { name: 'Ann' } }, room);
   assert.deepEqual(c1.ids(), ['u1', 'u2']);
   assert.equal(c1.channel.members.count, 2);
+  // The REST API on a node without members of the room answers for the cluster.
+  const d = await startServer({ shards: 1, args: nodeArgs(`redis://127.0.0.1:${redisPort}`, 'q'), config });
+  try {
+    const api = pusherServer(d.port);
+    const one = await (await api.get({ path: `/channels/${room}`, params: { info: 'user_count' } })).json();
+    assert.deepEqual(one, { occupied: true, user_count: 2 });
+    const list = await (await api.get({ path: '/channels', params: { filter_by_prefix: 'presence-', info: 'user_count' } })).json();
+    assert.deepEqual(list.channels[room], { user_count: 2 });
+    const users = await (await api.get({ path: `/channels/${room}/users` })).json();
+    assert.deepEqual(users, { users: [{ id: 'u1' }, { id: 'u2' }] });
+    const none = await (await api.get({ path: '/channels/presence-nobody', params: { info: 'user_count' } })).json();
+    assert.deepEqual(none, { occupied: false, user_count: 0 });
+    const bad = await api.get({ path: '/channels/news', params: { info: 'user_count' } }).catch((e) => e);
+    assert.equal(bad.status, 400, 'validation is the single-node one');
+  } finally {
+    await d.stop();
+  }
   // u1's first tab goes: u1 is still there (on C), so nobody hears member_removed.
   a1.client.disconnect();
   await sleep(300);
