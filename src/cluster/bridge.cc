@@ -253,6 +253,23 @@ uint64_t Bridge::Publish(const EnvelopeView& e) {
   return ticket;
 }
 
+uint64_t Bridge::PublishCommand(const std::vector<std::string_view>& args) {
+  if (!ready_) {
+    ++stats_.refused;
+    return 0;
+  }
+  std::string command;
+  AppendCommand(&command, args);
+  if (!cmd_.Append(command)) {
+    ++stats_.refused;
+    return 0;
+  }
+  const uint64_t ticket = next_ticket_++;
+  expect_.push_back({Expect::kPublish, ticket});
+  ++stats_.published;
+  return ticket;
+}
+
 uint64_t Bridge::Call(const std::vector<std::string_view>& args) {
   if (!ready_) return 0;
   std::string command;

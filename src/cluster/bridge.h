@@ -95,6 +95,10 @@ class Bridge : public Link::Handler {
   // This node gained its first member of (app, channel) / lost its last one.
   void Subscribe(std::string_view app, std::string_view channel);
   void Unsubscribe(std::string_view app, std::string_view channel);
+  // This node is subscribed (or subscribing) to (app, channel).
+  bool Subscribed(std::string_view app, std::string_view channel) const {
+    return subs_.count(RedisChannel(app, channel)) > 0;
+  }
   // Redis confirmed the subscription (since the last connect).
   bool Confirmed(std::string_view app, std::string_view channel) const;
   size_t subscriptions() const { return subs_.size(); }
@@ -103,6 +107,9 @@ class Bridge : public Link::Handler {
   // ticket (increasing from 1; its PublishAck comes later), or 0: not sent (not ready, outbound
   // full, or a field too long), nothing queued.
   [[nodiscard]] uint64_t Publish(const EnvelopeView& e);
+  // A publication sent by a script (cluster/scripts.h kPublishNumberedScript): acknowledged like
+  // Publish (a PublishAck with its ticket); 0 when not sent.
+  [[nodiscard]] uint64_t PublishCommand(const std::vector<std::string_view>& args);
   // Whether Publish would take a small publication now (ready, outbound below half its bound).
   bool CanPublish() const;
   // The Redis pub/sub channel of (app, channel), as TakeConfirmed names it.

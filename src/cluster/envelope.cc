@@ -29,6 +29,18 @@ bool Get(std::string_view* in, std::string_view* field) {
   return true;
 }
 
+void PutU64(std::string* out, uint64_t v) {
+  for (size_t i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+bool GetU64(std::string_view* in, uint64_t* v) {
+  if (in->size() < 8) return false;
+  *v = 0;
+  for (size_t i = 0; i < 8; ++i) *v |= uint64_t{static_cast<uint8_t>((*in)[i])} << (8 * i);
+  in->remove_prefix(8);
+  return true;
+}
+
 }  // namespace
 
 bool EncodeEnvelope(const EnvelopeView& e, std::string* out) {
@@ -40,6 +52,10 @@ bool EncodeEnvelope(const EnvelopeView& e, std::string* out) {
             Put<uint16_t>(out, e.channel) && Put<uint32_t>(out, e.event) &&
             Put<uint32_t>(out, e.data) && Put<uint16_t>(out, e.exclude) &&
             Put<uint32_t>(out, e.audience) && Put<uint16_t>(out, e.user_id);
+  if (ok) {
+    PutU64(out, e.epoch);
+    PutU64(out, e.seq);
+  }
   if (!ok || (e.kind != kEnvelopePublish && e.kind != kEnvelopeTerminate)) out->resize(start);
   return ok && (e.kind == kEnvelopePublish || e.kind == kEnvelopeTerminate);
 }
@@ -57,7 +73,8 @@ bool DecodeEnvelope(std::string_view bytes, size_t max_bytes, EnvelopeView* out)
   bool ok = Get<uint16_t>(&in, &e.origin) && Get<uint16_t>(&in, &e.app) &&
             Get<uint16_t>(&in, &e.channel) && Get<uint32_t>(&in, &e.event) &&
             Get<uint32_t>(&in, &e.data) && Get<uint16_t>(&in, &e.exclude) &&
-            Get<uint32_t>(&in, &e.audience) && Get<uint16_t>(&in, &e.user_id);
+            Get<uint32_t>(&in, &e.audience) && Get<uint16_t>(&in, &e.user_id) &&
+            GetU64(&in, &e.epoch) && GetU64(&in, &e.seq);
   if (!ok || !in.empty()) return false;
   *out = e;
   return true;

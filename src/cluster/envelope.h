@@ -14,6 +14,9 @@
 //                                  cluster-wide, each node checks whether it is one of its own
 //   audience u32 length + bytes   engine::PublicationView::audience ("" for everyone)
 //   user_id  u16 length + bytes   the sender's user id (presence client events), or ""
+//   epoch    u64                  a history channel's position, numbered in Redis by the
+//   seq      u64                  publish script (cluster/scripts.h); 0 and 0 otherwise (the
+//                                  script overwrites these last 16 bytes)
 //
 // Lengths are little-endian. Decode checks every length against what is left and refuses
 // trailing bytes, another version or kind, and an envelope over `max_bytes`; a refused envelope
@@ -42,6 +45,8 @@ struct EnvelopeView {
   std::string_view exclude;
   std::string_view audience;
   std::string_view user_id;
+  uint64_t epoch = 0;
+  uint64_t seq = 0;
 };
 
 // Appends the envelope of `e` to *out. False (nothing appended) when a field is over its length

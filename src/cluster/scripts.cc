@@ -94,7 +94,7 @@ for _, dk in ipairs(dead) do
         local data = cjson.encode({user_id = user})
         local env = 'RC' .. string.char(1, 1) .. field(ARGV[1]) .. field(app) .. field(ch) ..
             field4('pusher_internal:member_removed') .. field4(data) .. field('') .. field4('') ..
-            field('')
+            field('') .. string.rep('\0', 16)
         redis.call(ARGV[4], base .. 'c:' .. ch, env)
         removed[#removed + 1] = app
         removed[#removed + 1] = ch
@@ -130,7 +130,8 @@ local function split_member(f)
 end
 local function publish(app, ch, event, data)
   local env = 'RC' .. string.char(1, 1) .. field(nk) .. field(app) .. field(ch) .. field4(event) ..
-      field4(data) .. field('') .. field4('') .. field('')
+      field4(data) .. field('') .. field4('') .. field('') ..
+      string.rep('\0', 16)
   redis.call(pub, prefix .. app .. ':c:' .. ch, env)
 end
 -- Channels.
@@ -222,6 +223,51 @@ for _, c in ipairs(names) do
   end
 end
 return out
+)lua";
+
+const char* const kPublishNumberedScript = R"lua(
+local e = redis.call('HGET', KEYS[1], 'e')
+if not e then
+  local t = redis.call('TIME')
+  e = t[1] .. string.format('%06d', tonumber(t[2]))
+  redis.call('HSET', KEYS[1], 'e', e, 's', 0)
+  redis.call('DEL', KEYS[2])
+end
+local s = redis.call('HINCRBY', KEYS[1], 's', 1)
+local env = ARGV[3]
+env = string.sub(env, 1, #env - 16) .. struct.pack('<I8', tonumber(e)) .. struct.pack('<I8', s)
+redis.call('XADD', KEYS[2], 'MAXLEN', tonumber(ARGV[4]), s .. '-0', 'e', env)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call(ARGV[1], ARGV[2], env)
+return s
+)lua";
+
+const char* const kHistoryScript = R"lua(
+local e = redis.call('HGET', KEYS[1], 'e')
+if not e then
+  local t = redis.call('TIME')
+  e = t[1] .. string.format('%06d', tonumber(t[2]))
+  redis.call('HSET', KEYS[1], 'e', e, 's', 0)
+  redis.call('DEL', KEYS[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+local head = tonumber(redis.call('HGET', KEYS[1], 's'))
+if ARGV[1] ~= '1' then return {e, head, 0, {}} end
+local gap = 0
+local from = 1
+if ARGV[2] == e and tonumber(ARGV[3]) <= head then
+  from = tonumber(ARGV[3]) + 1
+else
+  gap = 1
+end
+local entries = redis.call('XRANGE', KEYS[2], from .. '-0', '+')
+local oldest = head + 1
+if #entries > 0 then oldest = tonumber(string.match(entries[1][1], '^(%d+)')) end
+if from < oldest then gap = 1 end
+local out = {}
+for i, entry in ipairs(entries) do out[i] = entry[2][2] end
+return {e, head, gap, out}
 )lua";
 
 std::string ChannelField(std::string_view app, std::string_view channel) {

@@ -66,6 +66,19 @@ extern const char* const kResyncScript;
 // presence channel's user ids.
 extern const char* const kQueryScript;
 
+// History (docs/cluster.md "History"): A h:C hash {e: epoch, s: last seq}, A hs:C stream of
+// envelopes (id "<seq>-0", field "e"), both expiring ttl after the last publish. An epoch is the
+// Redis TIME in microseconds when the log was (re)created.
+// KEYS: h:C, hs:C. ARGV: publish command, pub/sub channel, envelope (its last 16 bytes are
+// overwritten with the epoch and seq), size, ttl ms. Numbers the publication, keeps it (the
+// stream trimmed to `size`), publishes it. Returns the seq.
+extern const char* const kPublishNumberedScript;
+// KEYS: h:C, hs:C. ARGV: resume ("1"/"0"), the client's epoch and seq, ttl ms. Creates the log
+// when there is none. Returns {epoch (text), head seq, gap 0/1, {envelope, ...}}: the events
+// after the client's position (everything kept, with gap 1, when its epoch is not the log's or
+// its position is past the head; gap 1 too when events after it were trimmed or expired).
+extern const char* const kHistoryScript;
+
 // A channel's field in the node index and the due set: u16 LE length + app, channel.
 std::string ChannelField(std::string_view app, std::string_view channel);
 // Splits a ChannelField; false when it is not one.

@@ -61,6 +61,10 @@ struct PublishRequest {
   std::string exclude_socket_id;
   std::string audience;  // PublicationView::audience
   std::string user_id;   // PublicationView::user_id
+  // Numbered already (cluster mode: by Redis, which keeps the history): delivered with this
+  // position and not kept here. 0: numbered where it is published.
+  uint64_t epoch = 0;
+  uint64_t seq = 0;
 };
 
 // Builds the shared buffer of `pub` with `refs` references (one per receiving shard).

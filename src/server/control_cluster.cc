@@ -2,6 +2,8 @@
 // Redis and names, and the engine's types and queue messages. See control_plane.h.
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
+#include <memory>
 #include <map>
 #include <utility>
 
@@ -113,7 +115,25 @@ bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t*
     e.exclude = exclude;
     e.audience = req.audience;
     e.user_id = req.user_id;
-    const uint64_t ticket = bridge_->Publish(e);
+    uint64_t ticket;
+    // A channel with history is numbered and kept in Redis (as PublishLocal would here).
+    const engine::HistoryPolicy policy = history_.PolicyFor(req.app, channel);
+    if (req.audience.empty() && !engine::datonow::IsInternal(channel) && policy.size > 0) {
+      std::string envelope;
+      ticket = 0;
+      if (cluster::EncodeEnvelope(e, &envelope)) {
+        const std::string log = bridge_->AppKey(app_id, "h", channel);
+        const std::string stream = bridge_->AppKey(app_id, "hs", channel);
+        const std::string size = std::to_string(policy.size);
+        const std::string ttl = std::to_string(std::max<uint64_t>(policy.ttl_s, 1) * 1000);
+        ticket = bridge_->PublishCommand({"EVAL", cluster::kPublishNumberedScript, "2", log,
+                                          stream, bridge_->publish_command(),
+                                          bridge_->RedisChannel(app_id, channel), envelope,
+                                          size, ttl});
+      }
+    } else {
+      ticket = bridge_->Publish(e);
+    }
     if (ticket == 0) {
       cluster_refused_.Add();
       all = false;
@@ -309,6 +329,106 @@ void ControlPlane::ClusterChannelQuery(api::HttpCall* call, api::ApiResult::Clus
   }
 }
 
+bool ControlPlane::ClusterHistory(engine::HistoryQuery* q) {
+  if (!bridge_->ready()) return false;
+  const std::string& app_id = apps_->app(q->app).id;
+  // The script must run after this node's subscription took effect, or a publish between the
+  // two would be neither in the answer nor delivered: held until Redis confirmed it.
+  for (const engine::HistoryQuery::Channel& c : q->channels) {
+    if (history_.PolicyFor(q->app, c.name).size > 0 && bridge_->Subscribed(app_id, c.name) &&
+        !bridge_->Confirmed(app_id, c.name)) {
+      held_history_.push_back(q);
+      return true;
+    }
+  }
+  struct Pending {
+    engine::HistoryQuery* q;
+    size_t left = 0;
+    std::vector<std::string> keys;  // the channels whose arrivals wait for the answer
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->q = q;
+  auto finish = [this](Pending* p) {
+    if (--p->left > 0) return;
+    SendToShard(p->q->shard, ToShard::History(p->q));
+    // What arrived for these channels meanwhile follows the answer in the shard's queue (the
+    // session skips what the answer held already).
+    for (const std::string& key : p->keys) {
+      auto it = history_waits_.find(key);
+      if (it == history_waits_.end() || --it->second.queries > 0) continue;
+      std::vector<std::string> arrivals = std::move(it->second.arrivals);
+      history_waits_.erase(it);
+      for (const std::string& bytes : arrivals) DeliverArrival(bytes);
+    }
+  };
+  pending->left = q->channels.size() + 1;  // +1: released below, after every call is sent
+  for (size_t i = 0; i < q->channels.size(); ++i) {
+    engine::HistoryQuery::Channel& c = q->channels[i];
+    const engine::HistoryPolicy policy = history_.PolicyFor(q->app, c.name);
+    if (policy.size == 0) {
+      // No history: nothing to resume from (as History::Answer).
+      c.head_epoch = 0;
+      c.head_seq = 0;
+      c.gap = c.resume;
+      finish(pending.get());
+      continue;
+    }
+    const std::string log = bridge_->AppKey(app_id, "h", c.name);
+    const std::string stream = bridge_->AppKey(app_id, "hs", c.name);
+    pending->keys.push_back(bridge_->RedisChannel(app_id, c.name));
+    ++history_waits_[pending->keys.back()].queries;
+    const std::string epoch = std::to_string(c.epoch);
+    const std::string seq = std::to_string(c.seq);
+    const std::string ttl = std::to_string(std::max<uint64_t>(policy.ttl_s, 1) * 1000);
+    const bool sent = ClusterCall(
+        {"EVAL", cluster::kHistoryScript, "2", log, stream, c.resume ? "1" : "0", epoch, seq,
+         ttl},
+        [this, pending, i, finish](cluster::CallReply& r) {
+          engine::HistoryQuery::Channel& ch = pending->q->channels[i];
+          const cluster::RespValue& v = r.reply;
+          using Type = cluster::RespValue::Type;
+          if (!r.ok || v.type != Type::kArray || v.elements.size() != 4 ||
+              v.elements[3].type != Type::kArray) {
+            ch.gap = ch.resume;  // unknown: what was missed cannot be told
+            finish(pending.get());
+            return;
+          }
+          ch.head_epoch = std::strtoull(v.elements[0].str.c_str(), nullptr, 10);
+          ch.head_seq = static_cast<uint64_t>(std::max<int64_t>(v.elements[1].integer, 0));
+          ch.gap = v.elements[2].integer != 0;
+          for (const cluster::RespValue& env : v.elements[3].elements) {
+            cluster::EnvelopeView e;
+            if (!cluster::DecodeEnvelope(env.str, size_t{16} << 20, &e)) {
+              ch.gap = true;
+              continue;
+            }
+            engine::PublicationView pub;
+            pub.app = pending->q->app;
+            pub.channel = ch.name;
+            pub.event = e.event;
+            pub.data = e.data;
+            pub.user_id = e.user_id;
+            pub.sequence = e.seq;
+            pub.epoch = e.epoch;
+            uint32_t shard;
+            uint64_t serial;
+            if (!e.exclude.empty() && ids_->Parse(e.exclude, &shard, &serial)) {
+              pub.exclude_shard = shard;
+              pub.exclude_serial = serial;
+            }
+            ch.events.push_back(engine::BuildPublication(pub, 1));
+          }
+          finish(pending.get());
+        });
+    if (!sent) {
+      c.gap = c.resume;
+      finish(pending.get());
+    }
+  }
+  finish(pending.get());
+  return true;
+}
+
 void ControlPlane::ClusterOccupancy(uint32_t app, const std::string& channel, bool occupied) {
   if (!bridge_->ready() || engine::KindOf(channel) == engine::ChannelKind::kServerToUser) return;
   const std::string& app_id = apps_->app(app).id;
@@ -446,6 +566,13 @@ void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
 void ControlPlane::DeliverArrival(const std::string& bytes) {
   cluster::EnvelopeView e;
   if (!cluster::DecodeEnvelope(bytes, size_t{16} << 20, &e)) return;  // the bridge checked it
+  if (!history_waits_.empty()) {
+    auto it = history_waits_.find(bridge_->RedisChannel(e.app, e.channel));
+    if (it != history_waits_.end()) {  // after the resume answer (ClusterHistory)
+      it->second.arrivals.push_back(bytes);
+      return;
+    }
+  }
   const uint32_t app = apps_->IndexById(e.app);
   if (app >= apps_->size()) {
     // Another node serves an app this one does not (docs/cluster.md: every node runs the same
@@ -465,6 +592,8 @@ void ControlPlane::DeliverArrival(const std::string& bytes) {
   req.data = std::string(e.data);
   req.audience = std::string(e.audience);
   req.user_id = std::string(e.user_id);
+  req.epoch = e.epoch;  // numbered in Redis (a history channel), or 0
+  req.seq = e.seq;
   uint32_t shard;
   uint64_t serial;
   if (!e.exclude.empty() && ids_->Parse(e.exclude, &shard, &serial)) {
@@ -506,6 +635,16 @@ void ControlPlane::ClusterTurn() {
       Answer(h.call);
     } else {
       h.then();
+    }
+  }
+  if (!held_history_.empty()) {
+    std::vector<engine::HistoryQuery*> held;
+    held.swap(held_history_);
+    for (engine::HistoryQuery* q : held) {
+      if (!ClusterHistory(q)) {  // Redis is down: this node's history answers
+        history_.Answer(q, util::MonotonicMs());
+        SendToShard(q->shard, ToShard::History(q));
+      }
     }
   }
   for (cluster::CallReply& r : bridge_->TakeReplies()) {

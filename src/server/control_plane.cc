@@ -491,6 +491,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     history_swept_ms_ = now_ms;
   }
   if (m.kind == ToControl::Kind::kHistoryQuery) {
+    if (bridge_ && ClusterHistory(m.history)) return;  // answered when Redis replies
     history_.Answer(m.history, now_ms);
     SendToShard(m.history->shard, ToShard::History(m.history));
     return;
@@ -731,7 +732,7 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
     // reconnects resumes from it). The Datonow sockets' routing channels keep none (the store
     // is their history). A publication with an audience is only for the formats that check
     // it: not kept.
-    bool keep = req.audience.empty() && !engine::datonow::IsInternal(channel) &&
+    bool keep = req.seq == 0 && req.audience.empty() && !engine::datonow::IsInternal(channel) &&
                 history_.PolicyFor(req.app, channel).size > 0;
     if (route.mask == 0 && !keep) continue;
     engine::PublicationView pub;
@@ -744,6 +745,10 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
     pub.audience = req.audience;
     pub.user_id = req.user_id;
     pub.sequence = route.sequence;
+    if (req.seq != 0) {  // numbered (and kept) by Redis
+      pub.sequence = req.seq;
+      pub.epoch = req.epoch;
+    }
     auto refs = static_cast<uint32_t>(std::popcount(route.mask));
     if (keep) {
       engine::History::Position pos = history_.Next(req.app, channel, now_ms);

@@ -187,6 +187,9 @@ class ControlPlane {
   // caller goes on with the node-local table). A join's note is answered when the reply comes.
   bool ClusterPresenceJoin(engine::PresenceNote* note);
   bool ClusterPresenceLeave(const engine::PresenceNote& note);
+  // A resume query answered from the history in Redis; false (answer it here) when Redis is
+  // not ready.
+  bool ClusterHistory(engine::HistoryQuery* q);
   // A REST channel query answered from the cluster's state in Redis (503 when it is down).
   void ClusterChannelQuery(api::HttpCall* call, api::ApiResult::ClusterQuery q);
   // This node's occupancy of (app, channel) changed: recorded in Redis, and channel_occupied /
@@ -315,6 +318,14 @@ class ControlPlane {
   std::unordered_map<std::string, std::vector<engine::PresenceNote*>> held_joins_;
   // Calls (scripts) waiting for their replies, by ticket.
   std::unordered_map<uint64_t, std::function<void(cluster::CallReply&)>> cluster_calls_;
+  // Resume queries waiting for their channels' subscriptions, and per Redis channel the history
+  // answers in flight with the arrivals held behind them.
+  std::vector<engine::HistoryQuery*> held_history_;
+  struct HistoryWait {
+    size_t queries = 0;
+    std::vector<std::string> arrivals;
+  };
+  std::unordered_map<std::string, HistoryWait> history_waits_;
   uint64_t next_heartbeat_ms_ = 0;
   bool heartbeat_in_flight_ = false;
   uint64_t cluster_synced_connects_ = 0;  // the bridge's connect count at the last resync
