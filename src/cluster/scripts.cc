@@ -270,6 +270,19 @@ for i, entry in ipairs(entries) do out[i] = entry[2][2] end
 return {e, head, gap, out}
 )lua";
 
+const char* const kCacheStoreScript = R"lua(
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 1
+)lua";
+
+const char* const kCacheGetScript = R"lua(
+local v = redis.call('GET', KEYS[1])
+if v then return {1, v} end
+if ARGV[2] == '1' and redis.call('SET', KEYS[2], 1, 'NX', 'PX', ARGV[1]) then return {0, 1} end
+return {0, 0}
+)lua";
+
 std::string ChannelField(std::string_view app, std::string_view channel) {
   std::string f;
   f.reserve(2 + app.size() + channel.size());

@@ -79,6 +79,15 @@ extern const char* const kPublishNumberedScript;
 // its position is past the head; gap 1 too when events after it were trimmed or expired).
 extern const char* const kHistoryScript;
 
+// Cache channels: A cache:C holds the last event's envelope (expiring after cache_ttl_s), A
+// cmiss:C marks a cache_miss webhook sent (until an event is cached or the ttl passes).
+// KEYS: cache:C, cmiss:C. ARGV: envelope, ttl ms. Stores the event.
+extern const char* const kCacheStoreScript;
+// KEYS: cache:C, cmiss:C. ARGV: ttl ms, hooks ("1": the app has webhook targets). Returns
+// {1, envelope} on a hit, {0, 1} on a miss whose cache_miss webhook this node sends, {0, 0} on
+// a miss already told.
+extern const char* const kCacheGetScript;
+
 // A channel's field in the node index and the due set: u16 LE length + app, channel.
 std::string ChannelField(std::string_view app, std::string_view channel);
 // Splits a ChannelField; false when it is not one.

@@ -44,6 +44,7 @@ struct PresenceNote {
   bool refused = false;  // the channel is full (max_members)
   // Every member (user id, user info) after this join, the joiner included.
   std::vector<std::pair<std::string, std::string>> members;
+  bool cache_checked = false;  // cache: looked up already (cluster mode: in Redis)
   bool cache_hit = false;  // cache: the channel's last event, when it has a live one
   std::string cache_event;
   std::string cache_data;

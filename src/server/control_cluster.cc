@@ -115,6 +115,19 @@ bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t*
     e.exclude = exclude;
     e.audience = req.audience;
     e.user_id = req.user_id;
+    if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:") {
+      // Cache channels: the last event for later subscribers on any node (before the publish,
+      // on the same connection).
+      std::string envelope;
+      if (cluster::EncodeEnvelope(e, &envelope)) {
+        const std::string key = bridge_->AppKey(app_id, "cache", channel);
+        const std::string miss = bridge_->AppKey(app_id, "cmiss", channel);
+        const std::string ttl =
+            std::to_string(std::max<uint64_t>(config_->limits.cache_ttl_s, 1) * 1000);
+        (void)ClusterCall({"EVAL", cluster::kCacheStoreScript, "2", key, miss, envelope, ttl},
+                          [](cluster::CallReply&) {});
+      }
+    }
     uint64_t ticket;
     // A channel with history is numbered and kept in Redis (as PublishLocal would here).
     const engine::HistoryPolicy policy = history_.PolicyFor(req.app, channel);
@@ -327,6 +340,39 @@ void ControlPlane::ClusterChannelQuery(api::HttpCall* call, api::ApiResult::Clus
     AnswerUnavailable(call);
     Answer(call);
   }
+}
+
+bool ControlPlane::ClusterCacheLookup(engine::PresenceNote* note) {
+  const std::string& app_id = apps_->app(note->app).id;
+  const std::string key = bridge_->AppKey(app_id, "cache", note->channel);
+  const std::string miss = bridge_->AppKey(app_id, "cmiss", note->channel);
+  const std::string ttl =
+            std::to_string(std::max<uint64_t>(config_->limits.cache_ttl_s, 1) * 1000);
+  return ClusterCall(
+      {"EVAL", cluster::kCacheGetScript, "2", key, miss, ttl,
+       webhooks_.HasTargets(note->app) ? "1" : "0"},
+      [this, note](cluster::CallReply& r) {
+        const cluster::RespValue& v = r.reply;
+        using Type = cluster::RespValue::Type;
+        if (!r.ok || v.type != Type::kArray || v.elements.size() != 2) {
+          ApplyPresence(note);  // not answered: this node's cache (cache_checked still false)
+          return;
+        }
+        note->cache_checked = true;
+        cluster::EnvelopeView e;
+        if (v.elements[0].integer == 1 &&
+            cluster::DecodeEnvelope(v.elements[1].str, size_t{16} << 20, &e)) {
+          note->cache_hit = true;
+          note->cache_event = std::string(e.event);
+          note->cache_data = std::string(e.data);
+        } else if (v.elements[1].type == Type::kInteger && v.elements[1].integer == 1) {
+          webhooks::WebhookEvent ev;
+          ev.kind = webhooks::EventKind::kCacheMiss;
+          ev.channel = note->channel;
+          webhooks_.Emit(note->app, std::move(ev));
+        }
+        ApplyPresence(note);
+      });
 }
 
 bool ControlPlane::ClusterHistory(engine::HistoryQuery* q) {

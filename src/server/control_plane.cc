@@ -388,7 +388,11 @@ void ControlPlane::ApplyPresence(engine::PresenceNote* note) {
   engine::PublishRequest ev;
   ev.app = note->app;
   ev.channels.push_back(note->channel);
-  if (note->join && note->cache) {
+  if (note->join && note->cache && !note->cache_checked && bridge_ && bridge_->ready() &&
+      ClusterCacheLookup(note)) {
+    return;  // back here with the answer
+  }
+  if (note->join && note->cache && !note->cache_checked) {
     if (const engine::ChannelCache::Entry* e =
             cache_.Find(note->app, note->channel, util::MonotonicMs())) {
       note->cache_hit = true;

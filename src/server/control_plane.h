@@ -190,6 +190,9 @@ class ControlPlane {
   // A resume query answered from the history in Redis; false (answer it here) when Redis is
   // not ready.
   bool ClusterHistory(engine::HistoryQuery* q);
+  // A cache-channel join's lookup in Redis (cache_miss webhook once cluster-wide); the note goes
+  // back through ApplyPresence with the answer. False: not sent (look up here).
+  bool ClusterCacheLookup(engine::PresenceNote* note);
   // A REST channel query answered from the cluster's state in Redis (503 when it is down).
   void ClusterChannelQuery(api::HttpCall* call, api::ApiResult::ClusterQuery q);
   // This node's occupancy of (app, channel) changed: recorded in Redis, and channel_occupied /

@@ -299,6 +299,30 @@ test('kill -9 of a node: its presence members are removed on the others within t
   }
 });
 
+test('cache channels are shared: the last event on A is replayed to a subscriber on B; one cache_miss webhook', async () => {
+  const api = pusherServer(nodes[0].port);
+  await api.trigger('cache-score', 'goal', { n: 1 });  // nobody subscribes anywhere yet
+  const b = rawSocket(nodes[1].port);
+  const c = rawSocket(nodes[2].port);
+  const c2 = rawSocket(nodes[0].port);
+  try {
+    await Promise.all([connected(b), connected(c), connected(c2)]);
+    b.sendJson({ event: 'pusher:subscribe', data: { channel: 'cache-score' } });
+    await b.next((m) => m.event === 'goal');
+    const after = b.messages.filter((m) => m.channel === 'cache-score').map((m) => m.event);
+    assert.deepEqual(after, ['pusher_internal:subscription_succeeded', 'goal']);
+    // A miss on two nodes: pusher:cache_miss on both, one cache_miss webhook.
+    for (const ws of [c, c2]) ws.sendJson({ event: 'pusher:subscribe', data: { channel: 'cache-empty' } });
+    await c.next((m) => m.event === 'pusher:cache_miss');
+    await c2.next((m) => m.event === 'pusher:cache_miss');
+    await rx.next((e) => e.name === 'cache_miss' && e.channel === 'cache-empty');
+    await sleep(300);
+    assert.equal(rx.events.filter((e) => e.name === 'cache_miss' && e.channel === 'cache-empty').length, 1);
+  } finally {
+    for (const ws of [b, c, c2]) ws.close();
+  }
+});
+
 // An SSE stream (eventsource) on `port`, resuming from `lastId` when given.
 function sseOpen(port, query, lastId) {
   const { EventSource } = require('eventsource');
