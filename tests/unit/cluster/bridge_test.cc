@@ -22,73 +22,11 @@
 #include <thread>
 #include <vector>
 
+#include "redis_child.h"
 #include "util/clock.h"
 
 namespace ringcast::cluster {
 namespace {
-
-uint16_t FreePort() {
-  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  (void)::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  (void)::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
-class RedisServer {
- public:
-  explicit RedisServer(uint16_t port, std::string password = "") : port_(port) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::string p = std::to_string(port);
-      std::vector<const char*> argv = {"redis-server", "--port",    p.c_str(),  "--bind",
-                                       "127.0.0.1",    "--save",    "",         "--appendonly",
-                                       "no",           "--logfile", "/dev/null"};
-      if (!password.empty()) {
-        argv.push_back("--requirepass");
-        argv.push_back(password.c_str());
-      }
-      argv.push_back(nullptr);
-      ::execvp("redis-server", const_cast<char* const*>(argv.data()));
-      ::_exit(127);
-    }
-  }
-  ~RedisServer() { Kill(); }
-  // Waits until it accepts connections; false when it did not start.
-  bool WaitUp() {
-    for (int i = 0; i < 300; ++i) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_port = htons(port_);
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-      ::close(s);
-      if (ok) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-  void Kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  uint16_t port_;
-  pid_t pid_ = -1;
-};
 
 class BridgeTest : public ::testing::Test {
  protected:
