@@ -117,7 +117,6 @@ class PusherApi {
       : apps_(apps),
         config_(config),
         ids_(ids),
-        occupancy_(occupancy),
         presence_(presence),
         cache_(cache),
         local_(occupancy, presence) {}
@@ -146,7 +145,6 @@ class PusherApi {
   const engine::AppRegistry* apps_;
   const config::ServerConfig* config_;
   const engine::SocketIdCodec* ids_;
-  const engine::Occupancy* occupancy_;
   const engine::PresenceTable* presence_;
   const engine::ChannelCache* cache_;  // null: info=cache answers null
   LocalChannelView local_;

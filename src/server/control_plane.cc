@@ -307,6 +307,9 @@ void ControlPlane::EmitMemberWebhook(uint32_t app, webhooks::EventKind kind,
   ev.kind = kind;
   ev.channel = channel;
   ev.user_id = user_id;
+  // Cluster mode: a comeback may happen on another node, whose member_added this node's delayed
+  // member_removed would follow: sent as they happen, in Redis' order (docs/cluster.md).
+  ev.undelayed = bridge_ != nullptr;
   webhooks_.Emit(app, std::move(ev));
 }
 
@@ -683,7 +686,22 @@ void ControlPlane::HandleImpulsePush(api::HttpCall* call) {
   }
   uint32_t app = req->app;
   std::vector<std::string> channels = req->channels;
-  // Node-local also in cluster mode: "sent" counts this node's streams (docs/cluster.md).
+  if (bridge_) {
+    // Delivered on every node; answered after Redis' reply with this node's streams on the
+    // channel as "sent" (other nodes' are not counted: docs/cluster.md).
+    if (!ClusterAccepts(call)) return;
+    uint64_t first = 0;
+    uint64_t last = 0;
+    const bool ok = PublishToCluster(*req, &first, &last);
+    HoldForCluster(call, first, last, !ok, [this, call, app, channels]() mutable {
+      CountSubscriptions(app, std::move(channels), [this, call](std::vector<uint64_t> counts) {
+        protocols::impulse::ImpulsePush::AnswerSent(&call->response, call->keep_alive,
+                                                    counts.empty() ? 0 : counts[0]);
+        Answer(call);
+      });
+    });
+    return;
+  }
   PublishLocal(*req);
   // The query follows the publication in each shard's queue, so each shard reports what that
   // publication was queued to (the broker's "sent": matching streams written to).

@@ -62,6 +62,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nodeArgs = (url, id) => ['--redis-url', url, '--cluster-node-id', `node-${id}`,
   '--shutdown-grace-ms', '200', '--cluster-node-timeout-ms', '3000'];
 
+const IMPULSE_SECRET = 'impulse-cluster-secret';
 let redisPort;
 let redis;
 let rx;
@@ -73,7 +74,10 @@ test.before(async () => {
   redisPort = await freePort();
   redis = startRedis(redisPort);
   rx = await startReceiver({ '/hook': APP });
-  config = { apps: [{ id: APP.appId, key: APP.key, secret: APP.secret, webhooks: [{ url: rx.url('/hook') }] }] };
+  config = {
+    apps: [{ id: APP.appId, key: APP.key, secret: APP.secret, webhooks: [{ url: rx.url('/hook') }] }],
+    impulse: { secret: IMPULSE_SECRET },
+  };
   const url = `redis://127.0.0.1:${redisPort}`;
   nodes = await Promise.all(['a', 'b', 'c'].map((id) =>
     startServer({ shards: 2, args: nodeArgs(url, id), config })));
@@ -320,6 +324,35 @@ test('cache channels are shared: the last event on A is replayed to a subscriber
     assert.equal(rx.events.filter((e) => e.name === 'cache_miss' && e.channel === 'cache-empty').length, 1);
   } finally {
     for (const ws of [b, c, c2]) ws.close();
+  }
+});
+
+test('Impulse: the real client on B and C receives a push made on A', async () => {
+  const lib = await import('@impulselab/realtime');
+  const { EventSource } = require('eventsource');
+  globalThis.EventSource = EventSource;
+  const subs = [nodes[1], nodes[2]].map((n) => {
+    const client = lib.createRealtimeClient({ serviceUrl: `http://127.0.0.1:${n.port}/impulse` });
+    const got = [];
+    client.subscribe('user:online', (ev) => got.push(ev));
+    return { client, got };
+  });
+  try {
+    // The client does not say when its stream is open: push until both have one.
+    const server = lib.createServerClient({ serviceUrl: `http://127.0.0.1:${nodes[0].port}/impulse`, token: IMPULSE_SECRET });
+    const start = Date.now();
+    while (!subs.every((s) => s.got.length > 0)) {
+      if (Date.now() - start > 5000) throw new Error('no delivery on every node');
+      await server.push('user:online', { n: 0 });
+      await sleep(50);
+    }
+    for (const s of subs) s.got.length = 0;
+    await server.push('user:online', { n: 1 });
+    await waitFor(() => subs.every((s) => s.got.length >= 1), 5000);
+    await sleep(100);
+    for (const s of subs) assert.deepEqual(s.got, [{ channel: 'user:online', payload: { n: 1 } }]);
+  } finally {
+    for (const s of subs) s.client.close();
   }
 });
 
