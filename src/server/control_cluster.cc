@@ -177,7 +177,10 @@ void ControlPlane::HoldForCluster(api::HttpCall* call, uint64_t first, uint64_t 
 bool ControlPlane::HoldJoinForCluster(engine::PresenceNote* note) {
   if (!bridge_->ready()) return false;
   const std::string& app_id = apps_->app(note->app).id;
-  if (bridge_->Confirmed(app_id, note->channel)) return false;
+  // Confirmed, or no longer subscribed (the joiner left meanwhile): nothing to wait for.
+  if (bridge_->Confirmed(app_id, note->channel) || !bridge_->Subscribed(app_id, note->channel)) {
+    return false;
+  }
   held_joins_[bridge_->RedisChannel(app_id, note->channel)].push_back(note);
   return true;
 }
@@ -566,10 +569,14 @@ void ControlPlane::ClusterResync() {
 
 void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
   if (heartbeat_in_flight_ || now_ms < next_heartbeat_ms_ || !bridge_->ready()) return;
+  // A node is reaped when silent for the timeout less one heartbeat interval, so that its
+  // members are gone within the timeout (the next beat of a live node is at most an interval
+  // away); a live node still misses at least two beats first (timeout >= 3000 ms).
   const uint32_t timeout = config_->cluster.node_timeout_ms;
+  const uint32_t interval = std::min<uint32_t>(timeout / 5, 1000);
   const std::string nodes = bridge_->prefix() + "nodes";
   const std::string due = bridge_->prefix() + "due";
-  const std::string timeout_text = std::to_string(timeout);
+  const std::string timeout_text = std::to_string(timeout - interval);
   const std::string delay = std::to_string(kVacateDelayMs);
   heartbeat_in_flight_ = ClusterCall(
       {"EVAL", cluster::kHeartbeatScript, "2", nodes, due, bridge_->node_key(), timeout_text,
@@ -604,9 +611,9 @@ void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
           RC_INFO("cluster: removed %zu presence members of dead nodes", removed.size() / 3);
         }
       });
-  // A fifth of the timeout (a live node misses four in a row before it counts as dead), and at
-  // most a second: due channel_vacated webhooks are handed out by the heartbeats.
-  next_heartbeat_ms_ = now_ms + std::min<uint32_t>(timeout / 5, 1000);
+  // A fifth of the timeout, and at most a second: due channel_vacated webhooks are handed out
+  // by the heartbeats.
+  next_heartbeat_ms_ = now_ms + interval;
 }
 
 void ControlPlane::DeliverArrival(const std::string& bytes) {

@@ -260,7 +260,16 @@ void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
     // occupancy and its webhooks are cluster-wide (control_cluster.cc).
     const bool is = occupancy_.IsOccupied(note->app, note->name);
     if (!was && is) bridge_->Subscribe(apps_->app(note->app).id, note->name);
-    if (was && !is) bridge_->Unsubscribe(apps_->app(note->app).id, note->name);
+    if (was && !is) {
+      bridge_->Unsubscribe(apps_->app(note->app).id, note->name);
+      // Joins still waiting for the subscription's confirmation: their connections are gone
+      // from every shard (the shards drop answers for them).
+      auto held = held_joins_.find(bridge_->RedisChannel(apps_->app(note->app).id, note->name));
+      if (held != held_joins_.end()) {
+        ReleaseHeldJoins(&held->second);
+        held_joins_.erase(held);
+      }
+    }
     if (was != is && !engine::datonow::IsInternal(note->name)) {
       ClusterOccupancy(note->app, note->name, is);
     }

@@ -292,7 +292,7 @@ test('kill -9 of a node: its presence members are removed on the others within t
     await waitFor(() => watcher.events.length >= 2, 8000);
     const took = Date.now() - killed;
     assert.deepEqual(watcher.events, [['added', 'gone'], ['removed', 'gone']]);
-    assert.ok(took <= 3000 + 600 + 1500, `removed after ${took} ms (timeout 3000 + a heartbeat)`);
+    assert.ok(took <= 3000 + 1000, `removed after ${took} ms (timeout 3000, and scheduling slack)`);
     assert.deepEqual(watcher.ids(), ['w']);
     await rx.next((e) => e.name === 'member_removed' && e.channel === room && e.user_id === 'gone', 8000);
     await sleep(300);
