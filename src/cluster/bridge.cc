@@ -94,6 +94,11 @@ void Bridge::OnOpen(uint32_t link) {
     }
     AppendCommand(cmd_.outbound(), {"INFO", "server"});
     expect_.push_back({Expect::kInfo});
+    loads_pending_ = scripts_.size();
+    for (size_t i = 0; i < scripts_.size(); ++i) {
+      AppendCommand(cmd_.outbound(), {"SCRIPT", "LOAD", scripts_[i].source});
+      expect_.push_back({Expect::kScriptLoad, i});
+    }
   } else {
     AppendAuth(&sub_);
     sub_auth_pending_ = o_.url.password.empty() ? 0 : 1;
@@ -131,13 +136,32 @@ void Bridge::OnCmdReply(RespValue&& reply) {
       info_done_ = true;
       MaybeReady();
       return;
-    case Expect::kPublish:
-      if (reply.IsError()) ++stats_.command_errors;
-      acks_.push_back({p.ticket, !reply.IsError()});
+    case Expect::kScriptLoad:
+      if (reply.type != RespValue::Type::kString) {
+        Lost("SCRIPT LOAD: " + reply.str);
+        return;
+      }
+      scripts_[p.ticket].sha = std::move(reply.str);
+      --loads_pending_;
+      MaybeReady();
       return;
+    case Expect::kPublish:
     case Expect::kCall:
-      if (reply.IsError()) ++stats_.command_errors;
-      replies_.push_back({p.ticket, true, std::move(reply)});
+      if (reply.IsError()) {
+        ++stats_.command_errors;
+        if (reply.str.rfind("NOSCRIPT", 0) == 0) {
+          // Redis lost its scripts (a restart, SCRIPT FLUSH): not run; reconnect and reload.
+          if (e == Expect::kPublish) acks_.push_back({p.ticket, false});
+          if (e == Expect::kCall) replies_.push_back({p.ticket, false, {}});
+          Lost("NOSCRIPT: Redis lost the scripts");
+          return;
+        }
+      }
+      if (e == Expect::kPublish) {
+        acks_.push_back({p.ticket, !reply.IsError()});
+      } else {
+        replies_.push_back({p.ticket, true, std::move(reply)});
+      }
       return;
   }
 }
@@ -189,8 +213,8 @@ void Bridge::OnSubReply(RespValue&& reply) {
 }
 
 void Bridge::MaybeReady() {
-  if (ready_ || !info_done_ || sub_.state() != Link::State::kOpen || sub_auth_pending_ > 0 ||
-      cmd_.state() != Link::State::kOpen) {
+  if (ready_ || !info_done_ || loads_pending_ > 0 || sub_.state() != Link::State::kOpen ||
+      sub_auth_pending_ > 0 || cmd_.state() != Link::State::kOpen) {
     return;
   }
   ready_ = true;
@@ -251,6 +275,41 @@ uint64_t Bridge::Publish(const EnvelopeView& e) {
   expect_.push_back({Expect::kPublish, ticket});
   ++stats_.published;
   return ticket;
+}
+
+size_t Bridge::AddScript(std::string_view source) {
+  scripts_.push_back({std::string(source), {}});
+  return scripts_.size() - 1;
+}
+
+uint64_t Bridge::Script(Expect kind, size_t script, const std::vector<std::string_view>& rest) {
+  if (!ready_ || script >= scripts_.size()) {
+    if (kind == Expect::kPublish) ++stats_.refused;
+    return 0;
+  }
+  std::vector<std::string_view> args;
+  args.reserve(rest.size() + 2);
+  args.push_back("EVALSHA");
+  args.push_back(scripts_[script].sha);
+  args.insert(args.end(), rest.begin(), rest.end());
+  std::string command;
+  AppendCommand(&command, args);
+  if (!cmd_.Append(command)) {
+    if (kind == Expect::kPublish) ++stats_.refused;
+    return 0;
+  }
+  const uint64_t ticket = next_ticket_++;
+  expect_.push_back({kind, ticket});
+  if (kind == Expect::kPublish) ++stats_.published;
+  return ticket;
+}
+
+uint64_t Bridge::CallScript(size_t script, const std::vector<std::string_view>& rest) {
+  return Script(Expect::kCall, script, rest);
+}
+
+uint64_t Bridge::PublishScript(size_t script, const std::vector<std::string_view>& rest) {
+  return Script(Expect::kPublish, script, rest);
 }
 
 uint64_t Bridge::PublishCommand(const std::vector<std::string_view>& args) {
@@ -316,6 +375,7 @@ void Bridge::Lost(const std::string& why) {
   last_error_ = why;
   ready_ = false;
   info_done_ = false;
+  loads_pending_ = 0;
   sub_auth_pending_ = 0;
   // Publishes whose reply did not come: not acknowledged (the caller answers 503).
   for (const Pending& p : expect_) {

@@ -123,6 +123,14 @@ class Bridge : public Link::Handler {
   // What scripts publish with: SPUBLISH with sharded pub/sub, else PUBLISH.
   const char* publish_command() const { return sharded_ ? "SPUBLISH" : "PUBLISH"; }
 
+  // Lua scripts (cluster/scripts.h): added before the first Poll; loaded (SCRIPT LOAD) on every
+  // connect, before the bridge is ready, and called with EVALSHA. A NOSCRIPT reply (Redis
+  // restarted or flushed its scripts) drops the connection: the reconnect loads them again.
+  size_t AddScript(std::string_view source);
+  // EVALSHA of script `script` with `rest` = {numkeys, keys..., args...}: a Call (its reply in
+  // TakeReplies) or, for a script that publishes, acknowledged like Publish (TakeAcks).
+  [[nodiscard]] uint64_t CallScript(size_t script, const std::vector<std::string_view>& rest);
+  [[nodiscard]] uint64_t PublishScript(size_t script, const std::vector<std::string_view>& rest);
   // Any command (a script, a read) on the command connection, in order with the publishes;
   // returns its ticket (from the same sequence as Publish's), 0 when not ready or full.
   [[nodiscard]] uint64_t Call(const std::vector<std::string_view>& args);
@@ -142,10 +150,10 @@ class Bridge : public Link::Handler {
   void OnClosed(uint32_t link, const std::string& why) override;
 
  private:
-  enum class Expect : uint8_t { kAuth, kSelect, kInfo, kPublish, kCall };
+  enum class Expect : uint8_t { kAuth, kSelect, kInfo, kScriptLoad, kPublish, kCall };
   struct Pending {
     Expect kind;
-    uint64_t ticket = 0;  // kPublish, kCall
+    uint64_t ticket = 0;  // kPublish, kCall; kScriptLoad: the script's index
   };
   void Lost(const std::string& why);
   void OnCmdReply(RespValue&& reply);
@@ -166,6 +174,13 @@ class Bridge : public Link::Handler {
   uint64_t next_ticket_ = 1;
   std::vector<PublishAck> acks_;
   std::vector<CallReply> replies_;
+  struct Script {
+    std::string source;
+    std::string sha;  // from SCRIPT LOAD, this connection
+  };
+  std::vector<Script> scripts_;
+  size_t loads_pending_ = 0;
+  uint64_t Script(Expect kind, size_t script, const std::vector<std::string_view>& rest);
   std::vector<std::string> confirmed_;
   int sub_auth_pending_ = 0;
   uint64_t next_connect_ms_ = 0;

@@ -79,6 +79,17 @@ constexpr uint32_t kVacateDelayMs = 3000;
 void ControlPlane::EnableCluster(cluster::BridgeOptions options) {
   node_key_ = options.node_key;
   bridge_ = std::make_unique<cluster::Bridge>(&ring_, std::move(options));
+  scripts_.presence_join = bridge_->AddScript(cluster::kPresenceJoinScript);
+  scripts_.presence_leave = bridge_->AddScript(cluster::kPresenceLeaveScript);
+  scripts_.heartbeat = bridge_->AddScript(cluster::kHeartbeatScript);
+  scripts_.occupy = bridge_->AddScript(cluster::kOccupyScript);
+  scripts_.vacate = bridge_->AddScript(cluster::kVacateScript);
+  scripts_.resync = bridge_->AddScript(cluster::kResyncScript);
+  scripts_.query = bridge_->AddScript(cluster::kQueryScript);
+  scripts_.publish_numbered = bridge_->AddScript(cluster::kPublishNumberedScript);
+  scripts_.history = bridge_->AddScript(cluster::kHistoryScript);
+  scripts_.cache_store = bridge_->AddScript(cluster::kCacheStoreScript);
+  scripts_.cache_get = bridge_->AddScript(cluster::kCacheGetScript);
   pusher_api_.EnableClusterQueries();
 }
 
@@ -124,7 +135,7 @@ bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t*
         const std::string miss = bridge_->AppKey(app_id, "cmiss", channel);
         const std::string ttl =
             std::to_string(std::max<uint64_t>(config_->limits.cache_ttl_s, 1) * 1000);
-        (void)ClusterCall({"EVAL", cluster::kCacheStoreScript, "2", key, miss, envelope, ttl},
+        (void)ClusterCall(scripts_.cache_store, {"2", key, miss, envelope, ttl},
                           [](cluster::CallReply&) {});
       }
     }
@@ -139,7 +150,7 @@ bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t*
         const std::string stream = bridge_->AppKey(app_id, "hs", channel);
         const std::string size = std::to_string(policy.size);
         const std::string ttl = std::to_string(std::max<uint64_t>(policy.ttl_s, 1) * 1000);
-        ticket = bridge_->PublishCommand({"EVAL", cluster::kPublishNumberedScript, "2", log,
+        ticket = bridge_->PublishScript(scripts_.publish_numbered, {"2", log,
                                           stream, bridge_->publish_command(),
                                           bridge_->RedisChannel(app_id, channel), envelope,
                                           size, ttl});
@@ -205,9 +216,9 @@ void ControlPlane::TerminateLocal(uint32_t app, const std::string& channel) {
   }
 }
 
-bool ControlPlane::ClusterCall(const std::vector<std::string_view>& args,
+bool ControlPlane::ClusterCall(size_t script, const std::vector<std::string_view>& args,
                                std::function<void(cluster::CallReply&)> done) {
-  const uint64_t ticket = bridge_->Call(args);
+  const uint64_t ticket = bridge_->CallScript(script, args);
   if (ticket == 0) return false;
   cluster_calls_.emplace(ticket, std::move(done));
   return true;
@@ -235,8 +246,7 @@ bool ControlPlane::ClusterPresenceJoin(engine::PresenceNote* note) {
   const std::string pubsub = bridge_->RedisChannel(app_id, note->channel);
   const std::string max =
       std::to_string(apps_->app(note->app).max_presence_members_per_channel);
-  return ClusterCall(
-      {"EVAL", cluster::kPresenceJoinScript, "3", pc, pm, index, note->user_id, note->user_info,
+  return ClusterCall(scripts_.presence_join, {"3", pc, pm, index, note->user_id, note->user_info,
        field, pubsub, envelope, max, bridge_->publish_command()},
       [this, note](cluster::CallReply& r) {
         const cluster::RespValue& v = r.reply;
@@ -293,7 +303,7 @@ bool ControlPlane::ClusterPresenceLeave(const engine::PresenceNote& note) {
   const std::string index = bridge_->NodeKey(":p");
   const std::string field = cluster::PresenceField(app_id, note.channel, note.user_id);
   const std::string pubsub = bridge_->RedisChannel(app_id, note.channel);
-  return ClusterCall({"EVAL", cluster::kPresenceLeaveScript, "3", pc, pm, index, note.user_id,
+  return ClusterCall(scripts_.presence_leave, {"3", pc, pm, index, note.user_id,
                       field, pubsub, envelope, bridge_->publish_command()},
                      [this, app = note.app, channel = note.channel,
                       user = note.user_id](cluster::CallReply& r) {
@@ -317,8 +327,7 @@ void ControlPlane::ClusterChannelQuery(api::HttpCall* call, api::ApiResult::Clus
   std::string base = bridge_->prefix();
   base.append(apps_->app(q.app).id).push_back(':');
   const std::string name = q.name;
-  const bool sent = ClusterCall(
-      {"EVAL", cluster::kQueryScript, "0", mode, base, name},
+  const bool sent = ClusterCall(scripts_.query, {"0", mode, base, name},
       [this, call, q = std::move(q)](cluster::CallReply& r) {
         SnapshotView view;
         if (!r.ok || !view.Fill(q.kind, r.reply)) {
@@ -351,8 +360,7 @@ bool ControlPlane::ClusterCacheLookup(engine::PresenceNote* note) {
   const std::string miss = bridge_->AppKey(app_id, "cmiss", note->channel);
   const std::string ttl =
             std::to_string(std::max<uint64_t>(config_->limits.cache_ttl_s, 1) * 1000);
-  return ClusterCall(
-      {"EVAL", cluster::kCacheGetScript, "2", key, miss, ttl,
+  return ClusterCall(scripts_.cache_get, {"2", key, miss, ttl,
        webhooks_.HasTargets(note->app) ? "1" : "0"},
       [this, note](cluster::CallReply& r) {
         const cluster::RespValue& v = r.reply;
@@ -429,8 +437,7 @@ bool ControlPlane::ClusterHistory(engine::HistoryQuery* q) {
     const std::string epoch = std::to_string(c.epoch);
     const std::string seq = std::to_string(c.seq);
     const std::string ttl = std::to_string(std::max<uint64_t>(policy.ttl_s, 1) * 1000);
-    const bool sent = ClusterCall(
-        {"EVAL", cluster::kHistoryScript, "2", log, stream, c.resume ? "1" : "0", epoch, seq,
+    const bool sent = ClusterCall(scripts_.history, {"2", log, stream, c.resume ? "1" : "0", epoch, seq,
          ttl},
         [this, pending, i, finish](cluster::CallReply& r) {
           engine::HistoryQuery::Channel& ch = pending->q->channels[i];
@@ -489,7 +496,7 @@ void ControlPlane::ClusterOccupancy(uint32_t app, const std::string& channel, bo
   const std::string field = cluster::ChannelField(app_id, channel);
   const char* hooks = webhooks_.HasTargets(app) ? "1" : "0";
   if (occupied) {
-    (void)ClusterCall({"EVAL", cluster::kOccupyScript, "4", n, chans, index, due,
+    (void)ClusterCall(scripts_.occupy, {"4", n, chans, index, due,
                        bridge_->node_key(), channel, field, hooks},
                       [this, app, channel](cluster::CallReply& r) {
                         if (!r.ok || r.reply.type != cluster::RespValue::Type::kInteger ||
@@ -504,7 +511,7 @@ void ControlPlane::ClusterOccupancy(uint32_t app, const std::string& channel, bo
                       });
   } else {
     const std::string delay = std::to_string(kVacateDelayMs);
-    (void)ClusterCall({"EVAL", cluster::kVacateScript, "4", n, chans, index, due,
+    (void)ClusterCall(scripts_.vacate, {"4", n, chans, index, due,
                        bridge_->node_key(), channel, field, hooks, delay},
                       [](cluster::CallReply&) {});
   }
@@ -512,9 +519,7 @@ void ControlPlane::ClusterOccupancy(uint32_t app, const std::string& channel, bo
 
 void ControlPlane::ClusterResync() {
   cluster_synced_connects_ = bridge_->stats().connects;
-  std::vector<std::string> args = {"EVAL",
-                                   cluster::kResyncScript,
-                                   "2",
+  std::vector<std::string> args = {"2",
                                    bridge_->prefix() + "nodes",
                                    bridge_->prefix() + "due",
                                    bridge_->node_key(),
@@ -543,7 +548,7 @@ void ControlPlane::ClusterResync() {
     });
   }
   std::vector<std::string_view> views(args.begin(), args.end());
-  const bool sent = ClusterCall(views, [this](cluster::CallReply& r) {
+  const bool sent = ClusterCall(scripts_.resync, views, [this](cluster::CallReply& r) {
     if (!r.ok) return;  // lost again: the next connect resyncs
     if (r.reply.type != cluster::RespValue::Type::kArray || r.reply.elements.size() != 2) {
       RC_WARN("cluster: resync script failed: %s", r.reply.str.c_str());
@@ -578,8 +583,7 @@ void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
   const std::string due = bridge_->prefix() + "due";
   const std::string timeout_text = std::to_string(timeout - interval);
   const std::string delay = std::to_string(kVacateDelayMs);
-  heartbeat_in_flight_ = ClusterCall(
-      {"EVAL", cluster::kHeartbeatScript, "2", nodes, due, bridge_->node_key(), timeout_text,
+  heartbeat_in_flight_ = ClusterCall(scripts_.heartbeat, {"2", nodes, due, bridge_->node_key(), timeout_text,
        bridge_->prefix(), bridge_->publish_command(), delay},
       [this](cluster::CallReply& r) {
         heartbeat_in_flight_ = false;

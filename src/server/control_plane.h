@@ -203,8 +203,9 @@ class ControlPlane {
   void ClusterResync();
   // Every heartbeat interval: this node's heartbeat, and the removal of dead nodes' members.
   void ClusterHeartbeat(uint64_t now_ms);
-  // Sends a script; `done` runs with its reply (or with ok false when the connection was lost).
-  bool ClusterCall(const std::vector<std::string_view>& args,
+  // Runs a script (EVALSHA, `args` = {numkeys, keys..., args...}); `done` runs with its reply
+  // (or with ok false when the connection was lost).
+  bool ClusterCall(size_t script, const std::vector<std::string_view>& args,
                    std::function<void(cluster::CallReply&)> done);
   // Closes this node's connections on `channel` (a user's "#server-to-user-" channel).
   void TerminateLocal(uint32_t app, const std::string& channel);
@@ -331,7 +332,13 @@ class ControlPlane {
   std::unordered_map<std::string, HistoryWait> history_waits_;
   uint64_t next_heartbeat_ms_ = 0;
   bool heartbeat_in_flight_ = false;
-  uint64_t cluster_synced_connects_ = 0;  // the bridge's connect count at the last resync
+  uint64_t cluster_synced_connects_ = 0;
+  struct ClusterScripts {  // Bridge::AddScript indexes (cluster/scripts.h)
+    size_t presence_join = 0, presence_leave = 0, heartbeat = 0, occupy = 0, vacate = 0,
+           resync = 0, query = 0, publish_numbered = 0, history = 0, cache_store = 0,
+           cache_get = 0;
+  };
+  ClusterScripts scripts_;  // the bridge's connect count at the last resync
   StatCounter cluster_published_;
   StatCounter cluster_received_;
   StatCounter cluster_refused_;

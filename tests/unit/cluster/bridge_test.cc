@@ -227,5 +227,51 @@ TEST_F(BridgeTest, PublishAcksInTicketOrderConfirmationsOnceAndFailedAcksOnALoss
   Drain(&b);
 }
 
+TEST_F(BridgeTest, ScriptsAreLoadedOnConnectAndReloadedAfterNoscript) {
+  auto redis = std::make_unique<RedisServer>(port_);
+  ASSERT_TRUE(redis->WaitUp());
+  Bridge b(&ring_, Options());
+  const size_t echo = b.AddScript("return ARGV[1] .. KEYS[1]");
+  ASSERT_TRUE(RunUntil(&b, [&] { return b.ready(); }));
+  auto call = [&](const std::string& arg) {
+    const uint64_t t = b.CallScript(echo, {"1", "k", arg});
+    std::vector<CallReply> got;
+    EXPECT_GT(t, 0u);
+    RunUntil(&b, [&] {
+      for (CallReply& r : b.TakeReplies()) got.push_back(std::move(r));
+      return !got.empty();
+    });
+    return got;
+  };
+  std::vector<CallReply> got = call("a");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].ok);
+  EXPECT_EQ(got[0].reply.str, "ak");
+  // Redis forgets its scripts: the call fails (not run), the bridge reconnects and reloads.
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port_);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const char flush[] = "*2\r\n$6\r\nSCRIPT\r\n$5\r\nFLUSH\r\n";
+  ASSERT_EQ(::write(s, flush, sizeof flush - 1), static_cast<ssize_t>(sizeof flush - 1));
+  char buf[16];
+  ASSERT_GT(::read(s, buf, sizeof buf), 0);  // +OK
+  ::close(s);
+  got = call("b");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_FALSE(got[0].ok);
+  EXPECT_EQ(b.stats().disconnects, 1u);
+  ASSERT_TRUE(RunUntil(&b, [&] { return b.ready(); }));
+  got = call("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].ok);
+  EXPECT_EQ(got[0].reply.str, "ck");
+  redis->Kill();
+  RunUntil(&b, [&] { return !b.ready(); });
+  Drain(&b);
+}
+
 }  // namespace
 }  // namespace ringcast::cluster
