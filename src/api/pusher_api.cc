@@ -321,8 +321,7 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
 }
 
 ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
-                                    const std::vector<std::string>& seg,
-                                    const ChannelView& view) {
+                                    const std::vector<std::string>& seg, const ChannelView& view) {
   std::vector<auth::QueryParam> params;
   (void)http::ParseQuery(call->query, &params, /*plus_as_space=*/false);  // decoded once before
   const std::string* info = FindParam(params, "info");

@@ -293,8 +293,7 @@ std::string ChannelField(std::string_view app, std::string_view channel) {
   return f;
 }
 
-bool SplitChannelField(std::string_view field, std::string_view* app,
-                       std::string_view* channel) {
+bool SplitChannelField(std::string_view field, std::string_view* app, std::string_view* channel) {
   if (field.size() < 2) return false;
   const size_t n = static_cast<uint8_t>(field[0]) | (size_t{static_cast<uint8_t>(field[1])} << 8);
   if (field.size() - 2 < n) return false;

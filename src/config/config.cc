@@ -246,8 +246,8 @@ const std::vector<Option>& Options() {
            SingleApp(c).secret = v;
            return std::string();
          }},
-        {"echo-path", "PATH",
-         "test aid: serve a WebSocket echo endpoint at PATH (off by default)", Kind::kString,
+        {"echo-path", "PATH", "test aid: serve a WebSocket echo endpoint at PATH (off by default)",
+         Kind::kString,
          [](ServerConfig* c, const std::string& v) {
            if (!v.empty() && v[0] != '/') return std::string("echo path must start with '/'");
            c->echo_path = v;
@@ -332,16 +332,16 @@ const std::vector<Option>& Options() {
          Kind::kString,
          [](ServerConfig* c, const std::string& v) {
            if (!v.empty() && v.rfind("redis://", 0) != 0) {
-             return std::string("redis url must start with redis:// (rediss:// and unix: are "
-                                "not supported)");
+             return std::string(
+                 "redis url must start with redis:// (rediss:// and unix: are "
+                 "not supported)");
            }
            c->cluster.redis_url = v;
            return std::string();
          }},
         {"cluster-node-id", "ID",
          "this node's name in the cluster's logs, metrics and Redis (default <hostname>-<pid>)",
-         Kind::kString,
-         [](ServerConfig* c, const std::string& v) { return SetNodeId(c, v); }},
+         Kind::kString, [](ServerConfig* c, const std::string& v) { return SetNodeId(c, v); }},
         {"cluster-prefix", "PREFIX",
          "first bytes of every Redis key and pub/sub channel of the cluster (default ringcast:)",
          Kind::kString,

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
-#include <memory>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "cluster/scripts.h"
@@ -150,10 +150,10 @@ bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t*
         const std::string stream = bridge_->AppKey(app_id, "hs", channel);
         const std::string size = std::to_string(policy.size);
         const std::string ttl = std::to_string(std::max<uint64_t>(policy.ttl_s, 1) * 1000);
-        ticket = bridge_->PublishScript(scripts_.publish_numbered, {"2", log,
-                                          stream, bridge_->publish_command(),
-                                          bridge_->RedisChannel(app_id, channel), envelope,
-                                          size, ttl});
+        ticket =
+            bridge_->PublishScript(scripts_.publish_numbered,
+                                   {"2", log, stream, bridge_->publish_command(),
+                                    bridge_->RedisChannel(app_id, channel), envelope, size, ttl});
       }
     } else {
       ticket = bridge_->Publish(e);
@@ -244,10 +244,11 @@ bool ControlPlane::ClusterPresenceJoin(engine::PresenceNote* note) {
   const std::string index = bridge_->NodeKey(":p");
   const std::string field = cluster::PresenceField(app_id, note->channel, note->user_id);
   const std::string pubsub = bridge_->RedisChannel(app_id, note->channel);
-  const std::string max =
-      std::to_string(apps_->app(note->app).max_presence_members_per_channel);
-  return ClusterCall(scripts_.presence_join, {"3", pc, pm, index, note->user_id, note->user_info,
-       field, pubsub, envelope, max, bridge_->publish_command()},
+  const std::string max = std::to_string(apps_->app(note->app).max_presence_members_per_channel);
+  return ClusterCall(
+      scripts_.presence_join,
+      {"3", pc, pm, index, note->user_id, note->user_info, field, pubsub, envelope, max,
+       bridge_->publish_command()},
       [this, note](cluster::CallReply& r) {
         const cluster::RespValue& v = r.reply;
         const bool shaped = r.ok && v.type == cluster::RespValue::Type::kArray &&
@@ -260,8 +261,7 @@ bool ControlPlane::ClusterPresenceJoin(engine::PresenceNote* note) {
           if (r.ok) RC_WARN("cluster: presence join script failed: %s", v.str.c_str());
           presence_.ForEachMember(note->app, note->channel,
                                   [note](std::string_view id, std::string_view info) {
-                                    note->members.emplace_back(std::string(id),
-                                                               std::string(info));
+                                    note->members.emplace_back(std::string(id), std::string(info));
                                   });
           AnswerJoin(note);
           return;
@@ -303,16 +303,14 @@ bool ControlPlane::ClusterPresenceLeave(const engine::PresenceNote& note) {
   const std::string index = bridge_->NodeKey(":p");
   const std::string field = cluster::PresenceField(app_id, note.channel, note.user_id);
   const std::string pubsub = bridge_->RedisChannel(app_id, note.channel);
-  return ClusterCall(scripts_.presence_leave, {"3", pc, pm, index, note.user_id,
-                      field, pubsub, envelope, bridge_->publish_command()},
-                     [this, app = note.app, channel = note.channel,
-                      user = note.user_id](cluster::CallReply& r) {
-                       if (r.ok && r.reply.type == cluster::RespValue::Type::kInteger &&
-                           r.reply.integer == 1) {
-                         EmitMemberWebhook(app, webhooks::EventKind::kMemberRemoved, channel,
-                                           user);
-                       }
-                     });
+  return ClusterCall(
+      scripts_.presence_leave,
+      {"3", pc, pm, index, note.user_id, field, pubsub, envelope, bridge_->publish_command()},
+      [this, app = note.app, channel = note.channel, user = note.user_id](cluster::CallReply& r) {
+        if (r.ok && r.reply.type == cluster::RespValue::Type::kInteger && r.reply.integer == 1) {
+          EmitMemberWebhook(app, webhooks::EventKind::kMemberRemoved, channel, user);
+        }
+      });
 }
 
 void ControlPlane::ClusterChannelQuery(api::HttpCall* call, api::ApiResult::ClusterQuery q) {
@@ -327,7 +325,8 @@ void ControlPlane::ClusterChannelQuery(api::HttpCall* call, api::ApiResult::Clus
   std::string base = bridge_->prefix();
   base.append(apps_->app(q.app).id).push_back(':');
   const std::string name = q.name;
-  const bool sent = ClusterCall(scripts_.query, {"0", mode, base, name},
+  const bool sent = ClusterCall(
+      scripts_.query, {"0", mode, base, name},
       [this, call, q = std::move(q)](cluster::CallReply& r) {
         SnapshotView view;
         if (!r.ok || !view.Fill(q.kind, r.reply)) {
@@ -341,12 +340,12 @@ void ControlPlane::ClusterChannelQuery(api::HttpCall* call, api::ApiResult::Clus
           return;
         }
         // subscription_count: this node's subscribers (docs/cluster.md).
-        CountSubscriptions(result.count->app, std::move(result.count->channels),
-                           [this, call, finish = std::move(result.count->finish)](
-                               std::vector<uint64_t> counts) {
-                             finish(counts);
-                             Answer(call);
-                           });
+        CountSubscriptions(
+            result.count->app, std::move(result.count->channels),
+            [this, call, finish = std::move(result.count->finish)](std::vector<uint64_t> counts) {
+              finish(counts);
+              Answer(call);
+            });
       });
   if (!sent) {
     AnswerUnavailable(call);
@@ -358,10 +357,9 @@ bool ControlPlane::ClusterCacheLookup(engine::PresenceNote* note) {
   const std::string& app_id = apps_->app(note->app).id;
   const std::string key = bridge_->AppKey(app_id, "cache", note->channel);
   const std::string miss = bridge_->AppKey(app_id, "cmiss", note->channel);
-  const std::string ttl =
-            std::to_string(std::max<uint64_t>(config_->limits.cache_ttl_s, 1) * 1000);
-  return ClusterCall(scripts_.cache_get, {"2", key, miss, ttl,
-       webhooks_.HasTargets(note->app) ? "1" : "0"},
+  const std::string ttl = std::to_string(std::max<uint64_t>(config_->limits.cache_ttl_s, 1) * 1000);
+  return ClusterCall(
+      scripts_.cache_get, {"2", key, miss, ttl, webhooks_.HasTargets(note->app) ? "1" : "0"},
       [this, note](cluster::CallReply& r) {
         const cluster::RespValue& v = r.reply;
         using Type = cluster::RespValue::Type;
@@ -437,8 +435,8 @@ bool ControlPlane::ClusterHistory(engine::HistoryQuery* q) {
     const std::string epoch = std::to_string(c.epoch);
     const std::string seq = std::to_string(c.seq);
     const std::string ttl = std::to_string(std::max<uint64_t>(policy.ttl_s, 1) * 1000);
-    const bool sent = ClusterCall(scripts_.history, {"2", log, stream, c.resume ? "1" : "0", epoch, seq,
-         ttl},
+    const bool sent = ClusterCall(
+        scripts_.history, {"2", log, stream, c.resume ? "1" : "0", epoch, seq, ttl},
         [this, pending, i, finish](cluster::CallReply& r) {
           engine::HistoryQuery::Channel& ch = pending->q->channels[i];
           const cluster::RespValue& v = r.reply;
@@ -496,24 +494,24 @@ void ControlPlane::ClusterOccupancy(uint32_t app, const std::string& channel, bo
   const std::string field = cluster::ChannelField(app_id, channel);
   const char* hooks = webhooks_.HasTargets(app) ? "1" : "0";
   if (occupied) {
-    (void)ClusterCall(scripts_.occupy, {"4", n, chans, index, due,
-                       bridge_->node_key(), channel, field, hooks},
-                      [this, app, channel](cluster::CallReply& r) {
-                        if (!r.ok || r.reply.type != cluster::RespValue::Type::kInteger ||
-                            r.reply.integer != 1) {
-                          return;
-                        }
-                        webhooks::WebhookEvent ev;
-                        ev.kind = webhooks::EventKind::kChannelOccupied;
-                        ev.channel = channel;
-                        ev.undelayed = true;
-                        webhooks_.Emit(app, std::move(ev));
-                      });
+    (void)ClusterCall(
+        scripts_.occupy, {"4", n, chans, index, due, bridge_->node_key(), channel, field, hooks},
+        [this, app, channel](cluster::CallReply& r) {
+          if (!r.ok || r.reply.type != cluster::RespValue::Type::kInteger || r.reply.integer != 1) {
+            return;
+          }
+          webhooks::WebhookEvent ev;
+          ev.kind = webhooks::EventKind::kChannelOccupied;
+          ev.channel = channel;
+          ev.undelayed = true;
+          webhooks_.Emit(app, std::move(ev));
+        });
   } else {
     const std::string delay = std::to_string(kVacateDelayMs);
-    (void)ClusterCall(scripts_.vacate, {"4", n, chans, index, due,
-                       bridge_->node_key(), channel, field, hooks, delay},
-                      [](cluster::CallReply&) {});
+    (void)ClusterCall(
+        scripts_.vacate,
+        {"4", n, chans, index, due, bridge_->node_key(), channel, field, hooks, delay},
+        [](cluster::CallReply&) {});
   }
 }
 
@@ -560,10 +558,9 @@ void ControlPlane::ClusterResync() {
       for (size_t i = 0; i + 2 < list.size(); i += 3) {
         const uint32_t app = apps_->IndexById(list[i].str);
         if (app >= apps_->size()) continue;
-        EmitMemberWebhook(app,
-                          k == 0 ? webhooks::EventKind::kMemberAdded
-                                 : webhooks::EventKind::kMemberRemoved,
-                          list[i + 1].str, list[i + 2].str);
+        EmitMemberWebhook(
+            app, k == 0 ? webhooks::EventKind::kMemberAdded : webhooks::EventKind::kMemberRemoved,
+            list[i + 1].str, list[i + 2].str);
         ++changed;
       }
     }
@@ -583,8 +580,10 @@ void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
   const std::string due = bridge_->prefix() + "due";
   const std::string timeout_text = std::to_string(timeout - interval);
   const std::string delay = std::to_string(kVacateDelayMs);
-  heartbeat_in_flight_ = ClusterCall(scripts_.heartbeat, {"2", nodes, due, bridge_->node_key(), timeout_text,
-       bridge_->prefix(), bridge_->publish_command(), delay},
+  heartbeat_in_flight_ = ClusterCall(
+      scripts_.heartbeat,
+      {"2", nodes, due, bridge_->node_key(), timeout_text, bridge_->prefix(),
+       bridge_->publish_command(), delay},
       [this](cluster::CallReply& r) {
         heartbeat_in_flight_ = false;
         if (!r.ok) return;

@@ -178,9 +178,8 @@ void ControlPlane::Run() {
       const uint64_t now_ms = util::MonotonicMs();
       int64_t cluster_wait_ms = bridge_->WaitHintMs(now_ms);
       if (bridge_->ready() && !heartbeat_in_flight_) {
-        const int64_t beat = next_heartbeat_ms_ > now_ms
-                                 ? static_cast<int64_t>(next_heartbeat_ms_ - now_ms)
-                                 : 0;
+        const int64_t beat =
+            next_heartbeat_ms_ > now_ms ? static_cast<int64_t>(next_heartbeat_ms_ - now_ms) : 0;
         if (cluster_wait_ms < 0 || beat < cluster_wait_ms) cluster_wait_ms = beat;
       }
       if (cluster_wait_ms >= 0 && (idle_wait_ms < 0 || cluster_wait_ms < idle_wait_ms)) {

@@ -63,8 +63,8 @@
 #include <vector>
 
 #include "api/datonow_api.h"
-#include "api/datonow_trigger.h"
 #include "api/datonow_socket_api.h"
+#include "api/datonow_trigger.h"
 #include "api/pusher_api.h"
 #include "cluster/bridge.h"
 #include "config/config.h"
@@ -75,10 +75,10 @@
 #include "engine/presence_table.h"
 #include "engine/publication.h"
 #include "engine/socket_id.h"
+#include "engine/subscription_counts.h"
 #include "engine/watchlist_table.h"
 #include "metrics/readiness.h"
 #include "protocols/impulse/impulse_push.h"
-#include "engine/subscription_counts.h"
 #include "runtime/ring.h"
 #include "runtime/shared_buf.h"
 #include "server/mesh.h"
@@ -334,9 +334,8 @@ class ControlPlane {
   bool heartbeat_in_flight_ = false;
   uint64_t cluster_synced_connects_ = 0;
   struct ClusterScripts {  // Bridge::AddScript indexes (cluster/scripts.h)
-    size_t presence_join = 0, presence_leave = 0, heartbeat = 0, occupy = 0, vacate = 0,
-           resync = 0, query = 0, publish_numbered = 0, history = 0, cache_store = 0,
-           cache_get = 0;
+    size_t presence_join = 0, presence_leave = 0, heartbeat = 0, occupy = 0, vacate = 0, resync = 0,
+           query = 0, publish_numbered = 0, history = 0, cache_store = 0, cache_get = 0;
   };
   ClusterScripts scripts_;  // the bridge's connect count at the last resync
   StatCounter cluster_published_;

@@ -1,10 +1,10 @@
 #include "server/server.h"
 
+#include <netdb.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <netdb.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,8 +25,6 @@
 #include "engine/app_registry.h"
 #include "engine/socket_id.h"
 #include "net/listener.h"
-#include "tls/ktls.h"
-#include "tls/tls_context.h"
 #include "server/control_plane.h"
 #include "server/mesh.h"
 #include "server/metrics_endpoint.h"
@@ -34,6 +32,8 @@
 #include "server/shard.h"
 #include "server/store_metrics.h"
 #include "store/wal.h"
+#include "tls/ktls.h"
+#include "tls/tls_context.h"
 #include "util/log.h"
 
 namespace ringcast::server {
@@ -249,9 +249,9 @@ int Server::Start() {
                                             wal_.get());
   control_->SetWsLimiter(&ws_limiter_);
   if (config_.cluster.enabled()) {
-    RC_INFO("cluster mode: node %s, Redis at %s:%u, prefix '%s'",
-            cluster_options.node_key.c_str(), cluster_options.url.host.c_str(),
-            cluster_options.url.port, cluster_options.prefix.c_str());
+    RC_INFO("cluster mode: node %s, Redis at %s:%u, prefix '%s'", cluster_options.node_key.c_str(),
+            cluster_options.url.host.c_str(), cluster_options.url.port,
+            cluster_options.prefix.c_str());
     control_->EnableCluster(std::move(cluster_options));
     AddReadinessCheck(control_->cluster_readiness());
   }

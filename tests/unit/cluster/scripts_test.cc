@@ -74,8 +74,8 @@ class ScriptsTest : public ::testing::Test {
     return out;
   }
   void Subscribe(const std::string& channel) {
-    auto* r = static_cast<redisReply*>(redisCommand(sub_, "SUBSCRIBE %b", channel.data(),
-                                                    channel.size()));
+    auto* r = static_cast<redisReply*>(
+        redisCommand(sub_, "SUBSCRIBE %b", channel.data(), channel.size()));
     ASSERT_NE(r, nullptr);
     freeReplyObject(r);
   }
@@ -100,10 +100,10 @@ class ScriptsTest : public ::testing::Test {
     e.data = data;
     std::string env;
     EncodeEnvelope(e, &env);
-    Reply r = Run({"EVAL", kPresenceJoinScript, "3", "t:app:pc:presence-room",
-                   "t:app:pm:presence-room", "t:node:" + node + ":p", user, info,
-                   PresenceField("app", "presence-room", user), "t:app:c:presence-room", env,
-                   std::to_string(max), "PUBLISH"});
+    Reply r =
+        Run({"EVAL", kPresenceJoinScript, "3", "t:app:pc:presence-room", "t:app:pm:presence-room",
+             "t:node:" + node + ":p", user, info, PresenceField("app", "presence-room", user),
+             "t:app:c:presence-room", env, std::to_string(max), "PUBLISH"});
     *n = r.elements.at(0).integer;
     std::string users;
     for (size_t i = 0; i < r.elements.at(1).elements.size(); i += 2) {
@@ -126,8 +126,8 @@ class ScriptsTest : public ::testing::Test {
         .integer;
   }
   Reply Heartbeat(const std::string& node, int timeout_ms, int delay_ms = 3000) {
-    return Run({"EVAL", kHeartbeatScript, "2", "t:nodes", "t:due", node,
-                std::to_string(timeout_ms), "t:", "PUBLISH", std::to_string(delay_ms)});
+    return Run({"EVAL", kHeartbeatScript, "2", "t:nodes", "t:due", node, std::to_string(timeout_ms),
+                "t:", "PUBLISH", std::to_string(delay_ms)});
   }
 
   uint16_t port_ = 0;
@@ -182,8 +182,7 @@ TEST_F(ScriptsTest, TheReaperRemovesADeadNodesMembersAndChannelsOnce) {
     for (const char* ch : {"alone", "shared"}) {
       if (std::string(node) == "live" && std::string(ch) == "alone") continue;
       Run({"EVAL", kOccupyScript, "4", std::string("t:app:n:") + ch, "t:app:chans",
-           std::string("t:node:") + node + ":o", "t:due", node, ch, ChannelField("app", ch),
-           "1"});
+           std::string("t:node:") + node + ":o", "t:due", node, ch, ChannelField("app", ch), "1"});
     }
   }
   Run({"ZADD", "t:nodes", "0", "dead"});  // silent since the epoch
@@ -329,8 +328,7 @@ TEST_F(ScriptsTest, ResyncMakesRedisMatchTheNodeAndTellsWhatChanged) {
   // The node's state now: "kept" (2 connections), "fresh" (joined meanwhile), channel "new".
   Reply r = Run({"EVAL", kResyncScript, "2", "t:nodes", "t:due", "n1", "t:", "PUBLISH", "0", "c",
                  ChannelField("app", "new"), "p", PresenceField("app", "presence-room", "kept"),
-                 "2", "", "p", PresenceField("app", "presence-room", "fresh"), "1",
-                 "{\"n\":1}"});
+                 "2", "", "p", PresenceField("app", "presence-room", "fresh"), "1", "{\"n\":1}"});
   ASSERT_EQ(r.elements.size(), 2u);
   ASSERT_EQ(r.elements[0].elements.size(), 3u);
   EXPECT_EQ(r.elements[0].elements[2].str, "fresh");
@@ -346,8 +344,8 @@ TEST_F(ScriptsTest, ResyncMakesRedisMatchTheNodeAndTellsWhatChanged) {
   EXPECT_EQ(Run({"ZCARD", "t:due"}).integer, 1);  // "old" is due for channel_vacated
   // Run again with the same state: nothing changes.
   r = Run({"EVAL", kResyncScript, "2", "t:nodes", "t:due", "n1", "t:", "PUBLISH", "0", "c",
-           ChannelField("app", "new"), "p", PresenceField("app", "presence-room", "kept"), "2",
-           "", "p", PresenceField("app", "presence-room", "fresh"), "1", "{\"n\":1}"});
+           ChannelField("app", "new"), "p", PresenceField("app", "presence-room", "kept"), "2", "",
+           "p", PresenceField("app", "presence-room", "fresh"), "1", "{\"n\":1}"});
   EXPECT_TRUE(r.elements[0].elements.empty());
   EXPECT_TRUE(r.elements[1].elements.empty());
 }
