@@ -6,36 +6,23 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const {spawn} = require('node:child_process');
+const { spawn } = require('node:child_process');
 const net = require('node:net');
-const {startReceiver} = require('./lib/webhook_receiver');
-const {APP, startServer, pusherClient, pusherServer, rawSocket, connected, waitFor, presenceAuth} =
-    require('./lib/harness');
+const { startReceiver } = require('./lib/webhook_receiver');
+const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, waitFor, presenceAuth } = require('./lib/harness');
 
 function freePort() {
   return new Promise((resolve) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
   });
 }
 
 function startRedis(port) {
-  const proc = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {stdio: 'ignore'});
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => proc.on('exit', resolve));
-  return {
-    proc,
-    exited,
-    async stop() {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-  };
+  return { proc, exited, async stop() { proc.kill('SIGKILL'); await exited; } };
 }
 
 async function status(port, path) {
@@ -52,10 +39,7 @@ function connect(port, opts = {}) {
   const c = pusherClient(port, opts);
   c.connected = new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('pusher-js did not connect')), 5000);
-    c.connection.bind('connected', () => {
-      clearTimeout(t);
-      resolve(c.connection.socket_id);
-    });
+    c.connection.bind('connected', () => { clearTimeout(t); resolve(c.connection.socket_id); });
   });
   return c;
 }
@@ -67,23 +51,16 @@ function listen(client, channel, event) {
   ch.bind(event, (data) => got.push(data));
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no subscription_succeeded for ${channel}`)), 5000);
-    ch.bind('pusher:subscription_succeeded', () => {
-      clearTimeout(t);
-      resolve(got);
-    });
-    ch.bind('pusher:subscription_error', (e) => {
-      clearTimeout(t);
-      reject(new Error(JSON.stringify(e)));
-    });
+    ch.bind('pusher:subscription_succeeded', () => { clearTimeout(t); resolve(got); });
+    ch.bind('pusher:subscription_error', (e) => { clearTimeout(t); reject(new Error(JSON.stringify(e))); });
   });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The smallest node timeout (3 s): a killed node's members go within about 3.6 s.
-const nodeArgs = (url, id) =>
-    ['--redis-url', url, '--cluster-node-id', `node-${id}`, '--shutdown-grace-ms', '200',
-     '--cluster-node-timeout-ms', '3000'];
+const nodeArgs = (url, id) => ['--redis-url', url, '--cluster-node-id', `node-${id}`,
+  '--shutdown-grace-ms', '200', '--cluster-node-timeout-ms', '3000'];
 
 const IMPULSE_SECRET = 'impulse-cluster-secret';
 let redisPort;
@@ -96,14 +73,14 @@ const clients = [];
 test.before(async () => {
   redisPort = await freePort();
   redis = startRedis(redisPort);
-  rx = await startReceiver({'/hook': APP});
+  rx = await startReceiver({ '/hook': APP });
   config = {
-    apps: [{id: APP.appId, key: APP.key, secret: APP.secret, webhooks: [{url: rx.url('/hook')}]}],
-    impulse: {secret: IMPULSE_SECRET},
+    apps: [{ id: APP.appId, key: APP.key, secret: APP.secret, webhooks: [{ url: rx.url('/hook') }] }],
+    impulse: { secret: IMPULSE_SECRET },
   };
   const url = `redis://127.0.0.1:${redisPort}`;
-  nodes = await Promise.all(
-      ['a', 'b', 'c'].map((id) => startServer({shards: 2, args: nodeArgs(url, id), config})));
+  nodes = await Promise.all(['a', 'b', 'c'].map((id) =>
+    startServer({ shards: 2, args: nodeArgs(url, id), config })));
   for (const n of nodes) {
     const start = Date.now();
     while ((await status(n.port, '/ready')) !== 200) {
@@ -126,15 +103,14 @@ test('a publish on A reaches subscribers on A, B and C once each, in order', asy
   await Promise.all(subs.map((c) => c.connected));
   const got = await Promise.all(subs.map((c) => listen(c, 'news', 'headline')));
   const api = pusherServer(nodes[0].port);
-  for (let i = 1; i <= 20; ++i) await api.trigger('news', 'headline', {n: i});
+  for (let i = 1; i <= 20; ++i) await api.trigger('news', 'headline', { n: i });
   await waitFor(() => got.every((g) => g.length >= 20), 5000);
   await sleep(200);  // nothing more comes
-  for (const g of got)
-    assert.deepEqual(g.map((d) => d.n), Array.from({length: 20}, (_, i) => i + 1));
+  for (const g of got) assert.deepEqual(g.map((d) => d.n), Array.from({ length: 20 }, (_, i) => i + 1));
   // A batch on C too.
   await pusherServer(nodes[2].port).triggerBatch([
-    {channel: 'news', name: 'headline', data: {n: 21}},
-    {channel: 'news', name: 'headline', data: {n: 22}},
+    { channel: 'news', name: 'headline', data: { n: 21 } },
+    { channel: 'news', name: 'headline', data: { n: 22 } },
   ]);
   await waitFor(() => got.every((g) => g.length >= 22), 5000);
   for (const g of got) assert.deepEqual(g.slice(20).map((d) => d.n), [21, 22]);
@@ -151,8 +127,8 @@ test('socket_id exclusion works for a socket on another node', async () => {
   await c.connected;
   const [gotB, gotC] = await Promise.all([listen(b, 'room-x', 'say'), listen(c, 'room-x', 'say')]);
   const api = pusherServer(nodes[0].port);
-  await api.trigger('room-x', 'say', {n: 1}, {socket_id: bId});
-  await api.trigger('room-x', 'say', {n: 2});
+  await api.trigger('room-x', 'say', { n: 1 }, { socket_id: bId });
+  await api.trigger('room-x', 'say', { n: 2 });
   await waitFor(() => gotC.length >= 2 && gotB.length >= 1, 5000);
   await sleep(200);
   assert.deepEqual(gotC.map((d) => d.n), [1, 2]);
@@ -162,19 +138,18 @@ test('socket_id exclusion works for a socket on another node', async () => {
 test('client events cross nodes, not back to their sender', async () => {
   const api = pusherServer(nodes[0].port);
   const authorizer = {
-    customHandler: ({socketId, channelName}, cb) =>
-        cb(null, api.authorizeChannel(socketId, channelName)),
+    customHandler: ({ socketId, channelName }, cb) => cb(null, api.authorizeChannel(socketId, channelName)),
   };
-  const a = connect(nodes[0].port, {channelAuthorization: authorizer});
-  const c = connect(nodes[2].port, {channelAuthorization: authorizer});
+  const a = connect(nodes[0].port, { channelAuthorization: authorizer });
+  const c = connect(nodes[2].port, { channelAuthorization: authorizer });
   clients.push(a, c);
   await Promise.all([a.connected, c.connected]);
-  const [gotA, gotC] = await Promise.all(
-      [listen(a, 'private-chat', 'client-typing'), listen(c, 'private-chat', 'client-typing')]);
-  a.channel('private-chat').trigger('client-typing', {who: 'a'});
+  const [gotA, gotC] = await Promise.all([listen(a, 'private-chat', 'client-typing'),
+    listen(c, 'private-chat', 'client-typing')]);
+  a.channel('private-chat').trigger('client-typing', { who: 'a' });
   await waitFor(() => gotC.length >= 1, 5000);
   await sleep(200);
-  assert.deepEqual(gotC, [{who: 'a'}]);
+  assert.deepEqual(gotC, [{ who: 'a' }]);
   assert.deepEqual(gotA, []);
 });
 
@@ -187,8 +162,7 @@ test('terminate_connections closes the user on every node', async () => {
     for (const [i, ws] of socks.entries()) {
       const est = await connected(ws);
       if (i === 2) continue;  // another user: stays
-      ws.sendJson(
-          {event: 'pusher:signin', data: api.authenticateUser(est.parsed.socket_id, {id: 'u-9'})});
+      ws.sendJson({ event: 'pusher:signin', data: api.authenticateUser(est.parsed.socket_id, { id: 'u-9' }) });
       await ws.next((m) => m.event === 'pusher:signin_success');
     }
     // signin_success comes once the node's subscription to the user's channel is confirmed.
@@ -205,7 +179,7 @@ test('terminate_connections closes the user on every node', async () => {
 // A presence subscriber that records member events.
 async function presenceMember(port, user, channel) {
   const api = pusherServer(port);
-  const c = connect(port, {channelAuthorization: presenceAuth(api, user)});
+  const c = connect(port, { channelAuthorization: presenceAuth(api, user) });
   clients.push(c);
   await c.connected;
   const ch = c.subscribe(channel);
@@ -214,52 +188,37 @@ async function presenceMember(port, user, channel) {
   ch.bind('pusher:member_removed', (m) => events.push(['removed', m.id]));
   await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no presence subscription_succeeded')), 5000);
-    ch.bind('pusher:subscription_succeeded', () => {
-      clearTimeout(t);
-      resolve();
-    });
+    ch.bind('pusher:subscription_succeeded', () => { clearTimeout(t); resolve(); });
   });
-  const ids = () => {
-    const out = [];
-    ch.members.each((m) => out.push(m.id));
-    return out.sort();
-  };
-  return {client: c, channel: ch, events, ids};
+  const ids = () => { const out = []; ch.members.each((m) => out.push(m.id)); return out.sort(); };
+  return { client: c, channel: ch, events, ids };
 }
 
 test('presence: one user on two nodes is one member; events once each, across nodes', async () => {
   const room = 'presence-lobby';
-  const a1 = await presenceMember(nodes[0].port, {id: 'u1', info: {name: 'Ann'}}, room);
+  const a1 = await presenceMember(nodes[0].port, { id: 'u1', info: { name: 'Ann' } }, room);
   assert.deepEqual(a1.ids(), ['u1']);
-  const b1 = await presenceMember(nodes[1].port, {id: 'u2', info: {name: 'Bob'}}, room);
+  const b1 = await presenceMember(nodes[1].port, { id: 'u2', info: { name: 'Bob' } }, room);
   assert.deepEqual(b1.ids(), ['u1', 'u2'], 'the member list on B holds the member on A');
   await waitFor(() => a1.events.length >= 1, 5000);
   assert.deepEqual(a1.events, [['added', 'u2']]);
   // A second tab of u1, on C: no member_added anywhere; its list has both.
-  const c1 = await presenceMember(nodes[2].port, {id: 'u1', info: {name: 'Ann'}}, room);
+  const c1 = await presenceMember(nodes[2].port, { id: 'u1', info: { name: 'Ann' } }, room);
   assert.deepEqual(c1.ids(), ['u1', 'u2']);
   assert.equal(c1.channel.members.count, 2);
   // The REST API on a node without members of the room answers for the cluster.
-  const d =
-      await startServer({shards: 1, args: nodeArgs(`redis://127.0.0.1:${redisPort}`, 'q'), config});
+  const d = await startServer({ shards: 1, args: nodeArgs(`redis://127.0.0.1:${redisPort}`, 'q'), config });
   try {
     const api = pusherServer(d.port);
-    const one =
-        await (await api.get({path: `/channels/${room}`, params: {info: 'user_count'}})).json();
-    assert.deepEqual(one, {occupied: true, user_count: 2});
-    const list = await (await api.get({
-                   path: '/channels',
-                   params: {filter_by_prefix: 'presence-', info: 'user_count'}
-                 })).json();
-    assert.deepEqual(list.channels[room], {user_count: 2});
-    const users = await (await api.get({path: `/channels/${room}/users`})).json();
-    assert.deepEqual(users, {users: [{id: 'u1'}, {id: 'u2'}]});
-    const none =
-        await (await api.get({path: '/channels/presence-nobody', params: {info: 'user_count'}}))
-            .json();
-    assert.deepEqual(none, {occupied: false, user_count: 0});
-    const bad =
-        await api.get({path: '/channels/news', params: {info: 'user_count'}}).catch((e) => e);
+    const one = await (await api.get({ path: `/channels/${room}`, params: { info: 'user_count' } })).json();
+    assert.deepEqual(one, { occupied: true, user_count: 2 });
+    const list = await (await api.get({ path: '/channels', params: { filter_by_prefix: 'presence-', info: 'user_count' } })).json();
+    assert.deepEqual(list.channels[room], { user_count: 2 });
+    const users = await (await api.get({ path: `/channels/${room}/users` })).json();
+    assert.deepEqual(users, { users: [{ id: 'u1' }, { id: 'u2' }] });
+    const none = await (await api.get({ path: '/channels/presence-nobody', params: { info: 'user_count' } })).json();
+    assert.deepEqual(none, { occupied: false, user_count: 0 });
+    const bad = await api.get({ path: '/channels/news', params: { info: 'user_count' } }).catch((e) => e);
     assert.equal(bad.status, 400, 'validation is the single-node one');
   } finally {
     await d.stop();
@@ -276,147 +235,122 @@ test('presence: one user on two nodes is one member; events once each, across no
   assert.deepEqual(b1.ids(), ['u2']);
   b1.client.disconnect();
   // The webhooks: once each cluster-wide (member_removed after its 3 s delay).
-  await rx.next(
-      (e) => e.name === 'member_removed' && e.channel === room && e.user_id === 'u2', 8000);
+  await rx.next((e) => e.name === 'member_removed' && e.channel === room && e.user_id === 'u2', 8000);
   await rx.next((e) => e.name === 'channel_vacated' && e.channel === room, 8000);
   await sleep(300);
-  const hooks =
-      rx.events.filter((e) => e.channel === room).map((e) => `${e.name} ${e.user_id || ''}`.trim());
-  assert.deepEqual(
-      hooks.filter((h) => h.startsWith('member_added')).sort(),
-      ['member_added u1', 'member_added u2']);
-  assert.deepEqual(
-      hooks.filter((h) => h.startsWith('member_removed')).sort(),
-      ['member_removed u1', 'member_removed u2']);
-  assert.deepEqual(
-      hooks.filter((h) => h.startsWith('channel_')), ['channel_occupied', 'channel_vacated']);
+  const hooks = rx.events.filter((e) => e.channel === room).map((e) => `${e.name} ${e.user_id || ''}`.trim());
+  assert.deepEqual(hooks.filter((h) => h.startsWith('member_added')).sort(), ['member_added u1', 'member_added u2']);
+  assert.deepEqual(hooks.filter((h) => h.startsWith('member_removed')).sort(), ['member_removed u1', 'member_removed u2']);
+  assert.deepEqual(hooks.filter((h) => h.startsWith('channel_')), ['channel_occupied', 'channel_vacated']);
 });
 
-test(
-    'channel_vacated once, after the last subscriber anywhere leaves; a comeback on another node cancels it',
-    async () => {
-      const room = 'hooked-room';
-      const a = connect(nodes[0].port);
-      const b = connect(nodes[1].port);
-      clients.push(a, b);
-      await Promise.all([a.connected, b.connected]);
-      await listen(a, room, 'x');
-      await listen(b, room, 'x');
-      await rx.next((e) => e.name === 'channel_occupied' && e.channel === room);
-      a.unsubscribe(room);
-      await sleep(3500);  // past the delay: B still has it, nothing is sent
-      assert.deepEqual(
-          rx.events.filter((e) => e.channel === room).map((e) => e.name), ['channel_occupied']);
-      // B leaves, and a subscriber on C comes back within the delay: neither webhook is sent.
-      b.unsubscribe(room);
-      await sleep(500);
-      const c = connect(nodes[2].port);
-      clients.push(c);
-      await c.connected;
-      await listen(c, room, 'x');
-      await sleep(3500);
-      assert.deepEqual(
-          rx.events.filter((e) => e.channel === room).map((e) => e.name), ['channel_occupied']);
-      c.unsubscribe(room);
-      const vacated =
-          await rx.next((e) => e.name === 'channel_vacated' && e.channel === room, 8000);
-      await sleep(1500);
-      assert.deepEqual(
-          rx.events.filter((e) => e.channel === room).map((e) => e.name),
-          ['channel_occupied', 'channel_vacated']);
-      assert.ok(vacated);
-    });
+test('channel_vacated once, after the last subscriber anywhere leaves; a comeback on another node cancels it', async () => {
+  const room = 'hooked-room';
+  const a = connect(nodes[0].port);
+  const b = connect(nodes[1].port);
+  clients.push(a, b);
+  await Promise.all([a.connected, b.connected]);
+  await listen(a, room, 'x');
+  await listen(b, room, 'x');
+  await rx.next((e) => e.name === 'channel_occupied' && e.channel === room);
+  a.unsubscribe(room);
+  await sleep(3500);  // past the delay: B still has it, nothing is sent
+  assert.deepEqual(rx.events.filter((e) => e.channel === room).map((e) => e.name), ['channel_occupied']);
+  // B leaves, and a subscriber on C comes back within the delay: neither webhook is sent.
+  b.unsubscribe(room);
+  await sleep(500);
+  const c = connect(nodes[2].port);
+  clients.push(c);
+  await c.connected;
+  await listen(c, room, 'x');
+  await sleep(3500);
+  assert.deepEqual(rx.events.filter((e) => e.channel === room).map((e) => e.name), ['channel_occupied']);
+  c.unsubscribe(room);
+  const vacated = await rx.next((e) => e.name === 'channel_vacated' && e.channel === room, 8000);
+  await sleep(1500);
+  assert.deepEqual(rx.events.filter((e) => e.channel === room).map((e) => e.name), ['channel_occupied', 'channel_vacated']);
+  assert.ok(vacated);
+});
 
-test(
-    'kill -9 of a node: its presence members are removed on the others within the bound',
-    async () => {
-      const url = `redis://127.0.0.1:${redisPort}`;
-      const d = await startServer({shards: 1, args: nodeArgs(url, 'd'), config});
-      try {
-        const start = Date.now();
-        while ((await status(d.port, '/ready')) !== 200) {
-          if (Date.now() - start > 10000) throw new Error('node d not ready');
-          await sleep(50);
-        }
-        const room = 'presence-crash';
-        const watcher = await presenceMember(nodes[0].port, {id: 'w'}, room);
-        const doomed = await presenceMember(d.port, {id: 'gone'}, room);
-        assert.deepEqual(doomed.ids(), ['gone', 'w']);
-        await waitFor(() => watcher.events.length >= 1, 5000);
-        assert.deepEqual(watcher.events, [['added', 'gone']]);
-        await d.stop('SIGKILL');
-        const killed = Date.now();
-        await waitFor(() => watcher.events.length >= 2, 8000);
-        const took = Date.now() - killed;
-        assert.deepEqual(watcher.events, [['added', 'gone'], ['removed', 'gone']]);
-        assert.ok(
-            took <= 3000 + 1000, `removed after ${took} ms (timeout 3000, and scheduling slack)`);
-        assert.deepEqual(watcher.ids(), ['w']);
-        await rx.next(
-            (e) => e.name === 'member_removed' && e.channel === room && e.user_id === 'gone', 8000);
-        await sleep(300);
-        assert.equal(
-            rx.events.filter((e) => e.name === 'member_removed' && e.user_id === 'gone').length, 1);
-        watcher.client.disconnect();
-      } finally {
-        await d.stop('SIGKILL');
-      }
-    });
+test('kill -9 of a node: its presence members are removed on the others within the bound', async () => {
+  const url = `redis://127.0.0.1:${redisPort}`;
+  const d = await startServer({ shards: 1, args: nodeArgs(url, 'd'), config });
+  try {
+    const start = Date.now();
+    while ((await status(d.port, '/ready')) !== 200) {
+      if (Date.now() - start > 10000) throw new Error('node d not ready');
+      await sleep(50);
+    }
+    const room = 'presence-crash';
+    const watcher = await presenceMember(nodes[0].port, { id: 'w' }, room);
+    const doomed = await presenceMember(d.port, { id: 'gone' }, room);
+    assert.deepEqual(doomed.ids(), ['gone', 'w']);
+    await waitFor(() => watcher.events.length >= 1, 5000);
+    assert.deepEqual(watcher.events, [['added', 'gone']]);
+    await d.stop('SIGKILL');
+    const killed = Date.now();
+    await waitFor(() => watcher.events.length >= 2, 8000);
+    const took = Date.now() - killed;
+    assert.deepEqual(watcher.events, [['added', 'gone'], ['removed', 'gone']]);
+    assert.ok(took <= 3000 + 1000, `removed after ${took} ms (timeout 3000, and scheduling slack)`);
+    assert.deepEqual(watcher.ids(), ['w']);
+    await rx.next((e) => e.name === 'member_removed' && e.channel === room && e.user_id === 'gone', 8000);
+    await sleep(300);
+    assert.equal(rx.events.filter((e) => e.name === 'member_removed' && e.user_id === 'gone').length, 1);
+    watcher.client.disconnect();
+  } finally {
+    await d.stop('SIGKILL');
+  }
+});
 
-test(
-    'cache channels are shared: the last event on A is replayed to a subscriber on B; one cache_miss webhook',
-    async () => {
-      const api = pusherServer(nodes[0].port);
-      await api.trigger('cache-score', 'goal', {n: 1});  // nobody subscribes anywhere yet
-      const b = rawSocket(nodes[1].port);
-      const c = rawSocket(nodes[2].port);
-      const c2 = rawSocket(nodes[0].port);
-      try {
-        await Promise.all([connected(b), connected(c), connected(c2)]);
-        b.sendJson({event: 'pusher:subscribe', data: {channel: 'cache-score'}});
-        await b.next((m) => m.event === 'goal');
-        const after = b.messages.filter((m) => m.channel === 'cache-score').map((m) => m.event);
-        assert.deepEqual(after, ['pusher_internal:subscription_succeeded', 'goal']);
-        // A miss on two nodes: pusher:cache_miss on both, one cache_miss webhook.
-        for (const ws of [c, c2])
-          ws.sendJson({event: 'pusher:subscribe', data: {channel: 'cache-empty'}});
-        await c.next((m) => m.event === 'pusher:cache_miss');
-        await c2.next((m) => m.event === 'pusher:cache_miss');
-        await rx.next((e) => e.name === 'cache_miss' && e.channel === 'cache-empty');
-        await sleep(300);
-        assert.equal(
-            rx.events.filter((e) => e.name === 'cache_miss' && e.channel === 'cache-empty').length,
-            1);
-      } finally {
-        for (const ws of [b, c, c2]) ws.close();
-      }
-    });
+test('cache channels are shared: the last event on A is replayed to a subscriber on B; one cache_miss webhook', async () => {
+  const api = pusherServer(nodes[0].port);
+  await api.trigger('cache-score', 'goal', { n: 1 });  // nobody subscribes anywhere yet
+  const b = rawSocket(nodes[1].port);
+  const c = rawSocket(nodes[2].port);
+  const c2 = rawSocket(nodes[0].port);
+  try {
+    await Promise.all([connected(b), connected(c), connected(c2)]);
+    b.sendJson({ event: 'pusher:subscribe', data: { channel: 'cache-score' } });
+    await b.next((m) => m.event === 'goal');
+    const after = b.messages.filter((m) => m.channel === 'cache-score').map((m) => m.event);
+    assert.deepEqual(after, ['pusher_internal:subscription_succeeded', 'goal']);
+    // A miss on two nodes: pusher:cache_miss on both, one cache_miss webhook.
+    for (const ws of [c, c2]) ws.sendJson({ event: 'pusher:subscribe', data: { channel: 'cache-empty' } });
+    await c.next((m) => m.event === 'pusher:cache_miss');
+    await c2.next((m) => m.event === 'pusher:cache_miss');
+    await rx.next((e) => e.name === 'cache_miss' && e.channel === 'cache-empty');
+    await sleep(300);
+    assert.equal(rx.events.filter((e) => e.name === 'cache_miss' && e.channel === 'cache-empty').length, 1);
+  } finally {
+    for (const ws of [b, c, c2]) ws.close();
+  }
+});
 
 test('Impulse: the real client on B and C receives a push made on A', async () => {
   const lib = await import('@impulselab/realtime');
-  const {EventSource} = require('eventsource');
+  const { EventSource } = require('eventsource');
   globalThis.EventSource = EventSource;
   const subs = [nodes[1], nodes[2]].map((n) => {
-    const client = lib.createRealtimeClient({serviceUrl: `http://127.0.0.1:${n.port}/impulse`});
+    const client = lib.createRealtimeClient({ serviceUrl: `http://127.0.0.1:${n.port}/impulse` });
     const got = [];
     client.subscribe('user:online', (ev) => got.push(ev));
-    return {client, got};
+    return { client, got };
   });
   try {
     // The client does not say when its stream is open: push until both have one.
-    const server = lib.createServerClient(
-        {serviceUrl: `http://127.0.0.1:${nodes[0].port}/impulse`, token: IMPULSE_SECRET});
+    const server = lib.createServerClient({ serviceUrl: `http://127.0.0.1:${nodes[0].port}/impulse`, token: IMPULSE_SECRET });
     const start = Date.now();
     while (!subs.every((s) => s.got.length > 0)) {
       if (Date.now() - start > 5000) throw new Error('no delivery on every node');
-      await server.push('user:online', {n: 0});
+      await server.push('user:online', { n: 0 });
       await sleep(50);
     }
     for (const s of subs) s.got.length = 0;
-    await server.push('user:online', {n: 1});
+    await server.push('user:online', { n: 1 });
     await waitFor(() => subs.every((s) => s.got.length >= 1), 5000);
     await sleep(100);
-    for (const s of subs) assert.deepEqual(s.got, [{channel: 'user:online', payload: {n: 1}}]);
+    for (const s of subs) assert.deepEqual(s.got, [{ channel: 'user:online', payload: { n: 1 } }]);
   } finally {
     for (const s of subs) s.client.close();
   }
@@ -424,124 +358,114 @@ test('Impulse: the real client on B and C receives a push made on A', async () =
 
 // An SSE stream (eventsource) on `port`, resuming from `lastId` when given.
 function sseOpen(port, query, lastId) {
-  const {EventSource} = require('eventsource');
+  const { EventSource } = require('eventsource');
   const opts = lastId ? {
-    fetch: (url, init) =>
-        fetch(url, {...init, headers: {...(init.headers || {}), 'Last-Event-ID': lastId}}),
-  } :
-                        {};
+    fetch: (url, init) => fetch(url, { ...init, headers: { ...(init.headers || {}), 'Last-Event-ID': lastId } }),
+  } : {};
   const es = new EventSource(`http://127.0.0.1:${port}/sse/${APP.key}?${query}`, opts);
   const got = [];
   es.addEventListener('error', () => {});
-  es.addEventListener('ev', (e) => got.push({id: e.lastEventId, ...JSON.parse(e.data)}));
-  es.addEventListener('ringcast:gap', (e) => got.push({gap: e.data}));
+  es.addEventListener('ev', (e) => got.push({ id: e.lastEventId, ...JSON.parse(e.data) }));
+  es.addEventListener('ringcast:gap', (e) => got.push({ gap: e.data }));
   const opened = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('stream did not open')), 5000);
-    es.addEventListener('open', () => {
-      clearTimeout(timer);
-      resolve();
-    }, {once: true});
+    es.addEventListener('open', () => { clearTimeout(timer); resolve(); }, { once: true });
   });
-  return {es, got, opened};
+  return { es, got, opened };
 }
 
-test(
-    'SSE resume with Last-Event-ID on another node: every event exactly once, in order',
-    async () => {
-      const channels = ['feed-x', 'feed-y'];
-      const api = pusherServer(nodes[0].port);
-      const got = [];
-      let cur = sseOpen(nodes[1].port, 'channels=feed-x,feed-y');
-      await cur.opened;
-      const N = 120;
-      const pub = (async () => {
-        for (let i = 0; i < N; i++) {
-          await api.trigger(channels, 'ev', String(i));
-          await sleep(2);
-        }
-      })();
-      for (const next of [nodes[2], nodes[0], nodes[1]]) {
-        const want = got.length + cur.got.length + 15;
-        await waitFor(() => got.length + cur.got.length >= Math.min(want, 2 * N), 10000);
-        cur.es.close();
-        got.push(...cur.got);
-        const lastId = got[got.length - 1].id;
-        await sleep(30);  // events published now are only in Redis' history
-        cur = sseOpen(next.port, 'channels=feed-x,feed-y', lastId);
-        await cur.opened;
-      }
-      await pub;
-      await waitFor(() => got.length + cur.got.length >= 2 * N, 10000);
-      await sleep(100);
-      cur.es.close();
-      got.push(...cur.got);
-      assert.deepEqual(got.filter((g) => g.gap), [], 'no gap');
-      for (const ch of channels) {
-        const seen = got.filter((g) => g.channel === ch).map((g) => Number(g.data));
-        assert.deepEqual(seen, [...Array(N).keys()], `channel ${ch}: every event once, in order`);
-      }
-    });
+test('SSE resume with Last-Event-ID on another node: every event exactly once, in order', async () => {
+  const channels = ['feed-x', 'feed-y'];
+  const api = pusherServer(nodes[0].port);
+  const got = [];
+  let cur = sseOpen(nodes[1].port, 'channels=feed-x,feed-y');
+  await cur.opened;
+  const N = 120;
+  const pub = (async () => {
+    for (let i = 0; i < N; i++) {
+      await api.trigger(channels, 'ev', String(i));
+      await sleep(2);
+    }
+  })();
+  for (const next of [nodes[2], nodes[0], nodes[1]]) {
+    const want = got.length + cur.got.length + 15;
+    await waitFor(() => got.length + cur.got.length >= Math.min(want, 2 * N), 10000);
+    cur.es.close();
+    got.push(...cur.got);
+    const lastId = got[got.length - 1].id;
+    await sleep(30);  // events published now are only in Redis' history
+    cur = sseOpen(next.port, 'channels=feed-x,feed-y', lastId);
+    await cur.opened;
+  }
+  await pub;
+  await waitFor(() => got.length + cur.got.length >= 2 * N, 10000);
+  await sleep(100);
+  cur.es.close();
+  got.push(...cur.got);
+  assert.deepEqual(got.filter((g) => g.gap), [], 'no gap');
+  for (const ch of channels) {
+    const seen = got.filter((g) => g.channel === ch).map((g) => Number(g.data));
+    assert.deepEqual(seen, [...Array(N).keys()], `channel ${ch}: every event once, in order`);
+  }
+});
 
-test(
-    'Redis stopped: /ready false and publishes refused with 503; restarted: delivered again',
-    async () => {
-      const sub = connect(nodes[1].port);
-      clients.push(sub);
-      await sub.connected;
-      const got = await listen(sub, 'outage', 'tick');
-      const before = await presenceMember(nodes[1].port, {id: 'stayer'}, 'presence-outage');
-      const api = pusherServer(nodes[0].port);
-      await api.trigger('outage', 'tick', {n: 1});
-      await waitFor(() => got.length === 1, 5000);
+test('Redis stopped: /ready false and publishes refused with 503; restarted: delivered again', async () => {
+  const sub = connect(nodes[1].port);
+  clients.push(sub);
+  await sub.connected;
+  const got = await listen(sub, 'outage', 'tick');
+  const before = await presenceMember(nodes[1].port, { id: 'stayer' }, 'presence-outage');
+  const api = pusherServer(nodes[0].port);
+  await api.trigger('outage', 'tick', { n: 1 });
+  await waitFor(() => got.length === 1, 5000);
 
-      await redis.stop();
-      for (const n of nodes) {
-        const start = Date.now();
-        while ((await status(n.port, '/ready')) !== 503) {
-          if (Date.now() - start > 5000) throw new Error('/ready stayed 200 with Redis down');
-          await sleep(20);
-        }
-      }
-      const refused = await api.trigger('outage', 'tick', {n: 2}).catch((e) => e);
-      assert.equal(refused.status, 503, 'a publish while Redis is down is refused');
-      assert.match(refused.body, /Redis/);
-      assert.equal(await status(nodes[0].port, '/health'), 200, 'the node itself stays up');
-      assert.ok(await metric(nodes[0].port, 'ringcast_cluster_refused_total') >= 1);
+  await redis.stop();
+  for (const n of nodes) {
+    const start = Date.now();
+    while ((await status(n.port, '/ready')) !== 503) {
+      if (Date.now() - start > 5000) throw new Error('/ready stayed 200 with Redis down');
+      await sleep(20);
+    }
+  }
+  const refused = await api.trigger('outage', 'tick', { n: 2 }).catch((e) => e);
+  assert.equal(refused.status, 503, 'a publish while Redis is down is refused');
+  assert.match(refused.body, /Redis/);
+  assert.equal(await status(nodes[0].port, '/health'), 200, 'the node itself stays up');
+  assert.ok(await metric(nodes[0].port, 'ringcast_cluster_refused_total') >= 1);
 
-      redis = startRedis(redisPort);
-      for (const n of nodes) {
-        const start = Date.now();
-        while ((await status(n.port, '/ready')) !== 200) {
-          if (Date.now() - start > 10000) throw new Error('node not ready again: ' + n.stderr());
-          await sleep(50);
-        }
-      }
-      // Resubscribed on reconnect: the subscriber on B gets the next publish, and never n=2.
-      const start = Date.now();
-      let n = 3;
-      while (got.length < 2) {
-        if (Date.now() - start > 5000) throw new Error('no delivery after Redis came back');
-        await api.trigger('outage', 'tick', {n: n++});
-        await sleep(50);
-      }
-      assert.ok(got.every((d) => d.n !== 2), 'the refused publish was delivered');
-      assert.equal(got[0].n, 1);
-      // Redis came back empty: B wrote its members again (resync), so a member joining on C sees
-      // the one on B, and B hears of the newcomer.
-      const later = await presenceMember(nodes[2].port, {id: 'newcomer'}, 'presence-outage');
-      assert.deepEqual(later.ids(), ['newcomer', 'stayer']);
-      await waitFor(() => before.events.some((e) => e[1] === 'newcomer'), 5000);
-      before.client.disconnect();
-      later.client.disconnect();
-    });
+  redis = startRedis(redisPort);
+  for (const n of nodes) {
+    const start = Date.now();
+    while ((await status(n.port, '/ready')) !== 200) {
+      if (Date.now() - start > 10000) throw new Error('node not ready again: ' + n.stderr());
+      await sleep(50);
+    }
+  }
+  // Resubscribed on reconnect: the subscriber on B gets the next publish, and never n=2.
+  const start = Date.now();
+  let n = 3;
+  while (got.length < 2) {
+    if (Date.now() - start > 5000) throw new Error('no delivery after Redis came back');
+    await api.trigger('outage', 'tick', { n: n++ });
+    await sleep(50);
+  }
+  assert.ok(got.every((d) => d.n !== 2), 'the refused publish was delivered');
+  assert.equal(got[0].n, 1);
+  // Redis came back empty: B wrote its members again (resync), so a member joining on C sees
+  // the one on B, and B hears of the newcomer.
+  const later = await presenceMember(nodes[2].port, { id: 'newcomer' }, 'presence-outage');
+  assert.deepEqual(later.ids(), ['newcomer', 'stayer']);
+  await waitFor(() => before.events.some((e) => e[1] === 'newcomer'), 5000);
+  before.client.disconnect();
+  later.client.disconnect();
+});
 
 test('a bad --redis-url stops the start with exit code 2', () => {
-  const {spawnSync} = require('node:child_process');
-  const {BIN} = require('./lib/harness');
+  const { spawnSync } = require('node:child_process');
+  const { BIN } = require('./lib/harness');
   for (const url of ['redis://127.0.0.1:99999', 'redis://:pw@', 'rediss://127.0.0.1:6379']) {
-    const r = spawnSync(
-        BIN, ['--port', '0', '--redis-url', url, '--data-dir', nodes[0].dataDir + '-bad'],
-        {encoding: 'utf8', timeout: 10000});
+    const r = spawnSync(BIN, ['--port', '0', '--redis-url', url, '--data-dir', nodes[0].dataDir + '-bad'],
+      { encoding: 'utf8', timeout: 10000 });
     assert.equal(r.status, 2, `${url}: ${r.stderr}`);
     assert.match(r.stderr, /redis/i);
   }
