@@ -388,10 +388,10 @@ bool ControlPlane::ClusterHistory(engine::HistoryQuery* q) {
   if (!bridge_->ready()) return false;
   const std::string& app_id = apps_->app(q->app).id;
   // The script must run after this node's subscription took effect, or a publish between the
-  // two would be neither in the answer nor delivered: held until Redis confirmed it.
+  // two would be neither in the answer nor delivered; and a stream starts only once it
+  // receives the channel from every node: held until Redis confirmed it.
   for (const engine::HistoryQuery::Channel& c : q->channels) {
-    if (history_.PolicyFor(q->app, c.name).size > 0 && bridge_->Subscribed(app_id, c.name) &&
-        !bridge_->Confirmed(app_id, c.name)) {
+    if (bridge_->Subscribed(app_id, c.name) && !bridge_->Confirmed(app_id, c.name)) {
       held_history_.push_back(q);
       return true;
     }

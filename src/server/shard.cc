@@ -242,10 +242,12 @@ void Shard::Handle(const ToShard& m) {
     case ToShard::Kind::kHistory: {
       engine::HistoryQuery* q = m.history;
       net::Connection* c = loop_.Find(q->conn_index, q->conn_gen);
-      auto* sse = c != nullptr && c->open()
-                      ? dynamic_cast<protocols::sse::SseSession*>(c->session())
-                      : nullptr;
-      if (sse != nullptr) sse->OnHistory(q);
+      net::Session* session = c != nullptr && c->open() ? c->session() : nullptr;
+      if (auto* sse = dynamic_cast<protocols::sse::SseSession*>(session)) {
+        sse->OnHistory(q);
+      } else if (auto* impulse = dynamic_cast<protocols::impulse::ImpulseSession*>(session)) {
+        impulse->OnHistory(q);  // cluster mode: the stream starts once subscribed
+      }
       q->ReleaseEvents();
       delete q;
       break;

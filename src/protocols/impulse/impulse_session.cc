@@ -64,8 +64,33 @@ void ImpulseSession::Start(std::string_view query) {
   // The occupancy note is pushed before the head goes out: a push made after the client saw
   // the connect comment reaches this stream (server/control_plane.h, causality).
   if (env_->Subscribe(app_, channel_, &sub_).refused) return Refuse(503, "Server busy, retry");
+  if (env_->config().cluster.enabled()) {
+    // The head waits until this node receives the channel's publications from every node.
+    auto* q = new engine::HistoryQuery();
+    q->app = app_;
+    q->shard = env_->shard_id();
+    q->conn_index = conn_->index();
+    q->conn_gen = conn_->generation();
+    q->channels.resize(1);
+    q->channels[0].name = channel_;
+    if (!env_->control().QueryHistory(q)) {
+      delete q;
+      return Refuse(503, "Server busy, retry");
+    }
+    return;
+  }
+  StartStream();
+}
+
+void ImpulseSession::OnHistory(engine::HistoryQuery* q) {
+  (void)q;  // no resume: only its arrival matters
+  if (streaming_ || !conn_->open()) return;
+  StartStream();
+}
+
+void ImpulseSession::StartStream() {
   std::string out;
-  wire::AppendStreamStart(&out, cfg, channel_);
+  wire::AppendStreamStart(&out, env_->config().impulse, channel_);
   env_->loop().SendCopy(*conn_, out);
   streaming_ = true;
   ArmHeartbeat();

@@ -8,7 +8,10 @@
 //                disabled (403), the app over max_connections (429) and a full shard or a
 //                busy control plane (503). Otherwise it subscribes to the one channel and sends
 //                200 text/event-stream, the CORS headers, and the comment
-//                `: Connected to channel: C`;
+//                `: Connected to channel: C`; in cluster mode only once the control plane
+//                answers a position query (engine::HistoryQuery, no resume) for the channel,
+//                which it does when this node's Redis subscription to it is confirmed, so a push
+//                made after the client saw the comment reaches it from any node;
 //   events    -> each publication on the channel whose audience matches (impulse_encoder.h) is
 //                the shard's shared record `data: {...}\n\n`;
 //   liveness  -> `: heartbeat` every impulse.heartbeat_ms (the broker's 30 s);
@@ -22,6 +25,7 @@
 #include <string>
 
 #include "engine/channel_table.h"
+#include "engine/history.h"
 #include "engine/shard_env.h"
 #include "net/connection.h"
 #include "protocols/impulse/impulse_encoder.h"
@@ -64,9 +68,12 @@ class ImpulseSession : public net::Session {
   const std::string& token() const { return token_; }
   // Queues the shared record (ImpulseEncoder::DeliverToMember); false when not streaming.
   bool Deliver(net::LocalFrame* frame);
+  // Cluster mode: the answer to the query Start sent; starts the stream.
+  void OnHistory(engine::HistoryQuery* q);
 
  private:
   void Refuse(int status, std::string_view message);
+  void StartStream();
   void ArmHeartbeat();
 
   engine::ShardEnv* env_;
