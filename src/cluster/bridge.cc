@@ -242,6 +242,11 @@ void Bridge::Subscribe(std::string_view app, std::string_view channel) {
   if (added && ready_) SendSubscribe(it->first, true);
 }
 
+void Bridge::SubscribeRaw(const std::string& redis_channel) {
+  auto [it, added] = subs_.emplace(redis_channel, false);
+  if (added && ready_) SendSubscribe(it->first, true);
+}
+
 void Bridge::Unsubscribe(std::string_view app, std::string_view channel) {
   auto it = subs_.find(RedisChannel(app, channel));
   if (it == subs_.end()) return;

@@ -95,6 +95,9 @@ class Bridge : public Link::Handler {
   // This node gained its first member of (app, channel) / lost its last one.
   void Subscribe(std::string_view app, std::string_view channel);
   void Unsubscribe(std::string_view app, std::string_view channel);
+  // A pub/sub channel named as is (this node's RPC channels): subscribed like a channel, kept
+  // across reconnects.
+  void SubscribeRaw(const std::string& redis_channel);
   // This node is subscribed (or subscribing) to (app, channel).
   bool Subscribed(std::string_view app, std::string_view channel) const {
     return subs_.count(RedisChannel(app, channel)) > 0;

@@ -3,7 +3,10 @@
 //
 //   "RC" version(1) kind(1)        1: publish; 2: terminate (close the connections on
 //                                  `channel`, a user's "#server-to-user-<id>"; event and data
-//                                  empty)
+//                                  empty); 3: count request (to every node: `channel` holds
+//                                  the channels, '\n'-separated, `event` the request id);
+//                                  4: count reply (to the origin's node channel: `event` the
+//                                  request id, `data` the counts, ','-separated)
 //   origin   u16 length + bytes   the node that accepted the publish (its node_id)
 //   app      u16 length + bytes   the app's id (ids, not indexes: nodes may list apps in another
 //                                  order)
@@ -34,6 +37,8 @@ namespace ringcast::cluster {
 inline constexpr uint8_t kEnvelopeVersion = 1;
 inline constexpr uint8_t kEnvelopePublish = 1;
 inline constexpr uint8_t kEnvelopeTerminate = 2;
+inline constexpr uint8_t kEnvelopeCountRequest = 3;
+inline constexpr uint8_t kEnvelopeCountReply = 4;
 
 struct EnvelopeView {
   uint8_t kind = kEnvelopePublish;

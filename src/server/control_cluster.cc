@@ -91,6 +91,108 @@ void ControlPlane::EnableCluster(cluster::BridgeOptions options) {
   scripts_.cache_store = bridge_->AddScript(cluster::kCacheStoreScript);
   scripts_.cache_get = bridge_->AddScript(cluster::kCacheGetScript);
   pusher_api_.EnableClusterQueries();
+  rpc_channel_ = bridge_->prefix() + "rpc";
+  node_channel_ = bridge_->prefix() + "n:" + node_key_;
+  bridge_->SubscribeRaw(rpc_channel_);
+  bridge_->SubscribeRaw(node_channel_);
+}
+
+void ControlPlane::CountEverywhere(uint32_t app, std::vector<std::string> channels,
+                                   std::function<void(std::vector<uint64_t>)> done) {
+  if (!bridge_->ready()) {
+    CountSubscriptions(app, std::move(channels), std::move(done));
+    return;
+  }
+  std::string names;
+  for (const std::string& c : channels) {
+    if (!names.empty()) names.push_back('\n');
+    names.append(c);
+  }
+  const uint64_t id = next_count_id_++;
+  const std::string id_text = std::to_string(id);
+  cluster::EnvelopeView e;
+  e.kind = cluster::kEnvelopeCountRequest;
+  e.origin = node_key_;
+  e.app = apps_->app(app).id;
+  e.channel = names;
+  e.event = id_text;
+  std::string envelope;
+  const uint64_t ticket =
+      cluster::EncodeEnvelope(e, &envelope)
+          ? bridge_->Call({bridge_->publish_command(), rpc_channel_, envelope})
+          : 0;
+  if (ticket == 0) {
+    CountSubscriptions(app, std::move(channels), std::move(done));
+    return;
+  }
+  PendingCount& p = cluster_counts_[id];
+  p.totals.assign(channels.size(), 0);
+  p.deadline_ms = util::MonotonicMs() + kCountDeadlineMs;
+  p.done = std::move(done);
+  // The publish's reply is how many nodes got the request (this one included).
+  cluster_calls_.emplace(ticket, [this, id](cluster::CallReply& r) {
+    auto it = cluster_counts_.find(id);
+    if (it == cluster_counts_.end()) return;
+    it->second.expected = r.ok && r.reply.type == cluster::RespValue::Type::kInteger
+                              ? r.reply.integer
+                              : it->second.got;
+    FinishCount(id, false);
+  });
+}
+
+void ControlPlane::OnCountRequest(const cluster::EnvelopeView& e, uint32_t app) {
+  std::vector<std::string> channels;
+  std::string_view rest = e.channel;
+  while (!rest.empty()) {
+    const size_t nl = rest.find('\n');
+    channels.emplace_back(rest.substr(0, nl));
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  std::string reply_to = bridge_->prefix() + "n:";
+  reply_to.append(e.origin);
+  CountSubscriptions(app, std::move(channels),
+                     [this, reply_to = std::move(reply_to), app_id = std::string(e.app),
+                      id = std::string(e.event)](std::vector<uint64_t> counts) {
+                       std::string data;
+                       for (uint64_t n : counts) {
+                         if (!data.empty()) data.push_back(',');
+                         data.append(std::to_string(n));
+                       }
+                       cluster::EnvelopeView r;
+                       r.kind = cluster::kEnvelopeCountReply;
+                       r.origin = node_key_;
+                       r.app = app_id;
+                       r.event = id;
+                       r.data = data;
+                       std::string envelope;
+                       if (!bridge_->ready() || !cluster::EncodeEnvelope(r, &envelope)) return;
+                       (void)bridge_->Call({bridge_->publish_command(), reply_to, envelope});
+                     });
+}
+
+void ControlPlane::OnCountReply(const cluster::EnvelopeView& e) {
+  auto it = cluster_counts_.find(std::strtoull(std::string(e.event).c_str(), nullptr, 10));
+  if (it == cluster_counts_.end()) return;  // answered already (deadline)
+  PendingCount& p = it->second;
+  std::string_view rest = e.data;
+  for (size_t i = 0; i < p.totals.size() && !rest.empty(); ++i) {
+    const size_t comma = rest.find(',');
+    p.totals[i] += std::strtoull(std::string(rest.substr(0, comma)).c_str(), nullptr, 10);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  ++p.got;
+  FinishCount(it->first, false);
+}
+
+void ControlPlane::FinishCount(uint64_t id, bool force) {
+  auto it = cluster_counts_.find(id);
+  if (it == cluster_counts_.end()) return;
+  PendingCount& p = it->second;
+  if (!force && (p.expected < 0 || p.got < p.expected)) return;
+  auto done = std::move(p.done);
+  std::vector<uint64_t> totals = std::move(p.totals);
+  cluster_counts_.erase(it);
+  done(std::move(totals));
 }
 
 void ControlPlane::AnswerUnavailable(api::HttpCall* call) {
@@ -339,8 +441,8 @@ void ControlPlane::ClusterChannelQuery(api::HttpCall* call, api::ApiResult::Clus
           Answer(call);
           return;
         }
-        // subscription_count: this node's subscribers (docs/cluster.md).
-        CountSubscriptions(
+        // subscription_count: every node's subscribers.
+        CountEverywhere(
             result.count->app, std::move(result.count->channels),
             [this, call, finish = std::move(result.count->finish)](std::vector<uint64_t> counts) {
               finish(counts);
@@ -637,6 +739,14 @@ void ControlPlane::DeliverArrival(const std::string& bytes) {
     return;
   }
   cluster_received_.Add();
+  if (e.kind == cluster::kEnvelopeCountRequest) {
+    OnCountRequest(e, app);
+    return;
+  }
+  if (e.kind == cluster::kEnvelopeCountReply) {
+    OnCountReply(e);
+    return;
+  }
   if (e.kind == cluster::kEnvelopeTerminate) {
     TerminateLocal(app, std::string(e.channel));
     return;
@@ -712,6 +822,13 @@ void ControlPlane::ClusterTurn() {
   }
   for (const std::string& bytes : bridge_->TakeMessages()) DeliverArrival(bytes);
   const uint64_t now_ms = util::MonotonicMs();
+  if (!cluster_counts_.empty()) {
+    std::vector<uint64_t> late;
+    for (const auto& [id, p] : cluster_counts_) {
+      if (now_ms >= p.deadline_ms) late.push_back(id);
+    }
+    for (uint64_t id : late) FinishCount(id, true);  // a node that did not answer in time
+  }
   if (bridge_->ready() && bridge_->stats().connects != cluster_synced_connects_) ClusterResync();
   ClusterHeartbeat(now_ms);
   bridge_->Poll(now_ms);

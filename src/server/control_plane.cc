@@ -177,6 +177,9 @@ void ControlPlane::Run() {
       // The bridge's replies and arrivals wake the ring; its reconnect timer does not.
       const uint64_t now_ms = util::MonotonicMs();
       int64_t cluster_wait_ms = bridge_->WaitHintMs(now_ms);
+      if (!cluster_counts_.empty() && (cluster_wait_ms < 0 || cluster_wait_ms > 50)) {
+        cluster_wait_ms = 50;  // count requests' deadlines
+      }
       if (bridge_->ready() && !heartbeat_in_flight_) {
         const int64_t beat =
             next_heartbeat_ms_ > now_ms ? static_cast<int64_t>(next_heartbeat_ms_ - now_ms) : 0;
@@ -671,7 +674,15 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     // Counted behind the publishes above (the queries follow them in each shard's queue).
     then = [this, call, app = result.count->app, channels = std::move(result.count->channels),
             finish = std::move(result.count->finish)]() mutable {
-      CountSubscriptions(app, std::move(channels),
+      auto count = [this](uint32_t a, std::vector<std::string> c,
+                          std::function<void(std::vector<uint64_t>)> done) {
+        if (bridge_) {
+          CountEverywhere(a, std::move(c), std::move(done));
+        } else {
+          CountSubscriptions(a, std::move(c), std::move(done));
+        }
+      };
+      count(app, std::move(channels),
                          [this, call, finish = std::move(finish)](std::vector<uint64_t> counts) {
                            finish(counts);
                            Answer(call);
@@ -702,7 +713,7 @@ void ControlPlane::HandleImpulsePush(api::HttpCall* call) {
     uint64_t last = 0;
     const bool ok = PublishToCluster(*req, &first, &last);
     HoldForCluster(call, first, last, !ok, [this, call, app, channels]() mutable {
-      CountSubscriptions(app, std::move(channels), [this, call](std::vector<uint64_t> counts) {
+      CountEverywhere(app, std::move(channels), [this, call](std::vector<uint64_t> counts) {
         protocols::impulse::ImpulsePush::AnswerSent(&call->response, call->keep_alive,
                                                     counts.empty() ? 0 : counts[0]);
         Answer(call);

@@ -195,6 +195,14 @@ class ControlPlane {
   bool ClusterCacheLookup(engine::PresenceNote* note);
   // A REST channel query answered from the cluster's state in Redis (503 when it is down).
   void ClusterChannelQuery(api::HttpCall* call, api::ApiResult::ClusterQuery q);
+  // Subscriber counts of `channels` over every node (a count request to all nodes through Redis,
+  // each answers its shards' counts; done after every node that received it answered, or after
+  // kCountDeadlineMs with what came). Redis down: this node's counts.
+  void CountEverywhere(uint32_t app, std::vector<std::string> channels,
+                       std::function<void(std::vector<uint64_t>)> done);
+  void OnCountRequest(const cluster::EnvelopeView& e, uint32_t app);
+  void OnCountReply(const cluster::EnvelopeView& e);
+  void FinishCount(uint64_t id, bool force);
   // This node's occupancy of (app, channel) changed: recorded in Redis, and channel_occupied /
   // channel_vacated sent once cluster-wide (vacated after the delay, by whichever node's
   // heartbeat finds it due).
@@ -333,6 +341,18 @@ class ControlPlane {
   uint64_t next_heartbeat_ms_ = 0;
   bool heartbeat_in_flight_ = false;
   uint64_t cluster_synced_connects_ = 0;
+  static constexpr uint64_t kCountDeadlineMs = 1000;
+  struct PendingCount {
+    std::vector<uint64_t> totals;
+    int64_t expected = -1;  // nodes that received the request (-1: not known yet)
+    int64_t got = 0;
+    uint64_t deadline_ms = 0;
+    std::function<void(std::vector<uint64_t>)> done;
+  };
+  std::unordered_map<uint64_t, PendingCount> cluster_counts_;
+  uint64_t next_count_id_ = 1;
+  std::string rpc_channel_;   // every node: count requests
+  std::string node_channel_;  // this node: count replies
   struct ClusterScripts {  // Bridge::AddScript indexes (cluster/scripts.h)
     size_t presence_join = 0, presence_leave = 0, heartbeat = 0, occupy = 0, vacate = 0, resync = 0,
            query = 0, publish_numbered = 0, history = 0, cache_store = 0, cache_get = 0;

@@ -35,6 +35,14 @@ async function metric(port, name) {
   return m ? Number(m[1]) : NaN;
 }
 
+async function waitReady(port, ms = 10000) {
+  const start = Date.now();
+  while ((await status(port, '/ready')) !== 200) {
+    if (Date.now() - start > ms) throw new Error(`node on ${port} not ready`);
+    await sleep(50);
+  }
+}
+
 function connect(port, opts = {}) {
   const c = pusherClient(port, opts);
   c.connected = new Promise((resolve, reject) => {
@@ -117,6 +125,26 @@ test('a publish on A reaches subscribers on A, B and C once each, in order', asy
   assert.ok(await metric(nodes[0].port, 'ringcast_cluster_published_total') >= 20);
   assert.ok(await metric(nodes[1].port, 'ringcast_cluster_received_total') >= 22);
   assert.equal(await metric(nodes[1].port, 'ringcast_cluster_redis_up'), 1);
+});
+
+test('subscription_count and occupied are cluster-wide in REST answers', async () => {
+  const a = connect(nodes[0].port);
+  const b1 = connect(nodes[1].port);
+  const b2 = connect(nodes[1].port);
+  clients.push(a, b1, b2);
+  await Promise.all([a.connected, b1.connected, b2.connected]);
+  await Promise.all([listen(a, 'counted', 'x'), listen(b1, 'counted', 'x'), listen(b2, 'counted', 'x')]);
+  const api = pusherServer(nodes[2].port);  // no subscriber on C
+  const one = await (await api.get({ path: '/channels/counted', params: { info: 'subscription_count' } })).json();
+  assert.deepEqual(one, { occupied: true, subscription_count: 3 });
+  const res = await (await api.trigger('counted', 'x', {}, { info: 'subscription_count' })).json();
+  assert.deepEqual(res, { channels: { counted: { subscription_count: 3 } } });
+  const list = await (await api.get({ path: '/channels' })).json();
+  assert.ok('counted' in list.channels, JSON.stringify(list));
+  b2.unsubscribe('counted');
+  await sleep(100);
+  const after = await (await api.get({ path: '/channels/counted', params: { info: 'subscription_count' } })).json();
+  assert.deepEqual(after, { occupied: true, subscription_count: 2 });
 });
 
 test('socket_id exclusion works for a socket on another node', async () => {
@@ -209,6 +237,7 @@ test('presence: one user on two nodes is one member; events once each, across no
   // The REST API on a node without members of the room answers for the cluster.
   const d = await startServer({ shards: 1, args: nodeArgs(`redis://127.0.0.1:${redisPort}`, 'q'), config });
   try {
+    await waitReady(d.port);
     const api = pusherServer(d.port);
     const one = await (await api.get({ path: `/channels/${room}`, params: { info: 'user_count' } })).json();
     assert.deepEqual(one, { occupied: true, user_count: 2 });
