@@ -671,8 +671,36 @@ void ControlPlane::ClusterResync() {
   if (!sent) cluster_synced_connects_ = 0;  // try again next turn
 }
 
+bool ControlPlane::ClusterGoodbyeDone() {
+  const uint64_t now = util::MonotonicMs();
+  if (!goodbye_.sent) {
+    goodbye_.sent = true;
+    goodbye_.deadline_ms = now + 1000;
+    // The shards' last leaves went out before (same connection, in order).
+    const std::string nodes = bridge_->prefix() + "nodes";
+    const bool sent =
+        bridge_->ready() &&
+        ClusterCall(scripts_.resync,
+                    {"2", nodes, bridge_->prefix() + "due", bridge_->node_key(),
+                     bridge_->prefix(), bridge_->publish_command(),
+                     std::to_string(kVacateDelayMs)},
+                    [this](cluster::CallReply&) { goodbye_.done = true; }) &&
+        bridge_->Call({"ZREM", nodes, bridge_->node_key()}) != 0;
+    if (!sent) return true;
+    bridge_->Poll(now);  // sent now: the loop may not come back to ClusterTurn
+    RC_INFO("cluster: leaving: this node's presence members and channels removed from Redis");
+  }
+  if (!goodbye_.done && now < goodbye_.deadline_ms && bridge_->ready()) {
+    bridge_->Poll(now);
+    return false;
+  }
+  return true;
+}
+
 void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
-  if (heartbeat_in_flight_ || now_ms < next_heartbeat_ms_ || !bridge_->ready()) return;
+  if (heartbeat_in_flight_ || now_ms < next_heartbeat_ms_ || !bridge_->ready() || goodbye_.sent) {
+    return;
+  }
   // A node is reaped when silent for the timeout less one heartbeat interval, so that its
   // members are gone within the timeout (the next beat of a live node is at most an interval
   // away); a live node still misses at least two beats first (timeout >= 3000 ms).

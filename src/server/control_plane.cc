@@ -155,7 +155,10 @@ void ControlPlane::Run() {
       shutdown_sent_ = true;
     }
     WakeShards();
-    if (shutdown_sent_ && shards_done_ == shard_count_ && !commit_.active) break;
+    if (shutdown_sent_ && shards_done_ == shard_count_ && !commit_.active &&
+        (!bridge_ || ClusterGoodbyeDone())) {
+      break;
+    }
     webhooks_.Poll();
 
     paused = stalled_total_ >= kMaxStalled;
@@ -177,8 +180,9 @@ void ControlPlane::Run() {
       // The bridge's replies and arrivals wake the ring; its reconnect timer does not.
       const uint64_t now_ms = util::MonotonicMs();
       int64_t cluster_wait_ms = bridge_->WaitHintMs(now_ms);
-      if (!cluster_counts_.empty() && (cluster_wait_ms < 0 || cluster_wait_ms > 50)) {
-        cluster_wait_ms = 50;  // count requests' deadlines
+      if ((!cluster_counts_.empty() || goodbye_.sent) &&
+          (cluster_wait_ms < 0 || cluster_wait_ms > 50)) {
+        cluster_wait_ms = 50;  // count requests' and the goodbye's deadlines
       }
       if (bridge_->ready() && !heartbeat_in_flight_) {
         const int64_t beat =

@@ -209,6 +209,10 @@ class ControlPlane {
   void ClusterOccupancy(uint32_t app, const std::string& channel, bool occupied);
   // After a (re)connect: this node's channels and presence members written to Redis again.
   void ClusterResync();
+  // At shutdown, once every shard is done: this node's presence members and channels removed
+  // from Redis at once (the resync of an empty node, then its heartbeat entry), instead of
+  // after the node timeout. True when that is done, or cannot be (Redis down, 1 s passed).
+  bool ClusterGoodbyeDone();
   // Every heartbeat interval: this node's heartbeat, and the removal of dead nodes' members.
   void ClusterHeartbeat(uint64_t now_ms);
   // Runs a script (EVALSHA, `args` = {numkeys, keys..., args...}); `done` runs with its reply
@@ -341,6 +345,12 @@ class ControlPlane {
   uint64_t next_heartbeat_ms_ = 0;
   bool heartbeat_in_flight_ = false;
   uint64_t cluster_synced_connects_ = 0;
+  struct Goodbye {
+    bool sent = false;
+    bool done = false;
+    uint64_t deadline_ms = 0;
+  };
+  Goodbye goodbye_;
   static constexpr uint64_t kCountDeadlineMs = 1000;
   struct PendingCount {
     std::vector<uint64_t> totals;

@@ -332,6 +332,33 @@ test('kill -9 of a node: its presence members are removed on the others within t
   }
 });
 
+test('a node stopped with SIGTERM: its presence members are removed at once, not after the timeout', async () => {
+  const e = await startServer({ shards: 1, args: nodeArgs(`redis://127.0.0.1:${redisPort}`, 'e'), config });
+  let stopped = false;
+  try {
+    await waitReady(e.port);
+    const room = 'presence-leaving';
+    const watcher = await presenceMember(nodes[0].port, { id: 'w2' }, room);
+    // A raw socket: pusher-js would reconnect elsewhere... here nowhere, and its timers linger.
+    const ws = rawSocket(e.port);
+    const est = await connected(ws);
+    const api = pusherServer(e.port);
+    const auth = api.authorizeChannel(est.parsed.socket_id, room, { user_id: 'bye' });
+    ws.sendJson({ event: 'pusher:subscribe', data: { channel: room, ...auth } });
+    await ws.next((m) => m.event === 'pusher_internal:subscription_succeeded');
+    await waitFor(() => watcher.events.length >= 1, 5000);
+    const t0 = Date.now();
+    await e.stop('SIGTERM');
+    stopped = true;
+    await waitFor(() => watcher.events.length >= 2, 5000);
+    assert.deepEqual(watcher.events, [['added', 'bye'], ['removed', 'bye']]);
+    assert.ok(Date.now() - t0 < 2500, `removed after ${Date.now() - t0} ms`);
+    watcher.client.disconnect();
+  } finally {
+    if (!stopped) await e.stop('SIGKILL');
+  }
+});
+
 test('cache channels are shared: the last event on A is replayed to a subscriber on B; one cache_miss webhook', async () => {
   const api = pusherServer(nodes[0].port);
   await api.trigger('cache-score', 'goal', { n: 1 });  // nobody subscribes anywhere yet
