@@ -380,19 +380,31 @@ void ControlPlane::EmitSubscriptionCounts() {
   counts_due_.clear();
   sub_counts_.TakeDue(now, kMaxCountsPerTurn, &counts_due_);
   for (engine::SubscriptionCounts::Due& due : counts_due_) {
-    engine::PublishRequest ev;
-    ev.app = due.app;
-    ev.event = std::string(protocols::pusher::wire::kSubscriptionCount);
-    protocols::pusher::wire::AppendSubscriptionCount(&ev.data, due.count);
-    ev.channels.push_back(due.channel);
-    Publish(ev);
-    if (webhooks_.HasTargets(due.app)) {
-      webhooks::WebhookEvent hook;
-      hook.kind = webhooks::EventKind::kSubscriptionCount;
-      hook.channel = std::move(due.channel);
-      hook.subscription_count = due.count;
-      webhooks_.Emit(due.app, std::move(hook));
+    auto tell = [this](uint32_t app, std::string channel, uint64_t count) {
+      engine::PublishRequest ev;
+      ev.app = app;
+      ev.event = std::string(protocols::pusher::wire::kSubscriptionCount);
+      protocols::pusher::wire::AppendSubscriptionCount(&ev.data, count);
+      ev.channels.push_back(channel);
+      Publish(ev);
+      if (webhooks_.HasTargets(app)) {
+        webhooks::WebhookEvent hook;
+        hook.kind = webhooks::EventKind::kSubscriptionCount;
+        hook.channel = std::move(channel);
+        hook.subscription_count = count;
+        webhooks_.Emit(app, std::move(hook));
+      }
+    };
+    if (bridge_ && bridge_->ready()) {
+      // The count over every node (this node's change is what made it due), told to everyone;
+      // two nodes whose counts changed together may both tell it.
+      CountEverywhere(due.app, {due.channel},
+                      [tell, app = due.app, channel = due.channel](std::vector<uint64_t> n) {
+                        if (!n.empty() && n[0] > 0) tell(app, channel, n[0]);
+                      });
+      continue;
     }
+    tell(due.app, std::move(due.channel), due.count);
   }
 }
 

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const net = require('node:net');
 const { startReceiver } = require('./lib/webhook_receiver');
-const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, waitFor, presenceAuth } = require('./lib/harness');
+const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor, presenceAuth } = require('./lib/harness');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -71,6 +71,7 @@ const nodeArgs = (url, id) => ['--redis-url', url, '--cluster-node-id', `node-${
   '--shutdown-grace-ms', '200', '--cluster-node-timeout-ms', '3000'];
 
 const IMPULSE_SECRET = 'impulse-cluster-secret';
+const COUNT_APP = { appId: 'app-count', key: 'key-count', secret: 'secret-count' };
 let redisPort;
 let redis;
 let rx;
@@ -83,8 +84,11 @@ test.before(async () => {
   redis = startRedis(redisPort);
   rx = await startReceiver({ '/hook': APP });
   config = {
-    apps: [{ id: APP.appId, key: APP.key, secret: APP.secret, webhooks: [{ url: rx.url('/hook') }] }],
-    impulse: { secret: IMPULSE_SECRET },
+    apps: [
+      { id: APP.appId, key: APP.key, secret: APP.secret, webhooks: [{ url: rx.url('/hook') }] },
+      { id: COUNT_APP.appId, key: COUNT_APP.key, secret: COUNT_APP.secret, enable_subscription_count: true },
+    ],
+    impulse: { secret: IMPULSE_SECRET, app_id: APP.appId },
   };
   const url = `redis://127.0.0.1:${redisPort}`;
   nodes = await Promise.all(['a', 'b', 'c'].map((id) =>
@@ -145,6 +149,23 @@ test('subscription_count and occupied are cluster-wide in REST answers', async (
   await sleep(100);
   const after = await (await api.get({ path: '/channels/counted', params: { info: 'subscription_count' } })).json();
   assert.deepEqual(after, { occupied: true, subscription_count: 2 });
+});
+
+test('pusher_internal:subscription_count events tell the count over every node', async () => {
+  const a = rawSocket(nodes[0].port, { key: COUNT_APP.key });
+  const b = rawSocket(nodes[1].port, { key: COUNT_APP.key });
+  try {
+    await Promise.all([connected(a), connected(b)]);
+    await subscribe(a, 'scored');
+    await a.next((m) => m.event === 'pusher_internal:subscription_count' && m.parsed.subscription_count === 1);
+    await subscribe(b, 'scored');
+    // Both hear 2: B's join made it due on B, which asked A too.
+    await a.next((m) => m.event === 'pusher_internal:subscription_count' && m.parsed.subscription_count === 2);
+    await b.next((m) => m.event === 'pusher_internal:subscription_count' && m.parsed.subscription_count === 2);
+  } finally {
+    a.close();
+    b.close();
+  }
 });
 
 test('socket_id exclusion works for a socket on another node', async () => {
