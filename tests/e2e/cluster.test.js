@@ -1,8 +1,13 @@
 // Cluster mode (docs/cluster.md): a redis-server child on a free port and three ringcast nodes
-// with --redis-url. A REST publish on one node reaches pusher-js subscribers on every node once,
-// with socket_id exclusion across nodes; client events and terminate_connections cross nodes;
-// with Redis stopped /ready is false and publishes are refused with 503 (never acknowledged),
-// and after its restart the nodes resubscribe and deliver again.
+// with --redis-url (node timeout 3 s), a webhook receiver for every node. A REST publish on one
+// node reaches pusher-js subscribers on every node once, in order; subscription counts, channel
+// lists, presence members and user counts are cluster-wide; socket_id exclusion, client events
+// and terminate_connections cross nodes; one user on two nodes is one presence member, with
+// member events and webhooks once; channel_vacated is sent once, and not at all for a comeback
+// on another node; a kill -9'd node's members are removed within the timeout, a SIGTERM'd
+// node's at once; cache channels, Impulse streams and SSE resumes (Last-Event-ID) work on any
+// node; with Redis stopped /ready is false and publishes are refused with 503 (never
+// delivered), and after its restart the nodes deliver again and write their presence back.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
