@@ -59,7 +59,8 @@ void Error(HttpCall* call, int status, std::string_view message) {
 }
 }  // namespace
 
-bool DatonowSocketApi::Handle(HttpCall* call, int64_t now_ms, engine::PublishRequest* out) {
+bool DatonowSocketApi::Handle(HttpCall* call, int64_t now_ms, engine::PublishRequest* out,
+                              bool* elsewhere) {
   if (call->method != "POST") {
     Error(call, 405, "Use POST");
     return false;
@@ -92,8 +93,11 @@ bool DatonowSocketApi::Handle(HttpCall* call, int64_t now_ms, engine::PublishReq
   uint64_t serial = 0;
   std::string socket_channel = engine::datonow::SocketChannel(f.socket_id);
   if (!ids_->Parse(f.socket_id, &shard, &serial) || occupancy_->Mask(app, socket_channel) == 0) {
-    Error(call, 404, "No such socket connected for this app");
-    return false;
+    if (elsewhere == nullptr) {
+      Error(call, 404, "No such socket connected for this app");
+      return false;
+    }
+    *elsewhere = true;  // maybe on another node
   }
   const bool subscribe = call->path == "/api/subscribe";
   std::string command;

@@ -59,8 +59,11 @@ class DatonowSocketApi {
     return path == "/api/subscribe" || path == "/api/unsubscribe";
   }
 
-  // Fills call->response. True when *out holds the command to publish.
-  bool Handle(HttpCall* call, int64_t now_ms, engine::PublishRequest* out);
+  // Fills call->response. True when *out holds the command to publish. In cluster mode
+  // (`elsewhere` given), a socket this node does not hold is not refused here: *elsewhere is
+  // set, and the caller asks the other nodes (its 404, or the command published and this 202).
+  bool Handle(HttpCall* call, int64_t now_ms, engine::PublishRequest* out,
+              bool* elsewhere = nullptr);
 
  private:
   const engine::AppRegistry* apps_;

@@ -610,7 +610,29 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   if (api::DatonowSocketApi::Matches(call->path)) {
     engine::PublishRequest command;
-    if (datonow_sockets_.Handle(call, util::WallMs(), &command)) Publish(command);
+    bool elsewhere = false;
+    if (datonow_sockets_.Handle(call, util::WallMs(), &command, bridge_ ? &elsewhere : nullptr)) {
+      if (elsewhere) {
+        // Cluster mode, a socket this node does not hold: published (to the node that does)
+        // when some node has it, else 404.
+        datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
+        std::vector<std::string> channels = command.channels;
+        CountEverywhere(command.app, std::move(channels),
+                        [this, call, command = std::move(command)](std::vector<uint64_t> n) {
+                          if (!n.empty() && n[0] > 0) {
+                            Publish(command);
+                          } else {
+                            call->response.clear();
+                            http::AppendJsonError(&call->response, 404,
+                                                  "No such socket connected for this app",
+                                                  call->keep_alive);
+                          }
+                          Answer(call);
+                        });
+        return;
+      }
+      Publish(command);
+    }
     datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
     Answer(call);
     return;

@@ -435,6 +435,28 @@ test('Impulse: the real client on B and C receives a push made on A as soon as i
   }
 });
 
+test('Datonow: an appKey socket on B, subscribed by POST /api/subscribe on A, gets a publish made on C', async () => {
+  const ws = rawSocket(nodes[1].port, { path: `/ws?appKey=${APP.key}` });
+  try {
+    await ws.opened;
+    const est = await ws.next((m) => m.event === 'datonow:connection_established');
+    const post = (port, body) => fetch(`http://127.0.0.1:${port}/api/subscribe`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const sub = await post(nodes[0].port, { appKey: APP.key, socketId: est.data.socket_id, channel: 'dn-news' });
+    assert.equal(sub.status, 202);
+    await ws.next((m) => m.event === 'datonow:subscription_succeeded' && m.channel === 'dn-news');
+    await pusherServer(nodes[2].port).trigger('dn-news', 'flash', { n: 1 });
+    const ev = await ws.next((m) => m.event === 'flash');
+    assert.deepEqual(ev.data, { n: 1 });
+    // A socket no node holds: 404, asked of every node.
+    const missing = await post(nodes[0].port, { appKey: APP.key, socketId: '123.4', channel: 'x' });
+    assert.equal(missing.status, 404);
+  } finally {
+    ws.close();
+  }
+});
+
 // An SSE stream (eventsource) on `port`, resuming from `lastId` when given.
 function sseOpen(port, query, lastId) {
   const { EventSource } = require('eventsource');
