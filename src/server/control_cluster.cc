@@ -117,10 +117,9 @@ void ControlPlane::CountEverywhere(uint32_t app, std::vector<std::string> channe
   e.channel = names;
   e.event = id_text;
   std::string envelope;
-  const uint64_t ticket =
-      cluster::EncodeEnvelope(e, &envelope)
-          ? bridge_->Call({bridge_->publish_command(), rpc_channel_, envelope})
-          : 0;
+  const uint64_t ticket = cluster::EncodeEnvelope(e, &envelope)
+                              ? bridge_->Call({bridge_->publish_command(), rpc_channel_, envelope})
+                              : 0;
   if (ticket == 0) {
     CountSubscriptions(app, std::move(channels), std::move(done));
     return;
@@ -681,9 +680,8 @@ bool ControlPlane::ClusterGoodbyeDone() {
     const bool sent =
         bridge_->ready() &&
         ClusterCall(scripts_.resync,
-                    {"2", nodes, bridge_->prefix() + "due", bridge_->node_key(),
-                     bridge_->prefix(), bridge_->publish_command(),
-                     std::to_string(kVacateDelayMs)},
+                    {"2", nodes, bridge_->prefix() + "due", bridge_->node_key(), bridge_->prefix(),
+                     bridge_->publish_command(), std::to_string(kVacateDelayMs)},
                     [this](cluster::CallReply&) { goodbye_.done = true; }) &&
         bridge_->Call({"ZREM", nodes, bridge_->node_key()}) != 0;
     if (!sent) return true;

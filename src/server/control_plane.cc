@@ -721,10 +721,10 @@ void ControlPlane::HandleRequest(const ToControl& m) {
         }
       };
       count(app, std::move(channels),
-                         [this, call, finish = std::move(finish)](std::vector<uint64_t> counts) {
-                           finish(counts);
-                           Answer(call);
-                         });
+            [this, call, finish = std::move(finish)](std::vector<uint64_t> counts) {
+              finish(counts);
+              Answer(call);
+            });
     };
   }
   if (clustered) {

@@ -363,7 +363,7 @@ class ControlPlane {
   uint64_t next_count_id_ = 1;
   std::string rpc_channel_;   // every node: count requests
   std::string node_channel_;  // this node: count replies
-  struct ClusterScripts {  // Bridge::AddScript indexes (cluster/scripts.h)
+  struct ClusterScripts {     // Bridge::AddScript indexes (cluster/scripts.h)
     size_t presence_join = 0, presence_leave = 0, heartbeat = 0, occupy = 0, vacate = 0, resync = 0,
            query = 0, publish_numbered = 0, history = 0, cache_store = 0, cache_get = 0;
   };
