@@ -263,22 +263,23 @@ bool Bridge::Confirmed(std::string_view app, std::string_view channel) const {
 bool Bridge::CanPublish() const { return ready_ && cmd_.room() > o_.max_outbound / 2; }
 
 uint64_t Bridge::Publish(const EnvelopeView& e) {
-  if (!ready_) {
-    ++stats_.refused;
-    return 0;
-  }
   std::string envelope;
-  if (!EncodeEnvelope(e, &envelope)) return 0;
+  if (ready_ && !EncodeEnvelope(e, &envelope)) return 0;
+  return Queue(Expect::kPublish,
+               {sharded_ ? "SPUBLISH" : "PUBLISH", RedisChannel(e.app, e.channel), envelope});
+}
+
+uint64_t Bridge::Queue(Expect kind, const std::vector<std::string_view>& args) {
+  const bool publish = kind == Expect::kPublish;
   std::string command;
-  AppendCommand(&command,
-                {sharded_ ? "SPUBLISH" : "PUBLISH", RedisChannel(e.app, e.channel), envelope});
-  if (!cmd_.Append(command)) {
-    ++stats_.refused;
+  if (ready_) AppendCommand(&command, args);
+  if (!ready_ || !cmd_.Append(command)) {
+    if (publish) ++stats_.refused;
     return 0;
   }
   const uint64_t ticket = next_ticket_++;
-  expect_.push_back({Expect::kPublish, ticket});
-  ++stats_.published;
+  expect_.push_back({kind, ticket});
+  if (publish) ++stats_.published;
   return ticket;
 }
 
@@ -288,25 +289,13 @@ size_t Bridge::AddScript(std::string_view source) {
 }
 
 uint64_t Bridge::Script(Expect kind, size_t script, const std::vector<std::string_view>& rest) {
-  if (!ready_ || script >= scripts_.size()) {
-    if (kind == Expect::kPublish) ++stats_.refused;
-    return 0;
-  }
+  if (script >= scripts_.size()) return 0;
   std::vector<std::string_view> args;
   args.reserve(rest.size() + 2);
   args.push_back("EVALSHA");
   args.push_back(scripts_[script].sha);
   args.insert(args.end(), rest.begin(), rest.end());
-  std::string command;
-  AppendCommand(&command, args);
-  if (!cmd_.Append(command)) {
-    if (kind == Expect::kPublish) ++stats_.refused;
-    return 0;
-  }
-  const uint64_t ticket = next_ticket_++;
-  expect_.push_back({kind, ticket});
-  if (kind == Expect::kPublish) ++stats_.published;
-  return ticket;
+  return Queue(kind, args);
 }
 
 uint64_t Bridge::CallScript(size_t script, const std::vector<std::string_view>& rest) {
@@ -317,31 +306,8 @@ uint64_t Bridge::PublishScript(size_t script, const std::vector<std::string_view
   return Script(Expect::kPublish, script, rest);
 }
 
-uint64_t Bridge::PublishCommand(const std::vector<std::string_view>& args) {
-  if (!ready_) {
-    ++stats_.refused;
-    return 0;
-  }
-  std::string command;
-  AppendCommand(&command, args);
-  if (!cmd_.Append(command)) {
-    ++stats_.refused;
-    return 0;
-  }
-  const uint64_t ticket = next_ticket_++;
-  expect_.push_back({Expect::kPublish, ticket});
-  ++stats_.published;
-  return ticket;
-}
-
 uint64_t Bridge::Call(const std::vector<std::string_view>& args) {
-  if (!ready_) return 0;
-  std::string command;
-  AppendCommand(&command, args);
-  if (!cmd_.Append(command)) return 0;
-  const uint64_t ticket = next_ticket_++;
-  expect_.push_back({Expect::kCall, ticket});
-  return ticket;
+  return Queue(Expect::kCall, args);
 }
 
 std::vector<CallReply> Bridge::TakeReplies() {

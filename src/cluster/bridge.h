@@ -110,9 +110,6 @@ class Bridge : public Link::Handler {
   // ticket (increasing from 1; its PublishAck comes later), or 0: not sent (not ready, outbound
   // full, or a field too long), nothing queued.
   [[nodiscard]] uint64_t Publish(const EnvelopeView& e);
-  // A publication sent by a script (cluster/scripts.h kPublishNumberedScript): acknowledged like
-  // Publish (a PublishAck with its ticket); 0 when not sent.
-  [[nodiscard]] uint64_t PublishCommand(const std::vector<std::string_view>& args);
   // Whether Publish would take a small publication now (ready, outbound below half its bound).
   bool CanPublish() const;
   // The Redis pub/sub channel of (app, channel), as TakeConfirmed names it.
@@ -184,6 +181,8 @@ class Bridge : public Link::Handler {
   std::vector<Script> scripts_;
   size_t loads_pending_ = 0;
   uint64_t Script(Expect kind, size_t script, const std::vector<std::string_view>& rest);
+  // Appends one command expecting `kind`'s reply: its ticket, or 0 (not ready, outbound full).
+  uint64_t Queue(Expect kind, const std::vector<std::string_view>& args);
   std::vector<std::string> confirmed_;
   int sub_auth_pending_ = 0;
   uint64_t next_connect_ms_ = 0;

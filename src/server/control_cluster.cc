@@ -565,12 +565,7 @@ bool ControlPlane::ClusterHistory(engine::HistoryQuery* q) {
             pub.user_id = e.user_id;
             pub.sequence = e.seq;
             pub.epoch = e.epoch;
-            uint32_t shard;
-            uint64_t serial;
-            if (!e.exclude.empty() && ids_->Parse(e.exclude, &shard, &serial)) {
-              pub.exclude_shard = shard;
-              pub.exclude_serial = serial;
-            }
+            LocalExclude(e.exclude, &pub.exclude_shard, &pub.exclude_serial);
             ch.events.push_back(engine::BuildPublication(pub, 1));
           }
           finish(pending.get());
@@ -747,6 +742,16 @@ void ControlPlane::ClusterHeartbeat(uint64_t now_ms) {
   next_heartbeat_ms_ = now_ms + interval;
 }
 
+void ControlPlane::LocalExclude(std::string_view socket_id, uint32_t* shard,
+                                uint64_t* serial) const {
+  uint32_t sh;
+  uint64_t se;
+  if (!socket_id.empty() && ids_->Parse(socket_id, &sh, &se)) {
+    *shard = sh;
+    *serial = se;
+  }
+}
+
 void ControlPlane::DeliverArrival(const std::string& bytes) {
   cluster::EnvelopeView e;
   if (!cluster::DecodeEnvelope(bytes, size_t{16} << 20, &e)) return;  // the bridge checked it
@@ -786,12 +791,7 @@ void ControlPlane::DeliverArrival(const std::string& bytes) {
   req.user_id = std::string(e.user_id);
   req.epoch = e.epoch;  // numbered in Redis (a history channel), or 0
   req.seq = e.seq;
-  uint32_t shard;
-  uint64_t serial;
-  if (!e.exclude.empty() && ids_->Parse(e.exclude, &shard, &serial)) {
-    req.exclude_shard = shard;
-    req.exclude_serial = serial;
-  }
+  LocalExclude(e.exclude, &req.exclude_shard, &req.exclude_serial);
   PublishLocal(req);
 }
 

@@ -166,6 +166,9 @@ class ControlPlane {
   // Once per turn: the bridge's I/O, then confirmations, publish outcomes and arrivals.
   void ClusterTurn();
   void DeliverArrival(const std::string& bytes);
+  // An envelope's excluded socket id, when this node issued it: its shard and serial (else the
+  // outputs are left as they are: nobody excluded).
+  void LocalExclude(std::string_view socket_id, uint32_t* shard, uint64_t* serial) const;
   // Sends every (event, channel) of `req` to Redis; false when one was refused (the rest may
   // have gone; those refused are appended to *refused when given). *first / *last: the tickets
   // of the first and last command sent (*first stays 0 when none was).
