@@ -53,6 +53,11 @@ std::string Bridge::NodeKey(std::string_view suffix) const {
 }
 
 void Bridge::Poll(uint64_t now_ms) {
+  if (!expect_.empty() && cmd_.state() == Link::State::kOpen &&
+      now_ms >= last_progress_ms_ + o_.command_timeout_ms) {
+    // Connected but silent (a stopped or overloaded server): fail what waits, reconnect.
+    Lost("no reply from Redis in " + std::to_string(o_.command_timeout_ms) + " ms");
+  }
   if (cmd_.state() == Link::State::kIdle && sub_.state() == Link::State::kIdle &&
       now_ms >= next_connect_ms_) {
     reconnect_scheduled_ = false;
@@ -67,6 +72,10 @@ void Bridge::Poll(uint64_t now_ms) {
 }
 
 int64_t Bridge::WaitHintMs(uint64_t now_ms) const {
+  if (!expect_.empty() && cmd_.state() == Link::State::kOpen) {
+    const uint64_t due = last_progress_ms_ + o_.command_timeout_ms;
+    return due > now_ms ? static_cast<int64_t>(due - now_ms) : 0;
+  }
   if (cmd_.state() != Link::State::kIdle || sub_.state() != Link::State::kIdle) return -1;
   return next_connect_ms_ > now_ms ? static_cast<int64_t>(next_connect_ms_ - now_ms) : 0;
 }
@@ -87,17 +96,17 @@ void Bridge::AppendAuth(Link* link) {
 void Bridge::OnOpen(uint32_t link) {
   if (link == kCmdLink) {
     AppendAuth(&cmd_);
-    if (!o_.url.password.empty()) expect_.push_back({Expect::kAuth});
+    if (!o_.url.password.empty()) Expecting({Expect::kAuth});
     if (o_.url.db != 0) {
       AppendCommand(cmd_.outbound(), {"SELECT", std::to_string(o_.url.db)});
-      expect_.push_back({Expect::kSelect});
+      Expecting({Expect::kSelect});
     }
     AppendCommand(cmd_.outbound(), {"INFO", "server"});
-    expect_.push_back({Expect::kInfo});
+    Expecting({Expect::kInfo});
     loads_pending_ = scripts_.size();
     for (size_t i = 0; i < scripts_.size(); ++i) {
       AppendCommand(cmd_.outbound(), {"SCRIPT", "LOAD", scripts_[i].source});
-      expect_.push_back({Expect::kScriptLoad, i});
+      Expecting({Expect::kScriptLoad, i});
     }
   } else {
     AppendAuth(&sub_);
@@ -114,7 +123,13 @@ void Bridge::OnReply(uint32_t link, RespValue&& reply) {
   }
 }
 
+void Bridge::Expecting(Pending p) {
+  if (expect_.empty()) last_progress_ms_ = util::MonotonicMs();
+  expect_.push_back(p);
+}
+
 void Bridge::OnCmdReply(RespValue&& reply) {
+  last_progress_ms_ = util::MonotonicMs();
   if (expect_.empty()) {
     Lost("a reply nobody asked for");
     return;
@@ -278,7 +293,7 @@ uint64_t Bridge::Queue(Expect kind, const std::vector<std::string_view>& args) {
     return 0;
   }
   const uint64_t ticket = next_ticket_++;
-  expect_.push_back({kind, ticket});
+  Expecting({kind, ticket});
   if (publish) ++stats_.published;
   return ticket;
 }

@@ -10,7 +10,8 @@
 // bound; nothing is queued then. Delivery is what arrives on the subscription connection, this
 // node's own publishes included (its echo); TakeMessages hands those over in arrival order.
 // Bounds: each Link's outbound buffer (max_outbound); at most kMaxMessagesPerPoll messages kept
-// between two TakeMessages (more: the connection is dropped and resubscribed, counted).
+// between two TakeMessages (more: the connection is dropped and resubscribed, counted); replies
+// pending with none for command_timeout_ms: the connections are dropped (what waits fails).
 // Thread rules: the thread that owns the ring (the control plane).
 #pragma once
 
@@ -37,6 +38,8 @@ struct BridgeOptions {
   std::string node_key;  // the envelopes' origin
   std::string prefix = "ringcast:";
   uint32_t connect_timeout_ms = 2000;
+  // A command connection with replies pending and none for this long is dropped (reconnect).
+  uint32_t command_timeout_ms = 5000;
   uint32_t backoff_min_ms = 100;
   uint32_t backoff_max_ms = 2000;
   size_t max_outbound = size_t{64} << 20;
@@ -171,6 +174,7 @@ class Bridge : public Link::Handler {
   bool info_done_ = false;
   std::string version_;
   std::deque<Pending> expect_;  // the cmd replies still to come, in command order
+  uint64_t last_progress_ms_ = 0;  // the last cmd reply, or when the first pending was queued
   uint64_t next_ticket_ = 1;
   std::vector<PublishAck> acks_;
   std::vector<CallReply> replies_;
@@ -181,6 +185,7 @@ class Bridge : public Link::Handler {
   std::vector<Script> scripts_;
   size_t loads_pending_ = 0;
   uint64_t Script(Expect kind, size_t script, const std::vector<std::string_view>& rest);
+  void Expecting(Pending p);  // queues a pending reply (and starts its timeout if first)
   // Appends one command expecting `kind`'s reply: its ticket, or 0 (not ready, outbound full).
   uint64_t Queue(Expect kind, const std::vector<std::string_view>& args);
   std::vector<std::string> confirmed_;

@@ -273,5 +273,30 @@ TEST_F(BridgeTest, ScriptsAreLoadedOnConnectAndReloadedAfterNoscript) {
   Drain(&b);
 }
 
+TEST_F(BridgeTest, ASilentRedisIsDroppedAfterTheCommandTimeout) {
+  auto redis = std::make_unique<RedisServer>(port_);
+  ASSERT_TRUE(redis->WaitUp());
+  BridgeOptions o = Options();
+  o.command_timeout_ms = 300;
+  Bridge b(&ring_, o);
+  ASSERT_TRUE(RunUntil(&b, [&] { return b.ready(); }));
+  redis->Pause();  // connected, but no reply comes
+  const uint64_t t = b.Call({"PING"});
+  ASSERT_GT(t, 0u);
+  std::vector<CallReply> got;
+  ASSERT_TRUE(RunUntil(&b, [&] {
+    for (CallReply& r : b.TakeReplies()) got.push_back(std::move(r));
+    return !got.empty();
+  }));
+  EXPECT_FALSE(got[0].ok);
+  EXPECT_FALSE(b.ready());
+  EXPECT_EQ(b.stats().disconnects, 1u);
+  redis->Resume();
+  ASSERT_TRUE(RunUntil(&b, [&] { return b.ready(); }));
+  redis->Kill();
+  RunUntil(&b, [&] { return !b.ready(); });
+  Drain(&b);
+}
+
 }  // namespace
 }  // namespace ringcast::cluster

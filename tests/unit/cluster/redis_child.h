@@ -68,9 +68,16 @@ class RedisServer {
     }
     return false;
   }
+  void Pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+  }
+  void Resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+  }
   void Kill() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
+    ::kill(pid_, SIGCONT);  // a paused process dies only once it runs
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
