@@ -1,10 +1,63 @@
-// See scripts.h. The member_removed envelope the heartbeat script builds follows
+// See scripts.h. The envelopes the heartbeat and resync scripts build (kLuaEnvelope) follow
 // cluster/envelope.h field for field (kind publish, no exclude, audience or user id).
 #include "cluster/scripts.h"
 
-namespace ringcast::cluster {
+#include <string>
 
-const char* const kPresenceJoinScript = R"lua(
+namespace ringcast::cluster {
+namespace {
+
+// Lua shared by several scripts, prepended to them (one chunk each).
+constexpr char kLuaNow[] = R"lua(
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+)lua";
+
+// ChannelField and PresenceField, split.
+constexpr char kLuaFields[] = R"lua(
+local function split_channel(f)
+  local al, p = struct.unpack('<I2', f, 1)
+  return string.sub(f, p, p + al - 1), string.sub(f, p + al)
+end
+local function split_member(f)
+  local al, p = struct.unpack('<I2', f, 1)
+  local app = string.sub(f, p, p + al - 1)
+  local cl
+  cl, p = struct.unpack('<I2', f, p + al)
+  return app, string.sub(f, p, p + cl - 1), string.sub(f, p + cl)
+end
+)lua";
+
+// A publish envelope as cluster/envelope.h encodes it (no exclude, audience or user id; epoch
+// and seq 0).
+constexpr char kLuaEnvelope[] = R"lua(
+local function envelope(origin, app, ch, event, data)
+  local function f2(s) return struct.pack('<I2', #s) .. s end
+  local function f4(s) return struct.pack('<I4', #s) .. s end
+  return 'RC' .. string.char(1, 1) .. f2(origin) .. f2(app) .. f2(ch) .. f4(event) ..
+      f4(data) .. f2('') .. f4('') .. f2('') .. string.rep('\0', 16)
+end
+)lua";
+
+// KEYS[1] a history log (h:C), KEYS[2] its stream: the log's epoch, and whether the log was
+// just made (a new epoch: Redis TIME in microseconds, the stream emptied).
+constexpr char kLuaLogEpoch[] = R"lua(
+local function log_epoch()
+  local e = redis.call('HGET', KEYS[1], 'e')
+  if e then return e, false end
+  local t = redis.call('TIME')
+  e = t[1] .. string.format('%06d', tonumber(t[2]))
+  redis.call('HSET', KEYS[1], 'e', e, 's', 0)
+  redis.call('DEL', KEYS[2])
+  return e, true
+end
+)lua";
+
+}  // namespace
+
+const std::string kPresenceJoinScript = R"lua(
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 if n == 1 then
   local max = tonumber(ARGV[6])
@@ -19,7 +72,7 @@ redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
 return {n, redis.call('HGETALL', KEYS[2])}
 )lua";
 
-const char* const kPresenceLeaveScript = R"lua(
+const std::string kPresenceLeaveScript = R"lua(
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
 if redis.call('HINCRBY', KEYS[3], ARGV[2], -1) <= 0 then redis.call('HDEL', KEYS[3], ARGV[2]) end
 if n <= 0 then
@@ -32,7 +85,7 @@ end
 return 0
 )lua";
 
-const char* const kOccupyScript = R"lua(
+const std::string kOccupyScript = R"lua(
 redis.call('SADD', KEYS[3], ARGV[3])
 if redis.call('HSET', KEYS[1], ARGV[1], 1) == 1 and redis.call('HLEN', KEYS[1]) == 1 then
   redis.call('ZADD', KEYS[2], 0, ARGV[2])
@@ -42,33 +95,24 @@ end
 return 0
 )lua";
 
-const char* const kVacateScript = R"lua(
+const std::string kVacateScript = std::string(kLuaNow) + R"lua(
 redis.call('SREM', KEYS[3], ARGV[3])
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 and redis.call('HLEN', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[2], ARGV[2])
-  if ARGV[4] == '1' then
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-    redis.call('ZADD', KEYS[4], now + tonumber(ARGV[5]), ARGV[3])
-  end
+  if ARGV[4] == '1' then redis.call('ZADD', KEYS[4], now_ms() + tonumber(ARGV[5]), ARGV[3]) end
 end
 return 0
 )lua";
 
-const char* const kHeartbeatScript = R"lua(
-local function field(s) return struct.pack('<I2', #s) .. s end
-local function field4(s) return struct.pack('<I4', #s) .. s end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const std::string kHeartbeatScript = std::string(kLuaNow) + kLuaFields + kLuaEnvelope + R"lua(
+local now = now_ms()
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, 8)
 local removed = {}
 for _, dk in ipairs(dead) do
   local oidx = ARGV[3] .. 'node:' .. dk .. ':o'
   for _, f in ipairs(redis.call('SMEMBERS', oidx)) do
-    local al, p = struct.unpack('<I2', f, 1)
-    local app = string.sub(f, p, p + al - 1)
-    local ch = string.sub(f, p + al)
+    local app, ch = split_channel(f)
     local base = ARGV[3] .. app .. ':'
     if redis.call('HDEL', base .. 'n:' .. ch, dk) == 1 and
         redis.call('HLEN', base .. 'n:' .. ch) == 0 then
@@ -81,21 +125,13 @@ for _, dk in ipairs(dead) do
   local all = redis.call('HGETALL', idx)
   for i = 1, #all, 2 do
     local f, cnt = all[i], tonumber(all[i + 1])
-    local al, p = struct.unpack('<I2', f, 1)
-    local app = string.sub(f, p, p + al - 1)
-    local cl
-    cl, p = struct.unpack('<I2', f, p + al)
-    local ch = string.sub(f, p, p + cl - 1)
-    local user = string.sub(f, p + cl)
+    local app, ch, user = split_member(f)
     local base = ARGV[3] .. app .. ':'
     if redis.call('HINCRBY', base .. 'pc:' .. ch, user, -cnt) <= 0 then
       redis.call('HDEL', base .. 'pc:' .. ch, user)
       if redis.call('HDEL', base .. 'pm:' .. ch, user) == 1 then
-        local data = cjson.encode({user_id = user})
-        local env = 'RC' .. string.char(1, 1) .. field(ARGV[1]) .. field(app) .. field(ch) ..
-            field4('pusher_internal:member_removed') .. field4(data) .. field('') .. field4('') ..
-            field('') .. string.rep('\0', 16)
-        redis.call(ARGV[4], base .. 'c:' .. ch, env)
+        redis.call(ARGV[4], base .. 'c:' .. ch, envelope(ARGV[1], app, ch,
+            'pusher_internal:member_removed', cjson.encode({user_id = user})))
         removed[#removed + 1] = app
         removed[#removed + 1] = ch
         removed[#removed + 1] = user
@@ -110,29 +146,12 @@ for _, f in ipairs(vacated) do redis.call('ZREM', KEYS[2], f) end
 return {removed, vacated}
 )lua";
 
-const char* const kResyncScript = R"lua(
-local function field(s) return struct.pack('<I2', #s) .. s end
-local function field4(s) return struct.pack('<I4', #s) .. s end
+const std::string kResyncScript = std::string(kLuaNow) + kLuaFields + kLuaEnvelope + R"lua(
 local nk, prefix, pub = ARGV[1], ARGV[2], ARGV[3]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 redis.call('ZADD', KEYS[1], now, nk)
-local function split_channel(f)
-  local al, p = struct.unpack('<I2', f, 1)
-  return string.sub(f, p, p + al - 1), string.sub(f, p + al)
-end
-local function split_member(f)
-  local al, p = struct.unpack('<I2', f, 1)
-  local app = string.sub(f, p, p + al - 1)
-  local cl
-  cl, p = struct.unpack('<I2', f, p + al)
-  return app, string.sub(f, p, p + cl - 1), string.sub(f, p + cl)
-end
 local function publish(app, ch, event, data)
-  local env = 'RC' .. string.char(1, 1) .. field(nk) .. field(app) .. field(ch) .. field4(event) ..
-      field4(data) .. field('') .. field4('') .. field('') ..
-      string.rep('\0', 16)
-  redis.call(pub, prefix .. app .. ':c:' .. ch, env)
+  redis.call(pub, prefix .. app .. ':c:' .. ch, envelope(nk, app, ch, event, data))
 end
 -- Channels.
 local oidx = prefix .. 'node:' .. nk .. ':o'
@@ -201,7 +220,7 @@ for f, m in pairs(members) do redis.call('HSET', pidx, f, m[1]) end
 return {added, removed}
 )lua";
 
-const char* const kQueryScript = R"lua(
+const std::string kQueryScript = R"lua(
 local mode, base, name = ARGV[1], ARGV[2], ARGV[3]
 if mode == 'users' then return redis.call('HKEYS', base .. 'pm:' .. name) end
 if mode == 'one' then
@@ -225,14 +244,8 @@ end
 return out
 )lua";
 
-const char* const kPublishNumberedScript = R"lua(
-local e = redis.call('HGET', KEYS[1], 'e')
-if not e then
-  local t = redis.call('TIME')
-  e = t[1] .. string.format('%06d', tonumber(t[2]))
-  redis.call('HSET', KEYS[1], 'e', e, 's', 0)
-  redis.call('DEL', KEYS[2])
-end
+const std::string kPublishNumberedScript = std::string(kLuaLogEpoch) + R"lua(
+local e = log_epoch()
 local s = redis.call('HINCRBY', KEYS[1], 's', 1)
 local env = ARGV[3]
 env = string.sub(env, 1, #env - 16) .. struct.pack('<I8', tonumber(e)) .. struct.pack('<I8', s)
@@ -243,15 +256,9 @@ redis.call(ARGV[1], ARGV[2], env)
 return s
 )lua";
 
-const char* const kHistoryScript = R"lua(
-local e = redis.call('HGET', KEYS[1], 'e')
-if not e then
-  local t = redis.call('TIME')
-  e = t[1] .. string.format('%06d', tonumber(t[2]))
-  redis.call('HSET', KEYS[1], 'e', e, 's', 0)
-  redis.call('DEL', KEYS[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-end
+const std::string kHistoryScript = std::string(kLuaLogEpoch) + R"lua(
+local e, made = log_epoch()
+if made then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 local head = tonumber(redis.call('HGET', KEYS[1], 's'))
 if ARGV[1] ~= '1' then return {e, head, 0, {}} end
 local gap = 0
@@ -270,13 +277,13 @@ for i, entry in ipairs(entries) do out[i] = entry[2][2] end
 return {e, head, gap, out}
 )lua";
 
-const char* const kCacheStoreScript = R"lua(
+const std::string kCacheStoreScript = R"lua(
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('DEL', KEYS[2])
 return 1
 )lua";
 
-const char* const kCacheGetScript = R"lua(
+const std::string kCacheGetScript = R"lua(
 local v = redis.call('GET', KEYS[1])
 if v then return {1, v} end
 if ARGV[2] == '1' and redis.call('SET', KEYS[2], 1, 'NX', 'PX', ARGV[1]) then return {0, 1} end

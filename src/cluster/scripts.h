@@ -28,27 +28,27 @@ namespace ringcast::cluster {
 // max members (0: none), publish command. Returns {n, {user, info, ...}}: n the user's
 // connections after this one (1: a new member, member_added published), -1 when the channel is
 // full (nothing changed).
-extern const char* const kPresenceJoinScript;
+extern const std::string kPresenceJoinScript;
 // KEYS: pc, pm, node index. ARGV: user, field, pub/sub channel, member_removed envelope, publish
 // command. Returns 1 when that was the user's last connection anywhere (member_removed
 // published), else 0.
-extern const char* const kPresenceLeaveScript;
+extern const std::string kPresenceLeaveScript;
 // KEYS: P nodes, P due. ARGV: node key, node timeout ms, prefix, publish command, vacate delay
 // ms. Records this node's heartbeat, then removes up to 8 nodes silent for longer than the
 // timeout: their presence (member_removed published for each user gone from a channel) and
 // their channels (a channel left empty everywhere becomes due for channel_vacated). Then takes
 // up to 256 due vacates. Returns {{app, channel, user, ...} removed members, {ChannelField, ...}
 // vacated channels}: the caller sends their webhooks.
-extern const char* const kHeartbeatScript;
+extern const std::string kHeartbeatScript;
 
 // KEYS: n:C, chans, node channel index, due. ARGV: node key, channel, ChannelField, hooks
 // ("1": the app has webhook targets). Returns 1 when the channel became occupied cluster-wide
 // (send channel_occupied), 0 otherwise (another node has it, or a comeback within the delay).
-extern const char* const kOccupyScript;
+extern const std::string kOccupyScript;
 // KEYS: n:C, chans, node channel index, due. ARGV: node key, channel, ChannelField, hooks,
 // delay ms. When the channel is then empty everywhere, its channel_vacated becomes due after
 // the delay (the heartbeat script hands it out). Returns 0.
-extern const char* const kVacateScript;
+extern const std::string kVacateScript;
 
 // After a (re)connect. KEYS: P nodes, P due. ARGV: node key, prefix, publish command, vacate
 // delay ms, then this node's state: "c" ChannelField for each occupied channel, and "p"
@@ -58,13 +58,13 @@ extern const char* const kVacateScript;
 // anywhere become due for channel_vacated; a channel newly occupied sends no webhook (it may
 // have been occupied before Redis lost it). Returns {{app, channel, user, ...} added,
 // {app, channel, user, ...} removed}.
-extern const char* const kResyncScript;
+extern const std::string kResyncScript;
 
 // The REST channel queries. ARGV: "list" / "one" / "users", the app's key base (P app ":"), the
 // prefix (list) or channel. list: {name, user count (presence channels, else 0), ...} of the
 // occupied channels starting with the prefix; one: {occupied 0/1, user count}; users: the
 // presence channel's user ids.
-extern const char* const kQueryScript;
+extern const std::string kQueryScript;
 
 // History (docs/cluster.md "History"): A h:C hash {e: epoch, s: last seq}, A hs:C stream of
 // envelopes (id "<seq>-0", field "e"), both expiring ttl after the last publish. An epoch is the
@@ -72,21 +72,21 @@ extern const char* const kQueryScript;
 // KEYS: h:C, hs:C. ARGV: publish command, pub/sub channel, envelope (its last 16 bytes are
 // overwritten with the epoch and seq), size, ttl ms. Numbers the publication, keeps it (the
 // stream trimmed to `size`), publishes it. Returns the seq.
-extern const char* const kPublishNumberedScript;
+extern const std::string kPublishNumberedScript;
 // KEYS: h:C, hs:C. ARGV: resume ("1"/"0"), the client's epoch and seq, ttl ms. Creates the log
 // when there is none. Returns {epoch (text), head seq, gap 0/1, {envelope, ...}}: the events
 // after the client's position (everything kept, with gap 1, when its epoch is not the log's or
 // its position is past the head; gap 1 too when events after it were trimmed or expired).
-extern const char* const kHistoryScript;
+extern const std::string kHistoryScript;
 
 // Cache channels: A cache:C holds the last event's envelope (expiring after cache_ttl_s), A
 // cmiss:C marks a cache_miss webhook sent (until an event is cached or the ttl passes).
 // KEYS: cache:C, cmiss:C. ARGV: envelope, ttl ms. Stores the event.
-extern const char* const kCacheStoreScript;
+extern const std::string kCacheStoreScript;
 // KEYS: cache:C, cmiss:C. ARGV: ttl ms, hooks ("1": the app has webhook targets). Returns
 // {1, envelope} on a hit, {0, 1} on a miss whose cache_miss webhook this node sends, {0, 0} on
 // a miss already told.
-extern const char* const kCacheGetScript;
+extern const std::string kCacheGetScript;
 
 // A channel's field in the node index and the due set: u16 LE length + app, channel.
 std::string ChannelField(std::string_view app, std::string_view channel);

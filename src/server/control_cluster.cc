@@ -99,7 +99,7 @@ void ControlPlane::EnableCluster(cluster::BridgeOptions options) {
 
 void ControlPlane::CountEverywhere(uint32_t app, std::vector<std::string> channels,
                                    std::function<void(std::vector<uint64_t>)> done) {
-  if (!bridge_->ready()) {
+  if (!bridge_ || !bridge_->ready()) {
     CountSubscriptions(app, std::move(channels), std::move(done));
     return;
   }

@@ -712,19 +712,11 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     // Counted behind the publishes above (the queries follow them in each shard's queue).
     then = [this, call, app = result.count->app, channels = std::move(result.count->channels),
             finish = std::move(result.count->finish)]() mutable {
-      auto count = [this](uint32_t a, std::vector<std::string> c,
-                          std::function<void(std::vector<uint64_t>)> done) {
-        if (bridge_) {
-          CountEverywhere(a, std::move(c), std::move(done));
-        } else {
-          CountSubscriptions(a, std::move(c), std::move(done));
-        }
-      };
-      count(app, std::move(channels),
-            [this, call, finish = std::move(finish)](std::vector<uint64_t> counts) {
-              finish(counts);
-              Answer(call);
-            });
+      CountEverywhere(app, std::move(channels),
+                      [this, call, finish = std::move(finish)](std::vector<uint64_t> counts) {
+                        finish(counts);
+                        Answer(call);
+                      });
     };
   }
   if (clustered) {

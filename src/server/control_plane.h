@@ -200,7 +200,7 @@ class ControlPlane {
   void ClusterChannelQuery(api::HttpCall* call, api::ApiResult::ClusterQuery q);
   // Subscriber counts of `channels` over every node (a count request to all nodes through Redis,
   // each answers its shards' counts; done after every node that received it answered, or after
-  // kCountDeadlineMs with what came). Redis down: this node's counts.
+  // kCountDeadlineMs with what came). Single-node mode or Redis down: this node's counts.
   void CountEverywhere(uint32_t app, std::vector<std::string> channels,
                        std::function<void(std::vector<uint64_t>)> done);
   void OnCountRequest(const cluster::EnvelopeView& e, uint32_t app);
