@@ -54,6 +54,38 @@ void Convert(const redisReply* r, RespValue* out) {
   }
 }
 
+// hiredis 0.14 (Debian's) has no cap on an array's count and allocates its element table as soon
+// as it reads `*N`: a reply that claims 10^9 elements would cost gigabytes before one arrives.
+// Its default object functions wrapped: an array whose count is negative or over the reader's
+// bound is refused (hiredis then fails the read), the rest goes to hiredis' own functions.
+const redisReplyObjectFunctions* DefaultFunctions() {
+  static const redisReplyObjectFunctions* const base = [] {
+    redisReader* r = redisReaderCreate();
+    const redisReplyObjectFunctions* fn = r != nullptr ? r->fn : nullptr;
+    if (r != nullptr) redisReaderFree(r);  // fn points at hiredis' static table, not into r
+    return fn;
+  }();
+  return base;
+}
+
+void* CreateBoundedArray(const redisReadTask* task, int elements) {
+  auto* self = static_cast<RespReader*>(task->privdata);
+  if (elements < 0 || static_cast<size_t>(elements) > self->max_elements()) {
+    self->NoteRefusedArray(elements);
+    return nullptr;
+  }
+  return DefaultFunctions()->createArray(task, elements);
+}
+
+redisReplyObjectFunctions* BoundedFunctions() {
+  static redisReplyObjectFunctions fns = [] {
+    redisReplyObjectFunctions f = *DefaultFunctions();
+    f.createArray = CreateBoundedArray;
+    return f;
+  }();
+  return &fns;
+}
+
 }  // namespace
 
 void AppendCommand(std::string* out, std::initializer_list<std::string_view> args) {
@@ -65,8 +97,19 @@ void AppendCommand(std::string* out, const std::vector<std::string_view>& args) 
 }
 
 RespReader::RespReader(size_t max_buffered)
-    : reader_(redisReaderCreate()), max_buffered_(max_buffered) {
-  if (reader_ == nullptr) error_ = "out of memory";
+    : reader_(DefaultFunctions() != nullptr ? redisReaderCreateWithFunctions(BoundedFunctions())
+                                            : nullptr),
+      max_buffered_(max_buffered) {
+  if (reader_ == nullptr) {
+    error_ = "out of memory";
+    return;
+  }
+  reader_->privdata = this;  // (hiredis 0.14's setter macro casts a pointer to int)
+}
+
+void RespReader::NoteRefusedArray(int elements) {
+  refused_ = "an array of " + std::to_string(elements) + " elements (bound " +
+             std::to_string(max_elements()) + ")";
 }
 
 RespReader::~RespReader() {
@@ -90,7 +133,11 @@ bool RespReader::Next(RespValue* out) {
   if (failed()) return false;
   void* reply = nullptr;
   if (redisReaderGetReply(reader_, &reply) != REDIS_OK) {
-    error_ = reader_->errstr[0] != '\0' ? reader_->errstr : "protocol error";
+    if (!refused_.empty()) {
+      error_ = refused_;
+    } else {
+      error_ = reader_->errstr[0] != '\0' ? reader_->errstr : "protocol error";
+    }
     return false;
   }
   if (reply == nullptr) return false;

@@ -4,7 +4,8 @@
 // any byte). RespReader wraps hiredis' reader (the only part of hiredis ringcast uses; DEPS.md):
 // bytes go in as they arrive from the socket, whole replies come out as RespValue trees owned by
 // the caller. A reader that sees malformed input, or more than `max_buffered` bytes waiting for
-// one reply (a bound on what one Redis reply may cost us), is failed for good: the link drops
+// one reply (a bound on what one Redis reply may cost us), or an array that claims more than
+// max_buffered / 4 elements (the least each needs on the wire), is failed for good: the link drops
 // the connection and starts a new one with a new reader.
 // Thread rules: a RespReader belongs to one thread (the control plane's).
 #pragma once
@@ -52,10 +53,15 @@ class RespReader {
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
 
+  // The most elements one array may claim; called by the element-table hook in resp.cc.
+  size_t max_elements() const { return max_buffered_ / 4; }
+  void NoteRefusedArray(int elements);
+
  private:
   redisReader* reader_;
   size_t max_buffered_;
   std::string error_;
+  std::string refused_;  // why the hook refused an array, for error()
 };
 
 }  // namespace ringcast::cluster

@@ -70,5 +70,49 @@ TEST(Resp, BoundOnBytesWaitingForOneReply) {
   EXPECT_NE(r.error().find("64"), std::string::npos);
 }
 
+// hiredis allocates an array's element table on reading `*N`: a count over the bound (or below
+// -1) fails the reader before that allocation (the fuzzer found `*1111111111` costs 8 GB).
+TEST(Resp, BoundOnAnArraysCount) {
+  {
+    RespReader r(64);  // up to 16 elements
+    ASSERT_TRUE(r.Feed("*1111111111\r\n:1\r\n"));
+    RespValue v;
+    EXPECT_FALSE(r.Next(&v));
+    EXPECT_TRUE(r.failed());
+    EXPECT_NE(r.error().find("1111111111 elements"), std::string::npos) << r.error();
+  }
+  {
+    RespReader r(64);
+    ASSERT_TRUE(r.Feed("*1\r\n*17\r\n"));
+    RespValue v;
+    EXPECT_FALSE(r.Next(&v));
+    EXPECT_TRUE(r.failed());
+  }
+  {
+    RespReader r(64);
+    ASSERT_TRUE(r.Feed("*-7\r\n"));
+    RespValue v;
+    EXPECT_FALSE(r.Next(&v));
+    EXPECT_TRUE(r.failed());
+  }
+  RespReader r(64);
+  RespValue v;
+  ASSERT_TRUE(r.Feed("*16\r\n"));
+  for (int i = 0; i < 16; ++i) {  // fed one by one: 64 bytes is also the bound on buffered input
+    EXPECT_FALSE(r.Next(&v));
+    ASSERT_TRUE(r.Feed(":" + std::to_string(i) + "\r\n"));
+  }
+  ASSERT_TRUE(r.Feed("*-1\r\n*0\r\n"));
+  ASSERT_TRUE(r.Next(&v));
+  ASSERT_EQ(v.elements.size(), 16u);
+  EXPECT_EQ(v.elements[15].integer, 15);
+  ASSERT_TRUE(r.Next(&v));
+  EXPECT_EQ(v.type, RespValue::Type::kNil);
+  ASSERT_TRUE(r.Next(&v));
+  EXPECT_EQ(v.type, RespValue::Type::kArray);
+  EXPECT_TRUE(v.elements.empty());
+  EXPECT_FALSE(r.failed());
+}
+
 }  // namespace
 }  // namespace ringcast::cluster
