@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
-# bench/scenarios/cluster.sh: what cluster mode (issue 13, docs/cluster.md) costs one node. The
-# same fan-out twice, against a fresh ringcast each time (lib.sh: one shard pinned to
-# SERVER_CPU, the bench on LOADER_CPU): `single` (no Redis) and `cluster` (--redis-url to a
-# redis-server started here, pinned to SERVER_CPU too, so that ringcast and Redis share the
-# server's core as they would share a host). In cluster mode every publish goes to Redis
+# bench/scenarios/cluster.sh: what cluster mode (issue 13, docs/cluster.md) costs. The same
+# fan-out three ways, against fresh ringcast nodes each time (lib.sh: one shard pinned to
+# SERVER_CPU, the bench on LOADER_CPU): `single` (no Redis), `cluster` (one node, --redis-url
+# to a redis-server started here, pinned to SERVER_CPU too, so that ringcast and Redis share
+# the server's core as they would share a host) and `two` (two nodes on that core and that
+# Redis: the publisher posts to the first, the subscribers are split over both, and the
+# ringcast CPU is both nodes' sum: ringcast-bench --publish-port, --subscribe-ports and
+# --server-pid A,B). In cluster mode every publish goes to Redis
 # (SPUBLISH, or the history script: every channel keeps history by default) and is delivered
 # from its echo, and the REST answer waits for Redis' reply. One channel x --subs subscribers
 # (1000), --payload bytes (128); cases sat1 (one publisher at max rate: what the round trip to
-# Redis costs in events/s) and lat60 (60 events/s: the added latency), the two modes
-# interleaved in every repetition and their order alternating.
+# Redis costs in events/s) and lat60 (60 events/s: the added latency), the modes
+# interleaved in every repetition and their order reversed every other one.
 # Reported per case and mode (medians over the repetitions, and the range): events/s,
 # deliveries/s, ringcast CPU-us per delivery, Redis CPU-us per event (utime+stime of
 # redis-server over the bench run / events accepted), publish-to-receive latency p50/p99 and
-# the REST ack p99; then the cluster/single ratios. Two nodes (publisher on one, subscribers on
-# the other) are not measured here: ringcast-bench publishes to the port it subscribes on.
+# the REST ack p99; then the cluster/single and two/single ratios and the added p99 latency.
 # Results: $OUT_DIR/results.jsonl (scenario "cluster", field `mode`); the table is printed and
 # written to $OUT_DIR/cluster-summary.md.
 # Usage: bench/scenarios/cluster.sh [--subs 1000] [--payload 128] [--cases sat1,lat60]
-#          [--reps 3] [--duration 5]
+#          [--modes single,cluster,two] [--reps 3] [--duration 5]
 # Functional check on a busy machine (numbers not to be quoted):
 #   SKIP_QUIET_CHECK=1 bench/scenarios/cluster.sh --subs 100 --reps 1 --duration 2
 DURATION=${DURATION:-5}
@@ -27,9 +29,25 @@ CL_SUBS=${CL_SUBS:-1000}
 CL_PAYLOAD=${CL_PAYLOAD:-128}
 REDIS_PID=""
 REDIS_PORT=$((PORT_BASE + 250))
+NODE2_PID=""
+NODE2_PORT=$((PORT_BASE + 240))
+
+node2_stop() {
+  [[ -n $NODE2_PID ]] || return 0
+  kill -TERM "$NODE2_PID" 2>/dev/null || true
+  local _
+  for _ in $(seq 50); do
+    kill -0 "$NODE2_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$NODE2_PID" 2>/dev/null || true
+  wait "$NODE2_PID" 2>/dev/null || true
+  NODE2_PID=""
+}
 
 cleanup() {
   server_stop
+  node2_stop
   [[ -n $REDIS_PID ]] && kill -KILL "$REDIS_PID" 2>/dev/null
   return 0
 }
@@ -54,7 +72,29 @@ cpu_s() {
   awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"
 }
 
-# cluster_run MODE CASE REP: MODE single or cluster.
+# wait_ready PORT: until the node's /ready is 200 (its Redis link is up), at most 5 s.
+wait_ready() {
+  local _
+  for _ in $(seq 50); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/ready") == 200 ]] && return 0
+    sleep 0.1
+  done
+  log "node on port $1 not ready"
+}
+
+# node2_start: the second node of mode `two`, like server_start's ringcast on NODE2_PORT.
+node2_start() {
+  local extra=()
+  read -ra extra <<< "${RINGCAST_ARGS:-}"
+  taskset -c "$SERVER_CPU" "$RINGCAST_BIN" --host 127.0.0.1 --port "$NODE2_PORT" --shards 1 \
+    --pin-cpus "$SERVER_CPU" --log-level warn --data-dir "$OUT_DIR/ringcast-data-2" \
+    --redis-url "redis://127.0.0.1:$REDIS_PORT" "${extra[@]}" \
+    > "$OUT_DIR/logs/node2-$RUN_SEQ.log" 2>&1 &
+  NODE2_PID=$!
+  wait_ready "$NODE2_PORT"
+}
+
+# cluster_run MODE CASE REP: MODE single, cluster or two.
 cluster_run() {
   local mode=$1 kase=$2 rep=$3
   local args=(--connections "$CL_SUBS" --channels 1 --payload-bytes "$CL_PAYLOAD"
@@ -66,19 +106,17 @@ cluster_run() {
     *) log "unknown case $kase"; return 1 ;;
   esac
   local saved=${RINGCAST_ARGS:-}
-  if [[ $mode == cluster ]]; then
+  if [[ $mode != single ]]; then
     RINGCAST_ARGS="$saved --redis-url redis://127.0.0.1:$REDIS_PORT"
     redis-cli -p "$REDIS_PORT" flushall >/dev/null
   fi
   server_start ringcast || { RINGCAST_ARGS=$saved; return 0; }
   RINGCAST_ARGS=$saved
-  if [[ $mode == cluster ]]; then
-    local _
-    for _ in $(seq 50); do
-      [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SERVER_PORT/ready") == 200 ]] &&
-        break
-      sleep 0.1
-    done
+  if [[ $mode != single ]]; then wait_ready "$SERVER_PORT"; fi
+  if [[ $mode == two ]]; then
+    node2_start
+    args+=(--publish-port "$SERVER_PORT" --subscribe-ports "$SERVER_PORT,$NODE2_PORT"
+           --server-pid "$SERVER_PID,$NODE2_PID")
   fi
   log "cluster $kase $mode subs=$CL_SUBS payload=$CL_PAYLOAD rep=$rep"
   local before after
@@ -95,6 +133,7 @@ cluster_run() {
     'BEGIN { printf "%.3f", a - b }')" '. + {redis_cpu_s: $rc}' >> "$tmp"
   mv "$tmp" "$RESULTS"
   server_stop
+  node2_stop
 }
 
 cluster_summary() {
@@ -104,7 +143,7 @@ cluster_summary() {
     [.[] | select(.scenario == "cluster" and .bench != null)]
     | group_by(.case) | map(
         . as $runs | (.[0].case) as $case
-        | ["single", "cluster"] | map(. as $m | [$runs[] | select(.mode == $m)] | {
+        | ["single", "cluster", "two"] | map(. as $m | [$runs[] | select(.mode == $m)] | {
             mode: $m, n: length,
             eps: ([.[].bench.publish.events_per_s] | median),
             dps: ([.[].bench.deliveries.per_s] | median),
@@ -119,18 +158,19 @@ cluster_summary() {
           })
         | . as $rows
         | "### \($case)\n\n| mode | runs | events/s | deliveries/s | ringcast CPU-us/delivery (range) | Redis CPU-us/event | latency p50 / p99 us | ack p99 us | lost |\n|---|---|---|---|---|---|---|---|---|\n"
-          + ($rows | map("| \(.mode) | \(.n) | \(.eps | fmt(0)) | \(.dps | fmt(0)) | \(.cpu | fmt(3)) (\(.cpu_range[0] | fmt(3))-\(.cpu_range[1] | fmt(3))) | \(.redis | fmt(1)) | \(.p50 | fmt(0)) / \(.p99 | fmt(0)) | \(.ack99 | fmt(0)) | \(.lost) |") | join("\n"))
-          + "\n\ncluster/single: events/s \((($rows[1].eps // 0) / ([$rows[0].eps // 1, 1] | max)) | fmt(2))x, CPU per delivery \((($rows[1].cpu // 0) / ([$rows[0].cpu // 1, 0.0001] | max)) | fmt(2))x\n")
+          + ($rows | map(select(.n > 0)) | map("| \(.mode) | \(.n) | \(.eps | fmt(0)) | \(.dps | fmt(0)) | \(.cpu | fmt(3)) (\(.cpu_range[0] | fmt(3))-\(.cpu_range[1] | fmt(3))) | \(.redis | fmt(1)) | \(.p50 | fmt(0)) / \(.p99 | fmt(0)) | \(.ack99 | fmt(0)) | \(.lost) |") | join("\n"))
+          + "\n\n" + ([$rows[1], $rows[2]] | map(select(.n > 0) | "\(.mode)/single: events/s \(((.eps // 0) / ([$rows[0].eps // 1, 1] | max)) | fmt(2))x, deliveries per ringcast CPU-second \((([$rows[0].cpu // 0, 0.0001] | max) / ([.cpu // 0, 0.0001] | max)) | fmt(2))x, p99 latency +\(((.p99 // 0) - ($rows[0].p99 // 0)) | fmt(0)) us") | join("\n")) + "\n")
     | join("\n")' "$RESULTS" | tee "$OUT_DIR/cluster-summary.md"
 }
 
 cluster_main() {
-  local cases=sat1,lat60 rep kase order mode
+  local cases=sat1,lat60 modes=single,cluster,two rep kase order mode
   while (($#)); do
     case $1 in
       --subs) CL_SUBS=$2 ;;
       --payload) CL_PAYLOAD=$2 ;;
       --cases) cases=$2 ;;
+      --modes) modes=$2 ;;
       --reps) REPS=$2 ;;
       --duration) DURATION=$2 ;;
       *) log "unknown option $1"; exit 2 ;;
@@ -144,7 +184,9 @@ cluster_main() {
   redis_start
   for rep in $(seq "$REPS"); do
     for kase in ${cases//,/ }; do
-      if (( rep % 2 )); then order="single cluster"; else order="cluster single"; fi
+      # The modes in turn, their order reversed every other repetition.
+      order=${modes//,/ }
+      if (( rep % 2 == 0 )); then order=$(tr ' ' '\n' <<< "$order" | tac | tr '\n' ' '); fi
       for mode in $order; do cluster_run "$mode" "$kase" "$rep"; done
     done
   done

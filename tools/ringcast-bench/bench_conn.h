@@ -46,6 +46,7 @@ class BenchConn {
   uint8_t shutdowns = 0;  // direct: shutdown operations in flight (the close waits for them)
   int setup_error = 0;    // direct: a failed socket or bind before the connect (-errno)
   uint32_t slot = 0;
+  uint32_t target = 0;  // which of Endpoint::targets it connects to
   uint32_t gen = 0;  // 24 bits are used in completion tags
   uint32_t send_offset = 0;
   bool connecting = false;

@@ -39,6 +39,19 @@ std::atomic<bool> g_interrupted{false};
 
 void OnSigint(int) { g_interrupted.store(true); }
 
+// "127.0.0.1:6001", or "publish 127.0.0.1:6001, subscribe 127.0.0.1:6001,127.0.0.1:6002".
+std::string TargetsText(const Endpoint& ep) {
+  if (ep.targets.size() == 2 && ep.targets[0].host_header == ep.targets[1].host_header) {
+    return ep.targets[0].host_header;
+  }
+  std::string out = "publish " + ep.targets[0].host_header + ", subscribe ";
+  for (size_t i = 1; i < ep.targets.size(); ++i) {
+    if (i > 1) out += ",";
+    out += ep.targets[i].host_header;
+  }
+  return out;
+}
+
 bool Resolve(const BenchOptions& o, Endpoint* ep, std::string* error) {
   addrinfo hints{};
   hints.ai_family = AF_INET;
@@ -49,10 +62,19 @@ bool Resolve(const BenchOptions& o, Endpoint* ep, std::string* error) {
     *error = "cannot resolve --host " + o.host + ": " + gai_strerror(rc);
     return false;
   }
-  std::memcpy(&ep->server, res->ai_addr, sizeof ep->server);
+  sockaddr_in addr{};
+  std::memcpy(&addr, res->ai_addr, sizeof addr);
   freeaddrinfo(res);
-  ep->server.sin_port = htons(o.port);
-  ep->host_header = o.host + ":" + std::to_string(o.port);
+  auto add_target = [&](uint16_t port) {
+    Target t;
+    t.server = addr;
+    t.server.sin_port = htons(port);
+    t.host_header = o.host + ":" + std::to_string(port);
+    ep->targets.push_back(std::move(t));
+  };
+  add_target(o.publish_port != 0 ? o.publish_port : o.port);
+  if (o.subscribe_ports.empty()) add_target(o.port);
+  for (uint16_t port : o.subscribe_ports) add_target(port);
   if (o.source_ips > 1) {
     in_addr base{};
     if (inet_pton(AF_INET, o.source_ip_base.c_str(), &base) != 1) {
@@ -198,21 +220,21 @@ int Run(const BenchOptions& o) {
                  "ringcast-bench: %u connections, %u channel(s), %u %s publisher(s) -> %s "
                  "(%u thread(s))\n",
                  o.connections, plan.channel_count(), ActivePublishers(o), ModeName(o.mode),
-                 endpoint.host_header.c_str(), o.threads);
+                 TargetsText(endpoint).c_str(), o.threads);
   }
   // Usage samples: the server's (--server-pid) and ours, at the phase boundaries.
   UsageReport usage;
   usage.pid = o.server_pid;
   auto sample_server = [&] {
-    return o.server_pid ? SampleProcessCpu(o.server_pid) : ProcCpuSample();
+    return o.server_pid ? SampleProcessesCpu(o.server_pids) : ProcCpuSample();
   };
-  if (o.server_pid) usage.rss_kb_before = ReadRssKb(o.server_pid);
+  if (o.server_pid) usage.rss_kb_before = ReadRssKb(o.server_pids);
   ProcCpuSample server_c0 = sample_server();
   ProcCpuSample loader_c0 = SampleProcessCpu(0);
   usage.server = server_c0.ok;
   if (o.server_pid && !server_c0.ok && !o.quiet) {
-    std::fprintf(stderr, "ringcast-bench: warning: cannot read /proc/%u: no server usage\n",
-                 o.server_pid);
+    std::fprintf(stderr,
+                 "ringcast-bench: warning: cannot read /proc of --server-pid: no server usage\n");
   }
 
   std::vector<std::thread> threads;
@@ -241,7 +263,7 @@ int Run(const BenchOptions& o) {
   }
   usage.server_connect = CpuBetween(server_c0, sample_server());
   usage.loader_connect = CpuBetween(loader_c0, SampleProcessCpu(0));
-  if (o.server_pid) usage.rss_kb_connected = ReadRssKb(o.server_pid);
+  if (o.server_pid) usage.rss_kb_connected = ReadRssKb(o.server_pids);
   control.store(Phase::kSettle);
   for (auto& w : workers) {
     while (!w->live().settled.load(std::memory_order_acquire)) Sleep(1'000'000);
@@ -269,7 +291,7 @@ int Run(const BenchOptions& o) {
     usage.server_window = CpuBetween(server_w0, sample_server());
     usage.loader_window = CpuBetween(loader_w0, SampleProcessCpu(0));
     usage.window_received = progress.Totals().received - received_w0;
-    if (o.server_pid) usage.rss_kb_end = ReadRssKb(o.server_pid);
+    if (o.server_pid) usage.rss_kb_end = ReadRssKb(o.server_pids);
   };
   if (o.connect_only) {
     // Hold the connections idle for --duration; the window is the hold.

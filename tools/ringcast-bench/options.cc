@@ -150,6 +150,34 @@ std::string SetDescriptors(BenchOptions* o, std::string_view v) {
   return "";
 }
 
+// "6001,6002": at most 64 numbers, each in min..max.
+template <typename T>
+std::string ParseList(std::string_view v, uint64_t min, uint64_t max, std::vector<T>* out) {
+  std::vector<T> items;
+  while (true) {
+    std::string_view item = v.substr(0, v.find(','));
+    uint64_t n;
+    std::string err = ParseU64(item, min, max, &n);
+    if (!err.empty()) return err;
+    if (items.size() == 64) return "more than 64 items";
+    items.push_back(static_cast<T>(n));
+    if (item.size() == v.size()) break;
+    v.remove_prefix(item.size() + 1);
+  }
+  *out = std::move(items);
+  return "";
+}
+
+std::string SetSubscribePorts(BenchOptions* o, std::string_view v) {
+  return ParseList(v, 1, 65535, &o->subscribe_ports);
+}
+
+std::string SetServerPids(BenchOptions* o, std::string_view v) {
+  std::string err = ParseList(v, 1, 4194304, &o->server_pids);
+  if (err.empty()) o->server_pid = o->server_pids.front();
+  return err;
+}
+
 std::string SetProtocol(BenchOptions* o, std::string_view v) {
   if (v == "pusher") {
     o->protocol = WireProtocol::kPusher;
@@ -169,6 +197,14 @@ const std::vector<Option>& Options() {
        StringField(&BenchOptions::host)},
       {"port", "N", "server port for WebSocket and HTTP API (default 6001)",
        UintField(&BenchOptions::port, 1, 65535)},
+      {"publish-port", "N",
+       "publishers (REST or client events) connect to this port of --host instead of --port:\n"
+       "with --subscribe-ports, a cluster's nodes (default --port)",
+       UintField(&BenchOptions::publish_port, 1, 65535)},
+      {"subscribe-ports", "LIST",
+       "comma-separated ports of --host; subscriber i connects to port i mod the list's\n"
+       "length (default --port)",
+       SetSubscribePorts},
       {"app-id", "ID", "app id for the HTTP API path /apps/ID/... (default app-id)",
        StringField(&BenchOptions::app_id)},
       {"app-key", "KEY", "app key: WebSocket path /app/KEY and auth_key (default app-key)",
@@ -176,7 +212,8 @@ const std::vector<Option>& Options() {
       {"app-secret", "SECRET",
        "app secret: signs API requests and private-channel auth (default app-secret)",
        StringField(&BenchOptions::app_secret)},
-      {"connections", "N", "subscribing connections (WebSocket, or SSE streams), one channel each\n(default 100)",
+      {"connections", "N",
+       "subscribing connections (WebSocket, or SSE streams), one channel each\n(default 100)",
        UintField(&BenchOptions::connections, 0, 10000000)},
       {"channels", "C", "channels the connections are spread over (default 1)",
        UintField(&BenchOptions::channels, 1, 1000000)},
@@ -264,8 +301,9 @@ const std::vector<Option>& Options() {
        SetProtocol},
       {"server-pid", "PID",
        "measure the server process PID: CPU time of all its threads (schedstat) in the\n"
-       "connect phase and the measured window, CPU per delivery, RSS (default: off)",
-       UintField(&BenchOptions::server_pid, 1, 4194304)},
+       "connect phase and the measured window, CPU per delivery, RSS; a comma-separated list\n"
+       "(a cluster's nodes) is measured as their sum (default: off)",
+       SetServerPids},
       {"count-server-writes", nullptr,
        "read TCP_INFO data_segs_in of every subscriber socket at the start and end of the\n"
        "window: server segments, hence frames per write (costs ~1 us per socket twice)",

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ringcast::bench {
 
@@ -20,6 +21,10 @@ enum class WireProtocol { kPusher, kSocketIo, kSse };
 struct BenchOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 6001;
+  // Several nodes of one cluster (docs/cluster.md): publishers go to publish_port (0: --port),
+  // subscriber i to subscribe_ports[i % size] (empty: --port).
+  uint16_t publish_port = 0;
+  std::vector<uint16_t> subscribe_ports;
   std::string app_id = "app-id";
   std::string app_key = "app-key";
   std::string app_secret = "app-secret";
@@ -58,7 +63,8 @@ struct BenchOptions {
   uint32_t read_buffer_bytes = 16384;
 
   WireProtocol protocol = WireProtocol::kPusher;  // what subscribers speak
-  uint32_t server_pid = 0;                        // 0: do not measure the server's CPU and memory
+  uint32_t server_pid = 0;  // 0: do not measure the server's CPU and memory; else the first of
+  std::vector<uint32_t> server_pids;  // all measured processes (a cluster's nodes), summed
   bool count_server_writes = false;  // TCP_INFO segment counts of the subscribers' sockets
   bool connect_only = false;         // connect, subscribe, hold --duration idle; no publishing
 

@@ -64,7 +64,7 @@ void PusherClient::OnConnect(int res, uint64_t now_ns) {
   std::string& req = w_->scratch();
   req.clear();
   req.append("GET ").append(w_->ws_request_target()).append(" HTTP/1.1\r\nHost: ");
-  req.append(w_->endpoint().host_header);
+  req.append(w_->endpoint().targets[target].host_header);
   req.append(
       "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
       "Sec-WebSocket-Key: ");
@@ -318,7 +318,7 @@ void PusherClient::SendSseRequest() {
   std::string& req = w_->scratch();
   req.clear();
   req.append("GET ").append(SseRequestTarget(o.app_key, o.app_secret, StreamChannel(), expires));
-  req.append(" HTTP/1.1\r\nHost: ").append(w_->endpoint().host_header);
+  req.append(" HTTP/1.1\r\nHost: ").append(w_->endpoint().targets[target].host_header);
   req.append("\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
   state_ = State::kUpgrading;
   w_->ArmRecv(this);

@@ -131,7 +131,7 @@ void RestPublisher::BuildRequest(const std::vector<PlannedEvent>& events) {
       auth::SignedQuery("POST", path, {}, body_, o.app_key, o.app_secret, util::WallSeconds());
   request_.clear();
   request_.append("POST ").append(path).append("?").append(query).append(" HTTP/1.1\r\nHost: ");
-  request_.append(worker_->endpoint().host_header);
+  request_.append(worker_->endpoint().targets[target].host_header);
   request_.append("\r\nContent-Type: application/json\r\nContent-Length: ");
   request_.append(std::to_string(body_.size())).append("\r\n\r\n").append(body_);
 }

@@ -10,7 +10,9 @@
 namespace ringcast::bench {
 
 Subscriber::Subscriber(Worker* worker, uint32_t index, uint32_t channel)
-    : PusherClient(worker, worker->options().protocol), index_(index), channel_(channel) {}
+    : PusherClient(worker, worker->options().protocol), index_(index), channel_(channel) {
+  target = 1 + index % static_cast<uint32_t>(worker->endpoint().targets.size() - 1);
+}
 
 void Subscriber::Start() {
   uint32_t sources = static_cast<uint32_t>(w_->endpoint().sources.size());

@@ -42,6 +42,20 @@ ProcCpuSample SampleProcessCpu(uint32_t pid) {
   return s;
 }
 
+ProcCpuSample SampleProcessesCpu(const std::vector<uint32_t>& pids) {
+  ProcCpuSample all;
+  all.taken_ns = util::MonotonicNs();
+  for (uint32_t pid : pids) {
+    ProcCpuSample one = SampleProcessCpu(pid);
+    if (!one.ok) return ProcCpuSample();
+    all.total_ns += one.total_ns;
+    all.threads.insert(all.threads.end(), one.threads.begin(), one.threads.end());
+  }
+  std::sort(all.threads.begin(), all.threads.end());
+  all.ok = !all.threads.empty();
+  return all;
+}
+
 CpuUse CpuBetween(const ProcCpuSample& a, const ProcCpuSample& b) {
   CpuUse u;
   if (!a.ok || !b.ok || b.taken_ns < a.taken_ns) return u;
@@ -82,6 +96,12 @@ bool DataSegmentsIn(int fd, uint64_t* out) {
   if (len < offsetof(tcp_info, tcpi_data_segs_in) + sizeof ti.tcpi_data_segs_in) return false;
   *out = ti.tcpi_data_segs_in;
   return true;
+}
+
+uint64_t ReadRssKb(const std::vector<uint32_t>& pids) {
+  uint64_t kb = 0;
+  for (uint32_t pid : pids) kb += ReadRssKb(pid);
+  return kb;
 }
 
 }  // namespace ringcast::bench

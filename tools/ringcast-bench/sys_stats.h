@@ -30,6 +30,9 @@ struct ProcCpuSample {
 
 // pid 0 means this process.
 ProcCpuSample SampleProcessCpu(uint32_t pid);
+// Several processes as one: their threads merged (thread ids are unique system-wide); ok only
+// when every one could be read.
+ProcCpuSample SampleProcessesCpu(const std::vector<uint32_t>& pids);
 
 struct CpuUse {
   double wall_s = 0;
@@ -44,6 +47,8 @@ CpuUse CpuBetween(const ProcCpuSample& before, const ProcCpuSample& after);
 
 // VmRSS in KiB, or 0 when unreadable.
 uint64_t ReadRssKb(uint32_t pid);
+// The sum over several processes (those unreadable count 0).
+uint64_t ReadRssKb(const std::vector<uint32_t>& pids);
 
 // tcpi_data_segs_in of a TCP socket; false when TCP_INFO is unavailable.
 bool DataSegmentsIn(int fd, uint64_t* out);

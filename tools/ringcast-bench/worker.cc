@@ -294,8 +294,8 @@ int Worker::Connect(BenchConn* c, uint32_t source) {
   c->fd = fd;
   c->connecting = true;
   io_uring_sqe* sqe = ring_->Sqe();
-  io_uring_prep_connect(sqe, fd, reinterpret_cast<const sockaddr*>(&endpoint_.server),
-                        sizeof endpoint_.server);
+  const sockaddr_in& server = endpoint_.targets[c->target].server;
+  io_uring_prep_connect(sqe, fd, reinterpret_cast<const sockaddr*>(&server), sizeof server);
   io_uring_sqe_set_data64(sqe, Tag(kOpConnect, c));
   return 0;
 }
@@ -327,9 +327,9 @@ int Worker::ConnectDirect(BenchConn* c, uint32_t source) {
     io_uring_sqe_set_data64(sqe, Tag(kOpSetup, c));
   }
   sqe = ring_->Sqe();
-  io_uring_prep_connect(sqe, static_cast<int>(slot),
-                        reinterpret_cast<const sockaddr*>(&endpoint_.server),
-                        sizeof endpoint_.server);
+  const sockaddr_in& server = endpoint_.targets[c->target].server;
+  io_uring_prep_connect(sqe, static_cast<int>(slot), reinterpret_cast<const sockaddr*>(&server),
+                        sizeof server);
   sqe->flags |= IOSQE_FIXED_FILE;
   io_uring_sqe_set_data64(sqe, Tag(kOpConnect, c));
   return 0;

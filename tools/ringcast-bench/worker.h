@@ -46,11 +46,18 @@ class BenchConn;
 class Publisher;
 class Subscriber;
 
-// Where to connect, shared read-only by all workers.
-struct Endpoint {
+// One server port: its address and the Host header sent to it.
+struct Target {
   sockaddr_in server{};
+  std::string host_header;  // "host:port"
+};
+
+// Where to connect, shared read-only by all workers. A connection's BenchConn::target picks
+// one of `targets`: 0 is the publishers' (--publish-port or --port), 1.. the subscribers'
+// (--subscribe-ports, or just --port).
+struct Endpoint {
+  std::vector<Target> targets;
   std::vector<sockaddr_in> sources;  // empty: no bind
-  std::string host_header;           // "host:port"
   std::string host;                  // --host: the name the TLS certificate is checked for
   ssl_ctx_st* tls = nullptr;         // --tls: the client context (BoringSSL; thread-safe)
 };

@@ -29,6 +29,28 @@ TEST(Options, DefaultsMatchTheDevServer) {
   EXPECT_EQ(o.app_secret, "app-secret");
 }
 
+// A cluster's nodes: publishers on one port, subscribers spread over a list.
+TEST(Options, PublishAndSubscribePorts) {
+  BenchOptions o;
+  std::string err;
+  ASSERT_EQ(Parse({"--publish-port", "7001", "--subscribe-ports=7001,7002"}, &o, &err),
+            ParseOutcome::kRun)
+      << err;
+  EXPECT_EQ(o.publish_port, 7001);
+  ASSERT_EQ(Parse({"--server-pid", "11,12"}, &o, &err), ParseOutcome::kRun) << err;
+  EXPECT_EQ(o.server_pid, 11u);
+  EXPECT_EQ(o.server_pids, (std::vector<uint32_t>{11, 12}));
+  EXPECT_EQ(o.subscribe_ports, (std::vector<uint16_t>{7001, 7002}));
+  BenchOptions d;
+  ASSERT_EQ(Parse({}, &d, &err), ParseOutcome::kRun);
+  EXPECT_EQ(d.publish_port, 0);
+  EXPECT_TRUE(d.subscribe_ports.empty());
+  for (const char* bad : {"7001,", ",7001", "7001,0", "70000", "a", ""}) {
+    BenchOptions b;
+    EXPECT_EQ(Parse({"--subscribe-ports", bad}, &b, &err), ParseOutcome::kExitError) << bad;
+  }
+}
+
 TEST(Options, ParsesEveryValueKind) {
   BenchOptions o;
   std::string err;
@@ -67,6 +89,7 @@ TEST(Options, ParsesTheMeasurementOptions) {
   EXPECT_TRUE(o.batch_due);
   EXPECT_EQ(o.protocol, WireProtocol::kSocketIo);
   EXPECT_EQ(o.server_pid, 1234u);
+  EXPECT_EQ(o.server_pids, (std::vector<uint32_t>{1234}));
   EXPECT_TRUE(o.count_server_writes);
   EXPECT_TRUE(o.connect_only);
   EXPECT_EQ(ActivePublishers(o), 0u);

@@ -7,10 +7,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -58,6 +61,28 @@ TEST(SysStats, ProcessCpuGrowsWithWorkAndCountsNewThreads) {
   EXPECT_GE(v.cpu_s, v.busiest_thread_s);
   EXPECT_GT(v.busiest_thread_s, 0.01);
   EXPECT_EQ(CpuBetween(ProcCpuSample(), d).cpu_s, 0.0);  // a failed sample gives nothing
+}
+
+// --server-pid A,B: a cluster's nodes measured as one. A forked child that spins counts with us.
+TEST(SysStats, SeveralProcessesAreSummed) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    for (;;) Spin(1'000'000);
+  }
+  std::vector<uint32_t> both = {static_cast<uint32_t>(getpid()), static_cast<uint32_t>(child)};
+  ProcCpuSample a = SampleProcessesCpu(both);
+  usleep(80'000);
+  ProcCpuSample b = SampleProcessesCpu(both);
+  EXPECT_FALSE(SampleProcessesCpu({static_cast<uint32_t>(getpid()), 999999999}).ok);
+  EXPECT_GT(ReadRssKb(both), ReadRssKb(0));
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_TRUE(a.ok);
+  ASSERT_TRUE(b.ok);
+  EXPECT_GE(b.threads.size(), 2u);
+  // The child spun (on the other core, or sharing ours) most of the 80 ms; we slept.
+  EXPECT_GT(CpuBetween(a, b).cpu_s, 0.02);
 }
 
 TEST(SysStats, ReadsRss) {
