@@ -94,6 +94,12 @@ bool DatonowTrigger::Purge(uint32_t app, int64_t now_ms) {
   return wrote;
 }
 
+bool DatonowTrigger::Withdraw(const std::string& request_key) {
+  if (wal_ == nullptr || request_key.empty()) return true;
+  if (wal_->live().find(request_key) == wal_->live().end()) return true;
+  return wal_->Delete(request_key);
+}
+
 TriggerResult DatonowTrigger::Handle(HttpCall* call, int64_t now_ms) {
   TriggerResult result;
   if (call->method != "POST") {
@@ -217,6 +223,7 @@ TriggerResult DatonowTrigger::Handle(HttpCall* call, int64_t now_ms) {
       Error(call, 503, kReadOnly);
       return result;
     }
+    result.request_key = key;
     window_[app].emplace_back(now_ms, std::move(key));
     result.wrote = true;
   }

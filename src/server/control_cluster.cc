@@ -273,17 +273,53 @@ bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t*
 }
 
 void ControlPlane::HoldForCluster(api::HttpCall* call, uint64_t first, uint64_t last, bool failed,
-                                  std::function<void()> then) {
+                                  std::function<void()> then, std::function<void()> otherwise) {
   if (first == 0) {  // nothing went to Redis (no channel): nothing to wait for
-    if (failed) {
+    if (!failed) {
+      then();
+    } else if (otherwise) {
+      otherwise();
+    } else {
       AnswerUnavailable(call);
       Answer(call);
-    } else {
-      then();
     }
     return;
   }
-  cluster_held_.push_back({call, first, last, failed, std::move(then)});
+  cluster_held_.push_back({call, first, last, failed, std::move(then), std::move(otherwise)});
+}
+
+void ControlPlane::ClusterTriggerAfterCommit(api::HttpCall* call, api::TriggerResult r) {
+  // 503 once the withdrawal is durable (AnswerAfterCommit; with the store's own 503 if that
+  // commit fails).
+  auto withdraw = [this, call, key = r.request_key] {
+    cluster_refused_.Add();
+    if (!datonow_trigger_.Withdraw(key)) {
+      AnswerReadOnly(call);
+      Answer(call);
+      return;
+    }
+    AnswerUnavailable(call);
+    AnswerAfterCommit(call);
+  };
+  held_.push_back({call, [this, call, withdraw, pubs = std::move(r.publications)](bool durable) {
+                     if (!durable) {  // the record is not durable: nothing was published
+                       AnswerReadOnly(call);
+                       Answer(call);
+                       return;
+                     }
+                     if (!bridge_->CanPublish()) {
+                       withdraw();
+                       return;
+                     }
+                     uint64_t first = 0;
+                     uint64_t last = 0;
+                     bool ok = true;
+                     for (const engine::PublishRequest& req : pubs) {
+                       ok = PublishToCluster(req, &first, &last) && ok;
+                     }
+                     HoldForCluster(
+                         call, first, last, !ok, [this, call] { Answer(call); }, withdraw);
+                   }});
 }
 
 bool ControlPlane::HoldJoinForCluster(engine::PresenceNote* note) {
@@ -822,7 +858,9 @@ void ControlPlane::ClusterTurn() {
   while (!cluster_held_.empty() && cluster_held_.front().last <= cluster_acked_) {
     ClusterHeld h = std::move(cluster_held_.front());
     cluster_held_.pop_front();
-    if (h.failed) {
+    if (h.failed && h.otherwise) {
+      h.otherwise();
+    } else if (h.failed) {
       AnswerUnavailable(h.call);
       Answer(h.call);
     } else {

@@ -582,6 +582,10 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     // makes a retry a replay. A repeat's answer waits until the store is durable.
     api::TriggerResult r = datonow_trigger_.Handle(call, util::WallMs());
     datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
+    if (bridge_ && !r.request_key.empty() && !r.publications.empty()) {
+      ClusterTriggerAfterCommit(call, std::move(r));
+      return;
+    }
     if (bridge_ && !r.wrote && !r.publications.empty()) {
       // Published now through Redis, answered after its replies (503 when it is down).
       if (!ClusterAccepts(call)) return;
@@ -837,12 +841,20 @@ void ControlPlane::Answer(api::HttpCall* call) {
   SendToShard(call->shard, ToShard::Reply(call));
 }
 
+void ControlPlane::AnswerReadOnly(api::HttpCall* call) {
+  call->response.clear();
+  http::AppendJsonError(&call->response, 503,
+                        "The store is read-only after a failed write or sync; nothing was "
+                        "saved (restart the server)",
+                        call->keep_alive);
+}
+
 void ControlPlane::AnswerAfterCommit(api::HttpCall* call) {
   if (wal_ == nullptr) {
     Answer(call);
     return;
   }
-  held_.push_back(call);
+  held_.push_back({call, nullptr});
 }
 
 int ControlPlane::CommitTurn() {
@@ -929,14 +941,14 @@ void ControlPlane::ReleaseHeld(store::TurnResult r, size_t answers, size_t pubs)
   }
   held_pubs_.erase(held_pubs_.begin(), held_pubs_.begin() + static_cast<ptrdiff_t>(pubs));
   for (size_t i = 0; i < answers; ++i) {
-    api::HttpCall* call = held_[i];
-    if (r == store::TurnResult::kFailed) {
-      call->response.clear();
-      http::AppendJsonError(&call->response, 503,
-                            "The store is read-only after a failed write or sync; nothing was "
-                            "saved (restart the server)",
-                            call->keep_alive);
+    api::HttpCall* call = held_[i].call;
+    if (held_[i].release) {
+      // Moved out first: the release may hold answers again (appended to held_).
+      std::function<void(bool)> release = std::move(held_[i].release);
+      release(r == store::TurnResult::kDurable);
+      continue;
     }
+    if (r == store::TurnResult::kFailed) AnswerReadOnly(call);
     Answer(call);
   }
   held_.erase(held_.begin(), held_.begin() + static_cast<ptrdiff_t>(answers));

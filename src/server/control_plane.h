@@ -179,8 +179,14 @@ class ControlPlane {
   bool ClusterAccepts(api::HttpCall* call);
   // Holds `call` until the Redis replies of tickets [first, last] are in; then `then` runs
   // (ok) or the call is answered 503.
+  // `otherwise`, when set, runs instead of the 503.
   void HoldForCluster(api::HttpCall* call, uint64_t first, uint64_t last, bool failed,
-                      std::function<void()> then);
+                      std::function<void()> then, std::function<void()> otherwise = nullptr);
+  // Cluster mode, a Datonow trigger with a first requestId (its record queued for the commit):
+  // published through Redis once the record is durable, answered after Redis' replies; when
+  // Redis is down or refuses, the record is withdrawn and the answer, once that is durable,
+  // is 503 (a retry publishes; never a 2xx for what did not reach the cluster).
+  void ClusterTriggerAfterCommit(api::HttpCall* call, api::TriggerResult r);
   // A join's answer (presence, cache, plain Pusher or sign-in): held until this node's
   // subscription to its channel is confirmed; false (answer now) when it is, or while Redis is
   // not ready.
@@ -225,6 +231,8 @@ class ControlPlane {
   // Closes this node's connections on `channel` (a user's "#server-to-user-" channel).
   void TerminateLocal(uint32_t app, const std::string& channel);
   static void AnswerUnavailable(api::HttpCall* call);
+  // The 503 of a failed group commit (the store is read-only until a restart).
+  static void AnswerReadOnly(api::HttpCall* call);
   // `deliveries`: count what the publication just sent to each shard was queued to instead
   // (CountQuery::deliveries; one channel).
   void CountSubscriptions(uint32_t app, std::vector<std::string> channels,
@@ -253,7 +261,13 @@ class ControlPlane {
 
   const config::ServerConfig* config_;
   store::Wal* wal_;
-  std::vector<api::HttpCall*> held_;  // answers waiting for the group commit
+  // Answers waiting for the group commit. `release`, when set, is called instead of answering
+  // (with whether the commit made the store durable) and answers the call itself.
+  struct HeldAnswer {
+    api::HttpCall* call;
+    std::function<void(bool durable)> release;
+  };
+  std::vector<HeldAnswer> held_;
   // The commit in flight through ring_: its I/O, and how many of held_ and held_pubs_ it
   // makes durable (those queued before it began; later ones wait for the next).
   struct CommitInFlight {
@@ -330,6 +344,7 @@ class ControlPlane {
     uint64_t last;
     bool failed;
     std::function<void()> then;
+    std::function<void()> otherwise;
   };
   std::deque<ClusterHeld> cluster_held_;  // in ticket order
   uint64_t cluster_acked_ = 0;            // the highest ticket whose outcome is in

@@ -7,12 +7,14 @@
 // on another node; a kill -9'd node's members are removed within the timeout, a SIGTERM'd
 // node's at once; cache channels, Impulse streams and SSE resumes (Last-Event-ID) work on any
 // node; with Redis stopped /ready is false and publishes are refused with 503 (never
-// delivered), and after its restart the nodes deliver again and write their presence back.
+// delivered; a Datonow trigger's requestId is not remembered, so its retry publishes), and
+// after its restart the nodes deliver again and write their presence back.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const net = require('node:net');
+const crypto = require('node:crypto');
 const { startReceiver } = require('./lib/webhook_receiver');
 const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor, presenceAuth } = require('./lib/harness');
 
@@ -510,6 +512,16 @@ test('SSE resume with Last-Event-ID on another node: every event exactly once, i
   }
 });
 
+// A signed Datonow trigger (docs/protocols/datonow.md) to `port`.
+async function datonowTrigger(port, fields) {
+  const body = JSON.stringify({ appKey: APP.key, ...fields });
+  const sig = 'sha256=' + crypto.createHmac('sha256', APP.secret).update(body).digest('hex');
+  const res = await fetch(`http://127.0.0.1:${port}/api/trigger`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-datonow-signature': sig }, body,
+  });
+  return { status: res.status, replayed: res.headers.get('x-datonow-replayed'), text: await res.text() };
+}
+
 test('Redis stopped: /ready false and publishes refused with 503; restarted: delivered again', async () => {
   const sub = connect(nodes[1].port);
   clients.push(sub);
@@ -519,6 +531,14 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   const api = pusherServer(nodes[0].port);
   await api.trigger('outage', 'tick', { n: 1 });
   await waitFor(() => got.length === 1, 5000);
+  // A Datonow trigger with a requestId on A reaches B; its repeat is a replay, not delivered.
+  const dn = await listen(sub, 'outage-dn', 'note');
+  let r = await datonowTrigger(nodes[0].port, { channel: 'outage-dn', event: 'note', data: { n: 1 }, requestId: 'rq-1' });
+  assert.equal(r.status, 200, r.text);
+  await waitFor(() => dn.length === 1, 5000);
+  r = await datonowTrigger(nodes[0].port, { channel: 'outage-dn', event: 'note', data: { n: 1 }, requestId: 'rq-1' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.replayed, 'true');
 
   await redis.stop();
   for (const n of nodes) {
@@ -532,6 +552,11 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   assert.equal(refused.status, 503, 'a publish while Redis is down is refused');
   assert.match(refused.body, /Redis/);
   assert.equal(await status(nodes[0].port, '/health'), 200, 'the node itself stays up');
+  // A first requestId while Redis is down: 503, and not remembered (its retry below publishes).
+  r = await datonowTrigger(nodes[0].port, { channel: 'outage-dn', event: 'note', data: { n: 2 }, requestId: 'rq-2' });
+  assert.equal(r.status, 503, r.text);
+  r = await datonowTrigger(nodes[0].port, { channel: 'outage-dn', event: 'note', data: { n: 2 }, requestId: 'rq-2' });
+  assert.equal(r.status, 503, 'the retry of a refused requestId is not replayed as a 2xx: ' + r.text);
   assert.ok(await metric(nodes[0].port, 'ringcast_cluster_refused_total') >= 1);
 
   redis = startRedis(redisPort);
@@ -552,6 +577,12 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   }
   assert.ok(got.every((d) => d.n !== 2), 'the refused publish was delivered');
   assert.equal(got[0].n, 1);
+  // The refused requestId, retried: published now (a first request, not a replay), once.
+  r = await datonowTrigger(nodes[0].port, { channel: 'outage-dn', event: 'note', data: { n: 2 }, requestId: 'rq-2' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.replayed, null);
+  await waitFor(() => dn.length === 2, 5000);
+  assert.deepEqual(dn, [{ n: 1 }, { n: 2 }]);
   // Redis came back empty: B wrote its members again (resync), so a member joining on C sees
   // the one on B, and B hears of the newcomer.
   const later = await presenceMember(nodes[2].port, { id: 'newcomer' }, 'presence-outage');

@@ -92,6 +92,28 @@ TEST_F(DatonowTriggerTest, FirstPublishesAndWritesRepeatAnswersTheFirst) {
   EXPECT_EQ(trigger_->remembered(0), 1u);
 }
 
+// Cluster mode: a first whose publication Redis refused is withdrawn, so that its retry is a
+// first again (published), not a replay of a 2xx; the withdrawal survives a reopen, and the
+// window entry left behind is purged without harm.
+TEST_F(DatonowTriggerTest, WithdrawnFirstIsAFirstAgain) {
+  HttpCall one = Signed(kEvent);
+  TriggerResult r = trigger_->Handle(&one, kT0);
+  ASSERT_FALSE(r.request_key.empty());
+  EXPECT_EQ(r.request_key, std::string("r7") + '\0' + "r-1");
+  ASSERT_TRUE(trigger_->Withdraw(r.request_key));
+  ASSERT_TRUE(trigger_->Withdraw(r.request_key));  // gone already: nothing to do
+  ASSERT_TRUE(wal_->Commit());
+  Reopen();
+  HttpCall two = Signed(kEvent);
+  r = trigger_->Handle(&two, kT0 + 1000);
+  ASSERT_EQ(two.response.rfind("HTTP/1.1 200", 0), 0u) << two.response;
+  EXPECT_EQ(r.publications.size(), 1u);
+  EXPECT_EQ(two.response.find("X-Datonow-Replayed"), std::string::npos);
+  EXPECT_EQ(trigger_->replayed(), 0u);
+  HttpCall plain = Signed(R"("channel":"a","event":"e","data":1)");
+  EXPECT_TRUE(trigger_->Handle(&plain, kT0).request_key.empty());
+}
+
 TEST_F(DatonowTriggerTest, RecordRoundTripsThroughReplayAndCompaction) {
   HttpCall one = Signed(kEvent);
   (void)trigger_->Handle(&one, kT0);
