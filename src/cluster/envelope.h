@@ -6,7 +6,9 @@
 //                                  empty); 3: count request (to every node: `channel` holds
 //                                  the channels, '\n'-separated, `event` the request id);
 //                                  4: count reply (to the origin's node channel: `event` the
-//                                  request id, `data` the counts, ','-separated)
+//                                  request id, `data` the counts, ','-separated); 5: watch
+//                                  flip (from a script, to every node: `channel` the user id,
+//                                  `data` "1" online / "0" offline, `seq` the flip's version)
 //   origin   u16 length + bytes   the node that accepted the publish (its node_id)
 //   app      u16 length + bytes   the app's id (ids, not indexes: nodes may list apps in another
 //                                  order)
@@ -39,6 +41,7 @@ inline constexpr uint8_t kEnvelopePublish = 1;
 inline constexpr uint8_t kEnvelopeTerminate = 2;
 inline constexpr uint8_t kEnvelopeCountRequest = 3;
 inline constexpr uint8_t kEnvelopeCountReply = 4;
+inline constexpr uint8_t kEnvelopeWatchFlip = 5;
 
 struct EnvelopeView {
   uint8_t kind = kEnvelopePublish;

@@ -41,6 +41,36 @@ local function envelope(origin, app, ch, event, data)
 end
 )lua";
 
+// Watchlists: a node's user came online here (delta 1) or went offline here (-1). A on counts
+// the nodes the user is signed in on; its first and its last are flips: P wv numbers them, and
+// each goes to every node on P rpc as a watch-flip envelope (cluster/envelope.h kind 5: channel
+// the user id, data "1"/"0", seq the version). P wv starts at Redis TIME in microseconds, so
+// that the versions of a Redis that lost its data are still newer than those nodes applied.
+constexpr char kLuaWatch[] = R"lua(
+local function watch_version(prefix, bump)
+  local key = prefix .. 'wv'
+  if redis.call('EXISTS', key) == 0 then
+    local t = redis.call('TIME')
+    redis.call('SET', key, t[1] .. string.format('%06d', tonumber(t[2])))
+  end
+  if bump then return redis.call('INCR', key) end
+  return tonumber(redis.call('GET', key))
+end
+local function watch_change(prefix, pub, nk, app, user, delta)
+  local key = prefix .. app .. ':on'
+  local n = redis.call('HINCRBY', key, user, delta)
+  if n <= 0 then redis.call('HDEL', key, user) end
+  if (delta > 0 and n == delta) or (delta < 0 and n <= 0) then
+    local v = watch_version(prefix, true)
+    local function f2(s) return struct.pack('<I2', #s) .. s end
+    local function f4(s) return struct.pack('<I4', #s) .. s end
+    redis.call(pub, prefix .. 'rpc', 'RC' .. string.char(1, 5) .. f2(nk) .. f2(app) .. f2(user) ..
+        f4('') .. f4(delta > 0 and '1' or '0') .. f2('') .. f4('') .. f2('') ..
+        struct.pack('<I8', 0) .. struct.pack('<I8', v))
+  end
+end
+)lua";
+
 // KEYS[1] a history log (h:C), KEYS[2] its stream: the log's epoch, and whether the log was
 // just made (a new epoch: Redis TIME in microseconds, the stream emptied).
 constexpr char kLuaLogEpoch[] = R"lua(
@@ -104,7 +134,8 @@ end
 return 0
 )lua";
 
-const std::string kHeartbeatScript = std::string(kLuaNow) + kLuaFields + kLuaEnvelope + R"lua(
+const std::string kHeartbeatScript =
+    std::string(kLuaNow) + kLuaFields + kLuaEnvelope + kLuaWatch + R"lua(
 local now = now_ms()
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, 8)
@@ -139,6 +170,12 @@ for _, dk in ipairs(dead) do
     end
   end
   redis.call('DEL', idx)
+  local widx = ARGV[3] .. 'node:' .. dk .. ':w'
+  for _, f in ipairs(redis.call('SMEMBERS', widx)) do
+    local app, user = split_channel(f)
+    watch_change(ARGV[3], ARGV[4], dk, app, user, -1)
+  end
+  redis.call('DEL', widx)
   redis.call('ZREM', KEYS[1], dk)
 end
 local vacated = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 256)
@@ -146,7 +183,8 @@ for _, f in ipairs(vacated) do redis.call('ZREM', KEYS[2], f) end
 return {removed, vacated}
 )lua";
 
-const std::string kResyncScript = std::string(kLuaNow) + kLuaFields + kLuaEnvelope + R"lua(
+const std::string kResyncScript =
+    std::string(kLuaNow) + kLuaFields + kLuaEnvelope + kLuaWatch + R"lua(
 local nk, prefix, pub = ARGV[1], ARGV[2], ARGV[3]
 local now = now_ms()
 redis.call('ZADD', KEYS[1], now, nk)
@@ -158,9 +196,13 @@ local oidx = prefix .. 'node:' .. nk .. ':o'
 local stale = {}
 for _, f in ipairs(redis.call('SMEMBERS', oidx)) do stale[f] = true end
 local members = {}
+local online = {}
 local i = 5
 while i <= #ARGV do
-  if ARGV[i] == 'c' then
+  if ARGV[i] == 'w' then
+    online[ARGV[i + 1]] = true
+    i = i + 2
+  elseif ARGV[i] == 'c' then
     local f = ARGV[i + 1]
     stale[f] = nil
     local app, ch = split_channel(f)
@@ -217,7 +259,47 @@ end
 for f, c in pairs(old) do apply(f, -c, '') end
 redis.call('DEL', pidx)
 for f, m in pairs(members) do redis.call('HSET', pidx, f, m[1]) end
+-- Watchlists: the users signed in here.
+local widx = prefix .. 'node:' .. nk .. ':w'
+for _, f in ipairs(redis.call('SMEMBERS', widx)) do
+  if online[f] then
+    online[f] = nil
+  else
+    redis.call('SREM', widx, f)
+    local app, user = split_channel(f)
+    watch_change(prefix, pub, nk, app, user, -1)
+  end
+end
+for f in pairs(online) do
+  redis.call('SADD', widx, f)
+  local app, user = split_channel(f)
+  watch_change(prefix, pub, nk, app, user, 1)
+end
 return {added, removed}
+)lua";
+
+const std::string kWatchScript = std::string(kLuaWatch) + R"lua(
+local prefix, pub, nk, field, app, user = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local idx = prefix .. 'node:' .. nk .. ':w'
+if ARGV[7] == '1' then
+  if redis.call('SADD', idx, field) == 1 then watch_change(prefix, pub, nk, app, user, 1) end
+elseif redis.call('SREM', idx, field) == 1 then
+  watch_change(prefix, pub, nk, app, user, -1)
+end
+return 0
+)lua";
+
+const std::string kWatchQueryScript = std::string(kLuaWatch) + R"lua(
+local v = watch_version(ARGV[1], false)
+local out = {}
+if #ARGV > 2 then
+  local counts = redis.call('HMGET', ARGV[1] .. ARGV[2] .. ':on', unpack(ARGV, 3))
+  for i = 1, #ARGV - 2 do
+    local c = counts[i]
+    out[i] = (c and tonumber(c) > 0) and 1 or 0
+  end
+end
+return {v, out}
 )lua";
 
 const std::string kQueryScript = R"lua(

@@ -16,6 +16,10 @@
 //   P due           zset  ChannelField(app, C) -> when its channel_vacated is due (channels
 //                         vacated everywhere; a comeback before then removes the entry, and
 //                         neither webhook is sent)
+//   A on            hash  user id -> the nodes it is signed in on (watchlists)
+//   P node:<nk>:w   set   ChannelField(app, user) of the users signed in on this node
+//   P wv            string  the last watch flip's version (flips go to P rpc, envelope kind 5;
+//                           made from Redis TIME in microseconds when missing)
 // Thread rules: pure data and functions.
 #pragma once
 
@@ -35,10 +39,11 @@ extern const std::string kPresenceJoinScript;
 extern const std::string kPresenceLeaveScript;
 // KEYS: P nodes, P due. ARGV: node key, node timeout ms, prefix, publish command, vacate delay
 // ms. Records this node's heartbeat, then removes up to 8 nodes silent for longer than the
-// timeout: their presence (member_removed published for each user gone from a channel) and
-// their channels (a channel left empty everywhere becomes due for channel_vacated). Then takes
-// up to 256 due vacates. Returns {{app, channel, user, ...} removed members, {ChannelField, ...}
-// vacated channels}: the caller sends their webhooks.
+// timeout: their presence (member_removed published for each user gone from a channel), their
+// signed-in users (watch flips published for users then offline everywhere) and their channels (a
+// channel left empty everywhere becomes due for channel_vacated). Then takes up to 256 due vacates.
+// Returns {{app, channel, user, ...} removed members, {ChannelField, ...} vacated channels}: the
+// caller sends their webhooks.
 extern const std::string kHeartbeatScript;
 
 // KEYS: n:C, chans, node channel index, due. ARGV: node key, channel, ChannelField, hooks
@@ -51,14 +56,22 @@ extern const std::string kOccupyScript;
 extern const std::string kVacateScript;
 
 // After a (re)connect. KEYS: P nodes, P due. ARGV: node key, prefix, publish command, vacate
-// delay ms, then this node's state: "c" ChannelField for each occupied channel, and "p"
-// PresenceField, connections, user info for each presence member. Makes the node's indexes,
-// the channels' node hashes and the presence counts match that state: members new to a channel
-// get member_added, members gone from it member_removed (published); channels left empty
+// delay ms, then this node's state: "c" ChannelField for each occupied channel, "p"
+// PresenceField, connections, user info for each presence member, and "w" ChannelField(app,
+// user) for each user signed in (watchlists: flips published for the differences). Makes the node's
+// indexes, the channels' node hashes and the presence counts match that state: members new to a
+// channel get member_added, members gone from it member_removed (published); channels left empty
 // anywhere become due for channel_vacated; a channel newly occupied sends no webhook (it may
 // have been occupied before Redis lost it). Returns {{app, channel, user, ...} added,
 // {app, channel, user, ...} removed}.
 extern const std::string kResyncScript;
+// Watchlists. ARGV: prefix, publish command, node key, ChannelField(app, user), app, user, "1"
+// (the user's first connection on this node) or "0" (its last). A flip of the user's state
+// cluster-wide (its first node, its last) is numbered and published to every node. Returns 0.
+extern const std::string kWatchScript;
+// ARGV: prefix, app, user ids (at most a few thousand). Returns {version, {1/0 online, ...}}:
+// the state of each user cluster-wide as of flip `version`.
+extern const std::string kWatchQueryScript;
 
 // The REST channel queries. ARGV: "list" / "one" / "users", the app's key base (P app ":"), the
 // prefix (list) or channel. list: {name, user count (presence channels, else 0), ...} of the

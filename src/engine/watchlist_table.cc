@@ -18,7 +18,10 @@ WatchlistTable::SignInResult WatchlistTable::SignIn(uint32_t app, std::string_vi
   c.self = &uit->second;
   c.user_id = &uit->first;
   // Online before the watchlist is indexed: a user watching itself is told once, below.
-  if (++c.self->connections == 1) Flip(c.self);
+  if (++c.self->connections == 1) {
+    r.came_online = true;
+    if (!c.self->remote) Flip(c.self);
+  }
   c.watching.reserve(watchlist.size());
   for (const std::string& id : watchlist) {
     auto wit = users.find(id);
@@ -36,15 +39,16 @@ WatchlistTable::SignInResult WatchlistTable::SignIn(uint32_t app, std::string_vi
     c.watching.push_back(Watching{&u, &wit->first, static_cast<uint32_t>(u.watchers.size())});
     u.watchers.push_back(UserEntry::Watcher{&c, slot});
     ++entries_;
-    (u.connections > 0 ? r.online : r.offline).push_back(id);
+    (u.online() ? r.online : r.offline).push_back(id);
   }
   refused_ += r.not_indexed;
   return r;
 }
 
-void WatchlistTable::SignOut(ConnKey key) {
+WatchlistTable::SignOutResult WatchlistTable::SignOut(ConnKey key) {
+  SignOutResult r;
   auto cit = conns_.find(key);
-  if (cit == conns_.end()) return;
+  if (cit == conns_.end()) return r;
   ConnEntry& c = cit->second;
   const uint32_t app = c.app;
   for (Watching& w : c.watching) {
@@ -60,8 +64,43 @@ void WatchlistTable::SignOut(ConnKey key) {
   UserEntry* self = c.self;
   const std::string* self_id = c.user_id;
   conns_.erase(cit);  // a queued key is skipped by TakeChanges
-  if (--self->connections == 0) Flip(self);
+  if (--self->connections == 0) {
+    r.went_offline = true;
+    r.app = app;
+    r.user_id = *self_id;
+    if (!self->remote) Flip(self);
+  }
   MaybeErase(app, self, self_id);
+  return r;
+}
+
+void WatchlistTable::SetRemote(uint32_t app, std::string_view user_id, bool online,
+                               uint64_t version) {
+  if (app >= by_app_.size()) return;
+  auto it = by_app_[app].find(user_id);
+  if (it == by_app_[app].end()) return;
+  UserEntry& u = it->second;
+  if (version <= u.remote_version) return;  // older than what was applied
+  u.remote_version = version;
+  if (u.remote == online) return;
+  const bool before = u.online();
+  u.remote = online;
+  if (u.online() != before) Flip(&u);
+}
+
+bool WatchlistTable::Snapshot(ConnKey key, std::vector<std::string>* online,
+                              std::vector<std::string>* offline) {
+  auto it = conns_.find(key);
+  if (it == conns_.end()) return false;
+  ConnEntry& c = it->second;
+  online->clear();
+  offline->clear();
+  for (Watching& w : c.watching) {
+    w.flipped = false;
+    (w.user->online() ? online : offline)->push_back(*w.id);
+  }
+  c.flipped = 0;  // a queued key with nothing flipped is skipped by TakeChanges
+  return true;
 }
 
 void WatchlistTable::Flip(UserEntry* user) {

@@ -16,6 +16,11 @@
 // TakeChanges hands out the current state of the marked ids, a bounded number of connections
 // per call, so a user with many watchers costs one flag per watcher at the flip and the
 // delivery is spread over turns. Ids are opaque bytes (protocol-neutral).
+// Cluster mode (docs/cluster.md, "Watchlists"): a user is also online while Redis says it is
+// online on some node (SetRemote, versioned: an older word than the last one applied is
+// ignored). Online = signed in here, or online in the cluster; SignIn and SignOut report when
+// the user's *local* state flips (came_online, went_offline), which the control plane tells
+// Redis; Redis' word comes back through SetRemote.
 // Thread rules: the control-plane thread only.
 #pragma once
 
@@ -50,6 +55,12 @@ class WatchlistTable {
     std::vector<std::string> online;   // watched ids online now
     std::vector<std::string> offline;  // watched ids offline now
     size_t not_indexed = 0;            // ids left out: the index was at max_entries
+    bool came_online = false;          // the user's first connection on this node
+  };
+  struct SignOutResult {
+    bool went_offline = false;  // the user's last connection on this node
+    uint32_t app = 0;
+    std::string user_id;
   };
 
   WatchlistTable(size_t app_count, size_t max_entries) : by_app_(app_count), max_(max_entries) {}
@@ -63,7 +74,33 @@ class WatchlistTable {
                       const std::vector<std::string>& watchlist);
   // The signed-in connection left: its watch entries go; the user goes offline if this was its
   // last connection (its watchers are marked). Unknown connections: nothing.
-  void SignOut(ConnKey conn);
+  SignOutResult SignOut(ConnKey conn);
+
+  // Cluster mode: Redis' word on whether the user is online anywhere, with its version. Only
+  // users already in the table (online here or watched) are kept; their watchers are marked
+  // when the user's state flips.
+  void SetRemote(uint32_t app, std::string_view user_id, bool online, uint64_t version);
+  // The connection's watched ids by their state now, and its pending changes cleared (its
+  // first event after SetRemote answers for a sign-in held for Redis). False: it signed out.
+  bool Snapshot(ConnKey conn, std::vector<std::string>* online, std::vector<std::string>* offline);
+  // Every user signed in on this node: f(app, id).
+  template <typename F>
+  void ForEachLocal(F&& f) const {
+    for (uint32_t app = 0; app < by_app_.size(); ++app) {
+      for (const auto& [id, u] : by_app_[app]) {
+        if (u.connections > 0) f(app, std::string_view(id));
+      }
+    }
+  }
+  // Every user watched here and not signed in here: f(app, id).
+  template <typename F>
+  void ForEachWatchedElsewhere(F&& f) const {
+    for (uint32_t app = 0; app < by_app_.size(); ++app) {
+      for (const auto& [id, u] : by_app_[app]) {
+        if (u.connections == 0 && !u.watchers.empty()) f(app, std::string_view(id));
+      }
+    }
+  }
 
   // Hands out the changes of at most `max_conns` marked connections, oldest first:
   // f(const Address&, const std::vector<std::string>& online, const std::vector<std::string>&
@@ -88,6 +125,9 @@ class WatchlistTable {
   struct ConnEntry;
   struct UserEntry {
     uint32_t connections = 0;  // signed in as this user
+    bool remote = false;       // cluster mode: online in the cluster, as Redis last said
+    uint64_t remote_version = 0;
+    bool online() const { return connections > 0 || remote; }
     struct Watcher {
       ConnEntry* conn;
       uint32_t slot;  // index in conn->watching
@@ -147,7 +187,7 @@ size_t WatchlistTable::TakeChanges(size_t max_conns, F&& f) {
     for (Watching& w : c.watching) {
       if (!w.flipped) continue;
       w.flipped = false;
-      (w.user->connections > 0 ? online : offline).push_back(*w.id);
+      (w.user->online() ? online : offline).push_back(*w.id);
     }
     c.flipped = 0;
     f(static_cast<const Address&>(c.to), static_cast<const std::vector<std::string>&>(online),

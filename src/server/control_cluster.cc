@@ -90,6 +90,8 @@ void ControlPlane::EnableCluster(cluster::BridgeOptions options) {
   scripts_.history = bridge_->AddScript(cluster::kHistoryScript);
   scripts_.cache_store = bridge_->AddScript(cluster::kCacheStoreScript);
   scripts_.cache_get = bridge_->AddScript(cluster::kCacheGetScript);
+  scripts_.watch = bridge_->AddScript(cluster::kWatchScript);
+  scripts_.watch_query = bridge_->AddScript(cluster::kWatchQueryScript);
   pusher_api_.EnableClusterQueries();
   rpc_channel_ = bridge_->prefix() + "rpc";
   node_channel_ = bridge_->prefix() + "n:" + node_key_;
@@ -359,6 +361,53 @@ bool ControlPlane::ClusterCall(size_t script, const std::vector<std::string_view
   if (ticket == 0) return false;
   cluster_calls_.emplace(ticket, std::move(done));
   return true;
+}
+
+void ControlPlane::ClusterWatch(uint32_t app, std::string_view user_id, bool online) {
+  if (!bridge_->ready()) return;  // the resync on reconnect tells Redis
+  const std::string& app_id = apps_->app(app).id;
+  const std::string field = cluster::ChannelField(app_id, user_id);
+  (void)ClusterCall(scripts_.watch,
+                    {"0", bridge_->prefix(), bridge_->publish_command(), bridge_->node_key(), field,
+                     app_id, user_id, online ? "1" : "0"},
+                    [](cluster::CallReply&) {});
+}
+
+void ControlPlane::ClusterWatchQuery(uint32_t app, std::vector<std::string> ids,
+                                     std::function<void()> done) {
+  std::vector<std::string_view> args = {"0", bridge_->prefix(), apps_->app(app).id};
+  for (const std::string& id : ids) args.emplace_back(id);
+  const bool sent =
+      bridge_->ready() &&
+      ClusterCall(scripts_.watch_query, args,
+                  [this, app, ids = std::move(ids), done](cluster::CallReply& r) {
+                    if (r.ok && r.reply.type == cluster::RespValue::Type::kArray &&
+                        r.reply.elements.size() == 2 &&
+                        r.reply.elements[1].elements.size() == ids.size()) {
+                      const auto version = static_cast<uint64_t>(r.reply.elements[0].integer);
+                      for (size_t i = 0; i < ids.size(); ++i) {
+                        watchlist_.SetRemote(app, ids[i],
+                                             r.reply.elements[1].elements[i].integer == 1, version);
+                      }
+                    }
+                    done();
+                  });
+  if (!sent) done();
+}
+
+void ControlPlane::ClusterWatchRequery() {
+  std::vector<std::vector<std::string>> ids(apps_->size());
+  watchlist_.ForEachWatchedElsewhere(
+      [&](uint32_t app, std::string_view id) { ids[app].emplace_back(id); });
+  for (uint32_t app = 0; app < apps_->size(); ++app) {
+    for (size_t i = 0; i < ids[app].size(); i += kWatchQueryBatch) {
+      const size_t end = std::min(ids[app].size(), i + kWatchQueryBatch);
+      ClusterWatchQuery(app,
+                        std::vector<std::string>(ids[app].begin() + static_cast<ptrdiff_t>(i),
+                                                 ids[app].begin() + static_cast<ptrdiff_t>(end)),
+                        [] {});
+    }
+  }
 }
 
 bool ControlPlane::ClusterPresenceJoin(engine::PresenceNote* note) {
@@ -677,6 +726,10 @@ void ControlPlane::ClusterResync() {
       args.emplace_back(info);
     });
   }
+  watchlist_.ForEachLocal([&](uint32_t app, std::string_view user) {
+    args.emplace_back("w");
+    args.push_back(cluster::ChannelField(apps_->app(app).id, user));
+  });
   std::vector<std::string_view> views(args.begin(), args.end());
   const bool sent = ClusterCall(scripts_.resync, views, [this](cluster::CallReply& r) {
     if (!r.ok) return;  // lost again: the next connect resyncs
@@ -697,6 +750,7 @@ void ControlPlane::ClusterResync() {
       }
     }
     if (changed > 0) RC_INFO("cluster: resync changed %zu presence members in Redis", changed);
+    ClusterWatchRequery();  // watch flips sent while this node was away were missed
   });
   if (!sent) cluster_synced_connects_ = 0;  // try again next turn
 }
@@ -816,6 +870,10 @@ void ControlPlane::DeliverArrival(const std::string& bytes) {
   }
   if (e.kind == cluster::kEnvelopeTerminate) {
     TerminateLocal(app, std::string(e.channel));
+    return;
+  }
+  if (e.kind == cluster::kEnvelopeWatchFlip) {
+    watchlist_.SetRemote(app, e.channel, e.data == "1", e.seq);
     return;
   }
   engine::PublishRequest req;

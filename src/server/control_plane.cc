@@ -486,6 +486,12 @@ void ControlPlane::AnswerJoin(engine::PresenceNote* note) {
 }
 
 void ControlPlane::ApplySignin(engine::PresenceNote* note) {
+  ApplySigninState(note);
+  watchlist_entries_.Set(watchlist_.entries());
+  watchlist_refused_.Set(watchlist_.refused());
+}
+
+void ControlPlane::ApplySigninState(engine::PresenceNote* note) {
   if (note->join) {
     engine::WatchlistTable::Address to{note->shard, note->conn_index, note->conn_gen, note->serial};
     engine::WatchlistTable::SignInResult r =
@@ -494,13 +500,26 @@ void ControlPlane::ApplySignin(engine::PresenceNote* note) {
     note->watch_online = std::move(r.online);
     note->watch_offline = std::move(r.offline);
     note->watch_not_indexed = r.not_indexed;
+    if (bridge_) {
+      if (r.came_online) ClusterWatch(note->app, note->user_id, true);
+      if (bridge_->ready() && !note->watch_offline.empty()) {
+        // Offline here: maybe online on another node. Answered once Redis has said.
+        std::vector<std::string> ask = note->watch_offline;
+        if (ask.size() > kWatchQueryBatch) ask.resize(kWatchQueryBatch);
+        ClusterWatchQuery(note->app, std::move(ask), [this, note] {
+          (void)watchlist_.Snapshot({note->shard, note->serial}, &note->watch_online,
+                                    &note->watch_offline);
+          AnswerJoin(note);
+        });
+        return;
+      }
+    }
     AnswerJoin(note);
   } else {
-    watchlist_.SignOut({note->shard, note->serial});
+    engine::WatchlistTable::SignOutResult r = watchlist_.SignOut({note->shard, note->serial});
+    if (bridge_ && r.went_offline) ClusterWatch(r.app, r.user_id, false);
     delete note;
   }
-  watchlist_entries_.Set(watchlist_.entries());
-  watchlist_refused_.Set(watchlist_.refused());
 }
 
 void ControlPlane::FlushWatchlist() {

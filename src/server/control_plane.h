@@ -156,6 +156,7 @@ class ControlPlane {
   void AnswerJoin(engine::PresenceNote* note);
   // A sign-in (answered) or a signed-in connection's leave (freed here).
   void ApplySignin(engine::PresenceNote* note);
+  void ApplySigninState(engine::PresenceNote* note);  // ApplySignin less the metrics
   // Sends this turn's share of watchlist changes to the shards.
   void FlushWatchlist();
   // Delivers `req`: in cluster mode through Redis while it is ready (each channel's echo is
@@ -196,6 +197,14 @@ class ControlPlane {
   // caller goes on with the node-local table). A join's note is answered when the reply comes.
   bool ClusterPresenceJoin(engine::PresenceNote* note);
   bool ClusterPresenceLeave(const engine::PresenceNote& note);
+  // Watchlists over all nodes (docs/cluster.md "Watchlists"): the user's first (`online`) or
+  // last connection on this node, told to Redis (flips come back on P rpc).
+  void ClusterWatch(uint32_t app, std::string_view user_id, bool online);
+  // The cluster-wide state of `ids` applied to the watchlist table (versioned), then `done`
+  // (also when Redis could not be asked, or failed). At most kWatchQueryBatch ids per call.
+  void ClusterWatchQuery(uint32_t app, std::vector<std::string> ids, std::function<void()> done);
+  // After a resync: every watched user not signed in here asked again (flips were missed).
+  void ClusterWatchRequery();
   // A resume query answered from the history in Redis; false (answer it here) when Redis is
   // not ready.
   bool ClusterHistory(engine::HistoryQuery* q);
@@ -370,6 +379,7 @@ class ControlPlane {
   };
   Goodbye goodbye_;
   static constexpr uint64_t kCountDeadlineMs = 1000;
+  static constexpr size_t kWatchQueryBatch = 1000;  // user ids per watch query script call
   struct PendingCount {
     std::vector<uint64_t> totals;
     int64_t expected = -1;  // nodes that received the request (-1: not known yet)
@@ -383,7 +393,8 @@ class ControlPlane {
   std::string node_channel_;  // this node: count replies
   struct ClusterScripts {     // Bridge::AddScript indexes (cluster/scripts.h)
     size_t presence_join = 0, presence_leave = 0, heartbeat = 0, occupy = 0, vacate = 0, resync = 0,
-           query = 0, publish_numbered = 0, history = 0, cache_store = 0, cache_get = 0;
+           query = 0, publish_numbered = 0, history = 0, cache_store = 0, cache_get = 0, watch = 0,
+           watch_query = 0;
   };
   ClusterScripts scripts_;  // the bridge's connect count at the last resync
   StatCounter cluster_published_;

@@ -17,7 +17,7 @@ const { spawn } = require('node:child_process');
 const net = require('node:net');
 const crypto = require('node:crypto');
 const { startReceiver } = require('./lib/webhook_receiver');
-const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor, presenceAuth } = require('./lib/harness');
+const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor, presenceAuth, userAuth } = require('./lib/harness');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -513,6 +513,65 @@ test('SSE resume with Last-Event-ID on another node: every event exactly once, i
   }
 });
 
+// A pusher-js client on `port` signed in as `user`, recording its watchlist events.
+async function watcher(port, user) {
+  const api = pusherServer(port);
+  const c = connect(port, { userAuthentication: userAuth(api, user) });
+  clients.push(c);
+  await c.connected;
+  c.events = [];
+  c.user.watchlist.bind('online', (e) => c.events.push(['online', [...e.user_ids].sort()]));
+  c.user.watchlist.bind('offline', (e) => c.events.push(['offline', [...e.user_ids].sort()]));
+  c.signin();
+  await waitFor(() => c.user.serverToUserChannel && c.user.serverToUserChannel.subscribed, 5000);
+  return c;
+}
+
+test('watchlists across nodes: online and offline from other nodes, the state at sign-in, a kill -9', async () => {
+  const a = await watcher(nodes[0].port, { id: 'wl-a', watchlist: ['wl-b', 'wl-c', 'wl-d'] });
+  await waitFor(() => a.events.length === 1);
+  assert.deepEqual(a.events, [['offline', ['wl-b', 'wl-c', 'wl-d']]]);
+  // b signs in on B: online for a, on A.
+  const b1 = await watcher(nodes[1].port, { id: 'wl-b' });
+  await waitFor(() => a.events.length === 2);
+  assert.deepEqual(a.events[1], ['online', ['wl-b']]);
+  // b's second tab on C, then its first tab goes: nothing; then c on C: online (after nothing).
+  const b2 = await watcher(nodes[2].port, { id: 'wl-b' });
+  b1.disconnect();
+  await sleep(300);
+  const c = await watcher(nodes[2].port, { id: 'wl-c' });
+  await waitFor(() => a.events.length >= 3);
+  assert.deepEqual(a.events.slice(2), [['online', ['wl-c']]]);
+  // A watcher signing in on B while b and c are online on C learns it in its first events.
+  const a2 = await watcher(nodes[1].port, { id: 'wl-a2', watchlist: ['wl-b', 'wl-c', 'wl-nobody'] });
+  await waitFor(() => a2.events.length >= 2);
+  const first = Object.fromEntries(a2.events.slice(0, 2));
+  assert.deepEqual(first, { online: ['wl-b', 'wl-c'], offline: ['wl-nobody'] });
+  // b's last tab goes: offline for both watchers.
+  b2.disconnect();
+  await waitFor(() => a.events.length === 4 && a2.events.length === 3);
+  assert.deepEqual(a.events[3], ['offline', ['wl-b']]);
+  assert.deepEqual(a2.events[2], ['offline', ['wl-b']]);
+  // d signs in on a node that is then killed: offline within the node timeout.
+  const url = `redis://127.0.0.1:${redisPort}`;
+  const g = await startServer({ shards: 1, args: nodeArgs(url, 'g'), config });
+  try {
+    await waitReady(g.port);
+    const d = await watcher(g.port, { id: 'wl-d' });
+    await waitFor(() => a.events.length === 5);
+    assert.deepEqual(a.events[4], ['online', ['wl-d']]);
+    await g.stop('SIGKILL');
+    const killed = Date.now();
+    await waitFor(() => a.events.length === 6, 8000);
+    assert.deepEqual(a.events[5], ['offline', ['wl-d']]);
+    assert.ok(Date.now() - killed <= 3000 + 1000, `offline after ${Date.now() - killed} ms`);
+    d.disconnect();  // pusher-js would try the dead node again and again
+  } finally {
+    await g.stop('SIGKILL');
+  }
+  for (const x of [a, a2, c]) x.disconnect();
+});
+
 // Churn over four nodes: CHURN raw sockets (40 users, several tabs each, some on the same user
 // on different nodes) join a presence channel and a plain one and leave in every way (close,
 // unsubscribe first, terminate without a close), in waves of WAVE at once; then a fourth node
@@ -639,6 +698,10 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   await sub.connected;
   const got = await listen(sub, 'outage', 'tick');
   const before = await presenceMember(nodes[1].port, { id: 'stayer' }, 'presence-outage');
+  // A watcher on A of a user signed in on B, across the outage.
+  const wr = await watcher(nodes[0].port, { id: 'wl-w', watchlist: ['wl-r'] });
+  const r1 = await watcher(nodes[1].port, { id: 'wl-r' });
+  await waitFor(() => wr.events.length === 2).catch(() => { throw new Error('before: ' + JSON.stringify(wr.events)); });
   const api = pusherServer(nodes[0].port);
   await api.trigger('outage', 'tick', { n: 1 });
   await waitFor(() => got.length === 1, 5000);
@@ -701,6 +764,17 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   await waitFor(() => before.events.some((e) => e[1] === 'newcomer'), 5000);
   before.client.disconnect();
   later.client.disconnect();
+  // B wrote its signed-in users back too (A may have asked Redis before that: an offline and
+  // online again in between, docs/cluster.md): the user is online, and its last tab going is
+  // an offline.
+  const last = () => wr.events[wr.events.length - 1];
+  await waitFor(() => last()[0] === 'online', 5000);
+  assert.equal(wr.events.length % 2, 0, JSON.stringify(wr.events));
+  const n0 = wr.events.length;
+  r1.disconnect();
+  await waitFor(() => wr.events.length === n0 + 1, 5000).catch(() => { throw new Error('after: ' + JSON.stringify(wr.events)); });
+  assert.deepEqual(last(), ['offline', ['wl-r']]);
+  wr.disconnect();
 });
 
 test('a bad --redis-url stops the start with exit code 2', () => {

@@ -3,13 +3,15 @@
 // over all nodes, the channel limit, member events published with the change), the reaper
 // (a dead node's members and channels, a user still on another node kept), occupancy with the
 // delayed vacate and its cancellation, the numbered history and its resume answers (gaps), the
-// cache, and the resync after a reconnect.
+// cache, the resync after a reconnect, and the watchlist scripts (a user online while signed in
+// on any node; flips numbered and published once; the reaper and the resync).
 #include "cluster/scripts.h"
 
 #include <hiredis/hiredis.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -348,6 +350,76 @@ TEST_F(ScriptsTest, ResyncMakesRedisMatchTheNodeAndTellsWhatChanged) {
            "p", PresenceField("app", "presence-room", "fresh"), "1", "{\"n\":1}"});
   EXPECT_TRUE(r.elements[0].elements.empty());
   EXPECT_TRUE(r.elements[1].elements.empty());
+}
+
+// Watchlists: a user's first node and last node are the flips, numbered and published on P rpc
+// (kind 5: channel the user, data "1"/"0", seq the version); the query answers the state and
+// the version; the reaper takes a dead node's users offline; the resync makes a node's users
+// match.
+TEST_F(ScriptsTest, WatchFlipsOncePerUserOverAllNodes) {
+  Subscribe("t:rpc");
+  auto watch = [&](const std::string& node, const std::string& user, bool up) {
+    Run({"EVAL", kWatchScript, "0", "t:", "PUBLISH", node, ChannelField("app", user), "app", user,
+         up ? "1" : "0"});
+  };
+  auto query = [&](std::vector<std::string> users) {
+    std::vector<std::string> args = {"EVAL", kWatchQueryScript, "0", "t:", "app"};
+    args.insert(args.end(), users.begin(), users.end());
+    return Run(args);
+  };
+  EnvelopeView e;
+  watch("n1", "ann", true);
+  ASSERT_TRUE(NextMessage(&e));
+  EXPECT_EQ(e.kind, kEnvelopeWatchFlip);
+  EXPECT_EQ(e.app, "app");
+  EXPECT_EQ(e.channel, "ann");
+  EXPECT_EQ(e.data, "1");
+  const uint64_t v1 = e.seq;  // from Redis TIME in us: newer than any version before a data loss
+  EXPECT_GT(v1, uint64_t{1'600'000'000'000'000});
+  watch("n1", "ann", true);  // again from the same node: nothing
+  watch("n2", "ann", true);  // a second node: nothing
+  watch("n1", "ann", false);
+  watch("n2", "bob", true);
+  ASSERT_TRUE(NextMessage(&e));
+  EXPECT_EQ(e.channel, "bob");  // ann's changes above published nothing
+  EXPECT_EQ(e.seq, v1 + 1);
+  Reply q = query({"ann", "bob", "nobody"});
+  ASSERT_EQ(q.elements.size(), 2u);
+  EXPECT_EQ(q.elements[0].integer, static_cast<long long>(v1 + 1));
+  ASSERT_EQ(q.elements[1].elements.size(), 3u);
+  EXPECT_EQ(q.elements[1].elements[0].integer, 1);
+  EXPECT_EQ(q.elements[1].elements[1].integer, 1);
+  EXPECT_EQ(q.elements[1].elements[2].integer, 0);
+  // n2 dies (silent past the timeout): ann and bob go offline, each once.
+  Heartbeat("n2", 1000);
+  Run({"ZADD", "t:nodes", "1", "n2"});  // its last beat, long ago
+  Heartbeat("n1", 1000);
+  std::vector<std::string> offline;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(NextMessage(&e));
+    EXPECT_EQ(e.data, "0");
+    offline.emplace_back(e.channel);
+  }
+  std::sort(offline.begin(), offline.end());
+  EXPECT_EQ(offline, (std::vector<std::string>{"ann", "bob"}));
+  EXPECT_EQ(Run({"EXISTS", "t:node:n2:w"}).integer, 0);
+  EXPECT_EQ(query({"ann"}).elements[1].elements[0].integer, 0);
+  // n1's resync: carl signed in meanwhile, nobody else: carl online.
+  Run({"EVAL", kResyncScript, "2", "t:nodes", "t:due", "n1", "t:", "PUBLISH", "0", "w",
+       ChannelField("app", "carl")});
+  ASSERT_TRUE(NextMessage(&e));
+  EXPECT_EQ(e.channel, "carl");
+  EXPECT_EQ(e.data, "1");
+  // Its goodbye (an empty state): carl offline.
+  Run({"EVAL", kResyncScript, "2", "t:nodes", "t:due", "n1", "t:", "PUBLISH", "0"});
+  ASSERT_TRUE(NextMessage(&e));
+  EXPECT_EQ(e.channel, "carl");
+  EXPECT_EQ(e.data, "0");
+  EXPECT_EQ(e.seq, v1 + 5);
+  EXPECT_EQ(Run({"HLEN", "t:app:on"}).integer, 0);
+  // Redis loses everything: the next version is still newer.
+  Run({"FLUSHALL"});
+  EXPECT_GT(query({"ann"}).elements[0].integer, static_cast<long long>(v1 + 5));
 }
 
 }  // namespace

@@ -170,5 +170,49 @@ TEST(WatchlistTable, AppsAreSeparate) {
   EXPECT_TRUE(t.IsOnline(1, "b"));
 }
 
+// Cluster mode: Redis' word (SetRemote, versioned) makes a user online too; local first and last
+// connections are reported for Redis; Snapshot answers a sign-in held for Redis' word.
+TEST(WatchlistTable, RemoteStateIsVersionedAndCombinedWithTheLocalOne) {
+  WatchlistTable t(1, 1000);
+  WatchlistTable::SignInResult r = t.SignIn(0, "a", Conn(0, 1), {"b"});
+  EXPECT_TRUE(r.came_online);
+  EXPECT_EQ(r.offline, Ids{"b"});
+  t.SetRemote(0, "nobody-watches", true, 1);  // not in the table: not kept
+  EXPECT_EQ(t.users(0), 2u);
+  t.SetRemote(0, "b", true, 5);  // b online on another node
+  std::vector<Change> c = Take(t);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].online, Ids{"b"});
+  t.SetRemote(0, "b", false, 4);  // older than what was applied: ignored
+  EXPECT_FALSE(t.has_changes());
+  // b signs in here too: still online, nothing to tell; Redis's word is echoed: nothing.
+  EXPECT_TRUE(t.SignIn(0, "b", Conn(1, 2), {}).came_online);
+  t.SetRemote(0, "b", true, 6);
+  EXPECT_FALSE(t.has_changes());
+  // Its local tab goes: reported for Redis, but b stays online until Redis says otherwise.
+  WatchlistTable::SignOutResult out = t.SignOut(Key(1, 2));
+  EXPECT_TRUE(out.went_offline);
+  EXPECT_EQ(out.user_id, "b");
+  EXPECT_FALSE(t.has_changes());
+  t.SetRemote(0, "b", false, 7);
+  c = Take(t);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].offline, Ids{"b"});
+  // A second watcher signs in while b is online elsewhere: its held answer (Snapshot) says so,
+  // and it gets no separate change for it.
+  WatchlistTable::SignInResult r2 = t.SignIn(0, "a2", Conn(0, 3), {"b", "z"});
+  EXPECT_EQ(r2.offline, (Ids{"b", "z"}));
+  t.SetRemote(0, "b", true, 8);
+  Ids on, off;
+  ASSERT_TRUE(t.Snapshot(Key(0, 3), &on, &off));
+  EXPECT_EQ(on, Ids{"b"});
+  EXPECT_EQ(off, Ids{"z"});
+  c = Take(t);
+  ASSERT_EQ(c.size(), 1u);  // the first watcher only
+  EXPECT_EQ(c[0].serial, 1u);
+  EXPECT_FALSE(t.Snapshot(Key(9, 9), &on, &off));
+  EXPECT_FALSE(t.SignOut(Key(9, 9)).went_offline);
+}
+
 }  // namespace
 }  // namespace ringcast::engine
