@@ -34,14 +34,7 @@ NODE2_PORT=$((PORT_BASE + 240))
 
 node2_stop() {
   [[ -n $NODE2_PID ]] || return 0
-  kill -TERM "$NODE2_PID" 2>/dev/null || true
-  local _
-  for _ in $(seq 50); do
-    kill -0 "$NODE2_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$NODE2_PID" 2>/dev/null || true
-  wait "$NODE2_PID" 2>/dev/null || true
+  stop_pid "$NODE2_PID"
   NODE2_PID=""
 }
 

@@ -161,16 +161,21 @@ server_start() {
   return 1
 }
 
-server_stop() {
-  [[ -n $SERVER_PID ]] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
+# stop_pid PID: SIGTERM, up to 5 s, then SIGKILL; reaped.
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null || true
   local _
   for _ in $(seq 50); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
+    kill -0 "$1" 2>/dev/null || break
     sleep 0.1
   done
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+server_stop() {
+  [[ -n $SERVER_PID ]] || return 0
+  stop_pid "$SERVER_PID"
   SERVER_PID=""
 }
 
