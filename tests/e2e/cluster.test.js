@@ -17,7 +17,7 @@ const { spawn } = require('node:child_process');
 const net = require('node:net');
 const crypto = require('node:crypto');
 const { startReceiver } = require('./lib/webhook_receiver');
-const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor, presenceAuth, userAuth } = require('./lib/harness');
+const { APP, startServer, pusherClient, pusherServer, rawSocket, connected, subscribe, waitFor, presenceAuth, userAuth, signInRecordingWatchlist } = require('./lib/harness');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -519,12 +519,7 @@ async function watcher(port, user) {
   const c = connect(port, { userAuthentication: userAuth(api, user) });
   clients.push(c);
   await c.connected;
-  c.events = [];
-  c.user.watchlist.bind('online', (e) => c.events.push(['online', [...e.user_ids].sort()]));
-  c.user.watchlist.bind('offline', (e) => c.events.push(['offline', [...e.user_ids].sort()]));
-  c.signin();
-  await waitFor(() => c.user.serverToUserChannel && c.user.serverToUserChannel.subscribed, 5000);
-  return c;
+  return signInRecordingWatchlist(c);
 }
 
 test('watchlists across nodes: online and offline from other nodes, the state at sign-in, a kill -9', async () => {

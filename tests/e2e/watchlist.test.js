@@ -11,7 +11,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { startServer, pusherServer, pusherOnShard, rawSocket, connected, waitFor, userAuth } = require('./lib/harness');
+const { startServer, pusherServer, pusherOnShard, rawSocket, connected, waitFor, userAuth, signInRecordingWatchlist } = require('./lib/harness');
 
 let server;
 test.before(async () => { server = await startServer({ shards: 2 }); });
@@ -43,12 +43,7 @@ async function waitEntries(n) {
 // A pusher-js client on `shard` signed in as `user`, recording its watchlist events in `events`.
 async function signedIn(api, shard, user) {
   const c = await pusherOnShard(server.port, shard, { userAuthentication: userAuth(api, user) });
-  c.events = [];
-  c.user.watchlist.bind('online', (e) => c.events.push(['online', [...e.user_ids].sort()]));
-  c.user.watchlist.bind('offline', (e) => c.events.push(['offline', [...e.user_ids].sort()]));
-  c.signin();
-  await waitFor(() => c.user.serverToUserChannel && c.user.serverToUserChannel.subscribed, 5000);
-  return c;
+  return signInRecordingWatchlist(c);
 }
 
 test('pusher-js watcher: online at the first tab on another shard, nothing for more tabs, offline after the last', async () => {

@@ -195,6 +195,17 @@ function presenceAuth(api, user) {
   };
 }
 
+// Signs pusher-js client `c` in (its userAuthentication set) and records its watchlist events
+// in c.events as ['online' | 'offline', sorted ids]; resolves once the sign-in is through.
+async function signInRecordingWatchlist(c) {
+  c.events = [];
+  c.user.watchlist.bind('online', (e) => c.events.push(['online', [...e.user_ids].sort()]));
+  c.user.watchlist.bind('offline', (e) => c.events.push(['offline', [...e.user_ids].sort()]));
+  c.signin();
+  await waitFor(() => c.user.serverToUserChannel && c.user.serverToUserChannel.subscribed, 5000);
+  return c;
+}
+
 // pusher-js options whose user authenticator signs `user` ({ id, ... }) in with `api`.
 function userAuth(api, user) {
   return { customHandler: ({ socketId }, cb) => cb(null, api.authenticateUser(socketId, user)) };
@@ -213,4 +224,4 @@ async function stalledSubscriber(port, channel) {
   return { ws, closed };
 }
 
-module.exports = { BIN, APP, startServer, pusherClient, pusherServer, pusherOnShard, rawSocket, connected, subscribe, rawHttp, httpAnswers, waitFor, shardOf, presenceAuth, userAuth, stalledSubscriber };
+module.exports = { BIN, APP, startServer, pusherClient, pusherServer, pusherOnShard, rawSocket, connected, subscribe, rawHttp, httpAnswers, waitFor, shardOf, presenceAuth, userAuth, signInRecordingWatchlist, stalledSubscriber };
