@@ -108,7 +108,17 @@ DatonowApi::DatonowApi(const engine::AppRegistry* apps, store::Wal* wal,
         }
         return rpm;
       }()) {
+  Reindex();
+}
+
+void DatonowApi::Reindex() {
   if (wal_ == nullptr) return;
+  std::fill(next_id_.begin(), next_id_.end(), 1);
+  std::fill(next_token_id_.begin(), next_token_id_.end(), 1);
+  std::fill(messages_.begin(), messages_.end(), 0);
+  std::fill(tokens_.begin(), tokens_.end(), 0);
+  by_token_.clear();
+  pubs_.clear();
   for (uint32_t i = 0; i < apps_->size(); ++i) {
     const config::AppConfig& a = apps_->app(i);
     uint64_t last_token = 0;

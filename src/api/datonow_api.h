@@ -69,6 +69,10 @@ class DatonowApi {
   // between the socket's check and its subscription): *close closes it.
   bool OrphanedTokenChannel(uint32_t app, std::string_view channel,
                             engine::PublishRequest* close) const;
+  // Rebuilds what is kept beside the store (id counters, counts, the token index) from its live
+  // map, after the map changed under this object: cluster mode's replication and undo
+  // (docs/cluster.md, "The Datonow store"). Drops publications not yet taken.
+  void Reindex();
   // Messages in the store (live or expired, not yet purged), for tests.
   size_t stored_messages() const;
   // POSTs refused because the app held kMaxMessagesPerApp messages or kMaxTokensPerApp tokens.

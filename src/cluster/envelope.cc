@@ -56,15 +56,15 @@ bool EncodeEnvelope(const EnvelopeView& e, std::string* out) {
     PutU64(out, e.epoch);
     PutU64(out, e.seq);
   }
-  if (!ok || e.kind < kEnvelopePublish || e.kind > kEnvelopeWatchFlip) out->resize(start);
-  return ok && e.kind >= kEnvelopePublish && e.kind <= kEnvelopeWatchFlip;
+  if (!ok || e.kind < kEnvelopePublish || e.kind > kEnvelopeStoreCommit) out->resize(start);
+  return ok && e.kind >= kEnvelopePublish && e.kind <= kEnvelopeStoreCommit;
 }
 
 bool DecodeEnvelope(std::string_view bytes, size_t max_bytes, EnvelopeView* out) {
   if (bytes.size() > max_bytes || bytes.size() < 4) return false;
   if (bytes[0] != 'R' || bytes[1] != 'C' || static_cast<uint8_t>(bytes[2]) != kEnvelopeVersion ||
       static_cast<uint8_t>(bytes[3]) < kEnvelopePublish ||
-      static_cast<uint8_t>(bytes[3]) > kEnvelopeWatchFlip) {
+      static_cast<uint8_t>(bytes[3]) > kEnvelopeStoreCommit) {
     return false;
   }
   std::string_view in = bytes.substr(4);

@@ -8,7 +8,9 @@
 //                                  4: count reply (to the origin's node channel: `event` the
 //                                  request id, `data` the counts, ','-separated); 5: watch
 //                                  flip (from a script, to every node: `channel` the user id,
-//                                  `data` "1" online / "0" offline, `seq` the flip's version)
+//                                  `data` "1" online / "0" offline, `seq` the flip's version);
+//                                  6: Datonow store commit (from a script, to every node: app,
+//                                  channel, event and data empty, `seq` the store's version)
 //   origin   u16 length + bytes   the node that accepted the publish (its node_id)
 //   app      u16 length + bytes   the app's id (ids, not indexes: nodes may list apps in another
 //                                  order)
@@ -42,6 +44,7 @@ inline constexpr uint8_t kEnvelopeTerminate = 2;
 inline constexpr uint8_t kEnvelopeCountRequest = 3;
 inline constexpr uint8_t kEnvelopeCountReply = 4;
 inline constexpr uint8_t kEnvelopeWatchFlip = 5;
+inline constexpr uint8_t kEnvelopeStoreCommit = 6;
 
 struct EnvelopeView {
   uint8_t kind = kEnvelopePublish;

@@ -372,6 +372,65 @@ if ARGV[2] == '1' and redis.call('SET', KEYS[2], 1, 'NX', 'PX', ARGV[1]) then re
 return {0, 0}
 )lua";
 
+const std::string kStoreSyncScript = R"lua(
+local e = redis.call('GET', KEYS[3])
+local size = redis.call('HLEN', KEYS[1])
+if not e then return {0, '', 'empty', size} end
+local v = tonumber(redis.call('GET', KEYS[2]) or '0')
+local mine = tonumber(ARGV[2])
+local n = redis.call('LLEN', KEYS[4])
+if e ~= ARGV[1] or mine > v or v - mine > n then return {v, e, 'reload', size} end
+local out = {mine, e, 'ok', size}
+if v == mine then return out end
+local entries = redis.call('LRANGE', KEYS[4], n - (v - mine), -1)
+local budget = tonumber(ARGV[3])
+local used = 0
+for j = 1, #entries do
+  if j > 1 and used + #entries[j] > budget then break end
+  used = used + #entries[j]
+  out[#out + 1] = entries[j]
+  out[1] = out[1] + 1
+end
+if out[1] < v then out[3] = 'more' end
+return out
+)lua";
+
+const std::string kStoreCommitScript = R"lua(
+local e = redis.call('GET', KEYS[3])
+local v = tonumber(redis.call('GET', KEYS[2]) or '0')
+if e ~= ARGV[1] or v ~= tonumber(ARGV[2]) then return {0, v} end
+for i = 8, #ARGV, 3 do
+  if ARGV[i] == 'p' then
+    redis.call('HSET', KEYS[1], ARGV[i + 1], ARGV[i + 2])
+  else
+    redis.call('HDEL', KEYS[1], ARGV[i + 1])
+  end
+end
+local n = redis.call('RPUSH', KEYS[4], ARGV[3])
+local cap = tonumber(ARGV[4])
+if n > cap then redis.call('LTRIM', KEYS[4], n - cap, -1) end
+v = redis.call('INCR', KEYS[2])
+local function f2(s) return struct.pack('<I2', #s) .. s end
+local function f4(s) return struct.pack('<I4', #s) .. s end
+redis.call(ARGV[5], ARGV[6], 'RC' .. string.char(1, 6) .. f2(ARGV[7]) .. f2('') .. f2('') ..
+    f4('') .. f4('') .. f2('') .. f4('') .. f2('') .. struct.pack('<I8', 0) ..
+    struct.pack('<I8', v))
+return {1, v}
+)lua";
+
+const std::string kStoreScanScript = R"lua(
+local r = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+return {tonumber(redis.call('GET', KEYS[2]) or '0'), redis.call('GET', KEYS[3]) or '', r[1], r[2]}
+)lua";
+
+const std::string kStoreSeedScript = R"lua(
+if redis.call('HLEN', KEYS[1]) > 0 then return {0} end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('SET', KEYS[3], ARGV[1])
+redis.call('DEL', KEYS[4])
+return {1, redis.call('INCR', KEYS[2]), ARGV[1]}
+)lua";
+
 std::string ChannelField(std::string_view app, std::string_view channel) {
   std::string f;
   f.reserve(2 + app.size() + channel.size());

@@ -20,6 +20,7 @@
 //   P node:<nk>:w   set   ChannelField(app, user) of the users signed in on this node
 //   P wv            string  the last watch flip's version (flips go to P rpc, envelope kind 5;
 //                           made from Redis TIME in microseconds when missing)
+//   P dn, P dn:v, P dn:e, P dn:log  the Datonow store (below)
 // Thread rules: pure data and functions.
 #pragma once
 
@@ -100,6 +101,27 @@ extern const std::string kCacheStoreScript;
 // {1, envelope} on a hit, {0, 1} on a miss whose cache_miss webhook this node sends, {0, 0} on
 // a miss already told.
 extern const std::string kCacheGetScript;
+
+// The Datonow store (docs/cluster.md, "The Datonow store"). KEYS: P dn (hash: the replicated
+// keys, docs/store.md's layout), P dn:v (the version: commits so far), P dn:e (the epoch: made
+// by the node that seeded the keyspace; a new one means replicas reload), P dn:log (list: the
+// last commits' StoreOps batches, cluster/store_ops.h, the newest last).
+// ARGV: the replica's epoch and version, a byte budget. Returns {version, epoch, status, hash
+// size, batch...}: "empty" (no epoch: seed it), "reload" (another epoch, or the batches after
+// the replica's version are gone: scan it all), "ok" (the batches after the replica's version,
+// and version = the replica's plus their count) or "more" (likewise, cut at the budget).
+extern const std::string kStoreSyncScript;
+// ARGV: epoch, base version, the StoreOps batch, log cap, publish command, the P rpc channel,
+// node key, then per op "p"/"d", key, value ("" for a delete). Applied, logged and told to every
+// node (envelope kind 6, seq the new version) only when the epoch and version are still those:
+// {1, new version}; else {0, version} and nothing changed.
+extern const std::string kStoreCommitScript;
+// ARGV: HSCAN cursor, count. Returns {version, epoch, next cursor, {key, value, ...}}.
+extern const std::string kStoreScanScript;
+// ARGV: a new epoch, then key, value, ... Only into an empty hash: sets the pairs and the epoch,
+// empties the log and bumps the version (every other replica reloads). Returns {1, version,
+// epoch}, or {0} when the hash holds something (reload instead).
+extern const std::string kStoreSeedScript;
 
 // A channel's field in the node index and the due set: u16 LE length + app, channel.
 std::string ChannelField(std::string_view app, std::string_view channel);

@@ -92,6 +92,15 @@ void ControlPlane::EnableCluster(cluster::BridgeOptions options) {
   scripts_.cache_get = bridge_->AddScript(cluster::kCacheGetScript);
   scripts_.watch = bridge_->AddScript(cluster::kWatchScript);
   scripts_.watch_query = bridge_->AddScript(cluster::kWatchQueryScript);
+  scripts_.store_sync = bridge_->AddScript(cluster::kStoreSyncScript);
+  scripts_.store_commit = bridge_->AddScript(cluster::kStoreCommitScript);
+  scripts_.store_scan = bridge_->AddScript(cluster::kStoreScanScript);
+  scripts_.store_seed = bridge_->AddScript(cluster::kStoreSeedScript);
+  const std::string dn = bridge_->prefix() + "dn";
+  store_.keys[0] = dn;
+  store_.keys[1] = dn + ":v";
+  store_.keys[2] = dn + ":e";
+  store_.keys[3] = dn + ":log";
   pusher_api_.EnableClusterQueries();
   rpc_channel_ = bridge_->prefix() + "rpc";
   node_channel_ = bridge_->prefix() + "n:" + node_key_;
@@ -852,6 +861,11 @@ void ControlPlane::DeliverArrival(const std::string& bytes) {
       return;
     }
   }
+  if (e.kind == cluster::kEnvelopeStoreCommit) {  // not an app's: the Datonow store moved on
+    cluster_received_.Add();
+    StoreNotified(e.seq);
+    return;
+  }
   const uint32_t app = apps_->IndexById(e.app);
   if (app >= apps_->size()) {
     // Another node serves an app this one does not (docs/cluster.md: every node runs the same
@@ -951,7 +965,13 @@ void ControlPlane::ClusterTurn() {
     }
     for (uint64_t id : late) FinishCount(id, true);  // a node that did not answer in time
   }
-  if (bridge_->ready() && bridge_->stats().connects != cluster_synced_connects_) ClusterResync();
+  if (bridge_->ready() && bridge_->stats().connects != cluster_synced_connects_) {
+    ClusterResync();
+    if (wal_ != nullptr) {
+      store_.sync_due = true;
+      StorePump();
+    }
+  }
   ClusterHeartbeat(now_ms);
   bridge_->Poll(now_ms);
   cluster_ready_.ready.store(bridge_->ready(), std::memory_order_relaxed);

@@ -661,20 +661,11 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     return;
   }
   if (api::DatonowApi::Matches(call->path) || call->path == "/ws") {
-    // A read while a write is not yet durable may show it: it waits for the commit too.
-    const bool wrote = call->path == "/ws"
-                           ? datonow_api_.ConnectToken(call, util::WallMs(),
-                                                       static_cast<int64_t>(util::MonotonicMs()))
-                           : datonow_api_.Handle(call, util::WallMs());
-    datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
-    for (engine::PublishRequest& p : datonow_api_.TakePublications()) {
-      held_pubs_.push_back(std::move(p));
+    if (bridge_ && wal_ != nullptr) {
+      StoreEnqueue(call);  // the store is shared through Redis (control_store_sync.cc)
+      return;
     }
-    if (wrote || (wal_ != nullptr && !wal_->durable())) {
-      AnswerAfterCommit(call);
-    } else {
-      Answer(call);
-    }
+    FinishDatonow(call, RunDatonow(call));
     return;
   }
   if (impulse_push_.Matches(call->path)) {

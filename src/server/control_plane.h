@@ -87,6 +87,7 @@
 
 namespace ringcast::store {
 class Wal;
+struct RecordedChange;
 enum class TurnResult;
 }  // namespace ringcast::store
 
@@ -237,6 +238,34 @@ class ControlPlane {
   // (or with ok false when the connection was lost).
   bool ClusterCall(size_t script, const std::vector<std::string_view>& args,
                    std::function<void(cluster::CallReply&)> done);
+  // ---- The Datonow store across nodes (control_store_sync.cc; docs/cluster.md, "The Datonow
+  // store") ----
+  // A Datonow REST call or token-socket check: run, its publications held and answered once
+  // durable (single node; a cluster node with Redis away, writes refused).
+  bool RunDatonow(api::HttpCall* call);
+  void FinishDatonow(api::HttpCall* call, bool wrote);
+  // Cluster mode: queued (503 past kStoreQueueMax), run one at a time against the replica once
+  // synced with Redis, and a call that changed it committed there before it is answered.
+  void StoreEnqueue(api::HttpCall* call);
+  void StorePump();
+  // Another node committed up to `version` (envelope kind 6): a sync when nothing runs.
+  void StoreNotified(uint64_t version);
+  void StoreRunOffline(api::HttpCall* call);
+  void StoreSendSync();
+  void StoreOnSync(cluster::CallReply& r);
+  void StoreScan(const std::string& cursor);
+  void StoreSeed();
+  bool StoreSendCommit();
+  void StoreOnCommit(cluster::CallReply& r);
+  // The call at the queue's front is done with (answered, or refused with 503 when `refuse`).
+  void StorePop(bool wrote, bool refuse);
+  // The recorded changes taken back (the replica as before the call) and the API reindexed.
+  void StoreUndo();
+  // Applies a StoreOps batch from Redis to the replica; false when it is not one.
+  bool StoreApply(std::string_view batch);
+  // The replica's keys (docs/store.md's Datonow prefixes; trigger request ids stay per node).
+  static bool StoreReplicated(std::string_view key);
+  std::vector<std::string_view> StoreKeys() const;
   // Closes this node's connections on `channel` (a user's "#server-to-user-" channel).
   void TerminateLocal(uint32_t app, const std::string& channel);
   static void AnswerUnavailable(api::HttpCall* call);
@@ -394,9 +423,32 @@ class ControlPlane {
   struct ClusterScripts {     // Bridge::AddScript indexes (cluster/scripts.h)
     size_t presence_join = 0, presence_leave = 0, heartbeat = 0, occupy = 0, vacate = 0, resync = 0,
            query = 0, publish_numbered = 0, history = 0, cache_store = 0, cache_get = 0, watch = 0,
-           watch_query = 0;
+           watch_query = 0, store_sync = 0, store_commit = 0, store_scan = 0, store_seed = 0;
   };
-  ClusterScripts scripts_;  // the bridge's connect count at the last resync
+  ClusterScripts scripts_;
+  struct StoreSyncState {
+    static constexpr size_t kMaxQueue = 4096;
+    static constexpr uint32_t kMaxTries = 5;    // runs of one call that met a conflict
+    static constexpr uint32_t kMaxReloads = 3;  // reloads in a row before covered calls get 503
+    static constexpr size_t kLogCap = 1000;     // batches Redis keeps (P dn:log)
+    static constexpr size_t kSyncBudget = size_t{8} << 20;  // bytes of batches per sync reply
+    std::string keys[4];                                    // P dn, P dn:v, P dn:e, P dn:log
+    std::deque<api::HttpCall*> queue;                       // waiting calls, the one running first
+    size_t covered = 0;    // calls at the front that the last sync covers
+    bool busy = false;     // a sync, scan, seed or commit in flight
+    uint64_t version = 0;  // the replica's place in Redis' commits
+    std::string epoch;     // "" until the first sync
+    uint32_t tries = 0;
+    uint32_t reloads = 0;
+    uint64_t notified = 0;  // the newest version a commit envelope told of
+    bool sync_due = false;  // set on every connect: sync even with nothing waiting
+    std::vector<store::RecordedChange> changes;  // the running call's, until its commit's reply
+    // A reload in progress: the first page's version and epoch, and what came so far.
+    uint64_t scan_version = 0;
+    std::string scan_epoch;
+    std::unordered_map<std::string, std::string> scanned;
+  };
+  StoreSyncState store_;  // the bridge's connect count at the last resync
   StatCounter cluster_published_;
   StatCounter cluster_received_;
   StatCounter cluster_refused_;

@@ -449,9 +449,27 @@ bool Wal::Queue(std::string_view payload) {
   return true;
 }
 
-bool Wal::Put(std::string_view key, std::string_view value) { return Queue(EncodePut(key, value)); }
+void Wal::Record(std::string_view key, const std::string_view* value) {
+  if (recorder_ == nullptr || poisoned_) return;
+  RecordedChange c;
+  c.key = std::string(key);
+  auto it = live_.find(key);
+  c.had = it != live_.end();
+  if (c.had) c.before = std::string(it->second);
+  c.put = value != nullptr;
+  if (c.put) c.after = std::string(*value);
+  recorder_->push_back(std::move(c));
+}
 
-bool Wal::Delete(std::string_view key) { return Queue(EncodeDelete(key)); }
+bool Wal::Put(std::string_view key, std::string_view value) {
+  Record(key, &value);
+  return Queue(EncodePut(key, value));
+}
+
+bool Wal::Delete(std::string_view key) {
+  Record(key, nullptr);
+  return Queue(EncodeDelete(key));
+}
 
 bool ParseSyncPolicy(std::string_view text, SyncPolicy* out) {
   if (text == "always") {

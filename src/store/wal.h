@@ -147,6 +147,16 @@ struct LiveValue : std::string_view {
 };
 using LiveMap = std::pmr::map<std::pmr::string, LiveValue, KeyLess>;
 
+// One Put or Delete as a recorder saw it (Wal::set_recorder): the key's value before (had:
+// present) and after (put: a Put of `after`; else a Delete).
+struct RecordedChange {
+  std::string key;
+  bool had = false;
+  std::string before;
+  bool put = false;
+  std::string after;
+};
+
 class Wal {
  public:
   // Opens (creating if needed) the directory and replays it. nullptr with *error set when it
@@ -161,6 +171,10 @@ class Wal {
 
   [[nodiscard]] bool Put(std::string_view key, std::string_view value);
   [[nodiscard]] bool Delete(std::string_view key);
+  // While set, every Put and Delete also appends what it changes to *recorder (cluster mode:
+  // a request's mutations, to commit to Redis or to undo; docs/cluster.md, "The Datonow store").
+  // nullptr stops recording.
+  void set_recorder(std::vector<RecordedChange>* recorder) { recorder_ = recorder; }
   // One write and one fdatasync for everything queued. True with nothing queued. Not while a
   // turn is in flight.
   [[nodiscard]] bool Commit();
@@ -207,6 +221,7 @@ class Wal {
   bool Replay(std::string* error);
   bool OpenSegment(uint64_t number, bool create, std::string* error);
   bool Queue(std::string_view payload);
+  void Record(std::string_view key, const std::string_view* value);  // value nullptr: a Delete
   void Poison(const char* what, int err);
   void SetReadOnly();
   void Apply(std::string_view payload);
@@ -250,6 +265,7 @@ class Wal {
   bool poisoned_ = false;
   bool unsynced_ = false;  // written since the last fdatasync
   uint64_t last_sync_ms_ = 0;
+  std::vector<RecordedChange>* recorder_ = nullptr;
 };
 
 std::string EncodePut(std::string_view key, std::string_view value);

@@ -460,6 +460,78 @@ test('Datonow: an appKey socket on B, subscribed by POST /api/subscribe on A, ge
   }
 });
 
+// A Datonow REST call (X-Datonow-App-Id / X-Datonow-Token; the app secret unless `token`).
+async function dnCall(port, method, urlPath, { body, token = APP.secret } = {}) {
+  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-datonow-app-id': APP.appId, 'x-datonow-token': token },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, json, text };
+}
+
+async function tokenSocket(port, token) {
+  const ws = rawSocket(port, { path: `/ws?token=${token}` });
+  await ws.opened;
+  await ws.next((m) => m.event === 'datonow:connection_established');
+  return ws;
+}
+
+test('Datonow store shared: a token made on A works on B and C; messages, state and deletes seen everywhere', async () => {
+  const [a, b, c] = nodes.map((n) => n.port);
+  const made = await dnCall(a, 'POST', `/api/apps/${APP.appId}/tokens`, { body: { name: 'across' } });
+  assert.equal(made.status, 200, made.text);
+  const tok = made.json.token;
+  // At once on the other nodes: the token socket on B, REST with the token on C.
+  const ws = await tokenSocket(b, tok);
+  const sockets = [ws];
+  try {
+    const inbox = await dnCall(c, 'GET', '/api/messages', { token: tok });
+    assert.equal(inbox.status, 200, inbox.text);
+    // A message targeted at the token, posted on C with the token, reaches its socket on B; a
+    // broadcast posted on A too; both listed on B.
+    const mine = await dnCall(c, 'POST', '/api/message', { token: tok, body: { title: 'to me' } });
+    assert.equal(mine.status, 200, mine.text);
+    await ws.next((m) => m.event === 'datonow:notification' && m.data.id === mine.json.id);
+    const all = await dnCall(a, 'POST', '/api/message', { body: { title: 'to all' } });
+    await ws.next((m) => m.event === 'datonow:notification' && m.data.id === all.json.id);
+    assert.ok(all.json.id > mine.json.id, 'ids given out in one sequence across nodes');
+    const listed = await dnCall(b, 'GET', '/api/messages', { token: tok });
+    assert.deepEqual(listed.json.messages.map((m) => [m.id, m.read]), [[all.json.id, false], [mine.json.id, false]]);
+    // Read on A, seen on C; lastSeenAt stored by B's socket, seen on A.
+    assert.equal((await dnCall(a, 'POST', `/api/messages/${mine.json.id}/read`, { token: tok })).status, 200);
+    const after = await dnCall(c, 'GET', '/api/messages', { token: tok });
+    assert.deepEqual(after.json.messages.map((m) => m.read), [false, true]);
+    const tokens = (await dnCall(a, 'GET', `/api/apps/${APP.appId}/tokens`)).json;
+    const rec = tokens.find((t) => t.token === tok);
+    assert.match(rec.lastSeenAt, /^\d{4}-/);
+    // Concurrent posts on all three nodes: every one answered 200 with its own id, all listed.
+    const posts = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      dnCall(nodes[i % 3].port, 'POST', '/api/message', { body: { title: `burst ${i}` } })));
+    for (const p of posts) assert.equal(p.status, 200, p.text);
+    const ids = posts.map((p) => p.json.id);
+    assert.equal(new Set(ids).size, 30, 'no id given twice');
+    const page = await dnCall(b, 'GET', '/api/messages?limit=100');
+    for (const id of ids) assert.ok(page.json.messages.some((m) => m.id === id), `message ${id} listed on B`);
+    // The token deleted on C: refused on A at once, and its socket on B closed.
+    const del = await dnCall(c, 'DELETE', `/api/apps/${APP.appId}/tokens/${made.json.id}`);
+    assert.equal(del.status, 200, del.text);
+    assert.equal((await dnCall(a, 'GET', '/api/messages', { token: tok })).status, 403);
+    assert.equal((await ws.closeInfo).code, 4010, "the deleted token's socket on B is closed");
+    const refused = rawSocket(a, { path: `/ws?token=${tok}` });
+    sockets.push(refused);
+    assert.equal(await refused.opened.then(() => 'opened', (e) => e.message), 'HTTP 403');
+    // Messages deleted on A are gone on B and C.
+    assert.equal((await dnCall(a, 'DELETE', '/api/messages')).status, 200);
+    for (const port of [b, c]) assert.deepEqual((await dnCall(port, 'GET', '/api/messages')).json.messages, []);
+  } finally {
+    for (const s of sockets) s.close();
+  }
+});
+
 // An SSE stream (eventsource) on `port`, resuming from `lastId` when given.
 function sseOpen(port, query, lastId) {
   const { EventSource } = require('eventsource');
@@ -709,6 +781,10 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   assert.equal(r.status, 200, r.text);
   assert.equal(r.replayed, 'true');
 
+  // A Datonow token and message made before the outage (the store lives in Redis too).
+  const tok = (await dnCall(nodes[0].port, 'POST', `/api/apps/${APP.appId}/tokens`, { body: { name: 'outage' } })).json;
+  const msg = (await dnCall(nodes[1].port, 'POST', '/api/message', { token: tok.token, body: { title: 'before' } })).json;
+
   await redis.stop();
   for (const n of nodes) {
     const start = Date.now();
@@ -727,6 +803,14 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   r = await datonowTrigger(nodes[0].port, { channel: 'outage-dn', event: 'note', data: { n: 2 }, requestId: 'rq-2' });
   assert.equal(r.status, 503, 'the retry of a refused requestId is not replayed as a 2xx: ' + r.text);
   assert.ok(await metric(nodes[0].port, 'ringcast_cluster_refused_total') >= 1);
+  // The Datonow store: reads from the node's replica, writes refused (never answered and lost);
+  // a token socket still opens.
+  const down = await dnCall(nodes[2].port, 'POST', '/api/message', { body: { title: 'during' } });
+  assert.equal(down.status, 503, down.text);
+  const read = await dnCall(nodes[2].port, 'GET', '/api/messages', { token: tok.token });
+  assert.equal(read.status, 200, read.text);
+  assert.deepEqual(read.json.messages.map((m) => m.id), [msg.id]);
+  (await tokenSocket(nodes[2].port, tok.token)).close();
 
   redis = startRedis(redisPort);
   for (const n of nodes) {
@@ -752,6 +836,17 @@ test('Redis stopped: /ready false and publishes refused with 503; restarted: del
   assert.equal(r.replayed, null);
   await waitFor(() => dn.length === 2, 5000);
   assert.deepEqual(dn, [{ n: 1 }, { n: 2 }]);
+  // Redis came back empty: a node's replica seeded the Datonow store again; the token and the
+  // message made before the outage work on every node, and new writes are taken.
+  for (const n of nodes) {
+    const inbox = await dnCall(n.port, 'GET', '/api/messages', { token: tok.token });
+    assert.equal(inbox.status, 200, inbox.text);
+    assert.deepEqual(inbox.json.messages.map((m) => m.title), ['before']);
+  }
+  const again = await dnCall(nodes[1].port, 'POST', '/api/message', { body: { title: 'after' } });
+  assert.equal(again.status, 200, again.text);
+  assert.ok(again.json.id > msg.id, 'ids go on from where they were');
+  assert.equal((await dnCall(nodes[0].port, 'GET', '/api/messages')).json.messages[0].title, 'after');
   // Redis came back empty: B wrote its members again (resync), so a member joining on C sees
   // the one on B, and B hears of the newcomer.
   const later = await presenceMember(nodes[2].port, { id: 'newcomer' }, 'presence-outage');

@@ -1,10 +1,11 @@
 // libFuzzer target for what a node reads from Redis: RESP replies (hiredis' reader through
 // cluster::RespReader) and, in each string reply, the inter-node envelope
-// (cluster::DecodeEnvelope).
+// (cluster::DecodeEnvelope) and the Datonow store's batches (cluster::DecodeStoreOps).
 //
 // The first input byte picks where the rest is split into two feeds. Traps on: a split that
-// changes the replies (or the failure) the reader gives, and an envelope that decodes but does
-// not re-encode to the same bytes (the encoder and decoder agree on everything accepted).
+// changes the replies (or the failure) the reader gives, and an envelope or batch that decodes
+// but does not re-encode to the same bytes (the encoder and decoder agree on everything
+// accepted).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,12 +15,16 @@
 
 #include "cluster/envelope.h"
 #include "cluster/resp.h"
+#include "cluster/store_ops.h"
 
 using ringcast::cluster::DecodeEnvelope;
 using ringcast::cluster::EncodeEnvelope;
 using ringcast::cluster::EnvelopeView;
 using ringcast::cluster::RespReader;
 using ringcast::cluster::RespValue;
+using ringcast::cluster::DecodeStoreOps;
+using ringcast::cluster::EncodeStoreOps;
+using ringcast::cluster::StoreOp;
 
 namespace {
 
@@ -39,6 +44,8 @@ void CheckEnvelopes(const RespValue& v) {
       std::string again;
       if (!EncodeEnvelope(e, &again) || again != v.str) std::abort();
     }
+    std::vector<StoreOp> ops;
+    if (DecodeStoreOps(v.str, &ops) && EncodeStoreOps(ops) != v.str) std::abort();
   }
   for (const RespValue& x : v.elements) CheckEnvelopes(x);
 }

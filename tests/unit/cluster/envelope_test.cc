@@ -77,7 +77,7 @@ TEST(Envelope, OtherVersionOrKindOrMagicIsRefused) {
   EnvelopeView got;
   for (size_t i : {0, 1, 2, 3}) {
     std::string bad = wire;
-    bad[i] = static_cast<char>(i == 3 ? 6 : bad[i] + 1);  // kind 6: not a kind
+    bad[i] = static_cast<char>(i == 3 ? 7 : bad[i] + 1);  // kind 7: not a kind
     EXPECT_FALSE(DecodeEnvelope(bad, 1 << 20, &got)) << i;
   }
 }

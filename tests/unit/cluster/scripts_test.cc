@@ -12,11 +12,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cluster/envelope.h"
+#include "cluster/store_ops.h"
 #include "redis_child.h"
 
 namespace ringcast::cluster {
@@ -423,4 +425,96 @@ TEST_F(ScriptsTest, WatchFlipsOncePerUserOverAllNodes) {
 }
 
 }  // namespace
+
+// The Datonow store's scripts: seeding an empty hash, commits at a version (a stale one is
+// refused and changes nothing), the batches a replica behind gets (cut at the budget), reload
+// when they are gone or the epoch changed, the scan, and a commit told to every node.
+TEST_F(ScriptsTest, StoreSyncCommitScanAndSeed) {
+  const std::vector<std::string> keys = {"4", "t:dn", "t:dn:v", "t:dn:e", "t:dn:log"};
+  auto run = [&](const std::string& script, std::vector<std::string> args) {
+    std::vector<std::string> all = {"EVAL", script};
+    all.insert(all.end(), keys.begin(), keys.end());
+    all.insert(all.end(), args.begin(), args.end());
+    return Run(all);
+  };
+  auto commit = [&](const std::string& epoch, long long base, const std::vector<StoreOp>& ops,
+                    const std::string& cap = "3") {
+    std::vector<std::string> args = {
+        epoch, std::to_string(base), EncodeStoreOps(ops), cap, "PUBLISH", "t:rpc", "n1"};
+    for (const StoreOp& op : ops) args.insert(args.end(), {op.put ? "p" : "d", op.key, op.value});
+    return run(kStoreCommitScript, args);
+  };
+  auto sync = [&](const std::string& epoch, long long mine, long long budget = 1 << 20) {
+    return run(kStoreSyncScript, {epoch, std::to_string(mine), std::to_string(budget)});
+  };
+  Subscribe("t:rpc");
+  Reply r = sync("", 0);
+  EXPECT_EQ(r.elements.at(2).str, "empty");
+  // A commit before anyone seeded: refused (no epoch).
+  EXPECT_EQ(commit("", 0, {{true, "k1", "v"}}).elements.at(0).integer, 0);
+  EXPECT_EQ(Run({"HLEN", "t:dn"}).integer, 0);
+  r = run(kStoreSeedScript, {"E1", "ka", "1", "kb", "2"});
+  ASSERT_EQ(r.elements.at(0).integer, 1);
+  const long long v0 = r.elements.at(1).integer;
+  EXPECT_EQ(r.elements.at(2).str, "E1");
+  EXPECT_EQ(run(kStoreSeedScript, {"E2", "kc", "3"}).elements.at(0).integer, 0);  // not empty
+  EXPECT_EQ(sync("E1", v0).elements.at(2).str, "ok");
+  // Two nodes at v0: the first commit wins, the second is refused and changes nothing.
+  r = commit("E1", v0, {{true, "ka", "10"}, {false, "kb", ""}});
+  ASSERT_EQ(r.elements.at(0).integer, 1);
+  EXPECT_EQ(r.elements.at(1).integer, v0 + 1);
+  EnvelopeView e;
+  ASSERT_TRUE(NextMessage(&e));
+  EXPECT_EQ(e.kind, kEnvelopeStoreCommit);
+  EXPECT_EQ(e.origin, "n1");
+  EXPECT_EQ(e.seq, static_cast<uint64_t>(v0 + 1));
+  r = commit("E1", v0, {{true, "ka", "20"}});
+  EXPECT_EQ(r.elements.at(0).integer, 0);
+  EXPECT_EQ(r.elements.at(1).integer, v0 + 1);
+  EXPECT_EQ(Run({"HGET", "t:dn", "ka"}).str, "10");
+  EXPECT_EQ(Run({"HEXISTS", "t:dn", "kb"}).integer, 0);
+  EXPECT_EQ(commit("E0", v0 + 1, {{true, "ka", "20"}}).elements.at(0).integer, 0);  // epoch
+  // A replica at v0 gets the batch; with a small budget, one batch at a time ("more").
+  ASSERT_EQ(commit("E1", v0 + 1, {{true, "kc", std::string(100, 'x')}}).elements.at(0).integer, 1);
+  r = sync("E1", v0);
+  ASSERT_EQ(r.elements.size(), 6u);
+  EXPECT_EQ(r.elements[0].integer, v0 + 2);
+  EXPECT_EQ(r.elements[2].str, "ok");
+  std::vector<StoreOp> ops;
+  ASSERT_TRUE(DecodeStoreOps(r.elements[4].str, &ops));
+  ASSERT_TRUE(DecodeStoreOps(r.elements[5].str, &ops));
+  ASSERT_EQ(ops.size(), 3u);
+  EXPECT_TRUE(ops[0].put && ops[0].key == "ka" && ops[0].value == "10");
+  EXPECT_TRUE(!ops[1].put && ops[1].key == "kb");
+  EXPECT_EQ(ops[2].value, std::string(100, 'x'));
+  r = sync("E1", v0, 10);
+  ASSERT_EQ(r.elements.size(), 5u);
+  EXPECT_EQ(r.elements[0].integer, v0 + 1);
+  EXPECT_EQ(r.elements[2].str, "more");
+  // The log keeps `cap` batches: a replica further behind reloads; so does another epoch.
+  for (long long v = v0 + 2; v < v0 + 5; ++v) {
+    ASSERT_EQ(commit("E1", v, {{true, "kd", std::to_string(v)}}).elements.at(0).integer, 1);
+  }
+  EXPECT_EQ(Run({"LLEN", "t:dn:log"}).integer, 3);
+  EXPECT_EQ(sync("E1", v0 + 1).elements.at(2).str, "reload");
+  EXPECT_EQ(sync("E1", v0 + 2).elements.at(2).str, "ok");
+  r = sync("E0", v0 + 5);
+  EXPECT_EQ(r.elements.at(2).str, "reload");
+  EXPECT_EQ(r.elements.at(3).integer, 3);  // the hash's size
+  // The scan: every pair, with the version and epoch.
+  std::map<std::string, std::string> all;
+  std::string cursor = "0";
+  do {
+    r = run(kStoreScanScript, {cursor, "1"});
+    EXPECT_EQ(r.elements.at(0).integer, v0 + 5);
+    EXPECT_EQ(r.elements.at(1).str, "E1");
+    cursor = r.elements.at(2).str;
+    for (size_t i = 0; i + 1 < r.elements.at(3).elements.size(); i += 2) {
+      all[r.elements[3].elements[i].str] = r.elements[3].elements[i + 1].str;
+    }
+  } while (cursor != "0");
+  EXPECT_EQ(all, (std::map<std::string, std::string>{
+                     {"ka", "10"}, {"kc", std::string(100, 'x')}, {"kd", std::to_string(v0 + 4)}}));
+}
+
 }  // namespace ringcast::cluster

@@ -109,6 +109,31 @@ TEST_F(WalTest, CommittedMutationsSurviveReopen) {
   EXPECT_TRUE(wal->recovery().events.empty());
 }
 
+TEST_F(WalTest, TheRecorderSeesEachChangeWithItsValueBefore) {
+  auto wal = Open();
+  ASSERT_TRUE(wal) << last_error_;
+  ASSERT_TRUE(wal->Put("a", "1"));  // not recorded
+  std::vector<RecordedChange> changes;
+  wal->set_recorder(&changes);
+  ASSERT_TRUE(wal->Put("a", "2"));
+  ASSERT_TRUE(wal->Put("b", "3"));
+  ASSERT_TRUE(wal->Delete("a"));
+  ASSERT_TRUE(wal->Delete("none"));
+  wal->set_recorder(nullptr);
+  ASSERT_TRUE(wal->Put("c", "4"));  // not recorded
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_TRUE(changes[0].had && changes[0].before == "1" && changes[0].put &&
+              changes[0].after == "2");
+  EXPECT_TRUE(!changes[1].had && changes[1].put && changes[1].after == "3");
+  EXPECT_TRUE(changes[2].had && changes[2].before == "2" && !changes[2].put);
+  EXPECT_TRUE(!changes[3].had && !changes[3].put);
+  // Taken back in reverse order, the map is what it was before the recording.
+  for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
+    ASSERT_TRUE(it->had ? wal->Put(it->key, it->before) : wal->Delete(it->key));
+  }
+  EXPECT_EQ(wal->live(), (LiveMap{{"a", "1"}, {"c", "4"}}));
+}
+
 TEST_F(WalTest, UncommittedMutationsAreNotDurable) {
   {
     auto wal = Open();
