@@ -516,6 +516,18 @@ test('Datonow store shared: a token made on A works on B and C; messages, state 
     assert.equal(new Set(ids).size, 30, 'no id given twice');
     const page = await dnCall(b, 'GET', '/api/messages?limit=100');
     for (const id of ids) assert.ok(page.json.messages.some((m) => m.id === id), `message ${id} listed on B`);
+    // A node started now loads the store from Redis: same tokens, same inbox.
+    const d = await startServer({ shards: 1, args: nodeArgs(`redis://127.0.0.1:${redisPort}`, 'd'), config });
+    try {
+      await waitReady(d.port);
+      const onD = await dnCall(d.port, 'GET', '/api/messages?limit=100');
+      assert.deepEqual(onD.json, page.json);
+      assert.equal((await tokenSocket(d.port, tok)).close(), undefined);
+      assert.deepEqual((await dnCall(d.port, 'GET', `/api/apps/${APP.appId}/tokens`)).json.map((t) => t.id),
+        (await dnCall(a, 'GET', `/api/apps/${APP.appId}/tokens`)).json.map((t) => t.id));
+    } finally {
+      await d.stop();
+    }
     // The token deleted on C: refused on A at once, and its socket on B closed.
     const del = await dnCall(c, 'DELETE', `/api/apps/${APP.appId}/tokens/${made.json.id}`);
     assert.equal(del.status, 200, del.text);
@@ -530,6 +542,40 @@ test('Datonow store shared: a token made on A works on B and C; messages, state 
   } finally {
     for (const s of sockets) s.close();
   }
+});
+
+test('Datonow store: kill -9 of a node mid-burst; every write it acknowledged is on the others', async () => {
+  const e = await startServer({ shards: 1, args: nodeArgs(`redis://127.0.0.1:${redisPort}`, 'e'), config });
+  await waitReady(e.port);
+  const acked = [];
+  let sent = 0;
+  // Eight writers, each posting until the node is gone.
+  const writer = async () => {
+    for (;;) {
+      const r = await dnCall(e.port, 'POST', '/api/message', { body: { title: `crash ${sent++}` } }).catch(() => null);
+      if (r === null) return;
+      if (r.status === 200) acked.push(r.json.id);
+    }
+  };
+  const writers = Array.from({ length: 8 }, writer);
+  await waitFor(() => acked.length >= 100, 10000);
+  e.proc.kill('SIGKILL');
+  await Promise.all(writers);
+  await e.exited;
+  assert.ok(acked.length >= 100, `acknowledged ${acked.length} of ${sent}`);
+  const listed = new Set();
+  let cursor = null;
+  do {
+    const page = await dnCall(nodes[1].port, 'GET', `/api/messages?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+    for (const m of page.json.messages) listed.add(m.id);
+    cursor = page.json.nextCursor;
+  } while (cursor !== null);
+  for (const id of acked) assert.ok(listed.has(id), `acknowledged message ${id} lost`);
+  // And B goes on taking writes with fresh ids.
+  const next = await dnCall(nodes[1].port, 'POST', '/api/message', { body: { title: 'after crash' } });
+  assert.equal(next.status, 200, next.text);
+  assert.ok(!listed.has(next.json.id));
+  assert.equal((await dnCall(nodes[1].port, 'DELETE', '/api/messages')).status, 200);
 });
 
 // An SSE stream (eventsource) on `port`, resuming from `lastId` when given.
