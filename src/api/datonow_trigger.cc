@@ -64,10 +64,15 @@ DatonowTrigger::DatonowTrigger(const engine::AppRegistry* apps, const config::Li
       limiter_(limiter),
       window_ms_(int64_t{limits->datonow_trigger_request_id_window_s} * 1000),
       window_(apps->size()) {
+  Reindex();
+}
+
+void DatonowTrigger::Reindex() {
   if (wal_ == nullptr) return;
   for (uint32_t i = 0; i < apps_->size(); ++i) {
     const std::string prefix = RequestPrefix(apps_->app(i));
     auto& w = window_[i];
+    w.clear();
     for (auto it = wal_->live().lower_bound(prefix);
          it != wal_->live().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
       w.emplace_back(StoredMs(it->second), it->first);
@@ -92,12 +97,6 @@ bool DatonowTrigger::Purge(uint32_t app, int64_t now_ms) {
     ++n;
   }
   return wrote;
-}
-
-bool DatonowTrigger::Withdraw(const std::string& request_key) {
-  if (wal_ == nullptr || request_key.empty()) return true;
-  if (wal_->live().find(request_key) == wal_->live().end()) return true;
-  return wal_->Delete(request_key);
 }
 
 TriggerResult DatonowTrigger::Handle(HttpCall* call, int64_t now_ms) {

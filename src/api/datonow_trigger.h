@@ -42,7 +42,7 @@ struct TriggerResult {
   // publications (a first requestId: published only once its record is durable, never when the
   // commit fails).
   bool wrote = false;
-  // A first requestId: its store key, for Withdraw.
+  // A first requestId: its store key.
   std::string request_key;
 };
 
@@ -60,11 +60,9 @@ class DatonowTrigger {
 
   [[nodiscard]] TriggerResult Handle(HttpCall* call, int64_t now_ms);
 
-  // Forgets a first requestId's record (result.request_key) whose publications did not go out
-  // (cluster mode: Redis refused them), so that a retry publishes instead of replaying a 2xx.
-  // Its window entry stays until it expires (Purge skips a key that is gone). False when the
-  // store refused the delete (read-only).
-  [[nodiscard]] bool Withdraw(const std::string& request_key);
+  // Rebuilds the window from the store's live map, after the map changed under this object
+  // (cluster mode's replication and undo: docs/cluster.md, "The Datonow store").
+  void Reindex();
 
   // For tests and metrics.
   size_t remembered(uint32_t app) const { return window_[app].size(); }

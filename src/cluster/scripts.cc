@@ -399,7 +399,8 @@ const std::string kStoreCommitScript = R"lua(
 local e = redis.call('GET', KEYS[3])
 local v = tonumber(redis.call('GET', KEYS[2]) or '0')
 if e ~= ARGV[1] or v ~= tonumber(ARGV[2]) then return {0, v} end
-for i = 8, #ARGV, 3 do
+local ops_end = 9 + 3 * tonumber(ARGV[8])
+for i = 9, ops_end - 1, 3 do
   if ARGV[i] == 'p' then
     redis.call('HSET', KEYS[1], ARGV[i + 1], ARGV[i + 2])
   else
@@ -415,6 +416,7 @@ local function f4(s) return struct.pack('<I4', #s) .. s end
 redis.call(ARGV[5], ARGV[6], 'RC' .. string.char(1, 6) .. f2(ARGV[7]) .. f2('') .. f2('') ..
     f4('') .. f4('') .. f2('') .. f4('') .. f2('') .. struct.pack('<I8', 0) ..
     struct.pack('<I8', v))
+for i = ops_end, #ARGV, 2 do redis.call(ARGV[5], ARGV[i], ARGV[i + 1]) end
 return {1, v}
 )lua";
 

@@ -112,9 +112,11 @@ extern const std::string kCacheGetScript;
 // and version = the replica's plus their count) or "more" (likewise, cut at the budget).
 extern const std::string kStoreSyncScript;
 // ARGV: epoch, base version, the StoreOps batch, log cap, publish command, the P rpc channel,
-// node key, then per op "p"/"d", key, value ("" for a delete). Applied, logged and told to every
-// node (envelope kind 6, seq the new version) only when the epoch and version are still those:
-// {1, new version}; else {0, version} and nothing changed.
+// node key, the number of ops, per op "p"/"d", key, value ("" for a delete), then pairs of a
+// pub/sub channel and an envelope. Only when the epoch and version are still those: applied,
+// logged, told to every node (envelope kind 6, seq the new version), and the envelopes
+// published (with the change: a trigger's requestId record and its event), {1, new version};
+// else {0, version}, nothing changed and nothing published.
 extern const std::string kStoreCommitScript;
 // ARGV: HSCAN cursor, count. Returns {version, epoch, next cursor, {key, value, ...}}.
 extern const std::string kStoreScanScript;

@@ -220,6 +220,31 @@ bool ControlPlane::ClusterAccepts(api::HttpCall* call) {
   return false;
 }
 
+bool ControlPlane::ClusterPlain(const engine::PublishRequest& req, const std::string& channel) {
+  if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:")
+    return false;
+  return !req.audience.empty() || engine::datonow::IsInternal(channel) ||
+         history_.PolicyFor(req.app, channel).size == 0;
+}
+
+bool ControlPlane::ClusterEnvelope(const engine::PublishRequest& req, const std::string& channel,
+                                   std::string* out) const {
+  std::string exclude = req.exclude_socket_id;
+  if (exclude.empty() && req.exclude_shard != engine::kNoShard) {
+    exclude = ids_->Format(req.exclude_shard, req.exclude_serial);
+  }
+  cluster::EnvelopeView e;
+  e.origin = node_key_;
+  e.app = apps_->app(req.app).id;
+  e.channel = channel;
+  e.event = req.event;
+  e.data = req.data;
+  e.exclude = exclude;
+  e.audience = req.audience;
+  e.user_id = req.user_id;
+  return cluster::EncodeEnvelope(e, out);
+}
+
 bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t* first,
                                     uint64_t* last, std::vector<std::string>* refused) {
   const std::string& app_id = apps_->app(req.app).id;
@@ -297,40 +322,6 @@ void ControlPlane::HoldForCluster(api::HttpCall* call, uint64_t first, uint64_t 
     return;
   }
   cluster_held_.push_back({call, first, last, failed, std::move(then), std::move(otherwise)});
-}
-
-void ControlPlane::ClusterTriggerAfterCommit(api::HttpCall* call, api::TriggerResult r) {
-  // 503 once the withdrawal is durable (AnswerAfterCommit; with the store's own 503 if that
-  // commit fails).
-  auto withdraw = [this, call, key = r.request_key] {
-    cluster_refused_.Add();
-    if (!datonow_trigger_.Withdraw(key)) {
-      AnswerReadOnly(call);
-      Answer(call);
-      return;
-    }
-    AnswerUnavailable(call);
-    AnswerAfterCommit(call);
-  };
-  held_.push_back({call, [this, call, withdraw, pubs = std::move(r.publications)](bool durable) {
-                     if (!durable) {  // the record is not durable: nothing was published
-                       AnswerReadOnly(call);
-                       Answer(call);
-                       return;
-                     }
-                     if (!bridge_->CanPublish()) {
-                       withdraw();
-                       return;
-                     }
-                     uint64_t first = 0;
-                     uint64_t last = 0;
-                     bool ok = true;
-                     for (const engine::PublishRequest& req : pubs) {
-                       ok = PublishToCluster(req, &first, &last) && ok;
-                     }
-                     HoldForCluster(
-                         call, first, last, !ok, [this, call] { Answer(call); }, withdraw);
-                   }});
 }
 
 bool ControlPlane::HoldJoinForCluster(engine::PresenceNote* note) {

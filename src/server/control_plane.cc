@@ -595,40 +595,13 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   api::HttpCall* call = m.request;
   if (api::DatonowTrigger::Matches(call->path)) {
-    // Without a requestId: published now, like a Pusher REST trigger. With one, the id's record
-    // is committed first: the event is published after the sync, just before the answer, and
-    // not at all if the sync fails (503), so a 2xx and a delivery never outrun the record that
-    // makes a retry a replay. A repeat's answer waits until the store is durable.
+    if (bridge_ && wal_ != nullptr) {
+      StoreEnqueue(call);  // a requestId is remembered cluster-wide (control_store_sync.cc)
+      return;
+    }
     api::TriggerResult r = datonow_trigger_.Handle(call, util::WallMs());
     datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
-    if (bridge_ && !r.request_key.empty() && !r.publications.empty()) {
-      ClusterTriggerAfterCommit(call, std::move(r));
-      return;
-    }
-    if (bridge_ && !r.wrote && !r.publications.empty()) {
-      // Published now through Redis, answered after its replies (503 when it is down).
-      if (!ClusterAccepts(call)) return;
-      uint64_t first = 0;
-      uint64_t last = 0;
-      bool ok = true;
-      for (const engine::PublishRequest& req : r.publications) {
-        ok = PublishToCluster(req, &first, &last) && ok;
-      }
-      HoldForCluster(call, first, last, !ok, [this, call] { Answer(call); });
-      return;
-    }
-    for (engine::PublishRequest& req : r.publications) {
-      if (r.wrote) {
-        held_pubs_.push_back(std::move(req));
-      } else {
-        Publish(req);
-      }
-    }
-    if (r.wrote || (wal_ != nullptr && !wal_->durable())) {
-      AnswerAfterCommit(call);
-    } else {
-      Answer(call);
-    }
+    FinishTrigger(call, std::move(r));
     return;
   }
   if (api::DatonowSocketApi::Matches(call->path)) {

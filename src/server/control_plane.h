@@ -56,6 +56,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -171,6 +172,13 @@ class ControlPlane {
   // An envelope's excluded socket id, when this node issued it: its shard and serial (else the
   // outputs are left as they are: nobody excluded).
   void LocalExclude(std::string_view socket_id, uint32_t* shard, uint64_t* serial) const;
+  // A publication's envelope for one channel (the exclusion as a socket id); false when a field
+  // is over its length.
+  bool ClusterEnvelope(const engine::PublishRequest& req, const std::string& channel,
+                       std::string* out) const;
+  // The channel is published as a plain envelope (not a cache channel, no history: those go
+  // through their scripts).
+  bool ClusterPlain(const engine::PublishRequest& req, const std::string& channel);
   // Sends every (event, channel) of `req` to Redis; false when one was refused (the rest may
   // have gone; those refused are appended to *refused when given). *first / *last: the tickets
   // of the first and last command sent (*first stays 0 when none was).
@@ -184,11 +192,6 @@ class ControlPlane {
   // `otherwise`, when set, runs instead of the 503.
   void HoldForCluster(api::HttpCall* call, uint64_t first, uint64_t last, bool failed,
                       std::function<void()> then, std::function<void()> otherwise = nullptr);
-  // Cluster mode, a Datonow trigger with a first requestId (its record queued for the commit):
-  // published through Redis once the record is durable, answered after Redis' replies; when
-  // Redis is down or refuses, the record is withdrawn and the answer, once that is durable,
-  // is 503 (a retry publishes; never a 2xx for what did not reach the cluster).
-  void ClusterTriggerAfterCommit(api::HttpCall* call, api::TriggerResult r);
   // A join's answer (presence, cache, plain Pusher or sign-in): held until this node's
   // subscription to its channel is confirmed; false (answer now) when it is, or while Redis is
   // not ready.
@@ -244,6 +247,11 @@ class ControlPlane {
   // durable (single node; a cluster node with Redis away, writes refused).
   bool RunDatonow(api::HttpCall* call);
   void FinishDatonow(api::HttpCall* call, bool wrote);
+  // POST /api/trigger's result: without a requestId published now (cluster mode: through Redis,
+  // answered after its replies, 503 when it is down); a first requestId's publications go
+  // after the record's commit (single node: once durable, never when the commit fails; cluster
+  // mode: those the commit script did not publish itself); a repeat answered once durable.
+  void FinishTrigger(api::HttpCall* call, api::TriggerResult r);
   // Cluster mode: queued (503 past kStoreQueueMax), run one at a time against the replica once
   // synced with Redis, and a call that changed it committed there before it is answered.
   void StoreEnqueue(api::HttpCall* call);
@@ -251,6 +259,11 @@ class ControlPlane {
   // Another node committed up to `version` (envelope kind 6): a sync when nothing runs.
   void StoreNotified(uint64_t version);
   void StoreRunOffline(api::HttpCall* call);
+  // Runs the call at the queue's front (a trigger's result kept in store_.trigger); true when
+  // it wrote.
+  bool RunStoreCall(api::HttpCall* call);
+  // DatonowApi's and DatonowTrigger's indexes rebuilt from the replica.
+  void StoreReindex();
   void StoreSendSync();
   void StoreOnSync(cluster::CallReply& r);
   void StoreScan(const std::string& cursor);
@@ -443,6 +456,10 @@ class ControlPlane {
     uint64_t notified = 0;  // the newest version a commit envelope told of
     bool sync_due = false;  // set on every connect: sync even with nothing waiting
     std::vector<store::RecordedChange> changes;  // the running call's, until its commit's reply
+    // The running call is POST /api/trigger: its result. A first requestId's publications to
+    // plain channels go out with the commit (the script publishes them with the record), and
+    // are taken out of it.
+    std::optional<api::TriggerResult> trigger;
     // A reload in progress: the first page's version and epoch, and what came so far.
     uint64_t scan_version = 0;
     std::string scan_epoch;

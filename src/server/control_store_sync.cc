@@ -46,6 +46,49 @@ bool ControlPlane::RunDatonow(api::HttpCall* call) {
   return wrote;
 }
 
+void ControlPlane::FinishTrigger(api::HttpCall* call, api::TriggerResult r) {
+  if (bridge_ && !r.publications.empty()) {
+    // Published now through Redis, answered after its replies (503 when it is down) and, when
+    // the store changed, after the local commit too.
+    if (!ClusterAccepts(call)) return;
+    uint64_t first = 0;
+    uint64_t last = 0;
+    bool ok = true;
+    for (const engine::PublishRequest& req : r.publications) {
+      ok = PublishToCluster(req, &first, &last) && ok;
+    }
+    if (!r.wrote && wal_ != nullptr && wal_->durable()) {
+      HoldForCluster(call, first, last, !ok, [this, call] { Answer(call); });
+      return;
+    }
+    held_.push_back({call, [this, call, first, last, ok](bool durable) {
+                       if (!durable) {
+                         AnswerReadOnly(call);
+                         Answer(call);
+                         return;
+                       }
+                       HoldForCluster(call, first, last, !ok, [this, call] { Answer(call); });
+                     }});
+    return;
+  }
+  // Single node (or nothing left to publish). Without a requestId: published now. With one, the
+  // id's record is committed first: the event is published after the sync, just before the
+  // answer, and not at all if the sync fails (503), so a 2xx and a delivery never outrun the
+  // record that makes a retry a replay. A repeat's answer waits until the store is durable.
+  for (engine::PublishRequest& req : r.publications) {
+    if (r.wrote) {
+      held_pubs_.push_back(std::move(req));
+    } else {
+      Publish(req);
+    }
+  }
+  if (r.wrote || (wal_ != nullptr && !wal_->durable())) {
+    AnswerAfterCommit(call);
+  } else {
+    Answer(call);
+  }
+}
+
 void ControlPlane::FinishDatonow(api::HttpCall* call, bool wrote) {
   for (engine::PublishRequest& p : datonow_api_.TakePublications()) {
     held_pubs_.push_back(std::move(p));
@@ -108,7 +151,7 @@ void ControlPlane::StorePump() {
     api::HttpCall* call = s.queue.front();
     s.changes.clear();
     wal_->set_recorder(&s.changes);
-    const bool wrote = RunDatonow(call);
+    const bool wrote = RunStoreCall(call);
     wal_->set_recorder(nullptr);
     if (s.changes.empty()) {
       StorePop(wrote, false);
@@ -121,17 +164,29 @@ void ControlPlane::StorePump() {
   }
 }
 
+bool ControlPlane::RunStoreCall(api::HttpCall* call) {
+  store_.trigger.reset();
+  if (!api::DatonowTrigger::Matches(call->path)) return RunDatonow(call);
+  store_.trigger = datonow_trigger_.Handle(call, util::WallMs());
+  datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
+  return store_.trigger->wrote;
+}
+
 void ControlPlane::StorePop(bool wrote, bool refuse) {
   api::HttpCall* call = store_.queue.front();
   store_.queue.pop_front();
   if (store_.covered > 0) --store_.covered;
   store_.tries = 0;
+  std::optional<api::TriggerResult> trigger = std::move(store_.trigger);
+  store_.trigger.reset();
   if (refuse) {
     AnswerStoreUnavailable(call);
     Answer(call);
-    return;
+  } else if (trigger) {
+    FinishTrigger(call, std::move(*trigger));
+  } else {
+    FinishDatonow(call, wrote);
   }
-  FinishDatonow(call, wrote);
 }
 
 void ControlPlane::StoreRunOffline(api::HttpCall* call) {
@@ -139,10 +194,16 @@ void ControlPlane::StoreRunOffline(api::HttpCall* call) {
   // token socket's lastSeenAt (the socket is let in; the stamp is not stored).
   store_.changes.clear();
   wal_->set_recorder(&store_.changes);
-  const bool wrote = RunDatonow(call);
+  const bool wrote = RunStoreCall(call);
   wal_->set_recorder(nullptr);
+  std::optional<api::TriggerResult> trigger = std::move(store_.trigger);
+  store_.trigger.reset();
   if (store_.changes.empty()) {
-    FinishDatonow(call, wrote);
+    if (trigger) {
+      FinishTrigger(call, std::move(*trigger));  // a replay, or a publish refused there
+    } else {
+      FinishDatonow(call, wrote);
+    }
     return;
   }
   const bool socket = call->path == "/ws" && call->socket_token != 0;
@@ -155,13 +216,18 @@ void ControlPlane::StoreRunOffline(api::HttpCall* call) {
   Answer(call);
 }
 
+void ControlPlane::StoreReindex() {
+  datonow_api_.Reindex();
+  datonow_trigger_.Reindex();
+}
+
 void ControlPlane::StoreUndo() {
   for (auto it = store_.changes.rbegin(); it != store_.changes.rend(); ++it) {
     const bool ok = it->had ? wal_->Put(it->key, it->before) : wal_->Delete(it->key);
     if (!ok) break;  // poisoned: every answer from here on is 503
   }
   store_.changes.clear();
-  datonow_api_.Reindex();
+  StoreReindex();
 }
 
 bool ControlPlane::StoreApply(std::string_view batch) {
@@ -236,7 +302,7 @@ void ControlPlane::StoreOnSync(cluster::CallReply& r) {
       RC_WARN("cluster: a Datonow store batch in Redis is not one; reloading the store");
       s.epoch.clear();  // the next sync says reload
       s.covered = 0;
-      datonow_api_.Reindex();
+      StoreReindex();
       return;
     }
     applied = true;
@@ -244,7 +310,7 @@ void ControlPlane::StoreOnSync(cluster::CallReply& r) {
   s.reloads = 0;
   s.version = static_cast<uint64_t>(e[0].integer);
   s.epoch = e[1].str;
-  if (applied) datonow_api_.Reindex();
+  if (applied) StoreReindex();
   if (status == "more") s.covered = 0;  // sync again before running anything
 }
 
@@ -294,7 +360,7 @@ void ControlPlane::StoreScan(const std::string& cursor) {
     s.scanned.clear();
     s.version = s.scan_version;
     s.epoch = s.scan_epoch;
-    datonow_api_.Reindex();
+    StoreReindex();
     RC_INFO("cluster: the Datonow store was loaded from Redis (version %llu)",
             static_cast<unsigned long long>(s.version));
     s.covered = 0;  // sync from scan_version
@@ -348,17 +414,41 @@ bool ControlPlane::StoreSendCommit() {
   const std::string batch = cluster::EncodeStoreOps(ops);
   const std::string version = std::to_string(s.version);
   const std::string cap = std::to_string(StoreSyncState::kLogCap);
+  const std::string count = std::to_string(ops.size());
   std::vector<std::string_view> args = StoreKeys();
-  args.insert(args.end(),
-              {s.epoch, version, batch, cap, bridge_->publish_command(), rpc_channel_, node_key_});
+  args.insert(args.end(), {s.epoch, version, batch, cap, bridge_->publish_command(), rpc_channel_,
+                           node_key_, count});
   for (const cluster::StoreOp& op : ops) {
     args.insert(args.end(), {op.put ? "p" : "d", op.key, op.value});
   }
+  // A first requestId: its event goes out with its record, in the same script, so that a
+  // record in Redis always means a published event (and a retry on any node is a replay).
+  // Channels Redis numbers (history) or keeps (cache) are published after, by FinishTrigger.
+  std::vector<std::string> carried;  // pairs: pub/sub channel, envelope
+  if (s.trigger && !s.trigger->request_key.empty()) {
+    for (engine::PublishRequest& req : s.trigger->publications) {
+      std::vector<std::string> rest;
+      for (const std::string& channel : req.channels) {
+        std::string envelope;
+        if (!ClusterPlain(req, channel) || !ClusterEnvelope(req, channel, &envelope)) {
+          rest.push_back(channel);
+          continue;
+        }
+        carried.push_back(bridge_->RedisChannel(apps_->app(req.app).id, channel));
+        carried.push_back(std::move(envelope));
+      }
+      req.channels = std::move(rest);
+    }
+    std::erase_if(s.trigger->publications,
+                  [](const engine::PublishRequest& req) { return req.channels.empty(); });
+  }
+  for (const std::string& c : carried) args.emplace_back(c);
   s.busy = ClusterCall(scripts_.store_commit, args, [this](cluster::CallReply& r) {
     store_.busy = false;
     StoreOnCommit(r);
     StorePump();
   });
+  if (s.busy) cluster_published_.Add(carried.size() / 2);
   return s.busy;
 }
 

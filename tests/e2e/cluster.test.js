@@ -544,6 +544,29 @@ test('Datonow store shared: a token made on A works on B and C; messages, state 
   }
 });
 
+test('Datonow trigger: a requestId is remembered cluster-wide; its repeat on another node is a replay, one delivery', async () => {
+  const sub = connect(nodes[2].port);
+  clients.push(sub);
+  await sub.connected;
+  const got = await listen(sub, 'dn-once', 'note');
+  const first = await datonowTrigger(nodes[0].port, { channel: 'dn-once', event: 'note', data: { n: 1 }, requestId: 'x-1' });
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.replayed, null);
+  const again = await datonowTrigger(nodes[1].port, { channel: 'dn-once', event: 'note', data: { n: 1 }, requestId: 'x-1' });
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.replayed, 'true');
+  assert.equal(again.text, first.text, 'the first answer, word for word');
+  // The same new id sent to all three nodes at once: one first, two replays, one delivery.
+  const race = await Promise.all(nodes.map((n) =>
+    datonowTrigger(n.port, { channel: 'dn-once', event: 'note', data: { n: 2 }, requestId: 'x-2' })));
+  for (const r of race) assert.equal(r.status, 200, r.text);
+  assert.equal(race.filter((r) => r.replayed === 'true').length, 2);
+  assert.equal(new Set(race.map((r) => r.text)).size, 1);
+  await sleep(300);
+  assert.deepEqual(got, [{ n: 1 }, { n: 2 }]);
+  sub.unsubscribe('dn-once');
+});
+
 test('Datonow store: kill -9 of a node mid-burst; every write it acknowledged is on the others', async () => {
   const e = await startServer({ shards: 1, args: nodeArgs(`redis://127.0.0.1:${redisPort}`, 'e'), config });
   await waitReady(e.port);

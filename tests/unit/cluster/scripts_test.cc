@@ -438,10 +438,12 @@ TEST_F(ScriptsTest, StoreSyncCommitScanAndSeed) {
     return Run(all);
   };
   auto commit = [&](const std::string& epoch, long long base, const std::vector<StoreOp>& ops,
-                    const std::string& cap = "3") {
+                    const std::string& cap = "3", std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {
-        epoch, std::to_string(base), EncodeStoreOps(ops), cap, "PUBLISH", "t:rpc", "n1"};
+        epoch, std::to_string(base),      EncodeStoreOps(ops), cap, "PUBLISH", "t:rpc",
+        "n1",  std::to_string(ops.size())};
     for (const StoreOp& op : ops) args.insert(args.end(), {op.put ? "p" : "d", op.key, op.value});
+    args.insert(args.end(), extra.begin(), extra.end());
     return run(kStoreCommitScript, args);
   };
   auto sync = [&](const std::string& epoch, long long mine, long long budget = 1 << 20) {
@@ -468,14 +470,23 @@ TEST_F(ScriptsTest, StoreSyncCommitScanAndSeed) {
   EXPECT_EQ(e.kind, kEnvelopeStoreCommit);
   EXPECT_EQ(e.origin, "n1");
   EXPECT_EQ(e.seq, static_cast<uint64_t>(v0 + 1));
-  r = commit("E1", v0, {{true, "ka", "20"}});
+  // A refused commit publishes nothing it carries; an accepted one publishes it after its own
+  // announcement.
+  r = commit("E1", v0, {{true, "ka", "20"}}, "3", {"t:rpc", "refused"});
   EXPECT_EQ(r.elements.at(0).integer, 0);
   EXPECT_EQ(r.elements.at(1).integer, v0 + 1);
   EXPECT_EQ(Run({"HGET", "t:dn", "ka"}).str, "10");
   EXPECT_EQ(Run({"HEXISTS", "t:dn", "kb"}).integer, 0);
   EXPECT_EQ(commit("E0", v0 + 1, {{true, "ka", "20"}}).elements.at(0).integer, 0);  // epoch
   // A replica at v0 gets the batch; with a small budget, one batch at a time ("more").
-  ASSERT_EQ(commit("E1", v0 + 1, {{true, "kc", std::string(100, 'x')}}).elements.at(0).integer, 1);
+  ASSERT_EQ(commit("E1", v0 + 1, {{true, "kc", std::string(100, 'x')}}, "3", {"t:rpc", "event"})
+                .elements.at(0)
+                .integer,
+            1);
+  ASSERT_TRUE(NextMessage(&e)) << last_message_;
+  EXPECT_EQ(e.seq, static_cast<uint64_t>(v0 + 2));
+  EXPECT_FALSE(NextMessage(&e));  // the carried message, not an envelope
+  EXPECT_EQ(last_message_, "event");
   r = sync("E1", v0);
   ASSERT_EQ(r.elements.size(), 6u);
   EXPECT_EQ(r.elements[0].integer, v0 + 2);
