@@ -596,7 +596,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   api::HttpCall* call = m.request;
   if (api::DatonowTrigger::Matches(call->path)) {
     if (bridge_ && wal_ != nullptr) {
-      StoreEnqueue(call);  // a requestId is remembered cluster-wide (control_store_sync.cc)
+      StoreTrigger(call);  // a requestId is remembered cluster-wide (control_store_sync.cc)
       return;
     }
     api::TriggerResult r = datonow_trigger_.Handle(call, util::WallMs());

@@ -255,6 +255,10 @@ class ControlPlane {
   // Cluster mode: queued (503 past kStoreQueueMax), run one at a time against the replica once
   // synced with Redis, and a call that changed it committed there before it is answered.
   void StoreEnqueue(api::HttpCall* call);
+  // POST /api/trigger: run at once when it leaves the store alone (no requestId, a replay, an
+  // error); a first requestId is taken back and queued (its rate-limit count is then taken
+  // twice).
+  void StoreTrigger(api::HttpCall* call);
   void StorePump();
   // Another node committed up to `version` (envelope kind 6): a sync when nothing runs.
   void StoreNotified(uint64_t version);
@@ -276,7 +280,7 @@ class ControlPlane {
   void StoreUndo();
   // Applies a StoreOps batch from Redis to the replica; false when it is not one.
   bool StoreApply(std::string_view batch);
-  // The replica's keys (docs/store.md's Datonow prefixes; trigger request ids stay per node).
+  // The replica's keys (docs/store.md's Datonow prefixes, trigger request ids included).
   static bool StoreReplicated(std::string_view key);
   std::vector<std::string_view> StoreKeys() const;
   // Closes this node's connections on `channel` (a user's "#server-to-user-" channel).

@@ -102,8 +102,9 @@ void ControlPlane::FinishDatonow(api::HttpCall* call, bool wrote) {
 }
 
 bool ControlPlane::StoreReplicated(std::string_view key) {
-  // docs/store.md: messages, their counter, tokens, theirs, per-token state.
-  return !key.empty() && std::string_view("cmtks").find(key[0]) != std::string_view::npos;
+  // docs/store.md: messages and their counter, trigger request ids, per-token state, tokens
+  // and theirs.
+  return !key.empty() && std::string_view("ckmrst").find(key[0]) != std::string_view::npos;
 }
 
 std::vector<std::string_view> ControlPlane::StoreKeys() const {
@@ -127,6 +128,25 @@ void ControlPlane::StoreNotified(uint64_t version) {
   if (wal_ == nullptr) return;
   store_.notified = std::max(store_.notified, version);
   StorePump();
+}
+
+void ControlPlane::StoreTrigger(api::HttpCall* call) {
+  std::vector<store::RecordedChange> changes;
+  wal_->set_recorder(&changes);
+  api::TriggerResult r = datonow_trigger_.Handle(call, util::WallMs());
+  wal_->set_recorder(nullptr);
+  datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
+  if (changes.empty()) {
+    FinishTrigger(call, std::move(r));
+    return;
+  }
+  // Only request-id keys changed: taken back, and the window reindexed (not the API's indexes:
+  // a call waiting for its commit keeps its publications there).
+  for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
+    if (!(it->had ? wal_->Put(it->key, it->before) : wal_->Delete(it->key))) break;
+  }
+  datonow_trigger_.Reindex();
+  StoreEnqueue(call);
 }
 
 void ControlPlane::StorePump() {
