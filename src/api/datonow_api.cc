@@ -212,10 +212,14 @@ bool DatonowApi::HandleAuthed(HttpCall* call, int64_t now_ms) {
     Error(call, 403, "Wrong X-Datonow-App-Id or X-Datonow-Token");
     return false;
   }
-  // Every request naming the app counts, reads and failed auth included.
-  if (const int64_t wait_s = limiter_.Check(app, now_ms); wait_s != 0) {
-    DatonowRateLimited(call, limiter_.limit(app), wait_s);
-    return false;
+  // Every request naming the app counts, reads and failed auth included (once: see
+  // HttpCall::limits_counted).
+  if (!call->limits_counted) {
+    call->limits_counted = true;
+    if (const int64_t wait_s = limiter_.Check(app, now_ms); wait_s != 0) {
+      DatonowRateLimited(call, limiter_.limit(app), wait_s);
+      return false;
+    }
   }
   if (!auth::ConstantTimeEquals(call->datonow_token, apps_->app(app).secret)) {
     auto t = by_token_.find(call->datonow_token);
@@ -553,7 +557,8 @@ bool DatonowApi::ConnectToken(HttpCall* call, int64_t now_ms, int64_t mono_ms) {
   }
   // The socket budget before the durable write: a refused socket costs no store write, and
   // lastSeenAt is stored only for a socket the budget lets through.
-  if (ws_limiter_ != nullptr && !call->peer_ip.empty()) {
+  if (ws_limiter_ != nullptr && !call->peer_ip.empty() && !call->limits_counted) {
+    call->limits_counted = true;
     const uint32_t app = t->second.app;
     const uint32_t per_second = DatonowWsConnectionsPerSecond(apps_->app(app), *ws_limits_);
     IpConnectionLimiter::Decision d = ws_limiter_->Admit(app, call->peer_ip, per_second, mono_ms);

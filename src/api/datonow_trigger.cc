@@ -124,10 +124,14 @@ TriggerResult DatonowTrigger::Handle(HttpCall* call, int64_t now_ms) {
     Error(call, 403, "Wrong appKey or X-Datonow-Signature");
     return result;
   }
-  // Counted before the HMAC, so guessing signatures is limited too.
-  if (const int64_t wait_s = limiter_->Check(app, now_ms); wait_s != 0) {
-    DatonowRateLimited(call, limiter_->limit(app), wait_s);
-    return result;
+  // Counted before the HMAC, so guessing signatures is limited too (once per call: see
+  // HttpCall::limits_counted).
+  if (!call->limits_counted) {
+    call->limits_counted = true;
+    if (const int64_t wait_s = limiter_->Check(app, now_ms); wait_s != 0) {
+      DatonowRateLimited(call, limiter_->limit(app), wait_s);
+      return result;
+    }
   }
   const config::AppConfig& a = apps_->app(app);
   if (!auth::ConstantTimeEquals(auth::HmacSha256Hex(a.secret, call->body), want_hex)) {

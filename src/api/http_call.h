@@ -39,6 +39,9 @@ struct HttpCall {
   // this many seconds) and nothing was written.
   std::string peer_ip;
   int64_t ws_retry_after_s = 0;
+  // The Datonow rate limits (the app's REST budget, a token socket's per-IP budget) counted
+  // this call already: cluster mode runs a call again after a store conflict, and counts it once.
+  bool limits_counted = false;
   // Set by the HTTP session when the answer is back (or it answered 503 itself); with
   // pipelining the answer may wait behind an earlier request's, and the session owns the call
   // from then on.

@@ -71,6 +71,31 @@ local function watch_change(prefix, pub, nk, app, user, delta)
 end
 )lua";
 
+// The Datonow store's sync (scripts.h, kStoreSyncScript), shared with the commit script, which
+// answers a conflict with it. KEYS: dn, dn:v, dn:e, dn:log.
+constexpr char kLuaStoreSync[] = R"lua(
+local function store_sync(epoch, mine, budget)
+  local e = redis.call('GET', KEYS[3])
+  local size = redis.call('HLEN', KEYS[1])
+  if not e then return {0, '', 'empty', size} end
+  local v = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local n = redis.call('LLEN', KEYS[4])
+  if e ~= epoch or mine > v or v - mine > n then return {v, e, 'reload', size} end
+  local out = {mine, e, 'ok', size}
+  if v == mine then return out end
+  local entries = redis.call('LRANGE', KEYS[4], n - (v - mine), -1)
+  local used = 0
+  for j = 1, #entries do
+    if j > 1 and used + #entries[j] > budget then break end
+    used = used + #entries[j]
+    out[#out + 1] = entries[j]
+    out[1] = out[1] + 1
+  end
+  if out[1] < v then out[3] = 'more' end
+  return out
+end
+)lua";
+
 // KEYS[1] a history log (h:C), KEYS[2] its stream: the log's epoch, and whether the log was
 // just made (a new epoch: Redis TIME in microseconds, the stream emptied).
 constexpr char kLuaLogEpoch[] = R"lua(
@@ -372,33 +397,16 @@ if ARGV[2] == '1' and redis.call('SET', KEYS[2], 1, 'NX', 'PX', ARGV[1]) then re
 return {0, 0}
 )lua";
 
-const std::string kStoreSyncScript = R"lua(
-local e = redis.call('GET', KEYS[3])
-local size = redis.call('HLEN', KEYS[1])
-if not e then return {0, '', 'empty', size} end
-local v = tonumber(redis.call('GET', KEYS[2]) or '0')
-local mine = tonumber(ARGV[2])
-local n = redis.call('LLEN', KEYS[4])
-if e ~= ARGV[1] or mine > v or v - mine > n then return {v, e, 'reload', size} end
-local out = {mine, e, 'ok', size}
-if v == mine then return out end
-local entries = redis.call('LRANGE', KEYS[4], n - (v - mine), -1)
-local budget = tonumber(ARGV[3])
-local used = 0
-for j = 1, #entries do
-  if j > 1 and used + #entries[j] > budget then break end
-  used = used + #entries[j]
-  out[#out + 1] = entries[j]
-  out[1] = out[1] + 1
-end
-if out[1] < v then out[3] = 'more' end
-return out
+const std::string kStoreSyncScript = std::string(kLuaStoreSync) + R"lua(
+return store_sync(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
 )lua";
 
-const std::string kStoreCommitScript = R"lua(
+const std::string kStoreCommitScript = std::string(kLuaStoreSync) + R"lua(
 local e = redis.call('GET', KEYS[3])
 local v = tonumber(redis.call('GET', KEYS[2]) or '0')
-if e ~= ARGV[1] or v ~= tonumber(ARGV[2]) then return {0, v} end
+if e ~= ARGV[1] or v ~= tonumber(ARGV[2]) then
+  return {0, store_sync(ARGV[1], tonumber(ARGV[2]), 8388608)}
+end
 local ops_end = 9 + 3 * tonumber(ARGV[8])
 for i = 9, ops_end - 1, 3 do
   if ARGV[i] == 'p' then

@@ -116,7 +116,8 @@ extern const std::string kStoreSyncScript;
 // pub/sub channel and an envelope. Only when the epoch and version are still those: applied,
 // logged, told to every node (envelope kind 6, seq the new version), and the envelopes
 // published (with the change: a trigger's requestId record and its event), {1, new version};
-// else {0, version}, nothing changed and nothing published.
+// else {0, {the sync script's answer for that epoch and version}}, nothing changed and nothing
+// published.
 extern const std::string kStoreCommitScript;
 // ARGV: HSCAN cursor, count. Returns {version, epoch, next cursor, {key, value, ...}}.
 extern const std::string kStoreScanScript;

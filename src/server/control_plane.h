@@ -256,8 +256,7 @@ class ControlPlane {
   // synced with Redis, and a call that changed it committed there before it is answered.
   void StoreEnqueue(api::HttpCall* call);
   // POST /api/trigger: run at once when it leaves the store alone (no requestId, a replay, an
-  // error); a first requestId is taken back and queued (its rate-limit count is then taken
-  // twice).
+  // error); a first requestId is taken back and queued.
   void StoreTrigger(api::HttpCall* call);
   void StorePump();
   // Another node committed up to `version` (envelope kind 6): a sync when nothing runs.

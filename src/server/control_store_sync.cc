@@ -481,10 +481,20 @@ void ControlPlane::StoreOnCommit(cluster::CallReply& r) {
     return;
   }
   StoreUndo();
-  s.covered = 0;  // sync before anything runs again (the batch may have landed: see below)
-  if (IsArray(r, 2) && ++s.tries < StoreSyncState::kMaxTries) return;  // conflict: run again
+  const bool conflict =
+      IsArray(r, 2) && r.reply.elements[1].type == cluster::RespValue::Type::kArray;
+  if (conflict && ++s.tries < StoreSyncState::kMaxTries) {
+    // Another node committed first: its batches came with the refusal (the sync script's
+    // answer), so the call runs again at once against the replica brought up to date.
+    cluster::CallReply sync;
+    sync.ok = true;
+    sync.reply = std::move(r.reply.elements[1]);
+    StoreOnSync(sync);
+    return;
+  }
   // The connection was lost before the reply (the batch may or may not be in Redis: the next
   // sync brings it back if it is), or conflicts kept coming: refused, never acknowledged.
+  s.covered = 0;  // sync before anything runs again
   StorePop(false, true);
 }
 

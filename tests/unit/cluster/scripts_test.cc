@@ -474,10 +474,19 @@ TEST_F(ScriptsTest, StoreSyncCommitScanAndSeed) {
   // announcement.
   r = commit("E1", v0, {{true, "ka", "20"}}, "3", {"t:rpc", "refused"});
   EXPECT_EQ(r.elements.at(0).integer, 0);
-  EXPECT_EQ(r.elements.at(1).integer, v0 + 1);
+  // The refusal carries the sync's answer for the committer's version: the batch it missed.
+  ASSERT_EQ(r.elements.at(1).elements.size(), 5u);
+  EXPECT_EQ(r.elements[1].elements[0].integer, v0 + 1);
+  EXPECT_EQ(r.elements[1].elements[2].str, "ok");
+  std::vector<StoreOp> missed;
+  ASSERT_TRUE(DecodeStoreOps(r.elements[1].elements[4].str, &missed));
+  ASSERT_EQ(missed.size(), 2u);
+  EXPECT_EQ(missed[0].value, "10");
   EXPECT_EQ(Run({"HGET", "t:dn", "ka"}).str, "10");
   EXPECT_EQ(Run({"HEXISTS", "t:dn", "kb"}).integer, 0);
-  EXPECT_EQ(commit("E0", v0 + 1, {{true, "ka", "20"}}).elements.at(0).integer, 0);  // epoch
+  r = commit("E0", v0 + 1, {{true, "ka", "20"}});  // another epoch: refused, reload
+  EXPECT_EQ(r.elements.at(0).integer, 0);
+  EXPECT_EQ(r.elements.at(1).elements.at(2).str, "reload");
   // A replica at v0 gets the batch; with a small budget, one batch at a time ("more").
   ASSERT_EQ(commit("E1", v0 + 1, {{true, "kc", std::string(100, 'x')}}, "3", {"t:rpc", "event"})
                 .elements.at(0)
