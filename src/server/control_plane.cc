@@ -638,7 +638,8 @@ void ControlPlane::HandleRequest(const ToControl& m) {
       StoreEnqueue(call);  // the store is shared through Redis (control_store_sync.cc)
       return;
     }
-    FinishDatonow(call, RunDatonow(call));
+    const bool wrote = RunDatonow(call);
+    FinishDatonow(call, wrote, datonow_api_.TakePublications());
     return;
   }
   if (impulse_push_.Matches(call->path)) {

@@ -246,7 +246,7 @@ class ControlPlane {
   // A Datonow REST call or token-socket check: run, its publications held and answered once
   // durable (single node; a cluster node with Redis away, writes refused).
   bool RunDatonow(api::HttpCall* call);
-  void FinishDatonow(api::HttpCall* call, bool wrote);
+  void FinishDatonow(api::HttpCall* call, bool wrote, std::vector<engine::PublishRequest> pubs);
   // POST /api/trigger's result: without a requestId published now (cluster mode: through Redis,
   // answered after its replies, 503 when it is down); a first requestId's publications go
   // after the record's commit (single node: once durable, never when the commit fails; cluster
@@ -262,9 +262,18 @@ class ControlPlane {
   // Another node committed up to `version` (envelope kind 6): a sync when nothing runs.
   void StoreNotified(uint64_t version);
   void StoreRunOffline(api::HttpCall* call);
-  // Runs the call at the queue's front (a trigger's result kept in store_.trigger); true when
-  // it wrote.
-  bool RunStoreCall(api::HttpCall* call);
+  // One call run against the replica: what it wrote, and what to do once that is committed.
+  struct StoreRan {
+    api::HttpCall* call = nullptr;
+    bool wrote = false;
+    std::optional<api::TriggerResult> trigger;  // POST /api/trigger
+    std::vector<engine::PublishRequest> pubs;   // DatonowApi's (notifications, token deletions)
+  };
+  StoreRan RunStoreCall(api::HttpCall* call);
+  void StoreFinish(StoreRan ran);
+  // The batch's calls, at the queue's front, answered (or refused with 503).
+  void StoreFinishBatch();
+  void StoreRefuseBatch();
   // DatonowApi's and DatonowTrigger's indexes rebuilt from the replica.
   void StoreReindex();
   void StoreSendSync();
@@ -273,8 +282,6 @@ class ControlPlane {
   void StoreSeed();
   bool StoreSendCommit();
   void StoreOnCommit(cluster::CallReply& r);
-  // The call at the queue's front is done with (answered, or refused with 503 when `refuse`).
-  void StorePop(bool wrote, bool refuse);
   // The recorded changes taken back (the replica as before the call) and the API reindexed.
   void StoreUndo();
   // Applies a StoreOps batch from Redis to the replica; false when it is not one.
@@ -444,7 +451,7 @@ class ControlPlane {
   ClusterScripts scripts_;
   struct StoreSyncState {
     static constexpr size_t kMaxQueue = 4096;
-    static constexpr uint32_t kMaxTries = 5;    // runs of one call that met a conflict
+    static constexpr uint32_t kMaxTries = 50;   // runs of one batch that met a conflict
     static constexpr uint32_t kMaxReloads = 3;  // reloads in a row before covered calls get 503
     static constexpr size_t kLogCap = 1000;     // batches Redis keeps (P dn:log)
     static constexpr size_t kSyncBudget = size_t{8} << 20;  // bytes of batches per sync reply
@@ -458,11 +465,13 @@ class ControlPlane {
     uint32_t reloads = 0;
     uint64_t notified = 0;  // the newest version a commit envelope told of
     bool sync_due = false;  // set on every connect: sync even with nothing waiting
-    std::vector<store::RecordedChange> changes;  // the running call's, until its commit's reply
-    // The running call is POST /api/trigger: its result. A first requestId's publications to
-    // plain channels go out with the commit (the script publishes them with the record), and
-    // are taken out of it.
-    std::optional<api::TriggerResult> trigger;
+    static constexpr size_t kMaxBatchChanges = 20000;  // a batch stops growing past this
+    // The covered calls run as one batch (at the queue's front), committed together; their
+    // changes until the commit's reply. A trigger's first requestId publications to plain
+    // channels go out with the commit (the script publishes them with the record), and are
+    // taken out of its result.
+    std::vector<StoreRan> batch;
+    std::vector<store::RecordedChange> changes;
     // A reload in progress: the first page's version and epoch, and what came so far.
     uint64_t scan_version = 0;
     std::string scan_epoch;

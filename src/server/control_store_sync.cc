@@ -38,6 +38,9 @@ bool IsArray(const cluster::CallReply& r, size_t at_least) {
 }  // namespace
 
 bool ControlPlane::RunDatonow(api::HttpCall* call) {
+  call->socket_app = 0;  // a run again after a store conflict decides afresh
+  call->socket_token = 0;
+  call->ws_retry_after_s = 0;
   const bool wrote = call->path == "/ws"
                          ? datonow_api_.ConnectToken(call, util::WallMs(),
                                                      static_cast<int64_t>(util::MonotonicMs()))
@@ -89,10 +92,9 @@ void ControlPlane::FinishTrigger(api::HttpCall* call, api::TriggerResult r) {
   }
 }
 
-void ControlPlane::FinishDatonow(api::HttpCall* call, bool wrote) {
-  for (engine::PublishRequest& p : datonow_api_.TakePublications()) {
-    held_pubs_.push_back(std::move(p));
-  }
+void ControlPlane::FinishDatonow(api::HttpCall* call, bool wrote,
+                                 std::vector<engine::PublishRequest> pubs) {
+  for (engine::PublishRequest& p : pubs) held_pubs_.push_back(std::move(p));
   // A read while a write is not yet durable may show it: it waits for the commit too.
   if (wrote || (wal_ != nullptr && !wal_->durable())) {
     AnswerAfterCommit(call);
@@ -168,44 +170,71 @@ void ControlPlane::StorePump() {
       StoreSendSync();
       continue;  // busy, or every waiting call was answered offline
     }
-    api::HttpCall* call = s.queue.front();
+    // The covered calls as one batch, recorded; committed together (one round trip for all,
+    // and one conflict at most per batch when nodes write at once).
+    s.batch.clear();
     s.changes.clear();
     wal_->set_recorder(&s.changes);
-    const bool wrote = RunStoreCall(call);
+    for (size_t i = 0; i < s.covered && s.changes.size() < StoreSyncState::kMaxBatchChanges; ++i) {
+      s.batch.push_back(RunStoreCall(s.queue[i]));
+    }
     wal_->set_recorder(nullptr);
     if (s.changes.empty()) {
-      StorePop(wrote, false);
+      StoreFinishBatch();
       continue;
     }
     if (!StoreSendCommit()) {
+      RC_WARN("cluster: a Datonow store commit could not be sent to Redis; answered 503");
       StoreUndo();
-      StorePop(false, true);
+      StoreRefuseBatch();
     }
   }
 }
 
-bool ControlPlane::RunStoreCall(api::HttpCall* call) {
-  store_.trigger.reset();
-  if (!api::DatonowTrigger::Matches(call->path)) return RunDatonow(call);
-  store_.trigger = datonow_trigger_.Handle(call, util::WallMs());
-  datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
-  return store_.trigger->wrote;
+ControlPlane::StoreRan ControlPlane::RunStoreCall(api::HttpCall* call) {
+  StoreRan ran;
+  ran.call = call;
+  if (api::DatonowTrigger::Matches(call->path)) {
+    ran.trigger = datonow_trigger_.Handle(call, util::WallMs());
+    datonow_api_refused_.Set(datonow_api_.rate_limiter()->refused());
+    ran.wrote = ran.trigger->wrote;
+    return ran;
+  }
+  ran.wrote = RunDatonow(call);
+  ran.pubs = datonow_api_.TakePublications();
+  return ran;
 }
 
-void ControlPlane::StorePop(bool wrote, bool refuse) {
-  api::HttpCall* call = store_.queue.front();
-  store_.queue.pop_front();
-  if (store_.covered > 0) --store_.covered;
-  store_.tries = 0;
-  std::optional<api::TriggerResult> trigger = std::move(store_.trigger);
-  store_.trigger.reset();
-  if (refuse) {
-    AnswerStoreUnavailable(call);
-    Answer(call);
-  } else if (trigger) {
-    FinishTrigger(call, std::move(*trigger));
+void ControlPlane::StoreFinish(StoreRan ran) {
+  if (ran.trigger) {
+    FinishTrigger(ran.call, std::move(*ran.trigger));
   } else {
-    FinishDatonow(call, wrote);
+    FinishDatonow(ran.call, ran.wrote, std::move(ran.pubs));
+  }
+}
+
+void ControlPlane::StoreFinishBatch() {
+  StoreSyncState& s = store_;
+  std::vector<StoreRan> batch = std::move(s.batch);
+  s.batch.clear();
+  s.tries = 0;
+  for (StoreRan& ran : batch) {
+    s.queue.pop_front();  // ran.call
+    if (s.covered > 0) --s.covered;
+    StoreFinish(std::move(ran));
+  }
+}
+
+void ControlPlane::StoreRefuseBatch() {
+  StoreSyncState& s = store_;
+  std::vector<StoreRan> batch = std::move(s.batch);
+  s.batch.clear();
+  s.tries = 0;
+  for (StoreRan& ran : batch) {
+    s.queue.pop_front();
+    if (s.covered > 0) --s.covered;
+    AnswerStoreUnavailable(ran.call);
+    Answer(ran.call);
   }
 }
 
@@ -214,22 +243,16 @@ void ControlPlane::StoreRunOffline(api::HttpCall* call) {
   // token socket's lastSeenAt (the socket is let in; the stamp is not stored).
   store_.changes.clear();
   wal_->set_recorder(&store_.changes);
-  const bool wrote = RunStoreCall(call);
+  StoreRan ran = RunStoreCall(call);
   wal_->set_recorder(nullptr);
-  std::optional<api::TriggerResult> trigger = std::move(store_.trigger);
-  store_.trigger.reset();
   if (store_.changes.empty()) {
-    if (trigger) {
-      FinishTrigger(call, std::move(*trigger));  // a replay, or a publish refused there
-    } else {
-      FinishDatonow(call, wrote);
-    }
+    StoreFinish(std::move(ran));  // a read, a replay, or a trigger's publish refused there
     return;
   }
   const bool socket = call->path == "/ws" && call->socket_token != 0;
   StoreUndo();
   if (socket) {
-    FinishDatonow(call, false);
+    FinishDatonow(call, false, {});
     return;
   }
   AnswerStoreUnavailable(call);
@@ -308,7 +331,11 @@ void ControlPlane::StoreOnSync(cluster::CallReply& r) {
           "cluster: the Datonow store kept changing during reloads; refusing the waiting "
           "calls");
       s.reloads = 0;
-      for (; s.covered > 0;) StorePop(false, true);
+      for (; s.covered > 0; --s.covered) {
+        AnswerStoreUnavailable(s.queue.front());
+        Answer(s.queue.front());
+        s.queue.pop_front();
+      }
       return;
     }
     s.scanned.clear();
@@ -445,8 +472,9 @@ bool ControlPlane::StoreSendCommit() {
   // record in Redis always means a published event (and a retry on any node is a replay).
   // Channels Redis numbers (history) or keeps (cache) are published after, by FinishTrigger.
   std::vector<std::string> carried;  // pairs: pub/sub channel, envelope
-  if (s.trigger && !s.trigger->request_key.empty()) {
-    for (engine::PublishRequest& req : s.trigger->publications) {
+  for (StoreRan& ran : s.batch) {
+    if (!ran.trigger || ran.trigger->request_key.empty()) continue;
+    for (engine::PublishRequest& req : ran.trigger->publications) {
       std::vector<std::string> rest;
       for (const std::string& channel : req.channels) {
         std::string envelope;
@@ -459,7 +487,7 @@ bool ControlPlane::StoreSendCommit() {
       }
       req.channels = std::move(rest);
     }
-    std::erase_if(s.trigger->publications,
+    std::erase_if(ran.trigger->publications,
                   [](const engine::PublishRequest& req) { return req.channels.empty(); });
   }
   for (const std::string& c : carried) args.emplace_back(c);
@@ -477,7 +505,7 @@ void ControlPlane::StoreOnCommit(cluster::CallReply& r) {
   if (IsArray(r, 2) && r.reply.elements[0].integer == 1) {
     s.version = static_cast<uint64_t>(r.reply.elements[1].integer);
     s.changes.clear();
-    StorePop(true, false);
+    StoreFinishBatch();
     return;
   }
   StoreUndo();
@@ -485,7 +513,8 @@ void ControlPlane::StoreOnCommit(cluster::CallReply& r) {
       IsArray(r, 2) && r.reply.elements[1].type == cluster::RespValue::Type::kArray;
   if (conflict && ++s.tries < StoreSyncState::kMaxTries) {
     // Another node committed first: its batches came with the refusal (the sync script's
-    // answer), so the call runs again at once against the replica brought up to date.
+    // answer), so the batch runs again at once against the replica brought up to date.
+    s.batch.clear();
     cluster::CallReply sync;
     sync.ok = true;
     sync.reply = std::move(r.reply.elements[1]);
@@ -494,8 +523,10 @@ void ControlPlane::StoreOnCommit(cluster::CallReply& r) {
   }
   // The connection was lost before the reply (the batch may or may not be in Redis: the next
   // sync brings it back if it is), or conflicts kept coming: refused, never acknowledged.
+  RC_WARN("cluster: a Datonow store commit was refused (%s); answered 503",
+          conflict ? "conflicts kept coming" : "no reply from Redis");
+  StoreRefuseBatch();
   s.covered = 0;  // sync before anything runs again
-  StorePop(false, true);
 }
 
 }  // namespace ringcast::server
