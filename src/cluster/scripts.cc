@@ -416,8 +416,12 @@ for i = 9, ops_end - 1, 3 do
   end
 end
 local n = redis.call('RPUSH', KEYS[4], ARGV[3])
+local bytes = redis.call('INCRBY', KEYS[4] .. ':b', #ARGV[3])
 local cap = tonumber(ARGV[4])
-if n > cap then redis.call('LTRIM', KEYS[4], n - cap, -1) end
+while n > 1 and (n > cap or bytes > 33554432) do
+  bytes = redis.call('INCRBY', KEYS[4] .. ':b', -#redis.call('LPOP', KEYS[4]))
+  n = n - 1
+end
 v = redis.call('INCR', KEYS[2])
 local function f2(s) return struct.pack('<I2', #s) .. s end
 local function f4(s) return struct.pack('<I4', #s) .. s end
@@ -437,7 +441,7 @@ const std::string kStoreSeedScript = R"lua(
 if redis.call('HLEN', KEYS[1]) > 0 then return {0} end
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('SET', KEYS[3], ARGV[1])
-redis.call('DEL', KEYS[4])
+redis.call('DEL', KEYS[4], KEYS[4] .. ':b')
 return {1, redis.call('INCR', KEYS[2]), ARGV[1]}
 )lua";
 

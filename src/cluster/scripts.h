@@ -105,7 +105,8 @@ extern const std::string kCacheGetScript;
 // The Datonow store (docs/cluster.md, "The Datonow store"). KEYS: P dn (hash: the replicated
 // keys, docs/store.md's layout), P dn:v (the version: commits so far), P dn:e (the epoch: made
 // by the node that seeded the keyspace; a new one means replicas reload), P dn:log (list: the
-// last commits' StoreOps batches, cluster/store_ops.h, the newest last).
+// last commits' StoreOps batches, cluster/store_ops.h, the newest last; at most `log cap` of
+// them and 32 MiB, the byte count in P dn:log:b).
 // ARGV: the replica's epoch and version, a byte budget. Returns {version, epoch, status, hash
 // size, batch...}: "empty" (no epoch: seed it), "reload" (another epoch, or the batches after
 // the replica's version are gone: scan it all), "ok" (the batches after the replica's version,

@@ -465,7 +465,9 @@ class ControlPlane {
     uint32_t reloads = 0;
     uint64_t notified = 0;  // the newest version a commit envelope told of
     bool sync_due = false;  // set on every connect: sync even with nothing waiting
-    static constexpr size_t kMaxBatchChanges = 20000;  // a batch stops growing past this
+    // A batch stops growing past either (its commit stays well under the outbound bound).
+    static constexpr size_t kMaxBatchChanges = 20000;
+    static constexpr size_t kMaxBatchBytes = size_t{4} << 20;
     // The covered calls run as one batch (at the queue's front), committed together; their
     // changes until the commit's reply. A trigger's first requestId publications to plain
     // channels go out with the commit (the script publishes them with the record), and are

@@ -175,8 +175,15 @@ void ControlPlane::StorePump() {
     s.batch.clear();
     s.changes.clear();
     wal_->set_recorder(&s.changes);
-    for (size_t i = 0; i < s.covered && s.changes.size() < StoreSyncState::kMaxBatchChanges; ++i) {
+    size_t bytes = 0;
+    for (size_t i = 0; i < s.covered && s.changes.size() < StoreSyncState::kMaxBatchChanges &&
+                       bytes < StoreSyncState::kMaxBatchBytes;
+         ++i) {
+      const size_t from = s.changes.size();
       s.batch.push_back(RunStoreCall(s.queue[i]));
+      for (size_t c = from; c < s.changes.size(); ++c) {
+        bytes += s.changes[c].key.size() + s.changes[c].after.size();
+      }
     }
     wal_->set_recorder(nullptr);
     if (s.changes.empty()) {
@@ -363,7 +370,8 @@ void ControlPlane::StoreOnSync(cluster::CallReply& r) {
 
 void ControlPlane::StoreScan(const std::string& cursor) {
   std::vector<std::string_view> args = StoreKeys();
-  args.insert(args.end(), {cursor, "500"});
+  // A page of about 32 pairs: under the reply bound (64 MiB) with values up to the 1 MiB body.
+  args.insert(args.end(), {cursor, "32"});
   store_.busy = ClusterCall(scripts_.store_scan, args, [this](cluster::CallReply& r) {
     StoreSyncState& s = store_;
     s.busy = false;
