@@ -5,25 +5,33 @@
 // --duration seconds after a --warmup; only 2xx answers count (an answer is sent after the
 // group commit, so with --store-sync always each counted message was fdatasync'ed first).
 // Prints one JSON line: {clients, seconds, acked, per_s, errors, statuses, p50_ms, p99_ms,
-// loader_cpu_pct, server_cpu_pct (with --server-pid: all threads, % of one core)}.
+// loader_cpu_pct, server_cpu_pct (with --server-pid: all threads, % of one core; a list
+// PID,PID: their sum)}. --ports P,Q: client i posts to port i mod n (cluster mode's nodes).
 // Client i posts to app "bench-<i % apps>" (secret "secret-<same>"): datonow_post.sh configures
 // --apps apps, so that the per-app cap of stored messages (DatonowApi::kMaxMessagesPerApp,
 // 10,000; 409 beyond) is not reached within a run.
-// Usage: node datonow_post.js --port P [--clients 16] [--apps 64] [--duration 5] [--warmup 1]
-//          [--server-pid PID]
+// Usage: node datonow_post.js --port P [--ports P,Q] [--clients 16] [--apps 64] [--duration 5]
+//          [--warmup 1] [--server-pid PID[,PID]]
 'use strict';
 const http = require('node:http');
 const fs = require('node:fs');
 
-const args = { port: 6001, clients: 16, apps: 64, duration: 5, warmup: 1, 'server-pid': 0 };
+const args = { port: 6001, ports: '', clients: 16, apps: 64, duration: 5, warmup: 1, 'server-pid': '' };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in args)) { console.error('unknown option --' + k); process.exit(2); }
   args[k] = typeof args[k] === 'number' ? Number(process.argv[i + 1]) : process.argv[i + 1];
 }
+const ports = args.ports ? args.ports.split(',').map(Number) : [args.port];
+const pids = args['server-pid'] ? String(args['server-pid']).split(',').map(Number) : [];
 
-function serverTicks(pid) {
-  if (!pid) return 0;
+function serverTicks() {
+  let t = 0;
+  for (const pid of pids) t += ticksOf(pid);
+  return t;
+}
+
+function ticksOf(pid) {
   let t = 0;
   for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
@@ -44,10 +52,10 @@ let errors = 0;
 const statuses = {};
 const lat = [];
 
-function one(headers) {
+function one(port, headers) {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const req = http.request({ host: '127.0.0.1', port: args.port, method: 'POST', path: '/api/message', headers, agent }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/message', headers, agent }, (res) => {
       res.resume();
       res.on('end', () => {
         if (measuring) {
@@ -68,7 +76,8 @@ function one(headers) {
 async function client(i) {
   const app = i % args.apps;
   const headers = { 'content-type': 'application/json', 'x-datonow-app-id': `bench-${app}`, 'x-datonow-token': `secret-${app}` };
-  while (!stopping) await one(headers);
+  const port = ports[i % ports.length];
+  while (!stopping) await one(port, headers);
 }
 
 (async () => {
@@ -76,14 +85,14 @@ async function client(i) {
   for (let i = 0; i < args.clients; ++i) workers.push(client(i));
   await new Promise((r) => setTimeout(r, args.warmup * 1000));
   const cpu0 = process.cpuUsage();
-  const ticks0 = serverTicks(args['server-pid']);
+  const ticks0 = serverTicks();
   const t0 = Date.now();
   measuring = true;
   await new Promise((r) => setTimeout(r, args.duration * 1000));
   measuring = false;
   const seconds = (Date.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const ticks = serverTicks(args['server-pid']) - ticks0;
+  const ticks = serverTicks() - ticks0;
   stopping = true;
   await Promise.all(workers);
   agent.destroy();
@@ -93,6 +102,7 @@ async function client(i) {
     clients: args.clients, seconds, acked, per_s: Math.round(acked / seconds), errors, statuses,
     p50_ms: q(0.5), p99_ms: q(0.99),
     loader_cpu_pct: Math.round((cpu.user + cpu.system) / 1e4 / seconds),
-    server_cpu_pct: args['server-pid'] ? Math.round(ticks / seconds) : null,  // USER_HZ = 100
+    server_cpu_pct: pids.length ? Math.round(ticks / seconds) : null,  // USER_HZ = 100
+    nodes: ports.length,
   }));
 })();

@@ -404,11 +404,15 @@ return store_sync(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
 const std::string kStoreCommitScript = std::string(kLuaStoreSync) + R"lua(
 local e = redis.call('GET', KEYS[3])
 local v = tonumber(redis.call('GET', KEYS[2]) or '0')
-if e ~= ARGV[1] or v ~= tonumber(ARGV[2]) then
+local turn = KEYS[4] .. ':t'
+local holder = redis.call('GET', turn)
+if e ~= ARGV[1] or v ~= tonumber(ARGV[2]) or (holder and holder ~= ARGV[7]) then
+  if tonumber(ARGV[9]) >= 3 then redis.call('SET', turn, ARGV[7], 'NX', 'PX', 500) end
   return {0, store_sync(ARGV[1], tonumber(ARGV[2]), 8388608)}
 end
-local ops_end = 9 + 3 * tonumber(ARGV[8])
-for i = 9, ops_end - 1, 3 do
+if holder then redis.call('DEL', turn) end
+local ops_end = 10 + 3 * tonumber(ARGV[8])
+for i = 10, ops_end - 1, 3 do
   if ARGV[i] == 'p' then
     redis.call('HSET', KEYS[1], ARGV[i + 1], ARGV[i + 2])
   else

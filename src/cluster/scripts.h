@@ -113,12 +113,14 @@ extern const std::string kCacheGetScript;
 // and version = the replica's plus their count) or "more" (likewise, cut at the budget).
 extern const std::string kStoreSyncScript;
 // ARGV: epoch, base version, the StoreOps batch, log cap, publish command, the P rpc channel,
-// node key, the number of ops, per op "p"/"d", key, value ("" for a delete), then pairs of a
-// pub/sub channel and an envelope. Only when the epoch and version are still those: applied,
-// logged, told to every node (envelope kind 6, seq the new version), and the envelopes
-// published (with the change: a trigger's requestId record and its event), {1, new version};
-// else {0, {the sync script's answer for that epoch and version}}, nothing changed and nothing
-// published.
+// node key, the number of ops, the refusals this batch met so far, per op "p"/"d", key, value
+// ("" for a delete), then pairs of a pub/sub channel and an envelope. Fairness: a batch refused
+// 3 times or more takes the turn (P dn:log:t = its node key, for 500 ms, when no other node
+// holds it); while a node holds the turn every other node's commit is refused. Only when the epoch
+// and version are still those: applied, logged, told to every node (envelope kind 6, seq the new
+// version), and the envelopes published (with the change: a trigger's requestId record and its
+// event), {1, new version}; else {0, {the sync script's answer for that epoch and version}},
+// nothing changed and nothing published.
 extern const std::string kStoreCommitScript;
 // ARGV: HSCAN cursor, count. Returns {version, epoch, next cursor, {key, value, ...}}.
 extern const std::string kStoreScanScript;

@@ -227,12 +227,16 @@ bool ControlPlane::ClusterPlain(const engine::PublishRequest& req, const std::st
          history_.PolicyFor(req.app, channel).size == 0;
 }
 
-bool ControlPlane::ClusterEnvelope(const engine::PublishRequest& req, const std::string& channel,
-                                   std::string* out) const {
-  std::string exclude = req.exclude_socket_id;
-  if (exclude.empty() && req.exclude_shard != engine::kNoShard) {
-    exclude = ids_->Format(req.exclude_shard, req.exclude_serial);
+std::string ControlPlane::ClusterExclude(const engine::PublishRequest& req) const {
+  if (!req.exclude_socket_id.empty() || req.exclude_shard == engine::kNoShard) {
+    return req.exclude_socket_id;
   }
+  return ids_->Format(req.exclude_shard, req.exclude_serial);
+}
+
+cluster::EnvelopeView ControlPlane::ClusterEnvelopeView(const engine::PublishRequest& req,
+                                                        std::string_view channel,
+                                                        std::string_view exclude) const {
   cluster::EnvelopeView e;
   e.origin = node_key_;
   e.app = apps_->app(req.app).id;
@@ -242,27 +246,22 @@ bool ControlPlane::ClusterEnvelope(const engine::PublishRequest& req, const std:
   e.exclude = exclude;
   e.audience = req.audience;
   e.user_id = req.user_id;
-  return cluster::EncodeEnvelope(e, out);
+  return e;
+}
+
+bool ControlPlane::ClusterEnvelope(const engine::PublishRequest& req, const std::string& channel,
+                                   std::string* out) const {
+  const std::string exclude = ClusterExclude(req);
+  return cluster::EncodeEnvelope(ClusterEnvelopeView(req, channel, exclude), out);
 }
 
 bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t* first,
                                     uint64_t* last, std::vector<std::string>* refused) {
   const std::string& app_id = apps_->app(req.app).id;
-  std::string exclude = req.exclude_socket_id;
-  if (exclude.empty() && req.exclude_shard != engine::kNoShard) {
-    exclude = ids_->Format(req.exclude_shard, req.exclude_serial);
-  }
+  const std::string exclude = ClusterExclude(req);
   bool all = true;
   for (const std::string& channel : req.channels) {
-    cluster::EnvelopeView e;
-    e.origin = node_key_;
-    e.app = app_id;
-    e.channel = channel;
-    e.event = req.event;
-    e.data = req.data;
-    e.exclude = exclude;
-    e.audience = req.audience;
-    e.user_id = req.user_id;
+    const cluster::EnvelopeView e = ClusterEnvelopeView(req, channel, exclude);
     if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:") {
       // Cache channels: the last event for later subscribers on any node (before the publish,
       // on the same connection).

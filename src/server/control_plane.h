@@ -172,8 +172,13 @@ class ControlPlane {
   // An envelope's excluded socket id, when this node issued it: its shard and serial (else the
   // outputs are left as they are: nobody excluded).
   void LocalExclude(std::string_view socket_id, uint32_t* shard, uint64_t* serial) const;
-  // A publication's envelope for one channel (the exclusion as a socket id); false when a field
-  // is over its length.
+  // The socket id a publication excludes ("" for none), and its envelope for one channel (views
+  // of req, channel and exclude).
+  std::string ClusterExclude(const engine::PublishRequest& req) const;
+  cluster::EnvelopeView ClusterEnvelopeView(const engine::PublishRequest& req,
+                                            std::string_view channel,
+                                            std::string_view exclude) const;
+  // That envelope encoded; false when a field is over its length.
   bool ClusterEnvelope(const engine::PublishRequest& req, const std::string& channel,
                        std::string* out) const;
   // The channel is published as a plain envelope (not a cache channel, no history: those go

@@ -470,9 +470,10 @@ bool ControlPlane::StoreSendCommit() {
   const std::string version = std::to_string(s.version);
   const std::string cap = std::to_string(StoreSyncState::kLogCap);
   const std::string count = std::to_string(ops.size());
+  const std::string tries = std::to_string(s.tries);
   std::vector<std::string_view> args = StoreKeys();
   args.insert(args.end(), {s.epoch, version, batch, cap, bridge_->publish_command(), rpc_channel_,
-                           node_key_, count});
+                           node_key_, count, tries});
   for (const cluster::StoreOp& op : ops) {
     args.insert(args.end(), {op.put ? "p" : "d", op.key, op.value});
   }

@@ -438,10 +438,17 @@ TEST_F(ScriptsTest, StoreSyncCommitScanAndSeed) {
     return Run(all);
   };
   auto commit = [&](const std::string& epoch, long long base, const std::vector<StoreOp>& ops,
-                    const std::string& cap = "3", std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {
-        epoch, std::to_string(base),      EncodeStoreOps(ops), cap, "PUBLISH", "t:rpc",
-        "n1",  std::to_string(ops.size())};
+                    const std::string& cap = "3", std::vector<std::string> extra = {},
+                    const std::string& node = "n1", const std::string& refusals = "0") {
+    std::vector<std::string> args = {epoch,
+                                     std::to_string(base),
+                                     EncodeStoreOps(ops),
+                                     cap,
+                                     "PUBLISH",
+                                     "t:rpc",
+                                     node,
+                                     std::to_string(ops.size()),
+                                     refusals};
     for (const StoreOp& op : ops) args.insert(args.end(), {op.put ? "p" : "d", op.key, op.value});
     args.insert(args.end(), extra.begin(), extra.end());
     return run(kStoreCommitScript, args);
@@ -535,6 +542,18 @@ TEST_F(ScriptsTest, StoreSyncCommitScanAndSeed) {
   } while (cursor != "0");
   EXPECT_EQ(all, (std::map<std::string, std::string>{
                      {"ka", "10"}, {"kc", std::string(100, 'x')}, {"kd", std::to_string(v0 + 4)}}));
+  // Fairness: a node refused 3 times takes the turn; another node's commit is refused then,
+  // even at the right version, until the holder commits.
+  const long long v5 = v0 + 5;
+  EXPECT_EQ(commit("E1", v5 - 1, {{true, "ke", "1"}}, "3", {}, "n2", "3").elements.at(0).integer,
+            0);
+  EXPECT_EQ(Run({"GET", "t:dn:log:t"}).str, "n2");
+  EXPECT_EQ(commit("E1", v5, {{true, "ke", "2"}}, "3", {}, "n1", "0").elements.at(0).integer, 0);
+  EXPECT_EQ(commit("E1", v5, {{true, "ke", "3"}}, "3", {}, "n2", "4").elements.at(0).integer, 1);
+  EXPECT_EQ(Run({"EXISTS", "t:dn:log:t"}).integer, 0);
+  EXPECT_EQ(Run({"HGET", "t:dn", "ke"}).str, "3");
+  EXPECT_EQ(commit("E1", v5 + 1, {{false, "ke", ""}}, "3", {}, "n1", "0").elements.at(0).integer,
+            1);
 }
 
 }  // namespace ringcast::cluster
