@@ -276,9 +276,8 @@ class ControlPlane {
   };
   StoreRan RunStoreCall(api::HttpCall* call);
   void StoreFinish(StoreRan ran);
-  // The batch's calls, at the queue's front, answered (or refused with 503).
-  void StoreFinishBatch();
-  void StoreRefuseBatch();
+  // The batch's calls, at the queue's front, answered (or, `refuse`, answered 503).
+  void StoreEndBatch(bool refuse);
   // DatonowApi's and DatonowTrigger's indexes rebuilt from the replica.
   void StoreReindex();
   void StoreSendSync();

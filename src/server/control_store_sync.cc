@@ -187,13 +187,13 @@ void ControlPlane::StorePump() {
     }
     wal_->set_recorder(nullptr);
     if (s.changes.empty()) {
-      StoreFinishBatch();
+      StoreEndBatch(false);
       continue;
     }
     if (!StoreSendCommit()) {
       RC_WARN("cluster: a Datonow store commit could not be sent to Redis; answered 503");
       StoreUndo();
-      StoreRefuseBatch();
+      StoreEndBatch(true);
     }
   }
 }
@@ -220,7 +220,7 @@ void ControlPlane::StoreFinish(StoreRan ran) {
   }
 }
 
-void ControlPlane::StoreFinishBatch() {
+void ControlPlane::StoreEndBatch(bool refuse) {
   StoreSyncState& s = store_;
   std::vector<StoreRan> batch = std::move(s.batch);
   s.batch.clear();
@@ -228,18 +228,10 @@ void ControlPlane::StoreFinishBatch() {
   for (StoreRan& ran : batch) {
     s.queue.pop_front();  // ran.call
     if (s.covered > 0) --s.covered;
-    StoreFinish(std::move(ran));
-  }
-}
-
-void ControlPlane::StoreRefuseBatch() {
-  StoreSyncState& s = store_;
-  std::vector<StoreRan> batch = std::move(s.batch);
-  s.batch.clear();
-  s.tries = 0;
-  for (StoreRan& ran : batch) {
-    s.queue.pop_front();
-    if (s.covered > 0) --s.covered;
+    if (!refuse) {
+      StoreFinish(std::move(ran));
+      continue;
+    }
     AnswerStoreUnavailable(ran.call);
     Answer(ran.call);
   }
@@ -514,7 +506,7 @@ void ControlPlane::StoreOnCommit(cluster::CallReply& r) {
   if (IsArray(r, 2) && r.reply.elements[0].integer == 1) {
     s.version = static_cast<uint64_t>(r.reply.elements[1].integer);
     s.changes.clear();
-    StoreFinishBatch();
+    StoreEndBatch(false);
     return;
   }
   StoreUndo();
@@ -534,7 +526,7 @@ void ControlPlane::StoreOnCommit(cluster::CallReply& r) {
   // sync brings it back if it is), or conflicts kept coming: refused, never acknowledged.
   RC_WARN("cluster: a Datonow store commit was refused (%s); answered 503",
           conflict ? "conflicts kept coming" : "no reply from Redis");
-  StoreRefuseBatch();
+  StoreEndBatch(true);
   s.covered = 0;  // sync before anything runs again
 }
 
