@@ -286,8 +286,12 @@ class ControlPlane {
   void StoreSeed();
   bool StoreSendCommit();
   void StoreOnCommit(cluster::CallReply& r);
-  // The recorded changes taken back (the replica as before the call) and the API reindexed.
+  // Recorded changes taken back, newest first (the replica as before them).
+  void TakeBack(const std::vector<store::RecordedChange>& changes);
+  // store_.changes taken back and cleared, and the API and trigger indexes rebuilt.
   void StoreUndo();
+  // The calls the last sync covered, answered from the replica as while Redis is away.
+  void StoreCoveredOffline();
   // Applies a StoreOps batch from Redis to the replica; false when it is not one.
   bool StoreApply(std::string_view batch);
   // The replica's keys (docs/store.md's Datonow prefixes, trigger request ids included).

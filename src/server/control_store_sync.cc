@@ -144,9 +144,7 @@ void ControlPlane::StoreTrigger(api::HttpCall* call) {
   }
   // Only request-id keys changed: taken back, and the window reindexed (not the API's indexes:
   // a call waiting for its commit keeps its publications there).
-  for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
-    if (!(it->had ? wal_->Put(it->key, it->before) : wal_->Delete(it->key))) break;
-  }
+  TakeBack(changes);
   datonow_trigger_.Reindex();
   StoreEnqueue(call);
 }
@@ -263,11 +261,15 @@ void ControlPlane::StoreReindex() {
   datonow_trigger_.Reindex();
 }
 
-void ControlPlane::StoreUndo() {
-  for (auto it = store_.changes.rbegin(); it != store_.changes.rend(); ++it) {
+void ControlPlane::TakeBack(const std::vector<store::RecordedChange>& changes) {
+  for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
     const bool ok = it->had ? wal_->Put(it->key, it->before) : wal_->Delete(it->key);
     if (!ok) break;  // poisoned: every answer from here on is 503
   }
+}
+
+void ControlPlane::StoreUndo() {
+  TakeBack(store_.changes);
   store_.changes.clear();
   StoreReindex();
 }
@@ -279,6 +281,13 @@ bool ControlPlane::StoreApply(std::string_view batch) {
     if (!(op.put ? wal_->Put(op.key, op.value) : wal_->Delete(op.key))) break;
   }
   return true;
+}
+
+void ControlPlane::StoreCoveredOffline() {
+  for (; store_.covered > 0; --store_.covered) {
+    StoreRunOffline(store_.queue.front());
+    store_.queue.pop_front();
+  }
 }
 
 void ControlPlane::StoreSendSync() {
@@ -295,10 +304,7 @@ void ControlPlane::StoreSendSync() {
   });
   if (!s.busy) {
     // Not sent (Redis just went away, or the outbound buffer is full): answered as offline.
-    for (; s.covered > 0; --s.covered) {
-      StoreRunOffline(s.queue.front());
-      s.queue.pop_front();
-    }
+    StoreCoveredOffline();
   }
 }
 
@@ -307,10 +313,7 @@ void ControlPlane::StoreOnSync(cluster::CallReply& r) {
   if (!IsArray(r, 4)) {
     RC_WARN("cluster: the Datonow store's sync failed; answering from this node's replica");
     s.notified = s.version;  // no background retry until the next commit or connect
-    for (; s.covered > 0; --s.covered) {
-      StoreRunOffline(s.queue.front());
-      s.queue.pop_front();
-    }
+    StoreCoveredOffline();
     return;
   }
   const auto& e = r.reply.elements;

@@ -544,6 +544,46 @@ test('Datonow store shared: a token made on A works on B and C; messages, state 
   }
 });
 
+test('Datonow churn across nodes: 1000 token sockets opened on two nodes, closed by token deletes on a third (4010)', { timeout: 60000 }, async () => {
+  const url = `redis://127.0.0.1:${redisPort}`;
+  const limitsOff = ['--datonow-api-requests-per-minute', '0', '--datonow-ws-connections-per-second', '0'];
+  const extra = await Promise.all(['churn-d', 'churn-e'].map((id) =>
+    startServer({ shards: 2, args: [...nodeArgs(url, id), ...limitsOff], config })));
+  const sockets = [];
+  try {
+    for (const n of extra) await waitReady(n.port);
+    const tokens = [];
+    for (let i = 0; i < 10; ++i) {
+      const t = await dnCall(nodes[0].port, 'POST', `/api/apps/${APP.appId}/tokens`, { body: { name: `churn-${i}` } });
+      assert.equal(t.status, 200, t.text);
+      tokens.push(t.json);
+    }
+    let next = 0;
+    const opener = async () => {
+      for (let i = next++; i < 1000; i = next++) {
+        const ws = rawSocket(extra[i % 2].port, { path: `/ws?token=${tokens[i % 10].token}` });
+        sockets.push(ws);
+        await ws.opened;
+        await ws.next((m) => m.event === 'datonow:connection_established');
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, opener));
+    // Every token deleted on A: every socket on D and E is closed by its node with 4010.
+    for (const t of tokens) {
+      assert.equal((await dnCall(nodes[0].port, 'DELETE', `/api/apps/${APP.appId}/tokens/${t.id}`)).status, 200);
+    }
+    const codes = await Promise.all(sockets.map((ws) => ws.closeInfo.then((c) => c.code)));
+    assert.deepEqual([...new Set(codes)], [4010]);
+    for (const n of extra) {
+      const left = (await dnCall(n.port, 'GET', `/api/apps/${APP.appId}/tokens`)).json.map((t) => t.id);
+      for (const t of tokens) assert.ok(!left.includes(t.id), `token ${t.id} still listed on a node`);
+    }
+  } finally {
+    for (const ws of sockets) ws.close();
+    await Promise.all(extra.map((n) => n.stop()));
+  }
+});
+
 test('Datonow trigger: a requestId is remembered cluster-wide; its repeat on another node is a replay, one delivery', async () => {
   const sub = connect(nodes[2].port);
   clients.push(sub);
