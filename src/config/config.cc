@@ -12,6 +12,7 @@
 #include <simdjson.h>
 #include <sstream>
 
+#include "config/dialogue_config.h"
 #include "config/impulse_config.h"
 #include "config/webhook_config.h"
 
@@ -539,6 +540,9 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
     } else if (key == "impulse") {
       std::string err = ApplyImpulseJson(v, &out->impulse);
       if (!err.empty()) return err;
+    } else if (key == "dialogue") {
+      std::string err = ApplyDialogueJson(v, &out->dialogue);
+      if (!err.empty()) return err;
     } else if (key == "cluster") {
       // {"redis_url": URL, "node_id": ID, "prefix": P}: the --redis-url and --cluster-* flags.
       simdjson::dom::object co;
@@ -658,7 +662,9 @@ std::string Finalize(ServerConfig* out) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     out->shards = n <= 0 ? 1 : (n > 64 ? 64 : static_cast<uint32_t>(n));
   }
-  return FinalizeImpulse(out);
+  std::string err = FinalizeImpulse(out);
+  if (!err.empty()) return err;
+  return FinalizeDialogue(out);
 }
 
 ParseOutcome LoadConfig(int argc, const char* const* argv, const char* const* env,

@@ -121,6 +121,51 @@ struct ImpulseConfig {
   bool enabled() const { return !secret.empty(); }
 };
 
+// Dialogue rooms on the Socket.IO endpoint (docs/protocols/dialogue.md): the "dialogue" object of
+// the config file, read by config/dialogue_config.h. Off unless the file has the section.
+struct DialogueEventConfig {
+  std::string name;         // "*": any event (no validation)
+  std::string schema_json;  // the JSON Schema subset, minified ("": none)
+  bool history = false;     // kept in the room's history
+  uint32_t history_limit = 100;
+};
+
+struct DialogueRoomConfig {
+  std::string id;
+  std::string name;
+  std::string description;
+  uint32_t max_size = 0;  // 0: unbounded
+  std::vector<std::string> default_subscriptions;
+  // syncHistoryOnJoin: 0 off, kAll (true) every kept event, N the newest N per event name.
+  static constexpr uint32_t kAll = UINT32_MAX;
+  uint32_t sync_history_on_join = 0;
+  std::vector<DialogueEventConfig> events;  // empty: read-only for clients
+};
+
+struct DialogueHooksConfig {
+  std::string url;              // "": no hooks
+  std::vector<std::string> on;  // authenticate, beforeJoin, beforeEach, afterEach, lifecycle
+  uint32_t timeout_ms = 500;
+  bool reject_on_failure = true;  // "on_failure": "reject" (default) or "allow"
+};
+
+struct DialogueConfig {
+  bool enabled = false;  // the file has a "dialogue" section
+  std::string app_id;    // the app served ("": the only app)
+  std::string path = "/socket.io";
+  bool allow_client_rooms = true;
+  std::string jwt_secret;  // "": auth.userId (or the socket id) is the user id
+  std::vector<std::string> cors_origins = {"*"};
+  bool cors_credentials = false;
+  std::vector<DialogueRoomConfig> rooms;
+  DialogueHooksConfig hooks;
+  // Engine.IO: the server pings every ping_interval_ms and closes a client whose pong has not
+  // come ping_timeout_ms later. (The handshake's maxPayload is limits.max_ws_message_bytes.)
+  uint32_t ping_interval_ms = 25000;
+  uint32_t ping_timeout_ms = 20000;
+  uint32_t app = 0;  // index of the app served (set by Finalize)
+};
+
 // Cluster mode (docs/cluster.md): several nodes on one Redis. Off while redis_url is empty.
 struct ClusterConfig {
   std::string redis_url;  // redis://[user:pass@]HOST:PORT[/DB]; checked at start-up (exit 2)
@@ -162,6 +207,7 @@ struct ServerConfig {
   std::vector<AppConfig> apps;
   Limits limits;
   ImpulseConfig impulse;
+  DialogueConfig dialogue;
   ClusterConfig cluster;
   bool dev_app = false;       // true when the embedded dev app is in use
   bool host_set = false;      // --host/RINGCAST_HOST/config "host" given explicitly

@@ -10,6 +10,8 @@
 #include "protocols/impulse/impulse_wire.h"
 #include "protocols/pusher/pusher_session.h"
 #include "protocols/pusher/wire.h"
+#include "protocols/socketio/dialogue_session.h"
+#include "protocols/socketio/packet.h"
 #include "server/dashboard.h"
 #include "server/server.h"
 #include "server/shard.h"
@@ -165,6 +167,11 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   std::string_view path = head.path;
   const config::ServerConfig& cfg = shard_->env().config();
   std::string_view key;
+  if (cfg.dialogue.enabled && path.starts_with(cfg.dialogue.path) &&
+      (path.size() == cfg.dialogue.path.size() ||
+       (path.size() == cfg.dialogue.path.size() + 1 && path.back() == '/'))) {
+    return RouteSocketIo(head);
+  }
   if (head.upgrade || head.Has("sec-websocket-key")) {
     if (path == "/ws") {
       StartDatonow(head);
@@ -172,7 +179,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
     }
     bool echo = !cfg.echo_path.empty() && path == cfg.echo_path;
     if (echo || AppKeyFromPath(path, &key)) {
-      Upgrade(head, echo);
+      Upgrade(head, echo ? WsKind::kEcho : WsKind::kPusher);
       return false;
     }
     RespondError(404, "No WebSocket endpoint at this path", /*close=*/true);
@@ -297,7 +304,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   return state_ == State::kHead;
 }
 
-void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
+void HttpFrontSession::Upgrade(const http::RequestHead& head, WsKind kind) {
   net::IoLoop& loop = shard_->env().loop();
   ws::UpgradeCheck check =
       ws::CheckUpgrade(head.method_name, head.version_minor, head.Get("upgrade"),
@@ -317,8 +324,14 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
   loop.SendCopy(*conn_, response);
 
   protocols::WsSession* next;
-  if (echo) {
+  ConnProtocol protocol = ConnProtocol::kPusher;
+  if (kind == WsKind::kEcho) {
     next = new protocols::EchoSession(&shard_->env(), *conn_);
+    protocol = ConnProtocol::kEcho;
+  } else if (kind == WsKind::kDialogue) {
+    next = new protocols::socketio::DialogueSession(&shard_->env(), &shard_->dialogue_shared(),
+                                                    *conn_);
+    protocol = ConnProtocol::kSocketIo;
   } else {
     std::string_view key;
     (void)AppKeyFromPath(head.path, &key);
@@ -340,7 +353,7 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
   }
   state_ = State::kDone;
   shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
-  shard_->metrics().ConnectionOpened(echo ? ConnProtocol::kEcho : ConnProtocol::kPusher);
+  shard_->metrics().ConnectionOpened(protocol);
   std::string rest = buf_.substr(parser_.head_size());
   buf_.clear();
   net::Connection& c = *conn_;
@@ -348,6 +361,9 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, bool echo) {
   // end of the turn.
   loop.ReplaceSession(c, next);
   if (auto* pusher = dynamic_cast<protocols::pusher::PusherSession*>(next)) pusher->Start();
+  if (auto* dialogue = dynamic_cast<protocols::socketio::DialogueSession*>(next)) {
+    dialogue->Start();
+  }
   if (!rest.empty() && c.open()) next->OnData(c, rest.data(), rest.size());
 }
 
@@ -390,6 +406,32 @@ bool HttpFrontSession::RouteImpulse(const http::RequestHead& head) {
   } else {
     wire::AppendError(&out, 405, wire::kBadMethod, !close);
   }
+  buf_.erase(0, parser_.head_size());
+  parser_.Reset();
+  AnswerInTurn(std::move(out), close);
+  return state_ == State::kHead;
+}
+
+bool HttpFrontSession::RouteSocketIo(const http::RequestHead& head) {
+  namespace sio = protocols::socketio;
+  sio::EioQuery q;
+  sio::EioError error = sio::EioError::kBadRequest;
+  bool ws = head.upgrade || head.Has("sec-websocket-key");
+  if (sio::ParseEioQuery(head.query, &q, &error)) {
+    if (q.transport == "websocket" && ws && q.sid.empty()) {
+      Upgrade(head, WsKind::kDialogue);
+      return false;
+    }
+    // Long-polling and the upgrade of a polling session are not served yet (issue 14): their
+    // sids are unknown here.
+    error = !q.sid.empty()                      ? sio::EioError::kSessionIdUnknown
+            : q.transport == "websocket"        ? sio::EioError::kBadRequest
+            : head.method != http::Method::kGet ? sio::EioError::kBadHandshakeMethod
+                                                : sio::EioError::kTransportUnknown;
+  }
+  bool close = ws || !head.keep_alive || head.content_length > 0 || head.chunked;
+  std::string out;
+  sio::AppendEioErrorResponse(&out, error, !close);
   buf_.erase(0, parser_.head_size());
   parser_.Reset();
   AnswerInTurn(std::move(out), close);

@@ -2,6 +2,7 @@
 // requests and routes each one:
 //   GET .../app/{key}?protocol=7 + Upgrade   -> WebSocket handshake, then a PusherSession
 //   GET <echo path> + Upgrade                -> WebSocket handshake, then an EchoSession
+//   GET {dialogue.path}/?EIO=4&transport=websocket + Upgrade -> a DialogueSession (Socket.IO)
 //   /apps/...                                -> head checked here (api::CheckRestHead: route,
 //                                               signature, app state) before the body is read: a
 //                                               refusal is answered here (its body skipped
@@ -71,7 +72,8 @@ class HttpFrontSession : public net::Session {
   void FlushAnswers(bool read_on);
   // Handles a complete head; returns false when the session ended (upgrade, close).
   bool Route(const http::RequestHead& head);
-  void Upgrade(const http::RequestHead& head, bool echo);
+  enum class WsKind : uint8_t { kPusher, kEcho, kDialogue };
+  void Upgrade(const http::RequestHead& head, WsKind kind);
   // GET /ws: the Datonow sockets (server/datonow_front.cc). An appKey socket is upgraded at
   // once; a token is first checked by the control plane (datonow_call_), and FlushAnswers
   // upgrades (FinishDatonowToken) or answers its refusal.
@@ -89,6 +91,10 @@ class HttpFrontSession : public net::Session {
   // {impulse.prefix} other than POST: GET opens an ImpulseSession, OPTIONS is the preflight,
   // anything else 405 (docs/protocols/impulse.md). Returns as Route does.
   bool RouteImpulse(const http::RequestHead& head);
+  // {dialogue.path}/ (when the config has a "dialogue" section): the Engine.IO endpoint. A
+  // WebSocket handshake without sid starts a DialogueSession; other requests are answered with
+  // Engine.IO's errors (docs/protocols/socketio.md). Returns as Route does.
+  bool RouteSocketIo(const http::RequestHead& head);
   void Respond(int status, std::string_view content_type, std::string_view body, bool keep_alive);
   // Answers here with a JSON error; with close, the connection closes after it.
   void RespondError(int status, std::string_view message, bool close);

@@ -12,6 +12,7 @@
 #include "protocols/datonow/channel_session.h"
 #include "protocols/datonow/token_session.h"
 #include "protocols/echo/echo_session.h"
+#include "protocols/socketio/dialogue_session.h"
 #include "protocols/ws_session.h"
 #include "server/http_front.h"
 #include "util/log.h"
@@ -39,6 +40,7 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
   sse_shared_.Register(&env_);
   datonow_shared_.Register(&env_);
   impulse_shared_.Register(&env_);
+  dialogue_shared_.Register(&env_);
 }
 
 Shard::~Shard() = default;  // the outbox frees what never left
@@ -122,6 +124,8 @@ void Shard::OnConnectionClosing(net::Connection& c) {
     p = ConnProtocol::kDatonow;
   } else if (dynamic_cast<protocols::pusher::PusherSession*>(s) != nullptr) {
     p = ConnProtocol::kPusher;
+  } else if (dynamic_cast<protocols::socketio::DialogueSession*>(s) != nullptr) {
+    p = ConnProtocol::kSocketIo;
   } else if (dynamic_cast<protocols::EchoSession*>(s) != nullptr) {
     p = ConnProtocol::kEcho;
   } else if (dynamic_cast<protocols::sse::SseSession*>(s) != nullptr ||

@@ -48,6 +48,7 @@
 #include "protocols/datonow/datonow_shared.h"
 #include "protocols/impulse/impulse_session.h"
 #include "protocols/pusher/pusher_session.h"
+#include "protocols/socketio/dialogue_shared.h"
 #include "protocols/sse/sse_session.h"
 #include "server/control_outbox.h"
 #include "server/mesh.h"
@@ -101,6 +102,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   protocols::sse::SseShared& sse_shared() { return sse_shared_; }
   protocols::datonow::DatonowShared& datonow_shared() { return datonow_shared_; }
   protocols::impulse::ImpulseShared& impulse_shared() { return impulse_shared_; }
+  protocols::socketio::DialogueShared& dialogue_shared() { return dialogue_shared_; }
   // Moves a REST request to the control plane; false (caller answers 503) when backed up.
   [[nodiscard]] bool ForwardHttp(api::HttpCall* call);
 
@@ -137,6 +139,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   protocols::sse::SseShared sse_shared_;
   protocols::datonow::DatonowShared datonow_shared_;
   protocols::impulse::ImpulseShared impulse_shared_;
+  protocols::socketio::DialogueShared dialogue_shared_;
   uint64_t last_delivered_ = 0;  // members the last kPublish was queued to (CountQuery)
   ControlOutbox outbox_;
   bool outbox_waiting_ = false;  // messages wait in the outbox: the loop polls every 1 ms

@@ -1,6 +1,9 @@
 // Socket.IO wire packets; see packet.h.
 #include "protocols/socketio/packet.h"
 
+#include "http/query.h"
+#include "http/response.h"
+
 namespace ringcast::protocols::socketio {
 namespace {
 
@@ -112,6 +115,49 @@ void AppendSioPacket(std::string* out, const SioPacket& p) {
   }
   if (p.has_id) out->append(std::to_string(p.id));
   out->append(p.data);
+}
+
+bool ParseEioQuery(std::string_view query, EioQuery* out, EioError* error) {
+  std::vector<http::QueryParam> params;
+  *out = EioQuery{};
+  if (!http::ParseQuery(query, &params, /*plus_as_space=*/true)) {
+    *error = EioError::kBadRequest;
+    return false;
+  }
+  bool eio = false, transport = false, sid = false;
+  for (http::QueryParam& p : params) {
+    if (p.key == "EIO" && !eio) {
+      out->eio = std::move(p.value);
+      eio = true;
+    } else if (p.key == "transport" && !transport) {
+      out->transport = std::move(p.value);
+      transport = true;
+    } else if (p.key == "sid" && !sid) {
+      out->sid = std::move(p.value);
+      sid = true;
+    }
+  }
+  if (out->transport != "polling" && out->transport != "websocket") {
+    *error = EioError::kTransportUnknown;
+    return false;
+  }
+  if (out->eio != "4") {
+    *error = EioError::kUnsupportedProtocolVersion;
+    return false;
+  }
+  return true;
+}
+
+void AppendEioErrorResponse(std::string* out, EioError error, bool keep_alive) {
+  static constexpr std::string_view kMessages[] = {
+      "Transport unknown", "Session ID unknown", "Bad handshake method",
+      "Bad request",       "Forbidden",          "Unsupported protocol version"};
+  const auto code = static_cast<uint8_t>(error);
+  std::string body = "{\"code\":" + std::to_string(code) + ",\"message\":\"";
+  body.append(kMessages[code]);
+  body += "\"}";
+  http::AppendResponse(out, error == EioError::kForbidden ? 403 : 400, "application/json", body,
+                       keep_alive);
 }
 
 }  // namespace ringcast::protocols::socketio

@@ -39,6 +39,28 @@ std::vector<std::string_view> SplitEioPayload(std::string_view body);
 std::string EioOpenData(std::string_view sid, bool upgrade_to_websocket, uint32_t ping_interval_ms,
                         uint32_t ping_timeout_ms, uint32_t max_payload);
 
+// An Engine.IO request's query: EIO, transport and sid (the first of each).
+struct EioQuery {
+  std::string eio;
+  std::string transport;
+  std::string sid;
+};
+// Engine.IO's HTTP error codes (engine.io's Server.errors) and their messages.
+enum class EioError : uint8_t {
+  kTransportUnknown = 0,
+  kSessionIdUnknown = 1,
+  kBadHandshakeMethod = 2,
+  kBadRequest = 3,
+  kForbidden = 4,
+  kUnsupportedProtocolVersion = 5,
+};
+// Reads the query (`query`: the text after '?') and checks what every request must have: EIO=4
+// and a known transport. False with *error set otherwise.
+bool ParseEioQuery(std::string_view query, EioQuery* out, EioError* error);
+// The HTTP answer to a refused request: 400 (403 for kForbidden) with engine.io's
+// {"code":N,"message":"..."}.
+void AppendEioErrorResponse(std::string* out, EioError error, bool keep_alive);
+
 enum class SioType : uint8_t {
   kConnect = 0,
   kDisconnect,

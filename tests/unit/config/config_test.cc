@@ -20,6 +20,7 @@
 namespace ringcast::config {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 struct Loaded {
@@ -687,6 +688,100 @@ TEST(Config, ImpulseRefusesWhatCannotWork) {
     Loaded l = Load({"--config", f.path()});
     EXPECT_EQ(l.outcome, ParseOutcome::kExitError) << json;
     EXPECT_THAT(l.err, HasSubstr("impulse")) << json;
+  }
+}
+
+TEST(Config, DialogueIsOffWithoutItsSectionAndReadsTheIssueShape) {
+  Loaded off = Load({});
+  ASSERT_EQ(off.outcome, ParseOutcome::kRun);
+  EXPECT_FALSE(off.cfg.dialogue.enabled);
+
+  ConfigFile f(R"({"apps":[{"id":"1","key":"k1","secret":"s1"},{"id":"2","key":"k2","secret":"s2"}],
+    "dialogue":{"app_id":"2","path":"/rt/","allow_client_rooms":false,"jwt_secret":"j",
+      "cors":{"origins":["https://a.example"],"credentials":true},
+      "rooms":[{"id":"chat","name":"Chat Room","description":"d","maxSize":100,
+                "defaultSubscriptions":["message"],"syncHistoryOnJoin":50,
+                "events":[{"name":"message",
+                           "schema":{"type":"object","required":["text"],
+                                     "properties":{"text":{"type":"string","maxLength":9}}},
+                           "history":{"enabled":true,"limit":100}},
+                          {"name":"typing"}, "plain"]},
+               {"id":"user:1","name":"Inbox","syncHistoryOnJoin":true,"events":[]}],
+      "hooks":{"url":"http://backend/hooks","on":["authenticate","beforeJoin"],
+               "timeout_ms":250,"on_failure":"allow"},
+      "ping_interval_ms":1000,"ping_timeout_ms":500}})");
+  Loaded l = Load({"--config", f.path()});
+  ASSERT_EQ(l.outcome, ParseOutcome::kRun) << l.err;
+  const DialogueConfig& d = l.cfg.dialogue;
+  EXPECT_TRUE(d.enabled);
+  EXPECT_EQ(d.app, 1u);
+  EXPECT_EQ(d.path, "/rt") << "a trailing '/' is dropped";
+  EXPECT_FALSE(d.allow_client_rooms);
+  EXPECT_EQ(d.jwt_secret, "j");
+  EXPECT_THAT(d.cors_origins, ElementsAre("https://a.example"));
+  EXPECT_TRUE(d.cors_credentials);
+  ASSERT_EQ(d.rooms.size(), 2u);
+  const DialogueRoomConfig& chat = d.rooms[0];
+  EXPECT_EQ(chat.id, "chat");
+  EXPECT_EQ(chat.name, "Chat Room");
+  EXPECT_EQ(chat.max_size, 100u);
+  EXPECT_THAT(chat.default_subscriptions, ElementsAre("message"));
+  EXPECT_EQ(chat.sync_history_on_join, 50u);
+  ASSERT_EQ(chat.events.size(), 3u);
+  EXPECT_EQ(chat.events[0].name, "message");
+  EXPECT_THAT(chat.events[0].schema_json, HasSubstr(R"("required":["text"])"));
+  EXPECT_TRUE(chat.events[0].history);
+  EXPECT_EQ(chat.events[1].schema_json, "");
+  EXPECT_EQ(chat.events[2].name, "plain");
+  EXPECT_EQ(d.rooms[1].sync_history_on_join, DialogueRoomConfig::kAll);
+  EXPECT_TRUE(d.rooms[1].events.empty());
+  EXPECT_EQ(d.hooks.url, "http://backend/hooks");
+  EXPECT_THAT(d.hooks.on, ElementsAre("authenticate", "beforeJoin"));
+  EXPECT_EQ(d.hooks.timeout_ms, 250u);
+  EXPECT_FALSE(d.hooks.reject_on_failure);
+  EXPECT_EQ(d.ping_interval_ms, 1000u);
+  EXPECT_EQ(d.ping_timeout_ms, 500u);
+
+  // Rooms as Dialogue's createDialogue takes them: an object keyed by id.
+  ConfigFile keyed(R"({"dialogue":{"rooms":{"lobby":{"name":"Lobby","events":[{"name":"*"}]}}}})");
+  Loaded k = Load({"--config", keyed.path()});
+  ASSERT_EQ(k.outcome, ParseOutcome::kRun) << k.err;
+  ASSERT_EQ(k.cfg.dialogue.rooms.size(), 1u);
+  EXPECT_EQ(k.cfg.dialogue.rooms[0].id, "lobby");
+  EXPECT_EQ(k.cfg.dialogue.path, "/socket.io");
+  EXPECT_EQ(k.cfg.dialogue.app, 0u) << "the dev app";
+}
+
+TEST(Config, DialogueRefusesWhatCannotWork) {
+  const char* bad[] = {
+      R"({"dialogue":[]})",
+      R"({"dialogue":{"nope":1}})",
+      R"({"dialogue":{"path":"socket.io"}})",
+      R"({"dialogue":{"path":"/apps/x"}})",
+      R"({"dialogue":{"path":"/health"}})",
+      R"({"dialogue":{"rooms":[{"name":"no id"}]}})",
+      R"({"dialogue":{"rooms":[{"id":"a"},{"id":"a"}]}})",
+      R"({"dialogue":{"rooms":[{"id":"private-x"}]}})",
+      R"({"dialogue":{"rooms":[{"id":"presence-x"}]}})",
+      R"({"dialogue":{"rooms":[{"id":"has space"}]}})",
+      R"({"dialogue":{"rooms":[{"id":"a","maxSize":-1}]}})",
+      R"({"dialogue":{"rooms":[{"id":"a","events":[{"name":"m"},{"name":"m"}]}]}})",
+      R"({"dialogue":{"rooms":[{"id":"a","events":[{"name":"m","schema":"x"}]}]}})",
+      R"({"dialogue":{"rooms":[{"id":"a","events":[{"nom":"m"}]}]}})",
+      R"({"dialogue":{"rooms":[{"id":"a","syncHistoryOnJoin":"yes"}]}})",
+      R"({"dialogue":{"hooks":{"url":"ftp://x","on":["authenticate"]}}})",
+      R"({"dialogue":{"hooks":{"on":["authenticate"]}}})",
+      R"({"dialogue":{"hooks":{"url":"http://x","on":["beforeLunch"]}}})",
+      R"({"dialogue":{"hooks":{"url":"http://x","on_failure":"maybe"}}})",
+      R"({"dialogue":{"ping_interval_ms":5}})",
+      R"({"apps":[{"id":"1","key":"k1","secret":"s1"},{"id":"2","key":"k2","secret":"s2"}],
+          "dialogue":{}})",
+  };
+  for (const char* json : bad) {
+    ConfigFile f(json);
+    Loaded l = Load({"--config", f.path()});
+    EXPECT_EQ(l.outcome, ParseOutcome::kExitError) << json;
+    EXPECT_THAT(l.err, HasSubstr("dialogue")) << json;
   }
 }
 

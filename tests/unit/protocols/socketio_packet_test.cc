@@ -91,5 +91,36 @@ TEST(EngineIoPacket, TypesPayloadsAndTheHandshake) {
             R"("maxPayload":1000000})");
 }
 
+TEST(EngineIoQuery, NeedsVersionFourAndAKnownTransport) {
+  EioQuery q;
+  EioError e = EioError::kForbidden;
+  ASSERT_TRUE(ParseEioQuery("EIO=4&transport=websocket&t=x", &q, &e));
+  EXPECT_EQ(q.transport, "websocket");
+  EXPECT_EQ(q.sid, "");
+  ASSERT_TRUE(ParseEioQuery("transport=polling&EIO=4&sid=a%2Eb&sid=other", &q, &e));
+  EXPECT_EQ(q.sid, "a.b") << "the first sid, percent-decoded";
+  EXPECT_FALSE(ParseEioQuery("EIO=3&transport=polling", &q, &e));
+  EXPECT_EQ(e, EioError::kUnsupportedProtocolVersion);
+  EXPECT_FALSE(ParseEioQuery("transport=polling", &q, &e));
+  EXPECT_EQ(e, EioError::kUnsupportedProtocolVersion);
+  EXPECT_FALSE(ParseEioQuery("EIO=4&transport=flash", &q, &e));
+  EXPECT_EQ(e, EioError::kTransportUnknown);
+  EXPECT_FALSE(ParseEioQuery("EIO=4", &q, &e));
+  EXPECT_EQ(e, EioError::kTransportUnknown);
+  EXPECT_FALSE(ParseEioQuery("EIO=4&transport=%zz", &q, &e));
+  EXPECT_EQ(e, EioError::kBadRequest);
+}
+
+TEST(EngineIoQuery, ErrorsAreEngineIoJson) {
+  std::string out;
+  AppendEioErrorResponse(&out, EioError::kSessionIdUnknown, /*keep_alive=*/true);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 400 ")) << out;
+  EXPECT_TRUE(out.ends_with(R"({"code":1,"message":"Session ID unknown"})")) << out;
+  out.clear();
+  AppendEioErrorResponse(&out, EioError::kForbidden, /*keep_alive=*/false);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 403 ")) << out;
+  EXPECT_TRUE(out.ends_with(R"({"code":4,"message":"Forbidden"})")) << out;
+}
+
 }  // namespace
 }  // namespace ringcast::protocols::socketio

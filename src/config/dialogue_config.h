@@ -1,0 +1,24 @@
+// The "dialogue" object of the config file (DialogueConfig in config/config.h) and its checks.
+// The shape is the one docs/protocols/dialogue.md documents (rooms as an array of objects with
+// "id", or as an object keyed by room id, as Dialogue's createDialogue takes them); unknown keys
+// are errors, as everywhere in the file.
+// Main thread, at load.
+#pragma once
+
+#include <simdjson.h>
+
+#include <string>
+
+#include "config/config.h"
+
+namespace ringcast::config {
+
+// Reads the section into `out` (and sets out->enabled). Returns "" or an error message.
+std::string ApplyDialogueJson(simdjson::dom::element value, DialogueConfig* out);
+
+// With the section present: picks the app (app_id, or the only app) and checks the path, the
+// room ids (unique; channel names a Socket.IO client may use: not private-/presence-, which
+// need Pusher channel auth), the events and the hooks. Returns "" or an error message.
+std::string FinalizeDialogue(ServerConfig* out);
+
+}  // namespace ringcast::config
