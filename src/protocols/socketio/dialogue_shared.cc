@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "config/config.h"
-#include "protocols/socketio/dialogue_session.h"
+#include "protocols/socketio/dialogue_socket.h"
 #include "util/clock.h"
 #include "util/json_writer.h"
 #include "ws/frame_encoder.h"
@@ -49,9 +49,9 @@ bool DialogueEncoder::DeliverToMember(const engine::Member& member, net::LocalFr
                                       const engine::PublicationView& pub) {
   // Another protocol's own events on a shared channel are not room events.
   if (pub.event.starts_with("pusher:") || pub.event.starts_with("pusher_internal:")) return false;
-  DialogueSession* session = static_cast<DialogueSubscriber*>(member.sub)->session;
-  if (!session->Wants(pub.channel, pub.event)) return false;
-  session->Deliver(frame);
+  DialogueSocket* socket = static_cast<DialogueSubscriber*>(member.sub)->socket;
+  if (!socket->Wants(pub.channel, pub.event)) return false;
+  socket->Deliver(frame);
   return true;
 }
 

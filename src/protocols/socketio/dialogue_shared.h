@@ -28,13 +28,15 @@ struct DialogueRoomConfig;
 
 namespace ringcast::protocols::socketio {
 
-class DialogueSession;
+class DialogueSocket;
 
-// The engine member of a Dialogue session (the encoder finds the session through it).
+// The engine member of a Dialogue socket (the encoder finds the socket through it). It names no
+// connection: a socket outlives its transports (dialogue_socket.h), and the fan-out reaches it
+// through the member step only.
 struct DialogueSubscriber : engine::Subscriber {
-  DialogueSubscriber(net::Connection* conn, engine::FormatId format, DialogueSession* s)
-      : engine::Subscriber(conn, format), session(s) {}
-  DialogueSession* session;
+  DialogueSubscriber(net::Connection* conn, engine::FormatId format, DialogueSocket* s)
+      : engine::Subscriber(conn, format), socket(s) {}
+  DialogueSocket* socket;
 };
 
 class DialogueEncoder : public engine::PublicationEncoder {

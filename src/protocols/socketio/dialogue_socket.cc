@@ -1,0 +1,435 @@
+#include "protocols/socketio/dialogue_socket.h"
+
+#include <algorithm>
+
+#include "config/config.h"
+#include "engine/app_registry.h"
+#include "util/json_writer.h"
+
+namespace ringcast::protocols::socketio {
+
+namespace {
+
+// Dialogue's error codes (docs/protocols/dialogue.md).
+constexpr std::string_view kInvalidRequest = "INVALID_REQUEST";
+constexpr std::string_view kRoomNotFound = "ROOM_NOT_FOUND";
+constexpr std::string_view kEventNotAllowed = "EVENT_NOT_ALLOWED";
+constexpr std::string_view kRateLimited = "RATE_LIMITED";
+constexpr std::string_view kPayloadTooLarge = "PAYLOAD_TOO_LARGE";
+constexpr std::string_view kTooManyRooms = "TOO_MANY_ROOMS";
+constexpr std::string_view kServerBusy = "SERVER_BUSY";
+constexpr std::string_view kNotInRoom = "NOT_IN_ROOM";
+
+bool GetString(simdjson::dom::object obj, std::string_view key, std::string_view* out) {
+  return obj[key].get_string().get(*out) == simdjson::SUCCESS;
+}
+
+// Event names the Pusher side of a shared channel reserves.
+bool ReservedEventName(std::string_view name) {
+  return name.starts_with("pusher:") || name.starts_with("pusher_internal:");
+}
+
+}  // namespace
+
+DialogueSocket::DialogueSocket(engine::ShardEnv* env, DialogueShared* shared, uint64_t serial)
+    : env_(env), shared_(shared), sub_(nullptr, shared->format, this) {
+  app_ = env->config().dialogue.app;
+  sid_ = env->socket_ids().Format(env->shard_id(), serial);
+}
+
+DialogueSocket::~DialogueSocket() {
+  env_->UnsubscribeAll(&sub_);
+  if (counted_) env_->apps().ReleaseConnection(app_);
+}
+
+const char* DialogueSocket::Acquire(uint16_t* code) {
+  *code = 1013;
+  if (!env_->apps().app(app_).enabled) {
+    *code = 4003;
+    return "Application disabled";
+  }
+  if (env_->shutting_down()) return "Over capacity";
+  if (!env_->apps().TryAcquireConnection(app_)) return "Application is over connection quota";
+  counted_ = true;
+  return nullptr;
+}
+
+std::string DialogueSocket::OpenData(bool upgrades) const {
+  const config::DialogueConfig& cfg = env_->config().dialogue;
+  const config::Limits& limits = env_->limits();
+  return EioOpenData(sid_, upgrades, cfg.ping_interval_ms, cfg.ping_timeout_ms,
+                     std::min(limits.max_ws_message_bytes, limits.max_request_body_bytes));
+}
+
+void DialogueSocket::Attach(DialogueTransport* transport) {
+  bool first = transport_ == nullptr;
+  transport_ = transport;
+  const config::DialogueConfig& cfg = env_->config().dialogue;
+  uint64_t now = env_->loop().now_ms();
+  if (first || !awaiting_pong_) {
+    transport_->ScheduleSocketTimer(now + cfg.ping_interval_ms, kPingTimer);
+  } else {
+    transport_->ScheduleSocketTimer(pong_deadline_ms_, kPongTimer);
+  }
+}
+
+void DialogueSocket::Send(EioType type, std::string_view data) {
+  std::string& s = shared_->scratch;
+  s.clear();
+  AppendEioPacket(&s, type, data);
+  transport_->SendPacket(s);
+}
+
+void DialogueSocket::Close(uint16_t code, std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  LeaveAll();
+  transport_->CloseTransport(code, reason);
+}
+
+void DialogueSocket::OnTimer(uint8_t kind) {
+  if (closed_) return;
+  const config::DialogueConfig& cfg = env_->config().dialogue;
+  uint64_t now = env_->loop().now_ms();
+  if (kind == kPingTimer) {
+    if (awaiting_pong_) return;  // an earlier timer: the ping is out
+    Send(EioType::kPing, {});
+    awaiting_pong_ = true;
+    pong_deadline_ms_ = now + cfg.ping_timeout_ms;
+    transport_->ScheduleSocketTimer(pong_deadline_ms_, kPongTimer);
+  } else if (kind == kPongTimer) {
+    // A timer of an earlier ping fires before the current deadline: nothing to do.
+    if (awaiting_pong_ && now >= pong_deadline_ms_) Close(4000, "ping timeout");
+  }
+}
+
+bool DialogueSocket::OnEioBinary() {
+  if (attachments_left_ == 0) {
+    Close(1003, "Unexpected binary message");
+    return false;
+  }
+  --attachments_left_;
+  return true;
+}
+
+bool DialogueSocket::OnEioText(std::string_view text) {
+  if (closed_) return false;
+  EioPacket packet;
+  if (!DecodeEioPacket(text, &packet)) {
+    Close(1002, "Bad Engine.IO packet");
+    return false;
+  }
+  switch (packet.type) {
+    case EioType::kPong:
+      if (awaiting_pong_) {
+        awaiting_pong_ = false;
+        transport_->ScheduleSocketTimer(
+            env_->loop().now_ms() + env_->config().dialogue.ping_interval_ms, kPingTimer);
+      }
+      return true;
+    case EioType::kPing:  // an Engine.IO v3 habit: answered
+      Send(EioType::kPong, packet.data);
+      return true;
+    case EioType::kClose:
+      Close(1000, "");
+      return false;
+    case EioType::kMessage:
+      return OnSocketIo(packet.data);
+    case EioType::kUpgrade:
+    case EioType::kNoop:
+      return true;
+    case EioType::kOpen:
+      break;
+  }
+  Close(1002, "Unexpected Engine.IO packet");
+  return false;
+}
+
+bool DialogueSocket::OnSocketIo(std::string_view text) {
+  if (attachments_left_ > 0) {
+    Close(1002, "Attachments expected");
+    return false;
+  }
+  SioPacket p;
+  if (const char* err = DecodeSioPacket(text, &p)) {
+    Close(1002, err);
+    return false;
+  }
+  if (p.nsp != "/") {
+    if (p.type == SioType::kConnect) {
+      SioPacket refusal;
+      refusal.type = SioType::kConnectError;
+      refusal.nsp = p.nsp;
+      refusal.data = "{\"message\":\"Invalid namespace\"}";
+      std::string out;
+      AppendSioPacket(&out, refusal);
+      Send(EioType::kMessage, out);
+    }
+    return true;  // packets of namespaces not connected are ignored
+  }
+  switch (p.type) {
+    case SioType::kConnect: {
+      if (connected_) return true;
+      // Dialogue's default identity: auth.userId, else auth.token, else the socket id.
+      user_id_ = sid_;
+      if (!p.data.empty()) {
+        DialogueShared& sh = *shared_;
+        sh.padded.assign(p.data);
+        sh.padded.resize(p.data.size() + simdjson::SIMDJSON_PADDING);
+        simdjson::dom::object auth;
+        std::string_view v;
+        if (sh.parser.parse(sh.padded.data(), p.data.size(), false).get_object().get(auth)) {
+          Close(1002, "Bad CONNECT payload");
+          return false;
+        }
+        if (GetString(auth, "userId", &v) || GetString(auth, "token", &v)) user_id_ = v;
+      }
+      connected_ = true;
+      std::string out = "0{\"sid\":\"" + sid_ + "\"}";
+      Send(EioType::kMessage, out);
+      std::string data;
+      util::JsonObject(&data).Str("clientId", sid_).Str("userId", user_id_).Close();
+      Emit("dialogue:connected", data);
+      return !closed_;
+    }
+    case SioType::kDisconnect:
+      if (!connected_) return true;
+      connected_ = false;
+      LeaveAll();
+      return true;
+    case SioType::kBinaryEvent:
+    case SioType::kBinaryAck:
+      attachments_left_ = p.attachments;
+      if (connected_ && p.type == SioType::kBinaryEvent) {
+        EmitError(kInvalidRequest, "Binary attachments are not supported");
+      }
+      return !closed_;
+    case SioType::kAck:  // this server asks for no acks
+    case SioType::kConnectError:
+      return true;
+    case SioType::kEvent:
+      break;
+  }
+  if (!connected_) return true;
+  DialogueShared& sh = *shared_;
+  sh.padded.assign(p.data);
+  sh.padded.resize(p.data.size() + simdjson::SIMDJSON_PADDING);
+  simdjson::dom::array args;
+  if (sh.parser.parse(sh.padded.data(), p.data.size(), false).get_array().get(args)) {
+    Close(1002, "Bad EVENT payload");
+    return false;
+  }
+  std::string_view name;
+  auto it = args.begin();
+  if (it == args.end() || (*it).get_string().get(name)) {
+    Close(1002, "EVENT without a name");
+    return false;
+  }
+  ++it;
+  simdjson::dom::element arg;
+  if (it != args.end()) arg = *it;
+  OnEvent(name, arg, p);
+  return !closed_;
+}
+
+void DialogueSocket::OnEvent(std::string_view name, simdjson::dom::element arg,
+                             const SioPacket& p) {
+  if (!name.starts_with("dialogue:")) return;  // not Dialogue's: ignored, as by Dialogue
+  name.remove_prefix(9);
+  if (name == "listRooms") return ListRooms(p);
+  simdjson::dom::object obj;
+  std::string_view room_id;
+  if (arg.get_object().get(obj) || !GetString(obj, "roomId", &room_id)) {
+    if (name == "join" || name == "leave" || name == "subscribe" || name == "subscribeAll" ||
+        name == "unsubscribe" || name == "trigger") {
+      EmitError(kInvalidRequest, "roomId is required", &p);
+    }
+    return;
+  }
+  if (name == "join") return Join(room_id, p);
+  if (name == "leave") return Leave(room_id, p);
+  if (name == "trigger") return Trigger(obj, p);
+  if (name == "subscribe" || name == "unsubscribe" || name == "subscribeAll") {
+    Joined* j = Find(room_id);
+    std::string_view event;
+    if (name != "subscribeAll" && !GetString(obj, "eventName", &event)) {
+      return EmitError(kInvalidRequest, "eventName is required", &p);
+    }
+    if (j == nullptr) {  // not a member: nothing to change (Dialogue ignores it)
+      return EmitError(kNotInRoom, "Not a member of room '" + std::string(room_id) + "'", &p);
+    }
+    if (name == "subscribeAll" || (name == "subscribe" && event == "*")) {
+      j->all = true;
+    } else if (name == "subscribe") {
+      if (std::find(j->events.begin(), j->events.end(), event) == j->events.end() &&
+          j->events.size() < 1000) {
+        j->events.emplace_back(event);
+      }
+    } else if (event == "*") {
+      j->all = false;
+    } else {
+      std::erase(j->events, event);
+    }
+    if (p.has_id) Emit("", "{\"ok\":true}", &p);
+  }
+}
+
+void DialogueSocket::LeaveAll() {
+  env_->UnsubscribeAll(&sub_);
+  joined_.clear();
+}
+
+DialogueSocket::Joined* DialogueSocket::Find(std::string_view room) {
+  for (Joined& j : joined_) {
+    if (j.room == room) return &j;
+  }
+  return nullptr;
+}
+
+void DialogueSocket::Join(std::string_view room_id, const SioPacket& p) {
+  const config::DialogueRoomConfig* room = shared_->Room(room_id);
+  if (room == nullptr) {
+    return EmitError(kRoomNotFound, "Room '" + std::string(room_id) + "' does not exist", &p);
+  }
+  std::string data;
+  util::JsonObject(&data).Str("roomId", room->id).Str("roomName", room->name).Close();
+  if (Find(room_id) != nullptr) return Emit("dialogue:joined", data, &p);
+  const config::Limits& limits = env_->limits();
+  if (joined_.size() >= limits.max_subscriptions_per_connection) {
+    return EmitError(kTooManyRooms, "Too many rooms joined on this connection", &p);
+  }
+  if (env_->channels().Find(app_, room->id) == nullptr &&
+      env_->channels().app_channel_count(app_) >= limits.max_channels_per_app_per_shard) {
+    return EmitError(kServerBusy, "Too many channels for this app on this shard", &p);
+  }
+  if (env_->Subscribe(app_, room->id, &sub_).refused) {
+    return EmitError(kServerBusy, "Server busy, retry", &p);
+  }
+  Joined j;
+  j.room = room->id;
+  for (const std::string& e : room->default_subscriptions) {
+    if (e == "*") {
+      j.all = true;
+    } else {
+      j.events.push_back(e);
+    }
+  }
+  joined_.push_back(std::move(j));
+  Emit("dialogue:joined", data, &p);
+}
+
+void DialogueSocket::Leave(std::string_view room_id, const SioPacket& p) {
+  auto it = std::find_if(joined_.begin(), joined_.end(),
+                         [&](const Joined& j) { return j.room == room_id; });
+  if (it == joined_.end()) return;
+  if (engine::Channel* ch = env_->channels().Find(app_, room_id))
+    (void)env_->Unsubscribe(&sub_, ch);
+  joined_.erase(it);
+  std::string data;
+  util::JsonObject(&data).Str("roomId", room_id).Close();
+  Emit("dialogue:left", data, &p);
+}
+
+void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
+  std::string_view room_id, event;
+  (void)GetString(arg, "roomId", &room_id);
+  if (!GetString(arg, "event", &event) || event.empty()) {
+    return EmitError(kInvalidRequest, "event is required", &p);
+  }
+  const config::DialogueRoomConfig* room = shared_->Room(room_id);
+  if (room == nullptr) {
+    return EmitError(kRoomNotFound, "Room '" + std::string(room_id) + "' does not exist", &p);
+  }
+  const config::Limits& limits = env_->limits();
+  bool allowed = event.size() <= limits.max_event_name_length && !ReservedEventName(event) &&
+                 std::any_of(room->events.begin(), room->events.end(),
+                             [&](const config::DialogueEventConfig& e) {
+                               return e.name == event || e.name == "*";
+                             });
+  if (!allowed) {
+    return EmitError(
+        kEventNotAllowed,
+        "Event '" + std::string(event) + "' is not allowed in room '" + std::string(room_id) + "'",
+        &p);
+  }
+  uint64_t now = env_->loop().now_ms();
+  if (now >= trigger_window_ms_ + 1000) {
+    trigger_window_ms_ = now;
+    triggers_in_window_ = 0;
+  }
+  if (limits.client_events_per_second > 0 &&
+      triggers_in_window_ >= limits.client_events_per_second) {
+    return EmitError(kRateLimited, "Too many events; slow down", &p);
+  }
+  ++triggers_in_window_;
+  simdjson::dom::element value;
+  std::string data = arg["data"].get(value) == simdjson::SUCCESS
+                         ? std::string(simdjson::minify(value))
+                         : std::string("null");
+  if (data.size() > limits.max_event_data_bytes) {
+    return EmitError(kPayloadTooLarge, "Event data is too large", &p);
+  }
+  engine::PublicationView pub;
+  pub.app = app_;
+  pub.channel = room->id;
+  pub.event = event;
+  pub.data = data;
+  pub.user_id = user_id_;
+  if (!env_->control().ForwardPublication(engine::BuildPublication(pub, /*refs=*/1))) {
+    return EmitError(kServerBusy, "Server busy, event dropped", &p);
+  }
+  if (p.has_id) Emit("", "{\"ok\":true}", &p);
+}
+
+void DialogueSocket::ListRooms(const SioPacket& p) {
+  std::string data = "[";
+  for (const config::DialogueRoomConfig& room : env_->config().dialogue.rooms) {
+    if (data.size() > 1) data += ',';
+    const engine::Channel* ch = env_->channels().Find(app_, room.id);
+    util::JsonObject o(&data);
+    o.Str("id", room.id).Str("name", room.name);
+    if (!room.description.empty()) o.Str("description", room.description);
+    o.Int("size", ch == nullptr ? 0 : static_cast<int64_t>(ch->members.size()));
+    if (room.max_size > 0) o.Int("maxSize", room.max_size);
+    o.Close();
+  }
+  data += ']';
+  Emit("dialogue:rooms", data, &p);
+}
+
+void DialogueSocket::Emit(std::string_view event, std::string_view json, const SioPacket* ack_of) {
+  std::string out;
+  if (!event.empty()) {
+    out = "2[";
+    util::AppendJsonString(&out, event);
+    out += ',';
+    out.append(json);
+    out += ']';
+    Send(EioType::kMessage, out);
+  }
+  if (ack_of != nullptr && ack_of->has_id) {
+    out = "3";
+    out += std::to_string(ack_of->id);
+    out += '[';
+    out.append(json);
+    out += ']';
+    Send(EioType::kMessage, out);
+  }
+}
+
+void DialogueSocket::EmitError(std::string_view code, std::string_view message,
+                               const SioPacket* ack_of) {
+  std::string data;
+  util::JsonObject(&data).Str("code", code).Str("message", message).Close();
+  Emit("dialogue:error", data, ack_of);
+}
+
+bool DialogueSocket::Wants(std::string_view room, std::string_view event) const {
+  for (const Joined& j : joined_) {
+    if (j.room != room) continue;
+    return j.all || std::find(j.events.begin(), j.events.end(), event) != j.events.end();
+  }
+  return false;
+}
+
+}  // namespace ringcast::protocols::socketio

@@ -1,0 +1,122 @@
+// DialogueSocket: one Socket.IO client of Dialogue's rooms, whatever carries its Engine.IO
+// packets (docs/protocols/socketio.md, docs/protocols/dialogue.md). Its transport is the
+// WebSocket session (dialogue_session.h) or a long-polling session (server/eio_polls.h), and
+// changes from the second to the first on an upgrade; the socket, its rooms and its engine
+// membership stay.
+//
+// Engine.IO: the server pings ("2") every ping_interval_ms and closes the socket when the pong
+// ("3") has not come ping_timeout_ms later; a close packet ("1") closes. Binary attachments are
+// refused: a BINARY_EVENT's attachments are read and dropped and the client gets dialogue:error
+// INVALID_REQUEST; binary data nobody announced closes the socket.
+// Socket.IO: CONNECT to "/" with an auth object answers `40{"sid":...}` then
+// `dialogue:connected {clientId, userId}` (the user id is auth.userId, else auth.token, else the
+// socket id, as Dialogue's default); another namespace gets CONNECT_ERROR "Invalid namespace";
+// DISCONNECT leaves every room. EVENTs before CONNECT are ignored, as Socket.IO servers do.
+// Dialogue: join, leave, subscribe, subscribeAll, unsubscribe, trigger, listRooms (the seed's
+// section 5); answers are the dialogue:* events, and an ack when the client asked for one.
+// A member receives a room's events through the shard's DialogueEncoder (dialogue_shared.h),
+// which hands the shared WebSocket frame to the transport.
+// Thread rules: the owning shard's thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/shard_env.h"
+#include "protocols/socketio/dialogue_shared.h"
+#include "protocols/socketio/packet.h"
+
+namespace ringcast::protocols::socketio {
+
+// What carries a socket's packets.
+class DialogueTransport {
+ public:
+  virtual ~DialogueTransport() = default;
+  // One Engine.IO packet (its text: type digit and data).
+  virtual void SendPacket(std::string_view packet) = 0;
+  // The fan-out's shared WebSocket text frame holding one Engine.IO packet (take a Ref to keep).
+  virtual void SendPacketFrame(net::LocalFrame* frame) = 0;
+  // Ends the socket (a WebSocket close code and reason; polling answers a close packet).
+  virtual void CloseTransport(uint16_t code, std::string_view reason) = 0;
+  // Arms the socket's timer `kind` (DialogueSocket::OnTimer) at `deadline_ms` (loop clock). A
+  // later call for the same kind may leave the earlier one armed: OnTimer checks deadlines.
+  virtual void ScheduleSocketTimer(uint64_t deadline_ms, uint8_t kind) = 0;
+};
+
+class DialogueSocket {
+ public:
+  static constexpr uint8_t kPingTimer = 1;
+  static constexpr uint8_t kPongTimer = 2;
+
+  // `serial`: unique on the shard (a connection's, or IoLoop::NewSerial for polling).
+  DialogueSocket(engine::ShardEnv* env, DialogueShared* shared, uint64_t serial);
+  ~DialogueSocket();
+  DialogueSocket(const DialogueSocket&) = delete;
+  DialogueSocket& operator=(const DialogueSocket&) = delete;
+
+  // Takes one of the app's connections. Null, or why the socket cannot open (and a WebSocket
+  // close code for it in *code).
+  const char* Acquire(uint16_t* code);
+  // The open packet's data; `upgrades`: the WebSocket upgrade is offered (polling).
+  std::string OpenData(bool upgrades) const;
+  // Sets (or changes, on an upgrade) the transport and arms the first ping.
+  void Attach(DialogueTransport* transport);
+  const std::string& sid() const { return sid_; }
+
+  // An Engine.IO text packet from the client. False when the socket closed.
+  bool OnEioText(std::string_view text);
+  // Binary data from the client (a WebSocket binary frame or a polling 'b' packet).
+  bool OnEioBinary();
+  void OnTimer(uint8_t kind);
+  bool closed() const { return closed_; }
+  // Ends the socket: the transport closes with `code` and `reason`.
+  void Close(uint16_t code, std::string_view reason);
+
+  // Whether this member receives `event` of room `room` (its subscriptions there).
+  bool Wants(std::string_view room, std::string_view event) const;
+  // The fan-out's shared frame.
+  void Deliver(net::LocalFrame* frame) { transport_->SendPacketFrame(frame); }
+
+ private:
+  struct Joined {
+    std::string room;
+    std::vector<std::string> events;  // subscribed event names
+    bool all = false;                 // subscribeAll ("*")
+  };
+
+  bool OnSocketIo(std::string_view text);
+  void OnEvent(std::string_view name, simdjson::dom::element arg, const SioPacket& p);
+  void Join(std::string_view room_id, const SioPacket& p);
+  void Leave(std::string_view room_id, const SioPacket& p);
+  void Trigger(simdjson::dom::object arg, const SioPacket& p);
+  void ListRooms(const SioPacket& p);
+  Joined* Find(std::string_view room);
+  void LeaveAll();
+
+  // Sends `42["<event>",<json>]`, and `43<id>[<json>]` when the client asked for an ack.
+  void Emit(std::string_view event, std::string_view json, const SioPacket* ack_of = nullptr);
+  void EmitError(std::string_view code, std::string_view message,
+                 const SioPacket* ack_of = nullptr);
+  void Send(EioType type, std::string_view data);
+
+  engine::ShardEnv* env_;
+  DialogueShared* shared_;
+  DialogueTransport* transport_ = nullptr;
+  DialogueSubscriber sub_;
+  uint32_t app_ = 0;
+  bool counted_ = false;    // holds one of the app's max_connections
+  bool connected_ = false;  // Socket.IO CONNECT to "/" done
+  bool closed_ = false;
+  bool awaiting_pong_ = false;
+  uint64_t pong_deadline_ms_ = 0;  // the current ping's pong is due by then
+  uint32_t attachments_left_ = 0;  // binary data of a refused BINARY_EVENT still to drop
+  uint64_t trigger_window_ms_ = 0;
+  uint32_t triggers_in_window_ = 0;
+  std::string sid_;
+  std::string user_id_;
+  std::vector<Joined> joined_;
+};
+
+}  // namespace ringcast::protocols::socketio
