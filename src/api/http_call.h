@@ -42,6 +42,11 @@ struct HttpCall {
   // The Datonow rate limits (the app's REST budget, a token socket's per-IP budget) counted
   // this call already: cluster mode runs a call again after a store conflict, and counts it once.
   bool limits_counted = false;
+  // Engine.IO long-polling (a GET or POST with a sid, server/eio_polls.h): the shard holding
+  // the session, to which the control plane passes the call; kNoShard: not such a request.
+  static constexpr uint32_t kNoShard = UINT32_MAX;
+  uint32_t eio_shard = kNoShard;
+  std::string eio_sid;
   // Set by the HTTP session when the answer is back (or it answered 503 itself); with
   // pipelining the answer may wait behind an earlier request's, and the session owns the call
   // from then on.

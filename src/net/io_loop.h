@@ -215,6 +215,8 @@ class IoLoop {
   bool RequestPeerAddress(Connection& c);
   bool direct_descriptors() const { return direct_; }
   uint64_t now_ms() const { return now_ms_; }
+  // A serial no connection of this loop has or will have (for sessions without one).
+  uint64_t NewSerial() { return next_serial_++; }
   uint32_t shard_id() const { return options_.shard_id; }
   size_t connection_count() const { return live_; }
   const IoLoopStats& stats() const { return stats_; }

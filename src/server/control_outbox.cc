@@ -89,6 +89,10 @@ void ControlOutbox::PushPresenceLeave(uint32_t app, std::string_view channel,
   PushControl(ToControl::Presence(shard_, note));
 }
 
+void ControlOutbox::PushEioDone(api::HttpCall* call) {
+  PushControl(ToControl::EioDone(shard_, call));
+}
+
 void ControlOutbox::PushCountReply(CountQuery* query) {
   PushControl(ToControl::CountReply(shard_, query));
 }

@@ -72,6 +72,8 @@ class ControlOutbox {
   void PushPresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
                          uint64_t serial);
   void PushCountReply(CountQuery* query);
+  // An Engine.IO call answered here (ToControl::kEioDone; never refused).
+  void PushEioDone(api::HttpCall* call);
   // Takes `report` only when it returns true (see above).
   [[nodiscard]] bool PushSubscriptionCounts(engine::SubscriptionCountReport* report);
   // True once sent; false while anything else still waits or the ring is full.

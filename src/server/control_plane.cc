@@ -10,6 +10,7 @@
 #include "engine/datonow_channels.h"
 #include "http/response.h"
 #include "protocols/pusher/wire.h"
+#include "protocols/socketio/packet.h"
 #include "runtime/wait_for_work.h"
 #include "store/wal.h"
 #include "util/clock.h"
@@ -58,7 +59,7 @@ ControlPlane::~ControlPlane() {
       if (m.kind == ToShard::Kind::kPublish || m.kind == ToShard::Kind::kTerminate) {
         m.publication->Release();
       }
-      if (m.kind == ToShard::Kind::kReply) delete m.reply;
+      if (m.kind == ToShard::Kind::kReply || m.kind == ToShard::Kind::kEioCall) delete m.reply;
       if (m.kind == ToShard::Kind::kPresenceAck) delete m.presence;
       if (m.kind == ToShard::Kind::kWatchlist) delete m.watchlist;
       if (m.kind == ToShard::Kind::kHistory) {
@@ -235,7 +236,16 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
           case ToControl::Kind::kPresence:
             ApplyPresence(m.presence);
             break;
+          case ToControl::Kind::kEioDone:
+            Answer(m.request);
+            break;
           case ToControl::Kind::kRequest:
+            if (m.request->eio_shard != api::HttpCall::kNoShard) {
+              RouteEioCall(m.request);
+              break;
+            }
+            out->push_back(m);
+            break;
           case ToControl::Kind::kClientEvent:
           case ToControl::Kind::kHistoryQuery:
             out->push_back(m);
@@ -823,6 +833,18 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
 
 void ControlPlane::Answer(api::HttpCall* call) {
   SendToShard(call->shard, ToShard::Reply(call));
+}
+
+void ControlPlane::RouteEioCall(api::HttpCall* call) {
+  // An Engine.IO poll or post goes to the shard holding its session (server/eio_polls.h).
+  if (call->eio_shard < shard_count_) {
+    SendToShard(call->eio_shard, ToShard::EioCall(call));
+    return;
+  }
+  call->response.clear();
+  protocols::socketio::AppendEioErrorResponse(
+      &call->response, protocols::socketio::EioError::kSessionIdUnknown, call->keep_alive);
+  Answer(call);
 }
 
 void ControlPlane::AnswerReadOnly(api::HttpCall* call) {

@@ -322,6 +322,8 @@ class ControlPlane {
   // `answers` held calls (503s when `r` is kFailed); kWaiting releases nothing.
   void ReleaseHeld(store::TurnResult r, size_t answers, size_t pubs);
   void SendToShard(uint32_t shard, const ToShard& m);
+  // An Engine.IO long-polling call: to the shard holding its session, or 400 (unknown sid).
+  void RouteEioCall(api::HttpCall* call);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
   bool FlushStalled();

@@ -362,7 +362,11 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, WsKind kind) {
   loop.ReplaceSession(c, next);
   if (auto* pusher = dynamic_cast<protocols::pusher::PusherSession*>(next)) pusher->Start();
   if (auto* dialogue = dynamic_cast<protocols::socketio::DialogueSession*>(next)) {
-    dialogue->Start();
+    if (upgrade_sid_.empty()) {
+      dialogue->Start();
+    } else {
+      dialogue->StartUpgrade(&shard_->eio_polls(), std::move(upgrade_sid_));
+    }
   }
   if (!rest.empty() && c.open()) next->OnData(c, rest.data(), rest.size());
 }
@@ -417,21 +421,50 @@ bool HttpFrontSession::RouteSocketIo(const http::RequestHead& head) {
   sio::EioQuery q;
   sio::EioError error = sio::EioError::kBadRequest;
   bool ws = head.upgrade || head.Has("sec-websocket-key");
-  if (sio::ParseEioQuery(head.query, &q, &error)) {
-    if (q.transport == "websocket" && ws && q.sid.empty()) {
-      Upgrade(head, WsKind::kDialogue);
-      return false;
-    }
-    // Long-polling and the upgrade of a polling session are not served yet (issue 14): their
-    // sids are unknown here.
-    error = !q.sid.empty()                      ? sio::EioError::kSessionIdUnknown
-            : q.transport == "websocket"        ? sio::EioError::kBadRequest
-            : head.method != http::Method::kGet ? sio::EioError::kBadHandshakeMethod
-                                                : sio::EioError::kTransportUnknown;
-  }
   bool close = ws || !head.keep_alive || head.content_length > 0 || head.chunked;
   std::string out;
-  sio::AppendEioErrorResponse(&out, error, !close);
+  if (sio::ParseEioQuery(head.query, &q, &error)) {
+    uint32_t owner = 0;
+    uint64_t serial = 0;
+    const bool known = !q.sid.empty() && shard_->env().socket_ids().Parse(q.sid, &owner, &serial);
+    if (q.transport == "websocket") {
+      // A new socket, or the upgrade of a polling one of this shard (server/eio_polls.h); the
+      // probe of one held by another shard is refused: the client stays on polling.
+      if (ws && (q.sid.empty() || (known && owner == shard_->env().shard_id()))) {
+        upgrade_sid_ = std::move(q.sid);
+        Upgrade(head, WsKind::kDialogue);
+        return false;
+      }
+      error = ws && !known ? sio::EioError::kSessionIdUnknown : sio::EioError::kBadRequest;
+    } else if (q.sid.empty()) {
+      if (head.method == http::Method::kGet) {
+        shard_->eio_polls().Handshake(&out, !close);
+      } else {
+        error = sio::EioError::kBadHandshakeMethod;
+      }
+    } else if (!known) {
+      error = sio::EioError::kSessionIdUnknown;
+    } else if (head.method == http::Method::kGet || head.method == http::Method::kPost) {
+      // A poll or a post: to the shard holding the session, through the control plane.
+      call_ = new api::HttpCall();
+      call_->eio_shard = owner;
+      call_->eio_sid = std::move(q.sid);
+      call_->shard = shard_->env().shard_id();
+      call_->conn_index = conn_->index();
+      call_->conn_gen = conn_->generation();
+      call_->keep_alive = head.keep_alive;
+      call_->method = std::string(head.method_name);
+      call_->path = std::string(head.path);
+      body_.Start(head, shard_->http_limits());
+      buf_.erase(0, parser_.head_size());
+      parser_.Reset();
+      state_ = State::kBody;
+      return true;
+    } else {
+      error = sio::EioError::kBadRequest;
+    }
+  }
+  if (out.empty()) sio::AppendEioErrorResponse(&out, error, !close);
   buf_.erase(0, parser_.head_size());
   parser_.Reset();
   AnswerInTurn(std::move(out), close);

@@ -92,7 +92,9 @@ class HttpFrontSession : public net::Session {
   // anything else 405 (docs/protocols/impulse.md). Returns as Route does.
   bool RouteImpulse(const http::RequestHead& head);
   // {dialogue.path}/ (when the config has a "dialogue" section): the Engine.IO endpoint. A
-  // WebSocket handshake without sid starts a DialogueSession; other requests are answered with
+  // WebSocket handshake starts a DialogueSession (new, or the upgrade of a polling socket of
+  // this shard); a polling handshake makes a session here (EioPolls); a poll or post with a sid
+  // goes to the session's shard as an HttpCall through the control plane; the rest gets
   // Engine.IO's errors (docs/protocols/socketio.md). Returns as Route does.
   bool RouteSocketIo(const http::RequestHead& head);
   void Respond(int status, std::string_view content_type, std::string_view body, bool keep_alive);
@@ -112,6 +114,7 @@ class HttpFrontSession : public net::Session {
   http::BodyReader body_;
   std::string buf_;
   api::HttpCall* call_ = nullptr;  // the API request whose body is being read
+  std::string upgrade_sid_;  // RouteSocketIo -> Upgrade: the polling socket a WebSocket upgrades
   // API requests with the control plane, in request order. The session owns those `answered`;
   // the others come back through the shard (which frees them if the session is gone).
   std::deque<api::HttpCall*> inflight_;

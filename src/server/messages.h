@@ -22,6 +22,9 @@
 //   kWatchlist   engine::WatchlistBatch* allocated by the control plane: watchlist changes for
 //                connections of this shard; the shard hands each to its session (if still
 //                there) and frees the batch.
+//   kEioCall     api::HttpCall* of an Engine.IO poll or post (ToControl::kRequest with
+//                eio_shard = this shard): the shard answers it in place, now or when its session
+//                has packets, and sends it back as ToControl::kEioDone.
 // ToControl (shard i -> control)
 //   kRequest     api::HttpCall*: a REST request; it goes back as ToShard::kReply (see there).
 //   kNote        ChannelNote*: allocated by the shard, freed by the control plane once applied
@@ -37,6 +40,8 @@
 //                resuming); answered in place and sent back as ToShard::kHistory.
 //   kSubscriptionCounts engine::SubscriptionCountReport*, allocated by the shard, freed by the
 //                control plane once applied (at most two per shard loop turn).
+//   kEioDone     api::HttpCall* (ToShard::kEioCall) answered: the control plane sends it home
+//                as ToShard::kReply.
 // A queue that is torn down with messages in it frees them by these rules (~Shard,
 // ~ControlPlane).
 #pragma once
@@ -84,12 +89,13 @@ struct ToShard {
     kPresenceAck,
     kTerminate,
     kHistory,
-    kWatchlist
+    kWatchlist,
+    kEioCall
   };
   Kind kind;
   union {
     runtime::SharedBuf* publication;  // kPublish, kTerminate
-    api::HttpCall* reply;             // kReply
+    api::HttpCall* reply;             // kReply, kEioCall
     CountQuery* query;                // kCountQuery
     uint64_t grace_ms;                // kShutdown
     engine::PresenceNote* presence;   // kPresenceAck
@@ -104,6 +110,11 @@ struct ToShard {
   }
   static ToShard Reply(api::HttpCall* call) {
     ToShard m{Kind::kReply, {}};
+    m.reply = call;
+    return m;
+  }
+  static ToShard EioCall(api::HttpCall* call) {
+    ToShard m{Kind::kEioCall, {}};
     m.reply = call;
     return m;
   }
@@ -149,12 +160,13 @@ struct ToControl {
     kShardDone,
     kPresence,
     kHistoryQuery,
-    kSubscriptionCounts
+    kSubscriptionCounts,
+    kEioDone
   };
   Kind kind;
   uint32_t shard;
   union {
-    api::HttpCall* request;          // kRequest
+    api::HttpCall* request;          // kRequest, kEioDone
     ChannelNote* note;               // kNote
     runtime::SharedBuf* client_event;  // kClientEvent
     CountQuery* query;               // kCountReply
@@ -171,6 +183,11 @@ struct ToControl {
   }
   static ToControl Request(uint32_t shard, api::HttpCall* call) {
     ToControl m{Kind::kRequest, shard, {}};
+    m.request = call;
+    return m;
+  }
+  static ToControl EioDone(uint32_t shard, api::HttpCall* call) {
+    ToControl m{Kind::kEioDone, shard, {}};
     m.request = call;
     return m;
   }
@@ -207,7 +224,10 @@ static_assert(sizeof(ToControl) == 16);
 // CountQuery belongs to the control plane and is left alone).
 inline void DiscardUndelivered(const ToControl& m) {
   switch (m.kind) {
-    case ToControl::Kind::kRequest: delete m.request; break;
+    case ToControl::Kind::kRequest:
+    case ToControl::Kind::kEioDone:
+      delete m.request;
+      break;
     case ToControl::Kind::kNote: delete m.note; break;
     case ToControl::Kind::kHistoryQuery: m.history->ReleaseEvents(); delete m.history; break;
     case ToControl::Kind::kClientEvent: m.client_event->Release(); break;

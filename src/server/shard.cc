@@ -33,6 +33,8 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
       cpu_(cpu),
       env_(id, &loop_, apps, config, ids, this),
       outbox_(id, mesh->to_control[id].get()),
+      eio_polls_(&env_, &dialogue_shared_,
+                 [this](api::HttpCall* call) { outbox_.PushEioDone(call); }),
       metrics_(loop_.stats(), env_.counters()) {
   http_limits_.max_head_bytes = config->limits.max_header_bytes;
   http_limits_.max_body_bytes = config->limits.max_request_body_bytes;
@@ -109,6 +111,10 @@ void Shard::OnTurnEnd(uint64_t start_ns, uint64_t end_ns) {
   // is tried again in 1 ms instead of waiting for the shard's next I/O. What did go into the
   // ring wakes the control plane in InboundEmpty, or in the next turn's DrainInbound when this
   // one is busy.
+  if (!eio_polls_.empty()) {
+    eio_polls_.RunTimers(loop_.now_ms());
+    if (!outbox_waiting_) loop_.set_max_wait_ms(IdleWaitCapMs());
+  }
   bool counts_left = !env_.FlushSubscriptionCounts();
   if ((counts_left || !outbox_.empty()) && !outbox_waiting_) {
     outbox_waiting_ = true;
@@ -171,7 +177,9 @@ bool Shard::DrainInbound() {
 }
 
 int64_t Shard::IdleWaitCapMs() const {
-  return shutting_down_ ? static_cast<int64_t>(runtime::TimerWheel::kTickMs) : -1;
+  // Long-polling sessions keep their timers here (server/eio_polls.h): a tick while any exist.
+  return shutting_down_ || !eio_polls_.empty() ? static_cast<int64_t>(runtime::TimerWheel::kTickMs)
+                                               : -1;
 }
 
 void Shard::Handle(const ToShard& m) {
@@ -183,7 +191,7 @@ void Shard::Handle(const ToShard& m) {
     }
     case ToShard::Kind::kReply: {
       api::HttpCall* call = m.reply;
-      if (calls_out_ > 0) --calls_out_;
+      if (calls_out_ > 0 && call->eio_shard == api::HttpCall::kNoShard) --calls_out_;
       net::Connection* c = loop_.Find(call->conn_index, call->conn_gen);
       auto* front = c != nullptr && c->open() ? dynamic_cast<HttpFrontSession*>(c->session())
                                               : nullptr;
@@ -194,6 +202,9 @@ void Shard::Handle(const ToShard& m) {
       }
       break;
     }
+    case ToShard::Kind::kEioCall:
+      eio_polls_.OnCall(m.reply);
+      break;
     case ToShard::Kind::kCountQuery: {
       CountQuery* q = m.query;
       size_t n = q->channels.size();
@@ -261,8 +272,11 @@ void Shard::Handle(const ToShard& m) {
 
 bool Shard::ForwardHttp(api::HttpCall* call) {
   if (!outbox_.PushRequest(call)) return false;
-  ++calls_out_;
-  ++round_calls_;
+  // An Engine.IO poll may be held for a ping interval: not an answer the flush should wait for.
+  if (call->eio_shard == api::HttpCall::kNoShard) {
+    ++calls_out_;
+    ++round_calls_;
+  }
   return true;
 }
 
@@ -292,6 +306,7 @@ void Shard::StartShutdown(uint64_t grace_ms) {
   if (shutting_down_) return;
   shutting_down_ = true;
   env_.set_shutting_down();
+  eio_polls_.CloseAll();  // waiting polls get the close packet
   loop_.StopAccepting();
   uint64_t now = loop_.now_ms();
   std::vector<net::Connection*> conns;

@@ -51,6 +51,7 @@
 #include "protocols/socketio/dialogue_shared.h"
 #include "protocols/sse/sse_session.h"
 #include "server/control_outbox.h"
+#include "server/eio_polls.h"
 #include "server/mesh.h"
 #include "server/queue_stats.h"
 #include "server/shard_metrics.h"
@@ -103,6 +104,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   protocols::datonow::DatonowShared& datonow_shared() { return datonow_shared_; }
   protocols::impulse::ImpulseShared& impulse_shared() { return impulse_shared_; }
   protocols::socketio::DialogueShared& dialogue_shared() { return dialogue_shared_; }
+  EioPolls& eio_polls() { return eio_polls_; }
   // Moves a REST request to the control plane; false (caller answers 503) when backed up.
   [[nodiscard]] bool ForwardHttp(api::HttpCall* call);
 
@@ -143,6 +145,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   uint64_t last_delivered_ = 0;  // members the last kPublish was queued to (CountQuery)
   ControlOutbox outbox_;
   bool outbox_waiting_ = false;  // messages wait in the outbox: the loop polls every 1 ms
+  EioPolls eio_polls_;           // after dialogue_shared_ and the outbox, which it uses
   // Adaptive flush: REST calls with the control plane; calls forwarded since the last flush;
   // calls of the last round (between two flushes) that had any.
   uint32_t calls_out_ = 0;
