@@ -103,6 +103,15 @@ void DialogueSocket::OnTimer(uint8_t kind) {
   }
 }
 
+void DialogueSocket::RollWindow() {
+  uint64_t now = env_->loop().now_ms();
+  if (now >= window_ms_ + 1000) {
+    window_ms_ = now;
+    messages_in_window_ = 0;
+    triggers_in_window_ = 0;
+  }
+}
+
 bool DialogueSocket::OnEioBinary() {
   if (attachments_left_ == 0) {
     Close(1003, "Unexpected binary message");
@@ -133,8 +142,19 @@ bool DialogueSocket::OnEioText(std::string_view text) {
     case EioType::kClose:
       Close(1000, "");
       return false;
-    case EioType::kMessage:
+    case EioType::kMessage: {
+      RollWindow();
+      const uint32_t limit = env_->limits().client_messages_per_second;
+      if (messages_in_window_ < UINT32_MAX) ++messages_in_window_;
+      if (limit > 0 && messages_in_window_ > limit) {
+        // One error per window, not one per dropped message (no amplification).
+        if (messages_in_window_ == limit + 1) {
+          EmitError(kRateLimited, "Too many messages: rate limit reached; dropped");
+        }
+        return !closed_;
+      }
       return OnSocketIo(packet.data);
+    }
     case EioType::kUpgrade:
     case EioType::kNoop:
       return true;
@@ -352,11 +372,7 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
         "Event '" + std::string(event) + "' is not allowed in room '" + std::string(room_id) + "'",
         &p);
   }
-  uint64_t now = env_->loop().now_ms();
-  if (now >= trigger_window_ms_ + 1000) {
-    trigger_window_ms_ = now;
-    triggers_in_window_ = 0;
-  }
+  RollWindow();
   if (limits.client_events_per_second > 0 &&
       triggers_in_window_ >= limits.client_events_per_second) {
     return EmitError(kRateLimited, "Too many events; slow down", &p);

@@ -100,6 +100,8 @@ class DialogueSocket {
   void EmitError(std::string_view code, std::string_view message,
                  const SioPacket* ack_of = nullptr);
   void Send(EioType type, std::string_view data);
+  // Starts a new rate window when a second has passed.
+  void RollWindow();
 
   engine::ShardEnv* env_;
   DialogueShared* shared_;
@@ -112,7 +114,10 @@ class DialogueSocket {
   bool awaiting_pong_ = false;
   uint64_t pong_deadline_ms_ = 0;  // the current ping's pong is due by then
   uint32_t attachments_left_ = 0;  // binary data of a refused BINARY_EVENT still to drop
-  uint64_t trigger_window_ms_ = 0;
+  // Rate limits, per one-second window: Socket.IO messages (limits.client_messages_per_second;
+  // beyond it dropped, one RATE_LIMITED per window) and triggers (client_events_per_second).
+  uint64_t window_ms_ = 0;
+  uint32_t messages_in_window_ = 0;
   uint32_t triggers_in_window_ = 0;
   std::string sid_;
   std::string user_id_;
