@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -123,9 +124,12 @@ struct ImpulseConfig {
 
 // Dialogue rooms on the Socket.IO endpoint (docs/protocols/dialogue.md): the "dialogue" object of
 // the config file, read by config/dialogue_config.h. Off unless the file has the section.
+class JsonSchema;  // config/json_schema.h
+
 struct DialogueEventConfig {
   std::string name;         // "*": any event (no validation)
   std::string schema_json;  // the JSON Schema subset, minified ("": none)
+  std::shared_ptr<const JsonSchema> schema;  // compiled by Finalize (null: none)
   bool history = false;     // kept in the room's history
   uint32_t history_limit = 100;
 };

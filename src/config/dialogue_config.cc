@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "config/json_schema.h"
+
 namespace ringcast::config {
 
 namespace {
@@ -262,12 +264,20 @@ std::string FinalizeDialogue(ServerConfig* out) {
     return "dialogue \"path\" '" + d.path + "' is taken by another endpoint";
   }
   std::set<std::string> ids;
-  for (const DialogueRoomConfig& room : d.rooms) {
+  for (DialogueRoomConfig& room : d.rooms) {
     std::string err = RoomIdError(room.id, out->limits.max_channel_name_length);
     if (!err.empty()) return err;
     if (!ids.insert(room.id).second) return "dialogue room id '" + room.id + "' is repeated";
     std::set<std::string> names;
-    for (const DialogueEventConfig& ev : room.events) {
+    for (DialogueEventConfig& ev : room.events) {
+      if (!ev.schema_json.empty()) {
+        auto schema = std::make_shared<JsonSchema>();
+        std::string err = JsonSchema::Compile(ev.schema_json, schema.get());
+        if (!err.empty()) {
+          return "dialogue room '" + room.id + "' event '" + ev.name + "' schema: " + err;
+        }
+        ev.schema = std::move(schema);
+      }
       if (ev.name.size() > out->limits.max_event_name_length) {
         return "dialogue event name '" + ev.name + "' is too long";
       }

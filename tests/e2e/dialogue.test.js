@@ -21,6 +21,16 @@ const CONFIG = {
       { id: 'readonly', name: 'Announcements', events: [] },
       { id: 'sandbox', name: 'Sandbox', events: [{ name: '*' }], defaultSubscriptions: ['*'] },
       { id: 'user:42', name: 'Inbox of 42', events: ['note'], defaultSubscriptions: ['note'] },
+      {
+        id: 'strict', name: 'Strict', defaultSubscriptions: ['*'],
+        events: [{
+          name: 'message',
+          schema: {
+            type: 'object', required: ['text', 'senderId'],
+            properties: { text: { type: 'string', minLength: 1, maxLength: 20 }, senderId: { type: 'string' } },
+          },
+        }],
+      },
     ],
   },
 };
@@ -146,6 +156,28 @@ test('refused: unknown room, an event the room does not list, any event in a rea
   }
 });
 
+test('schemas: data that fails its event schema is refused with VALIDATION_FAILED and not delivered', async () => {
+  const a = await client({ userId: 'a' });
+  const b = await client({ userId: 'b' });
+  try {
+    await join(a, 'strict');
+    await join(b, 'strict');
+    for (const [data, why] of [[{ text: 'hi' }, /senderId/], [{ text: '', senderId: 'a' }, /data\.text/], [{ text: 'x'.repeat(21), senderId: 'a' }, /longer/], ['text', /expected object/]]) {
+      const err = await a.timeout(3000).emitWithAck('dialogue:trigger', { roomId: 'strict', event: 'message', data });
+      assert.equal(err.code, 'VALIDATION_FAILED');
+      assert.match(err.message, why);
+    }
+    assert.deepEqual(await a.timeout(3000).emitWithAck('dialogue:trigger', { roomId: 'strict', event: 'message', data: { text: 'ok', senderId: 'a' } }), { ok: true });
+    const m = await next(b, 'dialogue:event');
+    assert.deepEqual(m.data, { text: 'ok', senderId: 'a' });
+    await settle();
+    assert.equal(b.log.filter((x) => x.event === 'dialogue:event').length, 0, 'nothing refused was delivered');
+  } finally {
+    a.disconnect();
+    b.disconnect();
+  }
+});
+
 test('subscriptions: defaultSubscriptions, subscribe, subscribeAll, unsubscribe; room ids with ":"', async () => {
   const a = await client({ userId: 'a' });
   const b = await client({ userId: 'b' });
@@ -194,7 +226,7 @@ test('acks: a join, a trigger and listRooms asked with a callback are answered b
     const err = await a.timeout(3000).emitWithAck('dialogue:join', { roomId: 'missing' });
     assert.equal(err.code, 'ROOM_NOT_FOUND');
     const rooms = await a.timeout(3000).emitWithAck('dialogue:listRooms');
-    assert.deepEqual(rooms.map((r) => r.id), ['chat', 'readonly', 'sandbox', 'user:42']);
+    assert.deepEqual(rooms.map((r) => r.id), ['chat', 'readonly', 'sandbox', 'user:42', 'strict']);
     const chat = rooms.find((r) => r.id === 'chat');
     assert.equal(chat.name, 'Chat Room');
     assert.equal(chat.description, 'talk');

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/config.h"
+#include "config/json_schema.h"
 #include "engine/app_registry.h"
 #include "util/json_writer.h"
 
@@ -19,6 +20,7 @@ constexpr std::string_view kPayloadTooLarge = "PAYLOAD_TOO_LARGE";
 constexpr std::string_view kTooManyRooms = "TOO_MANY_ROOMS";
 constexpr std::string_view kServerBusy = "SERVER_BUSY";
 constexpr std::string_view kNotInRoom = "NOT_IN_ROOM";
+constexpr std::string_view kValidationFailed = "VALIDATION_FAILED";
 
 bool GetString(simdjson::dom::object obj, std::string_view key, std::string_view* out) {
   return obj[key].get_string().get(*out) == simdjson::SUCCESS;
@@ -361,12 +363,15 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
     return EmitError(kRoomNotFound, "Room '" + std::string(room_id) + "' does not exist", &p);
   }
   const config::Limits& limits = env_->limits();
-  bool allowed = event.size() <= limits.max_event_name_length && !ReservedEventName(event) &&
-                 std::any_of(room->events.begin(), room->events.end(),
-                             [&](const config::DialogueEventConfig& e) {
-                               return e.name == event || e.name == "*";
-                             });
-  if (!allowed) {
+  // The event's own definition, else the room's wildcard.
+  const config::DialogueEventConfig* def = nullptr;
+  const config::DialogueEventConfig* wildcard = nullptr;
+  for (const config::DialogueEventConfig& e : room->events) {
+    if (e.name == event) def = &e;
+    if (e.name == "*") wildcard = &e;
+  }
+  if (def == nullptr) def = wildcard;
+  if (def == nullptr || event.size() > limits.max_event_name_length || ReservedEventName(event)) {
     return EmitError(
         kEventNotAllowed,
         "Event '" + std::string(event) + "' is not allowed in room '" + std::string(room_id) + "'",
@@ -379,9 +384,12 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
   }
   ++triggers_in_window_;
   simdjson::dom::element value;
-  std::string data = arg["data"].get(value) == simdjson::SUCCESS
-                         ? std::string(simdjson::minify(value))
-                         : std::string("null");
+  const bool has_data = arg["data"].get(value) == simdjson::SUCCESS;
+  if (def->schema != nullptr) {
+    std::string err = has_data ? def->schema->Validate(value) : std::string("data: is required");
+    if (!err.empty()) return EmitError(kValidationFailed, err, &p);
+  }
+  std::string data = has_data ? std::string(simdjson::minify(value)) : std::string("null");
   if (data.size() > limits.max_event_data_bytes) {
     return EmitError(kPayloadTooLarge, "Event data is too large", &p);
   }

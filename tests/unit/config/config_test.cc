@@ -730,6 +730,8 @@ TEST(Config, DialogueIsOffWithoutItsSectionAndReadsTheIssueShape) {
   ASSERT_EQ(chat.events.size(), 3u);
   EXPECT_EQ(chat.events[0].name, "message");
   EXPECT_THAT(chat.events[0].schema_json, HasSubstr(R"("required":["text"])"));
+  EXPECT_NE(chat.events[0].schema, nullptr) << "compiled at load";
+  EXPECT_EQ(chat.events[1].schema, nullptr);
   EXPECT_TRUE(chat.events[0].history);
   EXPECT_EQ(chat.events[1].schema_json, "");
   EXPECT_EQ(chat.events[2].name, "plain");
@@ -767,6 +769,8 @@ TEST(Config, DialogueRefusesWhatCannotWork) {
       R"({"dialogue":{"rooms":[{"id":"a","maxSize":-1}]}})",
       R"({"dialogue":{"rooms":[{"id":"a","events":[{"name":"m"},{"name":"m"}]}]}})",
       R"({"dialogue":{"rooms":[{"id":"a","events":[{"name":"m","schema":"x"}]}]}})",
+      R"({"dialogue":{"rooms":[{"id":"a","events":[{"name":"m","schema":{"type":"nope"}}]}]}})",
+      R"({"dialogue":{"rooms":[{"id":"a","events":[{"name":"m","schema":{"pattern":"x"}}]}]}})",
       R"({"dialogue":{"rooms":[{"id":"a","events":[{"nom":"m"}]}]}})",
       R"({"dialogue":{"rooms":[{"id":"a","syncHistoryOnJoin":"yes"}]}})",
       R"({"dialogue":{"hooks":{"url":"ftp://x","on":["authenticate"]}}})",
