@@ -24,9 +24,10 @@
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "engine/channel_table.h"
-#include "engine/presence_note.h"
 #include "engine/history.h"
+#include "engine/presence_note.h"
 #include "engine/publication.h"
+#include "engine/room_slot.h"
 #include "engine/socket_id.h"
 #include "engine/subscription_counts.h"
 #include "engine/wire_format.h"
@@ -68,6 +69,17 @@ class ControlLink {
   [[nodiscard]] virtual bool NoteSubscriptionCounts(SubscriptionCountReport* report) {
     (void)report;
     return false;
+  }
+  // Asks for a slot in a bounded room (engine/room_slot.h); the answer comes back to the shard.
+  // Takes `slot` in every case; false when the control plane cannot be told at once.
+  [[nodiscard]] virtual bool NoteRoomJoin(RoomSlot* slot) {
+    delete slot;
+    return false;
+  }
+  // Gives a bounded room's slot back. Never refused; in order behind the notes before it.
+  virtual void NoteRoomLeave(uint32_t app, std::string_view room) {
+    (void)app;
+    (void)room;
   }
 };
 

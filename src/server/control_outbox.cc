@@ -89,6 +89,17 @@ void ControlOutbox::PushPresenceLeave(uint32_t app, std::string_view channel,
   PushControl(ToControl::Presence(shard_, note));
 }
 
+bool ControlOutbox::PushRoomJoin(engine::RoomSlot* slot) {
+  if (control_.empty() && TryRing(ToControl::Slot(shard_, slot))) return true;
+  delete slot;
+  subscribes_refused_.Add();
+  return false;
+}
+
+void ControlOutbox::PushRoomLeave(engine::RoomSlot* slot) {
+  PushControl(ToControl::Slot(shard_, slot));
+}
+
 void ControlOutbox::PushEioDone(api::HttpCall* call) {
   PushControl(ToControl::EioDone(shard_, call));
 }

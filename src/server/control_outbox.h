@@ -72,6 +72,9 @@ class ControlOutbox {
   void PushPresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
                          uint64_t serial);
   void PushCountReply(CountQuery* query);
+  // Takes `slot` in every case; false: refused (as a presence join).
+  [[nodiscard]] bool PushRoomJoin(engine::RoomSlot* slot);
+  void PushRoomLeave(engine::RoomSlot* slot);
   // An Engine.IO call answered here (ToControl::kEioDone; never refused).
   void PushEioDone(api::HttpCall* call);
   // Takes `report` only when it returns true (see above).

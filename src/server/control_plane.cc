@@ -62,6 +62,7 @@ ControlPlane::~ControlPlane() {
       if (m.kind == ToShard::Kind::kReply || m.kind == ToShard::Kind::kEioCall) delete m.reply;
       if (m.kind == ToShard::Kind::kPresenceAck) delete m.presence;
       if (m.kind == ToShard::Kind::kWatchlist) delete m.watchlist;
+      if (m.kind == ToShard::Kind::kRoomSlot) delete m.room_slot;
       if (m.kind == ToShard::Kind::kHistory) {
         m.history->ReleaseEvents();
         delete m.history;
@@ -238,6 +239,9 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
             break;
           case ToControl::Kind::kEioDone:
             Answer(m.request);
+            break;
+          case ToControl::Kind::kRoomSlot:
+            ApplyRoomSlot(m.room_slot);
             break;
           case ToControl::Kind::kRequest:
             if (m.request->eio_shard != api::HttpCall::kNoShard) {
@@ -833,6 +837,21 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
 
 void ControlPlane::Answer(api::HttpCall* call) {
   SendToShard(call->shard, ToShard::Reply(call));
+}
+
+void ControlPlane::ApplyRoomSlot(engine::RoomSlot* slot) {
+  // Bounded rooms' members over the shards, keyed "<app>/<room>" (engine/room_slot.h).
+  std::string key = std::to_string(slot->app) + "/" + slot->room;
+  auto it = room_slots_.find(key);
+  if (!slot->join) {
+    if (it != room_slots_.end() && --it->second == 0) room_slots_.erase(it);
+    delete slot;
+    return;
+  }
+  uint32_t count = it == room_slots_.end() ? 0 : it->second;
+  slot->granted = count < slot->max;
+  if (slot->granted) room_slots_[key] = count + 1;
+  SendToShard(slot->shard, ToShard::Slot(slot));
 }
 
 void ControlPlane::RouteEioCall(api::HttpCall* call) {

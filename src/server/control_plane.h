@@ -84,6 +84,7 @@
 #include "runtime/shared_buf.h"
 #include "server/mesh.h"
 #include "server/queue_stats.h"
+#include "util/string_map.h"
 #include "webhooks/dispatcher.h"
 
 namespace ringcast::store {
@@ -324,6 +325,8 @@ class ControlPlane {
   void SendToShard(uint32_t shard, const ToShard& m);
   // An Engine.IO long-polling call: to the shard holding its session, or 400 (unknown sid).
   void RouteEioCall(api::HttpCall* call);
+  // A bounded room's slot asked for (answered to its shard) or given back.
+  void ApplyRoomSlot(engine::RoomSlot* slot);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
   bool FlushStalled();
@@ -352,6 +355,7 @@ class ControlPlane {
   CommitInFlight commit_;
   Mesh* mesh_;
   size_t shard_count_;
+  util::StringMap<uint32_t> room_slots_;  // "<app>/<room>" -> members of a bounded room
   const engine::SocketIdCodec* ids_;
   const engine::AppRegistry* apps_;
   engine::Occupancy occupancy_;

@@ -22,6 +22,8 @@
 //   kWatchlist   engine::WatchlistBatch* allocated by the control plane: watchlist changes for
 //                connections of this shard; the shard hands each to its session (if still
 //                there) and frees the batch.
+//   kRoomSlot    engine::RoomSlot* of a join the shard allocated (ToControl::kRoomSlot),
+//                answered; back home, the shard frees it.
 //   kEioCall     api::HttpCall* of an Engine.IO poll or post (ToControl::kRequest with
 //                eio_shard = this shard): the shard answers it in place, now or when its session
 //                has packets, and sends it back as ToControl::kEioDone.
@@ -40,6 +42,8 @@
 //                resuming); answered in place and sent back as ToShard::kHistory.
 //   kSubscriptionCounts engine::SubscriptionCountReport*, allocated by the shard, freed by the
 //                control plane once applied (at most two per shard loop turn).
+//   kRoomSlot    engine::RoomSlot*: a join goes back as ToShard::kRoomSlot; a leave is freed
+//                by the control plane once applied.
 //   kEioDone     api::HttpCall* (ToShard::kEioCall) answered: the control plane sends it home
 //                as ToShard::kReply.
 // A queue that is torn down with messages in it frees them by these rules (~Shard,
@@ -52,8 +56,9 @@
 #include <vector>
 
 #include "api/http_call.h"
-#include "engine/presence_note.h"
 #include "engine/history.h"
+#include "engine/presence_note.h"
+#include "engine/room_slot.h"
 #include "engine/subscription_counts.h"
 #include "runtime/shared_buf.h"
 
@@ -90,7 +95,8 @@ struct ToShard {
     kTerminate,
     kHistory,
     kWatchlist,
-    kEioCall
+    kEioCall,
+    kRoomSlot
   };
   Kind kind;
   union {
@@ -101,6 +107,7 @@ struct ToShard {
     engine::PresenceNote* presence;   // kPresenceAck
     engine::HistoryQuery* history;    // kHistory
     engine::WatchlistBatch* watchlist;  // kWatchlist
+    engine::RoomSlot* room_slot;        // kRoomSlot
   };
 
   static ToShard Publish(runtime::SharedBuf* buf) {
@@ -116,6 +123,11 @@ struct ToShard {
   static ToShard EioCall(api::HttpCall* call) {
     ToShard m{Kind::kEioCall, {}};
     m.reply = call;
+    return m;
+  }
+  static ToShard Slot(engine::RoomSlot* slot) {
+    ToShard m{Kind::kRoomSlot, {}};
+    m.room_slot = slot;
     return m;
   }
   static ToShard Count(CountQuery* q) {
@@ -161,7 +173,8 @@ struct ToControl {
     kPresence,
     kHistoryQuery,
     kSubscriptionCounts,
-    kEioDone
+    kEioDone,
+    kRoomSlot
   };
   Kind kind;
   uint32_t shard;
@@ -174,6 +187,7 @@ struct ToControl {
     engine::PresenceNote* presence;  // kPresence
     engine::HistoryQuery* history;   // kHistoryQuery
     engine::SubscriptionCountReport* counts;  // kSubscriptionCounts
+    engine::RoomSlot* room_slot;              // kRoomSlot
   };
 
   static ToControl Counts(uint32_t shard, engine::SubscriptionCountReport* r) {
@@ -189,6 +203,11 @@ struct ToControl {
   static ToControl EioDone(uint32_t shard, api::HttpCall* call) {
     ToControl m{Kind::kEioDone, shard, {}};
     m.request = call;
+    return m;
+  }
+  static ToControl Slot(uint32_t shard, engine::RoomSlot* slot) {
+    ToControl m{Kind::kRoomSlot, shard, {}};
+    m.room_slot = slot;
     return m;
   }
   static ToControl Note(uint32_t shard, ChannelNote* note) {
@@ -233,6 +252,9 @@ inline void DiscardUndelivered(const ToControl& m) {
     case ToControl::Kind::kClientEvent: m.client_event->Release(); break;
     case ToControl::Kind::kPresence: delete m.presence; break;
     case ToControl::Kind::kSubscriptionCounts: delete m.counts; break;
+    case ToControl::Kind::kRoomSlot:
+      delete m.room_slot;
+      break;
     case ToControl::Kind::kCountReply:
     case ToControl::Kind::kShardDone: break;
   }

@@ -202,6 +202,10 @@ void Shard::Handle(const ToShard& m) {
       }
       break;
     }
+    case ToShard::Kind::kRoomSlot:
+      dialogue_shared_.OnRoomSlot(*m.room_slot);
+      delete m.room_slot;
+      break;
     case ToShard::Kind::kEioCall:
       eio_polls_.OnCall(m.reply);
       break;
@@ -287,6 +291,20 @@ bool Shard::NoteOccupied(uint32_t app, std::string_view name) {
 void Shard::NoteVacated(uint32_t app, std::string_view name) { outbox_.PushVacated(app, name); }
 
 bool Shard::ForwardPublication(runtime::SharedBuf* buf) { return outbox_.PushClientEvent(buf); }
+
+bool Shard::NoteRoomJoin(engine::RoomSlot* slot) {
+  slot->shard = id_;
+  return outbox_.PushRoomJoin(slot);
+}
+
+void Shard::NoteRoomLeave(uint32_t app, std::string_view room) {
+  auto* slot = new engine::RoomSlot();
+  slot->app = app;
+  slot->room = std::string(room);
+  slot->shard = id_;
+  slot->join = false;
+  outbox_.PushRoomLeave(slot);
+}
 
 bool Shard::NotePresenceJoin(engine::PresenceNote* note) {
   note->shard = id_;

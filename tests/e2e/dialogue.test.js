@@ -21,6 +21,8 @@ const CONFIG = {
       { id: 'readonly', name: 'Announcements', events: [] },
       { id: 'sandbox', name: 'Sandbox', events: [{ name: '*' }], defaultSubscriptions: ['*'] },
       { id: 'user:42', name: 'Inbox of 42', events: ['note'], defaultSubscriptions: ['note'] },
+      { id: 'game', name: 'Game Lobby', maxSize: 4, events: [{ name: 'move' }], defaultSubscriptions: ['move'] },
+      { id: 'race', name: 'Race', maxSize: 3, events: [] },
       {
         id: 'strict', name: 'Strict', defaultSubscriptions: ['*'],
         events: [{
@@ -178,6 +180,41 @@ test('schemas: data that fails its event schema is refused with VALIDATION_FAILE
   }
 });
 
+test('bounded rooms: maxSize counts members over both shards; ROOM_FULL beyond; a leave and a disconnect free a place', async () => {
+  const members = await clientsOnBothShards((i) => client({ userId: `g${i}` }));
+  while (members.length < 6) members.push(await client({ userId: `g${members.length}` }));
+  const joinAck = (s, roomId) => s.timeout(3000).emitWithAck('dialogue:join', { roomId });
+  const lobby = { roomId: 'game', roomName: 'Game Lobby' };
+  try {
+    for (let i = 0; i < 4; ++i) assert.deepEqual(await joinAck(members[i], 'game'), lobby);
+    const full = await joinAck(members[4], 'game');
+    assert.equal(full.code, 'ROOM_FULL');
+    assert.equal((await next(members[4], 'dialogue:error')).code, 'ROOM_FULL', 'as an event too');
+    assert.deepEqual(await joinAck(members[0], 'game'), lobby, 'a member joining again is answered joined');
+    members[0].emit('dialogue:leave', { roomId: 'game' });
+    await next(members[0], 'dialogue:left');
+    assert.deepEqual(await joinAck(members[4], 'game'), lobby, 'the place a leave freed');
+    assert.equal((await joinAck(members[5], 'game')).code, 'ROOM_FULL');
+    members[1].disconnect();
+    let again;
+    for (let tries = 0; tries < 40; ++tries) {
+      again = await joinAck(members[5], 'game');
+      if (again.roomId) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(again, lobby, 'the place a disconnect freed');
+    // Ten joins at once over both shards: exactly maxSize (3) get in.
+    const racers = await clientsOnBothShards((i) => client({ userId: `r${i}` }));
+    while (racers.length < 10) racers.push(await client({ userId: `r${racers.length}` }));
+    const answers = await Promise.all(racers.map((s) => joinAck(s, 'race')));
+    assert.equal(answers.filter((a) => a.roomId === 'race').length, 3);
+    assert.equal(answers.filter((a) => a.code === 'ROOM_FULL').length, 7);
+    for (const s of racers) s.disconnect();
+  } finally {
+    for (const s of members) s.disconnect();
+  }
+});
+
 test('subscriptions: defaultSubscriptions, subscribe, subscribeAll, unsubscribe; room ids with ":"', async () => {
   const a = await client({ userId: 'a' });
   const b = await client({ userId: 'b' });
@@ -226,7 +263,7 @@ test('acks: a join, a trigger and listRooms asked with a callback are answered b
     const err = await a.timeout(3000).emitWithAck('dialogue:join', { roomId: 'missing' });
     assert.equal(err.code, 'ROOM_NOT_FOUND');
     const rooms = await a.timeout(3000).emitWithAck('dialogue:listRooms');
-    assert.deepEqual(rooms.map((r) => r.id), ['chat', 'readonly', 'sandbox', 'user:42', 'strict']);
+    assert.deepEqual(rooms.map((r) => r.id), ['chat', 'readonly', 'sandbox', 'user:42', 'game', 'race', 'strict']);
     const chat = rooms.find((r) => r.id === 'chat');
     assert.equal(chat.name, 'Chat Room');
     assert.equal(chat.description, 'talk');

@@ -16,6 +16,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "engine/channel_table.h"
 #include "engine/shard_env.h"
@@ -56,10 +57,16 @@ struct DialogueShared {
   void Register(engine::ShardEnv* env);
   // The config's room, or nullptr.
   const config::DialogueRoomConfig* Room(std::string_view id) const;
+  // The control plane's answer to a bounded room's join (engine/room_slot.h), for the socket
+  // that asked; a slot granted to a socket that is gone (or left meanwhile) is given back.
+  void OnRoomSlot(const engine::RoomSlot& slot);
 
   DialogueEncoder encoder;
   engine::FormatId format = 0;
   util::StringMap<const config::DialogueRoomConfig*> rooms;
+  // The shard's sockets by serial (DialogueSocket registers itself), for answers addressed by it.
+  std::unordered_map<uint64_t, DialogueSocket*> sockets;
+  engine::ShardEnv* env = nullptr;
   // A client message's JSON with simdjson's padding, and its parser.
   std::string padded;
   simdjson::dom::parser parser;

@@ -21,6 +21,7 @@ constexpr std::string_view kTooManyRooms = "TOO_MANY_ROOMS";
 constexpr std::string_view kServerBusy = "SERVER_BUSY";
 constexpr std::string_view kNotInRoom = "NOT_IN_ROOM";
 constexpr std::string_view kValidationFailed = "VALIDATION_FAILED";
+constexpr std::string_view kRoomFull = "ROOM_FULL";
 
 bool GetString(simdjson::dom::object obj, std::string_view key, std::string_view* out) {
   return obj[key].get_string().get(*out) == simdjson::SUCCESS;
@@ -34,13 +35,15 @@ bool ReservedEventName(std::string_view name) {
 }  // namespace
 
 DialogueSocket::DialogueSocket(engine::ShardEnv* env, DialogueShared* shared, uint64_t serial)
-    : env_(env), shared_(shared), sub_(nullptr, shared->format, this) {
+    : env_(env), shared_(shared), sub_(nullptr, shared->format, this), serial_(serial) {
   app_ = env->config().dialogue.app;
   sid_ = env->socket_ids().Format(env->shard_id(), serial);
+  shared_->sockets[serial_] = this;
 }
 
 DialogueSocket::~DialogueSocket() {
-  env_->UnsubscribeAll(&sub_);
+  shared_->sockets.erase(serial_);
+  LeaveAll();
   if (counted_) env_->apps().ReleaseConnection(app_);
 }
 
@@ -296,7 +299,16 @@ void DialogueSocket::OnEvent(std::string_view name, simdjson::dom::element arg,
   }
 }
 
+void DialogueSocket::Unjoin(const Joined& j) {
+  if (j.pending) return;  // the slot's answer finds no waiting join and gives it back
+  if (engine::Channel* ch = env_->channels().Find(app_, j.room)) (void)env_->Unsubscribe(&sub_, ch);
+  if (j.counted) env_->control().NoteRoomLeave(app_, j.room);
+}
+
 void DialogueSocket::LeaveAll() {
+  for (const Joined& j : joined_) {
+    if (j.counted) env_->control().NoteRoomLeave(app_, j.room);
+  }
   env_->UnsubscribeAll(&sub_);
   joined_.clear();
 }
@@ -313,30 +325,80 @@ void DialogueSocket::Join(std::string_view room_id, const SioPacket& p) {
   if (room == nullptr) {
     return EmitError(kRoomNotFound, "Room '" + std::string(room_id) + "' does not exist", &p);
   }
-  std::string data;
-  util::JsonObject(&data).Str("roomId", room->id).Str("roomName", room->name).Close();
-  if (Find(room_id) != nullptr) return Emit("dialogue:joined", data, &p);
+  if (Joined* j = Find(room_id)) {
+    if (j->pending) return;  // answered when the slot comes
+    std::string data;
+    util::JsonObject(&data).Str("roomId", room->id).Str("roomName", room->name).Close();
+    return Emit("dialogue:joined", data, &p);
+  }
   const config::Limits& limits = env_->limits();
   if (joined_.size() >= limits.max_subscriptions_per_connection) {
     return EmitError(kTooManyRooms, "Too many rooms joined on this connection", &p);
   }
-  if (env_->channels().Find(app_, room->id) == nullptr &&
-      env_->channels().app_channel_count(app_) >= limits.max_channels_per_app_per_shard) {
-    return EmitError(kServerBusy, "Too many channels for this app on this shard", &p);
-  }
-  if (env_->Subscribe(app_, room->id, &sub_).refused) {
-    return EmitError(kServerBusy, "Server busy, retry", &p);
-  }
   Joined j;
   j.room = room->id;
-  for (const std::string& e : room->default_subscriptions) {
+  if (room->max_size == 0) {
+    joined_.push_back(std::move(j));
+    return FinishJoin(*room, &joined_.back(), p);
+  }
+  // A bounded room: the control plane counts its members over the shards (engine/room_slot.h).
+  auto* slot = new engine::RoomSlot();
+  slot->app = app_;
+  slot->room = room->id;
+  slot->max = room->max_size;
+  slot->serial = serial_;
+  if (!env_->control().NoteRoomJoin(slot)) {
+    return EmitError(kServerBusy, "Server busy, retry", &p);
+  }
+  j.pending = true;
+  j.ack = p.has_id;
+  j.ack_id = p.id;
+  joined_.push_back(std::move(j));
+}
+
+bool DialogueSocket::OnRoomSlot(const engine::RoomSlot& slot) {
+  Joined* j = closed_ ? nullptr : Find(slot.room);
+  if (j == nullptr || !j->pending) return false;
+  SioPacket p;  // the join's ack, if it asked for one
+  p.has_id = j->ack;
+  p.id = j->ack_id;
+  j->pending = false;
+  const config::DialogueRoomConfig* room = shared_->Room(slot.room);
+  if (!slot.granted || room == nullptr) {
+    std::erase_if(joined_, [&](const Joined& x) { return x.room == slot.room; });
+    if (room == nullptr) return false;
+    EmitError(kRoomFull, "Room '" + room->id + "' is at capacity", &p);
+    return true;
+  }
+  j->counted = true;
+  FinishJoin(*room, j, p);
+  return true;
+}
+
+void DialogueSocket::FinishJoin(const config::DialogueRoomConfig& room, Joined* j,
+                                const SioPacket& p) {
+  const config::Limits& limits = env_->limits();
+  const char* busy = nullptr;
+  if (env_->channels().Find(app_, room.id) == nullptr &&
+      env_->channels().app_channel_count(app_) >= limits.max_channels_per_app_per_shard) {
+    busy = "Too many channels for this app on this shard";
+  } else if (env_->Subscribe(app_, room.id, &sub_).refused) {
+    busy = "Server busy, retry";
+  }
+  if (busy != nullptr) {
+    if (j->counted) env_->control().NoteRoomLeave(app_, room.id);
+    std::erase_if(joined_, [&](const Joined& x) { return x.room == room.id; });
+    return EmitError(kServerBusy, busy, &p);
+  }
+  for (const std::string& e : room.default_subscriptions) {
     if (e == "*") {
-      j.all = true;
+      j->all = true;
     } else {
-      j.events.push_back(e);
+      j->events.push_back(e);
     }
   }
-  joined_.push_back(std::move(j));
+  std::string data;
+  util::JsonObject(&data).Str("roomId", room.id).Str("roomName", room.name).Close();
   Emit("dialogue:joined", data, &p);
 }
 
@@ -344,9 +406,10 @@ void DialogueSocket::Leave(std::string_view room_id, const SioPacket& p) {
   auto it = std::find_if(joined_.begin(), joined_.end(),
                          [&](const Joined& j) { return j.room == room_id; });
   if (it == joined_.end()) return;
-  if (engine::Channel* ch = env_->channels().Find(app_, room_id))
-    (void)env_->Unsubscribe(&sub_, ch);
+  bool was_pending = it->pending;
+  Unjoin(*it);
   joined_.erase(it);
+  if (was_pending) return;
   std::string data;
   util::JsonObject(&data).Str("roomId", room_id).Close();
   Emit("dialogue:left", data, &p);

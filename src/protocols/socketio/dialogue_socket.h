@@ -70,6 +70,9 @@ class DialogueSocket {
   // Binary data from the client (a WebSocket binary frame or a polling 'b' packet).
   bool OnEioBinary();
   void OnTimer(uint8_t kind);
+  // The answer to a bounded room's join. False when this socket no longer waits for it (the
+  // caller gives a granted slot back).
+  bool OnRoomSlot(const engine::RoomSlot& slot);
   bool closed() const { return closed_; }
   // Ends the socket: the transport closes with `code` and `reason`.
   void Close(uint16_t code, std::string_view reason);
@@ -84,11 +87,19 @@ class DialogueSocket {
     std::string room;
     std::vector<std::string> events;  // subscribed event names
     bool all = false;                 // subscribeAll ("*")
+    bool pending = false;             // a bounded room's slot is asked for
+    bool counted = false;             // holds a bounded room's slot (given back on leave)
+    bool ack = false;                 // the join asked for an ack (answered with the slot)
+    uint64_t ack_id = 0;
   };
 
   bool OnSocketIo(std::string_view text);
   void OnEvent(std::string_view name, simdjson::dom::element arg, const SioPacket& p);
   void Join(std::string_view room_id, const SioPacket& p);
+  // Subscribes `j` (a new membership of the config's `room`) and answers the join (`p`: its ack).
+  void FinishJoin(const config::DialogueRoomConfig& room, Joined* j, const SioPacket& p);
+  // Ends membership `j` (engine channel, bounded room's slot); the caller erases it.
+  void Unjoin(const Joined& j);
   void Leave(std::string_view room_id, const SioPacket& p);
   void Trigger(simdjson::dom::object arg, const SioPacket& p);
   void ListRooms(const SioPacket& p);
@@ -119,6 +130,7 @@ class DialogueSocket {
   uint64_t window_ms_ = 0;
   uint32_t messages_in_window_ = 0;
   uint32_t triggers_in_window_ = 0;
+  uint64_t serial_;
   std::string sid_;
   std::string user_id_;
   std::vector<Joined> joined_;
