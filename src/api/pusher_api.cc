@@ -202,6 +202,8 @@ ApiResult PusherApi::HandleEvents(HttpCall* call, uint32_t app, bool batch) {
               engine::ChannelNameError(c, limits.max_channel_name_length, /*allow_internal=*/true)) {
         return "Invalid channel name '" + util::Utf8Truncate(c, 200) + "': " + e;
       }
+      std::string refused = dialogue_rules_.Check(app, c, ev.event, ev.data);
+      if (!refused.empty()) return refused;
     }
     simdjson::dom::element sid_el;
     if (obj["socket_id"].get(sid_el) == simdjson::SUCCESS && !sid_el.is_null()) {

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/dialogue_rules.h"
 #include "api/http_call.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
@@ -119,7 +120,8 @@ class PusherApi {
         ids_(ids),
         presence_(presence),
         cache_(cache),
-        local_(occupancy, presence) {}
+        local_(occupancy, presence),
+        dialogue_rules_(&config->dialogue) {}
 
   // Cluster mode: channel queries return a ClusterQuery instead of answering from this node.
   void EnableClusterQueries() { cluster_queries_ = true; }
@@ -150,6 +152,7 @@ class PusherApi {
   LocalChannelView local_;
   bool cluster_queries_ = false;
   simdjson::dom::parser parser_;  // reused: its buffers grow to the largest body seen
+  DialogueRules dialogue_rules_;  // publishes to Dialogue rooms (api/dialogue_rules.h)
 };
 
 }  // namespace ringcast::api

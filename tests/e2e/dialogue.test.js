@@ -158,7 +158,7 @@ test('refused: unknown room, an event the room does not list, any event in a rea
   }
 });
 
-test('schemas: data that fails its event schema is refused with VALIDATION_FAILED and not delivered', async () => {
+test('schemas: data that fails its event schema is refused (VALIDATION_FAILED; a REST trigger 400) and not delivered', async () => {
   const a = await client({ userId: 'a' });
   const b = await client({ userId: 'b' });
   try {
@@ -172,6 +172,18 @@ test('schemas: data that fails its event schema is refused with VALIDATION_FAILE
     assert.deepEqual(await a.timeout(3000).emitWithAck('dialogue:trigger', { roomId: 'strict', event: 'message', data: { text: 'ok', senderId: 'a' } }), { ok: true });
     const m = await next(b, 'dialogue:event');
     assert.deepEqual(m.data, { text: 'ok', senderId: 'a' });
+    // Backend triggers are checked too: 400, nothing delivered.
+    const api = pusherServer(server.port);
+    for (const [event, data, why] of [['message', { text: 'no sender' }, /senderId/], ['message', 'plain text', /expected object/], ['other', {}, /not allowed/]]) {
+      const err = await api.trigger('strict', event, data).then(() => null, (e) => e);
+      assert.ok(err, `${event} refused`);
+      assert.equal(err.status, 400);
+      assert.match(err.body, why);
+    }
+    await api.trigger('strict', 'message', { text: 'backend', senderId: 'srv' });
+    const fromBackend = await next(b, 'dialogue:event');
+    assert.deepEqual(fromBackend.data, { text: 'backend', senderId: 'srv' });
+    assert.equal(fromBackend.from, 'system');
     await settle();
     assert.equal(b.log.filter((x) => x.event === 'dialogue:event').length, 0, 'nothing refused was delivered');
   } finally {
