@@ -442,6 +442,104 @@ TEST(Server, EveryMessageReachesEverySubscriberOnBothShardsOnceInOrder) {
   rmdir(cfg.data_dir.c_str());
 }
 
+// One HTTP request on a connection of its own ("Connection: close"): the status and the body.
+int HttpOnce(uint16_t port, const std::string& method, const std::string& target,
+             const std::string& body, std::string* response_body) {
+  int fd = ConnectTo(port);
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  int status = -1;
+  if (WriteAll(fd, req)) {
+    std::string all;
+    char tmp[16384];
+    ssize_t got;
+    while ((got = recv(fd, tmp, sizeof tmp, 0)) > 0) all.append(tmp, static_cast<size_t>(got));
+    size_t end = all.find("\r\n\r\n");
+    if (all.starts_with("HTTP/1.1 ") && end != std::string::npos) {
+      status = std::stoi(all.substr(9, 3));
+      *response_body = all.substr(end + 4);
+    }
+  }
+  close(fd);
+  return status;
+}
+
+TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
+  // Engine.IO long-polling sessions live on the shard of their handshake; every later request
+  // (each on a new connection here, so read by either shard) goes there through the control
+  // plane and back (ToShard::kEioCall, ToControl::kEioDone). Joins of a bounded room ask the
+  // control plane for a slot (kRoomSlot): of six sessions joining a room of three, exactly three
+  // get in.
+  config::ServerConfig cfg;
+  cfg.host = "127.0.0.1";
+  cfg.host_set = true;
+  cfg.port = 0;
+  cfg.shards = 2;
+  cfg.data_dir = ::testing::TempDir() + "ringcast_server_test_sio_" + std::to_string(getpid());
+  cfg.limits.shutdown_grace_ms = 100;
+  cfg.dialogue.enabled = true;
+  config::DialogueRoomConfig room;
+  room.id = "room";
+  room.name = "Room";
+  room.max_size = 3;
+  room.default_subscriptions = {"*"};
+  room.events.push_back(config::DialogueEventConfig{.name = "*"});
+  cfg.dialogue.rooms.push_back(room);
+  ASSERT_EQ(config::Finalize(&cfg), "");
+  Server server(cfg);
+  ASSERT_EQ(server.Start(), 0);
+  const uint16_t port = server.port();
+
+  constexpr int kSessions = 6;
+  std::atomic<int> joined{0};
+  std::atomic<int> full{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kSessions; ++t) {
+    threads.emplace_back([&] {
+      std::string body;
+      if (HttpOnce(port, "GET", "/socket.io/?EIO=4&transport=polling", "", &body) != 200 ||
+          !body.starts_with("0{\"sid\":\"")) {
+        ++failures;
+        return;
+      }
+      std::string sid = body.substr(9, body.find('"', 9) - 9);
+      std::string target = "/socket.io/?EIO=4&transport=polling&sid=" + sid;
+      if (HttpOnce(port, "POST", target,
+                   "40{}\x1e"
+                   R"(42["dialogue:join",{"roomId":"room"}])",
+                   &body) != 200 ||
+          body != "ok") {
+        ++failures;
+        return;
+      }
+      std::string seen;
+      for (int polls = 0; polls < 20; ++polls) {
+        if (HttpOnce(port, "GET", target, "", &body) != 200) break;
+        seen += body;
+        if (seen.find("dialogue:joined") != std::string::npos) {
+          ++joined;
+          break;
+        }
+        if (seen.find("ROOM_FULL") != std::string::npos) {
+          ++full;
+          break;
+        }
+      }
+      // The client closes the session.
+      (void)HttpOnce(port, "POST", target, "1", &body);
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(joined.load(), 3);
+  EXPECT_EQ(full.load(), kSessions - 3);
+  server.Shutdown();
+  server.Wait();
+  rmdir(cfg.data_dir.c_str());
+}
+
 TEST(Server, RestRequestsOnManyConnectionsAreAnsweredInOrder) {
   // Many keep-alive REST clients at once, on both shards: every reply comes back to the
   // connection that asked, after its own request (the HttpCall round trip through the
