@@ -96,6 +96,11 @@ test('connect: dialogue:connected carries the clientId and the auth userId (else
     assert.notEqual(a.hello.clientId, b.hello.clientId);
     assert.equal(b.hello.userId, 'tok-b');
     assert.equal(c.hello.userId, c.hello.clientId);
+    // A user id travels with every event: bounded (as presence user ids, 128 bytes).
+    const long = io(`http://127.0.0.1:${server.port}`, { transports: ['websocket'], auth: { userId: 'x'.repeat(129) }, reconnection: false });
+    const err = await new Promise((resolve) => long.once('connect_error', resolve));
+    assert.equal(err.message, 'userId is too long');
+    long.disconnect();
   } finally {
     for (const s of [a, b, c]) s.disconnect();
   }

@@ -209,6 +209,12 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
         }
         if (GetString(auth, "userId", &v) || GetString(auth, "token", &v)) user_id_ = v;
       }
+      if (user_id_.size() > env_->apps().app(app_).max_presence_user_id_length) {
+        // It travels with every event the socket triggers: bounded as presence user ids.
+        Send(EioType::kMessage, "4{\"message\":\"userId is too long\"}");
+        user_id_.clear();
+        return true;
+      }
       connected_ = true;
       std::string out = "0{\"sid\":\"" + sid_ + "\"}";
       Send(EioType::kMessage, out);
