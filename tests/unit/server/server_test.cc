@@ -495,6 +495,7 @@ TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
   std::atomic<int> joined{0};
   std::atomic<int> full{0};
   std::atomic<int> failures{0};
+  std::atomic<int> answered{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kSessions; ++t) {
     threads.emplace_back([&] {
@@ -502,6 +503,7 @@ TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
       if (HttpOnce(port, "GET", "/socket.io/?EIO=4&transport=polling", "", &body) != 200 ||
           !body.starts_with("0{\"sid\":\"")) {
         ++failures;
+        ++answered;
         return;
       }
       std::string sid = body.substr(9, body.find('"', 9) - 9);
@@ -512,6 +514,7 @@ TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
                    &body) != 200 ||
           body != "ok") {
         ++failures;
+        ++answered;
         return;
       }
       std::string seen;
@@ -527,7 +530,10 @@ TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
           break;
         }
       }
-      // The client closes the session.
+      // Every session holds its place until all have their answer (a closed session gives its
+      // slot back), then the client closes it.
+      ++answered;
+      for (int i = 0; i < 1000 && answered.load() < kSessions; ++i) usleep(10000);
       (void)HttpOnce(port, "POST", target, "1", &body);
     });
   }
