@@ -55,8 +55,8 @@ struct EioPolls::Poll : sio::DialogueTransport {
     (void)code;
     (void)reason;
     if (ended) return;
-    // engine.io sends the close packet to the waiting poll (or the next one, if it comes
-    // before the session is erased).
+    // engine.io sends the close packet to the waiting poll; without one, the client's next
+    // poll learns it from "Session ID unknown" (the session is erased at the turn's end).
     queue.emplace_back("1");
     owner->Flush(this);
     owner->Reap(this);
