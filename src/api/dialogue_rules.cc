@@ -17,10 +17,7 @@ std::string DialogueRules::Check(uint32_t app, std::string_view channel, std::st
   if (it == rooms_.end()) return "";
   const config::DialogueRoomConfig& room = *it->second;
   if (room.events.empty()) return "";  // read-only for clients; the backend may publish
-  const config::DialogueEventConfig* def = nullptr;
-  for (const config::DialogueEventConfig& e : room.events) {
-    if (e.name == event || (e.name == "*" && def == nullptr)) def = &e;
-  }
+  const config::DialogueEventConfig* def = room.FindEvent(event);
   if (def == nullptr) {
     return "Event '" + std::string(event) + "' is not allowed in room '" + room.id + "'";
   }

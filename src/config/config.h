@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -144,6 +145,8 @@ struct DialogueRoomConfig {
   static constexpr uint32_t kAll = UINT32_MAX;
   uint32_t sync_history_on_join = 0;
   std::vector<DialogueEventConfig> events;  // empty: read-only for clients
+  // The definition of event `name`, else the room's "*" one, else nullptr.
+  const DialogueEventConfig* FindEvent(std::string_view name) const;
 };
 
 struct DialogueHooksConfig {

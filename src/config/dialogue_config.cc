@@ -6,6 +6,15 @@
 
 namespace ringcast::config {
 
+const DialogueEventConfig* DialogueRoomConfig::FindEvent(std::string_view name) const {
+  const DialogueEventConfig* wildcard = nullptr;
+  for (const DialogueEventConfig& e : events) {
+    if (e.name == name) return &e;
+    if (e.name == "*") wildcard = &e;
+  }
+  return wildcard;
+}
+
 namespace {
 
 std::string Minified(simdjson::dom::element value) { return std::string(simdjson::minify(value)); }

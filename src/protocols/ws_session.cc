@@ -1,5 +1,6 @@
 #include "protocols/ws_session.h"
 
+#include <cstring>
 #include <string>
 
 #include "ws/frame_encoder.h"
@@ -17,6 +18,17 @@ ws::FrameLimits LimitsFrom(const config::Limits& l) {
   return f;
 }
 }  // namespace
+
+net::LocalFrame* TextFrame(std::string_view text) {
+  uint8_t header[ws::kMaxServerHeaderBytes];
+  size_t header_len = ws::EncodeHeader(header, ws::Opcode::kText, text.size());
+  char* bytes;
+  net::LocalFrame* frame =
+      net::LocalFrame::Allocate(static_cast<uint32_t>(header_len + text.size()), &bytes);
+  std::memcpy(bytes, header, header_len);
+  std::memcpy(bytes + header_len, text.data(), text.size());
+  return frame;
+}
 
 class WsSession::Events final : public ws::FrameEvents {
  public:

@@ -20,9 +20,14 @@
 
 #include "engine/shard_env.h"
 #include "net/connection.h"
+#include "net/local_frame.h"
 #include "ws/frame_parser.h"
 
 namespace ringcast::protocols {
+
+// One unmasked WebSocket text frame holding `text`, for the fan-out's shared frames (one
+// reference, the caller's).
+net::LocalFrame* TextFrame(std::string_view text);
 
 class WsSession : public net::Session {
  public:

@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "http/response.h"
 #include "protocols/socketio/packet.h"
+#include "ws/frame_encoder.h"
 
 namespace ringcast::server {
 
@@ -42,13 +43,9 @@ struct EioPolls::Poll : sio::DialogueTransport {
   }
 
   void SendPacketFrame(net::LocalFrame* frame) override {
-    // The fan-out's WebSocket text frame (unmasked, one frame): its payload is the packet.
-    std::string_view bytes(frame->data(), frame->size());
-    if (bytes.size() < 2) return;
-    const auto len7 = static_cast<uint8_t>(bytes[1]) & 0x7f;
-    const size_t header = len7 < 126 ? 2 : len7 == 126 ? 4 : 10;
-    if (bytes.size() < header) return;
-    SendPacket(bytes.substr(header));
+    // The fan-out's WebSocket text frame: its payload is the packet.
+    std::string_view packet = ws::ServerFramePayload({frame->data(), frame->size()});
+    if (!packet.empty()) SendPacket(packet);
   }
 
   void CloseTransport(uint16_t code, std::string_view reason) override {

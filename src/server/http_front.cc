@@ -213,26 +213,14 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
         return state_ == State::kHead || state_ == State::kSkipBody;
       }
     }
-    call_ = new api::HttpCall();
+    call_ = NewCall(head);
     if (datonow) {
       // Datonow REST (api/datonow_api.h): checked on the control plane.
       call_->datonow_app_id = std::string(head.Get("x-datonow-app-id"));
       call_->datonow_token = std::string(head.Get("x-datonow-token"));
       call_->datonow_signature = std::string(head.Get("x-datonow-signature"));
     }
-    call_->shard = shard_->env().shard_id();
-    call_->conn_index = conn_->index();
-    call_->conn_gen = conn_->generation();
-    call_->keep_alive = head.keep_alive;
-    call_->method = std::string(head.method_name);
-    call_->path = std::string(head.path);
-    call_->query = std::string(head.query);
-    call_->content_type = std::string(head.Get("content-type"));
-    body_.Start(head, shard_->http_limits());
-    buf_.erase(0, parser_.head_size());
-    parser_.Reset();
-    state_ = State::kBody;
-    return true;
+    return ReadCallBody(head);
   }
   if (path.substr(0, 5) == "/sse/" && head.method == http::Method::kGet &&
       head.content_length <= 0 && !head.chunked) {
@@ -416,6 +404,28 @@ bool HttpFrontSession::RouteImpulse(const http::RequestHead& head) {
   return state_ == State::kHead;
 }
 
+api::HttpCall* HttpFrontSession::NewCall(const http::RequestHead& head) const {
+  auto* call = new api::HttpCall();
+  call->shard = shard_->env().shard_id();
+  call->conn_index = conn_->index();
+  call->conn_gen = conn_->generation();
+  call->keep_alive = head.keep_alive;
+  call->method = std::string(head.method_name);
+  call->path = std::string(head.path);
+  call->query = std::string(head.query);
+  call->content_type = std::string(head.Get("content-type"));
+  return call;
+}
+
+bool HttpFrontSession::ReadCallBody(const http::RequestHead& head) {
+  body_.Start(head, shard_->http_limits());
+  // `head` views point into buf_: nothing of it is used after this.
+  buf_.erase(0, parser_.head_size());
+  parser_.Reset();
+  state_ = State::kBody;
+  return true;
+}
+
 bool HttpFrontSession::RouteSocketIo(const http::RequestHead& head) {
   namespace sio = protocols::socketio;
   sio::EioQuery q;
@@ -446,20 +456,10 @@ bool HttpFrontSession::RouteSocketIo(const http::RequestHead& head) {
       error = sio::EioError::kSessionIdUnknown;
     } else if (head.method == http::Method::kGet || head.method == http::Method::kPost) {
       // A poll or a post: to the shard holding the session, through the control plane.
-      call_ = new api::HttpCall();
+      call_ = NewCall(head);
       call_->eio_shard = owner;
       call_->eio_sid = std::move(q.sid);
-      call_->shard = shard_->env().shard_id();
-      call_->conn_index = conn_->index();
-      call_->conn_gen = conn_->generation();
-      call_->keep_alive = head.keep_alive;
-      call_->method = std::string(head.method_name);
-      call_->path = std::string(head.path);
-      body_.Start(head, shard_->http_limits());
-      buf_.erase(0, parser_.head_size());
-      parser_.Reset();
-      state_ = State::kBody;
-      return true;
+      return ReadCallBody(head);
     } else {
       error = sio::EioError::kBadRequest;
     }

@@ -97,6 +97,10 @@ class HttpFrontSession : public net::Session {
   // goes to the session's shard as an HttpCall through the control plane; the rest gets
   // Engine.IO's errors (docs/protocols/socketio.md). Returns as Route does.
   bool RouteSocketIo(const http::RequestHead& head);
+  // A call for the control plane from the request's head (REST, Engine.IO polls and posts).
+  api::HttpCall* NewCall(const http::RequestHead& head) const;
+  // Starts reading call_'s body; the head is consumed. Returns true (Route reads on).
+  bool ReadCallBody(const http::RequestHead& head);
   void Respond(int status, std::string_view content_type, std::string_view body, bool keep_alive);
   // Answers here with a JSON error; with close, the connection closes after it.
   void RespondError(int status, std::string_view message, bool close);

@@ -55,6 +55,13 @@ size_t EncodeHeader(uint8_t out[kMaxServerHeaderBytes], Opcode op, uint64_t payl
   return 1 + EncodeLength(out + 1, payload_len, /*masked=*/false);
 }
 
+std::string_view ServerFramePayload(std::string_view frame) {
+  if (frame.size() < 2) return {};
+  const auto len7 = static_cast<uint8_t>(frame[1]) & 0x7f;
+  const size_t header = len7 < 126 ? 2 : len7 == 126 ? 4 : 10;
+  return frame.size() < header ? std::string_view() : frame.substr(header);
+}
+
 void AppendFrame(std::string* out, Opcode op, std::string_view payload, bool fin) {
   uint8_t header[kMaxServerHeaderBytes];
   const size_t n = EncodeHeader(header, op, payload.size(), fin);

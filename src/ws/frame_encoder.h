@@ -28,6 +28,10 @@ size_t EncodeHeader(uint8_t out[kMaxServerHeaderBytes], Opcode op, uint64_t payl
 
 void AppendFrame(std::string* out, Opcode op, std::string_view payload, bool fin = true);
 
+// The payload of one whole server frame as EncodeHeader and AppendFrame write it (unmasked;
+// a header of 2, 4 or 10 bytes); empty when `frame` is shorter than its header says.
+std::string_view ServerFramePayload(std::string_view frame);
+
 // A close frame with `code` and `reason` cut to at most 123 bytes on a UTF-8 boundary, invalid
 // bytes replaced by U+FFFD (util::AppendUtf8Truncated). Code 1005 ("no status") writes an empty
 // payload and drops the reason.

@@ -155,6 +155,8 @@ test('refused: unknown room, an event the room does not list, any event in a rea
     assert.equal((await next(a, 'dialogue:error')).code, 'ROOM_NOT_FOUND');
     a.emit('dialogue:join', {});
     assert.equal((await next(a, 'dialogue:error')).code, 'INVALID_REQUEST');
+    a.emit('dialogue:join');  // no payload at all
+    assert.equal((await next(a, 'dialogue:error')).code, 'INVALID_REQUEST');
     await settle();
     assert.equal(watcher.log.filter((m) => m.event === 'dialogue:event').length, 0);
   } finally {

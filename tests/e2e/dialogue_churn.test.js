@@ -1,8 +1,9 @@
 // Churn and flood for Socket.IO sessions (issue 14): waves of clients on every transport
 // (WebSocket, polling, polling upgraded, and raw ones that vanish without a goodbye) join a room
 // and go; every app connection slot and every membership is freed (the app's max_connections
-// admits a full set again; the room's channel is vacated). A client flooding messages gets one
-// RATE_LIMITED per second and the rest dropped, and stays served.
+// admits a full set again; the room's channel is vacated). Thousands of sockets that never
+// answer the ping are closed by the server, and nothing of them stays. A client flooding
+// messages gets one RATE_LIMITED per second and the rest dropped, and stays served.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -10,6 +11,7 @@ const http = require('node:http');
 const WebSocket = require('ws');
 const { io } = require('socket.io-client');
 const { startServer, pusherServer, APP } = require('./lib/harness');
+const { parsePrometheusText } = require('./lib/prom_text');
 
 const ROOMS = [{ id: 'sandbox', name: 'Sandbox', events: [{ name: '*' }], defaultSubscriptions: ['*'] }];
 const SLOTS = 40;
@@ -97,6 +99,49 @@ test('churn: waves of clients on every transport join and go; every slot and mem
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(info.occupied, false, JSON.stringify(info));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('server-initiated closes: 1,600 WebSocket and 400 polling sockets that never answer the ping are all closed; nothing stays', async () => {
+  const server = await startServer({ shards: 2, config: { dialogue: { ping_interval_ms: 200, ping_timeout_ms: 200, rooms: ROOMS } } });
+  const api = pusherServer(server.port);
+  try {
+    const closes = [];
+    const joined = [];
+    for (let i = 0; i < 1600; ++i) {
+      joined.push(new Promise((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`);
+        ws.on('error', reject);
+        closes.push(new Promise((r) => ws.on('close', (code) => r(code))));
+        ws.on('message', (d) => {
+          const t = d.toString();
+          // Connect and join at once; the pings ("2") go unanswered.
+          if (t[0] === '0') { ws.send('40'); ws.send('42["dialogue:join",{"roomId":"sandbox"}]'); }
+          if (t.startsWith('42["dialogue:joined"')) resolve();
+        });
+      }));
+      if (i % 200 === 199) await Promise.all(joined.slice(i - 199));
+    }
+    for (let i = 0; i < 400; ++i) {
+      const hs = await request(server.port, 'GET', 'EIO=4&transport=polling');
+      const q = `EIO=4&transport=polling&sid=${encodeURIComponent(JSON.parse(hs.body.slice(1)).sid)}`;
+      await request(server.port, 'POST', q, '40\x1e42["dialogue:join",{"roomId":"sandbox"}]');
+    }
+    await Promise.all(joined);
+    const codes = await Promise.all(closes);
+    assert.ok(codes.every((c) => c === 4000), `ping timeout closes: ${[...new Set(codes)]}`);
+    let scraped;
+    for (let tries = 0; tries < 50; ++tries) {
+      scraped = parsePrometheusText(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text());
+      const info = await (await api.get({ path: '/channels/sandbox', params: {} })).json();
+      if (scraped.sum('ringcast_connections', { protocol: 'socketio' }) === 0 && info.occupied === false) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(scraped.sum('ringcast_connections', { protocol: 'socketio' }), 0);
+    const info = await (await api.get({ path: '/channels/sandbox', params: {} })).json();
+    assert.equal(info.occupied, false, 'every membership is gone, polling ones included');
   } finally {
     await server.stop();
   }

@@ -1,26 +1,13 @@
 #include "protocols/datonow/datonow_encoder.h"
 
-#include <cstring>
-
 #include "engine/channel_table.h"
 #include "engine/datonow_channels.h"
 #include "protocols/datonow/channel_session.h"
 #include "protocols/datonow/token_session.h"
 #include "protocols/datonow/wire.h"
-#include "ws/frame_encoder.h"
+#include "protocols/ws_session.h"
 
 namespace ringcast::protocols::datonow {
-
-net::LocalFrame* TextFrame(std::string_view text) {
-  uint8_t header[ws::kMaxServerHeaderBytes];
-  size_t header_len = ws::EncodeHeader(header, ws::Opcode::kText, text.size());
-  char* bytes;
-  net::LocalFrame* frame =
-      net::LocalFrame::Allocate(static_cast<uint32_t>(header_len + text.size()), &bytes);
-  std::memcpy(bytes, header, header_len);
-  std::memcpy(bytes + header_len, text.data(), text.size());
-  return frame;
-}
 
 net::LocalFrame* DatonowEncoder::Encode(const engine::PublicationView& pub) {
   json_.clear();

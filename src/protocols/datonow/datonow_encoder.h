@@ -30,7 +30,4 @@ class DatonowEncoder : public engine::PublicationEncoder {
   simdjson::dom::parser validator_;
 };
 
-// Builds one unmasked WebSocket text frame holding `text` (one reference, the caller's).
-net::LocalFrame* TextFrame(std::string_view text);
-
 }  // namespace ringcast::protocols::datonow

@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "config/json_schema.h"
 #include "engine/app_registry.h"
+#include "engine/channel_name.h"
 #include "util/json_writer.h"
 
 namespace ringcast::protocols::socketio {
@@ -257,20 +258,22 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
     return false;
   }
   ++it;
+  // No payload: a default element has no document behind it (never read it), so none is passed.
   simdjson::dom::element arg;
-  if (it != args.end()) arg = *it;
-  OnEvent(name, arg, p);
+  const bool has_arg = it != args.end();
+  if (has_arg) arg = *it;
+  OnEvent(name, has_arg ? &arg : nullptr, p);
   return !closed_;
 }
 
-void DialogueSocket::OnEvent(std::string_view name, simdjson::dom::element arg,
+void DialogueSocket::OnEvent(std::string_view name, const simdjson::dom::element* arg,
                              const SioPacket& p) {
   if (!name.starts_with("dialogue:")) return;  // not Dialogue's: ignored, as by Dialogue
   name.remove_prefix(9);
   if (name == "listRooms") return ListRooms(p);
   simdjson::dom::object obj;
   std::string_view room_id;
-  if (arg.get_object().get(obj) || !GetString(obj, "roomId", &room_id)) {
+  if (arg == nullptr || arg->get_object().get(obj) || !GetString(obj, "roomId", &room_id)) {
     if (name == "join" || name == "leave" || name == "subscribe" || name == "subscribeAll" ||
         name == "unsubscribe" || name == "trigger") {
       EmitError(kInvalidRequest, "roomId is required", &p);
@@ -285,6 +288,12 @@ void DialogueSocket::OnEvent(std::string_view name, simdjson::dom::element arg,
     std::string_view event;
     if (name != "subscribeAll" && !GetString(obj, "eventName", &event)) {
       return EmitError(kInvalidRequest, "eventName is required", &p);
+    }
+    if (name != "subscribeAll") {
+      // Kept per member: bounded as event names are.
+      if (const char* bad = engine::EventNameError(event, env_->limits().max_event_name_length)) {
+        return EmitError(kInvalidRequest, std::string("Invalid eventName: ") + bad, &p);
+      }
     }
     if (j == nullptr) {  // not a member: nothing to change (Dialogue ignores it)
       return EmitError(kNotInRoom, "Not a member of room '" + std::string(room_id) + "'", &p);
@@ -432,15 +441,11 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
     return EmitError(kRoomNotFound, "Room '" + std::string(room_id) + "' does not exist", &p);
   }
   const config::Limits& limits = env_->limits();
-  // The event's own definition, else the room's wildcard.
-  const config::DialogueEventConfig* def = nullptr;
-  const config::DialogueEventConfig* wildcard = nullptr;
-  for (const config::DialogueEventConfig& e : room->events) {
-    if (e.name == event) def = &e;
-    if (e.name == "*") wildcard = &e;
+  if (const char* bad = engine::EventNameError(event, limits.max_event_name_length)) {
+    return EmitError(kEventNotAllowed, std::string("Invalid event name: ") + bad, &p);
   }
-  if (def == nullptr) def = wildcard;
-  if (def == nullptr || event.size() > limits.max_event_name_length || ReservedEventName(event)) {
+  const config::DialogueEventConfig* def = room->FindEvent(event);
+  if (def == nullptr || ReservedEventName(event)) {
     return EmitError(
         kEventNotAllowed,
         "Event '" + std::string(event) + "' is not allowed in room '" + std::string(room_id) + "'",

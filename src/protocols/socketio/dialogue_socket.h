@@ -14,7 +14,7 @@
 // DISCONNECT leaves every room. EVENTs before CONNECT are ignored, as Socket.IO servers do.
 // Dialogue: join, leave, subscribe, subscribeAll, unsubscribe, trigger, listRooms (the seed's
 // section 5); answers are the dialogue:* events, and an ack when the client asked for one.
-// A member receives a room's events through the shard's DialogueEncoder (dialogue_shared.h),
+// A member receives a room's events through the shard's DialogueEncoder (dialogue_encoder.h),
 // which hands the shared WebSocket frame to the transport.
 // Thread rules: the owning shard's thread.
 #pragma once
@@ -94,7 +94,8 @@ class DialogueSocket {
   };
 
   bool OnSocketIo(std::string_view text);
-  void OnEvent(std::string_view name, simdjson::dom::element arg, const SioPacket& p);
+  // `arg`: the event's first argument, nullptr when it has none.
+  void OnEvent(std::string_view name, const simdjson::dom::element* arg, const SioPacket& p);
   void Join(std::string_view room_id, const SioPacket& p);
   // Subscribes `j` (a new membership of the config's `room`) and answers the join (`p`: its ack).
   void FinishJoin(const config::DialogueRoomConfig& room, Joined* j, const SioPacket& p);

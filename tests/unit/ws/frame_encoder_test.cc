@@ -54,6 +54,19 @@ TEST(FrameEncoder, AppendsHeaderAndPayload) {
   EXPECT_EQ(out.substr(10), big);
 }
 
+TEST(FrameEncoder, ServerFramePayloadUndoesEveryHeaderLength) {
+  for (size_t n : {0u, 1u, 125u, 126u, 65535u, 65536u, 70000u}) {
+    std::string payload(n, 'p');
+    std::string frame;
+    AppendFrame(&frame, Opcode::kText, payload);
+    EXPECT_EQ(ServerFramePayload(frame), payload) << n;
+    if (n > 0) {
+      EXPECT_EQ(ServerFramePayload(std::string_view(frame).substr(0, frame.size() - n - 1)), "")
+          << "a cut header";
+    }
+  }
+}
+
 TEST(FrameEncoder, MasksTheRfc6455HelloExample) {
   std::string out;
   AppendMaskedFrame(&out, Opcode::kText, "Hello", 0x37fa213d);

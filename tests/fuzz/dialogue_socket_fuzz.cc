@@ -1,0 +1,143 @@
+// libFuzzer target for a Dialogue socket's message handling (protocols/socketio/dialogue_socket.h):
+// the input is split like a long-polling body and each Engine.IO packet goes to one socket, as
+// a client would send it ('b' packets as binary data), on a real ShardEnv with a fixed Dialogue
+// config (a wildcard room, a bounded room, a room with a schema, a read-only room). The control
+// plane's answers to bounded-room joins are given after each packet (granted and refused in
+// turn).
+//
+// Traps on: a packet the socket sends that is not an Engine.IO packet, or a Socket.IO message
+// that does not decode or whose JSON does not parse; a membership left behind when the socket
+// is gone; a granted room slot not given back.
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "engine/app_registry.h"
+#include "engine/shard_env.h"
+#include "engine/socket_id.h"
+#include "net/io_loop.h"
+#include "protocols/socketio/dialogue_shared.h"
+#include "protocols/socketio/dialogue_socket.h"
+#include "protocols/socketio/packet.h"
+
+namespace {
+
+namespace sio = ringcast::protocols::socketio;
+namespace engine = ringcast::engine;
+
+#define FUZZ_CHECK(cond)           \
+  do {                             \
+    if (!(cond)) __builtin_trap(); \
+  } while (0)
+
+struct Link : engine::ControlLink {
+  bool NoteOccupied(uint32_t, std::string_view) override { return true; }
+  void NoteVacated(uint32_t, std::string_view) override {}
+  bool ForwardPublication(ringcast::runtime::SharedBuf* buf) override {
+    buf->Release();
+    return true;
+  }
+  bool NotePresenceJoin(engine::PresenceNote* note) override {
+    delete note;
+    return false;
+  }
+  void NotePresenceLeave(uint32_t, std::string_view, std::string_view, uint64_t) override {}
+  bool NoteRoomJoin(engine::RoomSlot* slot) override {
+    slots.emplace_back(slot);
+    return true;
+  }
+  void NoteRoomLeave(uint32_t, std::string_view) override { --held; }
+  std::vector<std::unique_ptr<engine::RoomSlot>> slots;
+  int held = 0;  // slots granted and not given back
+};
+
+struct Transport : sio::DialogueTransport {
+  void SendPacket(std::string_view packet) override {
+    sio::EioPacket e;
+    FUZZ_CHECK(sio::DecodeEioPacket(packet, &e));
+    if (e.type != sio::EioType::kMessage) return;
+    sio::SioPacket p;
+    FUZZ_CHECK(sio::DecodeSioPacket(e.data, &p) == nullptr);
+    if (p.data.empty()) return;
+    simdjson::dom::element value;
+    FUZZ_CHECK(json.parse(std::string(p.data)).get(value) == simdjson::SUCCESS);
+  }
+  void SendPacketFrame(ringcast::net::LocalFrame*) override {}
+  void CloseTransport(uint16_t, std::string_view) override {}
+  void ScheduleSocketTimer(uint64_t, uint8_t) override {}
+  simdjson::dom::parser json;
+};
+
+constexpr const char* kConfig = R"({"dialogue":{"rooms":[
+  {"id":"any","name":"Any","events":[{"name":"*"}],"defaultSubscriptions":["*"]},
+  {"id":"duo","name":"Duo","maxSize":2,"events":["m"]},
+  {"id":"chat","name":"Chat","defaultSubscriptions":["message"],
+   "events":[{"name":"message","schema":{"type":"object","required":["text"],
+     "properties":{"text":{"type":"string","maxLength":20},"n":{"type":"integer","minimum":0},
+                   "tags":{"type":"array","items":{"enum":["a","b"]},"maxItems":3}}}}]},
+  {"id":"user:1","name":"Read only","events":[]}]}})";
+
+struct World {
+  World() {
+    if (!ringcast::config::ApplyConfigJson(kConfig, &cfg).empty() ||
+        !ringcast::config::Finalize(&cfg).empty()) {
+      __builtin_trap();
+    }
+    apps = std::make_unique<engine::AppRegistry>(cfg.apps);
+    env = std::make_unique<engine::ShardEnv>(0, &loop, apps.get(), &cfg, &ids, &link);
+    shared.Register(env.get());
+  }
+  ringcast::config::ServerConfig cfg;
+  std::unique_ptr<engine::AppRegistry> apps;
+  engine::SocketIdCodec ids{1};
+  ringcast::net::IoLoop loop;
+  Link link;
+  std::unique_ptr<engine::ShardEnv> env;
+  sio::DialogueShared shared;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static World* world = new World();
+  static uint64_t serial = 0;
+  Transport transport;
+  bool grant = true;
+  {
+    sio::DialogueSocket socket(world->env.get(), &world->shared, ++serial);
+    uint16_t code = 0;
+    FUZZ_CHECK(socket.Acquire(&code) == nullptr);
+    socket.Attach(&transport);
+    const std::string_view in(reinterpret_cast<const char*>(data), size);
+    for (std::string_view packet : sio::SplitEioPayload(in)) {
+      bool open =
+          !packet.empty() && packet[0] == 'b' ? socket.OnEioBinary() : socket.OnEioText(packet);
+      // The control plane's answers, as they would come back.
+      std::vector<std::unique_ptr<engine::RoomSlot>> slots = std::move(world->link.slots);
+      world->link.slots.clear();
+      for (auto& slot : slots) {
+        slot->granted = grant;
+        grant = !grant;
+        if (slot->granted) ++world->link.held;
+        world->shared.OnRoomSlot(*slot);
+      }
+      if (!open || socket.closed()) break;
+    }
+  }
+  // Late answers find no socket: a granted slot is given back.
+  for (auto& slot : world->link.slots) {
+    slot->granted = true;
+    ++world->link.held;
+    world->shared.OnRoomSlot(*slot);
+  }
+  world->link.slots.clear();
+  FUZZ_CHECK(world->env->channels().channel_count() == 0);
+  FUZZ_CHECK(world->link.held == 0);
+  return 0;
+}
