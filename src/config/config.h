@@ -145,6 +145,10 @@ struct DialogueRoomConfig {
   static constexpr uint32_t kAll = UINT32_MAX;
   uint32_t sync_history_on_join = 0;
   std::vector<DialogueEventConfig> events;  // empty: read-only for clients
+  // Created at run time (createRoom; api/dialogue_rooms.h): any event, no history, no default
+  // subscriptions; `created_by` (a user id; "" the backend) may delete it.
+  bool dynamic = false;
+  std::string created_by;
   // The definition of event `name`, else the room's "*" one, else nullptr.
   const DialogueEventConfig* FindEvent(std::string_view name) const;
 };
@@ -170,6 +174,9 @@ struct DialogueConfig {
   // come ping_timeout_ms later. (The handshake's maxPayload is limits.max_ws_message_bytes.)
   uint32_t ping_interval_ms = 25000;
   uint32_t ping_timeout_ms = 20000;
+  // History records kept in the store per (room, event) (api/dialogue_history.h); the newest
+  // `history.limit` of them also stay in memory. 0: memory only (nothing survives a restart).
+  uint32_t history_store_limit = 10000;
   uint32_t app = 0;  // index of the app served (set by Finalize)
 };
 

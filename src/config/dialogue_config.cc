@@ -224,6 +224,11 @@ std::string ApplyDialogueJson(simdjson::dom::element value, DialogueConfig* out)
       }
       (key == "ping_interval_ms" ? out->ping_interval_ms : out->ping_timeout_ms) =
           static_cast<uint32_t>(n);
+    } else if (key == "history_store_limit") {
+      if (field.value.get_uint64().get(n) || n > 10000000) {
+        return "dialogue \"history_store_limit\" must be an integer from 0 to 10000000";
+      }
+      out->history_store_limit = static_cast<uint32_t>(n);
     } else {
       return "unknown dialogue field \"" + key + "\"";
     }
@@ -231,10 +236,8 @@ std::string ApplyDialogueJson(simdjson::dom::element value, DialogueConfig* out)
   return "";
 }
 
-namespace {
-
 // Room ids are channel names a Socket.IO client joins without Pusher channel auth.
-std::string RoomIdError(const std::string& id, uint32_t max_length) {
+std::string DialogueRoomIdError(const std::string& id, uint32_t max_length) {
   if (id.empty()) return "dialogue rooms need an \"id\"";
   if (id.size() > max_length) return "dialogue room id '" + id + "' is too long";
   for (unsigned char c : id) {
@@ -247,7 +250,7 @@ std::string RoomIdError(const std::string& id, uint32_t max_length) {
   return "";
 }
 
-}  // namespace
+namespace {}  // namespace
 
 std::string FinalizeDialogue(ServerConfig* out) {
   DialogueConfig& d = out->dialogue;
@@ -274,7 +277,7 @@ std::string FinalizeDialogue(ServerConfig* out) {
   }
   std::set<std::string> ids;
   for (DialogueRoomConfig& room : d.rooms) {
-    std::string err = RoomIdError(room.id, out->limits.max_channel_name_length);
+    std::string err = DialogueRoomIdError(room.id, out->limits.max_channel_name_length);
     if (!err.empty()) return err;
     if (!ids.insert(room.id).second) return "dialogue room id '" + room.id + "' is repeated";
     std::set<std::string> names;

@@ -21,4 +21,8 @@ std::string ApplyDialogueJson(simdjson::dom::element value, DialogueConfig* out)
 // need Pusher channel auth), the events and the hooks. Returns "" or an error message.
 std::string FinalizeDialogue(ServerConfig* out);
 
+// "" when `id` may name a room (config or created at run time): a channel name a Socket.IO
+// client may use without Pusher channel auth, at most `max_length` bytes; else why not.
+std::string DialogueRoomIdError(const std::string& id, uint32_t max_length);
+
 }  // namespace ringcast::config

@@ -12,6 +12,7 @@ struct PublicationHeader {
   uint64_t exclude_serial;
   uint64_t sequence;
   uint64_t epoch;
+  uint64_t stamp_us;
   uint32_t channel_len;
   uint32_t event_len;
   uint32_t data_len;
@@ -29,6 +30,7 @@ runtime::SharedBuf* BuildPublication(const PublicationView& pub, uint32_t refs) 
                       pub.exclude_serial,
                       pub.sequence,
                       pub.epoch,
+                      pub.stamp_us,
                       static_cast<uint32_t>(pub.channel.size()),
                       static_cast<uint32_t>(pub.event.size()),
                       static_cast<uint32_t>(pub.data.size()),
@@ -53,6 +55,11 @@ void SetEpoch(runtime::SharedBuf* buf, uint64_t epoch) {
   std::memcpy(buf->mutable_data() + offsetof(PublicationHeader, epoch), &epoch, sizeof epoch);
 }
 
+void SetStamp(runtime::SharedBuf* buf, uint64_t stamp_us) {
+  std::memcpy(buf->mutable_data() + offsetof(PublicationHeader, stamp_us), &stamp_us,
+              sizeof stamp_us);
+}
+
 PublicationView ReadPublication(const runtime::SharedBuf* buf) {
   PublicationHeader h;
   std::memcpy(&h, buf->data(), sizeof h);
@@ -63,6 +70,7 @@ PublicationView ReadPublication(const runtime::SharedBuf* buf) {
   v.exclude_serial = h.exclude_serial;
   v.sequence = h.sequence;
   v.epoch = h.epoch;
+  v.stamp_us = h.stamp_us;
   v.channel = std::string_view(p, h.channel_len);
   p += h.channel_len;
   v.event = std::string_view(p, h.event_len);

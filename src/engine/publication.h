@@ -41,6 +41,10 @@ struct PublicationView {
   // The channel's history epoch (engine/history.h) when the sequence comes from its history;
   // 0: the sequence is the occupancy count (restarts at 1 when the channel empties).
   uint64_t epoch = 0;
+  // When the control plane published it: wall-clock microseconds, strictly increasing over the
+  // process's publications (ControlPlane::NextStamp), so it is also their order; 0: not stamped.
+  // Every format shows the same time for one publication (Dialogue's `timestamp`).
+  uint64_t stamp_us = 0;
   // Opaque bytes naming who may receive it, for formats that take an audience
   // (PublicationEncoder::TakesAudience; e.g. the Impulse push's tokens and topic). Non-empty:
   // members of other formats never receive it, and it is not kept in history.
@@ -65,6 +69,10 @@ struct PublishRequest {
   // position and not kept here. 0: numbered where it is published.
   uint64_t epoch = 0;
   uint64_t seq = 0;
+  // Stamped already (PublicationView::stamp_us): a Dialogue room's publication held until its
+  // history record is durable (api/dialogue_history.h); delivered here alone, never republished
+  // to the cluster. 0: stamped when it is published.
+  uint64_t stamp_us = 0;
 };
 
 // Builds the shared buffer of `pub` with `refs` references (one per receiving shard).
@@ -75,6 +83,9 @@ void SetSequence(runtime::SharedBuf* buf, uint64_t sequence);
 
 // Stamps the history epoch (same rule as SetSequence).
 void SetEpoch(runtime::SharedBuf* buf, uint64_t epoch);
+
+// Stamps the publication time (PublicationView::stamp_us; same rule as SetSequence).
+void SetStamp(runtime::SharedBuf* buf, uint64_t stamp_us);
 
 // Views into `buf` (valid while a reference is held).
 PublicationView ReadPublication(const runtime::SharedBuf* buf);

@@ -27,6 +27,8 @@
 #include "engine/history.h"
 #include "engine/presence_note.h"
 #include "engine/publication.h"
+#include "engine/room_change.h"
+#include "engine/room_history_query.h"
 #include "engine/room_slot.h"
 #include "engine/socket_id.h"
 #include "engine/subscription_counts.h"
@@ -74,6 +76,18 @@ class ControlLink {
   // Takes `slot` in every case; false when the control plane cannot be told at once.
   [[nodiscard]] virtual bool NoteRoomJoin(RoomSlot* slot) {
     delete slot;
+    return false;
+  }
+  // Asks the control plane for a Dialogue room's history (engine/room_history_query.h); the
+  // answer comes back to the shard. Takes `q` in every case; false when backed up.
+  [[nodiscard]] virtual bool QueryRoomHistory(RoomHistoryQuery* q) {
+    delete q;
+    return false;
+  }
+  // Asks the control plane to create or delete a Dialogue room (engine/room_change.h); the
+  // answer comes back to the shard. Takes `c` in every case; false when backed up.
+  [[nodiscard]] virtual bool RequestRoomChange(RoomChange* c) {
+    delete c;
     return false;
   }
   // Gives a bounded room's slot back. Never refused; in order behind the notes before it.

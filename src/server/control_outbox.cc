@@ -54,6 +54,20 @@ bool ControlOutbox::PushHistoryQuery(engine::HistoryQuery* q) {
   return false;
 }
 
+bool ControlOutbox::PushRoomHistory(engine::RoomHistoryQuery* q) {
+  if (PushData(ToControl::RoomHistory(shard_, q))) return true;
+  delete q;
+  requests_refused_.Add();
+  return false;
+}
+
+bool ControlOutbox::PushRoomChange(engine::RoomChange* c) {
+  if (PushData(ToControl::RoomChange(shard_, c))) return true;
+  delete c;
+  requests_refused_.Add();
+  return false;
+}
+
 bool ControlOutbox::PushOccupied(uint32_t app, std::string_view name) {
   if (!control_.empty()) {
     subscribes_refused_.Add();

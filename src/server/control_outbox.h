@@ -64,6 +64,10 @@ class ControlOutbox {
   [[nodiscard]] bool PushClientEvent(runtime::SharedBuf* buf);
   // False: the backlog is full; the query stays the caller's.
   [[nodiscard]] bool PushHistoryQuery(engine::HistoryQuery* q);
+  // Takes `q` in every case; false: the backlog is full (freed, counted as refused).
+  [[nodiscard]] bool PushRoomHistory(engine::RoomHistoryQuery* q);
+  // Takes `c` in every case; false: the backlog is full (freed, counted as refused).
+  [[nodiscard]] bool PushRoomChange(engine::RoomChange* c);
   // False: refused, nothing queued (see above).
   [[nodiscard]] bool PushOccupied(uint32_t app, std::string_view name);
   void PushVacated(uint32_t app, std::string_view name);

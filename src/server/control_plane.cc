@@ -46,12 +46,17 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       datonow_trigger_(apps, &config->limits, ids, wal, datonow_api_.rate_limiter()),
       datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length,
                        datonow_api_.rate_limiter()),
+      dialogue_history_(&config->dialogue, apps->app(config->dialogue.app).id, wal),
+      dialogue_rooms_(&config->dialogue, config->limits.max_channel_name_length),
       impulse_push_(config),
       webhooks_(&apps->apps(), {}, config->webhook_ca_file),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
       app_published_(std::make_unique<StatCounter[]>(apps->size())),
-      app_channels_(std::make_unique<StatCounter[]>(apps->size())) {}
+      app_channels_(std::make_unique<StatCounter[]>(apps->size())) {
+  // Stamps go on past the newest read back, even when the clock went back meanwhile.
+  last_stamp_us_ = dialogue_history_.last_stamp_us();
+}
 
 ControlPlane::~ControlPlane() {
   for (auto& q : stalled_) {
@@ -63,6 +68,8 @@ ControlPlane::~ControlPlane() {
       if (m.kind == ToShard::Kind::kPresenceAck) delete m.presence;
       if (m.kind == ToShard::Kind::kWatchlist) delete m.watchlist;
       if (m.kind == ToShard::Kind::kRoomSlot) delete m.room_slot;
+      if (m.kind == ToShard::Kind::kRoomHistory) delete m.room_history;
+      if (m.kind == ToShard::Kind::kRoomChange) delete m.room_change;
       if (m.kind == ToShard::Kind::kHistory) {
         m.history->ReleaseEvents();
         delete m.history;
@@ -106,6 +113,11 @@ ControlStats ControlPlane::stats() const {
   s.history_evicted_budget = h.evicted_budget;
   s.history_evicted_logs = h.evicted_logs;
   s.history_gaps = h.gaps;
+  const api::DialogueHistoryStats& d = dialogue_history_.stats();
+  s.dialogue_history_kept = d.kept;
+  s.dialogue_history_trimmed = d.trimmed;
+  s.dialogue_history_refused = d.refused;
+  s.dialogue_history_unsaved = d.unsaved;
   s.cluster = bridge_ != nullptr;
   s.cluster_ready = cluster_ready_.Ready();
   s.cluster_connects = cluster_connects_.Get();
@@ -252,6 +264,8 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
             break;
           case ToControl::Kind::kClientEvent:
           case ToControl::Kind::kHistoryQuery:
+          case ToControl::Kind::kRoomHistory:
+          case ToControl::Kind::kRoomChange:
             out->push_back(m);
             break;
           case ToControl::Kind::kShardDone:
@@ -557,6 +571,15 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     history_.Sweep(now_ms);
     history_swept_ms_ = now_ms;
   }
+  if (m.kind == ToControl::Kind::kRoomChange) {
+    ApplyRoomChange(m.room_change);
+    return;
+  }
+  if (m.kind == ToControl::Kind::kRoomHistory) {
+    dialogue_history_.Answer(m.room_history);
+    SendToShard(m.room_history->shard, ToShard::RoomHistory(m.room_history));
+    return;
+  }
   if (m.kind == ToControl::Kind::kHistoryQuery) {
     if (bridge_ && ClusterHistory(m.history)) return;  // answered when Redis replies
     history_.Answer(m.history, now_ms);
@@ -567,8 +590,10 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     runtime::SharedBuf* buf = m.client_event;
     engine::PublicationView pub = engine::ReadPublication(buf);
     if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
-    if (bridge_ && bridge_->ready()) {
-      // Delivered from its echo, on every node (this one included).
+    const bool cluster = bridge_ && bridge_->ready();
+    if (cluster || dialogue_history_.KeepsRoom(pub.app, pub.channel)) {
+      // In cluster mode delivered from its echo, on every node (this one included); a room
+      // keeping history delivers after its record's commit (PublishLocal).
       engine::PublishRequest req;
       req.app = pub.app;
       req.channels.emplace_back(pub.channel);
@@ -580,7 +605,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
       buf->Release();
       uint64_t first = 0;
       uint64_t last = 0;
-      if (!PublishToCluster(req, &first, &last)) PublishLocal(req);
+      if (!cluster || !PublishToCluster(req, &first, &last)) PublishLocal(req);
       return;
     }
     published_.Add();
@@ -593,6 +618,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     }
     auto shards = static_cast<uint32_t>(std::popcount(route.mask));
     // Ours alone until it is sent: stamp, then one reference per shard (and the history's).
+    engine::SetStamp(buf, NextStamp());
     if (keep) {
       engine::History::Position pos = history_.Next(pub.app, pub.channel, now_ms);
       engine::SetSequence(buf, pos.seq);
@@ -678,6 +704,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   uint64_t first = 0;
   uint64_t last = 0;
   bool sent = true;
+  room_held_ = false;
   for (const engine::PublishRequest& req : result.publications) {
     if (clustered) {
       sent = PublishToCluster(req, &first, &last) && sent;
@@ -709,7 +736,15 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   }
   std::function<void()> then;
   if (!result.count) {
-    then = [this, call] { Answer(call); };
+    // A publish to a Dialogue room keeping history is answered once its record is durable.
+    const bool after_commit = room_held_;
+    then = [this, call, after_commit] {
+      if (after_commit) {
+        AnswerAfterCommit(call);
+      } else {
+        Answer(call);
+      }
+    };
   } else {
     // Counted behind the publishes above (the queries follow them in each shard's queue).
     then = [this, call, app = result.count->app, channels = std::move(result.count->channels),
@@ -783,11 +818,52 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
   PublishLocal(req);
 }
 
+uint64_t ControlPlane::NextStamp() {
+  const auto now = static_cast<uint64_t>(util::WallUs());
+  last_stamp_us_ = now > last_stamp_us_ ? now : last_stamp_us_ + 1;
+  return last_stamp_us_;
+}
+
+bool ControlPlane::HoldRoomPublication(const engine::PublishRequest& req,
+                                       const std::string& channel) {
+  // A Dialogue room keeping history (api/dialogue_history.h): stamped and kept now, delivered
+  // after the commit of its record, behind the room's earlier publications (held_pubs_ is one
+  // queue), so that every event anyone received is in the history after a kill -9, and an
+  // answer never holds what a member is still to receive live.
+  engine::PublishRequest held;
+  held.app = req.app;
+  held.event = req.event;
+  held.data = req.data;
+  held.channels.push_back(channel);
+  held.exclude_shard = req.exclude_shard;
+  held.exclude_serial = req.exclude_serial;
+  held.exclude_socket_id = req.exclude_socket_id;
+  held.user_id = req.user_id;
+  held.epoch = req.epoch;  // cluster mode: numbered by Redis
+  held.seq = req.seq;
+  held.stamp_us = NextStamp();
+  const bool stored =
+      dialogue_history_.Keep(req.app, channel, req.event, req.user_id, req.data, held.stamp_us);
+  if (stored || !held_pubs_.empty()) {
+    held_pubs_.push_back(std::move(held));
+    return true;
+  }
+  PublishLocal(held);  // nothing to wait for, and nothing of the room waits before it
+  return false;
+}
+
 void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
-  published_.Add(req.channels.size());
-  app_published_[req.app].Add(req.channels.size());
+  if (req.stamp_us == 0) {  // a held one was counted when it was held
+    published_.Add(req.channels.size());
+    app_published_[req.app].Add(req.channels.size());
+  }
   uint64_t now_ms = util::MonotonicMs();
   for (const std::string& channel : req.channels) {
+    if (req.stamp_us == 0 && req.audience.empty() &&
+        dialogue_history_.KeepsRoom(req.app, channel)) {
+      if (HoldRoomPublication(req, channel)) room_held_ = true;
+      continue;
+    }
     if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:") {
       if (now_ms >= next_cache_sweep_ms_) {
         cache_.Sweep(now_ms);
@@ -817,6 +893,7 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
     pub.exclude_serial = req.exclude_serial;
     pub.audience = req.audience;
     pub.user_id = req.user_id;
+    pub.stamp_us = req.stamp_us != 0 ? req.stamp_us : NextStamp();
     pub.sequence = route.sequence;
     if (req.seq != 0) {  // numbered (and kept) by Redis
       pub.sequence = req.seq;
@@ -832,6 +909,7 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
     runtime::SharedBuf* buf = engine::BuildPublication(pub, refs);
     if (keep) history_.Keep(req.app, channel, pub.sequence, buf, now_ms);
     if (route.mask != 0) SendPublication(buf, route.mask);
+    if (req.stamp_us != 0) dialogue_history_.Released(req.stamp_us);
   }
 }
 
@@ -852,6 +930,22 @@ void ControlPlane::ApplyRoomSlot(engine::RoomSlot* slot) {
   slot->granted = count < slot->max;
   if (slot->granted) room_slots_[key] = count + 1;
   SendToShard(slot->shard, ToShard::Slot(slot));
+}
+
+void ControlPlane::ApplyRoomChange(engine::RoomChange* c) {
+  dialogue_rooms_.Apply(c);
+  if (!c->code.empty()) {  // refused: the asker alone hears it
+    c->asker = true;
+    SendToShard(c->shard, ToShard::RoomChange(c));
+    return;
+  }
+  // Every shard applies it to its room map and tells its sockets (dialogue_shared.h).
+  for (uint32_t s = 0; s < shard_count_; ++s) {
+    auto* copy = new engine::RoomChange(*c);
+    copy->asker = s == c->shard;
+    SendToShard(s, ToShard::RoomChange(copy));
+  }
+  delete c;
 }
 
 void ControlPlane::RouteEioCall(api::HttpCall* call) {
@@ -884,7 +978,7 @@ void ControlPlane::AnswerAfterCommit(api::HttpCall* call) {
 
 int ControlPlane::CommitTurn() {
   if (wal_ == nullptr || commit_.active) return -1;
-  if (!wal_->has_pending() && held_.empty()) return -1;
+  if (!wal_->has_pending() && held_.empty() && held_pubs_.empty()) return -1;
   const uint64_t now = util::MonotonicMs();
   if (shutdown_sent_ || wal_->NeedsCompaction()) {
     // Synchronously: at shutdown, so that nothing is left in flight; before a compaction,
@@ -961,8 +1055,14 @@ void ControlPlane::ReleaseHeld(store::TurnResult r, size_t answers, size_t pubs)
   if (r == store::TurnResult::kWaiting) return;  // the next turn's sync releases them
   // Durable now: the token sockets and a requestId trigger's channels get what the answers
   // below acknowledge.
-  if (r == store::TurnResult::kDurable) {
-    for (size_t i = 0; i < pubs; ++i) Publish(held_pubs_[i]);
+  // A Dialogue room's events (stamped) are delivered even when their record failed: the
+  // trigger was accepted, and the store's failure is reported on its own (read-only, 503s).
+  for (size_t i = 0; i < pubs; ++i) {
+    if (held_pubs_[i].stamp_us != 0) {
+      PublishLocal(held_pubs_[i]);
+    } else if (r == store::TurnResult::kDurable) {
+      Publish(held_pubs_[i]);
+    }
   }
   held_pubs_.erase(held_pubs_.begin(), held_pubs_.begin() + static_cast<ptrdiff_t>(pubs));
   for (size_t i = 0; i < answers; ++i) {

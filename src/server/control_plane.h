@@ -66,6 +66,8 @@
 #include "api/datonow_api.h"
 #include "api/datonow_socket_api.h"
 #include "api/datonow_trigger.h"
+#include "api/dialogue_history.h"
+#include "api/dialogue_rooms.h"
 #include "api/pusher_api.h"
 #include "cluster/bridge.h"
 #include "config/config.h"
@@ -165,7 +167,14 @@ class ControlPlane {
   // Delivers `req`: in cluster mode through Redis while it is ready (each channel's echo is
   // delivered by DeliverArrival), else to this node's shards (PublishLocal).
   void Publish(const engine::PublishRequest& req);
+  // Delivers `req` to this node's shards; a Dialogue room keeping history holds its share for
+  // the store's commit (HoldRoomPublication).
   void PublishLocal(const engine::PublishRequest& req);
+  // `req`'s publication on `channel`, a room keeping history: stamped, kept, and queued in
+  // held_pubs_ (true), or delivered now when nothing needs to wait (false).
+  bool HoldRoomPublication(const engine::PublishRequest& req, const std::string& channel);
+  // The next publication stamp (engine/publication.h: wall-clock us, strictly increasing).
+  uint64_t NextStamp();
   // ---- cluster mode (control_cluster.cc) ----
   // Once per turn: the bridge's I/O, then confirmations, publish outcomes and arrivals.
   void ClusterTurn();
@@ -327,6 +336,8 @@ class ControlPlane {
   void RouteEioCall(api::HttpCall* call);
   // A bounded room's slot asked for (answered to its shard) or given back.
   void ApplyRoomSlot(engine::RoomSlot* slot);
+  // A createRoom / deleteRoom (engine/room_change.h): decided, then sent to every shard.
+  void ApplyRoomChange(engine::RoomChange* c);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
   bool FlushStalled();
@@ -374,7 +385,13 @@ class ControlPlane {
   api::DatonowSocketApi datonow_sockets_;
   // Publications of this turn's writes (Datonow notifications, token deletions, a requestId
   // trigger's event): published by CommitTurn once durable, dropped when the commit fails.
+  // A Dialogue room's publications wait there too (stamped; delivered even when the commit
+  // failed, api/dialogue_history.h).
   std::vector<engine::PublishRequest> held_pubs_;
+  api::DialogueHistory dialogue_history_;
+  api::DialogueRooms dialogue_rooms_;  // rooms created at run time
+  uint64_t last_stamp_us_ = 0;         // NextStamp's last
+  bool room_held_ = false;             // a REST publish's room publication waits for the commit
   protocols::impulse::ImpulsePush impulse_push_;
   webhooks::Dispatcher webhooks_;
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.

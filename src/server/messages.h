@@ -24,6 +24,10 @@
 //                there) and frees the batch.
 //   kRoomSlot    engine::RoomSlot* of a join the shard allocated (ToControl::kRoomSlot),
 //                answered; back home, the shard frees it.
+//   kRoomHistory engine::RoomHistoryQuery* (ToControl::kRoomHistory) answered: the shard hands it
+//                to its socket (if still there) and frees it.
+//   kRoomChange  engine::RoomChange*: the control plane's copy for this shard (a created or
+//                deleted Dialogue room, or the refusal of this shard's ask); freed by the shard.
 //   kEioCall     api::HttpCall* of an Engine.IO poll or post (ToControl::kRequest with
 //                eio_shard = this shard): the shard answers it in place, now or when its session
 //                has packets, and sends it back as ToControl::kEioDone.
@@ -44,6 +48,10 @@
 //                control plane once applied (at most two per shard loop turn).
 //   kRoomSlot    engine::RoomSlot*: a join goes back as ToShard::kRoomSlot; a leave is freed
 //                by the control plane once applied.
+//   kRoomHistory engine::RoomHistoryQuery*, allocated by the shard (a Dialogue join's sync or
+//                getHistory); answered in place and sent back as ToShard::kRoomHistory.
+//   kRoomChange  engine::RoomChange*, allocated by the shard (createRoom / deleteRoom); the
+//                control plane decides, sends copies (ToShard::kRoomChange) and frees it.
 //   kEioDone     api::HttpCall* (ToShard::kEioCall) answered: the control plane sends it home
 //                as ToShard::kReply.
 // A queue that is torn down with messages in it frees them by these rules (~Shard,
@@ -58,6 +66,8 @@
 #include "api/http_call.h"
 #include "engine/history.h"
 #include "engine/presence_note.h"
+#include "engine/room_change.h"
+#include "engine/room_history_query.h"
 #include "engine/room_slot.h"
 #include "engine/subscription_counts.h"
 #include "runtime/shared_buf.h"
@@ -96,7 +106,9 @@ struct ToShard {
     kHistory,
     kWatchlist,
     kEioCall,
-    kRoomSlot
+    kRoomSlot,
+    kRoomHistory,
+    kRoomChange
   };
   Kind kind;
   union {
@@ -108,6 +120,8 @@ struct ToShard {
     engine::HistoryQuery* history;    // kHistory
     engine::WatchlistBatch* watchlist;  // kWatchlist
     engine::RoomSlot* room_slot;        // kRoomSlot
+    engine::RoomHistoryQuery* room_history;  // kRoomHistory
+    engine::RoomChange* room_change;         // kRoomChange
   };
 
   static ToShard Publish(runtime::SharedBuf* buf) {
@@ -128,6 +142,16 @@ struct ToShard {
   static ToShard Slot(engine::RoomSlot* slot) {
     ToShard m{Kind::kRoomSlot, {}};
     m.room_slot = slot;
+    return m;
+  }
+  static ToShard RoomHistory(engine::RoomHistoryQuery* q) {
+    ToShard m{Kind::kRoomHistory, {}};
+    m.room_history = q;
+    return m;
+  }
+  static ToShard RoomChange(engine::RoomChange* c) {
+    ToShard m{Kind::kRoomChange, {}};
+    m.room_change = c;
     return m;
   }
   static ToShard Count(CountQuery* q) {
@@ -174,7 +198,9 @@ struct ToControl {
     kHistoryQuery,
     kSubscriptionCounts,
     kEioDone,
-    kRoomSlot
+    kRoomSlot,
+    kRoomHistory,
+    kRoomChange
   };
   Kind kind;
   uint32_t shard;
@@ -188,6 +214,8 @@ struct ToControl {
     engine::HistoryQuery* history;   // kHistoryQuery
     engine::SubscriptionCountReport* counts;  // kSubscriptionCounts
     engine::RoomSlot* room_slot;              // kRoomSlot
+    engine::RoomHistoryQuery* room_history;   // kRoomHistory
+    engine::RoomChange* room_change;          // kRoomChange
   };
 
   static ToControl Counts(uint32_t shard, engine::SubscriptionCountReport* r) {
@@ -208,6 +236,16 @@ struct ToControl {
   static ToControl Slot(uint32_t shard, engine::RoomSlot* slot) {
     ToControl m{Kind::kRoomSlot, shard, {}};
     m.room_slot = slot;
+    return m;
+  }
+  static ToControl RoomHistory(uint32_t shard, engine::RoomHistoryQuery* q) {
+    ToControl m{Kind::kRoomHistory, shard, {}};
+    m.room_history = q;
+    return m;
+  }
+  static ToControl RoomChange(uint32_t shard, engine::RoomChange* c) {
+    ToControl m{Kind::kRoomChange, shard, {}};
+    m.room_change = c;
     return m;
   }
   static ToControl Note(uint32_t shard, ChannelNote* note) {
@@ -254,6 +292,12 @@ inline void DiscardUndelivered(const ToControl& m) {
     case ToControl::Kind::kSubscriptionCounts: delete m.counts; break;
     case ToControl::Kind::kRoomSlot:
       delete m.room_slot;
+      break;
+    case ToControl::Kind::kRoomHistory:
+      delete m.room_history;
+      break;
+    case ToControl::Kind::kRoomChange:
+      delete m.room_change;
       break;
     case ToControl::Kind::kCountReply:
     case ToControl::Kind::kShardDone: break;

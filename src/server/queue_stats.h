@@ -48,6 +48,11 @@ struct ControlStats {
   uint64_t history_evicted_budget = 0;  // past history_max_mib (oldest of the process first)
   uint64_t history_evicted_logs = 0;    // whole logs dropped past the log cap (new epoch)
   uint64_t history_gaps = 0;            // resume answers that reported a gap
+  // Dialogue room history (api/dialogue_history.h).
+  uint64_t dialogue_history_kept = 0;
+  uint64_t dialogue_history_trimmed = 0;  // store records deleted past history_store_limit
+  uint64_t dialogue_history_refused = 0;  // a new event name past the per-room cap
+  uint64_t dialogue_history_unsaved = 0;  // records the store refused (read-only)
   // Cluster mode (docs/cluster.md): off in single-node mode (no cluster families exported).
   bool cluster = false;
   bool cluster_ready = false;      // both connections to Redis up and set up

@@ -258,6 +258,18 @@ void ServerCollector::Collect(TextWriter& w) const {
            "Resumes (SSE Last-Event-ID) answered with a gap: the events after the client's "
            "position were no longer kept.");
   w.Sample("ringcast_history_gaps_total", Labels{}, q.control.history_gaps);
+  w.Family("ringcast_dialogue_history_events_total", MetricType::kCounter,
+           "Dialogue room history (docs/protocols/dialogue.md): events kept; store records "
+           "trimmed past history_store_limit; events not kept, a new name past the room's cap "
+           "(refused); records the read-only store did not take (unsaved).");
+  w.Sample("ringcast_dialogue_history_events_total", Labels{{"outcome", "kept"}},
+           q.control.dialogue_history_kept);
+  w.Sample("ringcast_dialogue_history_events_total", Labels{{"outcome", "trimmed"}},
+           q.control.dialogue_history_trimmed);
+  w.Sample("ringcast_dialogue_history_events_total", Labels{{"outcome", "refused"}},
+           q.control.dialogue_history_refused);
+  w.Sample("ringcast_dialogue_history_events_total", Labels{{"outcome", "unsaved"}},
+           q.control.dialogue_history_unsaved);
 
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");

@@ -206,6 +206,14 @@ void Shard::Handle(const ToShard& m) {
       dialogue_shared_.OnRoomSlot(*m.room_slot);
       delete m.room_slot;
       break;
+    case ToShard::Kind::kRoomHistory:
+      dialogue_shared_.OnRoomHistory(*m.room_history);
+      delete m.room_history;
+      break;
+    case ToShard::Kind::kRoomChange:
+      dialogue_shared_.OnRoomChange(*m.room_change);
+      delete m.room_change;
+      break;
     case ToShard::Kind::kEioCall:
       eio_polls_.OnCall(m.reply);
       break;
@@ -295,6 +303,16 @@ bool Shard::ForwardPublication(runtime::SharedBuf* buf) { return outbox_.PushCli
 bool Shard::NoteRoomJoin(engine::RoomSlot* slot) {
   slot->shard = id_;
   return outbox_.PushRoomJoin(slot);
+}
+
+bool Shard::QueryRoomHistory(engine::RoomHistoryQuery* q) {
+  q->shard = id_;
+  return outbox_.PushRoomHistory(q);
+}
+
+bool Shard::RequestRoomChange(engine::RoomChange* c) {
+  c->shard = id_;
+  return outbox_.PushRoomChange(c);
 }
 
 void Shard::NoteRoomLeave(uint32_t app, std::string_view room) {

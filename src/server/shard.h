@@ -89,6 +89,8 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   [[nodiscard]] bool ForwardPublication(runtime::SharedBuf* buf) override;
   [[nodiscard]] bool NotePresenceJoin(engine::PresenceNote* note) override;
   [[nodiscard]] bool NoteRoomJoin(engine::RoomSlot* slot) override;
+  [[nodiscard]] bool QueryRoomHistory(engine::RoomHistoryQuery* q) override;
+  [[nodiscard]] bool RequestRoomChange(engine::RoomChange* c) override;
   void NoteRoomLeave(uint32_t app, std::string_view room) override;
   void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
                          uint64_t serial) override;

@@ -3,7 +3,10 @@
 // a client would send it ('b' packets as binary data), on a real ShardEnv with a fixed Dialogue
 // config (a wildcard room, a bounded room, a room with a schema, a read-only room). The control
 // plane's answers to bounded-room joins are given after each packet (granted and refused in
-// turn).
+// turn), and so are its answers to history queries (a join's sync, getHistory), with a JSON
+// and a non-JSON event; createRoom / deleteRoom are decided by a real registry
+// (api/dialogue_rooms.h) and applied as every shard applies them, and each input's created rooms
+// are deleted after it.
 //
 // Traps on: a packet the socket sends that is not an Engine.IO packet, or a Socket.IO message
 // that does not decode or whose JSON does not parse; a membership left behind when the socket
@@ -17,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/dialogue_rooms.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "engine/shard_env.h"
@@ -53,7 +57,17 @@ struct Link : engine::ControlLink {
     return true;
   }
   void NoteRoomLeave(uint32_t, std::string_view) override { --held; }
+  bool QueryRoomHistory(engine::RoomHistoryQuery* q) override {
+    histories.emplace_back(q);
+    return true;
+  }
+  bool RequestRoomChange(engine::RoomChange* c) override {
+    changes.emplace_back(c);
+    return true;
+  }
   std::vector<std::unique_ptr<engine::RoomSlot>> slots;
+  std::vector<std::unique_ptr<engine::RoomHistoryQuery>> histories;
+  std::vector<std::unique_ptr<engine::RoomChange>> changes;
   int held = 0;  // slots granted and not given back
 };
 
@@ -77,11 +91,40 @@ struct Transport : sio::DialogueTransport {
 constexpr const char* kConfig = R"({"dialogue":{"rooms":[
   {"id":"any","name":"Any","events":[{"name":"*"}],"defaultSubscriptions":["*"]},
   {"id":"duo","name":"Duo","maxSize":2,"events":["m"]},
-  {"id":"chat","name":"Chat","defaultSubscriptions":["message"],
-   "events":[{"name":"message","schema":{"type":"object","required":["text"],
+  {"id":"chat","name":"Chat","defaultSubscriptions":["message"],"syncHistoryOnJoin":true,
+   "events":[{"name":"message","history":{"enabled":true},"schema":{"type":"object","required":["text"],
      "properties":{"text":{"type":"string","maxLength":20},"n":{"type":"integer","minimum":0},
                    "tags":{"type":"array","items":{"enum":["a","b"]},"maxItems":3}}}}]},
   {"id":"user:1","name":"Read only","events":[]}]}})";
+
+// The control plane's answers to the history queries asked so far (two events each).
+void AnswerHistories(sio::DialogueShared* shared, Link* link) {
+  std::vector<std::unique_ptr<engine::RoomHistoryQuery>> qs = std::move(link->histories);
+  link->histories.clear();
+  uint64_t stamp = 1000;
+  for (auto& q : qs) {
+    for (const char* data : {"{\"text\":\"x\"}", "not \"json\""}) {
+      engine::RoomHistoryQuery::Item item;
+      item.event = q->sync ? "message" : q->event;
+      item.stamp_us = stamp++;
+      item.from = "u\"1";
+      item.data = data;
+      q->items.push_back(std::move(item));
+    }
+    shared->OnRoomHistory(*q);
+  }
+}
+
+// The control plane's decisions on the room changes asked so far, applied to the shard.
+void AnswerChanges(sio::DialogueShared* shared, Link* link, ringcast::api::DialogueRooms* rooms) {
+  std::vector<std::unique_ptr<engine::RoomChange>> cs = std::move(link->changes);
+  link->changes.clear();
+  for (auto& c : cs) {
+    rooms->Apply(c.get());
+    c->asker = true;
+    shared->OnRoomChange(*c);
+  }
+}
 
 struct World {
   World() {
@@ -92,6 +135,7 @@ struct World {
     apps = std::make_unique<engine::AppRegistry>(cfg.apps);
     env = std::make_unique<engine::ShardEnv>(0, &loop, apps.get(), &cfg, &ids, &link);
     shared.Register(env.get());
+    rooms = std::make_unique<ringcast::api::DialogueRooms>(&cfg.dialogue, 64);
   }
   ringcast::config::ServerConfig cfg;
   std::unique_ptr<engine::AppRegistry> apps;
@@ -100,6 +144,7 @@ struct World {
   Link link;
   std::unique_ptr<engine::ShardEnv> env;
   sio::DialogueShared shared;
+  std::unique_ptr<ringcast::api::DialogueRooms> rooms;
 };
 
 }  // namespace
@@ -127,6 +172,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (slot->granted) ++world->link.held;
         world->shared.OnRoomSlot(*slot);
       }
+      AnswerHistories(&world->shared, &world->link);
+      AnswerChanges(&world->shared, &world->link, world->rooms.get());
       if (!open || socket.closed()) break;
     }
   }
@@ -137,6 +184,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     world->shared.OnRoomSlot(*slot);
   }
   world->link.slots.clear();
+  AnswerHistories(&world->shared, &world->link);  // late: no socket takes them
+  AnswerChanges(&world->shared, &world->link, world->rooms.get());
+  // The input's created rooms go, so that every input starts from the config's rooms.
+  while (!world->shared.created.empty()) {
+    const size_t before = world->shared.created.size();
+    auto* c = new engine::RoomChange();
+    c->op = engine::RoomChange::Op::kDelete;
+    c->id = world->shared.created.back()->id;
+    c->user_id = world->shared.created.back()->created_by;
+    world->link.changes.emplace_back(c);
+    AnswerChanges(&world->shared, &world->link, world->rooms.get());
+    FUZZ_CHECK(world->shared.created.size() == before - 1);
+    FUZZ_CHECK(world->rooms->created() == world->shared.created.size());
+  }
   FUZZ_CHECK(world->env->channels().channel_count() == 0);
   FUZZ_CHECK(world->link.held == 0);
   return 0;

@@ -20,18 +20,27 @@ void AppendJsonValue(std::string* out, std::string_view data, std::string* padde
   }
 }
 
+void AppendEventMessage(std::string* out, std::string_view event, std::string_view room,
+                        std::string_view data, std::string_view from, uint64_t stamp_us,
+                        std::string* padded, simdjson::dom::parser* parser) {
+  *out += "{\"event\":";
+  util::AppendJsonString(out, event);
+  *out += ",\"roomId\":";
+  util::AppendJsonString(out, room);
+  *out += ",\"data\":";
+  AppendJsonValue(out, data, padded, parser);
+  *out += ",\"from\":";
+  util::AppendJsonString(out, from.empty() ? std::string_view("system") : from);
+  *out += ",\"timestamp\":";
+  util::AppendInt(out, stamp_us != 0 ? static_cast<int64_t>(stamp_us / 1000) : util::WallMs());
+  *out += '}';
+}
+
 net::LocalFrame* DialogueEncoder::Encode(const engine::PublicationView& pub) {
-  text_.assign("42[\"dialogue:event\",{\"event\":");
-  util::AppendJsonString(&text_, pub.event);
-  text_ += ",\"roomId\":";
-  util::AppendJsonString(&text_, pub.channel);
-  text_ += ",\"data\":";
-  AppendJsonValue(&text_, pub.data, &padded_, &parser_);
-  text_ += ",\"from\":";
-  util::AppendJsonString(&text_, pub.user_id.empty() ? std::string_view("system") : pub.user_id);
-  text_ += ",\"timestamp\":";
-  util::AppendInt(&text_, util::WallMs());
-  text_ += "}]";
+  text_.assign("42[\"dialogue:event\",");
+  AppendEventMessage(&text_, pub.event, pub.channel, pub.data, pub.user_id, pub.stamp_us, &padded_,
+                     &parser_);
+  text_ += ']';
   return TextFrame(text_);
 }
 
@@ -40,6 +49,7 @@ bool DialogueEncoder::DeliverToMember(const engine::Member& member, net::LocalFr
   // Another protocol's own events on a shared channel are not room events.
   if (pub.event.starts_with("pusher:") || pub.event.starts_with("pusher_internal:")) return false;
   DialogueSocket* socket = static_cast<DialogueSubscriber*>(member.sub)->socket;
+  socket->SawLive(pub);
   if (!socket->Wants(pub.channel, pub.event)) return false;
   socket->Deliver(frame);
   return true;

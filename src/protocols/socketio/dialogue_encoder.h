@@ -3,9 +3,10 @@
 // `42["dialogue:event",{"event":E,"roomId":C,"data":D,"from":F, "timestamp":T}]`, encoded once per
 // publication per shard and shared by every Dialogue member there. D is the published data when it
 // is JSON (a Dialogue trigger's value, or a Pusher API publish of JSON text), else the data as a
-// JSON string; F the sender's user id, "system" for the backend (REST). T is the wall clock (ms)
-// when the shard encoded it. Its member step delivers only the events a member subscribed to in
-// that room (or all, after subscribeAll), and never another protocol's own events (pusher:*,
+// JSON string; F the sender's user id, "system" for the backend (REST). T is the publication's
+// stamp in ms (engine/publication.h: when the control plane published it, the same on every
+// shard and in the room's history). Its member step delivers only the events a member subscribed to
+// in that room (or all, after subscribeAll), and never another protocol's own events (pusher:*,
 // pusher_internal:*). Thread rules: one per shard, on its thread.
 #pragma once
 
@@ -46,5 +47,11 @@ class DialogueEncoder : public engine::PublicationEncoder {
 // Appends `data` as a JSON value: itself (minified) when it is JSON, else as a JSON string.
 void AppendJsonValue(std::string* out, std::string_view data, std::string* padded,
                      simdjson::dom::parser* parser);
+
+// Appends Dialogue's EventMessage envelope {event, roomId, data, from, timestamp} (live events
+// and history alike): `from` "" is "system"; `stamp_us` 0 is now.
+void AppendEventMessage(std::string* out, std::string_view event, std::string_view room,
+                        std::string_view data, std::string_view from, uint64_t stamp_us,
+                        std::string* padded, simdjson::dom::parser* parser);
 
 }  // namespace ringcast::protocols::socketio

@@ -6,9 +6,11 @@
 
 #include <simdjson.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/shard_env.h"
 #include "protocols/socketio/dialogue_encoder.h"
@@ -22,6 +24,10 @@ namespace ringcast::protocols::socketio {
 
 class DialogueSocket;
 
+// Appends the room's RoomInfo as Dialogue's roomCreated carries it: {id, name, description?,
+// maxSize?, createdById?}.
+void AppendRoomInfo(std::string* out, const config::DialogueRoomConfig& room);
+
 struct DialogueShared {
   void Register(engine::ShardEnv* env);
   // The config's room, or nullptr.
@@ -29,10 +35,18 @@ struct DialogueShared {
   // The control plane's answer to a bounded room's join (engine/room_slot.h), for the socket
   // that asked; a slot granted to a socket that is gone (or left meanwhile) is given back.
   void OnRoomSlot(const engine::RoomSlot& slot);
+  // The control plane's answer to a history query, for the socket that asked (if still there).
+  void OnRoomHistory(engine::RoomHistoryQuery& q);
+  // A room created or deleted at run time (engine/room_change.h): the room map changes, every
+  // connected socket hears dialogue:roomCreated / roomDeleted (a deleted room's members leave
+  // it), and the asker gets its ack or its error.
+  void OnRoomChange(engine::RoomChange& c);
 
   DialogueEncoder encoder;
   engine::FormatId format = 0;
-  util::StringMap<const config::DialogueRoomConfig*> rooms;
+  util::StringMap<const config::DialogueRoomConfig*> rooms;  // the config's and created ones
+  // Rooms created at run time, in creation order (they own what `rooms` points to).
+  std::vector<std::shared_ptr<const config::DialogueRoomConfig>> created;
   // The shard's sockets by serial (DialogueSocket registers itself), for answers addressed by it.
   std::unordered_map<uint64_t, DialogueSocket*> sockets;
   engine::ShardEnv* env = nullptr;

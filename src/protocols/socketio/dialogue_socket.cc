@@ -271,11 +271,14 @@ void DialogueSocket::OnEvent(std::string_view name, const simdjson::dom::element
   if (!name.starts_with("dialogue:")) return;  // not Dialogue's: ignored, as by Dialogue
   name.remove_prefix(9);
   if (name == "listRooms") return ListRooms(p);
+  if (name == "createRoom" || name == "deleteRoom") {
+    return AskRoomChange(name == "createRoom", arg, p);
+  }
   simdjson::dom::object obj;
   std::string_view room_id;
   if (arg == nullptr || arg->get_object().get(obj) || !GetString(obj, "roomId", &room_id)) {
     if (name == "join" || name == "leave" || name == "subscribe" || name == "subscribeAll" ||
-        name == "unsubscribe" || name == "trigger") {
+        name == "unsubscribe" || name == "trigger" || name == "getHistory") {
       EmitError(kInvalidRequest, "roomId is required", &p);
     }
     return;
@@ -283,6 +286,7 @@ void DialogueSocket::OnEvent(std::string_view name, const simdjson::dom::element
   if (name == "join") return Join(room_id, p);
   if (name == "leave") return Leave(room_id, p);
   if (name == "trigger") return Trigger(obj, p);
+  if (name == "getHistory") return GetHistory(obj, room_id, p);
   if (name == "subscribe" || name == "unsubscribe" || name == "subscribeAll") {
     Joined* j = Find(room_id);
     std::string_view event;
@@ -326,6 +330,7 @@ void DialogueSocket::LeaveAll() {
   }
   env_->UnsubscribeAll(&sub_);
   joined_.clear();
+  syncing_ = 0;
 }
 
 DialogueSocket::Joined* DialogueSocket::Find(std::string_view room) {
@@ -415,6 +420,145 @@ void DialogueSocket::FinishJoin(const config::DialogueRoomConfig& room, Joined* 
   std::string data;
   util::JsonObject(&data).Str("roomId", room.id).Str("roomName", room.name).Close();
   Emit("dialogue:joined", data, &p);
+  AskSync(room, j);
+}
+
+void DialogueSocket::AskSync(const config::DialogueRoomConfig& room, Joined* j) {
+  if (room.sync_history_on_join == 0 ||
+      std::none_of(room.events.begin(), room.events.end(),
+                   [](const config::DialogueEventConfig& e) { return e.history; })) {
+    return;
+  }
+  auto* q = new engine::RoomHistoryQuery();
+  q->app = app_;
+  q->serial = serial_;
+  q->room = room.id;
+  q->sync = true;
+  q->count =
+      room.sync_history_on_join == config::DialogueRoomConfig::kAll ? 0 : room.sync_history_on_join;
+  if (!env_->control().QueryRoomHistory(q)) {
+    return EmitError(kServerBusy, "Server busy: the room's history was not sent");
+  }
+  j->syncing = true;
+  j->first_live_us = 0;
+  ++syncing_;
+}
+
+void DialogueSocket::NoteLive(const engine::PublicationView& pub) {
+  for (Joined& j : joined_) {
+    if (j.syncing && j.first_live_us == 0 && j.room == pub.channel) j.first_live_us = pub.stamp_us;
+  }
+}
+
+void DialogueSocket::GetHistory(simdjson::dom::object arg, std::string_view room_id,
+                                const SioPacket& p) {
+  uint64_t now = env_->loop().now_ms();
+  if (now >= history_window_ms_ + 60000) {
+    history_window_ms_ = now;
+    history_in_window_ = 0;
+  }
+  if (history_in_window_ >= kHistoryPerMinute) {
+    return EmitError(kRateLimited, "Too many history requests. Please wait before trying again.",
+                     &p);
+  }
+  ++history_in_window_;
+  const config::DialogueRoomConfig* room = shared_->Room(room_id);
+  if (room == nullptr) {
+    return EmitError(kRoomNotFound, "Room '" + std::string(room_id) + "' does not exist", &p);
+  }
+  uint64_t range[2] = {0, 50};
+  const char* names[2] = {"start", "end"};
+  for (int i = 0; i < 2; ++i) {
+    simdjson::dom::element v;
+    if (arg[names[i]].get(v) != simdjson::SUCCESS || v.is_null()) continue;
+    double d;
+    if (v.get_double().get(d) != simdjson::SUCCESS || d < 0 || d > 1e9 ||
+        d != static_cast<double>(static_cast<uint64_t>(d))) {
+      return EmitError(kInvalidRequest, std::string(names[i]) + " must be a non-negative integer",
+                       &p);
+    }
+    range[i] = static_cast<uint64_t>(d);
+  }
+  std::string_view event;
+  const bool named = GetString(arg, "eventName", &event) && !event.empty();
+  const config::DialogueEventConfig* def = named ? room->FindEvent(event) : nullptr;
+  if (def == nullptr || !def->history || range[1] <= range[0]) {
+    // Nothing kept: answered here, as Dialogue answers (eventName null when none was given).
+    engine::RoomHistoryQuery q;
+    q.room = room->id;
+    q.event = std::string(event);
+    q.start = static_cast<uint32_t>(range[0]);
+    q.end = static_cast<uint32_t>(range[1]);
+    q.tag = p.id;
+    q.has_tag = p.has_id;
+    if (!named) q.event.clear();
+    return OnRoomHistory(q);
+  }
+  auto* q = new engine::RoomHistoryQuery();
+  q->app = app_;
+  q->serial = serial_;
+  q->room = room->id;
+  q->event = std::string(event);
+  q->start = static_cast<uint32_t>(range[0]);
+  q->end = static_cast<uint32_t>(range[1]);
+  q->tag = p.id;
+  q->has_tag = p.has_id;
+  if (!env_->control().QueryRoomHistory(q)) {
+    return EmitError(kServerBusy, "Server busy, retry", &p);
+  }
+}
+
+void DialogueSocket::AppendHistoryEvents(std::string* out, const engine::RoomHistoryQuery& q,
+                                         uint64_t before_us) {
+  *out += '[';
+  bool first = true;
+  const size_t base = out->size();
+  for (const engine::RoomHistoryQuery::Item& item : q.items) {
+    if (before_us != 0 && item.stamp_us >= before_us) continue;
+    if (out->size() - base > kMaxHistoryBytes) break;
+    if (!first) *out += ',';
+    first = false;
+    AppendEventMessage(out, item.event, q.room, item.data, item.from, item.stamp_us,
+                       &shared_->padded, &shared_->parser);
+  }
+  *out += ']';
+}
+
+void DialogueSocket::OnRoomHistory(engine::RoomHistoryQuery& q) {
+  if (closed_) return;
+  std::string data;
+  if (q.sync) {
+    Joined* j = Find(q.room);
+    if (j == nullptr || !j->syncing) return;  // left meanwhile
+    j->syncing = false;
+    --syncing_;
+    if (q.items.empty()) return;  // as Dialogue: no history, no message
+    data = "{\"roomId\":";
+    util::AppendJsonString(&data, q.room);
+    data += ",\"events\":";
+    AppendHistoryEvents(&data, q, j->first_live_us);
+    data += '}';
+    return Emit("dialogue:history", data);
+  }
+  data = "{\"roomId\":";
+  util::AppendJsonString(&data, q.room);
+  data += ",\"eventName\":";
+  if (q.event.empty()) {
+    data += "null";
+  } else {
+    util::AppendJsonString(&data, q.event);
+  }
+  data += ",\"events\":";
+  AppendHistoryEvents(&data, q, 0);
+  data += ",\"start\":";
+  util::AppendInt(&data, q.start);
+  data += ",\"end\":";
+  util::AppendInt(&data, q.end);
+  data += '}';
+  SioPacket p;
+  p.has_id = q.has_tag;
+  p.id = q.tag;
+  Emit("dialogue:historyResponse", data, &p);
 }
 
 void DialogueSocket::Leave(std::string_view room_id, const SioPacket& p) {
@@ -422,6 +566,7 @@ void DialogueSocket::Leave(std::string_view room_id, const SioPacket& p) {
                          [&](const Joined& j) { return j.room == room_id; });
   if (it == joined_.end()) return;
   bool was_pending = it->pending;
+  if (it->syncing) --syncing_;
   Unjoin(*it);
   joined_.erase(it);
   if (was_pending) return;
@@ -479,9 +624,84 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
   if (p.has_id) Emit("", "{\"ok\":true}", &p);
 }
 
+void DialogueSocket::AskRoomChange(bool create, const simdjson::dom::element* arg,
+                                   const SioPacket& p) {
+  simdjson::dom::object obj;
+  if (arg == nullptr || arg->get_object().get(obj) != simdjson::SUCCESS) {
+    return EmitError(kInvalidRequest,
+                     create ? "Room id and name are required" : "roomId is required", &p);
+  }
+  auto* c = new engine::RoomChange();
+  c->op = create ? engine::RoomChange::Op::kCreate : engine::RoomChange::Op::kDelete;
+  c->app = app_;
+  c->serial = serial_;
+  c->user_id = user_id_;
+  c->tag = p.id;
+  c->has_tag = p.has_id;
+  std::string_view id, name, description;
+  const char* bad = nullptr;
+  if (!create) {
+    if (!GetString(obj, "roomId", &id)) bad = "roomId is required";
+  } else if (!GetString(obj, "id", &id) || !GetString(obj, "name", &name)) {
+    bad = "Room id and name are required";
+  } else {
+    simdjson::dom::element v;
+    if (obj["description"].get(v) == simdjson::SUCCESS && !v.is_null() &&
+        v.get_string().get(description) != simdjson::SUCCESS) {
+      bad = "description must be a string";
+    }
+    double max_size = 0;
+    if (obj["maxSize"].get(v) == simdjson::SUCCESS && !v.is_null() &&
+        (v.get_double().get(max_size) != simdjson::SUCCESS || max_size < 0 || max_size > 1000000 ||
+         max_size != static_cast<double>(static_cast<uint32_t>(max_size)))) {
+      bad = "maxSize must be an integer from 0 to 1000000";
+    }
+    c->max_size = static_cast<uint32_t>(max_size);
+  }
+  if (bad != nullptr) {
+    delete c;
+    return EmitError(kInvalidRequest, bad, &p);
+  }
+  c->id = std::string(id);
+  c->name = std::string(name);
+  c->description = std::string(description);
+  if (!env_->control().RequestRoomChange(c))
+    return EmitError(kServerBusy, "Server busy, retry", &p);
+}
+
+void DialogueSocket::OnRoomChangeAnswer(const engine::RoomChange& c) {
+  if (closed_) return;
+  SioPacket p;
+  p.has_id = c.has_tag;
+  p.id = c.tag;
+  if (!c.code.empty()) return EmitError(c.code, c.message, &p);
+  if (!p.has_id) return;  // the broadcast was its answer
+  std::string data;
+  if (c.op == engine::RoomChange::Op::kCreate) {
+    AppendRoomInfo(&data, *c.room);
+  } else {
+    data = "{\"ok\":true}";
+  }
+  Emit("", data, &p);
+}
+
+void DialogueSocket::DropRoom(std::string_view room) {
+  auto it =
+      std::find_if(joined_.begin(), joined_.end(), [&](const Joined& j) { return j.room == room; });
+  if (it == joined_.end()) return;
+  if (it->syncing) --syncing_;
+  Unjoin(*it);
+  joined_.erase(it);
+}
+
 void DialogueSocket::ListRooms(const SioPacket& p) {
   std::string data = "[";
-  for (const config::DialogueRoomConfig& room : env_->config().dialogue.rooms) {
+  std::vector<const config::DialogueRoomConfig*> rooms;
+  for (const config::DialogueRoomConfig& room : env_->config().dialogue.rooms)
+    rooms.push_back(&room);
+  for (const auto& room : shared_->created) rooms.push_back(room.get());
+  for (const config::DialogueRoomConfig* r : rooms) {
+    const config::DialogueRoomConfig& room = *r;
     if (data.size() > 1) data += ',';
     const engine::Channel* ch = env_->channels().Find(app_, room.id);
     util::JsonObject o(&data);

@@ -77,6 +77,22 @@ class DialogueSocket {
   // Ends the socket: the transport closes with `code` and `reason`.
   void Close(uint16_t code, std::string_view reason);
 
+  // The answer to this socket's createRoom / deleteRoom: its ack, or dialogue:error.
+  void OnRoomChangeAnswer(const engine::RoomChange& c);
+  // Room `room` was deleted: a membership there ends (no dialogue:left; roomDeleted follows).
+  void DropRoom(std::string_view room);
+  // A broadcast dialogue:* event (roomCreated, roomDeleted), once the socket is connected.
+  void Notify(std::string_view event, std::string_view json) {
+    if (connected_ && !closed_) Emit(event, json);
+  }
+  // The control plane's answer to a history query this socket sent (a join's sync, getHistory).
+  void OnRoomHistory(engine::RoomHistoryQuery& q);
+  // Every publication of a room this socket is a member of passes here before Wants: while a
+  // join's history sync is on its way, the first one's stamp marks where live delivery began
+  // (the sync leaves out that event and newer ones, so nothing comes twice).
+  void SawLive(const engine::PublicationView& pub) {
+    if (syncing_ > 0) NoteLive(pub);
+  }
   // Whether this member receives `event` of room `room` (its subscriptions there).
   bool Wants(std::string_view room, std::string_view event) const;
   // The fan-out's shared frame.
@@ -91,7 +107,13 @@ class DialogueSocket {
     bool counted = false;             // holds a bounded room's slot (given back on leave)
     bool ack = false;                 // the join asked for an ack (answered with the slot)
     uint64_t ack_id = 0;
+    bool syncing = false;        // the join's history sync is asked for
+    uint64_t first_live_us = 0;  // the stamp of the first publication seen since (0: none)
   };
+  // getHistory: at most this many a minute per socket (as Dialogue), beyond RATE_LIMITED.
+  static constexpr uint32_t kHistoryPerMinute = 20;
+  // A history answer's events stop past this many bytes (the client pages on).
+  static constexpr size_t kMaxHistoryBytes = 1 << 20;
 
   bool OnSocketIo(std::string_view text);
   // `arg`: the event's first argument, nullptr when it has none.
@@ -104,6 +126,16 @@ class DialogueSocket {
   void Leave(std::string_view room_id, const SioPacket& p);
   void Trigger(simdjson::dom::object arg, const SioPacket& p);
   void ListRooms(const SioPacket& p);
+  void GetHistory(simdjson::dom::object arg, std::string_view room_id, const SioPacket& p);
+  // createRoom {id, name, description?, maxSize?} / deleteRoom {roomId}: asked of the control
+  // plane (engine/room_change.h).
+  void AskRoomChange(bool create, const simdjson::dom::element* arg, const SioPacket& p);
+  // Asks for the join's history sync of `room` (when it syncs history on join).
+  void AskSync(const config::DialogueRoomConfig& room, Joined* j);
+  void NoteLive(const engine::PublicationView& pub);
+  // Appends `q`'s items as a JSON array of EventMessages (up to kMaxHistoryBytes), those stamped
+  // before `before_us` only (0: all).
+  void AppendHistoryEvents(std::string* out, const engine::RoomHistoryQuery& q, uint64_t before_us);
   Joined* Find(std::string_view room);
   void LeaveAll();
 
@@ -131,6 +163,9 @@ class DialogueSocket {
   uint64_t window_ms_ = 0;
   uint32_t messages_in_window_ = 0;
   uint32_t triggers_in_window_ = 0;
+  uint64_t history_window_ms_ = 0;  // getHistory's one-minute window
+  uint32_t history_in_window_ = 0;
+  uint32_t syncing_ = 0;  // joins whose history sync is on its way
   uint64_t serial_;
   std::string sid_;
   std::string user_id_;

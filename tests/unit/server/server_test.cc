@@ -470,7 +470,8 @@ TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
   // (each on a new connection here, so read by either shard) goes there through the control
   // plane and back (ToShard::kEioCall, ToControl::kEioDone). Joins of a bounded room ask the
   // control plane for a slot (kRoomSlot): of six sessions joining a room of three, exactly three
-  // get in.
+  // get in. The room keeps history: a join's sync and getHistory travel as kRoomHistory, and
+  // each trigger waits for the store's commit before it is delivered (held publications).
   config::ServerConfig cfg;
   cfg.host = "127.0.0.1";
   cfg.host_set = true;
@@ -484,7 +485,8 @@ TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
   room.name = "Room";
   room.max_size = 3;
   room.default_subscriptions = {"*"};
-  room.events.push_back(config::DialogueEventConfig{.name = "*"});
+  room.sync_history_on_join = config::DialogueRoomConfig::kAll;
+  room.events.push_back(config::DialogueEventConfig{.name = "*", .history = true});
   cfg.dialogue.rooms.push_back(room);
   ASSERT_EQ(config::Finalize(&cfg), "");
   Server server(cfg);
@@ -496,6 +498,7 @@ TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
   std::atomic<int> full{0};
   std::atomic<int> failures{0};
   std::atomic<int> answered{0};
+  std::atomic<int> histories{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kSessions; ++t) {
     threads.emplace_back([&] {
@@ -523,6 +526,22 @@ TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
         seen += body;
         if (seen.find("dialogue:joined") != std::string::npos) {
           ++joined;
+          // A trigger (kept), then its page of history.
+          if (HttpOnce(port, "POST", target,
+                       R"(42["dialogue:trigger",{"roomId":"room","event":"e","data":1}])"
+                       "\x1e"
+                       R"(42["dialogue:getHistory",{"roomId":"room","eventName":"e"}])",
+                       &body) != 200) {
+            break;
+          }
+          for (int more = 0; more < 20; ++more) {
+            if (HttpOnce(port, "GET", target, "", &body) != 200) break;
+            seen += body;
+            if (seen.find("dialogue:historyResponse") != std::string::npos) {
+              ++histories;
+              break;
+            }
+          }
           break;
         }
         if (seen.find("ROOM_FULL") != std::string::npos) {
@@ -541,6 +560,7 @@ TEST(Server, SocketIoPollingSessionsAreServedWhicheverShardReadsTheirRequests) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(joined.load(), 3);
   EXPECT_EQ(full.load(), kSessions - 3);
+  EXPECT_EQ(histories.load(), 3);
   server.Shutdown();
   server.Wait();
   rmdir(cfg.data_dir.c_str());

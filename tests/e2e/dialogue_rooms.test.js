@@ -1,0 +1,148 @@
+// Dialogue rooms created at run time (issue 14; docs/protocols/dialogue.md, "Dynamic rooms")
+// with the real socket.io-client against --shards 2: createRoom broadcast to every client
+// (dialogue:roomCreated) on both shards, listed, joined, bounded by its maxSize across shards,
+// open to any event; the refusals (taken ids, bad ids, missing names); deleteRoom by its creator
+// only, broadcast as dialogue:roomDeleted, its members let go, and the id free again.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { io } = require('socket.io-client');
+const { startServer, shardOf } = require('./lib/harness');
+
+const CONFIG = {
+  dialogue: {
+    rooms: [{ id: 'lobby', name: 'Lobby', events: [{ name: 'message' }], defaultSubscriptions: ['message'] }],
+  },
+};
+
+let server;
+test.before(async () => { server = await startServer({ shards: 2, config: CONFIG }); });
+test.after(async () => { await server.stop(); });
+
+async function client(auth = {}) {
+  const socket = io(`http://127.0.0.1:${server.port}`, { auth, reconnection: false });  // polling, then upgrade
+  socket.log = [];
+  socket.onAny((event, ...args) => socket.log.push({ event, args }));
+  socket.hello = await new Promise((resolve, reject) => {
+    socket.once('dialogue:connected', resolve);
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+function next(socket, event, pred = () => true, ms = 5000) {
+  const seen = socket.log.find((m) => m.event === event && pred(m.args[0]));
+  if (seen) { socket.log.splice(socket.log.indexOf(seen), 1); return Promise.resolve(seen.args[0]); }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { socket.off(event, on); reject(new Error(`no ${event} in ${ms} ms`)); }, ms);
+    function on(arg) {
+      if (!pred(arg)) return;
+      clearTimeout(timer);
+      socket.off(event, on);
+      const i = socket.log.findIndex((m) => m.event === event && m.args[0] === arg);
+      if (i >= 0) socket.log.splice(i, 1);
+      resolve(arg);
+    }
+    socket.on(event, on);
+  });
+}
+
+// Clients until both shards hold one.
+async function clientsOnBothShards(make) {
+  const all = [];
+  while (all.length < 2 || (new Set(all.map((s) => shardOf(s.hello.clientId))).size < 2 && all.length < 40)) all.push(await make(all.length));
+  assert.equal(new Set(all.map((s) => shardOf(s.hello.clientId))).size, 2, 'clients on both shards');
+  return all;
+}
+
+const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
+
+test('createRoom: every client hears roomCreated; the room is listed, joined, bounded and open to any event; creator-only deleteRoom', async () => {
+  const all = await clientsOnBothShards((i) => client({ userId: i === 0 ? 'alice' : `u${i}` }));
+  const [alice, bob] = all;
+  try {
+    // As Dialogue's client.createRoom: resolved by the roomCreated broadcast (an ack carries it too).
+    const info = { id: 'tech', name: 'Tech Talk', description: 'latest tech', maxSize: 2 };
+    const acked = await alice.emitWithAck('dialogue:createRoom', info);
+    const expected = { ...info, createdById: 'alice' };
+    assert.deepEqual(acked, expected);
+    for (const s of all) assert.deepEqual(await next(s, 'dialogue:roomCreated'), expected);
+    bob.emit('dialogue:listRooms');
+    const rooms = await next(bob, 'dialogue:rooms');
+    assert.deepEqual(rooms.map((r) => r.id), ['lobby', 'tech']);
+    assert.equal(rooms[1].maxSize, 2);
+
+    // Any event; no default subscriptions (as Dialogue's created rooms): subscribeAll to hear them.
+    const members = [all[0], all.find((s) => shardOf(s.hello.clientId) !== shardOf(alice.hello.clientId))];
+    for (const s of members) {
+      s.emit('dialogue:join', { roomId: 'tech' });
+      assert.deepEqual(await next(s, 'dialogue:joined'), { roomId: 'tech', roomName: 'Tech Talk' });
+      assert.deepEqual(await s.emitWithAck('dialogue:subscribeAll', { roomId: 'tech' }), { ok: true });
+    }
+    const third = all.find((s) => !members.includes(s)) || await client({ userId: 'extra' });
+    third.emit('dialogue:join', { roomId: 'tech' });
+    assert.equal((await next(third, 'dialogue:error')).code, 'ROOM_FULL');
+    members[0].emit('dialogue:trigger', { roomId: 'tech', event: 'anything', data: { n: 1 } });
+    for (const s of members) assert.deepEqual((await next(s, 'dialogue:event', (m) => m.roomId === 'tech')).data, { n: 1 });
+
+    // Only the creator deletes it.
+    const other = members[1];
+    assert.notEqual(other.hello.userId, 'alice');
+    assert.equal((await other.emitWithAck('dialogue:deleteRoom', { roomId: 'tech' })).code, 'PERMISSION_DENIED');
+    assert.equal((await alice.emitWithAck('dialogue:deleteRoom', { roomId: 'lobby' })).code, 'PERMISSION_DENIED');
+    assert.equal((await alice.emitWithAck('dialogue:deleteRoom', { roomId: 'nope' })).code, 'ROOM_NOT_FOUND');
+    alice.emit('dialogue:deleteRoom', { roomId: 'tech' });
+    for (const s of all) assert.deepEqual(await next(s, 'dialogue:roomDeleted'), { roomId: 'tech' });
+    // Gone: not listed, not joinable, no more events to its former members, its places freed.
+    bob.emit('dialogue:listRooms');
+    assert.deepEqual((await next(bob, 'dialogue:rooms')).map((r) => r.id), ['lobby']);
+    third.emit('dialogue:join', { roomId: 'tech' });
+    assert.equal((await next(third, 'dialogue:error')).code, 'ROOM_NOT_FOUND');
+    assert.equal((await members[0].emitWithAck('dialogue:trigger', { roomId: 'tech', event: 'x', data: 1 })).code, 'ROOM_NOT_FOUND');
+    assert.deepEqual(await other.emitWithAck('dialogue:createRoom', { id: 'tech', name: 'Again', maxSize: 1 }), { id: 'tech', name: 'Again', maxSize: 1, createdById: other.hello.userId });
+    third.emit('dialogue:join', { roomId: 'tech' });
+    assert.deepEqual(await next(third, 'dialogue:joined', (m) => m.roomId === 'tech'), { roomId: 'tech', roomName: 'Again' });
+    assert.deepEqual(await other.emitWithAck('dialogue:deleteRoom', { roomId: 'tech' }), { ok: true });
+  } finally {
+    for (const s of all) s.disconnect();
+  }
+});
+
+test('createRoom refusals: taken ids (created or configured), ids a client may not use, missing names, bad maxSize', async () => {
+  const a = await client({ userId: 'a' });
+  const b = await client({ userId: 'b' });
+  try {
+    assert.equal((await a.emitWithAck('dialogue:createRoom', { id: 'mine', name: 'Mine' })).id, 'mine');
+    const codes = [];
+    for (const payload of [
+      { id: 'mine', name: 'Twice' },
+      { id: 'lobby', name: 'Configured' },
+      { id: 'private-x', name: 'Needs auth' },
+      { id: 'has space', name: 'Spaces' },
+      { id: 'noname' },
+      { name: 'No id' },
+      { id: 'big', name: 'Big', maxSize: -1 },
+      { id: 'big', name: 'Big', maxSize: 'ten' },
+      { id: 'x'.repeat(300), name: 'Long' },
+    ]) {
+      codes.push((await b.emitWithAck('dialogue:createRoom', payload)).code);
+    }
+    assert.deepEqual(codes, ['ROOM_EXISTS', 'ROOM_EXISTS', 'INVALID_REQUEST', 'INVALID_REQUEST', 'INVALID_REQUEST',
+      'INVALID_REQUEST', 'INVALID_REQUEST', 'INVALID_REQUEST', 'INVALID_REQUEST']);
+    b.log.length = 0;  // each refusal above also came as a dialogue:error event
+    b.emit('dialogue:createRoom');
+    assert.equal((await next(b, 'dialogue:error')).code, 'INVALID_REQUEST');
+    // A room outlives its creator's connection; the creator (by user id) deletes it later.
+    a.disconnect();
+    const again = await client({ userId: 'a' });
+    try {
+      assert.deepEqual(await again.emitWithAck('dialogue:deleteRoom', { roomId: 'mine' }), { ok: true });
+    } finally {
+      again.disconnect();
+    }
+    await settle();
+  } finally {
+    a.disconnect();
+    b.disconnect();
+  }
+});
