@@ -859,6 +859,8 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
   }
   uint64_t now_ms = util::MonotonicMs();
   for (const std::string& channel : req.channels) {
+    // A held one is delivered now (below), also to nobody: answers may show it from here on.
+    if (req.stamp_us != 0) dialogue_history_.Released(req.stamp_us);
     if (req.stamp_us == 0 && req.audience.empty() &&
         dialogue_history_.KeepsRoom(req.app, channel)) {
       if (HoldRoomPublication(req, channel)) room_held_ = true;
@@ -909,7 +911,6 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
     runtime::SharedBuf* buf = engine::BuildPublication(pub, refs);
     if (keep) history_.Keep(req.app, channel, pub.sequence, buf, now_ms);
     if (route.mask != 0) SendPublication(buf, route.mask);
-    if (req.stamp_us != 0) dialogue_history_.Released(req.stamp_us);
   }
 }
 

@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { io } = require('socket.io-client');
-const { startServer, pusherServer, shardOf } = require('./lib/harness');
+const { startServer, pusherServer, shardOf, APP } = require('./lib/harness');
 
 const CONFIG = {
   limits: { client_events_per_second: 1000 },
@@ -234,5 +234,22 @@ test('history outlives a restart and a kill -9; the store keeps history_store_li
     assert.deepEqual(after[0], last);
   } finally {
     c.disconnect();
+  }
+});
+
+test('a publish to a room nobody is in is in the history at once (channel history off)', async () => {
+  // Without the app's channel history a publication nobody subscribes to is not routed at all:
+  // the room's history must still show it.
+  const config = { apps: [{ id: APP.appId, key: APP.key, secret: APP.secret, history_size: 0 }], dialogue: CONFIG.dialogue };
+  const other = await startServer({ shards: 2, config });
+  const socket = io(`http://127.0.0.1:${other.port}`, { transports: ['websocket'], reconnection: false });
+  try {
+    await new Promise((resolve) => socket.once('dialogue:connected', resolve));
+    await pusherServer(other.port).trigger('chat', 'message', JSON.stringify({ alone: true }));
+    const r = await socket.emitWithAck('dialogue:getHistory', { roomId: 'chat', eventName: 'message', start: 0, end: 5 });
+    assert.deepEqual(r.events.map((e) => e.data), [{ alone: true }]);
+  } finally {
+    socket.disconnect();
+    await other.stop();
   }
 });
