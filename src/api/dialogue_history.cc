@@ -117,6 +117,9 @@ void DialogueHistory::Load() {
       log.first_seq = seq;
       ++logs_per_room_[std::string(room)];
     }
+    // The memory window is contiguous (Page indexes it by seq): a hole (a record skipped as
+    // malformed) starts it again here.
+    if (seq != log.next_seq) log.recent.clear();
     log.next_seq = seq + 1;
     log.recent.push_back(Entry{seq, item.stamp_us, std::move(item.from), std::move(item.data)});
     if (log.recent.size() > log.limit) log.recent.pop_front();
@@ -199,7 +202,8 @@ void DialogueHistory::Page(const Log& log, std::string_view room, std::string_vi
     } else {
       if (wal_ == nullptr) break;
       auto it = wal_->live().find(Key(room, event, seq));
-      if (it == wal_->live().end() || !DecodeValue(it->second, &item)) break;
+      // A record missing or malformed (skipped at start-up): a shorter page, not its end.
+      if (it == wal_->live().end() || !DecodeValue(it->second, &item)) continue;
     }
     out->push_back(std::move(item));
   }

@@ -665,8 +665,9 @@ void DialogueSocket::AskRoomChange(bool create, const simdjson::dom::element* ar
   c->id = std::string(id);
   c->name = std::string(name);
   c->description = std::string(description);
-  if (!env_->control().RequestRoomChange(c))
+  if (!env_->control().RequestRoomChange(c)) {
     return EmitError(kServerBusy, "Server busy, retry", &p);
+  }
 }
 
 void DialogueSocket::OnRoomChangeAnswer(const engine::RoomChange& c) {
@@ -697,8 +698,9 @@ void DialogueSocket::DropRoom(std::string_view room) {
 void DialogueSocket::ListRooms(const SioPacket& p) {
   std::string data = "[";
   std::vector<const config::DialogueRoomConfig*> rooms;
-  for (const config::DialogueRoomConfig& room : env_->config().dialogue.rooms)
+  for (const config::DialogueRoomConfig& room : env_->config().dialogue.rooms) {
     rooms.push_back(&room);
+  }
   for (const auto& room : shared_->created) rooms.push_back(room.get());
   for (const config::DialogueRoomConfig* r : rooms) {
     const config::DialogueRoomConfig& room = *r;

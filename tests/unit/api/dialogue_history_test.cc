@@ -186,8 +186,12 @@ TEST_F(DialogueHistoryTest, SkipsMalformedRecords) {
   key += '\0';
   ASSERT_TRUE(wal_->Put(key + "zz", "x"));                    // a bad sequence
   ASSERT_TRUE(wal_->Put(key + "0000000000000002", "short"));  // a value too short
+  ASSERT_TRUE(wal_->Put(key + "0000000000000003",
+                        DialogueHistory::EncodeValue(1003, "u", "{\"i\":3}")));  // after a hole
   Reopen();
-  EXPECT_EQ(Page("chat", "message", 0, 50), (std::vector<std::string>{"message{\"i\":1}"}));
+  // The memory window starts again after the hole; the record before it is paged (store).
+  EXPECT_EQ(Page("chat", "message", 0, 50),
+            (std::vector<std::string>{"message{\"i\":3}", "message{\"i\":1}"}));
   engine::RoomHistoryQuery::Item item;
   EXPECT_FALSE(DialogueHistory::DecodeValue(std::string(12, '\xff'), &item));  // from too long
   EXPECT_TRUE(DialogueHistory::DecodeValue(DialogueHistory::EncodeValue(7, "me", "d"), &item));
