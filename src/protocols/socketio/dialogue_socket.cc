@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "auth/jwt.h"
 #include "config/config.h"
 #include "config/json_schema.h"
 #include "engine/app_registry.h"
 #include "engine/channel_name.h"
+#include "util/clock.h"
 #include "util/json_writer.h"
 
 namespace ringcast::protocols::socketio {
@@ -109,6 +111,48 @@ void DialogueSocket::OnTimer(uint8_t kind) {
   }
 }
 
+std::string DialogueSocket::VerifiedUser(std::string_view token) {
+  if (token.empty()) return "Authentication failed: auth.token is required";
+  std::string header, claims;
+  if (const char* bad =
+          auth::VerifyJwtHs256(token, env_->config().dialogue.jwt_secret, &header, &claims)) {
+    return std::string("Authentication failed: ") + bad;
+  }
+  DialogueShared& sh = *shared_;
+  simdjson::dom::object obj;
+  std::string_view alg;
+  sh.padded.assign(header);
+  sh.padded.resize(header.size() + simdjson::SIMDJSON_PADDING);
+  if (sh.parser.parse(sh.padded.data(), header.size(), false).get_object().get(obj) !=
+          simdjson::SUCCESS ||
+      !GetString(obj, "alg", &alg) || alg != "HS256") {
+    return "Authentication failed: the token is not HS256";
+  }
+  sh.padded.assign(claims);
+  sh.padded.resize(claims.size() + simdjson::SIMDJSON_PADDING);
+  std::string_view sub;
+  if (sh.parser.parse(sh.padded.data(), claims.size(), false).get_object().get(obj) !=
+          simdjson::SUCCESS ||
+      !GetString(obj, "sub", &sub) || sub.empty()) {
+    return "Authentication failed: the token has no sub";
+  }
+  const double now = static_cast<double>(util::WallSeconds());
+  double t;
+  simdjson::dom::element v;
+  if (obj["exp"].get(v) == simdjson::SUCCESS) {
+    if (v.get_double().get(t) != simdjson::SUCCESS || now >= t) {
+      return "Authentication failed: the token has expired";
+    }
+  }
+  if (obj["nbf"].get(v) == simdjson::SUCCESS) {
+    if (v.get_double().get(t) != simdjson::SUCCESS || now < t) {
+      return "Authentication failed: the token is not valid yet";
+    }
+  }
+  user_id_ = std::string(sub);
+  return "";
+}
+
 void DialogueSocket::RollWindow() {
   uint64_t now = env_->loop().now_ms();
   if (now >= window_ms_ + 1000) {
@@ -196,8 +240,11 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
   switch (p.type) {
     case SioType::kConnect: {
       if (connected_) return true;
-      // Dialogue's default identity: auth.userId, else auth.token, else the socket id.
+      // Dialogue's default identity: auth.userId, else auth.token, else the socket id; with
+      // jwt_secret, the verified token's `sub` (VerifiedUser).
       user_id_ = sid_;
+      const bool jwt = !env_->config().dialogue.jwt_secret.empty();
+      std::string refused;
       if (!p.data.empty()) {
         DialogueShared& sh = *shared_;
         sh.padded.assign(p.data);
@@ -208,7 +255,22 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
           Close(1002, "Bad CONNECT payload");
           return false;
         }
-        if (GetString(auth, "userId", &v) || GetString(auth, "token", &v)) user_id_ = v;
+        if (jwt) {
+          if (!GetString(auth, "token", &v)) v = {};
+          std::string token(v);  // the parser's buffer is reused below
+          refused = VerifiedUser(token);
+        } else if (GetString(auth, "userId", &v) || GetString(auth, "token", &v)) {
+          user_id_ = v;
+        }
+      } else if (jwt) {
+        refused = "Authentication failed: auth.token is required";
+      }
+      if (!refused.empty()) {
+        std::string out = "4";
+        util::JsonObject(&out).Str("message", refused).Close();
+        Send(EioType::kMessage, out);
+        user_id_.clear();
+        return true;
       }
       if (user_id_.size() > env_->apps().app(app_).max_presence_user_id_length) {
         // It travels with every event the socket triggers: bounded as presence user ids.

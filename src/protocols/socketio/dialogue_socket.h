@@ -116,6 +116,9 @@ class DialogueSocket {
   static constexpr size_t kMaxHistoryBytes = 1 << 20;
 
   bool OnSocketIo(std::string_view text);
+  // jwt_secret: sets user_id_ to the HS256 token's `sub` (auth/jwt.h; `exp` and `nbf` checked),
+  // or returns the CONNECT_ERROR message.
+  std::string VerifiedUser(std::string_view token);
   // `arg`: the event's first argument, nullptr when it has none.
   void OnEvent(std::string_view name, const simdjson::dom::element* arg, const SioPacket& p);
   void Join(std::string_view room_id, const SioPacket& p);
