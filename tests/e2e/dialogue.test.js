@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const WebSocket = require('ws');
 const { io } = require('socket.io-client');
 const { startServer, pusherClient, pusherServer, shardOf } = require('./lib/harness');
+const { sioClient, next: nextEvent, clientsOnBothShards } = require('./lib/dialogue');
 
 const CONFIG = {
   dialogue: {
@@ -41,47 +42,13 @@ let server;
 test.before(async () => { server = await startServer({ shards: 2, config: CONFIG }); });
 test.after(async () => { await server.stop(); });
 
-// A connected Socket.IO client (WebSocket transport) with its dialogue:connected payload and a
-// log of every event it received.
-async function client(auth = {}, opts = {}) {
-  const socket = io(`http://127.0.0.1:${server.port}`, { transports: ['websocket'], auth, reconnection: false, ...opts });
-  socket.log = [];
-  socket.onAny((event, ...args) => socket.log.push({ event, args }));
-  socket.hello = await new Promise((resolve, reject) => {
-    socket.once('dialogue:connected', resolve);
-    socket.once('connect_error', reject);
-  });
-  return socket;
-}
-
-function next(socket, event, pred = () => true, ms = 3000) {
-  const seen = socket.log.find((m) => m.event === event && pred(m.args[0]));
-  if (seen) { socket.log.splice(socket.log.indexOf(seen), 1); return Promise.resolve(seen.args[0]); }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { socket.off(event, on); reject(new Error(`no ${event} in ${ms} ms`)); }, ms);
-    function on(arg) {
-      if (!pred(arg)) return;
-      clearTimeout(timer);
-      socket.off(event, on);
-      const i = socket.log.findIndex((m) => m.event === event && m.args[0] === arg);
-      if (i >= 0) socket.log.splice(i, 1);
-      resolve(arg);
-    }
-    socket.on(event, on);
-  });
-}
+// A connected Socket.IO client (WebSocket transport; lib/dialogue.js).
+const client = (auth = {}, opts = {}) => sioClient(server.port, auth, { transports: ['websocket'], ...opts });
+const next = (socket, event, pred = () => true, ms = 3000) => nextEvent(socket, event, pred, ms);
 
 async function join(socket, roomId) {
   socket.emit('dialogue:join', { roomId });
   return next(socket, 'dialogue:joined', (m) => m.roomId === roomId);
-}
-
-// Clients until both shards hold one (the kernel spreads connections by hash).
-async function clientsOnBothShards(make) {
-  const all = [];
-  while (all.length < 2 || (new Set(all.map((s) => shardOf(s.hello.clientId))).size < 2 && all.length < 40)) all.push(await make(all.length));
-  assert.equal(new Set(all.map((s) => shardOf(s.hello.clientId))).size, 2, 'clients on both shards');
-  return all;
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 150));

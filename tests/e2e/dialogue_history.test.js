@@ -11,6 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { io } = require('socket.io-client');
+const { sioClient, next } = require('./lib/dialogue');
 const { startServer, pusherServer, shardOf, APP } = require('./lib/harness');
 
 const CONFIG = {
@@ -35,33 +36,7 @@ const start = async () => { server = await startServer({ shards: 2, config: CONF
 test.before(start);
 test.after(async () => { await server.stop(); });
 
-async function client(auth = {}) {
-  const socket = io(`http://127.0.0.1:${server.port}`, { transports: ['websocket'], auth, reconnection: false });
-  socket.log = [];
-  socket.onAny((event, ...args) => socket.log.push({ event, args }));
-  socket.hello = await new Promise((resolve, reject) => {
-    socket.once('dialogue:connected', resolve);
-    socket.once('connect_error', reject);
-  });
-  return socket;
-}
-
-function next(socket, event, pred = () => true, ms = 5000) {
-  const seen = socket.log.find((m) => m.event === event && pred(m.args[0]));
-  if (seen) { socket.log.splice(socket.log.indexOf(seen), 1); return Promise.resolve(seen.args[0]); }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { socket.off(event, on); reject(new Error(`no ${event} in ${ms} ms`)); }, ms);
-    function on(arg) {
-      if (!pred(arg)) return;
-      clearTimeout(timer);
-      socket.off(event, on);
-      const i = socket.log.findIndex((m) => m.event === event && m.args[0] === arg);
-      if (i >= 0) socket.log.splice(i, 1);
-      resolve(arg);
-    }
-    socket.on(event, on);
-  });
-}
+const client = (auth = {}) => sioClient(server.port, auth, { transports: ['websocket'] });
 
 async function join(socket, roomId) {
   socket.emit('dialogue:join', { roomId });

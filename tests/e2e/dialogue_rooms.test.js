@@ -6,8 +6,8 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { io } = require('socket.io-client');
 const { startServer, shardOf } = require('./lib/harness');
+const { sioClient, next, clientsOnBothShards } = require('./lib/dialogue');
 
 const CONFIG = {
   dialogue: {
@@ -19,41 +19,8 @@ let server;
 test.before(async () => { server = await startServer({ shards: 2, config: CONFIG }); });
 test.after(async () => { await server.stop(); });
 
-async function client(auth = {}) {
-  const socket = io(`http://127.0.0.1:${server.port}`, { auth, reconnection: false });  // polling, then upgrade
-  socket.log = [];
-  socket.onAny((event, ...args) => socket.log.push({ event, args }));
-  socket.hello = await new Promise((resolve, reject) => {
-    socket.once('dialogue:connected', resolve);
-    socket.once('connect_error', reject);
-  });
-  return socket;
-}
-
-function next(socket, event, pred = () => true, ms = 5000) {
-  const seen = socket.log.find((m) => m.event === event && pred(m.args[0]));
-  if (seen) { socket.log.splice(socket.log.indexOf(seen), 1); return Promise.resolve(seen.args[0]); }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { socket.off(event, on); reject(new Error(`no ${event} in ${ms} ms`)); }, ms);
-    function on(arg) {
-      if (!pred(arg)) return;
-      clearTimeout(timer);
-      socket.off(event, on);
-      const i = socket.log.findIndex((m) => m.event === event && m.args[0] === arg);
-      if (i >= 0) socket.log.splice(i, 1);
-      resolve(arg);
-    }
-    socket.on(event, on);
-  });
-}
-
-// Clients until both shards hold one.
-async function clientsOnBothShards(make) {
-  const all = [];
-  while (all.length < 2 || (new Set(all.map((s) => shardOf(s.hello.clientId))).size < 2 && all.length < 40)) all.push(await make(all.length));
-  assert.equal(new Set(all.map((s) => shardOf(s.hello.clientId))).size, 2, 'clients on both shards');
-  return all;
-}
+// Default transports: polling, then the upgrade.
+const client = (auth = {}) => sioClient(server.port, auth);
 
 const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 
