@@ -153,11 +153,37 @@ struct DialogueRoomConfig {
   const DialogueEventConfig* FindEvent(std::string_view name) const;
 };
 
+// Dialogue's backend hooks (docs/protocols/dialogue.md, "Hooks"): signed POSTs to `url`.
 struct DialogueHooksConfig {
+  // Every hook name `on` may list: the deciding hooks, then the lifecycle notifications.
+  static constexpr const char* kNames[] = {
+      "authenticate", "beforeJoin", "beforeEach", "afterEach",   "connected",
+      "disconnected", "joined",     "left",       "roomCreated", "roomDeleted"};
   std::string url;              // "": no hooks
-  std::vector<std::string> on;  // authenticate, beforeJoin, beforeEach, afterEach, lifecycle
+  std::vector<std::string> on;  // names from kNames
   uint32_t timeout_ms = 500;
-  bool reject_on_failure = true;  // "on_failure": "reject" (default) or "allow"
+  // "on_failure": "reject" (default) or "allow" for every hook, or an object naming the policy
+  // per hook (those it leaves out: reject).
+  bool reject_on_failure = true;
+  std::vector<std::string> allow_on_failure;  // hooks whose policy differs: "allow"
+  std::vector<std::string> reject_listed;     // hooks an object names "reject"
+  bool Has(std::string_view hook) const {
+    for (const std::string& h : on) {
+      if (h == hook) return true;
+    }
+    return false;
+  }
+  // A hook that did not answer usably (timeout, error status, bad answer) refuses what it
+  // guards (true) or lets it through (false).
+  bool Rejects(std::string_view hook) const {
+    for (const std::string& h : allow_on_failure) {
+      if (h == hook) return false;
+    }
+    for (const std::string& h : reject_listed) {
+      if (h == hook) return true;
+    }
+    return reject_on_failure;
+  }
 };
 
 struct DialogueConfig {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "config/json_schema.h"
+#include "http/url.h"
 
 namespace ringcast::config {
 
@@ -121,6 +122,17 @@ std::string ReadRoom(simdjson::dom::element value, DialogueRoomConfig* room) {
   return "";
 }
 
+constexpr const char* kHookList =
+    "authenticate, beforeJoin, beforeEach, afterEach, connected, disconnected, joined, left, "
+    "roomCreated, roomDeleted";
+
+bool KnownHook(std::string_view name) {
+  for (const char* h : DialogueHooksConfig::kNames) {
+    if (name == h) return true;
+  }
+  return false;
+}
+
 std::string ReadHooks(simdjson::dom::element value, DialogueHooksConfig* hooks) {
   simdjson::dom::object obj;
   if (value.get_object().get(obj)) return "dialogue \"hooks\" must be an object";
@@ -135,10 +147,8 @@ std::string ReadHooks(simdjson::dom::element value, DialogueHooksConfig* hooks) 
       std::string err = ReadStrings(f.value, "dialogue hooks \"on\"", &hooks->on);
       if (!err.empty()) return err;
       for (const std::string& h : hooks->on) {
-        if (h != "authenticate" && h != "beforeJoin" && h != "beforeEach" && h != "afterEach") {
-          return "dialogue hooks \"on\": unknown hook \"" + h +
-                 "\" (authenticate, beforeJoin, beforeEach, afterEach)";
-        }
+        if (!KnownHook(h))
+          return "dialogue hooks \"on\": unknown hook \"" + h + "\" (" + kHookList + ")";
       }
     } else if (key == "timeout_ms") {
       if (f.value.get_uint64().get(n) || n < 1 || n > 60000) {
@@ -146,10 +156,26 @@ std::string ReadHooks(simdjson::dom::element value, DialogueHooksConfig* hooks) 
       }
       hooks->timeout_ms = static_cast<uint32_t>(n);
     } else if (key == "on_failure") {
-      if (f.value.get_string().get(sv) || (sv != "reject" && sv != "allow")) {
-        return "dialogue hooks \"on_failure\" must be \"reject\" or \"allow\"";
+      simdjson::dom::object per;
+      if (f.value.get_object().get(per) == simdjson::SUCCESS) {
+        for (auto p : per) {
+          std::string name(p.key);
+          if (!KnownHook(name)) {
+            return "dialogue hooks \"on_failure\": unknown hook \"" + name + "\" (" + kHookList +
+                   ")";
+          }
+          if (p.value.get_string().get(sv) || (sv != "reject" && sv != "allow")) {
+            return "dialogue hooks \"on_failure\" for \"" + name +
+                   "\" must be \"reject\" or \"allow\"";
+          }
+          (sv == "allow" ? hooks->allow_on_failure : hooks->reject_listed).push_back(name);
+        }
+      } else if (f.value.get_string().get(sv) || (sv != "reject" && sv != "allow")) {
+        return "dialogue hooks \"on_failure\" must be \"reject\", \"allow\" or an object of them "
+               "per hook";
+      } else {
+        hooks->reject_on_failure = sv == "reject";
       }
-      hooks->reject_on_failure = sv == "reject";
     } else {
       return "unknown dialogue hooks field \"" + key + "\"";
     }
@@ -298,9 +324,11 @@ std::string FinalizeDialogue(ServerConfig* out) {
       }
     }
   }
-  if (!d.hooks.url.empty() && !d.hooks.url.starts_with("http://") &&
-      !d.hooks.url.starts_with("https://")) {
-    return "dialogue hooks \"url\" must be an http:// or https:// URL";
+  if (!d.hooks.url.empty()) {
+    // A host name is resolved once, at start-up (webhooks/hook_client.h).
+    http::HttpUrl url;
+    std::string err = http::ParseHttpUrl(d.hooks.url, &url);
+    if (!err.empty()) return "dialogue hooks \"url\": " + err;
   }
   if (d.hooks.url.empty() && !d.hooks.on.empty()) return "dialogue hooks \"on\" needs a \"url\"";
   if (d.app_id.empty()) {

@@ -25,6 +25,7 @@
 #include "engine/app_registry.h"
 #include "engine/channel_table.h"
 #include "engine/history.h"
+#include "engine/hook_call.h"
 #include "engine/presence_note.h"
 #include "engine/publication.h"
 #include "engine/room_change.h"
@@ -88,6 +89,12 @@ class ControlLink {
   // answer comes back to the shard. Takes `c` in every case; false when backed up.
   [[nodiscard]] virtual bool RequestRoomChange(RoomChange* c) {
     delete c;
+    return false;
+  }
+  // Sends a Dialogue hook call to the control plane (engine/hook_call.h); one the socket waits
+  // for is answered back to the shard. Takes `h` in every case; false when backed up.
+  [[nodiscard]] virtual bool CallHook(HookCall* h) {
+    delete h;
     return false;
   }
   // Gives a bounded room's slot back. Never refused; in order behind the notes before it.

@@ -26,6 +26,7 @@ bool HasToken(std::string_view list, std::string_view token) {
 void ResponseReader::Reset() {
   head_.clear();
   body_.clear();
+  truncated_ = false;
   line_.clear();
   accept_.clear();
   content_type_.clear();
@@ -104,7 +105,8 @@ bool ResponseReader::ParseHead() {
 }
 
 void ResponseReader::KeepBody(const char* data, size_t n) {
-  size_t room = kMaxKeptBody - std::min(kMaxKeptBody, body_.size());
+  size_t room = max_kept_ - std::min(max_kept_, body_.size());
+  if (n > room) truncated_ = true;
   body_.append(data, std::min(room, n));
 }
 

@@ -37,6 +37,10 @@ class ResponseReader {
   // The server will close the connection after this response (Connection: close, HTTP/1.0).
   bool closes() const { return closes_; }
   std::string_view body() const { return body_; }
+  // The body was longer than what is kept (max_kept_body bytes, kMaxKeptBody by default).
+  bool body_truncated() const { return truncated_; }
+  // How much of a body is kept from now on (survives Reset).
+  void set_max_kept_body(size_t n) { max_kept_ = n; }
   std::string_view websocket_accept() const { return accept_; }
   std::string_view content_type() const { return content_type_; }
   const char* error() const { return error_; }
@@ -67,6 +71,8 @@ class ResponseReader {
   int status_ = 0;
   Phase phase_ = Phase::kHead;
   bool closes_ = false;
+  bool truncated_ = false;
+  size_t max_kept_ = kMaxKeptBody;
 };
 
 }  // namespace ringcast::http

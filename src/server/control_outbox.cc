@@ -68,6 +68,13 @@ bool ControlOutbox::PushRoomChange(engine::RoomChange* c) {
   return false;
 }
 
+bool ControlOutbox::PushHookCall(engine::HookCall* h) {
+  if (PushData(ToControl::HookCall(shard_, h))) return true;
+  delete h;
+  requests_refused_.Add();
+  return false;
+}
+
 bool ControlOutbox::PushOccupied(uint32_t app, std::string_view name) {
   if (!control_.empty()) {
     subscribes_refused_.Add();

@@ -68,6 +68,8 @@ class ControlOutbox {
   [[nodiscard]] bool PushRoomHistory(engine::RoomHistoryQuery* q);
   // Takes `c` in every case; false: the backlog is full (freed, counted as refused).
   [[nodiscard]] bool PushRoomChange(engine::RoomChange* c);
+  // A Dialogue hook call: in the data backlog under its cap; beyond it refused (freed here).
+  [[nodiscard]] bool PushHookCall(engine::HookCall* h);
   // False: refused, nothing queued (see above).
   [[nodiscard]] bool PushOccupied(uint32_t app, std::string_view name);
   void PushVacated(uint32_t app, std::string_view name);

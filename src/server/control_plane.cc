@@ -10,10 +10,12 @@
 #include "engine/datonow_channels.h"
 #include "http/response.h"
 #include "protocols/pusher/wire.h"
+#include "protocols/socketio/dialogue_shared.h"
 #include "protocols/socketio/packet.h"
 #include "runtime/wait_for_work.h"
 #include "store/wal.h"
 #include "util/clock.h"
+#include "util/json_writer.h"
 #include "util/log.h"
 
 namespace ringcast::server {
@@ -50,6 +52,9 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       dialogue_rooms_(&config->dialogue, config->limits.max_channel_name_length),
       impulse_push_(config),
       webhooks_(&apps->apps(), {}, config->webhook_ca_file),
+      hooks_(config->dialogue.hooks,
+             config->dialogue.enabled ? &apps->apps()[config->dialogue.app] : nullptr,
+             config->webhook_ca_file),
       stalled_(shard_count_),
       shard_dirty_(shard_count_, false),
       app_published_(std::make_unique<StatCounter[]>(apps->size())),
@@ -70,6 +75,7 @@ ControlPlane::~ControlPlane() {
       if (m.kind == ToShard::Kind::kRoomSlot) delete m.room_slot;
       if (m.kind == ToShard::Kind::kRoomHistory) delete m.room_history;
       if (m.kind == ToShard::Kind::kRoomChange) delete m.room_change;
+      if (m.kind == ToShard::Kind::kHookAnswer) delete m.hook;
       if (m.kind == ToShard::Kind::kHistory) {
         m.history->ReleaseEvents();
         delete m.history;
@@ -118,6 +124,10 @@ ControlStats ControlPlane::stats() const {
   s.dialogue_history_trimmed = d.trimmed;
   s.dialogue_history_refused = d.refused;
   s.dialogue_history_unsaved = d.unsaved;
+  const webhooks::HookStats hs = hooks_.stats();
+  s.dialogue_hooks_sent = hs.sent;
+  s.dialogue_hooks_failed = hs.failed;
+  s.dialogue_hooks_refused = hs.refused;
   s.cluster = bridge_ != nullptr;
   s.cluster_ready = cluster_ready_.Ready();
   s.cluster_connects = cluster_connects_.Get();
@@ -134,6 +144,7 @@ void ControlPlane::Run() {
   int rc = ring_.Init(bridge_ ? 256 : 64);
   RC_CHECK(rc == 0);
   webhooks_.Attach(&ring_);
+  hooks_.Attach(&ring_);
   auto arm_wake = [this] {
     runtime::ArmWakeRead(ring_, mesh_->control_waker, &wake_buf_, kWakeUserData);
   };
@@ -158,6 +169,7 @@ void ControlPlane::Run() {
       HandleRequest(ready.front());
       ready.pop_front();
     }
+    RunHookAnswers();
     if (stalled_total_ < kMaxStalled) FlushWatchlist();
     if (stalled_total_ < kMaxStalled) EmitSubscriptionCounts();
     if (bridge_) ClusterTurn();
@@ -174,14 +186,20 @@ void ControlPlane::Run() {
       break;
     }
     webhooks_.Poll();
+    hooks_.Poll();
 
     paused = stalled_total_ >= kMaxStalled;
-    bool busy = !paused && (!ready.empty() || !fresh.empty() || watchlist_.has_changes());
+    bool busy = !paused && (!ready.empty() || !fresh.empty() || watchlist_.has_changes() ||
+                            !hook_answers_.empty());
     // With messages stalled, shards make room without telling us: look again in 1 ms.
     int64_t idle_wait_ms = clear ? -1 : 1;
     int64_t hook_wait_ms = webhooks_.WaitHintMs();
     if (hook_wait_ms >= 0 && (idle_wait_ms < 0 || hook_wait_ms < idle_wait_ms)) {
       idle_wait_ms = hook_wait_ms;
+    }
+    int64_t call_wait_ms = hooks_.WaitHintMs();
+    if (call_wait_ms >= 0 && (idle_wait_ms < 0 || call_wait_ms < idle_wait_ms)) {
+      idle_wait_ms = call_wait_ms;
     }
     int64_t count_wait_ms = paused ? -1 : sub_counts_.WaitHintMs(util::MonotonicMs());
     if (count_wait_ms >= 0 && (idle_wait_ms < 0 || count_wait_ms < idle_wait_ms)) {
@@ -216,6 +234,8 @@ void ControlPlane::Run() {
         arm_wake();
       } else if (cqe.user_data == kCommitWriteUserData || cqe.user_data == kCommitSyncUserData) {
         OnCommitCompletion(cqe);
+      } else if (webhooks::HookClient::Owns(cqe.user_data)) {
+        hooks_.OnCompletion(cqe);
       } else if (webhooks::Dispatcher::Owns(cqe.user_data)) {
         webhooks_.OnCompletion(cqe);
       } else if (bridge_ && cluster::Bridge::Owns(cqe.user_data)) {
@@ -225,6 +245,7 @@ void ControlPlane::Run() {
     // What the completions brought (replies, arrivals) is handled at the top of the next turn.
   }
   webhooks_.Shutdown();
+  hooks_.Shutdown();
 }
 
 bool ControlPlane::QueuesEmpty() const {
@@ -266,6 +287,7 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
           case ToControl::Kind::kHistoryQuery:
           case ToControl::Kind::kRoomHistory:
           case ToControl::Kind::kRoomChange:
+          case ToControl::Kind::kHookCall:
             out->push_back(m);
             break;
           case ToControl::Kind::kShardDone:
@@ -587,50 +609,11 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     return;
   }
   if (m.kind == ToControl::Kind::kClientEvent) {
-    runtime::SharedBuf* buf = m.client_event;
-    engine::PublicationView pub = engine::ReadPublication(buf);
-    if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
-    const bool cluster = bridge_ && bridge_->ready();
-    if (cluster || dialogue_history_.KeepsRoom(pub.app, pub.channel)) {
-      // In cluster mode delivered from its echo, on every node (this one included); a room
-      // keeping history delivers after its record's commit (PublishLocal).
-      engine::PublishRequest req;
-      req.app = pub.app;
-      req.channels.emplace_back(pub.channel);
-      req.event = std::string(pub.event);
-      req.data = std::string(pub.data);
-      req.user_id = std::string(pub.user_id);
-      req.exclude_shard = pub.exclude_shard;
-      req.exclude_serial = pub.exclude_serial;
-      buf->Release();
-      uint64_t first = 0;
-      uint64_t last = 0;
-      if (!cluster || !PublishToCluster(req, &first, &last)) PublishLocal(req);
-      return;
-    }
-    published_.Add();
-    app_published_[pub.app].Add();
-    engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
-    bool keep = history_.PolicyFor(pub.app, pub.channel).size > 0;
-    if (route.mask == 0 && !keep) {
-      buf->Release();
-      return;
-    }
-    auto shards = static_cast<uint32_t>(std::popcount(route.mask));
-    // Ours alone until it is sent: stamp, then one reference per shard (and the history's).
-    engine::SetStamp(buf, NextStamp());
-    if (keep) {
-      engine::History::Position pos = history_.Next(pub.app, pub.channel, now_ms);
-      engine::SetSequence(buf, pos.seq);
-      engine::SetEpoch(buf, pos.epoch);
-      if (shards > 0) buf->AddRefs(shards);
-      std::string channel(pub.channel);  // the view dies with the history's reference
-      history_.Keep(pub.app, channel, pos.seq, buf, now_ms);
-    } else {
-      engine::SetSequence(buf, route.sequence);
-      buf->AddRefs(shards - 1);
-    }
-    if (route.mask != 0) SendPublication(buf, route.mask);
+    PublishClientEvent(m.client_event);
+    return;
+  }
+  if (m.kind == ToControl::Kind::kHookCall) {
+    HandleHookCall(m.hook);
     return;
   }
   api::HttpCall* call = m.request;
@@ -914,6 +897,53 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
   }
 }
 
+void ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
+  const uint64_t now_ms = util::MonotonicMs();
+  engine::PublicationView pub = engine::ReadPublication(buf);
+  if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
+  const bool cluster = bridge_ && bridge_->ready();
+  if (cluster || dialogue_history_.KeepsRoom(pub.app, pub.channel)) {
+    // In cluster mode delivered from its echo, on every node (this one included); a room
+    // keeping history delivers after its record's commit (PublishLocal).
+    engine::PublishRequest req;
+    req.app = pub.app;
+    req.channels.emplace_back(pub.channel);
+    req.event = std::string(pub.event);
+    req.data = std::string(pub.data);
+    req.user_id = std::string(pub.user_id);
+    req.exclude_shard = pub.exclude_shard;
+    req.exclude_serial = pub.exclude_serial;
+    buf->Release();
+    uint64_t first = 0;
+    uint64_t last = 0;
+    if (!cluster || !PublishToCluster(req, &first, &last)) PublishLocal(req);
+    return;
+  }
+  published_.Add();
+  app_published_[pub.app].Add();
+  engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
+  bool keep = history_.PolicyFor(pub.app, pub.channel).size > 0;
+  if (route.mask == 0 && !keep) {
+    buf->Release();
+    return;
+  }
+  auto shards = static_cast<uint32_t>(std::popcount(route.mask));
+  // Ours alone until it is sent: stamp, then one reference per shard (and the history's).
+  engine::SetStamp(buf, NextStamp());
+  if (keep) {
+    engine::History::Position pos = history_.Next(pub.app, pub.channel, now_ms);
+    engine::SetSequence(buf, pos.seq);
+    engine::SetEpoch(buf, pos.epoch);
+    if (shards > 0) buf->AddRefs(shards);
+    std::string channel(pub.channel);  // the view dies with the history's reference
+    history_.Keep(pub.app, channel, pos.seq, buf, now_ms);
+  } else {
+    engine::SetSequence(buf, route.sequence);
+    buf->AddRefs(shards - 1);
+  }
+  if (route.mask != 0) SendPublication(buf, route.mask);
+}
+
 void ControlPlane::Answer(api::HttpCall* call) {
   SendToShard(call->shard, ToShard::Reply(call));
 }
@@ -939,6 +969,18 @@ void ControlPlane::ApplyRoomChange(engine::RoomChange* c) {
     c->asker = true;
     SendToShard(c->shard, ToShard::RoomChange(c));
     return;
+  }
+  if (c->op == engine::RoomChange::Op::kCreate && hooks_.Has("roomCreated")) {
+    std::string body = "{\"room\":";
+    protocols::socketio::AppendRoomInfo(&body, *c->room);
+    body += ",\"userId\":";
+    util::AppendJsonString(&body, c->user_id);
+    body += '}';
+    NotifyHook("roomCreated", body);
+  } else if (c->op == engine::RoomChange::Op::kDelete && hooks_.Has("roomDeleted")) {
+    std::string body;
+    util::JsonObject(&body).Str("roomId", c->id).Str("userId", c->user_id).Close();
+    NotifyHook("roomDeleted", body);
   }
   // Every shard applies it to its room map and tells its sockets (dialogue_shared.h).
   for (uint32_t s = 0; s < shard_count_; ++s) {

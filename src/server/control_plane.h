@@ -88,6 +88,7 @@
 #include "server/queue_stats.h"
 #include "util/string_map.h"
 #include "webhooks/dispatcher.h"
+#include "webhooks/hook_client.h"
 
 namespace ringcast::store {
 class Wal;
@@ -338,6 +339,21 @@ class ControlPlane {
   void ApplyRoomSlot(engine::RoomSlot* slot);
   // A createRoom / deleteRoom (engine/room_change.h): decided, then sent to every shard.
   void ApplyRoomChange(engine::RoomChange* c);
+  // A client event (one reference, built by a shard or here): numbered, kept and routed to the
+  // shards with members (the kClientEvent path).
+  void PublishClientEvent(runtime::SharedBuf* buf);
+  // ---- Dialogue's hooks (control_hooks.cc; docs/protocols/dialogue.md "Hooks") ----
+  // A shard's hook call: a notification sent (and freed), or a call asked of the backend whose
+  // decision goes back to the socket (a trigger's publication made first).
+  void HandleHookCall(engine::HookCall* h);
+  // The hook answers that came in (from completions), applied at the top of the turn.
+  void RunHookAnswers();
+  // `h`'s decision from the backend's answer `r` (the failure policy applied when unusable).
+  void DecideHookCall(engine::HookCall* h, const webhooks::HookResponse& r);
+  // A trigger past beforeEach: published, afterEach told, the socket answered.
+  void PublishHookedTrigger(engine::HookCall* h);
+  // A lifecycle or afterEach notification, when that hook is on.
+  void NotifyHook(std::string_view hook, std::string_view body);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
   bool FlushStalled();
@@ -394,6 +410,12 @@ class ControlPlane {
   bool room_held_ = false;             // a REST publish's room publication waits for the commit
   protocols::impulse::ImpulsePush impulse_push_;
   webhooks::Dispatcher webhooks_;
+  webhooks::HookClient hooks_;  // Dialogue's hooks
+  struct HookAnswer {
+    engine::HookCall* call;
+    webhooks::HookResponse response;
+  };
+  std::vector<HookAnswer> hook_answers_;  // come in, applied by RunHookAnswers
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
   static constexpr size_t kMaxCacheMissKeys = 65536;
   std::unordered_map<std::string, uint64_t> cache_miss_sent_;

@@ -28,6 +28,8 @@
 //                to its socket (if still there) and frees it.
 //   kRoomChange  engine::RoomChange*: the control plane's copy for this shard (a created or
 //                deleted Dialogue room, or the refusal of this shard's ask); freed by the shard.
+//   kHookAnswer  engine::HookCall* (ToControl::kHookCall) answered: the shard hands it to its
+//                socket (if still there) and frees it.
 //   kEioCall     api::HttpCall* of an Engine.IO poll or post (ToControl::kRequest with
 //                eio_shard = this shard): the shard answers it in place, now or when its session
 //                has packets, and sends it back as ToControl::kEioDone.
@@ -52,6 +54,9 @@
 //                getHistory); answered in place and sent back as ToShard::kRoomHistory.
 //   kRoomChange  engine::RoomChange*, allocated by the shard (createRoom / deleteRoom); the
 //                control plane decides, sends copies (ToShard::kRoomChange) and frees it.
+//   kHookCall    engine::HookCall*, allocated by the shard (a Dialogue socket's hook call): one
+//                the socket waits for goes back as ToShard::kHookAnswer; a notification is
+//                freed by the control plane once sent.
 //   kEioDone     api::HttpCall* (ToShard::kEioCall) answered: the control plane sends it home
 //                as ToShard::kReply.
 // A queue that is torn down with messages in it frees them by these rules (~Shard,
@@ -65,6 +70,7 @@
 
 #include "api/http_call.h"
 #include "engine/history.h"
+#include "engine/hook_call.h"
 #include "engine/presence_note.h"
 #include "engine/room_change.h"
 #include "engine/room_history_query.h"
@@ -108,7 +114,8 @@ struct ToShard {
     kEioCall,
     kRoomSlot,
     kRoomHistory,
-    kRoomChange
+    kRoomChange,
+    kHookAnswer
   };
   Kind kind;
   union {
@@ -122,8 +129,14 @@ struct ToShard {
     engine::RoomSlot* room_slot;        // kRoomSlot
     engine::RoomHistoryQuery* room_history;  // kRoomHistory
     engine::RoomChange* room_change;         // kRoomChange
+    engine::HookCall* hook;                  // kHookAnswer
   };
 
+  static ToShard HookAnswer(engine::HookCall* h) {
+    ToShard m{Kind::kHookAnswer, {}};
+    m.hook = h;
+    return m;
+  }
   static ToShard Publish(runtime::SharedBuf* buf) {
     ToShard m{Kind::kPublish, {}};
     m.publication = buf;
@@ -200,7 +213,8 @@ struct ToControl {
     kEioDone,
     kRoomSlot,
     kRoomHistory,
-    kRoomChange
+    kRoomChange,
+    kHookCall
   };
   Kind kind;
   uint32_t shard;
@@ -216,8 +230,14 @@ struct ToControl {
     engine::RoomSlot* room_slot;              // kRoomSlot
     engine::RoomHistoryQuery* room_history;   // kRoomHistory
     engine::RoomChange* room_change;          // kRoomChange
+    engine::HookCall* hook;                   // kHookCall
   };
 
+  static ToControl HookCall(uint32_t shard, engine::HookCall* h) {
+    ToControl m{Kind::kHookCall, shard, {}};
+    m.hook = h;
+    return m;
+  }
   static ToControl Counts(uint32_t shard, engine::SubscriptionCountReport* r) {
     ToControl m{Kind::kSubscriptionCounts, shard, {}};
     m.counts = r;
@@ -298,6 +318,9 @@ inline void DiscardUndelivered(const ToControl& m) {
       break;
     case ToControl::Kind::kRoomChange:
       delete m.room_change;
+      break;
+    case ToControl::Kind::kHookCall:
+      delete m.hook;
       break;
     case ToControl::Kind::kCountReply:
     case ToControl::Kind::kShardDone: break;

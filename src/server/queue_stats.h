@@ -53,6 +53,9 @@ struct ControlStats {
   uint64_t dialogue_history_trimmed = 0;  // store records deleted past history_store_limit
   uint64_t dialogue_history_refused = 0;  // a new event name past the per-room cap
   uint64_t dialogue_history_unsaved = 0;  // records the store refused (read-only)
+  uint64_t dialogue_hooks_sent = 0;       // hook calls answered 2xx
+  uint64_t dialogue_hooks_failed = 0;     // timed out, connection error, non-2xx
+  uint64_t dialogue_hooks_refused = 0;    // not queued (the queue was full)
   // Cluster mode (docs/cluster.md): off in single-node mode (no cluster families exported).
   bool cluster = false;
   bool cluster_ready = false;      // both connections to Redis up and set up

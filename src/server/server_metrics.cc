@@ -270,6 +270,16 @@ void ServerCollector::Collect(TextWriter& w) const {
            q.control.dialogue_history_refused);
   w.Sample("ringcast_dialogue_history_events_total", Labels{{"outcome", "unsaved"}},
            q.control.dialogue_history_unsaved);
+  w.Family("ringcast_dialogue_hook_calls_total", MetricType::kCounter,
+           "Dialogue hook calls (docs/protocols/dialogue.md \"Hooks\"): answered 2xx (sent); timed "
+           "out, failed to connect or answered otherwise (failed); not queued, the queue full "
+           "(refused).");
+  w.Sample("ringcast_dialogue_hook_calls_total", Labels{{"outcome", "sent"}},
+           q.control.dialogue_hooks_sent);
+  w.Sample("ringcast_dialogue_hook_calls_total", Labels{{"outcome", "failed"}},
+           q.control.dialogue_hooks_failed);
+  w.Sample("ringcast_dialogue_hook_calls_total", Labels{{"outcome", "refused"}},
+           q.control.dialogue_hooks_refused);
 
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");

@@ -214,6 +214,10 @@ void Shard::Handle(const ToShard& m) {
       dialogue_shared_.OnRoomChange(*m.room_change);
       delete m.room_change;
       break;
+    case ToShard::Kind::kHookAnswer:
+      dialogue_shared_.OnHookAnswer(*m.hook);
+      delete m.hook;
+      break;
     case ToShard::Kind::kEioCall:
       eio_polls_.OnCall(m.reply);
       break;
@@ -313,6 +317,11 @@ bool Shard::QueryRoomHistory(engine::RoomHistoryQuery* q) {
 bool Shard::RequestRoomChange(engine::RoomChange* c) {
   c->shard = id_;
   return outbox_.PushRoomChange(c);
+}
+
+bool Shard::CallHook(engine::HookCall* h) {
+  h->shard = id_;
+  return outbox_.PushHookCall(h);
 }
 
 void Shard::NoteRoomLeave(uint32_t app, std::string_view room) {

@@ -91,6 +91,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   [[nodiscard]] bool NoteRoomJoin(engine::RoomSlot* slot) override;
   [[nodiscard]] bool QueryRoomHistory(engine::RoomHistoryQuery* q) override;
   [[nodiscard]] bool RequestRoomChange(engine::RoomChange* c) override;
+  [[nodiscard]] bool CallHook(engine::HookCall* h) override;
   void NoteRoomLeave(uint32_t app, std::string_view room) override;
   void NotePresenceLeave(uint32_t app, std::string_view channel, std::string_view user_id,
                          uint64_t serial) override;

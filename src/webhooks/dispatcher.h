@@ -61,7 +61,10 @@ class Dispatcher {
   void Emit(uint32_t app, WebhookEvent ev);
 
   void Poll();
-  static bool Owns(uint64_t user_data) { return (user_data & kUserDataTag) != 0; }
+  // HookClient's requests share the tag, with its bit (1 << 60) set.
+  static bool Owns(uint64_t user_data) {
+    return (user_data & kUserDataTag) != 0 && (user_data & (1ull << 60)) == 0;
+  }
   void OnCompletion(const io_uring_cqe& cqe);
   // Milliseconds until Poll has work (0: now), or -1 when only a completion can bring any.
   int64_t WaitHintMs() const;

@@ -20,7 +20,7 @@ OutboundRequest::~OutboundRequest() {
 
 bool OutboundRequest::Start(runtime::Ring* ring, const sockaddr_storage& addr, socklen_t addr_len,
                             const std::string* request, uint64_t deadline_ms, uint64_t tag,
-                            ssl_ctx_st* tls_ctx, const std::string* tls_host) {
+                            ssl_ctx_st* tls_ctx, const std::string* tls_host, bool keep_alive) {
   RC_CHECK(step_ == Step::kIdle);
   RC_CHECK(tls_ctx == nullptr || tls_host != nullptr);
   status_ = 0;
@@ -39,9 +39,25 @@ bool OutboundRequest::Start(runtime::Ring* ring, const sockaddr_storage& addr, s
   tag_ = tag;
   addr_ = addr;
   addr_len_ = addr_len;
-  fd_ = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  keep_alive_ = keep_alive && tls_ctx == nullptr;
+  reused_ = false;
+  if (fd_ >= 0) {  // an idle kept connection
+    if (keep_alive_) {
+      reused_ = true;
+      SubmitSend(ring);
+      return true;
+    }
+    ::close(fd_);  // idle: no operation names it
+    fd_ = -1;
+  }
+  return Connect(ring);
+}
+
+bool OutboundRequest::Connect(runtime::Ring* ring) {
+  fd_ = ::socket(addr_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
     error_ = std::string("socket: ") + std::strerror(errno);
+    step_ = Step::kIdle;
     return false;
   }
   step_ = Step::kConnect;
@@ -49,6 +65,16 @@ bool OutboundRequest::Start(runtime::Ring* ring, const sockaddr_storage& addr, s
   io_uring_prep_connect(sqe, fd_, reinterpret_cast<const sockaddr*>(&addr_), addr_len_);
   io_uring_sqe_set_data64(sqe, tag_);
   return true;
+}
+
+bool OutboundRequest::RetryFresh(runtime::Ring* ring) {
+  if (!reused_) return false;
+  reused_ = false;
+  ::close(fd_);  // the failed operation was its last
+  fd_ = -1;
+  sent_ = 0;
+  reader_.Reset();
+  return Connect(ring);
 }
 
 void OutboundRequest::SubmitSend(runtime::Ring* ring) {
@@ -66,8 +92,12 @@ void OutboundRequest::SubmitRecv(runtime::Ring* ring) {
 }
 
 bool OutboundRequest::Finish(int status, std::string error) {
-  ::close(fd_);  // no operation names it any more
-  fd_ = -1;
+  // No operation names the socket any more: closed, or kept idle for the next request.
+  const bool keep = keep_alive_ && status > 0 && !reader_.closes() && fd_ >= 0;
+  if (!keep && fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
   tls_.reset();
   step_ = Step::kIdle;
   status_ = status;
@@ -77,8 +107,16 @@ bool OutboundRequest::Finish(int status, std::string error) {
 
 bool OutboundRequest::OnCompletion(runtime::Ring* ring, int res) {
   RC_CHECK(step_ != Step::kIdle);
-  if (cancel_sent_) return Finish(0, "timed out");
+  if (cancel_sent_) {
+    keep_alive_ = false;  // an operation may still have been cut short: not reused
+    return Finish(0, "timed out");
+  }
+  if (reused_ && ((res < 0 && step_ != Step::kConnect) || (res == 0 && step_ == Step::kRecv))) {
+    if (RetryFresh(ring)) return false;
+    if (fd_ < 0) return Finish(0, error_);
+  }
   if (res < 0) {
+    keep_alive_ = false;
     const char* what = step_ == Step::kConnect ? "connect: "
                        : step_ == Step::kSend  ? "send: "
                                                : "recv: ";
@@ -123,12 +161,19 @@ bool OutboundRequest::OnCompletion(runtime::Ring* ring, int res) {
       }
       return false;
     case Step::kRecv: {
-      if (res == 0) return Finish(0, "connection closed before a complete response");
+      if (res == 0) {
+        keep_alive_ = false;
+        return Finish(0, "connection closed before a complete response");
+      }
+      reused_ = false;  // the answer began: never sent twice from here on
       http::ResponseReader::Result r = reader_.Feed(buf_.data(), static_cast<size_t>(res));
       if (r.state == http::ResponseReader::State::kError) {
+        keep_alive_ = false;
         return Finish(0, std::string("bad response: ") + reader_.error());
       }
       if (r.state == http::ResponseReader::State::kDone) {
+        // Bytes past the response on a kept connection: not ours to read; not reused.
+        if (r.consumed != static_cast<size_t>(res)) keep_alive_ = false;
         int st = reader_.status();
         return Finish(st, st >= 200 && st < 300 ? "" : "HTTP status " + std::to_string(st));
       }

@@ -17,6 +17,13 @@
 // goes to the ResponseReader. Still one operation in flight; the socket is only ever touched by
 // ring operations. A failed certificate check (SNI and hostname = the URL's host) fails the
 // request like a connection error ("TLS: certificate verify failed: ...", tls_failed()).
+// Keep-alive (Start's `keep_alive`, plain http only): after a complete response that does not
+// close (HTTP/1.1 without Connection: close), the socket stays open, idle, with no operation
+// naming it; the next Start to the same address sends on it. When a reused connection turns
+// out closed by the peer before any byte of the answer came (send fails, or recv reads 0 or
+// ECONNRESET), the request goes again once on a fresh connection: the peer closed an idle
+// connection without reading the request. The owner starts a kept request only to the address
+// of the request before.
 // Thread rules: the thread that owns the ring (the control plane).
 #pragma once
 
@@ -51,7 +58,8 @@ class OutboundRequest {
   // Returns false (error() says why) when not even the socket could be made.
   [[nodiscard]] bool Start(runtime::Ring* ring, const sockaddr_storage& addr, socklen_t addr_len,
                            const std::string* request, uint64_t deadline_ms, uint64_t tag,
-                           ssl_ctx_st* tls_ctx = nullptr, const std::string* tls_host = nullptr);
+                           ssl_ctx_st* tls_ctx = nullptr, const std::string* tls_host = nullptr,
+                           bool keep_alive = false);
 
   // The completion of this request's operation. Returns true when the request has finished:
   // then status() is the HTTP status (0 when none came) and error() says what failed.
@@ -68,6 +76,12 @@ class OutboundRequest {
   const std::string& error() const { return error_; }
   // The last request failed in TLS (handshake, certificate or record layer).
   bool tls_failed() const { return tls_failed_; }
+  // The last response's body (the first max_kept_body bytes) and whether it was longer.
+  std::string_view body() const { return reader_.body(); }
+  bool body_truncated() const { return reader_.body_truncated(); }
+  void set_max_kept_body(size_t n) { reader_.set_max_kept_body(n); }
+  // An idle kept-alive connection is open.
+  bool kept() const { return step_ == Step::kIdle && fd_ >= 0; }
 
  private:
   enum class Step : uint8_t { kIdle, kConnect, kSend, kRecv };
@@ -79,12 +93,19 @@ class OutboundRequest {
   static bool TlsSink(void* arg, char* data, size_t len);
   void SubmitRecv(runtime::Ring* ring);
   bool Finish(int status, std::string error);
+  // Opens a fresh socket and submits its connect; false (error_ set) when none could be made.
+  bool Connect(runtime::Ring* ring);
+  // A reused connection failed before any byte of the answer: true when the request was sent
+  // again on a fresh one.
+  bool RetryFresh(runtime::Ring* ring);
 
   Step step_ = Step::kIdle;
   int fd_ = -1;
   bool cancel_sent_ = false;
   bool tls_failed_ = false;
   bool request_encrypted_ = false;
+  bool keep_alive_ = false;        // this request may leave its connection open
+  bool reused_ = false;            // sent on a kept connection, no byte of the answer yet
   ssl_ctx_st* tls_ctx_ = nullptr;  // borrowed from the dispatcher; null: plain http
   const std::string* tls_host_ = nullptr;
   std::unique_ptr<tls::TlsStream> tls_;

@@ -6,11 +6,13 @@
 // turn), and so are its answers to history queries (a join's sync, getHistory), with a JSON
 // and a non-JSON event; createRoom / deleteRoom are decided by a real registry
 // (api/dialogue_rooms.h) and applied as every shard applies them, and each input's created rooms
-// are deleted after it.
+// are deleted after it. Odd-sized inputs go to a second socket world whose config turns every
+// hook on (engine/hook_call.h): its calls are answered allowed (with a user id and claims, or
+// transformed data), refused, and failed-but-allowed in turn.
 //
 // Traps on: a packet the socket sends that is not an Engine.IO packet, or a Socket.IO message
-// that does not decode or whose JSON does not parse; a membership left behind when the socket
-// is gone; a granted room slot not given back.
+// that does not decode or whose JSON does not parse; a hook call whose body is not a JSON
+// object; a membership left behind when the socket is gone; a granted room slot not given back.
 #include <simdjson.h>
 
 #include <cstddef>
@@ -65,6 +67,18 @@ struct Link : engine::ControlLink {
     changes.emplace_back(c);
     return true;
   }
+  bool CallHook(engine::HookCall* h) override {
+    simdjson::dom::object obj;
+    FUZZ_CHECK(json.parse(h->body).get_object().get(obj) == simdjson::SUCCESS);
+    if (h->kind == engine::HookCall::Kind::kNotify) {
+      delete h;
+      return true;
+    }
+    hooks.emplace_back(h);
+    return true;
+  }
+  simdjson::dom::parser json;
+  std::vector<std::unique_ptr<engine::HookCall>> hooks;
   std::vector<std::unique_ptr<engine::RoomSlot>> slots;
   std::vector<std::unique_ptr<engine::RoomHistoryQuery>> histories;
   std::vector<std::unique_ptr<engine::RoomChange>> changes;
@@ -115,6 +129,34 @@ void AnswerHistories(sio::DialogueShared* shared, Link* link) {
   }
 }
 
+// The control plane's answers to the hook calls made so far: allowed (a user id and claims, or
+// transformed data), refused, failed and allowed anyway, in turn.
+void AnswerHooks(sio::DialogueShared* shared, Link* link, uint32_t* turn) {
+  std::vector<std::unique_ptr<engine::HookCall>> hs = std::move(link->hooks);
+  link->hooks.clear();
+  for (auto& h : hs) {
+    switch ((*turn)++ % 3) {
+      case 0:
+        h->allowed = true;
+        h->answer_user_id = "hooked\"user";
+        h->claims = R"({"role":"vip"})";
+        h->data = R"({"text":"HOOKED"})";
+        break;
+      case 1:
+        h->allowed = false;
+        h->message = "refused \"here\"";
+        if (h->kind == engine::HookCall::Kind::kTrigger) h->code = "VALIDATION_FAILED";
+        break;
+      default:
+        h->allowed = true;
+        h->failed = true;
+        h->message = "beforeJoin hook failed: timed out";
+        break;
+    }
+    shared->OnHookAnswer(*h);
+  }
+}
+
 // The control plane's decisions on the room changes asked so far, applied to the shard.
 void AnswerChanges(sio::DialogueShared* shared, Link* link, ringcast::api::DialogueRooms* rooms) {
   std::vector<std::unique_ptr<engine::RoomChange>> cs = std::move(link->changes);
@@ -126,9 +168,15 @@ void AnswerChanges(sio::DialogueShared* shared, Link* link, ringcast::api::Dialo
   }
 }
 
+constexpr const char* kHookedConfig = R"({"dialogue":{"hooks":{"url":"http://127.0.0.1:9/hooks",
+  "on":["authenticate","beforeJoin","beforeEach","afterEach","connected","disconnected","joined",
+        "left","roomCreated","roomDeleted"]},"rooms":[
+  {"id":"any","name":"Any","events":[{"name":"*"}],"defaultSubscriptions":["*"]},
+  {"id":"duo","name":"Duo","maxSize":2,"events":["m"]}]}})";
+
 struct World {
-  World() {
-    if (!ringcast::config::ApplyConfigJson(kConfig, &cfg).empty() ||
+  explicit World(const char* config) {
+    if (!ringcast::config::ApplyConfigJson(config, &cfg).empty() ||
         !ringcast::config::Finalize(&cfg).empty()) {
       __builtin_trap();
     }
@@ -145,12 +193,15 @@ struct World {
   std::unique_ptr<engine::ShardEnv> env;
   sio::DialogueShared shared;
   std::unique_ptr<ringcast::api::DialogueRooms> rooms;
+  uint32_t hook_turn = 0;
 };
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static World* world = new World();
+  static World* plain = new World(kConfig);
+  static World* hooked = new World(kHookedConfig);
+  World* world = (size & 1) != 0 ? hooked : plain;
   static uint64_t serial = 0;
   Transport transport;
   bool grant = true;
@@ -174,6 +225,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       AnswerHistories(&world->shared, &world->link);
       AnswerChanges(&world->shared, &world->link, world->rooms.get());
+      AnswerHooks(&world->shared, &world->link, &world->hook_turn);
       if (!open || socket.closed()) break;
     }
   }
@@ -186,6 +238,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   world->link.slots.clear();
   AnswerHistories(&world->shared, &world->link);  // late: no socket takes them
   AnswerChanges(&world->shared, &world->link, world->rooms.get());
+  AnswerHooks(&world->shared, &world->link, &world->hook_turn);  // late: no socket takes them
   // The input's created rooms go, so that every input starts from the config's rooms.
   while (!world->shared.created.empty()) {
     const size_t before = world->shared.created.size();

@@ -26,6 +26,11 @@ void DialogueShared::OnRoomHistory(engine::RoomHistoryQuery& q) {
   if (it != sockets.end()) it->second->OnRoomHistory(q);
 }
 
+void DialogueShared::OnHookAnswer(engine::HookCall& h) {
+  auto it = sockets.find(h.serial);
+  if (it != sockets.end()) it->second->OnHookAnswer(h);
+}
+
 void DialogueShared::OnRoomChange(engine::RoomChange& c) {
   auto find = [this](uint64_t serial) -> DialogueSocket* {
     auto it = sockets.find(serial);

@@ -41,6 +41,8 @@ struct DialogueShared {
   // connected socket hears dialogue:roomCreated / roomDeleted (a deleted room's members leave
   // it), and the asker gets its ack or its error.
   void OnRoomChange(engine::RoomChange& c);
+  // The control plane's answer to a hook call, for the socket that made it (if still there).
+  void OnHookAnswer(engine::HookCall& h);
 
   DialogueEncoder encoder;
   engine::FormatId format = 0;

@@ -25,6 +25,7 @@ constexpr std::string_view kServerBusy = "SERVER_BUSY";
 constexpr std::string_view kNotInRoom = "NOT_IN_ROOM";
 constexpr std::string_view kValidationFailed = "VALIDATION_FAILED";
 constexpr std::string_view kRoomFull = "ROOM_FULL";
+constexpr std::string_view kJoinDenied = "JOIN_DENIED";
 
 bool GetString(simdjson::dom::object obj, std::string_view key, std::string_view* out) {
   return obj[key].get_string().get(*out) == simdjson::SUCCESS;
@@ -45,6 +46,8 @@ DialogueSocket::DialogueSocket(engine::ShardEnv* env, DialogueShared* shared, ui
 }
 
 DialogueSocket::~DialogueSocket() {
+  for (engine::HookCall* h : waiting_triggers_) delete h;
+  if (connected_) NotifyHook("disconnected");
   shared_->sockets.erase(serial_);
   LeaveAll();
   if (counted_) env_->apps().ReleaseConnection(app_);
@@ -215,6 +218,122 @@ bool DialogueSocket::OnEioText(std::string_view text) {
   return false;
 }
 
+void DialogueSocket::CompleteConnect() {
+  if (user_id_.size() > env_->apps().app(app_).max_presence_user_id_length) {
+    // It travels with every event the socket triggers: bounded as presence user ids.
+    Send(EioType::kMessage, "4{\"message\":\"userId is too long\"}");
+    user_id_.clear();
+    claims_.clear();
+    return;
+  }
+  connected_ = true;
+  std::string out = "0{\"sid\":\"" + sid_ + "\"}";
+  Send(EioType::kMessage, out);
+  std::string data;
+  util::JsonObject(&data).Str("clientId", sid_).Str("userId", user_id_).Close();
+  Emit("dialogue:connected", data);
+  NotifyHook("connected");
+}
+
+bool DialogueSocket::HookOn(std::string_view hook) const {
+  const config::DialogueHooksConfig& hooks = env_->config().dialogue.hooks;
+  return !hooks.url.empty() && hooks.Has(hook);
+}
+
+engine::HookCall* DialogueSocket::NewHookCall(engine::HookCall::Kind kind, std::string_view hook) {
+  auto* h = new engine::HookCall();
+  h->kind = kind;
+  h->hook = std::string(hook);
+  h->app = app_;
+  h->serial = serial_;
+  std::string& b = h->body;
+  b = "{\"clientId\":";
+  util::AppendJsonString(&b, sid_);
+  b += ",\"userId\":";
+  util::AppendJsonString(&b, user_id_);
+  if (!claims_.empty()) {
+    b += ",\"auth\":";
+    b += claims_;
+  }
+  return h;
+}
+
+void DialogueSocket::NotifyHook(std::string_view hook, std::string_view room) {
+  if (!HookOn(hook)) return;
+  engine::HookCall* h = NewHookCall(engine::HookCall::Kind::kNotify, hook);
+  if (!room.empty()) {
+    h->body += ",\"roomId\":";
+    util::AppendJsonString(&h->body, room);
+  }
+  h->body += '}';
+  (void)env_->control().CallHook(h);  // refused when backed up: dropped, counted by the outbox
+}
+
+void DialogueSocket::OnHookAnswer(engine::HookCall& h) {
+  using Kind = engine::HookCall::Kind;
+  SioPacket p;
+  p.has_id = h.has_tag;
+  p.id = h.tag;
+  if (h.kind == Kind::kAuthenticate) {
+    if (!authenticating_ || closed_) return;
+    authenticating_ = false;
+    if (!h.allowed) {
+      std::string out = "4";
+      util::JsonObject(&out)
+          .Str("message", h.message.empty() ? "Authentication failed" : h.message)
+          .Close();
+      Send(EioType::kMessage, out);
+      user_id_.clear();
+      return;
+    }
+    if (!h.answer_user_id.empty()) user_id_ = h.answer_user_id;
+    claims_ = h.claims.size() <= kMaxClaimsBytes ? h.claims : std::string();
+    CompleteConnect();
+    return;
+  }
+  if (h.kind == Kind::kBeforeJoin) {
+    Joined* j = closed_ ? nullptr : Find(h.room);
+    if (j == nullptr || !j->hooking) return;  // left meanwhile
+    j->hooking = false;
+    p.has_id = j->ack;
+    p.id = j->ack_id;
+    const config::DialogueRoomConfig* room = shared_->Room(h.room);
+    if (!h.allowed || room == nullptr) {
+      std::erase_if(joined_, [&](const Joined& x) { return x.room == h.room; });
+      if (room == nullptr) {
+        return EmitError(kRoomNotFound, "Room '" + h.room + "' does not exist", &p);
+      }
+      return EmitError(kJoinDenied, h.message.empty() ? "Join denied" : h.message, &p);
+    }
+    return ContinueJoin(*room, j);
+  }
+  if (h.kind != Kind::kTrigger) return;
+  if (h.before_each) trigger_hooking_ = false;
+  if (!closed_) {
+    if (!h.code.empty()) {
+      EmitError(h.code, h.message, &p);
+    } else if (p.has_id) {
+      Emit("", "{\"ok\":true}", &p);
+    }
+  }
+  // The next trigger waiting behind this one.
+  while (!closed_ && !trigger_hooking_ && !waiting_triggers_.empty()) {
+    engine::HookCall* next = waiting_triggers_.front();
+    waiting_triggers_.pop_front();
+    SioPacket q;
+    q.has_id = next->has_tag;
+    q.id = next->tag;
+    if (!SendTriggerCall(next)) EmitError(kServerBusy, "Server busy, event dropped", &q);
+  }
+}
+
+bool DialogueSocket::SendTriggerCall(engine::HookCall* h) {
+  const bool waits = h->before_each;
+  if (!env_->control().CallHook(h)) return false;
+  if (waits) trigger_hooking_ = true;
+  return true;
+}
+
 bool DialogueSocket::OnSocketIo(std::string_view text) {
   if (attachments_left_ > 0) {
     Close(1002, "Attachments expected");
@@ -239,9 +358,10 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
   }
   switch (p.type) {
     case SioType::kConnect: {
-      if (connected_) return true;
+      if (connected_ || authenticating_) return true;
       // Dialogue's default identity: auth.userId, else auth.token, else the socket id; with
-      // jwt_secret, the verified token's `sub` (VerifiedUser).
+      // jwt_secret, the verified token's `sub` (VerifiedUser); with the authenticate hook, the
+      // user id it returns.
       user_id_ = sid_;
       const bool jwt = !env_->config().dialogue.jwt_secret.empty();
       std::string refused;
@@ -265,6 +385,17 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
       } else if (jwt) {
         refused = "Authentication failed: auth.token is required";
       }
+      if (refused.empty() && HookOn("authenticate")) {
+        engine::HookCall* h = NewHookCall(engine::HookCall::Kind::kAuthenticate, "authenticate");
+        h->body += ",\"authData\":";
+        h->body.append(p.data.empty() ? std::string_view("{}") : std::string_view(p.data));
+        h->body += '}';
+        if (env_->control().CallHook(h)) {
+          authenticating_ = true;
+          return true;
+        }
+        refused = "Server busy, retry";
+      }
       if (!refused.empty()) {
         std::string out = "4";
         util::JsonObject(&out).Str("message", refused).Close();
@@ -272,24 +403,15 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
         user_id_.clear();
         return true;
       }
-      if (user_id_.size() > env_->apps().app(app_).max_presence_user_id_length) {
-        // It travels with every event the socket triggers: bounded as presence user ids.
-        Send(EioType::kMessage, "4{\"message\":\"userId is too long\"}");
-        user_id_.clear();
-        return true;
-      }
-      connected_ = true;
-      std::string out = "0{\"sid\":\"" + sid_ + "\"}";
-      Send(EioType::kMessage, out);
-      std::string data;
-      util::JsonObject(&data).Str("clientId", sid_).Str("userId", user_id_).Close();
-      Emit("dialogue:connected", data);
+      CompleteConnect();
       return !closed_;
     }
     case SioType::kDisconnect:
+      authenticating_ = false;  // an answer still on its way is dropped
       if (!connected_) return true;
       connected_ = false;
       LeaveAll();
+      NotifyHook("disconnected");
       return true;
     case SioType::kBinaryEvent:
     case SioType::kBinaryAck:
@@ -419,28 +541,50 @@ void DialogueSocket::Join(std::string_view room_id, const SioPacket& p) {
   }
   Joined j;
   j.room = room->id;
-  if (room->max_size == 0) {
+  j.ack = p.has_id;
+  j.ack_id = p.id;
+  if (HookOn("beforeJoin")) {
+    engine::HookCall* h = NewHookCall(engine::HookCall::Kind::kBeforeJoin, "beforeJoin");
+    h->room = room->id;
+    h->body += ",\"roomId\":";
+    util::AppendJsonString(&h->body, room->id);
+    h->body += ",\"room\":";
+    AppendRoomInfo(&h->body, *room);
+    h->body += '}';
+    if (!env_->control().CallHook(h)) return EmitError(kServerBusy, "Server busy, retry", &p);
+    j.pending = true;
+    j.hooking = true;
     joined_.push_back(std::move(j));
-    return FinishJoin(*room, &joined_.back(), p);
+    return;
+  }
+  joined_.push_back(std::move(j));
+  ContinueJoin(*room, &joined_.back());
+}
+
+void DialogueSocket::ContinueJoin(const config::DialogueRoomConfig& room, Joined* j) {
+  SioPacket p;  // the join's ack, if it asked for one
+  p.has_id = j->ack;
+  p.id = j->ack_id;
+  if (room.max_size == 0) {
+    j->pending = false;
+    return FinishJoin(room, j, p);
   }
   // A bounded room: the control plane counts its members over the shards (engine/room_slot.h).
   auto* slot = new engine::RoomSlot();
   slot->app = app_;
-  slot->room = room->id;
-  slot->max = room->max_size;
+  slot->room = room.id;
+  slot->max = room.max_size;
   slot->serial = serial_;
   if (!env_->control().NoteRoomJoin(slot)) {
+    std::erase_if(joined_, [&](const Joined& x) { return x.room == room.id; });
     return EmitError(kServerBusy, "Server busy, retry", &p);
   }
-  j.pending = true;
-  j.ack = p.has_id;
-  j.ack_id = p.id;
-  joined_.push_back(std::move(j));
+  j->pending = true;
 }
 
 bool DialogueSocket::OnRoomSlot(const engine::RoomSlot& slot) {
   Joined* j = closed_ ? nullptr : Find(slot.room);
-  if (j == nullptr || !j->pending) return false;
+  if (j == nullptr || !j->pending || j->hooking) return false;
   SioPacket p;  // the join's ack, if it asked for one
   p.has_id = j->ack;
   p.id = j->ack_id;
@@ -483,6 +627,7 @@ void DialogueSocket::FinishJoin(const config::DialogueRoomConfig& room, Joined* 
   util::JsonObject(&data).Str("roomId", room.id).Str("roomName", room.name).Close();
   Emit("dialogue:joined", data, &p);
   AskSync(room, j);
+  NotifyHook("joined", room.id);
 }
 
 void DialogueSocket::AskSync(const config::DialogueRoomConfig& room, Joined* j) {
@@ -635,6 +780,7 @@ void DialogueSocket::Leave(std::string_view room_id, const SioPacket& p) {
   std::string data;
   util::JsonObject(&data).Str("roomId", room_id).Close();
   Emit("dialogue:left", data, &p);
+  NotifyHook("left", room_id);
 }
 
 void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
@@ -673,6 +819,39 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
   std::string data = has_data ? std::string(simdjson::minify(value)) : std::string("null");
   if (data.size() > limits.max_event_data_bytes) {
     return EmitError(kPayloadTooLarge, "Event data is too large", &p);
+  }
+  const bool before = HookOn("beforeEach");
+  if (before || HookOn("afterEach")) {
+    // Published by the control plane: after beforeEach decided (its data when it transformed
+    // it), with afterEach told. The ack (or the refusal) comes with its answer.
+    engine::HookCall* h = NewHookCall(engine::HookCall::Kind::kTrigger, "beforeEach");
+    h->room = room->id;
+    h->event = std::string(event);
+    h->user_id = user_id_;
+    h->before_each = before;
+    h->tag = p.id;
+    h->has_tag = p.has_id;
+    if (before) {
+      h->body += ",\"roomId\":";
+      util::AppendJsonString(&h->body, room->id);
+      h->body += ",\"from\":";
+      util::AppendJsonString(&h->body, user_id_);
+      h->body += ",\"message\":";
+      AppendEventMessage(&h->body, event, room->id, data, user_id_, 0, &shared_->padded,
+                         &shared_->parser);
+      h->body += '}';
+    }
+    h->data = std::move(data);
+    if (trigger_hooking_) {
+      if (waiting_triggers_.size() >= kMaxWaitingTriggers) {
+        delete h;
+        return EmitError(kRateLimited, "Too many events waiting for the backend; slow down", &p);
+      }
+      waiting_triggers_.push_back(h);
+      return;
+    }
+    if (!SendTriggerCall(h)) return EmitError(kServerBusy, "Server busy, event dropped", &p);
+    return;
   }
   engine::PublicationView pub;
   pub.app = app_;

@@ -14,12 +14,18 @@
 // DISCONNECT leaves every room. EVENTs before CONNECT are ignored, as Socket.IO servers do.
 // Dialogue: join, leave, subscribe, subscribeAll, unsubscribe, trigger, listRooms (the seed's
 // section 5); answers are the dialogue:* events, and an ack when the client asked for one.
+// Hooks (config dialogue.hooks; docs/protocols/dialogue.md "Hooks"), asked of the control plane
+// (engine/hook_call.h), never awaited on the shard: CONNECT waits for `authenticate` (its
+// userId and claims win), a join for `beforeJoin` (refused: dialogue:error JOIN_DENIED), a
+// trigger for `beforeEach` (one at a time per socket, in order; up to kMaxWaitingTriggers wait
+// behind it, beyond RATE_LIMITED). connected, disconnected, joined and left are notified.
 // A member receives a room's events through the shard's DialogueEncoder (dialogue_encoder.h),
 // which hands the shared WebSocket frame to the transport.
 // Thread rules: the owning shard's thread.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +91,8 @@ class DialogueSocket {
   void Notify(std::string_view event, std::string_view json) {
     if (connected_ && !closed_) Emit(event, json);
   }
+  // The control plane's answer to a hook call this socket made.
+  void OnHookAnswer(engine::HookCall& h);
   // The control plane's answer to a history query this socket sent (a join's sync, getHistory).
   void OnRoomHistory(engine::RoomHistoryQuery& q);
   // Every publication of a room this socket is a member of passes here before Wants: while a
@@ -107,6 +115,7 @@ class DialogueSocket {
     bool counted = false;             // holds a bounded room's slot (given back on leave)
     bool ack = false;                 // the join asked for an ack (answered with the slot)
     uint64_t ack_id = 0;
+    bool hooking = false;        // beforeJoin is asked (pending too)
     bool syncing = false;        // the join's history sync is asked for
     uint64_t first_live_us = 0;  // the stamp of the first publication seen since (0: none)
   };
@@ -114,8 +123,24 @@ class DialogueSocket {
   static constexpr uint32_t kHistoryPerMinute = 20;
   // A history answer's events stop past this many bytes (the client pages on).
   static constexpr size_t kMaxHistoryBytes = 1 << 20;
+  // Triggers waiting behind the one beforeEach decides on.
+  static constexpr size_t kMaxWaitingTriggers = 64;
+  // authenticate's claims kept for later hook calls, at most this long (else dropped).
+  static constexpr size_t kMaxClaimsBytes = 4096;
 
   bool OnSocketIo(std::string_view text);
+  // The CONNECT's end: userId checked, `40` and dialogue:connected sent, `connected` notified.
+  void CompleteConnect();
+  bool HookOn(std::string_view hook) const;
+  // A hook call of `kind` with the body's common fields (clientId, userId, auth) written and
+  // the object left open; the caller appends its fields and closes it.
+  engine::HookCall* NewHookCall(engine::HookCall::Kind kind, std::string_view hook);
+  // A lifecycle notification (`hook` on): {clientId, userId, roomId?}.
+  void NotifyHook(std::string_view hook, std::string_view room = {});
+  // Sends a trigger's call (beforeEach) and marks it in flight; false when refused.
+  bool SendTriggerCall(engine::HookCall* h);
+  // The join of `j` (of `room`) goes on past beforeJoin: a bounded room's slot, or done.
+  void ContinueJoin(const config::DialogueRoomConfig& room, Joined* j);
   // jwt_secret: sets user_id_ to the HS256 token's `sub` (auth/jwt.h; `exp` and `nbf` checked),
   // or returns the CONNECT_ERROR message.
   std::string VerifiedUser(std::string_view token);
@@ -169,6 +194,10 @@ class DialogueSocket {
   uint64_t history_window_ms_ = 0;  // getHistory's one-minute window
   uint32_t history_in_window_ = 0;
   uint32_t syncing_ = 0;  // joins whose history sync is on its way
+  bool authenticating_ = false;                     // CONNECT waits for the authenticate hook
+  bool trigger_hooking_ = false;                    // a trigger waits for beforeEach
+  std::deque<engine::HookCall*> waiting_triggers_;  // behind it, owned
+  std::string claims_;  // authenticate's claims (JSON object), "" when none
   uint64_t serial_;
   std::string sid_;
   std::string user_id_;

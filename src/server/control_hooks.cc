@@ -1,0 +1,107 @@
+// ControlPlane: Dialogue's backend hooks (control_plane.h; docs/protocols/dialogue.md "Hooks").
+// The calls run on webhooks::HookClient (this thread's ring); their answers are applied at the
+// top of a turn (RunHookAnswers), never from inside the ring's completion loop.
+#include "protocols/socketio/dialogue_encoder.h"
+#include "server/control_plane.h"
+#include "util/clock.h"
+#include "util/json_writer.h"
+#include "util/log.h"
+
+namespace ringcast::server {
+
+void ControlPlane::NotifyHook(std::string_view hook, std::string_view body) {
+  if (hooks_.Has(hook)) (void)hooks_.Call(hook, body, nullptr);
+}
+
+void ControlPlane::HandleHookCall(engine::HookCall* h) {
+  using Kind = engine::HookCall::Kind;
+  if (h->kind == Kind::kNotify) {
+    NotifyHook(h->hook, h->body);
+    delete h;
+    return;
+  }
+  if (h->kind == Kind::kTrigger && !h->before_each) {
+    PublishHookedTrigger(h);
+    return;
+  }
+  auto answered = [this, h](const webhooks::HookResponse& r) { hook_answers_.push_back({h, r}); };
+  if (!hooks_.Call(h->hook, h->body, answered)) {
+    webhooks::HookResponse r;
+    r.error = "too many hook calls waiting";
+    DecideHookCall(h, r);
+  }
+}
+
+void ControlPlane::RunHookAnswers() {
+  // Swapped out first: deciding may publish, and a publication never re-enters here.
+  std::vector<HookAnswer> answers;
+  answers.swap(hook_answers_);
+  for (HookAnswer& a : answers) DecideHookCall(a.call, a.response);
+}
+
+void ControlPlane::DecideHookCall(engine::HookCall* h, const webhooks::HookResponse& r) {
+  webhooks::HookDecision d = webhooks::DecideHook(r);
+  if (d.failed) {
+    h->failed = true;
+    h->allowed = !config_->dialogue.hooks.Rejects(h->hook);
+    h->message = h->hook + " hook failed: " + d.message;
+    RC_DEBUG("dialogue hooks: %s (%s)", h->message.c_str(), h->allowed ? "allowed" : "refused");
+  } else {
+    h->allowed = d.allowed;
+    h->message = std::move(d.message);
+    h->answer_user_id = std::move(d.user_id);
+    h->claims = std::move(d.claims);
+    if (d.has_data && h->kind == engine::HookCall::Kind::kTrigger) h->data = std::move(d.data);
+  }
+  if (h->kind == engine::HookCall::Kind::kTrigger) {
+    if (h->allowed) {
+      PublishHookedTrigger(h);
+      return;
+    }
+    h->code = "VALIDATION_FAILED";  // as Dialogue answers a beforeEach refusal
+  }
+  SendToShard(h->shard, ToShard::HookAnswer(h));
+}
+
+void ControlPlane::PublishHookedTrigger(engine::HookCall* h) {
+  if (h->data.size() > config_->limits.max_event_data_bytes) {  // a transformation grew it
+    h->code = "PAYLOAD_TOO_LARGE";
+    h->message = "Event data is too large";
+    SendToShard(h->shard, ToShard::HookAnswer(h));
+    return;
+  }
+  engine::PublicationView pub;
+  pub.app = h->app;
+  pub.channel = h->room;
+  pub.event = h->event;
+  pub.data = h->data;
+  pub.user_id = h->user_id;
+  const uint64_t stamp_before = last_stamp_us_;
+  PublishClientEvent(engine::BuildPublication(pub, /*refs=*/1));
+  if (hooks_.Has("afterEach")) {
+    // recipientCount: the room's members on this node's shards, counted behind the publication.
+    const uint64_t stamp = last_stamp_us_ != stamp_before
+                               ? last_stamp_us_
+                               : static_cast<uint64_t>(util::WallMs()) * 1000;
+    std::string message;
+    std::string padded;
+    simdjson::dom::parser parser;
+    protocols::socketio::AppendEventMessage(&message, h->event, h->room, h->data, h->user_id, stamp,
+                                            &padded, &parser);
+    CountSubscriptions(
+        h->app, {h->room},
+        [this, room = h->room, message = std::move(message)](std::vector<uint64_t> n) {
+          std::string body = "{\"roomId\":";
+          util::AppendJsonString(&body, room);
+          body += ",\"message\":";
+          body += message;
+          body += ",\"recipientCount\":";
+          util::AppendInt(&body, static_cast<int64_t>(n.empty() ? 0 : n[0]));
+          body += '}';
+          NotifyHook("afterEach", body);
+        });
+  }
+  SendToShard(h->shard, ToShard::HookAnswer(h));
+}
+
+}  // namespace ringcast::server
