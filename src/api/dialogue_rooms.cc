@@ -6,7 +6,14 @@ namespace ringcast::api {
 
 DialogueRooms::DialogueRooms(const config::DialogueConfig* cfg, uint32_t max_id_length)
     : cfg_(cfg), max_id_length_(max_id_length) {
-  for (const config::DialogueRoomConfig& room : cfg->rooms) configured_.emplace(room.id, true);
+  for (const config::DialogueRoomConfig& room : cfg->rooms) configured_.emplace(room.id, &room);
+}
+
+const config::DialogueRoomConfig* DialogueRooms::Find(std::string_view id) const {
+  auto c = configured_.find(id);
+  if (c != configured_.end()) return c->second;
+  auto it = created_.find(id);
+  return it == created_.end() ? nullptr : it->second.get();
 }
 
 void DialogueRooms::Apply(engine::RoomChange* c) {
@@ -24,13 +31,18 @@ void DialogueRooms::Apply(engine::RoomChange* c) {
     }
     if (it == created_.end())
       return refuse("ROOM_NOT_FOUND", "Room '" + c->id + "' does not exist");
-    if (it->second->created_by != c->user_id) {
+    const std::string& creator = it->second->created_by;
+    if (!c->backend && (creator.empty() || creator != c->user_id)) {
       return refuse("PERMISSION_DENIED", "Only the room creator can delete this room");
+    }
+    if (!creator.empty()) {
+      auto u = per_user_.find(creator);
+      if (u != per_user_.end() && --u->second == 0) per_user_.erase(u);
     }
     created_.erase(it);
     return;
   }
-  if (!cfg_->allow_client_rooms) {
+  if (!cfg_->allow_client_rooms && !c->backend) {
     return refuse("PERMISSION_DENIED", "Clients may not create rooms here");
   }
   if (std::string err = config::DialogueRoomIdError(c->id, max_id_length_); !err.empty()) {
@@ -48,6 +60,14 @@ void DialogueRooms::Apply(engine::RoomChange* c) {
   if (created_.size() >= kMaxRooms) {
     return refuse("TOO_MANY_ROOMS", "The server holds its maximum of created rooms");
   }
+  const std::string creator = c->backend ? std::string() : c->user_id;
+  if (!creator.empty()) {
+    auto u = per_user_.find(creator);
+    if (u != per_user_.end() && u->second >= kMaxRoomsPerUser) {
+      return refuse("TOO_MANY_ROOMS", "This user created its maximum of rooms; delete one first");
+    }
+    ++per_user_[creator];
+  }
   auto room = std::make_shared<config::DialogueRoomConfig>();
   room->id = c->id;
   room->name = c->name;
@@ -55,7 +75,7 @@ void DialogueRooms::Apply(engine::RoomChange* c) {
   room->max_size = c->max_size;
   room->events.push_back(config::DialogueEventConfig{.name = "*"});
   room->dynamic = true;
-  room->created_by = c->user_id;
+  room->created_by = creator;
   c->room = room;
   created_.emplace(c->id, std::move(room));
 }

@@ -125,6 +125,8 @@ class PusherApi {
 
   // Cluster mode: channel queries return a ClusterQuery instead of answering from this node.
   void EnableClusterQueries() { cluster_queries_ = true; }
+  // The Dialogue rooms' rules, for the Dialogue REST API's triggers (same checks).
+  DialogueRules& dialogue_rules() { return dialogue_rules_; }
 
   // True if `path` belongs to this API.
   static bool Matches(std::string_view path) { return path.substr(0, 6) == "/apps/"; }

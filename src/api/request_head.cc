@@ -77,6 +77,53 @@ RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
   return head;
 }
 
+RestHead CheckDialogueHead(const engine::AppRegistry& apps, uint32_t dialogue_app,
+                           std::string_view method, std::string_view path, std::string_view query,
+                           int64_t now_s) {
+  RestHead head;
+  std::vector<std::string>& seg = head.segments;
+  if (dialogue_app == engine::AppRegistry::kNone || !SplitPath(path, &seg) || seg.size() < 2 ||
+      seg.size() > 4 || seg[0] != "dialogue" || seg[1] != "rooms") {
+    return Refuse(std::move(head), 404, "Not found");
+  }
+  head.app = dialogue_app;
+  bool allowed = false;
+  if (seg.size() == 2) {
+    head.route = RestRoute::kDialogueRooms;
+    head.allow = "GET, POST";
+    allowed = method == "GET" || method == "POST";
+  } else if (seg.size() == 3) {
+    head.route = RestRoute::kDialogueRoom;
+    head.allow = "GET, DELETE";
+    allowed = method == "GET" || method == "DELETE";
+  } else if (seg[3] == "events") {
+    head.route = RestRoute::kDialogueRoomEvents;
+    head.allow = "POST";
+    allowed = method == "POST";
+  } else if (seg[3] == "participants") {
+    head.route = RestRoute::kDialogueParticipants;
+    head.allow = "GET";
+    allowed = method == "GET";
+  } else {
+    return Refuse(std::move(head), 404, "Unknown path " + util::Utf8Truncate(path, 200));
+  }
+  if (seg.size() >= 3 && seg[2].empty()) return Refuse(std::move(head), 404, "Room id missing");
+  if (!allowed) {
+    std::string message =
+        "Method " + util::Utf8Truncate(method, 32) + " not allowed; use " + std::string(head.allow);
+    return Refuse(std::move(head), 405, std::move(message));
+  }
+  if (!http::ParseQuery(query, &head.params, /*plus_as_space=*/false)) {
+    return Refuse(std::move(head), 400, "Malformed query string");
+  }
+  const config::AppConfig& cfg = apps.app(head.app);
+  auth::SignedRequest req{method, path, &head.params, {}};
+  auth::VerifyResult v = auth::VerifyPusherSignature(req, cfg.key, cfg.secret, now_s);
+  if (!v.ok()) return Refuse(std::move(head), v.status, std::move(v.message));
+  if (!cfg.enabled) return Refuse(std::move(head), 403, "Application disabled");
+  return head;
+}
+
 void AppendRestHeadRefusal(std::string* out, const RestHead& head, bool keep_alive) {
   if (head.status != 405) {
     http::AppendJsonError(out, head.status, head.message, keep_alive);

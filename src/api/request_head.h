@@ -21,7 +21,19 @@
 
 namespace ringcast::api {
 
-enum class RestRoute { kEvents, kBatchEvents, kChannels, kChannel, kChannelUsers, kTerminateUser };
+enum class RestRoute {
+  kEvents,
+  kBatchEvents,
+  kChannels,
+  kChannel,
+  kChannelUsers,
+  kTerminateUser,
+  // Dialogue's REST API (docs/protocols/dialogue.md, "REST API"): /dialogue/rooms...
+  kDialogueRooms,         // GET (list), POST (create)
+  kDialogueRoom,          // GET (info and size), DELETE
+  kDialogueRoomEvents,    // POST (trigger)
+  kDialogueParticipants,  // GET
+};
 
 struct [[nodiscard]] RestHead {
   int status = 0;          // 0: the head passes; else the HTTP status of the refusal
@@ -38,6 +50,17 @@ struct [[nodiscard]] RestHead {
 // after '?', `now_s` the wall clock (util::WallSeconds()).
 RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
                        std::string_view path, std::string_view query, int64_t now_s);
+
+// Dialogue's REST API: /dialogue/rooms[/{roomId}[/events|/participants]] (the room id
+// percent-decoded, segments[2]), signed like the Pusher API with the key and secret of the app
+// Dialogue serves (`dialogue_app`; kNone: Dialogue is off, every path 404). The same statuses as
+// CheckRestHead.
+RestHead CheckDialogueHead(const engine::AppRegistry& apps, uint32_t dialogue_app,
+                           std::string_view method, std::string_view path, std::string_view query,
+                           int64_t now_s);
+inline bool IsDialoguePath(std::string_view path) {
+  return path == "/dialogue" || path.starts_with("/dialogue/");
+}
 
 // Appends the complete HTTP answer for a refused head: the JSON error {"error","code"}, plus
 // an Allow header with 405.

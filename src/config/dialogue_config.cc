@@ -291,7 +291,7 @@ std::string FinalizeDialogue(ServerConfig* out) {
     }
   }
   while (d.path.size() > 1 && d.path.back() == '/') d.path.pop_back();
-  for (const char* taken : {"/apps", "/app", "/sse", "/api", "/dashboard", "/ws"}) {
+  for (const char* taken : {"/apps", "/app", "/sse", "/api", "/dashboard", "/ws", "/dialogue"}) {
     std::string t(taken);
     if (d.path == t || d.path.starts_with(t + "/")) {
       return "dialogue \"path\" '" + d.path + "' would shadow ringcast's " + t + " endpoints";

@@ -45,7 +45,7 @@ std::string FinalizeImpulse(ServerConfig* out) {
     }
   }
   // Routed before the other endpoints: it must not shadow them.
-  for (const char* taken : {"/apps", "/app", "/sse", "/api", "/dashboard"}) {
+  for (const char* taken : {"/apps", "/app", "/sse", "/api", "/dashboard", "/dialogue"}) {
     std::string t(taken);
     if (p == t || p.compare(0, t.size() + 1, t + "/") == 0) {
       return "impulse \"prefix\" '" + p + "' would shadow ringcast's " + t + " endpoints";

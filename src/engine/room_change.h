@@ -27,6 +27,9 @@ struct RoomChange {
   std::string description;  // create
   uint32_t max_size = 0;    // create (0: unbounded)
   std::string user_id;      // the asker's user id (the creator; who may delete)
+  // The backend asks (the REST API, no shard): it may create while clients may not, and delete
+  // any created room; a room it creates has no creator (only the backend deletes it).
+  bool backend = false;
   uint64_t tag = 0;         // the asker's ack id, returned as given
   bool has_tag = false;
   // out:

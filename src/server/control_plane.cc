@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "api/request_head.h"
 #include "engine/channel_name.h"
 #include "engine/datonow_channels.h"
 #include "http/response.h"
@@ -669,6 +670,10 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     HandleImpulsePush(call);
     return;
   }
+  if (api::IsDialoguePath(call->path)) {
+    HandleDialogueRest(call);
+    return;
+  }
   if (!api::PusherApi::Matches(call->path)) {
     call->response.clear();
     http::AppendJsonError(&call->response, 404, "Not found", call->keep_alive);
@@ -687,12 +692,12 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   uint64_t first = 0;
   uint64_t last = 0;
   bool sent = true;
-  room_held_ = false;
+  bool room_held = false;  // a Dialogue room's publication waits for the store's commit
   for (const engine::PublishRequest& req : result.publications) {
     if (clustered) {
       sent = PublishToCluster(req, &first, &last) && sent;
     } else {
-      Publish(req);
+      room_held = Publish(req) || room_held;
     }
   }
   if (result.terminate) {
@@ -720,7 +725,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
   std::function<void()> then;
   if (!result.count) {
     // A publish to a Dialogue room keeping history is answered once its record is durable.
-    const bool after_commit = room_held_;
+    const bool after_commit = room_held;
     then = [this, call, after_commit] {
       if (after_commit) {
         AnswerAfterCommit(call);
@@ -784,7 +789,7 @@ void ControlPlane::HandleImpulsePush(api::HttpCall* call) {
       /*deliveries=*/true);
 }
 
-void ControlPlane::Publish(const engine::PublishRequest& req) {
+bool ControlPlane::Publish(const engine::PublishRequest& req) {
   if (bridge_ && bridge_->ready()) {
     // Member, count and Datonow events, and publications held for the group commit: delivered
     // from their echo; a channel Redis refused is delivered here alone.
@@ -794,11 +799,11 @@ void ControlPlane::Publish(const engine::PublishRequest& req) {
     if (!PublishToCluster(req, &first, &last, &refused)) {
       engine::PublishRequest rest = req;
       rest.channels = std::move(refused);
-      PublishLocal(rest);
+      return PublishLocal(rest);
     }
-    return;
+    return false;
   }
-  PublishLocal(req);
+  return PublishLocal(req);
 }
 
 uint64_t ControlPlane::NextStamp() {
@@ -835,7 +840,8 @@ bool ControlPlane::HoldRoomPublication(const engine::PublishRequest& req,
   return false;
 }
 
-void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
+bool ControlPlane::PublishLocal(const engine::PublishRequest& req) {
+  bool held = false;
   if (req.stamp_us == 0) {  // a held one was counted when it was held
     published_.Add(req.channels.size());
     app_published_[req.app].Add(req.channels.size());
@@ -846,7 +852,7 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
     if (req.stamp_us != 0) dialogue_history_.Released(req.stamp_us);
     if (req.stamp_us == 0 && req.audience.empty() &&
         dialogue_history_.KeepsRoom(req.app, channel)) {
-      if (HoldRoomPublication(req, channel)) room_held_ = true;
+      held = HoldRoomPublication(req, channel) || held;
       continue;
     }
     if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:") {
@@ -895,6 +901,7 @@ void ControlPlane::PublishLocal(const engine::PublishRequest& req) {
     if (keep) history_.Keep(req.app, channel, pub.sequence, buf, now_ms);
     if (route.mask != 0) SendPublication(buf, route.mask);
   }
+  return held;
 }
 
 void ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
@@ -970,25 +977,34 @@ void ControlPlane::ApplyRoomChange(engine::RoomChange* c) {
     SendToShard(c->shard, ToShard::RoomChange(c));
     return;
   }
-  if (c->op == engine::RoomChange::Op::kCreate && hooks_.Has("roomCreated")) {
+  BroadcastRoomChange(*c);
+  delete c;
+}
+
+void ControlPlane::BroadcastRoomChange(const engine::RoomChange& c) {
+  // The hook's userId: the client that asked, null for the backend (the REST API).
+  std::string user = "null";
+  if (!c.backend) {
+    user.clear();
+    util::AppendJsonString(&user, c.user_id);
+  }
+  if (c.op == engine::RoomChange::Op::kCreate && hooks_.Has("roomCreated")) {
     std::string body = "{\"room\":";
-    protocols::socketio::AppendRoomInfo(&body, *c->room);
-    body += ",\"userId\":";
-    util::AppendJsonString(&body, c->user_id);
-    body += '}';
+    protocols::socketio::AppendRoomInfo(&body, *c.room);
+    body += ",\"userId\":" + user + "}";
     NotifyHook("roomCreated", body);
-  } else if (c->op == engine::RoomChange::Op::kDelete && hooks_.Has("roomDeleted")) {
-    std::string body;
-    util::JsonObject(&body).Str("roomId", c->id).Str("userId", c->user_id).Close();
+  } else if (c.op == engine::RoomChange::Op::kDelete && hooks_.Has("roomDeleted")) {
+    std::string body = "{\"roomId\":";
+    util::AppendJsonString(&body, c.id);
+    body += ",\"userId\":" + user + "}";
     NotifyHook("roomDeleted", body);
   }
   // Every shard applies it to its room map and tells its sockets (dialogue_shared.h).
   for (uint32_t s = 0; s < shard_count_; ++s) {
-    auto* copy = new engine::RoomChange(*c);
-    copy->asker = s == c->shard;
+    auto* copy = new engine::RoomChange(c);
+    copy->asker = !c.backend && s == c.shard;
     SendToShard(s, ToShard::RoomChange(copy));
   }
-  delete c;
 }
 
 void ControlPlane::RouteEioCall(api::HttpCall* call) {
@@ -1153,8 +1169,8 @@ void ControlPlane::OnCountReply(CountQuery* q) {
     for (size_t i = 0; i < n; ++i) totals[i] += q->counts[s * n + i];
   }
   auto done = std::move(q->done);
+  done(std::move(totals));  // before the query goes: a participants query reads its rows
   delete q;
-  done(std::move(totals));
 }
 
 void ControlPlane::SendPublication(runtime::SharedBuf* buf, uint64_t mask) {

@@ -166,11 +166,12 @@ class ControlPlane {
   // Sends this turn's share of watchlist changes to the shards.
   void FlushWatchlist();
   // Delivers `req`: in cluster mode through Redis while it is ready (each channel's echo is
-  // delivered by DeliverArrival), else to this node's shards (PublishLocal).
-  void Publish(const engine::PublishRequest& req);
+  // delivered by DeliverArrival), else to this node's shards (PublishLocal). True when a share
+  // of it waits for the store's commit (PublishLocal).
+  bool Publish(const engine::PublishRequest& req);
   // Delivers `req` to this node's shards; a Dialogue room keeping history holds its share for
-  // the store's commit (HoldRoomPublication).
-  void PublishLocal(const engine::PublishRequest& req);
+  // the store's commit (HoldRoomPublication): then true (an answer to it waits for the commit).
+  bool PublishLocal(const engine::PublishRequest& req);
   // `req`'s publication on `channel`, a room keeping history: stamped, kept, and queued in
   // held_pubs_ (true), or delivered now when nothing needs to wait (false).
   bool HoldRoomPublication(const engine::PublishRequest& req, const std::string& channel);
@@ -339,6 +340,13 @@ class ControlPlane {
   void ApplyRoomSlot(engine::RoomSlot* slot);
   // A createRoom / deleteRoom (engine/room_change.h): decided, then sent to every shard.
   void ApplyRoomChange(engine::RoomChange* c);
+  // A decided room change: a copy to every shard (each applies it and tells its sockets), and
+  // the roomCreated / roomDeleted hook.
+  void BroadcastRoomChange(const engine::RoomChange& c);
+  // Dialogue's REST API (control_dialogue.cc; docs/protocols/dialogue.md "REST API").
+  void HandleDialogueRest(api::HttpCall* call);
+  void DialogueRestTrigger(api::HttpCall* call, const std::string& room_id);
+  void DialogueRestRoomChange(api::HttpCall* call, engine::RoomChange* c);
   // A client event (one reference, built by a shard or here): numbered, kept and routed to the
   // shards with members (the kClientEvent path).
   void PublishClientEvent(runtime::SharedBuf* buf);
@@ -407,7 +415,6 @@ class ControlPlane {
   api::DialogueHistory dialogue_history_;
   api::DialogueRooms dialogue_rooms_;  // rooms created at run time
   uint64_t last_stamp_us_ = 0;         // NextStamp's last
-  bool room_held_ = false;             // a REST publish's room publication waits for the commit
   protocols::impulse::ImpulsePush impulse_push_;
   webhooks::Dispatcher webhooks_;
   webhooks::HookClient hooks_;  // Dialogue's hooks

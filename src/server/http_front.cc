@@ -185,6 +185,19 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
     RespondError(404, "No WebSocket endpoint at this path", /*close=*/true);
     return false;
   }
+  if (cfg.dialogue.enabled && api::IsDialoguePath(path)) {
+    // Dialogue's REST API: the head is checked (signature included) before the body is read;
+    // decided on the control plane (server/control_dialogue.cc).
+    api::RestHead rest =
+        api::CheckDialogueHead(shard_->env().apps(), cfg.dialogue.app, head.method_name, head.path,
+                               head.query, util::WallSeconds());
+    if (!rest.ok()) {
+      RefuseApiHead(head, rest);
+      return state_ == State::kHead || state_ == State::kSkipBody;
+    }
+    call_ = NewCall(head);
+    return ReadCallBody(head);
+  }
   const bool impulse = protocols::impulse::wire::IsEndpoint(cfg.impulse, path);
   if (impulse && head.method != http::Method::kPost) return RouteImpulse(head);
   const bool datonow = path.substr(0, 5) == "/api/";

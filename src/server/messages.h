@@ -91,6 +91,10 @@ struct CountQuery {
   // Instead of members: how many members the publication just before this query in the shard's
   // queue was queued to (one channel; the Impulse push's "sent").
   bool deliveries = false;
+  // Instead of counts only: the Dialogue sockets joined to the one channel (a room), as
+  // (socket id, user id); shard s fills participants[s] (sized by the control plane).
+  bool participants = false;
+  std::vector<std::vector<std::pair<std::string, std::string>>> participant_rows;
   std::function<void(std::vector<uint64_t>)> done;
 };
 

@@ -1,7 +1,7 @@
 // libFuzzer target for what a shard does with an anonymous REST request head before it reads
 // the body: api::CheckRestHead (path split and decode, query decode, Pusher signature, app
-// state) and the refusal it writes, plus util's UTF-8-safe truncation that every echoed name
-// goes through.
+// state) and Dialogue's CheckDialogueHead, the refusals they write, plus util's UTF-8-safe
+// truncation that every echoed name goes through.
 //
 // Input: byte 0 picks the method and the clock, then method-less "path\0query\0rest" (missing
 // parts are empty). Checks: the status is one CheckRestHead documents (0, 400, 401, 403, 404,
@@ -55,7 +55,7 @@ std::string_view NextPart(std::string_view* in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  static const char* const kMethods[] = {"POST", "GET", "PUT", "post"};
+  static const char* const kMethods[] = {"POST", "GET", "DELETE", "post"};
   std::string_view method = kMethods[data[0] & 3];
   int64_t now_s = (data[0] & 4) ? 1700000000 : 0;
   std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
@@ -78,6 +78,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t body = out.find("\r\n\r\n");
     FUZZ_CHECK(body != std::string::npos);
     FUZZ_CHECK(ringcast::ws::IsValidUtf8(std::string_view(out).substr(body + 4)));
+  }
+
+  // Dialogue's REST head (the enabled app serves Dialogue): the same statuses; a passing head
+  // is /dialogue/rooms with a route its length says and a room id when it names one.
+  RestHead d = ringcast::api::CheckDialogueHead(Apps(), 0, method, path, query, now_s);
+  FUZZ_CHECK(d.status == 0 || d.status == 400 || d.status == 401 || d.status == 404 ||
+             d.status == 405);
+  if (d.ok()) {
+    FUZZ_CHECK(d.app == 0 && d.segments.size() >= 2 && d.segments.size() <= 4);
+    FUZZ_CHECK(d.segments[0] == "dialogue" && d.segments[1] == "rooms");
+    if (d.segments.size() >= 3) FUZZ_CHECK(!d.segments[2].empty());
+  } else {
+    std::string out;
+    ringcast::api::AppendRestHeadRefusal(&out, d, /*keep_alive=*/false);
+    FUZZ_CHECK(out.compare(0, 9, "HTTP/1.1 ") == 0);
   }
 
   for (size_t limit : {size_t{0}, size_t{1}, size_t{3}, size_t{16}, rest.size()}) {

@@ -26,6 +26,14 @@ void DialogueShared::OnRoomHistory(engine::RoomHistoryQuery& q) {
   if (it != sockets.end()) it->second->OnRoomHistory(q);
 }
 
+void DialogueShared::ListMembers(uint32_t app, std::string_view room,
+                                 std::vector<std::pair<std::string, std::string>>* out) const {
+  if (env == nullptr || app != env->config().dialogue.app) return;
+  for (const auto& [serial, socket] : sockets) {
+    if (socket->IsMember(room)) out->emplace_back(socket->sid(), socket->user_id());
+  }
+}
+
 void DialogueShared::OnHookAnswer(engine::HookCall& h) {
   auto it = sockets.find(h.serial);
   if (it != sockets.end()) it->second->OnHookAnswer(h);

@@ -41,6 +41,9 @@ struct DialogueShared {
   // connected socket hears dialogue:roomCreated / roomDeleted (a deleted room's members leave
   // it), and the asker gets its ack or its error.
   void OnRoomChange(engine::RoomChange& c);
+  // The shard's sockets joined to room `room` of app `app`, as (socket id, user id).
+  void ListMembers(uint32_t app, std::string_view room,
+                   std::vector<std::pair<std::string, std::string>>* out) const;
   // The control plane's answer to a hook call, for the socket that made it (if still there).
   void OnHookAnswer(engine::HookCall& h);
 

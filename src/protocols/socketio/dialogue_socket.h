@@ -70,6 +70,14 @@ class DialogueSocket {
   // Sets (or changes, on an upgrade) the transport and arms the first ping.
   void Attach(DialogueTransport* transport);
   const std::string& sid() const { return sid_; }
+  const std::string& user_id() const { return user_id_; }
+  // Joined to `room` (the join answered, not waiting for a hook or a slot).
+  bool IsMember(std::string_view room) const {
+    for (const Joined& j : joined_) {
+      if (j.room == room) return !j.pending;
+    }
+    return false;
+  }
 
   // An Engine.IO text packet from the client. False when the socket closed.
   bool OnEioText(std::string_view text);

@@ -1,6 +1,7 @@
 // DialogueRooms: the registry of rooms created at run time decides createRoom / deleteRoom:
 // ids taken once (created or configured), ids and names checked, creator-only delete, the
-// config's rooms kept, the allow_client_rooms switch and the cap on created rooms.
+// config's rooms kept, the allow_client_rooms switch, the caps on created rooms (per user and
+// per node), and the backend's rights (the REST API).
 #include "api/dialogue_rooms.h"
 
 #include <gtest/gtest.h>
@@ -86,12 +87,42 @@ TEST(DialogueRooms, ClientRoomsCanBeSwitchedOffAndAreCapped) {
   EXPECT_EQ(Code(&off, Create("tech")), "PERMISSION_DENIED");
   cfg.allow_client_rooms = true;
   DialogueRooms rooms(&cfg, 64);
-  for (size_t i = 0; i < DialogueRooms::kMaxRooms; ++i) {
-    ASSERT_EQ(Code(&rooms, Create("r" + std::to_string(i))), "");
+  // One user: kMaxRoomsPerUser; a deletion frees a place.
+  for (size_t i = 0; i < DialogueRooms::kMaxRoomsPerUser; ++i) {
+    ASSERT_EQ(Code(&rooms, Create("a" + std::to_string(i))), "");
   }
-  EXPECT_EQ(Code(&rooms, Create("one-more")), "TOO_MANY_ROOMS");
-  EXPECT_EQ(Code(&rooms, Delete("r0", "alice")), "");
-  EXPECT_EQ(Code(&rooms, Create("one-more")), "");
+  EXPECT_EQ(Code(&rooms, Create("a-more")), "TOO_MANY_ROOMS");
+  EXPECT_EQ(Code(&rooms, Delete("a0", "alice")), "");
+  EXPECT_EQ(Code(&rooms, Create("a-more")), "");
+  // The node: kMaxRooms over every user.
+  for (size_t i = rooms.created(); i < DialogueRooms::kMaxRooms; ++i) {
+    ASSERT_EQ(Code(&rooms, Create("r" + std::to_string(i), "u" + std::to_string(i))), "");
+  }
+  EXPECT_EQ(Code(&rooms, Create("one-more", "new-user")), "TOO_MANY_ROOMS");
+  EXPECT_EQ(Code(&rooms, Delete("a1", "alice")), "");
+  EXPECT_EQ(Code(&rooms, Create("one-more", "new-user")), "");
+}
+
+TEST(DialogueRooms, TheBackendCreatesWhenClientsMayNotAndDeletesAnyCreatedRoom) {
+  config::DialogueConfig cfg = Config();
+  cfg.allow_client_rooms = false;
+  DialogueRooms rooms(&cfg, 64);
+  engine::RoomChange c = Create("ops");
+  c.backend = true;
+  rooms.Apply(&c);
+  ASSERT_EQ(c.code, "");
+  EXPECT_EQ(c.room->created_by, "");  // no creator: only the backend deletes it
+  EXPECT_EQ(rooms.Find("ops"), c.room.get());
+  EXPECT_EQ(rooms.Find("lobby")->id, "lobby");
+  EXPECT_EQ(rooms.Find("none"), nullptr);
+  EXPECT_EQ(Code(&rooms, Delete("ops", "")), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(&rooms, Delete("ops", "alice")), "PERMISSION_DENIED");
+  engine::RoomChange d = Delete("ops", "");
+  d.backend = true;
+  EXPECT_EQ(Code(&rooms, d), "");
+  engine::RoomChange l = Delete("lobby", "");
+  l.backend = true;
+  EXPECT_EQ(Code(&rooms, l), "PERMISSION_DENIED");  // the config's rooms stay
 }
 
 }  // namespace

@@ -91,5 +91,41 @@ TEST(RestHead, EchoedAppIdStaysValidUtf8) {
   EXPECT_EQ(h.message, "Unknown app id 'x\xEF\xBF\xBD'");
 }
 
+TEST(DialogueHead, RoutesMethodsAndTheDialogueAppsSignature) {
+  const engine::AppRegistry apps = Apps();
+  const RestHead h =
+      CheckDialogueHead(apps, 0, "POST", "/dialogue/rooms/user%3A42/events",
+                        Query("POST", "/dialogue/rooms/user%3A42/events", "secret7"), kNow);
+  ASSERT_TRUE(h.ok()) << h.message;
+  EXPECT_EQ(h.route, RestRoute::kDialogueRoomEvents);
+  EXPECT_EQ(h.segments[2], "user:42");  // decoded
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "GET", "/dialogue/rooms",
+                              Query("GET", "/dialogue/rooms", "secret7", "key7", ""), kNow)
+                .route,
+            RestRoute::kDialogueRooms);
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "DELETE", "/dialogue/rooms/a",
+                              Query("DELETE", "/dialogue/rooms/a", "secret7", "key7", ""), kNow)
+                .route,
+            RestRoute::kDialogueRoom);
+  EXPECT_EQ(
+      CheckDialogueHead(apps, 0, "GET", "/dialogue/rooms/a/participants",
+                        Query("GET", "/dialogue/rooms/a/participants", "secret7", "key7", ""), kNow)
+          .route,
+      RestRoute::kDialogueParticipants);
+  // Route and method before the signature; the signature is the Dialogue app's.
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "GET", "/dialogue/rooms/a/events", "", kNow).status, 405);
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "PUT", "/dialogue/rooms", "", kNow).allow, "GET, POST");
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "GET", "/dialogue/other", "", kNow).status, 404);
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "GET", "/dialogue/rooms//events", "", kNow).status, 404);
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "GET", "/dialogue/rooms",
+                              Query("GET", "/dialogue/rooms", "secret8", "key8", ""), kNow)
+                .status,
+            401);
+  EXPECT_EQ(CheckDialogueHead(apps, engine::AppRegistry::kNone, "GET", "/dialogue/rooms",
+                              Query("GET", "/dialogue/rooms", "secret7", "key7", ""), kNow)
+                .status,
+            404);  // Dialogue off
+}
+
 }  // namespace
 }  // namespace ringcast::api
