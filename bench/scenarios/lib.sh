@@ -13,7 +13,9 @@
 # Every process started here is killed by its PID (server_stop, and the EXIT trap).
 # Server kinds: ringcast (RINGCAST_BIN), ringcast-prev (PREV_RINGCAST_BIN, default
 # build-prev/ringcast: an earlier build, same flags, for side-by-side sessions of a change; see
-# docs/benchmarks.md), ws and socketio (the node peers).
+# docs/benchmarks.md), ringcast-dialogue (ringcast with Dialogue rooms bench-0 ..
+# bench-$DIALOGUE_ROOMS-1 in its config, driven as Socket.IO clients speaking Dialogue: the bench's
+# --protocol dialogue), ws and socketio (the node peers).
 # Environment knobs: BUILD (build dir), OUT_DIR, REPS (>= 3), DURATION (s), WARMUP (s),
 # SERVER_CPU, LOADER_CPU, PORT_BASE, SOURCE_IPS, MAX_LOAD (0.6), QUIET_WAIT_S (2400),
 # SKIP_QUIET_CHECK=1 (functional runs only: numbers from a busy machine are not to be quoted).
@@ -119,7 +121,16 @@ machine_info() {
       mem_kb:$mem, loadavg:$load, date:$date, commit:$commit}' >> "$OUT_DIR/session.jsonl"
 }
 
-# server_start KIND: ringcast | ringcast-prev | ws | socketio. Sets SERVER_PID, SERVER_PORT.
+# dialogue_config FILE: a config whose Dialogue rooms are the bench's channels (any event, every
+# member subscribed to all; DIALOGUE_ROOMS of them, default 1000).
+dialogue_config() {
+  local n=${DIALOGUE_ROOMS:-1000}
+  jq -cn --argjson n "$n" '{dialogue: {rooms: [range($n) | "bench-\(.)" |
+    {id: ., name: ., events: ["*"], defaultSubscriptions: ["*"]}]}}' > "$1"
+}
+
+# server_start KIND: ringcast | ringcast-prev | ringcast-dialogue | ws | socketio. Sets
+# SERVER_PID, SERVER_PORT.
 server_start() {
   SERVER_KIND=$1
   RUN_SEQ=$((RUN_SEQ + 1))
@@ -129,8 +140,12 @@ server_start() {
   read -ra extra <<< "${RINGCAST_ARGS:-}"
   ulimit -n "$(ulimit -Hn)"
   case $SERVER_KIND in
-    ringcast | ringcast-prev)
+    ringcast | ringcast-prev | ringcast-dialogue)
       local bin=$RINGCAST_BIN
+      if [[ $SERVER_KIND == ringcast-dialogue ]]; then
+        dialogue_config "$OUT_DIR/dialogue-config.json"
+        extra+=(--config "$OUT_DIR/dialogue-config.json")
+      fi
       if [[ $SERVER_KIND == ringcast-prev ]]; then
         bin=$PREV_RINGCAST_BIN
         [[ -x $bin ]] || { log "missing $bin: build the earlier commit there"; exit 2; }
@@ -206,7 +221,11 @@ server_direct_args() {
 # set, wins: sse_fanout.sh runs SSE subscribers against ringcast).
 bench_protocol() {
   if [[ -n ${BENCH_PROTOCOL:-} ]]; then echo "$BENCH_PROTOCOL"; return; fi
-  [[ $1 == socketio ]] && echo socketio || echo pusher
+  case $1 in
+    socketio) echo socketio ;;
+    ringcast-dialogue) echo dialogue ;;
+    *) echo pusher ;;
+  esac
 }
 
 # run_bench META_JSON ARGS...: one ringcast-bench run against the running server, pinned to

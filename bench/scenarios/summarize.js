@@ -106,7 +106,7 @@ if (machine) {
 
 // ---- fan-out ---------------------------------------------------------------------------------
 const caseOrder = ['sat1', 'satp8', 'satb10', 'sat4', 'lat60', 'lat60p4', 'half', 'sat4b10', 'satNb10'];
-const serverOrder = ['ringcast-prev', 'ringcast', 'ws', 'socketio'];
+const serverOrder = ['ringcast-prev', 'ringcast', 'ringcast-dialogue', 'ws', 'socketio'];
 const caseBase = (c) => (c.startsWith('half') ? 'half' : c);
 const labelOf = (c) => (c.startsWith('half-') ? `half of ringcast max, as ${caseLabel[c.slice(5)] || c.slice(5)}` : caseLabel[c] || c);
 const caseLabel = {
@@ -230,6 +230,26 @@ for (const cfg of configs) {
     say();
     const latUnsent = med(lat, (r) => r.bench.publish.events_unsent_behind_schedule);
     targets.push({ subs, payload, c: 'latency', lp99, round99, last99, unsent: latUnsent });
+  }
+  // Socket.IO fan-out: ringcast speaking Dialogue (server kind ringcast-dialogue) against the
+  // socket.io peer and ringcast's own Pusher path, case by case (issue 14's goal: >= 20x the
+  // peer's deliveries per CPU-second).
+  const dlgBody = [];
+  for (const c of caseOrder) {
+    const dlg = sv('ringcast-dialogue', c);
+    if (!dlg.length) continue;
+    const per = (rs) => med(rs, (r) => r.bench.server && r.bench.server.deliveries_per_cpu_s);
+    const p99 = (rs) => med(rs, (r) => r.bench.latency_us && r.bench.latency_us.p99 / 1000);
+    const sio = sv('socketio', c);
+    const rc = sv('ringcast', c);
+    dlgBody.push([labelOf(c), fmt(per(dlg), 0), fmt(per(sio), 0), fx(ratio(per(dlg), per(sio))),
+      fmt(per(rc), 0), fx(ratio(per(dlg), per(rc))), fmt(p99(dlg), 2), fmt(p99(sio), 2)]);
+  }
+  if (dlgBody.length) {
+    say('Socket.IO fan-out (Dialogue rooms through ringcast) against the socket.io peer and ringcast\'s Pusher path, medians:');
+    say();
+    say(table(['case', 'ringcast Socket.IO deliveries per CPU-s', 'socket.io peer', 'ringcast / peer',
+      'ringcast Pusher', 'Socket.IO / Pusher', 'p99 ms ringcast Socket.IO', 'p99 ms peer'], dlgBody));
   }
   // This build against an earlier one (server kind ringcast-prev, lib.sh), case by case.
   const prevBody = [];

@@ -185,8 +185,10 @@ std::string SetProtocol(BenchOptions* o, std::string_view v) {
     o->protocol = WireProtocol::kSocketIo;
   } else if (v == "sse") {
     o->protocol = WireProtocol::kSse;
+  } else if (v == "dialogue") {
+    o->protocol = WireProtocol::kDialogue;
   } else {
-    return "unknown protocol '" + std::string(v) + "' (pusher, socketio, sse)";
+    return "unknown protocol '" + std::string(v) + "' (pusher, socketio, dialogue, sse)";
   }
   return "";
 }
@@ -296,7 +298,10 @@ const std::vector<Option>& Options() {
       {"protocol", "P",
        "what subscribers speak: pusher (Pusher protocol 7), socketio (Socket.IO v5 over\n"
        "Engine.IO v4, WebSocket only, joining a room with an acknowledged \"subscribe\"\n"
-       "event; publishing stays REST) or sse (ringcast's Server-Sent Events stream, GET\n"
+       "event; publishing stays REST), dialogue (the same transport speaking Dialogue's\n"
+       "events: an acknowledged dialogue:join of the room named like the channel, events\n"
+       "read from dialogue:event's envelope; the server must have the rooms; publishing\n"
+       "stays REST) or sse (ringcast's Server-Sent Events stream, GET\n"
        "/sse/KEY?channels=CHANNEL, read only; publishers stay Pusher) (default pusher)",
        SetProtocol},
       {"server-pid", "PID",
@@ -339,8 +344,8 @@ std::string CheckOptions(const BenchOptions& o) {
     return "--count-server-writes reads TCP_INFO, which direct descriptors cannot "
            "(--descriptors regular)";
   }
-  if (o.protocol == WireProtocol::kSocketIo && o.mode != PublishMode::kRest) {
-    return "--protocol socketio publishes through REST only (--mode rest)";
+  if (IsSocketIo(o.protocol) && o.mode != PublishMode::kRest) {
+    return "--protocol socketio and dialogue publish through REST only (--mode rest)";
   }
   return "";
 }
@@ -369,6 +374,8 @@ const char* ProtocolName(WireProtocol p) {
       return "socketio";
     case WireProtocol::kSse:
       return "sse";
+    case WireProtocol::kDialogue:
+      return "dialogue";
   }
   return "?";
 }

@@ -16,7 +16,11 @@ namespace ringcast::bench {
 
 enum class Distribution { kUniform, kHot, kZipf };
 enum class PublishMode { kRest, kClientEvents };
-enum class WireProtocol { kPusher, kSocketIo, kSse };
+// kDialogue: Socket.IO like kSocketIo, speaking Dialogue's events (dialogue:join, dialogue:event).
+enum class WireProtocol { kPusher, kSocketIo, kSse, kDialogue };
+inline bool IsSocketIo(WireProtocol p) {
+  return p == WireProtocol::kSocketIo || p == WireProtocol::kDialogue;
+}
 
 struct BenchOptions {
   std::string host = "127.0.0.1";

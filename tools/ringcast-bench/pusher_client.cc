@@ -142,7 +142,7 @@ bool PusherClient::OnMessage(ws::Opcode op, std::string_view payload) {
     Bump(w_->live().errors);
     return true;
   }
-  if (protocol_ == WireProtocol::kSocketIo) return OnSocketIoMessage(payload);
+  if (IsSocketIo(protocol_)) return OnSocketIoMessage(payload);
   PusherMessage msg;
   if (const char* err = w_->parser().Parse(payload, &msg)) {
     w_->stats().CountError(std::string("protocol: ") + err);
@@ -222,6 +222,13 @@ void PusherClient::Subscribe(std::string_view channel, std::string_view socket_i
     SendText(msg);
     return;
   }
+  if (protocol_ == WireProtocol::kDialogue) {
+    std::string msg = "421[\"dialogue:join\",{\"roomId\":";
+    util::AppendJsonString(&msg, channel);
+    msg += "}]";
+    SendText(msg);
+    return;
+  }
   std::string msg = R"({"event":"pusher:subscribe","data":{"channel":)";
   util::AppendJsonString(&msg, channel);
   if (channel.substr(0, 8) == "private-") {
@@ -275,6 +282,20 @@ bool PusherClient::OnSocketIoMessage(std::string_view text) {
       OnEstablished(sio.payload);  // {"sid":"..."}: only Pusher needs a parsed socket id
       break;
     case SioType::kEvent:
+      if (protocol_ == WireProtocol::kDialogue) {
+        if (const char* err = w_->sio_parser().ParseDialogue(sio.payload, true, &msg)) {
+          w_->stats().CountError(std::string("protocol: ") + err);
+          Bump(w_->live().errors);
+          return true;
+        }
+        if (msg.event == "dialogue:error") {
+          w_->stats().CountError("dialogue:error");
+          Bump(w_->live().errors);
+        } else if (!msg.event.starts_with("dialogue:")) {
+          OnChannelEvent(msg);  // a dialogue:event's envelope: its event and data
+        }
+        break;
+      }
       if (const char* err = w_->sio_parser().ParseEvent(sio.payload, &msg)) {
         w_->stats().CountError(std::string("protocol: ") + err);
         Bump(w_->live().errors);
@@ -283,6 +304,16 @@ bool PusherClient::OnSocketIoMessage(std::string_view text) {
       OnChannelEvent(msg);
       break;
     case SioType::kAck:
+      if (protocol_ == WireProtocol::kDialogue) {
+        // dialogue:join's ack: {roomId, roomName}, or the error {code, message}.
+        if (w_->sio_parser().ParseDialogue(sio.payload, false, &msg) != nullptr ||
+            msg.channel.empty()) {
+          Fail("dialogue:join refused");
+          return false;
+        }
+        OnSubscriptionResult(msg.channel, true, {});
+        break;
+      }
       if (const char* err = w_->sio_parser().ParseAck(sio.payload, &msg)) {
         w_->stats().CountError(std::string("protocol: ") + err);
         Bump(w_->live().errors);

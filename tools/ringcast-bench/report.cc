@@ -201,9 +201,10 @@ std::string FormatText(const BenchOptions& o, const Report& r) {
                   "%s, %u-byte payloads, batch %u%s%s, %.1f s measured after %.1f s warm-up, %u "
                   "thread(s)\n",
                   ModeName(o.mode),
-                  o.protocol == WireProtocol::kSocketIo ? " (socketio)"
-                  : o.protocol == WireProtocol::kSse    ? " (sse subscribers)"
-                                                        : "",
+                  o.protocol == WireProtocol::kSocketIo   ? " (socketio)"
+                  : o.protocol == WireProtocol::kDialogue ? " (dialogue)"
+                  : o.protocol == WireProtocol::kSse      ? " (sse subscribers)"
+                                                          : "",
                   o.connections, o.channels, DistributionName(o.distribution), o.publishers,
                   rate.c_str(), o.payload_bytes, o.batch, o.batch_due ? " (due)" : "",
                   o.pipeline > 1 ? (", pipeline " + std::to_string(o.pipeline)).c_str() : "",

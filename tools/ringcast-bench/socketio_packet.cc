@@ -151,4 +151,59 @@ const char* SocketIoArgsParser::Parse(std::string_view array_json, bool has_name
   return nullptr;
 }
 
+const char* SocketIoArgsParser::ParseDialogue(std::string_view array_json, bool has_name,
+                                              PusherMessage* out) {
+  *out = PusherMessage();
+  simdjson::padded_string_view view(array_json.data(), array_json.size(),
+                                    array_json.size() + simdjson::SIMDJSON_PADDING);
+  sj::document doc;
+  if (parser_.iterate(view).get(doc)) return "socket.io payload is not JSON";
+  sj::array arr;
+  if (doc.get_array().get(arr)) return "socket.io payload is not an array";
+  bool first = true;
+  bool envelope = false;
+  for (auto result : arr) {
+    sj::value v;
+    if (std::move(result).get(v)) return "socket.io payload is not valid JSON";
+    if (first && has_name) {
+      first = false;
+      if (v.get_string().get(out->event)) return "socket.io event name is not a string";
+      envelope = out->event == "dialogue:event";
+      continue;
+    }
+    first = false;
+    sj::object obj;
+    if (v.get_object().get(obj)) return nullptr;  // not an object: nothing to read
+    for (auto field : obj) {
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return "bad dialogue field";
+      sj::value fv;
+      if (field.value().get(fv)) return "bad dialogue field";
+      if (key == "roomId") {
+        if (fv.get_string().get(out->channel)) return "dialogue roomId is not a string";
+      } else if (envelope && key == "event") {
+        if (fv.get_string().get(out->event)) return "dialogue event is not a string";
+      } else if (envelope && key == "data") {
+        sj::json_type type;
+        if (fv.type().get(type)) return "bad dialogue data";
+        if (type == sj::json_type::string) {
+          if (fv.get_string().get(out->data)) return "bad dialogue data";
+          out->data_is_string = true;
+        } else if (type == sj::json_type::object) {
+          sj::object o;
+          if (fv.get_object().get(o) || o.raw_json().get(out->data)) return "bad dialogue data";
+        } else if (type == sj::json_type::array) {
+          sj::array a;
+          if (fv.get_array().get(a) || a.raw_json().get(out->data)) return "bad dialogue data";
+        } else {
+          out->data = fv.raw_json_token();
+        }
+      }
+    }
+    break;  // further arguments are not used
+  }
+  if (has_name && first) return "socket.io event without a name";
+  return nullptr;
+}
+
 }  // namespace ringcast::bench

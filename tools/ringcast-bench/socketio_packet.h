@@ -80,6 +80,12 @@ class SocketIoArgsParser {
   [[nodiscard]] const char* ParseEvent(std::string_view array_json, PusherMessage* out);
   // [arg0, ...]: out->data = arg0 as above; out->event is left empty.
   [[nodiscard]] const char* ParseAck(std::string_view array_json, PusherMessage* out);
+  // Dialogue's payloads: ["dialogue:event", {event, roomId, data, ...}] (has_name) gives
+  // out->event = the envelope's event, out->channel = its roomId, out->data = its data (as
+  // above); another named event gives its name (and the first argument's roomId, if any); an
+  // ack [{roomId, ...}] (no name) gives out->channel = roomId (empty for an error object).
+  [[nodiscard]] const char* ParseDialogue(std::string_view array_json, bool has_name,
+                                          PusherMessage* out);
   // Copies `text` into an internal buffer with padding (for callers without the guarantee).
   std::string_view Pad(std::string_view text);
 

@@ -51,7 +51,7 @@ Worker::Worker(uint32_t id, const BenchOptions& options, const ChannelPlan& plan
   rng_ = (options.seed + 1) * 0x9e3779b97f4a7c15ull + (id + 1) * 0xbf58476d1ce4e5b9ull;
   event_name_ = options.mode == PublishMode::kClientEvents ? "client-" + options.event_name
                                                            : options.event_name;
-  if (options.protocol == WireProtocol::kSocketIo) {
+  if (IsSocketIo(options.protocol)) {
     ws_target_ = "/socket.io/?EIO=4&transport=websocket";
   } else {
     ws_target_ = "/app/" + options.app_key + "?protocol=7&client=ringcast-bench&version=0.1";

@@ -169,6 +169,34 @@ TEST(SocketIoArgs, AckArgument) {
   EXPECT_FALSE(m.data_is_string);
 }
 
+TEST(SocketIoArgs, DialogueEnvelopeAndJoinAck) {
+  SocketIoArgsParser parser;
+  PusherMessage m;
+  Padded ev(
+      R"(["dialogue:event",{"event":"bench","roomId":"bench-3","data":"rb1.0.3.7.9.x\"","from":"system","timestamp":1}])");
+  ASSERT_EQ(parser.ParseDialogue(ev.view, true, &m), nullptr);
+  EXPECT_EQ(m.event, "bench");
+  EXPECT_EQ(m.channel, "bench-3");
+  EXPECT_TRUE(m.data_is_string);
+  EXPECT_EQ(m.data, "rb1.0.3.7.9.x\"");
+  Padded obj(R"(["dialogue:event",{"event":"e","roomId":"r","data":{"a":[1]}}])");
+  ASSERT_EQ(parser.ParseDialogue(obj.view, true, &m), nullptr);
+  EXPECT_FALSE(m.data_is_string);
+  EXPECT_EQ(m.data, R"({"a":[1]})");
+  Padded other(R"(["dialogue:joined",{"roomId":"r","roomName":"R"}])");
+  ASSERT_EQ(parser.ParseDialogue(other.view, true, &m), nullptr);
+  EXPECT_EQ(m.event, "dialogue:joined");
+  EXPECT_EQ(m.channel, "r");
+  Padded ack(R"([{"roomId":"bench-0","roomName":"bench-0"}])");
+  ASSERT_EQ(parser.ParseDialogue(ack.view, false, &m), nullptr);
+  EXPECT_EQ(m.channel, "bench-0");
+  Padded refused(R"([{"code":"ROOM_NOT_FOUND","message":"no"}])");
+  ASSERT_EQ(parser.ParseDialogue(refused.view, false, &m), nullptr);
+  EXPECT_EQ(m.channel, "");
+  Padded bad(R"({"x":1})");
+  EXPECT_NE(parser.ParseDialogue(bad.view, true, &m), nullptr);
+}
+
 TEST(SocketIoArgs, RejectsNonArraysAndNamelessEvents) {
   SocketIoArgsParser parser;
   PusherMessage m;
