@@ -83,12 +83,21 @@ RestHead CheckDialogueHead(const engine::AppRegistry& apps, uint32_t dialogue_ap
   RestHead head;
   std::vector<std::string>& seg = head.segments;
   if (dialogue_app == engine::AppRegistry::kNone || !SplitPath(path, &seg) || seg.size() < 2 ||
-      seg.size() > 4 || seg[0] != "dialogue" || seg[1] != "rooms") {
+      seg.size() > 4 || seg[0] != "dialogue" ||
+      (seg[1] != "rooms" && seg[1] != "clients" && seg[1] != "users")) {
     return Refuse(std::move(head), 404, "Not found");
   }
   head.app = dialogue_app;
   bool allowed = false;
-  if (seg.size() == 2) {
+  if (seg[1] != "rooms") {
+    if (seg.size() != 4 || seg[3] != "events") {
+      return Refuse(std::move(head), 404, "Unknown path " + util::Utf8Truncate(path, 200));
+    }
+    head.route =
+        seg[1] == "clients" ? RestRoute::kDialogueClientEvents : RestRoute::kDialogueUserEvents;
+    head.allow = "POST";
+    allowed = method == "POST";
+  } else if (seg.size() == 2) {
     head.route = RestRoute::kDialogueRooms;
     head.allow = "GET, POST";
     allowed = method == "GET" || method == "POST";
@@ -107,7 +116,7 @@ RestHead CheckDialogueHead(const engine::AppRegistry& apps, uint32_t dialogue_ap
   } else {
     return Refuse(std::move(head), 404, "Unknown path " + util::Utf8Truncate(path, 200));
   }
-  if (seg.size() >= 3 && seg[2].empty()) return Refuse(std::move(head), 404, "Room id missing");
+  if (seg.size() >= 3 && seg[2].empty()) return Refuse(std::move(head), 404, "Id missing");
   if (!allowed) {
     std::string message =
         "Method " + util::Utf8Truncate(method, 32) + " not allowed; use " + std::string(head.allow);

@@ -33,6 +33,8 @@ enum class RestRoute {
   kDialogueRoom,          // GET (info and size), DELETE
   kDialogueRoomEvents,    // POST (trigger)
   kDialogueParticipants,  // GET
+  kDialogueClientEvents,  // POST /dialogue/clients/{clientId}/events (a direct send)
+  kDialogueUserEvents,    // POST /dialogue/users/{userId}/events
 };
 
 struct [[nodiscard]] RestHead {
@@ -51,10 +53,10 @@ struct [[nodiscard]] RestHead {
 RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
                        std::string_view path, std::string_view query, int64_t now_s);
 
-// Dialogue's REST API: /dialogue/rooms[/{roomId}[/events|/participants]] (the room id
-// percent-decoded, segments[2]), signed like the Pusher API with the key and secret of the app
-// Dialogue serves (`dialogue_app`; kNone: Dialogue is off, every path 404). The same statuses as
-// CheckRestHead.
+// Dialogue's REST API: /dialogue/rooms[/{roomId}[/events|/participants]] and
+// /dialogue/{clients|users}/{id}/events (the id percent-decoded, segments[2]), signed like the
+// Pusher API with the key and secret of the app Dialogue serves (`dialogue_app`; kNone: Dialogue is
+// off, every path 404). The same statuses as CheckRestHead.
 RestHead CheckDialogueHead(const engine::AppRegistry& apps, uint32_t dialogue_app,
                            std::string_view method, std::string_view path, std::string_view query,
                            int64_t now_s);

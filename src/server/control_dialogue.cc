@@ -210,6 +210,10 @@ void ControlPlane::HandleDialogueRest(api::HttpCall* call) {
     case api::RestRoute::kDialogueRoomEvents:
       DialogueRestTrigger(call, head.segments[2]);
       return;
+    case api::RestRoute::kDialogueClientEvents:
+    case api::RestRoute::kDialogueUserEvents:
+      DialogueRestDirect(call, head.route == api::RestRoute::kDialogueUserEvents, head.segments[2]);
+      return;
     default:
       break;
   }
@@ -235,6 +239,91 @@ void ControlPlane::DialogueRestRoomChange(api::HttpCall* call, engine::RoomChang
   Answer(call);
 }
 
+bool ControlPlane::ReadDialogueEvent(api::HttpCall* call, std::string* event, std::string* data) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(call->body);
+  simdjson::dom::object obj;
+  std::string_view name;
+  if (parser.parse(padded).get_object().get(obj) != simdjson::SUCCESS ||
+      !(GetString(obj, "event", &name) || GetString(obj, "name", &name)) || name.empty()) {
+    Refuse(call, 400, "INVALID_REQUEST", "The body must be a JSON object {event, data}");
+    return false;
+  }
+  if (const char* bad = engine::EventNameError(name, config_->limits.max_event_name_length)) {
+    Refuse(call, 400, "EVENT_NOT_ALLOWED", std::string("Invalid event name: ") + bad);
+    return false;
+  }
+  simdjson::dom::element value;
+  *data = obj["data"].get(value) == simdjson::SUCCESS ? std::string(simdjson::minify(value))
+                                                      : std::string("null");
+  if (data->size() > config_->limits.max_event_data_bytes) {
+    Refuse(call, 413, "PAYLOAD_TOO_LARGE", "Event data is too large");
+    return false;
+  }
+  *event = std::string(name);
+  return true;
+}
+
+void ControlPlane::DialogueRestDirect(api::HttpCall* call, bool by_user, const std::string& id) {
+  std::string event;
+  std::string data;
+  if (!ReadDialogueEvent(call, &event, &data)) {
+    Answer(call);
+    return;
+  }
+  // Socket.IO's own event names are not the backend's to send.
+  for (const char* reserved : {"connect", "connect_error", "disconnect", "disconnecting",
+                               "newListener", "removeListener"}) {
+    if (event == reserved) {
+      Refuse(call, 400, "EVENT_NOT_ALLOWED", "'" + event + "' is reserved by Socket.IO");
+      Answer(call);
+      return;
+    }
+  }
+  uint32_t shard = 0;
+  uint64_t serial = 0;
+  uint64_t mask = 0;
+  if (by_user) {
+    mask = shard_count_ >= 64 ? ~uint64_t{0} : (uint64_t{1} << shard_count_) - 1;
+  } else if (ids_->Parse(id, &shard, &serial) && shard < shard_count_) {
+    mask = uint64_t{1} << shard;
+  }
+  if (mask == 0) {
+    Refuse(call, 404, "CLIENT_NOT_FOUND", "No client '" + id + "' is connected");
+    Answer(call);
+    return;
+  }
+  auto* q = new CountQuery();
+  q->app = config_->dialogue.app;
+  q->channels = {id};
+  q->counts.assign(shard_count_, 0);
+  q->direct = true;
+  q->by_user = by_user;
+  q->direct_serial = serial;
+  q->direct_event = std::move(event);
+  q->direct_data = std::move(data);
+  q->pending = static_cast<uint32_t>(std::popcount(mask));
+  q->done = [this, call, by_user, id](std::vector<uint64_t> n) {
+    const uint64_t sent = n.empty() ? 0 : n[0];
+    if (by_user) {
+      std::string body = "{\"sent\":";
+      util::AppendInt(&body, static_cast<int64_t>(sent));
+      body += '}';
+      Reply(call, 200, body);
+    } else if (sent == 0) {
+      Refuse(call, 404, "CLIENT_NOT_FOUND", "No client '" + id + "' is connected");
+    } else {
+      Reply(call, 200, "{\"ok\":true}");
+    }
+    Answer(call);
+  };
+  while (mask != 0) {
+    auto s = static_cast<uint32_t>(std::countr_zero(mask));
+    mask &= mask - 1;
+    SendToShard(s, ToShard::Count(q));
+  }
+}
+
 void ControlPlane::DialogueRestTrigger(api::HttpCall* call, const std::string& room_id) {
   // {event (or name), data}: data any JSON value, published from "system".
   const config::DialogueRoomConfig* room = dialogue_rooms_.Find(room_id);
@@ -243,32 +332,14 @@ void ControlPlane::DialogueRestTrigger(api::HttpCall* call, const std::string& r
     Answer(call);
     return;
   }
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(call->body);
-  simdjson::dom::object obj;
-  std::string_view event;
-  if (parser.parse(padded).get_object().get(obj) != simdjson::SUCCESS ||
-      !(GetString(obj, "event", &event) || GetString(obj, "name", &event)) || event.empty()) {
-    Refuse(call, 400, "INVALID_REQUEST", "The body must be a JSON object {event, data}");
-    Answer(call);
-    return;
-  }
-  if (const char* bad = engine::EventNameError(event, config_->limits.max_event_name_length)) {
-    Refuse(call, 400, "EVENT_NOT_ALLOWED", std::string("Invalid event name: ") + bad);
+  std::string event;
+  std::string data;
+  if (!ReadDialogueEvent(call, &event, &data)) {
     Answer(call);
     return;
   }
   if (event.starts_with("pusher:") || event.starts_with("pusher_internal:")) {
     Refuse(call, 400, "EVENT_NOT_ALLOWED", "Event names starting with pusher: are reserved");
-    Answer(call);
-    return;
-  }
-  simdjson::dom::element value;
-  std::string data = obj["data"].get(value) == simdjson::SUCCESS
-                         ? std::string(simdjson::minify(value))
-                         : std::string("null");
-  if (data.size() > config_->limits.max_event_data_bytes) {
-    Refuse(call, 413, "PAYLOAD_TOO_LARGE", "Event data is too large");
     Answer(call);
     return;
   }
@@ -283,7 +354,7 @@ void ControlPlane::DialogueRestTrigger(api::HttpCall* call, const std::string& r
   engine::PublishRequest req;
   req.app = config_->dialogue.app;
   req.channels.push_back(room->id);
-  req.event = std::string(event);
+  req.event = std::move(event);
   req.data = std::move(data);
   Reply(call, 200, "{\"ok\":true}");
   if (bridge_) {

@@ -347,6 +347,10 @@ class ControlPlane {
   void HandleDialogueRest(api::HttpCall* call);
   void DialogueRestTrigger(api::HttpCall* call, const std::string& room_id);
   void DialogueRestRoomChange(api::HttpCall* call, engine::RoomChange* c);
+  // POST /dialogue/{clients|users}/{id}/events: the event to one socket or a user's sockets.
+  void DialogueRestDirect(api::HttpCall* call, bool by_user, const std::string& id);
+  // A REST body {event (or name), data}: false (the call answered with the refusal) when bad.
+  bool ReadDialogueEvent(api::HttpCall* call, std::string* event, std::string* data);
   // A client event (one reference, built by a shard or here): numbered, kept and routed to the
   // shards with members (the kClientEvent path).
   void PublishClientEvent(runtime::SharedBuf* buf);

@@ -229,6 +229,10 @@ void Shard::Handle(const ToShard& m) {
         q->counts[id_ * n + i] = ch == nullptr ? 0 : ch->members.size();
       }
       if (q->deliveries && n == 1) q->counts[id_] = last_delivered_;
+      if (q->direct && n == 1) {
+        q->counts[id_] = dialogue_shared_.DirectSend(
+            q->app, q->by_user, q->channels[0], q->direct_serial, q->direct_event, q->direct_data);
+      }
       if (q->participants && n == 1 && id_ < q->participant_rows.size()) {
         dialogue_shared_.ListMembers(q->app, q->channels[0], &q->participant_rows[id_]);
       }

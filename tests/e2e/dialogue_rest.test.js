@@ -3,8 +3,8 @@
 // POST /dialogue/rooms/{roomId}/events reaches the room's members on both shards as
 // dialogue:event from "system" and is checked against the room's rules (400, nothing delivered);
 // rooms created and deleted by the backend are broadcast, and only the backend deletes them;
-// GET a room (its size over the shards), the room list, the participants; a user's created
-// rooms are capped (TOO_MANY_ROOMS).
+// GET a room (its size over the shards), the room list, the participants; direct sends to one
+// client and to every socket of a user; a user's created rooms are capped (TOO_MANY_ROOMS).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -112,6 +112,29 @@ test('rooms from the backend: created and deleted with broadcasts; size, list an
   // The backend deletes a client's room too.
   await clients[1].timeout(5000).emitWithAck('dialogue:createRoom', { id: 'theirs', name: 'Theirs' });
   assert.equal((await api('DELETE', '/dialogue/rooms/theirs')).status, 200);
+  for (const s of clients) s.disconnect();
+});
+
+test('direct sends: to one client (any shard), to every socket of a user; unknown clients 404', async () => {
+  const clients = await clientsOnBothShards((i) => sioClient(server.port, { userId: i < 2 ? 'dana' : `x${i}` }));
+  for (const s of clients) {
+    const r = await api('POST', `/dialogue/clients/${s.hello.clientId}/events`, { event: 'notice', data: { for: s.hello.clientId } });
+    assert.deepEqual(r, { status: 200, body: { ok: true } });
+    assert.deepEqual(await next(s, 'notice'), { for: s.hello.clientId });
+  }
+  const dana = clients.filter((s) => s.hello.userId === 'dana');
+  const r = await api('POST', '/dialogue/users/dana/events', { name: 'ping', data: 'hi dana' });
+  assert.deepEqual(r, { status: 200, body: { sent: dana.length } });
+  for (const s of dana) assert.equal(await next(s, 'ping'), 'hi dana');
+  await new Promise((res) => setTimeout(res, 200));
+  for (const s of clients.filter((c) => c.hello.userId !== 'dana')) assert.ok(!s.log.some((m) => m.event === 'ping'));
+  assert.deepEqual(await api('POST', '/dialogue/users/nobody/events', { event: 'ping', data: 1 }), { status: 200, body: { sent: 0 } });
+  assert.equal((await api('POST', '/dialogue/clients/1.2/events', { event: 'e', data: 1 })).status, 404);
+  assert.equal((await api('POST', '/dialogue/clients/not-an-id/events', { event: 'e', data: 1 })).status, 404);
+  assert.equal((await api('POST', `/dialogue/clients/${clients[0].hello.clientId}/events`, { event: 'disconnect', data: 1 })).status, 400);
+  clients[0].disconnect();
+  await new Promise((res) => setTimeout(res, 200));
+  assert.equal((await api('POST', `/dialogue/clients/${clients[0].hello.clientId}/events`, { event: 'e', data: 1 })).body.reason, 'CLIENT_NOT_FOUND');
   for (const s of clients) s.disconnect();
 });
 

@@ -81,13 +81,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // Dialogue's REST head (the enabled app serves Dialogue): the same statuses; a passing head
-  // is /dialogue/rooms with a route its length says and a room id when it names one.
+  // is /dialogue/rooms with a route its length says and a room id when it names one, or a
+  // direct send's POST /dialogue/{clients|users}/{id}/events.
   RestHead d = ringcast::api::CheckDialogueHead(Apps(), 0, method, path, query, now_s);
   FUZZ_CHECK(d.status == 0 || d.status == 400 || d.status == 401 || d.status == 404 ||
              d.status == 405);
   if (d.ok()) {
     FUZZ_CHECK(d.app == 0 && d.segments.size() >= 2 && d.segments.size() <= 4);
-    FUZZ_CHECK(d.segments[0] == "dialogue" && d.segments[1] == "rooms");
+    FUZZ_CHECK(d.segments[0] == "dialogue");
+    if (d.segments[1] != "rooms") {
+      FUZZ_CHECK(d.segments.size() == 4 && d.segments[3] == "events" && method == "POST");
+      FUZZ_CHECK(d.route == (d.segments[1] == "users" ? RestRoute::kDialogueUserEvents
+                                                      : RestRoute::kDialogueClientEvents));
+    }
     if (d.segments.size() >= 3) FUZZ_CHECK(!d.segments[2].empty());
   } else {
     std::string out;

@@ -34,6 +34,21 @@ void DialogueShared::ListMembers(uint32_t app, std::string_view room,
   }
 }
 
+uint64_t DialogueShared::DirectSend(uint32_t app, bool by_user, std::string_view user,
+                                    uint64_t serial, std::string_view event,
+                                    std::string_view data) {
+  if (env == nullptr || app != env->config().dialogue.app) return 0;
+  if (!by_user) {
+    auto it = sockets.find(serial);
+    return it != sockets.end() && it->second->SendDirect(event, data) ? 1 : 0;
+  }
+  uint64_t n = 0;
+  for (const auto& [s, socket] : sockets) {
+    if (socket->user_id() == user && socket->SendDirect(event, data)) ++n;
+  }
+  return n;
+}
+
 void DialogueShared::OnHookAnswer(engine::HookCall& h) {
   auto it = sockets.find(h.serial);
   if (it != sockets.end()) it->second->OnHookAnswer(h);

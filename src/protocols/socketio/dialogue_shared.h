@@ -44,6 +44,10 @@ struct DialogueShared {
   // The shard's sockets joined to room `room` of app `app`, as (socket id, user id).
   void ListMembers(uint32_t app, std::string_view room,
                    std::vector<std::pair<std::string, std::string>>* out) const;
+  // A direct send: the event `event` with the JSON `data` to the socket `serial` (by_user
+  // false) or to every connected socket of user `user`. Returns how many sockets got it.
+  uint64_t DirectSend(uint32_t app, bool by_user, std::string_view user, uint64_t serial,
+                      std::string_view event, std::string_view data);
   // The control plane's answer to a hook call, for the socket that made it (if still there).
   void OnHookAnswer(engine::HookCall& h);
 

@@ -71,6 +71,13 @@ class DialogueSocket {
   void Attach(DialogueTransport* transport);
   const std::string& sid() const { return sid_; }
   const std::string& user_id() const { return user_id_; }
+  // A direct send (the REST API): the Socket.IO event `event` with JSON `data`, when the socket
+  // is connected (and open). Returns whether it was sent.
+  bool SendDirect(std::string_view event, std::string_view data) {
+    if (!connected_ || closed_) return false;
+    Emit(event, data);
+    return true;
+  }
   // Joined to `room` (the join answered, not waiting for a hook or a slot).
   bool IsMember(std::string_view room) const {
     for (const Joined& j : joined_) {

@@ -112,6 +112,16 @@ TEST(DialogueHead, RoutesMethodsAndTheDialogueAppsSignature) {
                         Query("GET", "/dialogue/rooms/a/participants", "secret7", "key7", ""), kNow)
           .route,
       RestRoute::kDialogueParticipants);
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "POST", "/dialogue/users/u%201/events",
+                              Query("POST", "/dialogue/users/u%201/events", "secret7"), kNow)
+                .route,
+            RestRoute::kDialogueUserEvents);
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "POST", "/dialogue/clients/1.2/events",
+                              Query("POST", "/dialogue/clients/1.2/events", "secret7"), kNow)
+                .route,
+            RestRoute::kDialogueClientEvents);
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "POST", "/dialogue/users/u", "", kNow).status, 404);
+  EXPECT_EQ(CheckDialogueHead(apps, 0, "GET", "/dialogue/users/u/events", "", kNow).status, 405);
   // Route and method before the signature; the signature is the Dialogue app's.
   EXPECT_EQ(CheckDialogueHead(apps, 0, "GET", "/dialogue/rooms/a/events", "", kNow).status, 405);
   EXPECT_EQ(CheckDialogueHead(apps, 0, "PUT", "/dialogue/rooms", "", kNow).allow, "GET, POST");
