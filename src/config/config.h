@@ -203,6 +203,13 @@ struct DialogueConfig {
   // History records kept in the store per (room, event) (api/dialogue_history.h); the newest
   // `history.limit` of them also stay in memory. 0: memory only (nothing survives a restart).
   uint32_t history_store_limit = 10000;
+  // Client triggers per user id per second over the node (the seed's rate limiter, keyed by
+  // user); beyond, RATE_LIMITED. -1 (default): limits.client_events_per_second; 0: off.
+  int64_t user_events_per_second = -1;
+  uint32_t UserEventsPerSecond(const Limits& limits) const {
+    return user_events_per_second < 0 ? limits.client_events_per_second
+                                      : static_cast<uint32_t>(user_events_per_second);
+  }
   uint32_t app = 0;  // index of the app served (set by Finalize)
 };
 

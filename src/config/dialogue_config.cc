@@ -250,6 +250,11 @@ std::string ApplyDialogueJson(simdjson::dom::element value, DialogueConfig* out)
       }
       (key == "ping_interval_ms" ? out->ping_interval_ms : out->ping_timeout_ms) =
           static_cast<uint32_t>(n);
+    } else if (key == "user_events_per_second") {
+      if (field.value.get_uint64().get(n) || n > 1000000) {
+        return "dialogue \"user_events_per_second\" must be an integer from 0 to 1000000";
+      }
+      out->user_events_per_second = static_cast<int64_t>(n);
     } else if (key == "history_store_limit") {
       if (field.value.get_uint64().get(n) || n > 10000000) {
         return "dialogue \"history_store_limit\" must be an integer from 0 to 10000000";

@@ -20,6 +20,13 @@ void ControlPlane::HandleHookCall(engine::HookCall* h) {
     delete h;
     return;
   }
+  if (h->kind == Kind::kTrigger && !UserMayTrigger(h->app, h->user_id)) {
+    // The user's triggers over the node (cheap, before any hook is asked).
+    h->code = "RATE_LIMITED";
+    h->message = "Too many events from this user; slow down";
+    SendToShard(h->shard, ToShard::HookAnswer(h));
+    return;
+  }
   if (h->kind == Kind::kTrigger && !h->before_each) {
     PublishHookedTrigger(h);
     return;
@@ -30,6 +37,37 @@ void ControlPlane::HandleHookCall(engine::HookCall* h) {
     r.error = "too many hook calls waiting";
     DecideHookCall(h, r);
   }
+}
+
+bool ControlPlane::UserMayTrigger(uint32_t app, std::string_view user_id) {
+  const uint32_t limit = config_->dialogue.UserEventsPerSecond(config_->limits);
+  if (limit == 0) return true;
+  const uint64_t now = util::MonotonicMs();
+  if (user_windows_.size() >= kMaxUserWindows && now >= user_windows_swept_ms_ + 1000) {
+    // Windows older than a second count nothing: they go (at most one sweep a second).
+    std::erase_if(user_windows_,
+                  [now](const auto& kv) { return now >= kv.second.start_ms + 1000; });
+    user_windows_swept_ms_ = now;
+  }
+  std::string key = std::to_string(app);
+  key.push_back('\0');
+  key.append(user_id);
+  auto it = user_windows_.find(key);
+  if (it == user_windows_.end()) {
+    if (user_windows_.size() >= kMaxUserWindows) {
+      user_limit_untracked_.Add();  // every window is live: not tracked (counted), let through
+      return true;
+    }
+    it = user_windows_.emplace(std::move(key), UserWindow{now, 0}).first;
+  }
+  UserWindow& w = it->second;
+  if (now >= w.start_ms + 1000) {
+    w.start_ms = now;
+    w.count = 0;
+  }
+  if (w.count >= limit) return false;
+  ++w.count;
+  return true;
 }
 
 void ControlPlane::RunHookAnswers() {

@@ -129,6 +129,7 @@ ControlStats ControlPlane::stats() const {
   s.dialogue_hooks_sent = hs.sent;
   s.dialogue_hooks_failed = hs.failed;
   s.dialogue_hooks_refused = hs.refused;
+  s.dialogue_user_limit_untracked = user_limit_untracked_.Get();
   s.cluster = bridge_ != nullptr;
   s.cluster_ready = cluster_ready_.Ready();
   s.cluster_connects = cluster_connects_.Get();

@@ -358,6 +358,9 @@ class ControlPlane {
   // A shard's hook call: a notification sent (and freed), or a call asked of the backend whose
   // decision goes back to the socket (a trigger's publication made first).
   void HandleHookCall(engine::HookCall* h);
+  // A Dialogue client trigger of `user_id` within dialogue.user_events_per_second over the node
+  // (one-second windows); counts it when it is.
+  bool UserMayTrigger(uint32_t app, std::string_view user_id);
   // The hook answers that came in (from completions), applied at the top of the turn.
   void RunHookAnswers();
   // `h`'s decision from the backend's answer `r` (the failure policy applied when unusable).
@@ -427,6 +430,16 @@ class ControlPlane {
     webhooks::HookResponse response;
   };
   std::vector<HookAnswer> hook_answers_;  // come in, applied by RunHookAnswers
+  // Per (app, user) trigger windows (UserMayTrigger): bounded; past kMaxUserWindows live ones
+  // a user is not tracked (user_limit_untracked_).
+  struct UserWindow {
+    uint64_t start_ms = 0;
+    uint32_t count = 0;
+  };
+  static constexpr size_t kMaxUserWindows = 100000;
+  std::unordered_map<std::string, UserWindow> user_windows_;
+  uint64_t user_windows_swept_ms_ = 0;
+  StatCounter user_limit_untracked_;
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
   static constexpr size_t kMaxCacheMissKeys = 65536;
   std::unordered_map<std::string, uint64_t> cache_miss_sent_;

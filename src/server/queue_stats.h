@@ -56,6 +56,7 @@ struct ControlStats {
   uint64_t dialogue_hooks_sent = 0;       // hook calls answered 2xx
   uint64_t dialogue_hooks_failed = 0;     // timed out, connection error, non-2xx
   uint64_t dialogue_hooks_refused = 0;    // not queued (the queue was full)
+  uint64_t dialogue_user_limit_untracked = 0;  // triggers let through untracked (windows full)
   // Cluster mode (docs/cluster.md): off in single-node mode (no cluster families exported).
   bool cluster = false;
   bool cluster_ready = false;      // both connections to Redis up and set up

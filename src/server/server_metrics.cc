@@ -280,6 +280,11 @@ void ServerCollector::Collect(TextWriter& w) const {
            q.control.dialogue_hooks_failed);
   w.Sample("ringcast_dialogue_hook_calls_total", Labels{{"outcome", "refused"}},
            q.control.dialogue_hooks_refused);
+  w.Family("ringcast_dialogue_user_limit_untracked_total", MetricType::kCounter,
+           "Dialogue client triggers let through without their user's rate window "
+           "(dialogue.user_events_per_second): 100,000 users' windows were live.");
+  w.Sample("ringcast_dialogue_user_limit_untracked_total", Labels{},
+           q.control.dialogue_user_limit_untracked);
 
   w.Family("ringcast_loop_turn_duration_seconds", MetricType::kHistogram,
            "Busy time of one event-loop turn (from wake-up to the next sleep), by shard.");

@@ -821,9 +821,11 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
     return EmitError(kPayloadTooLarge, "Event data is too large", &p);
   }
   const bool before = HookOn("beforeEach");
-  if (before || HookOn("afterEach")) {
-    // Published by the control plane: after beforeEach decided (its data when it transformed
-    // it), with afterEach told. The ack (or the refusal) comes with its answer.
+  if (before || HookOn("afterEach") ||
+      env_->config().dialogue.UserEventsPerSecond(env_->limits()) > 0) {
+    // Published by the control plane: within the user's rate over the node, after beforeEach
+    // decided (its data when it transformed it), with afterEach told. The ack (or the refusal)
+    // comes with its answer.
     engine::HookCall* h = NewHookCall(engine::HookCall::Kind::kTrigger, "beforeEach");
     h->room = room->id;
     h->event = std::string(event);
