@@ -31,12 +31,12 @@ void DialogueRooms::Apply(engine::RoomChange* c) {
     }
     if (it == created_.end())
       return refuse("ROOM_NOT_FOUND", "Room '" + c->id + "' does not exist");
-    const std::string& creator = it->second->created_by;
-    if (!c->backend && (creator.empty() || creator != c->user_id)) {
+    const config::DialogueRoomConfig& room = *it->second;
+    if (!c->backend && (room.by_backend || room.created_by != c->user_id)) {
       return refuse("PERMISSION_DENIED", "Only the room creator can delete this room");
     }
-    if (!creator.empty()) {
-      auto u = per_user_.find(creator);
+    if (!room.by_backend) {
+      auto u = per_user_.find(room.created_by);
       if (u != per_user_.end() && --u->second == 0) per_user_.erase(u);
     }
     created_.erase(it);
@@ -61,7 +61,7 @@ void DialogueRooms::Apply(engine::RoomChange* c) {
     return refuse("TOO_MANY_ROOMS", "The server holds its maximum of created rooms");
   }
   const std::string creator = c->backend ? std::string() : c->user_id;
-  if (!creator.empty()) {
+  if (!c->backend) {
     auto u = per_user_.find(creator);
     if (u != per_user_.end() && u->second >= kMaxRoomsPerUser) {
       return refuse("TOO_MANY_ROOMS", "This user created its maximum of rooms; delete one first");
@@ -76,6 +76,7 @@ void DialogueRooms::Apply(engine::RoomChange* c) {
   room->events.push_back(config::DialogueEventConfig{.name = "*"});
   room->dynamic = true;
   room->created_by = creator;
+  room->by_backend = c->backend;
   c->room = room;
   created_.emplace(c->id, std::move(room));
 }

@@ -44,7 +44,7 @@ class DialogueRooms {
   const config::DialogueConfig* cfg_;
   uint32_t max_id_length_;
   util::StringMap<const config::DialogueRoomConfig*> configured_;
-  util::StringMap<uint32_t> per_user_;  // created rooms by creator (backend rooms not counted)
+  util::StringMap<uint32_t> per_user_;  // created rooms by creator ("" too; not the backend's)
   std::map<std::string, std::shared_ptr<const config::DialogueRoomConfig>, std::less<>> created_;
 };
 

@@ -146,9 +146,10 @@ struct DialogueRoomConfig {
   uint32_t sync_history_on_join = 0;
   std::vector<DialogueEventConfig> events;  // empty: read-only for clients
   // Created at run time (createRoom; api/dialogue_rooms.h): any event, no history, no default
-  // subscriptions; `created_by` (a user id; "" the backend) may delete it.
+  // subscriptions; `created_by` (a user id) may delete it (or the backend: by_backend).
   bool dynamic = false;
   std::string created_by;
+  bool by_backend = false;  // created through the REST API: no creator, only the backend deletes
   // The definition of event `name`, else the room's "*" one, else nullptr.
   const DialogueEventConfig* FindEvent(std::string_view name) const;
 };

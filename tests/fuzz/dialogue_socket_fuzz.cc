@@ -6,9 +6,11 @@
 // turn), and so are its answers to history queries (a join's sync, getHistory), with a JSON
 // and a non-JSON event; createRoom / deleteRoom are decided by a real registry
 // (api/dialogue_rooms.h) and applied as every shard applies them, and each input's created rooms
-// are deleted after it. Odd-sized inputs go to a second socket world whose config turns every
-// hook on (engine/hook_call.h): its calls are answered allowed (with a user id and claims, or
-// transformed data), refused, and failed-but-allowed in turn.
+// are deleted after it. Even-sized inputs run without the per-user trigger limit (the shard
+// forwards triggers itself); odd-sized ones go to a second socket world whose config turns every
+// hook on (engine/hook_call.h), and whose triggers the control plane decides: its calls are
+// answered allowed (with a user id and claims, or transformed data), refused, and
+// failed-but-allowed in turn.
 //
 // Traps on: a packet the socket sends that is not an Engine.IO packet, or a Socket.IO message
 // that does not decode or whose JSON does not parse; a hook call whose body is not a JSON
@@ -102,7 +104,7 @@ struct Transport : sio::DialogueTransport {
   simdjson::dom::parser json;
 };
 
-constexpr const char* kConfig = R"({"dialogue":{"rooms":[
+constexpr const char* kConfig = R"({"dialogue":{"user_events_per_second":0,"rooms":[
   {"id":"any","name":"Any","events":[{"name":"*"}],"defaultSubscriptions":["*"]},
   {"id":"duo","name":"Duo","maxSize":2,"events":["m"]},
   {"id":"chat","name":"Chat","defaultSubscriptions":["message"],"syncHistoryOnJoin":true,
@@ -245,7 +247,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto* c = new engine::RoomChange();
     c->op = engine::RoomChange::Op::kDelete;
     c->id = world->shared.created.back()->id;
-    c->user_id = world->shared.created.back()->created_by;
+    c->backend = true;  // the backend deletes any created room
     world->link.changes.emplace_back(c);
     AnswerChanges(&world->shared, &world->link, world->rooms.get());
     FUZZ_CHECK(world->shared.created.size() == before - 1);

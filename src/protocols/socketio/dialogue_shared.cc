@@ -94,7 +94,7 @@ void AppendRoomInfo(std::string* out, const config::DialogueRoomConfig& room) {
   o.Str("id", room.id).Str("name", room.name);
   if (!room.description.empty()) o.Str("description", room.description);
   if (room.max_size > 0) o.Int("maxSize", room.max_size);
-  if (room.dynamic && !room.created_by.empty()) o.Str("createdById", room.created_by);
+  if (room.dynamic && !room.by_backend) o.Str("createdById", room.created_by);
   o.Close();
 }
 

@@ -112,6 +112,7 @@ TEST(DialogueRooms, TheBackendCreatesWhenClientsMayNotAndDeletesAnyCreatedRoom) 
   rooms.Apply(&c);
   ASSERT_EQ(c.code, "");
   EXPECT_EQ(c.room->created_by, "");  // no creator: only the backend deletes it
+  EXPECT_TRUE(c.room->by_backend);
   EXPECT_EQ(rooms.Find("ops"), c.room.get());
   EXPECT_EQ(rooms.Find("lobby")->id, "lobby");
   EXPECT_EQ(rooms.Find("none"), nullptr);
@@ -120,6 +121,10 @@ TEST(DialogueRooms, TheBackendCreatesWhenClientsMayNotAndDeletesAnyCreatedRoom) 
   engine::RoomChange d = Delete("ops", "");
   d.backend = true;
   EXPECT_EQ(Code(&rooms, d), "");
+  // An empty user id is a user like any other: its room is its own, and counted.
+  engine::RoomChange e = Create("empty-user", "");
+  e.backend = false;
+  EXPECT_EQ(Code(&rooms, e), "PERMISSION_DENIED");  // allow_client_rooms is off here
   engine::RoomChange l = Delete("lobby", "");
   l.backend = true;
   EXPECT_EQ(Code(&rooms, l), "PERMISSION_DENIED");  // the config's rooms stay
