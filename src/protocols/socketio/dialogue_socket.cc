@@ -839,7 +839,7 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
       h->body += ",\"from\":";
       util::AppendJsonString(&h->body, user_id_);
       h->body += ",\"message\":";
-      AppendEventMessage(&h->body, event, room->id, data, user_id_, 0, &shared_->padded,
+      AppendEventMessage(&h->body, h->event, room->id, data, user_id_, 0, &shared_->padded,
                          &shared_->parser);
       h->body += '}';
     }
