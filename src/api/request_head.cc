@@ -30,6 +30,27 @@ RestHead Refuse(RestHead head, int status, std::string message) {
   return head;
 }
 
+// A routed head's method (405 with the route's Allow), query (400), signature (401, 400) and
+// app state (403), in that order.
+RestHead Authenticate(const engine::AppRegistry& apps, RestHead head, bool method_allowed,
+                      std::string_view method, std::string_view path, std::string_view query,
+                      int64_t now_s) {
+  if (!method_allowed) {
+    std::string message =
+        "Method " + util::Utf8Truncate(method, 32) + " not allowed; use " + std::string(head.allow);
+    return Refuse(std::move(head), 405, std::move(message));
+  }
+  if (!http::ParseQuery(query, &head.params, /*plus_as_space=*/false)) {
+    return Refuse(std::move(head), 400, "Malformed query string");
+  }
+  const config::AppConfig& cfg = apps.app(head.app);
+  auth::SignedRequest req{method, path, &head.params, {}};
+  auth::VerifyResult v = auth::VerifyPusherSignature(req, cfg.key, cfg.secret, now_s);
+  if (!v.ok()) return Refuse(std::move(head), v.status, std::move(v.message));
+  if (!cfg.enabled) return Refuse(std::move(head), 403, "Application disabled");
+  return head;
+}
+
 }  // namespace
 
 RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
@@ -61,20 +82,8 @@ RestHead CheckRestHead(const engine::AppRegistry& apps, std::string_view method,
   } else {
     return Refuse(std::move(head), 404, "Unknown path " + util::Utf8Truncate(path, 200));
   }
-  if (method != head.allow) {
-    std::string message =
-        "Method " + util::Utf8Truncate(method, 32) + " not allowed; use " + std::string(head.allow);
-    return Refuse(std::move(head), 405, std::move(message));
-  }
-  if (!http::ParseQuery(query, &head.params, /*plus_as_space=*/false)) {
-    return Refuse(std::move(head), 400, "Malformed query string");
-  }
-  const config::AppConfig& cfg = apps.app(head.app);
-  auth::SignedRequest req{method, path, &head.params, {}};
-  auth::VerifyResult v = auth::VerifyPusherSignature(req, cfg.key, cfg.secret, now_s);
-  if (!v.ok()) return Refuse(std::move(head), v.status, std::move(v.message));
-  if (!cfg.enabled) return Refuse(std::move(head), 403, "Application disabled");
-  return head;
+  const bool allowed = method == head.allow;  // before `head` moves
+  return Authenticate(apps, std::move(head), allowed, method, path, query, now_s);
 }
 
 RestHead CheckDialogueHead(const engine::AppRegistry& apps, uint32_t dialogue_app,
@@ -117,20 +126,7 @@ RestHead CheckDialogueHead(const engine::AppRegistry& apps, uint32_t dialogue_ap
     return Refuse(std::move(head), 404, "Unknown path " + util::Utf8Truncate(path, 200));
   }
   if (seg.size() >= 3 && seg[2].empty()) return Refuse(std::move(head), 404, "Id missing");
-  if (!allowed) {
-    std::string message =
-        "Method " + util::Utf8Truncate(method, 32) + " not allowed; use " + std::string(head.allow);
-    return Refuse(std::move(head), 405, std::move(message));
-  }
-  if (!http::ParseQuery(query, &head.params, /*plus_as_space=*/false)) {
-    return Refuse(std::move(head), 400, "Malformed query string");
-  }
-  const config::AppConfig& cfg = apps.app(head.app);
-  auth::SignedRequest req{method, path, &head.params, {}};
-  auth::VerifyResult v = auth::VerifyPusherSignature(req, cfg.key, cfg.secret, now_s);
-  if (!v.ok()) return Refuse(std::move(head), v.status, std::move(v.message));
-  if (!cfg.enabled) return Refuse(std::move(head), 403, "Application disabled");
-  return head;
+  return Authenticate(apps, std::move(head), allowed, method, path, query, now_s);
 }
 
 void AppendRestHeadRefusal(std::string* out, const RestHead& head, bool keep_alive) {

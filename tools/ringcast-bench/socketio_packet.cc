@@ -110,6 +110,29 @@ const char* SocketIoArgsParser::ParseAck(std::string_view array_json, PusherMess
   return Parse(array_json, false, out);
 }
 
+namespace {
+
+// out->data = `v`: the unescaped string (data_is_string), else its raw JSON.
+const char* ReadValue(sj::value& v, PusherMessage* out) {
+  sj::json_type type;
+  if (v.type().get(type)) return "socket.io payload is not valid JSON";
+  if (type == sj::json_type::string) {
+    if (v.get_string().get(out->data)) return "socket.io argument is not a valid string";
+    out->data_is_string = true;
+  } else if (type == sj::json_type::object) {
+    sj::object o;
+    if (v.get_object().get(o) || o.raw_json().get(out->data)) return "bad socket.io argument";
+  } else if (type == sj::json_type::array) {
+    sj::array a;
+    if (v.get_array().get(a) || a.raw_json().get(out->data)) return "bad socket.io argument";
+  } else {
+    out->data = v.raw_json_token();
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 const char* SocketIoArgsParser::Parse(std::string_view array_json, bool has_name,
                                       PusherMessage* out) {
   *out = PusherMessage();
@@ -132,20 +155,7 @@ const char* SocketIoArgsParser::Parse(std::string_view array_json, bool has_name
     first = false;
     if (have_arg) break;  // further arguments are not used
     have_arg = true;
-    sj::json_type type;
-    if (v.type().get(type)) return "socket.io payload is not valid JSON";
-    if (type == sj::json_type::string) {
-      if (v.get_string().get(out->data)) return "socket.io argument is not a valid string";
-      out->data_is_string = true;
-    } else if (type == sj::json_type::object) {
-      sj::object o;
-      if (v.get_object().get(o) || o.raw_json().get(out->data)) return "bad socket.io argument";
-    } else if (type == sj::json_type::array) {
-      sj::array a;
-      if (v.get_array().get(a) || a.raw_json().get(out->data)) return "bad socket.io argument";
-    } else {
-      out->data = v.raw_json_token();
-    }
+    if (const char* err = ReadValue(v, out)) return err;
   }
   if (has_name && first) return "socket.io event without a name";
   return nullptr;
@@ -184,20 +194,7 @@ const char* SocketIoArgsParser::ParseDialogue(std::string_view array_json, bool 
       } else if (envelope && key == "event") {
         if (fv.get_string().get(out->event)) return "dialogue event is not a string";
       } else if (envelope && key == "data") {
-        sj::json_type type;
-        if (fv.type().get(type)) return "bad dialogue data";
-        if (type == sj::json_type::string) {
-          if (fv.get_string().get(out->data)) return "bad dialogue data";
-          out->data_is_string = true;
-        } else if (type == sj::json_type::object) {
-          sj::object o;
-          if (fv.get_object().get(o) || o.raw_json().get(out->data)) return "bad dialogue data";
-        } else if (type == sj::json_type::array) {
-          sj::array a;
-          if (fv.get_array().get(a) || a.raw_json().get(out->data)) return "bad dialogue data";
-        } else {
-          out->data = fv.raw_json_token();
-        }
+        if (const char* err = ReadValue(fv, out)) return err;
       }
     }
     break;  // further arguments are not used
