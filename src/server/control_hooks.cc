@@ -115,7 +115,7 @@ void ControlPlane::PublishHookedTrigger(engine::HookCall* h) {
   pub.data = h->data;
   pub.user_id = h->user_id;
   const uint64_t stamp_before = last_stamp_us_;
-  PublishClientEvent(engine::BuildPublication(pub, /*refs=*/1));
+  const bool held = PublishClientEvent(engine::BuildPublication(pub, /*refs=*/1));
   if (hooks_.Has("afterEach")) {
     // recipientCount: the room's members on this node's shards, counted behind the publication.
     const uint64_t stamp = last_stamp_us_ != stamp_before
@@ -138,6 +138,13 @@ void ControlPlane::PublishHookedTrigger(engine::HookCall* h) {
           body += '}';
           NotifyHook("afterEach", body);
         });
+  }
+  if (held) {
+    // A room keeping history: the trigger is acknowledged once its record is durable, behind
+    // its delivery (ReleaseHeld publishes before it answers). A failed commit still delivers
+    // it (the store reports itself read-only): acknowledged all the same.
+    held_.push_back({nullptr, [this, h](bool) { SendToShard(h->shard, ToShard::HookAnswer(h)); }});
+    return;
   }
   SendToShard(h->shard, ToShard::HookAnswer(h));
 }

@@ -905,7 +905,7 @@ bool ControlPlane::PublishLocal(const engine::PublishRequest& req) {
   return held;
 }
 
-void ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
+bool ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
   const uint64_t now_ms = util::MonotonicMs();
   engine::PublicationView pub = engine::ReadPublication(buf);
   if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
@@ -924,8 +924,8 @@ void ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
     buf->Release();
     uint64_t first = 0;
     uint64_t last = 0;
-    if (!cluster || !PublishToCluster(req, &first, &last)) PublishLocal(req);
-    return;
+    if (!cluster || !PublishToCluster(req, &first, &last)) return PublishLocal(req);
+    return false;
   }
   published_.Add();
   app_published_[pub.app].Add();
@@ -933,7 +933,7 @@ void ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
   bool keep = history_.PolicyFor(pub.app, pub.channel).size > 0;
   if (route.mask == 0 && !keep) {
     buf->Release();
-    return;
+    return false;
   }
   auto shards = static_cast<uint32_t>(std::popcount(route.mask));
   // Ours alone until it is sent: stamp, then one reference per shard (and the history's).
@@ -950,6 +950,7 @@ void ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
     buf->AddRefs(shards - 1);
   }
   if (route.mask != 0) SendPublication(buf, route.mask);
+  return false;
 }
 
 void ControlPlane::Answer(api::HttpCall* call) {

@@ -352,8 +352,9 @@ class ControlPlane {
   // A REST body {event (or name), data}: false (the call answered with the refusal) when bad.
   bool ReadDialogueEvent(api::HttpCall* call, std::string* event, std::string* data);
   // A client event (one reference, built by a shard or here): numbered, kept and routed to the
-  // shards with members (the kClientEvent path).
-  void PublishClientEvent(runtime::SharedBuf* buf);
+  // shards with members (the kClientEvent path). True when it waits for the store's commit (a
+  // Dialogue room keeping history).
+  bool PublishClientEvent(runtime::SharedBuf* buf);
   // ---- Dialogue's hooks (control_hooks.cc; docs/protocols/dialogue.md "Hooks") ----
   // A shard's hook call: a notification sent (and freed), or a call asked of the backend whose
   // decision goes back to the socket (a trigger's publication made first).

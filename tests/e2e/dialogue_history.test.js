@@ -12,7 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { io } = require('socket.io-client');
 const { sioClient, next } = require('./lib/dialogue');
-const { startServer, pusherServer, shardOf, APP } = require('./lib/harness');
+const { startServer, pusherServer, shardOf, APP, waitFor } = require('./lib/harness');
 
 const CONFIG = {
   limits: { client_events_per_second: 1000 },
@@ -132,7 +132,11 @@ test('a join while events flow: history and live together hold every event once,
     while (n < target) await settle(10);
     stop = true;
     await pump;
-    await settle(300);
+    // Every joiner has the last event live (a loaded machine may take a while), then a little
+    // more for anything that would come twice.
+    const lastLive = (s) => s.log.filter((m) => m.event === 'dialogue:event').map((m) => m.args[0].data.n).pop();
+    await waitFor(() => joiners.every((s) => lastLive(s) === n), 10000).catch(() => {});
+    await settle(100);
     for (const s of joiners) {
       const hist = s.log.filter((m) => m.event === 'dialogue:history').flatMap((m) => m.args[0].events).map((e) => e.data.n).reverse();
       const live = s.log.filter((m) => m.event === 'dialogue:event').map((m) => m.args[0].data.n);
