@@ -35,6 +35,7 @@ struct HookCall {
   std::string event;
   std::string data;
   std::string user_id;
+  std::string meta;          // kTrigger: the event's meta (a JSON object's text, or empty)
   bool before_each = false;  // kTrigger: ask beforeEach first
   // out (answers):
   bool allowed = false;

@@ -18,12 +18,13 @@ struct PublicationHeader {
   uint32_t data_len;
   uint32_t user_id_len;
   uint32_t audience_len;
+  uint32_t meta_len;
 };
 }  // namespace
 
 runtime::SharedBuf* BuildPublication(const PublicationView& pub, uint32_t refs) {
   size_t total = sizeof(PublicationHeader) + pub.channel.size() + pub.event.size() +
-                 pub.data.size() + pub.user_id.size() + pub.audience.size();
+                 pub.data.size() + pub.user_id.size() + pub.audience.size() + pub.meta.size();
   runtime::SharedBuf* buf = runtime::SharedBuf::Create(total, refs);
   PublicationHeader h{pub.app,
                       pub.exclude_shard,
@@ -35,11 +36,13 @@ runtime::SharedBuf* BuildPublication(const PublicationView& pub, uint32_t refs) 
                       static_cast<uint32_t>(pub.event.size()),
                       static_cast<uint32_t>(pub.data.size()),
                       static_cast<uint32_t>(pub.user_id.size()),
-                      static_cast<uint32_t>(pub.audience.size())};
+                      static_cast<uint32_t>(pub.audience.size()),
+                      static_cast<uint32_t>(pub.meta.size())};
   char* p = buf->mutable_data();
   std::memcpy(p, &h, sizeof h);
   p += sizeof h;
-  for (std::string_view part : {pub.channel, pub.event, pub.data, pub.user_id, pub.audience}) {
+  for (std::string_view part :
+       {pub.channel, pub.event, pub.data, pub.user_id, pub.audience, pub.meta}) {
     if (!part.empty()) std::memcpy(p, part.data(), part.size());
     p += part.size();
   }
@@ -80,6 +83,8 @@ PublicationView ReadPublication(const runtime::SharedBuf* buf) {
   v.user_id = std::string_view(p, h.user_id_len);
   p += h.user_id_len;
   v.audience = std::string_view(p, h.audience_len);
+  p += h.audience_len;
+  v.meta = std::string_view(p, h.meta_len);
   return v;
 }
 

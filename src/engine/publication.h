@@ -6,7 +6,7 @@
 // (engine/wire_format.h) to turn it into the frames its subscribers need.
 //
 // Memory: one immutable runtime::SharedBuf (a header, then channel, event, data, user id,
-// audience), made with one reference per receiving shard; each shard releases its reference
+// audience, meta), made with one reference per receiving shard; each shard releases its reference
 // after its fan-out.
 // Built on the control plane (REST) or on a shard (client events, sequence 0); the control
 // plane stamps the sequence (SetSequence) while it still holds the only reference, before the
@@ -49,6 +49,9 @@ struct PublicationView {
   // (PublicationEncoder::TakesAudience; e.g. the Impulse push's tokens and topic). Non-empty:
   // members of other formats never receive it, and it is not kept in history.
   std::string_view audience;
+  // Dialogue's `meta` (a JSON object's text, or empty): context the sender adds to an event,
+  // shown by the formats that carry it (docs/protocols/dialogue.md "Events").
+  std::string_view meta;
 };
 
 // One event a handler wants published on each of `channels`, in order (the REST API's result;
@@ -65,6 +68,7 @@ struct PublishRequest {
   std::string exclude_socket_id;
   std::string audience;  // PublicationView::audience
   std::string user_id;   // PublicationView::user_id
+  std::string meta;      // PublicationView::meta
   // Numbered already (cluster mode: by Redis, which keeps the history): delivered with this
   // position and not kept here. 0: numbered where it is published.
   uint64_t epoch = 0;

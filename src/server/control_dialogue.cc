@@ -239,7 +239,8 @@ void ControlPlane::DialogueRestRoomChange(api::HttpCall* call, engine::RoomChang
   Answer(call);
 }
 
-bool ControlPlane::ReadDialogueEvent(api::HttpCall* call, std::string* event, std::string* data) {
+bool ControlPlane::ReadDialogueEvent(api::HttpCall* call, std::string* event, std::string* data,
+                                     std::string* meta) {
   simdjson::dom::parser parser;
   simdjson::padded_string padded(call->body);
   simdjson::dom::object obj;
@@ -256,7 +257,14 @@ bool ControlPlane::ReadDialogueEvent(api::HttpCall* call, std::string* event, st
   simdjson::dom::element value;
   *data = obj["data"].get(value) == simdjson::SUCCESS ? std::string(simdjson::minify(value))
                                                       : std::string("null");
-  if (data->size() > config_->limits.max_event_data_bytes) {
+  if (meta != nullptr && obj["meta"].get(value) == simdjson::SUCCESS && !value.is_null()) {
+    if (!value.is_object()) {
+      Refuse(call, 400, "INVALID_REQUEST", "meta must be an object");
+      return false;
+    }
+    *meta = std::string(simdjson::minify(value));
+  }
+  if (data->size() + (meta != nullptr ? meta->size() : 0) > config_->limits.max_event_data_bytes) {
     Refuse(call, 413, "PAYLOAD_TOO_LARGE", "Event data is too large");
     return false;
   }
@@ -334,7 +342,8 @@ void ControlPlane::DialogueRestTrigger(api::HttpCall* call, const std::string& r
   }
   std::string event;
   std::string data;
-  if (!ReadDialogueEvent(call, &event, &data)) {
+  std::string meta;
+  if (!ReadDialogueEvent(call, &event, &data, &meta)) {
     Answer(call);
     return;
   }
@@ -356,6 +365,7 @@ void ControlPlane::DialogueRestTrigger(api::HttpCall* call, const std::string& r
   req.channels.push_back(room->id);
   req.event = std::move(event);
   req.data = std::move(data);
+  req.meta = std::move(meta);
   Reply(call, 200, "{\"ok\":true}");
   if (bridge_) {
     if (!ClusterAccepts(call)) return;

@@ -114,6 +114,7 @@ void ControlPlane::PublishHookedTrigger(engine::HookCall* h) {
   pub.event = h->event;
   pub.data = h->data;
   pub.user_id = h->user_id;
+  pub.meta = h->meta;
   const uint64_t stamp_before = last_stamp_us_;
   const bool held = PublishClientEvent(engine::BuildPublication(pub, /*refs=*/1));
   if (hooks_.Has("afterEach")) {
@@ -125,7 +126,7 @@ void ControlPlane::PublishHookedTrigger(engine::HookCall* h) {
     std::string padded;
     simdjson::dom::parser parser;
     protocols::socketio::AppendEventMessage(&message, h->event, h->room, h->data, h->user_id, stamp,
-                                            &padded, &parser);
+                                            &padded, &parser, h->meta);
     CountSubscriptions(
         h->app, {h->room},
         [this, room = h->room, message = std::move(message)](std::vector<uint64_t> n) {

@@ -828,6 +828,7 @@ bool ControlPlane::HoldRoomPublication(const engine::PublishRequest& req,
   held.exclude_serial = req.exclude_serial;
   held.exclude_socket_id = req.exclude_socket_id;
   held.user_id = req.user_id;
+  held.meta = req.meta;
   held.epoch = req.epoch;  // cluster mode: numbered by Redis
   held.seq = req.seq;
   held.stamp_us = NextStamp();
@@ -885,6 +886,7 @@ bool ControlPlane::PublishLocal(const engine::PublishRequest& req) {
     pub.exclude_serial = req.exclude_serial;
     pub.audience = req.audience;
     pub.user_id = req.user_id;
+    pub.meta = req.meta;
     pub.stamp_us = req.stamp_us != 0 ? req.stamp_us : NextStamp();
     pub.sequence = route.sequence;
     if (req.seq != 0) {  // numbered (and kept) by Redis
@@ -919,6 +921,7 @@ bool ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
     req.event = std::string(pub.event);
     req.data = std::string(pub.data);
     req.user_id = std::string(pub.user_id);
+    req.meta = std::string(pub.meta);
     req.exclude_shard = pub.exclude_shard;
     req.exclude_serial = pub.exclude_serial;
     buf->Release();

@@ -350,7 +350,9 @@ class ControlPlane {
   // POST /dialogue/{clients|users}/{id}/events: the event to one socket or a user's sockets.
   void DialogueRestDirect(api::HttpCall* call, bool by_user, const std::string& id);
   // A REST body {event (or name), data}: false (the call answered with the refusal) when bad.
-  bool ReadDialogueEvent(api::HttpCall* call, std::string* event, std::string* data);
+  // `meta` (may be null: not read): the body's optional "meta" object, minified.
+  bool ReadDialogueEvent(api::HttpCall* call, std::string* event, std::string* data,
+                         std::string* meta = nullptr);
   // A client event (one reference, built by a shard or here): numbered, kept and routed to the
   // shards with members (the kClientEvent path). True when it waits for the store's commit (a
   // Dialogue room keeping history).

@@ -9,7 +9,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { startServer, APP } = require('./lib/harness');
+const { startServer, APP, shardOf } = require('./lib/harness');
 const { sioClient, next, clientsOnBothShards } = require('./lib/dialogue');
 
 const CONFIG = {
@@ -113,6 +113,27 @@ test('rooms from the backend: created and deleted with broadcasts; size, list an
   await clients[1].timeout(5000).emitWithAck('dialogue:createRoom', { id: 'theirs', name: 'Theirs' });
   assert.equal((await api('DELETE', '/dialogue/rooms/theirs')).status, 200);
   for (const s of clients) s.disconnect();
+});
+
+test('meta: a REST trigger\'s and a client trigger\'s meta reach the members in the envelope', async () => {
+  const all = await clientsOnBothShards((i) => sioClient(server.port, { userId: `m${i}` }, { transports: ['websocket'] }));
+  const a = all[0];
+  const b = all.find((s) => shardOf(s.hello.clientId) !== shardOf(a.hello.clientId));
+  for (const s of [a, b]) assert.equal((await s.timeout(5000).emitWithAck('dialogue:join', { roomId: 'chat' })).roomId, 'chat');
+  const meta = { correlationId: 'abc-123', flags: ['x'], depth: { n: 1 } };
+  assert.equal((await api('POST', '/dialogue/rooms/chat/events', { event: 'message', data: { text: 'with meta' }, meta })).status, 200);
+  for (const s of [a, b]) {
+    const ev = await next(s, 'dialogue:event', (m) => m.data.text === 'with meta');
+    assert.deepEqual([ev.from, ev.meta], ['system', meta]);
+  }
+  assert.deepEqual(await a.timeout(5000).emitWithAck('dialogue:trigger', { roomId: 'chat', event: 'message', data: { text: 'client meta' }, meta: { variant: 'A' } }), { ok: true });
+  for (const s of [a, b]) assert.deepEqual((await next(s, 'dialogue:event', (m) => m.data.text === 'client meta')).meta, { variant: 'A' });
+  // Without meta: no meta field (as Dialogue's envelope); meta must be an object.
+  assert.deepEqual(await a.timeout(5000).emitWithAck('dialogue:trigger', { roomId: 'chat', event: 'message', data: { text: 'plain' } }), { ok: true });
+  assert.equal('meta' in (await next(b, 'dialogue:event', (m) => m.data.text === 'plain')), false);
+  assert.equal((await a.timeout(5000).emitWithAck('dialogue:trigger', { roomId: 'chat', event: 'message', data: { text: 'x' }, meta: 'str' })).code, 'INVALID_REQUEST');
+  assert.equal((await api('POST', '/dialogue/rooms/chat/events', { event: 'message', data: { text: 'x' }, meta: [1] })).status, 400);
+  for (const s of all) s.disconnect();
 });
 
 test('direct sends: to one client (any shard), to every socket of a user; unknown clients 404', async () => {

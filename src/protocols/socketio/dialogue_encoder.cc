@@ -22,7 +22,7 @@ void AppendJsonValue(std::string* out, std::string_view data, std::string* padde
 
 void AppendEventMessage(std::string* out, std::string_view event, std::string_view room,
                         std::string_view data, std::string_view from, uint64_t stamp_us,
-                        std::string* padded, simdjson::dom::parser* parser) {
+                        std::string* padded, simdjson::dom::parser* parser, std::string_view meta) {
   *out += "{\"event\":";
   util::AppendJsonString(out, event);
   *out += ",\"roomId\":";
@@ -33,13 +33,17 @@ void AppendEventMessage(std::string* out, std::string_view event, std::string_vi
   util::AppendJsonString(out, from.empty() ? std::string_view("system") : from);
   *out += ",\"timestamp\":";
   util::AppendInt(out, stamp_us != 0 ? static_cast<int64_t>(stamp_us / 1000) : util::WallMs());
+  if (!meta.empty()) {
+    *out += ",\"meta\":";
+    out->append(meta);
+  }
   *out += '}';
 }
 
 net::LocalFrame* DialogueEncoder::Encode(const engine::PublicationView& pub) {
   text_.assign("42[\"dialogue:event\",");
   AppendEventMessage(&text_, pub.event, pub.channel, pub.data, pub.user_id, pub.stamp_us, &padded_,
-                     &parser_);
+                     &parser_, pub.meta);
   text_ += ']';
   return TextFrame(text_);
 }

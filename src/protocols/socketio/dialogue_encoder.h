@@ -48,10 +48,12 @@ class DialogueEncoder : public engine::PublicationEncoder {
 void AppendJsonValue(std::string* out, std::string_view data, std::string* padded,
                      simdjson::dom::parser* parser);
 
-// Appends Dialogue's EventMessage envelope {event, roomId, data, from, timestamp} (live events
-// and history alike): `from` "" is "system"; `stamp_us` 0 is now.
+// Appends Dialogue's EventMessage envelope {event, roomId, data, from, timestamp, meta?} (live
+// events and history alike): `from` "" is "system"; `stamp_us` 0 is now; `meta` (a JSON
+// object's text) only when not empty.
 void AppendEventMessage(std::string* out, std::string_view event, std::string_view room,
                         std::string_view data, std::string_view from, uint64_t stamp_us,
-                        std::string* padded, simdjson::dom::parser* parser);
+                        std::string* padded, simdjson::dom::parser* parser,
+                        std::string_view meta = {});
 
 }  // namespace ringcast::protocols::socketio

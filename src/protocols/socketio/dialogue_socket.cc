@@ -817,7 +817,14 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
     if (!err.empty()) return EmitError(kValidationFailed, err, &p);
   }
   std::string data = has_data ? std::string(simdjson::minify(value)) : std::string("null");
-  if (data.size() > limits.max_event_data_bytes) {
+  // Dialogue's optional `meta`: an object, carried with the event unchecked (counted in size).
+  std::string meta;
+  simdjson::dom::element meta_value;
+  if (arg["meta"].get(meta_value) == simdjson::SUCCESS && !meta_value.is_null()) {
+    if (!meta_value.is_object()) return EmitError(kInvalidRequest, "meta must be an object", &p);
+    meta = std::string(simdjson::minify(meta_value));
+  }
+  if (data.size() + meta.size() > limits.max_event_data_bytes) {
     return EmitError(kPayloadTooLarge, "Event data is too large", &p);
   }
   const bool before = HookOn("beforeEach");
@@ -840,10 +847,11 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
       util::AppendJsonString(&h->body, user_id_);
       h->body += ",\"message\":";
       AppendEventMessage(&h->body, h->event, room->id, data, user_id_, 0, &shared_->padded,
-                         &shared_->parser);
+                         &shared_->parser, meta);
       h->body += '}';
     }
     h->data = std::move(data);
+    h->meta = std::move(meta);
     if (trigger_hooking_) {
       if (waiting_triggers_.size() >= kMaxWaitingTriggers) {
         delete h;
@@ -861,6 +869,7 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
   pub.event = event;
   pub.data = data;
   pub.user_id = user_id_;
+  pub.meta = meta;
   if (!env_->control().ForwardPublication(engine::BuildPublication(pub, /*refs=*/1))) {
     return EmitError(kServerBusy, "Server busy, event dropped", &p);
   }
@@ -898,8 +907,9 @@ void DialogueSocket::AskRoomChange(bool create, const simdjson::dom::element* ar
         (v.get_double().get(max_size) != simdjson::SUCCESS || max_size < 0 || max_size > 1000000 ||
          max_size != static_cast<double>(static_cast<uint32_t>(max_size)))) {
       bad = "maxSize must be an integer from 0 to 1000000";
+    } else {
+      c->max_size = static_cast<uint32_t>(max_size);  // in range: checked above
     }
-    c->max_size = static_cast<uint32_t>(max_size);
   }
   if (bad != nullptr) {
     delete c;

@@ -58,6 +58,19 @@ TEST(Publication, CarriesItsAudienceBytes) {
   buf->Release();
 }
 
+TEST(Publication, CarriesDialoguesMetaAfterTheAudience) {
+  PublicationView p = Sample();
+  p.audience = "aud";
+  p.meta = R"({"correlationId":"abc"})";
+  runtime::SharedBuf* buf = BuildPublication(p, 1);
+  PublicationView v = ReadPublication(buf);
+  EXPECT_EQ(v.meta, R"({"correlationId":"abc"})");
+  EXPECT_EQ(v.audience, "aud");
+  EXPECT_EQ(v.user_id, "user-9");
+  EXPECT_EQ(v.meta.data() + v.meta.size(), buf->data() + buf->size()) << "the last part";
+  buf->Release();
+}
+
 TEST(Publication, EmptyPartsAndNoExclusion) {
   PublicationView p;
   p.data = "{}";
