@@ -240,12 +240,14 @@ bool DialogueSocket::HookOn(std::string_view hook) const {
   return !hooks.url.empty() && hooks.Has(hook);
 }
 
-engine::HookCall* DialogueSocket::NewHookCall(engine::HookCall::Kind kind, std::string_view hook) {
+engine::HookCall* DialogueSocket::NewHookCall(engine::HookCall::Kind kind, std::string_view hook,
+                                              bool with_body) {
   auto* h = new engine::HookCall();
   h->kind = kind;
   h->hook = std::string(hook);
   h->app = app_;
   h->serial = serial_;
+  if (!with_body) return h;
   std::string& b = h->body;
   b = "{\"clientId\":";
   util::AppendJsonString(&b, sid_);
@@ -833,7 +835,9 @@ void DialogueSocket::Trigger(simdjson::dom::object arg, const SioPacket& p) {
     // Published by the control plane: within the user's rate over the node, after beforeEach
     // decided (its data when it transformed it), with afterEach told. The ack (or the refusal)
     // comes with its answer.
-    engine::HookCall* h = NewHookCall(engine::HookCall::Kind::kTrigger, "beforeEach");
+    // The body is only for beforeEach: a trigger the control plane just publishes (per-user
+    // limit, afterEach) carries the publication's fields alone.
+    engine::HookCall* h = NewHookCall(engine::HookCall::Kind::kTrigger, "beforeEach", before);
     h->room = room->id;
     h->event = std::string(event);
     h->user_id = user_id_;

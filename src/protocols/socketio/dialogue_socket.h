@@ -148,8 +148,10 @@ class DialogueSocket {
   void CompleteConnect();
   bool HookOn(std::string_view hook) const;
   // A hook call of `kind` with the body's common fields (clientId, userId, auth) written and
-  // the object left open; the caller appends its fields and closes it.
-  engine::HookCall* NewHookCall(engine::HookCall::Kind kind, std::string_view hook);
+  // the object left open; the caller appends its fields and closes it. `with_body` false: no
+  // body (a trigger no hook is asked about).
+  engine::HookCall* NewHookCall(engine::HookCall::Kind kind, std::string_view hook,
+                                bool with_body = true);
   // A lifecycle notification (`hook` on): {clientId, userId, roomId?}.
   void NotifyHook(std::string_view hook, std::string_view room = {});
   // Sends a trigger's call (beforeEach) and marks it in flight; false when refused.
