@@ -11,6 +11,7 @@
 #include "engine/datonow_channels.h"
 #include "http/response.h"
 #include "store/wal.h"
+#include "util/clock.h"
 #include "util/json_writer.h"
 
 namespace ringcast::api {
@@ -53,17 +54,7 @@ std::string MessageKey(const config::AppConfig& app, uint64_t id) {
   return Prefix(app) + buf;
 }
 
-// ISO 8601 UTC with milliseconds: 2026-12-04T20:30:00.123Z.
-std::string Iso(int64_t ms) {
-  time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
+std::string Iso(int64_t ms) { return util::IsoTimeMs(ms); }
 
 void Json(HttpCall* call, int status, std::string_view body) {
   call->response.clear();

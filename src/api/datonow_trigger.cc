@@ -9,6 +9,7 @@
 #include "auth/crypto.h"
 #include "http/response.h"
 #include "store/wal.h"
+#include "util/clock.h"
 #include "util/json_writer.h"
 
 namespace ringcast::api {
@@ -26,17 +27,7 @@ std::string RequestPrefix(const config::AppConfig& app) {
   return "r" + app.id + std::string(1, '\0');
 }
 
-// ISO 8601 UTC with milliseconds, as the rest of the Datonow API writes times.
-std::string Iso(int64_t ms) {
-  time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
+std::string Iso(int64_t ms) { return util::IsoTimeMs(ms); }
 
 // Stored value "<first ms>\n<answer JSON>".
 int64_t StoredMs(std::string_view value) {

@@ -17,6 +17,27 @@ bool Base64UrlDecode(std::string_view encoded, std::string* out) {
   return Base64Decode(b64, out);
 }
 
+std::string Base64UrlEncode(std::string_view data) {
+  std::string b64 = Base64Encode(data);
+  while (!b64.empty() && b64.back() == '=') b64.pop_back();
+  for (char& c : b64) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return b64;
+}
+
+std::string SignJwtHs256(std::string_view header, std::string_view claims,
+                         std::string_view secret) {
+  std::string token = Base64UrlEncode(header);
+  token += '.';
+  token += Base64UrlEncode(claims);
+  const std::array<uint8_t, 32> mac = HmacSha256(secret, token);
+  token += '.';
+  token += Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), 32));
+  return token;
+}
+
 const char* VerifyJwtHs256(std::string_view token, std::string_view secret, std::string* header,
                            std::string* claims) {
   if (token.size() > kMaxJwtBytes) return "token too long";

@@ -18,6 +18,13 @@ inline constexpr size_t kMaxJwtBytes = 8192;
 const char* VerifyJwtHs256(std::string_view token, std::string_view secret, std::string* header,
                            std::string* claims);
 
+// A compact HS256 token of `header` and `claims` (JSON texts, taken as given), signed with
+// `secret` (the DontCode realtime tokens, apps/dontcode/realtime_token.h).
+std::string SignJwtHs256(std::string_view header, std::string_view claims, std::string_view secret);
+
+// Encodes base64url without padding (RFC 4648 section 5).
+std::string Base64UrlEncode(std::string_view data);
+
 // Decodes base64url without padding (RFC 4648 section 5), as JWTs use it. False when malformed.
 [[nodiscard]] bool Base64UrlDecode(std::string_view encoded, std::string* out);
 

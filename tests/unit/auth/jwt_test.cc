@@ -35,6 +35,20 @@ TEST(Jwt, AGoodTokenDecodes) {
   EXPECT_EQ(claims, R"({"sub":"u1"})");
 }
 
+TEST(Jwt, SignsTheKnownExample) {
+  // jwt.io's example token (HS256, secret "your-256-bit-secret").
+  EXPECT_EQ(SignJwtHs256(kHeader, R"({"sub":"1234567890","name":"John Doe","iat":1516239022})",
+                         "your-256-bit-secret"),
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+            "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
+            "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c");
+  const std::string signed_here = SignJwtHs256(kHeader, R"({"sub":"u?>"})", "k");
+  EXPECT_EQ(signed_here, Token(kHeader, R"({"sub":"u?>"})", "k"));
+  std::string h, c;
+  EXPECT_EQ(VerifyJwtHs256(signed_here, "k", &h, &c), nullptr);
+  EXPECT_EQ(c, R"({"sub":"u?>"})");
+}
+
 TEST(Jwt, RefusesWhatDoesNotHold) {
   std::string h, c;
   const std::string good = Token(kHeader, R"({"sub":"u1"})", "s3cret");
