@@ -27,6 +27,11 @@ struct HttpCall {
   std::string datonow_token;
   std::string datonow_signature;  // X-Datonow-Signature (/api/... requests only)
   std::string body;
+  // The Host header (the DontCode realtime token's url is built from it).
+  std::string host;
+  // /realtime/... (apps/dontcode/realtime_api.h): the app whose secret the Bearer carried, as the
+  // shard checked it before reading the body. UINT32_MAX: not checked / none.
+  uint32_t bearer_app = UINT32_MAX;
   // Answer, filled by the control plane: complete HTTP response bytes.
   std::string response;
   // GET /ws?token= (a Datonow token socket, server/datonow_front.cc): when the token is good

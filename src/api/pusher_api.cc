@@ -387,7 +387,7 @@ ApiResult PusherApi::HandleChannels(HttpCall* call, uint32_t app,
   std::vector<std::string> names;
   view.List(app, prefix ? *prefix : std::string_view(), &names);
   // The Datonow sockets' routing channels (engine/datonow_channels.h) are not the app's.
-  std::erase_if(names, [](const std::string& n) { return engine::datonow::IsInternal(n); });
+  std::erase_if(names, [](const std::string& n) { return engine::IsRoutingChannel(n); });
   std::sort(names.begin(), names.end());
   std::string body = "{\"channels\":{";
   for (size_t i = 0; i < names.size(); ++i) {

@@ -27,6 +27,13 @@ const char* ChannelNameError(std::string_view name, size_t max_length, bool allo
 // whichever protocol names it (Pusher sessions and the Pusher API keep ChannelNameError).
 const char* GenericChannelNameError(std::string_view name, size_t max_length);
 
+// Server-internal routing channels: a leading '#' other than Pusher's "#server-to-user-"
+// (the Datonow sockets' "#datonow-", the DontCode presence channels "#rt-presence:", MoChat's).
+// They are not the app's: never listed, no channel webhooks, no history.
+inline bool IsRoutingChannel(std::string_view name) {
+  return name.starts_with('#') && !name.starts_with("#server-to-user-");
+}
+
 // Event names: non-empty, at most `max_length` bytes, no control characters.
 const char* EventNameError(std::string_view name, size_t max_length);
 

@@ -142,6 +142,12 @@ void WsSession::SendBinary(std::string_view bytes) {
   loop().SendCopy(*conn_, frame);
 }
 
+void WsSession::SendPing() {
+  std::string frame;
+  ws::AppendFrame(&frame, ws::Opcode::kPing, {});
+  loop().SendCopy(*conn_, frame);
+}
+
 void WsSession::OnTimer(net::Connection& c, uint8_t kind) {
   if (kind == kLingerTimer) {
     // The wheel fires no earlier than the deadline Close() gave, and timers of the HTTP session

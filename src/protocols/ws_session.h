@@ -59,6 +59,8 @@ class WsSession : public net::Session {
 
   void SendText(std::string_view text);
   void SendBinary(std::string_view bytes);
+  // A ping frame with an empty payload (liveness; any frame back counts as OnPeerActivity).
+  void SendPing();
   // Starts the closing handshake with `code` (a valid wire code) and `reason` (<= 123 bytes).
   void Close(uint16_t code, std::string_view reason);
   bool closing() const { return close_sent_ || close_received_; }

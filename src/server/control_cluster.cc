@@ -223,7 +223,7 @@ bool ControlPlane::ClusterAccepts(api::HttpCall* call) {
 bool ControlPlane::ClusterPlain(const engine::PublishRequest& req, const std::string& channel) {
   if (engine::IsCacheChannel(channel) && req.event.substr(0, 16) != "pusher_internal:")
     return false;
-  return !req.audience.empty() || engine::datonow::IsInternal(channel) ||
+  return !req.audience.empty() || engine::IsRoutingChannel(channel) ||
          history_.PolicyFor(req.app, channel).size == 0;
 }
 
@@ -278,7 +278,7 @@ bool ControlPlane::PublishToCluster(const engine::PublishRequest& req, uint64_t*
     uint64_t ticket;
     // A channel with history is numbered and kept in Redis (as PublishLocal would here).
     const engine::HistoryPolicy policy = history_.PolicyFor(req.app, channel);
-    if (req.audience.empty() && !engine::datonow::IsInternal(channel) && policy.size > 0) {
+    if (req.audience.empty() && !engine::IsRoutingChannel(channel) && policy.size > 0) {
       std::string envelope;
       ticket = 0;
       if (cluster::EncodeEnvelope(e, &envelope)) {
@@ -710,7 +710,7 @@ void ControlPlane::ClusterResync() {
     channels.clear();
     occupancy_.List(app, "", &channels);
     for (const std::string& channel : channels) {
-      if (engine::datonow::IsInternal(channel) ||
+      if (engine::IsRoutingChannel(channel) ||
           engine::KindOf(channel) == engine::ChannelKind::kServerToUser) {
         continue;
       }

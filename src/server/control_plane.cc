@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "api/request_head.h"
+#include "apps/dontcode/realtime_wire.h"
 #include "engine/channel_name.h"
 #include "engine/datonow_channels.h"
 #include "http/response.h"
@@ -52,6 +53,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       dialogue_history_(&config->dialogue, apps->app(config->dialogue.app).id, wal),
       dialogue_rooms_(&config->dialogue, config->limits.max_channel_name_length),
       impulse_push_(config),
+      realtime_api_(apps, config->limits.max_event_data_bytes),
       webhooks_(&apps->apps(), {}, config->webhook_ca_file),
       hooks_(config->dialogue.hooks,
              config->dialogue.enabled ? &apps->apps()[config->dialogue.app] : nullptr,
@@ -309,8 +311,7 @@ void ControlPlane::DrainPass(std::deque<ToControl>* out) {
 
 void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
   // The Datonow sockets' routing channels are not the app's: no channel webhooks for them.
-  const bool hooks =
-      webhooks_.HasTargets(note->app) && !engine::datonow::IsInternal(note->name);
+  const bool hooks = webhooks_.HasTargets(note->app) && !engine::IsRoutingChannel(note->name);
   const bool was = (hooks || bridge_) && occupancy_.IsOccupied(note->app, note->name);
   occupancy_.Apply(note->app, shard, note->name, note->occupied);
   if (bridge_) {
@@ -328,7 +329,7 @@ void ControlPlane::ApplyNote(uint32_t shard, ChannelNote* note) {
         held_joins_.erase(held);
       }
     }
-    if (was != is && !engine::datonow::IsInternal(note->name)) {
+    if (was != is && !engine::IsRoutingChannel(note->name)) {
       ClusterOccupancy(note->app, note->name, is);
     }
   }
@@ -671,6 +672,10 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     HandleImpulsePush(call);
     return;
   }
+  if (apps::dontcode::RealtimeApi::Matches(call->path)) {
+    HandleRealtime(call);
+    return;
+  }
   if (api::IsDialoguePath(call->path)) {
     HandleDialogueRest(call);
     return;
@@ -790,6 +795,73 @@ void ControlPlane::HandleImpulsePush(api::HttpCall* call) {
       /*deliveries=*/true);
 }
 
+void ControlPlane::HandleRealtime(api::HttpCall* call) {
+  using apps::dontcode::RealtimeApi;
+  RealtimeApi::Result r =
+      realtime_api_.Handle(call, util::WallSeconds(), !config_->tls_cert.empty());
+  if (r.kind == RealtimeApi::Result::Kind::kAnswered) {
+    Answer(call);
+    return;
+  }
+  if (r.kind == RealtimeApi::Result::Kind::kPresence) {
+    uint64_t mask = occupancy_.Mask(r.app, apps::dontcode::wire::PresenceChannel(r.channel));
+    if (mask == 0) {
+      RealtimeApi::AnswerPresence(call, {});
+      Answer(call);
+      return;
+    }
+    auto* q = new CountQuery();
+    q->app = r.app;
+    q->channels = {r.channel};
+    q->counts.assign(shard_count_, 0);
+    q->realtime_presence = true;
+    q->participant_rows.resize(shard_count_);
+    q->pending = static_cast<uint32_t>(std::popcount(mask));
+    q->done = [this, call, q](std::vector<uint64_t>) {
+      std::vector<std::pair<std::string, std::string>> members;
+      for (auto& rows : q->participant_rows) {
+        for (auto& row : rows) members.push_back(std::move(row));
+      }
+      RealtimeApi::AnswerPresence(call, members);
+      Answer(call);
+    };
+    while (mask != 0) {
+      auto s = static_cast<uint32_t>(std::countr_zero(mask));
+      mask &= mask - 1;
+      SendToShard(s, ToShard::Count(q));
+    }
+    return;
+  }
+  // A publish: {delivered: N}, the connections of every protocol it was written to.
+  const uint32_t app = r.publish.app;
+  std::vector<std::string> channels = r.publish.channels;
+  if (bridge_) {
+    // Delivered on every node; counted after Redis' reply as the channel's members on every
+    // node (docs/protocols/dontcode.md, "Cluster mode").
+    if (!ClusterAccepts(call)) return;
+    uint64_t first = 0;
+    uint64_t last = 0;
+    const bool ok = PublishToCluster(r.publish, &first, &last);
+    HoldForCluster(call, first, last, !ok, [this, call, app, channels]() mutable {
+      CountEverywhere(app, std::move(channels), [this, call](std::vector<uint64_t> counts) {
+        RealtimeApi::AnswerDelivered(call, counts.empty() ? 0 : counts[0]);
+        Answer(call);
+      });
+    });
+    return;
+  }
+  PublishLocal(r.publish);
+  // The query follows the publication in each shard's queue: each shard reports what that
+  // publication was queued to.
+  CountSubscriptions(
+      app, std::move(channels),
+      [this, call](std::vector<uint64_t> counts) {
+        RealtimeApi::AnswerDelivered(call, counts.empty() ? 0 : counts[0]);
+        Answer(call);
+      },
+      /*deliveries=*/true);
+}
+
 bool ControlPlane::Publish(const engine::PublishRequest& req) {
   if (bridge_ && bridge_->ready()) {
     // Member, count and Datonow events, and publications held for the group commit: delivered
@@ -874,7 +946,7 @@ bool ControlPlane::PublishLocal(const engine::PublishRequest& req) {
     // reconnects resumes from it). The Datonow sockets' routing channels keep none (the store
     // is their history). A publication with an audience is only for the formats that check
     // it: not kept.
-    bool keep = req.seq == 0 && req.audience.empty() && !engine::datonow::IsInternal(channel) &&
+    bool keep = req.seq == 0 && req.audience.empty() && !engine::IsRoutingChannel(channel) &&
                 history_.PolicyFor(req.app, channel).size > 0;
     if (route.mask == 0 && !keep) continue;
     engine::PublicationView pub;
@@ -910,7 +982,8 @@ bool ControlPlane::PublishLocal(const engine::PublishRequest& req) {
 bool ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
   const uint64_t now_ms = util::MonotonicMs();
   engine::PublicationView pub = engine::ReadPublication(buf);
-  if (webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
+  const bool routing = engine::IsRoutingChannel(pub.channel);  // no webhook, no history
+  if (!routing && webhooks_.HasTargets(pub.app)) EmitClientEventWebhook(pub);
   const bool cluster = bridge_ && bridge_->ready();
   if (cluster || dialogue_history_.KeepsRoom(pub.app, pub.channel)) {
     // In cluster mode delivered from its echo, on every node (this one included); a room
@@ -933,7 +1006,7 @@ bool ControlPlane::PublishClientEvent(runtime::SharedBuf* buf) {
   published_.Add();
   app_published_[pub.app].Add();
   engine::Occupancy::Route route = occupancy_.Next(pub.app, pub.channel);
-  bool keep = history_.PolicyFor(pub.app, pub.channel).size > 0;
+  bool keep = !routing && history_.PolicyFor(pub.app, pub.channel).size > 0;
   if (route.mask == 0 && !keep) {
     buf->Release();
     return false;

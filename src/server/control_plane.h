@@ -69,6 +69,7 @@
 #include "api/dialogue_history.h"
 #include "api/dialogue_rooms.h"
 #include "api/pusher_api.h"
+#include "apps/dontcode/realtime_api.h"
 #include "cluster/bridge.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
@@ -320,6 +321,10 @@ class ControlPlane {
                           std::function<void(std::vector<uint64_t>)> done, bool deliveries = false);
   // POST {impulse.prefix}: publish, then answer {"sent": N} once every shard has counted.
   void HandleImpulsePush(api::HttpCall* call);
+  // /realtime/... (apps/dontcode/realtime_api.h): a token is answered at once; a publish once
+  // every shard counted what it was written to (cluster mode: the channel's members on every
+  // node); a presence list once every shard listed its realtime sockets on the channel.
+  void HandleRealtime(api::HttpCall* call);
   void OnCountReply(CountQuery* query);
   void Answer(api::HttpCall* call);
   // For a handler that changed the store: the answer goes out after this turn's group commit
@@ -426,6 +431,7 @@ class ControlPlane {
   api::DialogueRooms dialogue_rooms_;  // rooms created at run time
   uint64_t last_stamp_us_ = 0;         // NextStamp's last
   protocols::impulse::ImpulsePush impulse_push_;
+  apps::dontcode::RealtimeApi realtime_api_;
   webhooks::Dispatcher webhooks_;
   webhooks::HookClient hooks_;  // Dialogue's hooks
   struct HookAnswer {

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "api/request_head.h"
+#include "apps/dontcode/realtime_api.h"
+#include "apps/dontcode/realtime_session.h"
 #include "engine/app_registry.h"
 #include "http/query.h"
 #include "http/response.h"
@@ -177,6 +179,10 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
       StartDatonow(head);
       return state_ == State::kHead;
     }
+    if (path == "/realtime") {
+      Upgrade(head, WsKind::kRealtime);
+      return false;
+    }
     bool echo = !cfg.echo_path.empty() && path == cfg.echo_path;
     if (echo || AppKeyFromPath(path, &key)) {
       Upgrade(head, echo ? WsKind::kEcho : WsKind::kPusher);
@@ -198,6 +204,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
     call_ = NewCall(head);
     return ReadCallBody(head);
   }
+  if (apps::dontcode::RealtimeApi::Matches(path)) return RouteRealtimeApi(head);
   const bool impulse = protocols::impulse::wire::IsEndpoint(cfg.impulse, path);
   if (impulse && head.method != http::Method::kPost) return RouteImpulse(head);
   const bool datonow = path.substr(0, 5) == "/api/";
@@ -329,6 +336,22 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, WsKind kind) {
   if (kind == WsKind::kEcho) {
     next = new protocols::EchoSession(&shard_->env(), *conn_);
     protocol = ConnProtocol::kEcho;
+  } else if (kind == WsKind::kRealtime) {
+    // The token is checked here, before the session exists: the session closes a bad one at
+    // once with the documented code (a browser sees close codes, not HTTP statuses).
+    std::string token;
+    std::vector<http::QueryParam> params;
+    if (http::ParseQuery(head.query, &params, /*plus_as_space=*/false)) {
+      for (const http::QueryParam& p : params) {
+        if (p.key == "token") token = p.value;
+      }
+    }
+    apps::dontcode::RealtimeGrant grant;
+    const apps::dontcode::TokenCheck check =
+        apps::dontcode::VerifyToken(shard_->env().apps(), token, util::WallSeconds(), &grant);
+    next = new apps::dontcode::RealtimeSession(&shard_->env(), &shard_->realtime_shared(), *conn_,
+                                               std::move(grant), check);
+    protocol = ConnProtocol::kRealtime;
   } else if (kind == WsKind::kDialogue) {
     next = new protocols::socketio::DialogueSession(&shard_->env(), &shard_->dialogue_shared(),
                                                     *conn_);
@@ -362,6 +385,7 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, WsKind kind) {
   // end of the turn.
   loop.ReplaceSession(c, next);
   if (auto* pusher = dynamic_cast<protocols::pusher::PusherSession*>(next)) pusher->Start();
+  if (auto* realtime = dynamic_cast<apps::dontcode::RealtimeSession*>(next)) realtime->Start();
   if (auto* dialogue = dynamic_cast<protocols::socketio::DialogueSession*>(next)) {
     if (upgrade_sid_.empty()) {
       dialogue->Start();
@@ -385,6 +409,24 @@ void HttpFrontSession::StartSse(const http::RequestHead& head) {
   shard_->metrics().ConnectionClosed(ConnProtocol::kHttp);
   shard_->metrics().ConnectionOpened(ConnProtocol::kSse);
   next->Start(app, head.query, head.Get("last-event-id"));
+}
+
+bool HttpFrontSession::RouteRealtimeApi(const http::RequestHead& head) {
+  const uint32_t app =
+      apps::dontcode::RealtimeApi::AppOfBearer(shard_->env().apps(), head.Get("authorization"));
+  if (app == engine::AppRegistry::kNone) {
+    const bool close = !head.keep_alive || head.content_length > 0 || head.chunked;
+    std::string out;
+    http::AppendJsonError(&out, 401, "Authorization: Bearer <app secret> required", !close);
+    buf_.erase(0, parser_.head_size());
+    parser_.Reset();
+    AnswerInTurn(std::move(out), close);
+    return state_ == State::kHead;
+  }
+  call_ = NewCall(head);
+  call_->bearer_app = app;
+  call_->host = std::string(head.Get("host"));
+  return ReadCallBody(head);
 }
 
 bool HttpFrontSession::RouteImpulse(const http::RequestHead& head) {

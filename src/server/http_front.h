@@ -72,7 +72,7 @@ class HttpFrontSession : public net::Session {
   void FlushAnswers(bool read_on);
   // Handles a complete head; returns false when the session ended (upgrade, close).
   bool Route(const http::RequestHead& head);
-  enum class WsKind : uint8_t { kPusher, kEcho, kDialogue };
+  enum class WsKind : uint8_t { kPusher, kEcho, kDialogue, kRealtime };
   void Upgrade(const http::RequestHead& head, WsKind kind);
   // GET /ws: the Datonow sockets (server/datonow_front.cc). An appKey socket is upgraded at
   // once; a token is first checked by the control plane (datonow_call_), and FlushAnswers
@@ -86,6 +86,10 @@ class HttpFrontSession : public net::Session {
   // With --descriptors direct, the /ws upgrade waits here for the peer address (the per-IP
   // budget): a token call is then forwarded, an appKey socket checked and upgraded.
   void OnPeerAddress(net::Connection& c, std::string_view ip) override;
+  // /realtime/... (the DontCode realtime REST API, apps/dontcode/realtime_api.h): the Bearer app
+  // secret is checked from the head (401 before any body is read), then the call goes to the
+  // control plane. Returns as Route does.
+  bool RouteRealtimeApi(const http::RequestHead& head);
   // Hands the connection to an SseSession (protocols/sse) for GET /sse/{key}.
   void StartSse(const http::RequestHead& head);
   // {impulse.prefix} other than POST: GET opens an ImpulseSession, OPTIONS is the preflight,

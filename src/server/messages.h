@@ -95,6 +95,9 @@ struct CountQuery {
   // (socket id, user id); shard s fills participants[s] (sized by the control plane).
   bool participants = false;
   std::vector<std::vector<std::pair<std::string, std::string>>> participant_rows;
+  // Instead of counts: the DontCode realtime sockets on the one channel, as (connection id,
+  // identity), in participant_rows[s] (GET /realtime/presence/{channel}).
+  bool realtime_presence = false;
   // Instead of counts: a direct send (Dialogue's REST API): the Socket.IO event `direct_event`
   // with the JSON `direct_data` to the socket whose serial is `direct_serial` (by_user false),
   // or to every socket whose user id is channels[0]; counts[shard] = sockets sent to.

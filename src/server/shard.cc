@@ -43,6 +43,7 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
   datonow_shared_.Register(&env_);
   impulse_shared_.Register(&env_);
   dialogue_shared_.Register(&env_);
+  realtime_shared_.Register(&env_);
 }
 
 Shard::~Shard() = default;  // the outbox frees what never left
@@ -232,6 +233,9 @@ void Shard::Handle(const ToShard& m) {
       if (q->direct && n == 1) {
         q->counts[id_] = dialogue_shared_.DirectSend(
             q->app, q->by_user, q->channels[0], q->direct_serial, q->direct_event, q->direct_data);
+      }
+      if (q->realtime_presence && n == 1 && id_ < q->participant_rows.size()) {
+        realtime_shared_.ListMembers(q->app, q->channels[0], &q->participant_rows[id_]);
       }
       if (q->participants && n == 1 && id_ < q->participant_rows.size()) {
         dialogue_shared_.ListMembers(q->app, q->channels[0], &q->participant_rows[id_]);

@@ -37,6 +37,7 @@
 #include <string_view>
 #include <thread>
 
+#include "apps/dontcode/realtime_shared.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "engine/shard_env.h"
@@ -109,6 +110,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   protocols::datonow::DatonowShared& datonow_shared() { return datonow_shared_; }
   protocols::impulse::ImpulseShared& impulse_shared() { return impulse_shared_; }
   protocols::socketio::DialogueShared& dialogue_shared() { return dialogue_shared_; }
+  apps::dontcode::RealtimeShared& realtime_shared() { return realtime_shared_; }
   EioPolls& eio_polls() { return eio_polls_; }
   // Moves a REST request to the control plane; false (caller answers 503) when backed up.
   [[nodiscard]] bool ForwardHttp(api::HttpCall* call);
@@ -147,6 +149,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   protocols::datonow::DatonowShared datonow_shared_;
   protocols::impulse::ImpulseShared impulse_shared_;
   protocols::socketio::DialogueShared dialogue_shared_;
+  apps::dontcode::RealtimeShared realtime_shared_;
   uint64_t last_delivered_ = 0;  // members the last kPublish was queued to (CountQuery)
   ControlOutbox outbox_;
   bool outbox_waiting_ = false;  // messages wait in the outbox: the loop polls every 1 ms

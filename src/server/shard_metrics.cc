@@ -14,6 +14,8 @@ std::string_view ConnProtocolName(ConnProtocol p) {
       return "sse";
     case ConnProtocol::kDatonow:
       return "datonow";
+    case ConnProtocol::kRealtime:
+      return "realtime";
     case ConnProtocol::kSocketIo:
       return "socketio";
     case ConnProtocol::kCount:

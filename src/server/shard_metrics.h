@@ -22,7 +22,16 @@ namespace ringcast::server {
 
 // The protocol a connection speaks now (its session): an HTTP request/response connection, or
 // one of the WebSocket protocols after the upgrade.
-enum class ConnProtocol : uint8_t { kHttp = 0, kPusher, kEcho, kSse, kDatonow, kSocketIo, kCount };
+enum class ConnProtocol : uint8_t {
+  kHttp = 0,
+  kPusher,
+  kEcho,
+  kSse,
+  kDatonow,
+  kSocketIo,
+  kRealtime,
+  kCount
+};
 std::string_view ConnProtocolName(ConnProtocol p);
 
 class ShardMetrics {
