@@ -543,6 +543,9 @@ std::string ApplyConfigJson(const std::string& json, ServerConfig* out) {
     } else if (key == "dialogue") {
       std::string err = ApplyDialogueJson(v, &out->dialogue);
       if (!err.empty()) return err;
+    } else if (key == "mochat") {
+      std::string err = ApplyMochatJson(v, &out->mochat);
+      if (!err.empty()) return err;
     } else if (key == "cluster") {
       // {"redis_url": URL, "node_id": ID, "prefix": P}: the --redis-url and --cluster-* flags.
       simdjson::dom::object co;
@@ -664,7 +667,9 @@ std::string Finalize(ServerConfig* out) {
   }
   std::string err = FinalizeImpulse(out);
   if (!err.empty()) return err;
-  return FinalizeDialogue(out);
+  err = FinalizeDialogue(out);
+  if (!err.empty()) return err;
+  return FinalizeMochat(out);
 }
 
 ParseOutcome LoadConfig(int argc, const char* const* argv, const char* const* env,

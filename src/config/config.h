@@ -187,6 +187,15 @@ struct DialogueHooksConfig {
   }
 };
 
+// MoChat (docs/protocols/mochat.md): on by default for every app; its Socket.IO endpoint is at
+// `path` unless the "dialogue" section takes the same path. The "mochat" object of the config
+// file: {"enabled": bool, "path": "/socket.io"}.
+struct MochatConfig {
+  bool enabled = true;
+  std::string path = "/socket.io";
+  bool socketio = false;  // set by FinalizeMochat: the endpoint at `path` serves MoChat
+};
+
 struct DialogueConfig {
   bool enabled = false;  // the file has a "dialogue" section
   std::string app_id;    // the app served ("": the only app)
@@ -256,6 +265,7 @@ struct ServerConfig {
   Limits limits;
   ImpulseConfig impulse;
   DialogueConfig dialogue;
+  MochatConfig mochat;
   ClusterConfig cluster;
   bool dev_app = false;       // true when the embedded dev app is in use
   bool host_set = false;      // --host/RINGCAST_HOST/config "host" given explicitly

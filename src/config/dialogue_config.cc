@@ -281,31 +281,67 @@ std::string DialogueRoomIdError(const std::string& id, uint32_t max_length) {
   return "";
 }
 
-namespace {}  // namespace
+namespace {
+
+// A Socket.IO endpoint's path: checked, and its trailing '/' dropped.
+std::string PathError(const ServerConfig& cfg, std::string* path, const std::string& section) {
+  const std::string& p = *path;
+  if (p.size() < 2 || p[0] != '/' || p.size() > 200) {
+    return section + " \"path\" must start with '/' and not be '/' alone";
+  }
+  for (char c : p) {
+    if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#') {
+      return section + " \"path\" must be printable ASCII without spaces, '?' or '#'";
+    }
+  }
+  while (path->size() > 1 && path->back() == '/') path->pop_back();
+  for (const char* taken :
+       {"/apps", "/app", "/sse", "/api", "/dashboard", "/ws", "/dialogue", "/realtime"}) {
+    std::string t(taken);
+    if (*path == t || path->starts_with(t + "/")) {
+      return section + " \"path\" '" + *path + "' would shadow ringcast's " + t + " endpoints";
+    }
+  }
+  if (*path == "/health" || *path == "/ready" || *path == "/metrics" ||
+      (cfg.impulse.enabled() && *path == cfg.impulse.prefix)) {
+    return section + " \"path\" '" + *path + "' is taken by another endpoint";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string ApplyMochatJson(simdjson::dom::element value, MochatConfig* out) {
+  simdjson::dom::object o;
+  if (value.get_object().get(o)) return "\"mochat\" must be an object";
+  for (auto field : o) {
+    std::string_view key = field.key;
+    if (key == "enabled") {
+      if (field.value.get_bool().get(out->enabled)) return "mochat \"enabled\" must be a boolean";
+    } else if (key == "path") {
+      std::string_view p;
+      if (field.value.get_string().get(p)) return "mochat \"path\" must be a string";
+      out->path = std::string(p);
+    } else {
+      return "unknown mochat field \"" + std::string(key) + "\"";
+    }
+  }
+  return "";
+}
+
+std::string FinalizeMochat(ServerConfig* out) {
+  MochatConfig& m = out->mochat;
+  m.socketio = false;
+  if (!m.enabled) return "";
+  if (std::string err = PathError(*out, &m.path, "mochat"); !err.empty()) return err;
+  m.socketio = !(out->dialogue.enabled && out->dialogue.path == m.path);
+  return "";
+}
 
 std::string FinalizeDialogue(ServerConfig* out) {
   DialogueConfig& d = out->dialogue;
   if (!d.enabled) return "";
-  const std::string& p = d.path;
-  if (p.size() < 2 || p[0] != '/' || p.size() > 200) {
-    return "dialogue \"path\" must start with '/' and not be '/' alone";
-  }
-  for (char c : p) {
-    if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#') {
-      return "dialogue \"path\" must be printable ASCII without spaces, '?' or '#'";
-    }
-  }
-  while (d.path.size() > 1 && d.path.back() == '/') d.path.pop_back();
-  for (const char* taken : {"/apps", "/app", "/sse", "/api", "/dashboard", "/ws", "/dialogue"}) {
-    std::string t(taken);
-    if (d.path == t || d.path.starts_with(t + "/")) {
-      return "dialogue \"path\" '" + d.path + "' would shadow ringcast's " + t + " endpoints";
-    }
-  }
-  if (d.path == "/health" || d.path == "/ready" || d.path == "/metrics" ||
-      (out->impulse.enabled() && d.path == out->impulse.prefix)) {
-    return "dialogue \"path\" '" + d.path + "' is taken by another endpoint";
-  }
+  if (std::string err = PathError(*out, &d.path, "dialogue"); !err.empty()) return err;
   std::set<std::string> ids;
   for (DialogueRoomConfig& room : d.rooms) {
     std::string err = DialogueRoomIdError(room.id, out->limits.max_channel_name_length);

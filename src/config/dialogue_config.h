@@ -21,6 +21,13 @@ std::string ApplyDialogueJson(simdjson::dom::element value, DialogueConfig* out)
 // need Pusher channel auth), the events and the hooks. Returns "" or an error message.
 std::string FinalizeDialogue(ServerConfig* out);
 
+// The "mochat" object: {"enabled": bool, "path": string}. Returns "" or an error message.
+std::string ApplyMochatJson(simdjson::dom::element value, MochatConfig* out);
+
+// Checks MoChat's path and decides whether its Socket.IO endpoint is served (not when the
+// dialogue section takes the same path). Run after FinalizeDialogue. "" or an error message.
+std::string FinalizeMochat(ServerConfig* out);
+
 // "" when `id` may name a room (config or created at run time): a channel name a Socket.IO
 // client may use without Pusher channel auth, at most `max_length` bytes; else why not.
 std::string DialogueRoomIdError(const std::string& id, uint32_t max_length);

@@ -7,7 +7,7 @@
 // is freed by the control plane once sent (or dropped, counted, when the queue is full).
 // A trigger (kTrigger) carries its publication: the control plane asks beforeEach when it is
 // on, publishes (the hook's data when it transformed it), notifies afterEach when it is on, and
-// then answers the socket.
+// then answers the socket. kApp carries a Socket.IO application's calls the same way.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,10 @@ struct HookCall {
     kBeforeJoin,    // answer: allowed
     kTrigger,       // a client trigger: beforeEach (when on), publish, afterEach (when on)
     kNotify,        // lifecycle or afterEach: nobody waits
+    // A call of a Socket.IO application's socket (protocols/socketio/sio_app.h, e.g. MoChat) to
+    // its control-plane side: `hook` names the operation, the fields carry what it needs, and
+    // the answer comes back as the others do (has_tag: the socket waits for it).
+    kApp,
   };
   Kind kind = Kind::kNotify;
   uint32_t app = 0;

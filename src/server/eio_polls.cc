@@ -124,14 +124,15 @@ void EioPolls::Flush(Poll* poll) {
   Answer(call, 200, kPayloadType, body);
 }
 
-void EioPolls::Handshake(std::string* out, bool keep_alive) {
+void EioPolls::Handshake(std::string* out, bool keep_alive, sio::SioApp* app) {
   if (polls_.size() >= env_->limits().max_connections_per_shard || env_->shutting_down()) {
     http::AppendJsonError(out, 503, "Over capacity", keep_alive);
     return;
   }
   auto poll = std::make_unique<Poll>();
   poll->owner = this;
-  poll->socket = std::make_unique<sio::DialogueSocket>(env_, shared_, env_->loop().NewSerial());
+  poll->socket =
+      std::make_unique<sio::DialogueSocket>(env_, shared_, env_->loop().NewSerial(), app);
   uint16_t code = 0;
   if (const char* refused = poll->socket->Acquire(&code)) {
     http::AppendJsonError(out, code == 4003 ? 403 : 503, refused, keep_alive);

@@ -56,7 +56,7 @@ class EioPolls : public protocols::socketio::DialogueUpgradeSource {
 
   // GET without sid: a new session; `out` gets the whole HTTP answer (the open packet, or a
   // refusal).
-  void Handshake(std::string* out, bool keep_alive);
+  void Handshake(std::string* out, bool keep_alive, protocols::socketio::SioApp* app = nullptr);
   // A GET or POST of a session of this shard (call->eio_sid); answered now or later.
   void OnCall(api::HttpCall* call);
   // Runs the due timers and erases the ended sessions (a safe point of the shard's turn).

@@ -169,10 +169,14 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   std::string_view path = head.path;
   const config::ServerConfig& cfg = shard_->env().config();
   std::string_view key;
-  if (cfg.dialogue.enabled && path.starts_with(cfg.dialogue.path) &&
-      (path.size() == cfg.dialogue.path.size() ||
-       (path.size() == cfg.dialogue.path.size() + 1 && path.back() == '/'))) {
-    return RouteSocketIo(head);
+  auto at = [path](const std::string& endpoint) {
+    return path.starts_with(endpoint) &&
+           (path.size() == endpoint.size() ||
+            (path.size() == endpoint.size() + 1 && path.back() == '/'));
+  };
+  if (cfg.dialogue.enabled && at(cfg.dialogue.path)) return RouteSocketIo(head, nullptr);
+  if (cfg.mochat.socketio && at(cfg.mochat.path)) {
+    return RouteSocketIo(head, shard_->dialogue_shared().mochat);
   }
   if (head.upgrade || head.Has("sec-websocket-key")) {
     if (path == "/ws") {
@@ -388,7 +392,7 @@ void HttpFrontSession::Upgrade(const http::RequestHead& head, WsKind kind) {
   if (auto* realtime = dynamic_cast<apps::dontcode::RealtimeSession*>(next)) realtime->Start();
   if (auto* dialogue = dynamic_cast<protocols::socketio::DialogueSession*>(next)) {
     if (upgrade_sid_.empty()) {
-      dialogue->Start();
+      dialogue->Start(upgrade_app_);
     } else {
       dialogue->StartUpgrade(&shard_->eio_polls(), std::move(upgrade_sid_));
     }
@@ -481,7 +485,8 @@ bool HttpFrontSession::ReadCallBody(const http::RequestHead& head) {
   return true;
 }
 
-bool HttpFrontSession::RouteSocketIo(const http::RequestHead& head) {
+bool HttpFrontSession::RouteSocketIo(const http::RequestHead& head,
+                                     protocols::socketio::SioApp* app) {
   namespace sio = protocols::socketio;
   sio::EioQuery q;
   sio::EioError error = sio::EioError::kBadRequest;
@@ -497,13 +502,14 @@ bool HttpFrontSession::RouteSocketIo(const http::RequestHead& head) {
       // probe of one held by another shard is refused: the client stays on polling.
       if (ws && (q.sid.empty() || (known && owner == shard_->env().shard_id()))) {
         upgrade_sid_ = std::move(q.sid);
+        upgrade_app_ = app;
         Upgrade(head, WsKind::kDialogue);
         return false;
       }
       error = ws && !known ? sio::EioError::kSessionIdUnknown : sio::EioError::kBadRequest;
     } else if (q.sid.empty()) {
       if (head.method == http::Method::kGet) {
-        shard_->eio_polls().Handshake(&out, !close);
+        shard_->eio_polls().Handshake(&out, !close, app);
       } else {
         error = sio::EioError::kBadHandshakeMethod;
       }

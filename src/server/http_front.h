@@ -41,6 +41,7 @@
 #include "http/body_reader.h"
 #include "http/request_parser.h"
 #include "net/connection.h"
+#include "protocols/socketio/sio_app.h"
 
 namespace ringcast::server {
 
@@ -100,7 +101,8 @@ class HttpFrontSession : public net::Session {
   // this shard); a polling handshake makes a session here (EioPolls); a poll or post with a sid
   // goes to the session's shard as an HttpCall through the control plane; the rest gets
   // Engine.IO's errors (docs/protocols/socketio.md). Returns as Route does.
-  bool RouteSocketIo(const http::RequestHead& head);
+  // `app`: the endpoint's application other than Dialogue (MoChat's), or null.
+  bool RouteSocketIo(const http::RequestHead& head, protocols::socketio::SioApp* app);
   // A call for the control plane from the request's head (REST, Engine.IO polls and posts).
   api::HttpCall* NewCall(const http::RequestHead& head) const;
   // Starts reading call_'s body; the head is consumed. Returns true (Route reads on).
@@ -123,6 +125,8 @@ class HttpFrontSession : public net::Session {
   std::string buf_;
   api::HttpCall* call_ = nullptr;  // the API request whose body is being read
   std::string upgrade_sid_;  // RouteSocketIo -> Upgrade: the polling socket a WebSocket upgrades
+  // RouteSocketIo -> Upgrade: the Socket.IO application of the endpoint (null: Dialogue).
+  protocols::socketio::SioApp* upgrade_app_ = nullptr;
   // API requests with the control plane, in request order. The session owns those `answered`;
   // the others come back through the shard (which frees them if the session is gone).
   std::deque<api::HttpCall*> inflight_;

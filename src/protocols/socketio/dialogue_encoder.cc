@@ -41,6 +41,15 @@ void AppendEventMessage(std::string* out, std::string_view event, std::string_vi
 }
 
 net::LocalFrame* DialogueEncoder::Encode(const engine::PublicationView& pub) {
+  if (pub.channel.starts_with('#')) {
+    // A routing channel of a Socket.IO application (sio_app.h): the plain event.
+    text_.assign("42[");
+    util::AppendJsonString(&text_, pub.event);
+    text_ += ',';
+    AppendJsonValue(&text_, pub.data, &padded_, &parser_);
+    text_ += ']';
+    return TextFrame(text_);
+  }
   text_.assign("42[\"dialogue:event\",");
   AppendEventMessage(&text_, pub.event, pub.channel, pub.data, pub.user_id, pub.stamp_us, &padded_,
                      &parser_, pub.meta);
@@ -53,6 +62,11 @@ bool DialogueEncoder::DeliverToMember(const engine::Member& member, net::LocalFr
   // Another protocol's own events on a shared channel are not room events.
   if (pub.event.starts_with("pusher:") || pub.event.starts_with("pusher_internal:")) return false;
   DialogueSocket* socket = static_cast<DialogueSubscriber*>(member.sub)->socket;
+  if (SioApp* app = socket->sio_app()) {
+    if (!app->OnPublication(*socket, pub)) return false;
+    socket->Deliver(frame);
+    return true;
+  }
   socket->SawLive(pub);
   if (!socket->Wants(pub.channel, pub.event)) return false;
   socket->Deliver(frame);

@@ -8,8 +8,8 @@ DialogueSession::DialogueSession(engine::ShardEnv* env, DialogueShared* shared,
                                  net::Connection& conn)
     : WsSession(env, conn), shared_(shared) {}
 
-void DialogueSession::Start() {
-  socket_ = std::make_unique<DialogueSocket>(&env(), shared_, conn().serial());
+void DialogueSession::Start(SioApp* app) {
+  socket_ = std::make_unique<DialogueSocket>(&env(), shared_, conn().serial(), app);
   uint16_t code = 0;
   const char* refused = conn().over_capacity() ? "Over capacity" : socket_->Acquire(&code);
   if (refused != nullptr) {

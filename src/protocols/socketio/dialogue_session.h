@@ -39,8 +39,8 @@ class DialogueSession : public WsSession, public DialogueTransport {
   DialogueSession(engine::ShardEnv* env, DialogueShared* shared, net::Connection& conn);
 
   // A new socket: sends the open packet and arms the ping (or closes when the app cannot take
-  // it).
-  void Start();
+  // it). `app`: the Socket.IO application it serves (sio_app.h; null: Dialogue).
+  void Start(SioApp* app = nullptr);
   // The upgrade of polling socket `sid` (on this shard).
   void StartUpgrade(DialogueUpgradeSource* source, std::string sid);
 

@@ -14,6 +14,7 @@
 
 #include "engine/shard_env.h"
 #include "protocols/socketio/dialogue_encoder.h"
+#include "protocols/socketio/sio_app.h"
 #include "util/string_map.h"
 
 namespace ringcast::config {
@@ -59,6 +60,9 @@ struct DialogueShared {
   // The shard's sockets by serial (DialogueSocket registers itself), for answers addressed by it.
   std::unordered_map<uint64_t, DialogueSocket*> sockets;
   engine::ShardEnv* env = nullptr;
+  // MoChat's socket side (apps/mochat/), set by the shard before it runs when the config serves
+  // MoChat on Socket.IO (config mochat.socketio); its sockets live in `sockets` too.
+  SioApp* mochat = nullptr;
   // A client message's JSON with simdjson's padding, and its parser.
   std::string padded;
   simdjson::dom::parser parser;

@@ -38,8 +38,13 @@ bool ReservedEventName(std::string_view name) {
 
 }  // namespace
 
-DialogueSocket::DialogueSocket(engine::ShardEnv* env, DialogueShared* shared, uint64_t serial)
-    : env_(env), shared_(shared), sub_(nullptr, shared->format, this), serial_(serial) {
+DialogueSocket::DialogueSocket(engine::ShardEnv* env, DialogueShared* shared, uint64_t serial,
+                               SioApp* app)
+    : env_(env),
+      shared_(shared),
+      sio_app_(app),
+      sub_(nullptr, shared->format, this),
+      serial_(serial) {
   app_ = env->config().dialogue.app;
   sid_ = env->socket_ids().Format(env->shard_id(), serial);
   shared_->sockets[serial_] = this;
@@ -47,7 +52,8 @@ DialogueSocket::DialogueSocket(engine::ShardEnv* env, DialogueShared* shared, ui
 
 DialogueSocket::~DialogueSocket() {
   for (engine::HookCall* h : waiting_triggers_) delete h;
-  if (connected_) NotifyHook("disconnected");
+  EndApp();
+  if (connected_ && sio_app_ == nullptr) NotifyHook("disconnected");
   shared_->sockets.erase(serial_);
   LeaveAll();
   if (counted_) env_->apps().ReleaseConnection(app_);
@@ -94,12 +100,17 @@ void DialogueSocket::Send(EioType type, std::string_view data) {
 void DialogueSocket::Close(uint16_t code, std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  EndApp();
   LeaveAll();
   transport_->CloseTransport(code, reason);
 }
 
 void DialogueSocket::OnTimer(uint8_t kind) {
   if (closed_) return;
+  if (kind == kCloseTimer) {
+    if (close_code_ != 0) Close(close_code_, close_reason_);
+    return;
+  }
   const config::DialogueConfig& cfg = env_->config().dialogue;
   uint64_t now = env_->loop().now_ms();
   if (kind == kPingTimer) {
@@ -154,6 +165,59 @@ std::string DialogueSocket::VerifiedUser(std::string_view token) {
   }
   user_id_ = std::string(sub);
   return "";
+}
+
+void DialogueSocket::EndApp() {
+  if (sio_app_ == nullptr || app_ended_ || !(connected_ || authenticating_)) return;
+  app_ended_ = true;
+  authenticating_ = false;
+  sio_app_->OnEnd(*this);
+}
+
+void DialogueSocket::AcceptConnect(std::string_view user_id, uint32_t app) {
+  if (!authenticating_ || closed_) return;
+  authenticating_ = false;
+  if (app != app_) {
+    // Counted against the app the socket turned out to belong to.
+    if (counted_) env_->apps().ReleaseConnection(app_);
+    counted_ = false;
+    app_ = app;
+    if (!env_->apps().TryAcquireConnection(app_)) {
+      RefuseConnect("Application is over connection quota");
+      return;
+    }
+    counted_ = true;
+  }
+  user_id_ = user_id;
+  connected_ = true;
+  Send(EioType::kMessage, "0{\"sid\":\"" + sid_ + "\"}");
+}
+
+void DialogueSocket::RefuseConnect(std::string_view message) {
+  authenticating_ = false;
+  if (closed_) return;
+  std::string out = "4";
+  util::JsonObject(&out).Str("message", message).Close();
+  Send(EioType::kMessage, out);
+}
+
+bool DialogueSocket::JoinChannel(std::string_view name) {
+  return !env_->Subscribe(app_, name, &sub_).refused;
+}
+
+bool DialogueSocket::CallControl(engine::HookCall* h) {
+  h->kind = engine::HookCall::Kind::kApp;
+  h->app = app_;
+  h->shard = env_->shard_id();
+  h->serial = serial_;
+  return env_->control().CallHook(h);
+}
+
+void DialogueSocket::CloseSoon(uint16_t code, std::string_view reason) {
+  if (closed_ || close_code_ != 0) return;
+  close_code_ = code;
+  close_reason_ = reason;
+  transport_->ScheduleSocketTimer(env_->loop().now_ms(), kCloseTimer);
 }
 
 void DialogueSocket::RollWindow() {
@@ -273,6 +337,10 @@ void DialogueSocket::NotifyHook(std::string_view hook, std::string_view room) {
 
 void DialogueSocket::OnHookAnswer(engine::HookCall& h) {
   using Kind = engine::HookCall::Kind;
+  if (h.kind == Kind::kApp) {
+    if (sio_app_ != nullptr && !closed_) sio_app_->OnAnswer(*this, h);
+    return;
+  }
   SioPacket p;
   p.has_id = h.has_tag;
   p.id = h.tag;
@@ -361,6 +429,12 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
   switch (p.type) {
     case SioType::kConnect: {
       if (connected_ || authenticating_) return true;
+      if (sio_app_ != nullptr) {
+        authenticating_ = true;
+        app_ended_ = false;
+        sio_app_->OnConnect(*this, p.data);
+        return !closed_;
+      }
       // Dialogue's default identity: auth.userId, else auth.token, else the socket id; with
       // jwt_secret, the verified token's `sub` (VerifiedUser); with the authenticate hook, the
       // user id it returns.
@@ -409,6 +483,12 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
       return !closed_;
     }
     case SioType::kDisconnect:
+      if (sio_app_ != nullptr) {
+        EndApp();
+        connected_ = false;
+        LeaveAll();
+        return true;
+      }
       authenticating_ = false;  // an answer still on its way is dropped
       if (!connected_) return true;
       connected_ = false;
@@ -454,6 +534,10 @@ bool DialogueSocket::OnSocketIo(std::string_view text) {
 
 void DialogueSocket::OnEvent(std::string_view name, const simdjson::dom::element* arg,
                              const SioPacket& p) {
+  if (sio_app_ != nullptr) {
+    sio_app_->OnEvent(*this, name, arg, p);
+    return;
+  }
   if (!name.starts_with("dialogue:")) return;  // not Dialogue's: ignored, as by Dialogue
   name.remove_prefix(9);
   if (name == "listRooms") return ListRooms(p);
@@ -1002,6 +1086,7 @@ void DialogueSocket::EmitError(std::string_view code, std::string_view message,
 }
 
 bool DialogueSocket::Wants(std::string_view room, std::string_view event) const {
+  if (sio_app_ != nullptr) return true;  // it joins only the channels its application chose
   for (const Joined& j : joined_) {
     if (j.room != room) continue;
     return j.all || std::find(j.events.begin(), j.events.end(), event) != j.events.end();

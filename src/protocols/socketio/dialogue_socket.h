@@ -21,6 +21,9 @@
 // behind it, beyond RATE_LIMITED). connected, disconnected, joined and left are notified.
 // A member receives a room's events through the shard's DialogueEncoder (dialogue_encoder.h),
 // which hands the shared WebSocket frame to the transport.
+// A socket of another application (`app`, protocols/socketio/sio_app.h: MoChat) keeps the
+// Engine.IO and Socket.IO layers above and hands CONNECT, its EVENTs and its end to the
+// application instead of Dialogue.
 // Thread rules: the owning shard's thread.
 #pragma once
 
@@ -33,6 +36,7 @@
 #include "engine/shard_env.h"
 #include "protocols/socketio/dialogue_shared.h"
 #include "protocols/socketio/packet.h"
+#include "protocols/socketio/sio_app.h"
 
 namespace ringcast::protocols::socketio {
 
@@ -55,9 +59,12 @@ class DialogueSocket {
  public:
   static constexpr uint8_t kPingTimer = 1;
   static constexpr uint8_t kPongTimer = 2;
+  static constexpr uint8_t kCloseTimer = 3;  // CloseSoon
 
-  // `serial`: unique on the shard (a connection's, or IoLoop::NewSerial for polling).
-  DialogueSocket(engine::ShardEnv* env, DialogueShared* shared, uint64_t serial);
+  // `serial`: unique on the shard (a connection's, or IoLoop::NewSerial for polling). `app`: the
+  // application other than Dialogue this socket serves (null: Dialogue).
+  DialogueSocket(engine::ShardEnv* env, DialogueShared* shared, uint64_t serial,
+                 SioApp* app = nullptr);
   ~DialogueSocket();
   DialogueSocket(const DialogueSocket&) = delete;
   DialogueSocket& operator=(const DialogueSocket&) = delete;
@@ -74,7 +81,7 @@ class DialogueSocket {
   // A direct send (the REST API): the Socket.IO event `event` with JSON `data`, when the socket
   // is connected (and open). Returns whether it was sent.
   bool SendDirect(std::string_view event, std::string_view data) {
-    if (!connected_ || closed_) return false;
+    if (!connected_ || closed_ || sio_app_ != nullptr) return false;
     Emit(event, data);
     return true;
   }
@@ -85,6 +92,30 @@ class DialogueSocket {
     }
     return false;
   }
+
+  // The application-facing calls (SioApp): the socket's application, engine app and serial.
+  SioApp* sio_app() const { return sio_app_; }
+  uint32_t app() const { return app_; }
+  uint64_t serial() const { return serial_; }
+  bool connected() const { return connected_; }
+  // Ends a CONNECT the application accepted: the socket belongs to user `user_id` of engine app
+  // `app` (its connection is counted there) and gets `40{"sid":...}`. Ignored when the client
+  // disconnected meanwhile.
+  void AcceptConnect(std::string_view user_id, uint32_t app);
+  // Ends a CONNECT the application refused: CONNECT_ERROR {message}.
+  void RefuseConnect(std::string_view message);
+  // Sends the Socket.IO event `event` with JSON `json`.
+  void EmitEvent(std::string_view event, std::string_view json) { Emit(event, json); }
+  // Answers `p`'s ack (when it asked for one) with JSON `json`.
+  void Ack(const SioPacket& p, std::string_view json) { Emit({}, json, &p); }
+  // Joins engine channel `name` of the socket's app (a routing channel, engine/channel_name.h);
+  // false when refused (the control plane could not be told at once). Left on the socket's end.
+  [[nodiscard]] bool JoinChannel(std::string_view name);
+  // Sends `h` (kind kApp) to the control plane, naming this socket as the asker; false when
+  // backed up (h is freed).
+  [[nodiscard]] bool CallControl(engine::HookCall* h);
+  // Closes the socket from its timer, not now (safe inside a fan-out).
+  void CloseSoon(uint16_t code, std::string_view reason);
 
   // An Engine.IO text packet from the client. False when the socket closed.
   bool OnEioText(std::string_view text);
@@ -104,7 +135,7 @@ class DialogueSocket {
   void DropRoom(std::string_view room);
   // A broadcast dialogue:* event (roomCreated, roomDeleted), once the socket is connected.
   void Notify(std::string_view event, std::string_view json) {
-    if (connected_ && !closed_) Emit(event, json);
+    if (connected_ && !closed_ && sio_app_ == nullptr) Emit(event, json);
   }
   // The control plane's answer to a hook call this socket made.
   void OnHookAnswer(engine::HookCall& h);
@@ -191,9 +222,15 @@ class DialogueSocket {
   void Send(EioType type, std::string_view data);
   // Starts a new rate window when a second has passed.
   void RollWindow();
+  // The application's OnEnd, once, when the socket had asked to connect.
+  void EndApp();
 
   engine::ShardEnv* env_;
   DialogueShared* shared_;
+  SioApp* sio_app_ = nullptr;
+  bool app_ended_ = false;   // EndApp ran
+  uint16_t close_code_ = 0;  // CloseSoon's
+  std::string close_reason_;
   DialogueTransport* transport_ = nullptr;
   DialogueSubscriber sub_;
   uint32_t app_ = 0;
