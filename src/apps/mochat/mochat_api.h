@@ -67,7 +67,7 @@ class MochatApi {
   static constexpr size_t kMaxResolveIds = 100;
   static constexpr size_t kMaxMembersPerGroup = 1000;
   static constexpr size_t kMaxPanelsPerGroup = 100;
-  static constexpr size_t kMaxInvitesPerGroup = 100;
+  static constexpr size_t kMaxInvitesPerGroup = 20;
   static constexpr int64_t kDefaultInviteUses = 10;
   static constexpr int64_t kMaxInviteUses = 1000;
   static constexpr int64_t kDefaultInviteTtlS = 7 * 86400;
