@@ -209,21 +209,21 @@ bool MochatApi::CreateInvite(Call& c) {
   // Expired and used-up invites of the group make room (they are deleted here, not before).
   std::vector<std::string>& codes = st.group_invites[g->id];
   if (codes.size() >= kMaxInvitesPerGroup) {
-    std::vector<std::string> keep;
+    std::vector<std::string> keep, dead;
     for (const std::string& code : codes) {
       const Invite& inv = st.invites.at(code);
-      if (inv.expires_ms > c.now_ms && inv.uses < inv.max_uses) {
-        keep.push_back(code);
-        continue;
-      }
+      const bool live = inv.expires_ms > c.now_ms && inv.uses < inv.max_uses;
+      (live ? keep : dead).push_back(code);
+    }
+    if (keep.size() >= kMaxInvitesPerGroup) {  // refused before anything is deleted
+      return Fail(c, 409, "LIMIT_REACHED",
+                  "A group has at most " + std::to_string(kMaxInvitesPerGroup) + " live invites");
+    }
+    for (const std::string& code : dead) {
       if (!Delete(c, RecordKey(st.prefix, kInviteKind, code))) return false;
       st.invites.erase(code);
     }
     codes = std::move(keep);
-  }
-  if (codes.size() >= kMaxInvitesPerGroup) {
-    return Fail(c, 409, "LIMIT_REACHED",
-                "A group has at most " + std::to_string(kMaxInvitesPerGroup) + " live invites");
   }
   uint8_t raw[12];
   auth::RandomBytes(raw, sizeof raw);

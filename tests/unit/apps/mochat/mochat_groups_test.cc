@@ -162,9 +162,13 @@ TEST_F(MochatGroupsTest, InvitesPerGroupAreBoundedAndDeadOnesMakeRoom) {
     ASSERT_EQ(r.status, 200) << r.body;
     if (first.empty()) first = r.At("/code");
   }
+  const size_t keys = wal_->live().size();
   Answer full = Call("groups/createInvite", a.token, "{}");
   EXPECT_EQ(full.status, 409);
   EXPECT_EQ(full.ErrorCode(), "LIMIT_REACHED");
+  EXPECT_FALSE(full.changed);
+  EXPECT_EQ(wal_->live().size(), keys);  // a refusal writes nothing
+  EXPECT_FALSE(wal_->has_pending());
   now_ += 61'000;  // all expired: the next one deletes them
   EXPECT_EQ(Call("groups/createInvite", a.token, "{}").status, 200);
   TestAgent b = Register("bob");
