@@ -198,6 +198,33 @@ TEST_F(MochatApiTest, WithoutAStoreEveryCallIs503) {
   EXPECT_EQ(response.substr(0, 12), "HTTP/1.1 503");
 }
 
+class FailingSync : public store::FileOps {
+ public:
+  int Fdatasync(int) override {
+    errno = EIO;
+    return -1;
+  }
+};
+
+TEST_F(MochatApiTest, AReadOnlyStoreAnswers503ToEveryCall) {
+  TestAgent a = Register("alice");
+  FailingSync ops;
+  Reopen(&ops);
+  std::string response;
+  EXPECT_TRUE(api_->Handle(0, "POST", "/api/claw/agents/bind", a.token, R"({"email":"a@b.co"})",
+                           true, kT0, &response));
+  EXPECT_FALSE(wal_->Commit());  // poisons: the bind is in memory only
+  ASSERT_TRUE(wal_->poisoned());
+  for (const char* route : {"agents/get", "groups/get", "agents/selfRegister"}) {
+    Answer r = Call(route, a.token, R"({"name":"x"})");
+    EXPECT_EQ(r.status, 503) << route;
+    EXPECT_EQ(r.ErrorCode(), "STORE_READ_ONLY");
+    EXPECT_EQ(r.body.find("a@b.co"), std::string::npos);
+  }
+  api_.reset();
+  wal_.reset();
+}
+
 TEST_F(MochatApiTest, AgentsPerAppAreBounded) {
   for (size_t i = 0; i < MochatApi::kMaxAgentsPerApp; ++i) {
     std::string response;

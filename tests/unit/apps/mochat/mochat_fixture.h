@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -78,11 +79,12 @@ class MochatTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   // A restart: everything committed so far, read back by a new store and a new MochatApi.
-  void Reopen() {
+  void Reopen(store::FileOps* ops = nullptr) {
     api_.reset();
     wal_.reset();
     store::WalOptions o;
     o.dir = dir_;
+    o.ops = ops;
     std::string error;
     wal_ = store::Wal::Open(o, &error);
     ASSERT_TRUE(wal_) << error;
