@@ -325,5 +325,35 @@ TEST_F(MochatSessionsTest, OldestMessagesArePrunedPastTheBound) {
             "elsewhere");
 }
 
+TEST_F(MochatSessionsTest, TheAppsOldestMessageIsPrunedPastTheAppBound) {
+  TestAgent a = Register("alice");
+  constexpr size_t kPer = MochatApi::kMaxMessagesPerConversation;
+  constexpr size_t kSessions = MochatApi::kMaxMessagesPerApp / kPer;
+  std::vector<std::string> sessions;
+  for (size_t i = 0; i <= kSessions; ++i) sessions.push_back(Group(a, {}));
+  std::string response;
+  for (size_t i = 0; i < kSessions; ++i) {
+    const std::string body = R"({"sessionId":")" + sessions[i] + R"(","content":"x"})";
+    for (size_t k = 0; k < kPer; ++k) {
+      ASSERT_TRUE(
+          api_->Handle(0, "POST", "/api/claw/sessions/send", a.token, body, true, kT0, &response));
+    }
+  }
+  ASSERT_TRUE(wal_->Commit());
+  EXPECT_EQ(api_->stored_messages(0), MochatApi::kMaxMessagesPerApp);
+  // One more, in the last session: the first session's oldest message goes.
+  ASSERT_EQ(Send(a, sessions.back(), "newest").status, 200);
+  EXPECT_EQ(api_->stored_messages(0), MochatApi::kMaxMessagesPerApp);
+  const auto count = [this, &a](const std::string& s) {
+    return Call("sessions/detail", a.token, R"({"sessionId":")" + s + "\"}").At("/messageCount");
+  };
+  EXPECT_EQ(count(sessions[0]), std::to_string(kPer - 1));
+  EXPECT_EQ(count(sessions[1]), std::to_string(kPer));
+  EXPECT_EQ(count(sessions.back()), "1");
+  Reopen();
+  EXPECT_EQ(api_->stored_messages(0), MochatApi::kMaxMessagesPerApp);
+  EXPECT_EQ(count(sessions[0]), std::to_string(kPer - 1));
+}
+
 }  // namespace
 }  // namespace ringcast::apps::mochat
