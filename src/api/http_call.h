@@ -27,6 +27,10 @@ struct HttpCall {
   std::string datonow_token;
   std::string datonow_signature;  // X-Datonow-Signature (/api/... requests only)
   std::string body;
+  // /api/claw/... (MoChat, apps/mochat/mochat_api.h): X-Claw-Token, and X-Claw-App (the id of
+  // the app a selfRegister registers in; "": the first app).
+  std::string claw_token;
+  std::string claw_app;
   // The Host header (the DontCode realtime token's url is built from it).
   std::string host;
   // /realtime/... (apps/dontcode/realtime_api.h): the app whose secret the Bearer carried, as the

@@ -15,6 +15,10 @@ void ControlPlane::NotifyHook(std::string_view hook, std::string_view body) {
 
 void ControlPlane::HandleHookCall(engine::HookCall* h) {
   using Kind = engine::HookCall::Kind;
+  if (h->kind == Kind::kApp) {
+    HandleMochatCall(h);  // the one Socket.IO application other than Dialogue
+    return;
+  }
   if (h->kind == Kind::kNotify) {
     NotifyHook(h->hook, h->body);
     delete h;

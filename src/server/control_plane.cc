@@ -8,6 +8,7 @@
 
 #include "api/request_head.h"
 #include "apps/dontcode/realtime_wire.h"
+#include "apps/mochat/mochat_socket.h"
 #include "engine/channel_name.h"
 #include "engine/datonow_channels.h"
 #include "http/response.h"
@@ -54,6 +55,7 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       dialogue_rooms_(&config->dialogue, config->limits.max_channel_name_length),
       impulse_push_(config),
       realtime_api_(apps, config->limits.max_event_data_bytes),
+      mochat_(apps, wal),
       webhooks_(&apps->apps(), {}, config->webhook_ca_file),
       hooks_(config->dialogue.hooks,
              config->dialogue.enabled ? &apps->apps()[config->dialogue.app] : nullptr,
@@ -659,6 +661,10 @@ void ControlPlane::HandleRequest(const ToControl& m) {
     Answer(call);
     return;
   }
+  if (apps::mochat::MochatApi::Matches(call->path)) {  // before Datonow's "/api/"
+    HandleMochat(call);
+    return;
+  }
   if (api::DatonowApi::Matches(call->path) || call->path == "/ws") {
     if (bridge_ && wal_ != nullptr) {
       StoreEnqueue(call);  // the store is shared through Redis (control_store_sync.cc)
@@ -860,6 +866,76 @@ void ControlPlane::HandleRealtime(api::HttpCall* call) {
         Answer(call);
       },
       /*deliveries=*/true);
+}
+
+void ControlPlane::HandleMochat(api::HttpCall* call) {
+  uint32_t app = engine::AppRegistry::kNone;
+  if (!call->claw_app.empty()) {
+    app = apps_->IndexById(call->claw_app);
+    if (app == engine::AppRegistry::kNone) {
+      call->response.clear();
+      http::AppendResponse(&call->response, 404, "application/json",
+                           "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":"
+                           "\"No app with the X-Claw-App id\"}}",
+                           call->keep_alive);
+      Answer(call);
+      return;
+    }
+  } else if (!call->claw_token.empty()) {
+    app = mochat_.AppOfToken(call->claw_token);
+  }
+  if (app == engine::AppRegistry::kNone) app = 0;  // the first app (an unknown token: 401 there)
+  const bool wrote = mochat_.Handle(app, call->method, call->path, call->claw_token, call->body,
+                                    call->keep_alive, util::WallMs(), &call->response);
+  FinishDatonow(call, wrote, TakeMochatResults());
+}
+
+std::vector<engine::PublishRequest> ControlPlane::TakeMochatResults() {
+  // A rotated-out token's sockets close now (their token is dead from this call on, durable or
+  // not: closing them is safe either way); the notifications wait for the commit.
+  for (const auto& [app, token_id] : mochat_.TakeRevokedTokens()) {
+    engine::PublishRequest revoke;
+    revoke.app = app;
+    revoke.event = apps::mochat::kRevokeEvent;
+    revoke.channels.push_back(apps::mochat::TokenChannel(token_id));
+    PublishLocal(revoke);
+  }
+  std::vector<engine::PublishRequest> pubs;
+  for (apps::mochat::Notification& n : mochat_.TakeNotifications()) {
+    engine::PublishRequest& p = pubs.emplace_back();
+    p.app = n.app;
+    p.event = std::move(n.event);
+    p.data = std::move(n.data_json);
+    p.channels.push_back(apps::mochat::AgentChannel(n.agent_id));
+  }
+  return pubs;
+}
+
+void ControlPlane::HandleMochatCall(engine::HookCall* h) {
+  namespace mochat = apps::mochat;
+  const uint64_t key = mochat::SocketKey(h->shard, h->serial);
+  if (h->hook == mochat::kClosedCall) {
+    mochat_.SocketClosed(h->app, key);
+    delete h;
+    return;
+  }
+  if (h->hook == mochat::kConnectCall) {
+    const uint32_t app = mochat_.AppOfToken(h->body);
+    uint64_t token_id = 0;
+    const std::string agent = app == engine::AppRegistry::kNone
+                                  ? std::string()
+                                  : mochat_.AgentOfToken(app, h->body, &token_id);
+    h->allowed = !agent.empty();
+    if (h->allowed) {
+      h->app = app;
+      h->answer_user_id = agent;
+      h->claims = std::to_string(token_id);
+    }
+  } else if (h->hook == mochat::kEventCall) {
+    h->message = mochat_.SocketEvent(h->app, key, h->user_id, h->event, h->data);
+    h->allowed = !h->message.empty();
+  }
+  SendToShard(h->shard, ToShard::HookAnswer(h));
 }
 
 bool ControlPlane::Publish(const engine::PublishRequest& req) {

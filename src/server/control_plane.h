@@ -70,6 +70,7 @@
 #include "api/dialogue_rooms.h"
 #include "api/pusher_api.h"
 #include "apps/dontcode/realtime_api.h"
+#include "apps/mochat/mochat_api.h"
 #include "cluster/bridge.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
@@ -325,6 +326,15 @@ class ControlPlane {
   // every shard counted what it was written to (cluster mode: the channel's members on every
   // node); a presence list once every shard listed its realtime sockets on the channel.
   void HandleRealtime(api::HttpCall* call);
+  // /api/claw/... (MoChat, apps/mochat/mochat_api.h): a revoked token's sockets are closed at
+  // once, the notifications published after the commit, a write (or a read while one is not
+  // durable) answered after it. The app: X-Claw-App, else the token's, else the first.
+  void HandleMochat(api::HttpCall* call);
+  // A MoChat socket's call (engine::HookCall kind kApp; apps/mochat/mochat_socket.h).
+  void HandleMochatCall(engine::HookCall* h);
+  // Publishes what the MoChat calls produced: revocations now, notifications held for the
+  // commit (FinishDatonow's held_pubs_).
+  std::vector<engine::PublishRequest> TakeMochatResults();
   void OnCountReply(CountQuery* query);
   void Answer(api::HttpCall* call);
   // For a handler that changed the store: the answer goes out after this turn's group commit
@@ -432,6 +442,7 @@ class ControlPlane {
   uint64_t last_stamp_us_ = 0;         // NextStamp's last
   protocols::impulse::ImpulsePush impulse_push_;
   apps::dontcode::RealtimeApi realtime_api_;
+  apps::mochat::MochatApi mochat_;
   webhooks::Dispatcher webhooks_;
   webhooks::HookClient hooks_;  // Dialogue's hooks
   struct HookAnswer {

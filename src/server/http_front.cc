@@ -5,6 +5,7 @@
 #include "api/request_head.h"
 #include "apps/dontcode/realtime_api.h"
 #include "apps/dontcode/realtime_session.h"
+#include "apps/mochat/mochat_api.h"
 #include "engine/app_registry.h"
 #include "http/query.h"
 #include "http/response.h"
@@ -211,6 +212,26 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   if (apps::dontcode::RealtimeApi::Matches(path)) return RouteRealtimeApi(head);
   const bool impulse = protocols::impulse::wire::IsEndpoint(cfg.impulse, path);
   if (impulse && head.method != http::Method::kPost) return RouteImpulse(head);
+  if (apps::mochat::MochatApi::Matches(path)) {
+    // MoChat (docs/protocols/mochat.md): decided on the control plane (the tokens are in the
+    // store); a call without a token other than selfRegister is refused here, unread.
+    if (head.Get("x-claw-token").empty() && path != "/api/claw/agents/selfRegister") {
+      const bool close = !head.keep_alive || head.content_length > 0 || head.chunked;
+      std::string out;
+      http::AppendResponse(&out, 401, "application/json",
+                           "{\"error\":{\"code\":\"UNAUTHORIZED\",\"message\":"
+                           "\"X-Claw-Token header required\"}}",
+                           !close);
+      buf_.erase(0, parser_.head_size());
+      parser_.Reset();
+      AnswerInTurn(std::move(out), close);
+      return state_ == State::kHead;
+    }
+    call_ = NewCall(head);
+    call_->claw_token = std::string(head.Get("x-claw-token"));
+    call_->claw_app = std::string(head.Get("x-claw-app"));
+    return ReadCallBody(head);
+  }
   const bool datonow = path.substr(0, 5) == "/api/";
   if (path.substr(0, 6) == "/apps/" || datonow || impulse) {
     if (impulse) {

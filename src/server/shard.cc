@@ -44,6 +44,7 @@ Shard::Shard(uint32_t id, const config::ServerConfig* config, const engine::AppR
   impulse_shared_.Register(&env_);
   dialogue_shared_.Register(&env_);
   realtime_shared_.Register(&env_);
+  if (env_.config().mochat.socketio) dialogue_shared_.mochat = &mochat_sockets_;
 }
 
 Shard::~Shard() = default;  // the outbox frees what never left

@@ -38,6 +38,7 @@
 #include <thread>
 
 #include "apps/dontcode/realtime_shared.h"
+#include "apps/mochat/mochat_socket.h"
 #include "config/config.h"
 #include "engine/app_registry.h"
 #include "engine/shard_env.h"
@@ -150,6 +151,7 @@ class Shard : public net::IoLoop::Delegate, public engine::ControlLink {
   protocols::impulse::ImpulseShared impulse_shared_;
   protocols::socketio::DialogueShared dialogue_shared_;
   apps::dontcode::RealtimeShared realtime_shared_;
+  apps::mochat::MochatSocketApp mochat_sockets_;  // dialogue_shared_.mochat when served
   uint64_t last_delivered_ = 0;  // members the last kPublish was queued to (CountQuery)
   ControlOutbox outbox_;
   bool outbox_waiting_ = false;  // messages wait in the outbox: the loop polls every 1 ms

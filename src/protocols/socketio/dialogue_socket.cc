@@ -108,7 +108,10 @@ void DialogueSocket::Close(uint16_t code, std::string_view reason) {
 void DialogueSocket::OnTimer(uint8_t kind) {
   if (closed_) return;
   if (kind == kCloseTimer) {
-    if (close_code_ != 0) Close(close_code_, close_reason_);
+    if (close_code_ == 0) return;
+    // A Socket.IO DISCONNECT first: the client does not reconnect on its own.
+    if (connected_) Send(EioType::kMessage, "1");
+    Close(close_code_, close_reason_);
     return;
   }
   const config::DialogueConfig& cfg = env_->config().dialogue;
