@@ -142,6 +142,19 @@ void WsSession::SendBinary(std::string_view bytes) {
   loop().SendCopy(*conn_, frame);
 }
 
+LivenessStep NextLiveness(uint64_t now, uint32_t last_rx_ms, bool ping_outstanding,
+                          uint64_t activity_ms, uint64_t pong_ms) {
+  using Action = LivenessStep::Action;
+  const uint64_t since = static_cast<uint32_t>(now) - last_rx_ms;
+  const uint64_t rx = now - since;
+  if (ping_outstanding) {
+    if (since >= activity_ms + pong_ms) return {Action::kClose, 0};
+    return {Action::kNone, rx + activity_ms + pong_ms};
+  }
+  if (since >= activity_ms) return {Action::kPing, rx + activity_ms + pong_ms};
+  return {Action::kNone, rx + activity_ms};
+}
+
 void WsSession::SendPing() {
   std::string frame;
   ws::AppendFrame(&frame, ws::Opcode::kPing, {});

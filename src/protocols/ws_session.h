@@ -29,6 +29,17 @@ namespace ringcast::protocols {
 // reference, the caller's).
 net::LocalFrame* TextFrame(std::string_view text);
 
+// The liveness rule of the sockets that ping after `activity_ms` of silence and close when
+// nothing comes back `pong_ms` after the ping (Datonow token sockets, DontCode realtime
+// sockets): what their activity timer does at `now` (loop clock; `last_rx_ms` its low 32 bits
+// when the peer last sent anything) and when it fires next.
+struct LivenessStep {
+  enum class Action { kNone, kPing, kClose } action = Action::kNone;
+  uint64_t next_ms = 0;  // re-arm the timer then (unless kClose)
+};
+LivenessStep NextLiveness(uint64_t now, uint32_t last_rx_ms, bool ping_outstanding,
+                          uint64_t activity_ms, uint64_t pong_ms);
+
 class WsSession : public net::Session {
  public:
   static constexpr uint64_t kLingerMs = 1000;

@@ -206,3 +206,25 @@ async function waitFor(pred, ms = 5000) {
   }
   throw new Error('condition not met');
 }
+
+test('DontCode realtime liveness: a WebSocket ping after the activity timeout; no pong closes 4008', { timeout: 20000 }, async () => {
+  const server = await startServer({ shards: 1, config: { limits: { activity_timeout_s: 1, pong_timeout_s: 1 } } });
+  try {
+    const conn = (await mint(server.port, { channels: ['a'] })).json;
+    const alive = await connected(conn.url, conn.token);
+    let pings = 0;
+    alive.on('ping', () => { pings++; });
+    const mute = new WebSocket(`${conn.url}?token=${conn.token}`, { autoPong: false });
+    mute.on('error', () => {});
+    const muteClosed = new Promise((r) => mute.on('close', (code) => r(code)));
+    const started = Date.now();
+    assert.equal(await muteClosed, 4008);
+    assert.ok(Date.now() - started >= 1500, 'not before activity + pong timeouts');
+    await sleep(1500);
+    assert.ok(pings >= 1, 'the live socket was pinged');
+    assert.equal(alive.readyState, WebSocket.OPEN, 'a socket that answers stays');
+    alive.close();
+  } finally {
+    await server.stop();
+  }
+});

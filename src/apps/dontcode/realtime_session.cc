@@ -89,25 +89,18 @@ void RealtimeSession::OnTimer(net::Connection& c, uint8_t kind) {
     return;
   }
   if (closing()) return;
-  const uint64_t now = loop().now_ms();
-  const uint64_t activity_ms = env().limits().activity_timeout_s * 1000ull;
-  const uint64_t pong_ms = env().limits().pong_timeout_s * 1000ull;
-  const uint64_t since = static_cast<uint32_t>(now) - last_rx_ms_;
-  if (ping_outstanding_) {
-    if (since >= activity_ms + pong_ms) {
-      Close(wire::kClosePongTimeout, "Pong reply not received");
-    } else {
-      loop().ScheduleTimer(conn(), now - since + activity_ms + pong_ms, kActivityTimer);
-    }
+  const protocols::LivenessStep step = protocols::NextLiveness(
+      loop().now_ms(), last_rx_ms_, ping_outstanding_, env().limits().activity_timeout_s * 1000ull,
+      env().limits().pong_timeout_s * 1000ull);
+  if (step.action == protocols::LivenessStep::Action::kClose) {
+    Close(wire::kClosePongTimeout, "Pong reply not received");
     return;
   }
-  if (since >= activity_ms) {
+  if (step.action == protocols::LivenessStep::Action::kPing) {
     SendPing();
     ping_outstanding_ = true;
-    loop().ScheduleTimer(conn(), now - since + activity_ms + pong_ms, kActivityTimer);
-  } else {
-    loop().ScheduleTimer(conn(), now - since + activity_ms, kActivityTimer);
   }
+  loop().ScheduleTimer(conn(), step.next_ms, kActivityTimer);
 }
 
 void RealtimeSession::BeginShutdown() {
