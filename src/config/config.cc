@@ -113,6 +113,8 @@ const LimitSpec kLimitSpecs[] = {
      "new Datonow sockets (/ws) per second per IP and app, 0 = no limit (excess: close 4429)"},
     {"datonow_trigger_request_id_window_s", &Limits::datonow_trigger_request_id_window_s, 604800,
      "seconds POST /api/trigger remembers a requestId (a repeat answers the first result)"},
+    {"mochat_registrations_per_minute", &Limits::mochat_registrations_per_minute, 100000000,
+     "MoChat selfRegister calls per minute per app, 0 = no limit (excess: 429)"},
     {"read_buffers_per_shard", &Limits::read_buffers_per_shard, 32768,
      "provided read buffers per shard (power of two)"},
     {"read_buffer_bytes", &Limits::read_buffer_bytes, 1 << 20, "bytes per read buffer"},

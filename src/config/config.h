@@ -100,6 +100,9 @@ struct Limits {
   uint32_t datonow_ws_connections_per_second = 10;
   // How long POST /api/trigger remembers a requestId (a repeat answers the first result).
   uint32_t datonow_trigger_request_id_window_s = 600;
+  // MoChat's anonymous POST /api/claw/agents/selfRegister per minute per app; 0: no limit.
+  // Excess: 429 + Retry-After (agents are bounded per app: this keeps one client from taking all).
+  uint32_t mochat_registrations_per_minute = 60;
   uint32_t read_buffers_per_shard = 512;  // provided buffers (power of two)
   uint32_t read_buffer_bytes = 8192;
   uint32_t history_max_mib = 64;  // bytes of channel history in the whole process

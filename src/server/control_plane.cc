@@ -56,6 +56,8 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       impulse_push_(config),
       realtime_api_(apps, config->limits.max_event_data_bytes),
       mochat_(apps, wal),
+      mochat_registrations_(
+          std::vector<uint32_t>(apps->size(), config->limits.mochat_registrations_per_minute)),
       webhooks_(&apps->apps(), {}, config->webhook_ca_file),
       hooks_(config->dialogue.hooks,
              config->dialogue.enabled ? &apps->apps()[config->dialogue.app] : nullptr,
@@ -885,6 +887,18 @@ void ControlPlane::HandleMochat(api::HttpCall* call) {
     app = mochat_.AppOfToken(call->claw_token);
   }
   if (app == engine::AppRegistry::kNone) app = 0;  // the first app (an unknown token: 401 there)
+  if (call->path == "/api/claw/agents/selfRegister") {
+    // Anonymous and bounded per app (MochatApi::kMaxAgentsPerApp): paced before any work.
+    if (const int64_t retry_s = mochat_registrations_.Check(app, util::WallMs())) {
+      call->response.clear();
+      http::AppendResponse(&call->response, 429, "application/json",
+                           "{\"error\":{\"code\":\"RATE_LIMITED\",\"message\":"
+                           "\"Too many registrations: limits.mochat_registrations_per_minute\"}}",
+                           call->keep_alive, "Retry-After: " + std::to_string(retry_s) + "\r\n");
+      Answer(call);
+      return;
+    }
+  }
   const bool wrote = mochat_.Handle(app, call->method, call->path, call->claw_token, call->body,
                                     call->keep_alive, util::WallMs(), &call->response);
   FinishDatonow(call, wrote, TakeMochatResults());

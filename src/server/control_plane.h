@@ -443,6 +443,7 @@ class ControlPlane {
   protocols::impulse::ImpulsePush impulse_push_;
   apps::dontcode::RealtimeApi realtime_api_;
   apps::mochat::MochatApi mochat_;
+  api::AppRateLimiter mochat_registrations_;  // limits.mochat_registrations_per_minute
   webhooks::Dispatcher webhooks_;
   webhooks::HookClient hooks_;  // Dialogue's hooks
   struct HookAnswer {

@@ -177,3 +177,22 @@ test('MoChat: agents, sessions, panels, invites, notifications, rotation, restar
   await call('sessions/send', { sessionId: team.id, content: 'after restart' }, alice.token);
   await waitFor(() => s2.got.length === 1);
 });
+
+test('MoChat: selfRegister is paced per app; a missing token is refused unread', { timeout: 20000 }, async () => {
+  const server = await startServer({ shards: 1, config: { limits: { mochat_registrations_per_minute: 3 } } });
+  try {
+    const call = client(server.port);
+    for (let i = 0; i < 3; ++i) assert.equal((await call('agents/selfRegister', { name: `a${i}` })).status, 200);
+    const r = await fetch(`http://127.0.0.1:${server.port}/api/claw/agents/selfRegister`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}',
+    });
+    assert.equal(r.status, 429);
+    assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    assert.equal((await r.json()).error.code, 'RATE_LIMITED');
+    const none = await call('sessions/list', {});
+    assert.deepEqual([none.status, none.json.error.code], [401, 'UNAUTHORIZED']);
+    assert.equal((await call('nowhere', {}, 'claw_x')).status, 401, 'auth before the route');
+  } finally {
+    await server.stop();
+  }
+});
