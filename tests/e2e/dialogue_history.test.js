@@ -232,3 +232,23 @@ test('a publish to a room nobody is in is in the history at once (channel histor
     await other.stop();
   }
 });
+
+test('every client trigger acknowledged in a history room is in the history after a kill -9', async () => {
+  const a = await client({ userId: 'acked' });
+  await join(a, 'flow');
+  // 25 triggers at once (history_store_limit 30 keeps them all); the kill follows the last ack
+  // at once, without waiting for any delivery.
+  const acks = await Promise.all(Array.from({ length: 25 }, (_, i) => trigger(a, 'flow', 'n', { k: 1000 + i })));
+  await server.stop('SIGKILL');
+  a.disconnect();
+  const acked = acks.map((r, i) => (r && r.code ? null : 1000 + i)).filter((x) => x !== null);
+  assert.ok(acked.length >= 20, `acks: ${JSON.stringify(acks.slice(0, 3))}`);
+  await start();
+  const b = await client({ userId: 'reader' });
+  try {
+    const kept = new Set((await getHistory(b, 'flow', 'n', 0, 100)).map((e) => e.data.k));
+    assert.deepEqual(acked.filter((k) => !kept.has(k)), [], 'acknowledged but lost');
+  } finally {
+    b.disconnect();
+  }
+});
