@@ -24,7 +24,7 @@ void ControlPlane::HandleHookCall(engine::HookCall* h) {
     delete h;
     return;
   }
-  if (h->kind == Kind::kTrigger && !UserMayTrigger(h->app, h->user_id)) {
+  if (h->kind == Kind::kTrigger && !UserMayTrigger(h->user_id)) {
     // The user's triggers over the node (cheap, before any hook is asked).
     h->code = "RATE_LIMITED";
     h->message = "Too many events from this user; slow down";
@@ -43,7 +43,7 @@ void ControlPlane::HandleHookCall(engine::HookCall* h) {
   }
 }
 
-bool ControlPlane::UserMayTrigger(uint32_t app, std::string_view user_id) {
+bool ControlPlane::UserMayTrigger(std::string_view user_id) {
   const uint32_t limit = config_->dialogue.UserEventsPerSecond(config_->limits);
   if (limit == 0) return true;
   const uint64_t now = util::MonotonicMs();
@@ -53,16 +53,15 @@ bool ControlPlane::UserMayTrigger(uint32_t app, std::string_view user_id) {
                   [now](const auto& kv) { return now >= kv.second.start_ms + 1000; });
     user_windows_swept_ms_ = now;
   }
-  std::string key = std::to_string(app);
-  key.push_back('\0');
-  key.append(user_id);
-  auto it = user_windows_.find(key);
+  // Dialogue serves one app (dialogue.app): the user id alone is the key, looked up without
+  // building a string (one is made only for a user's first window).
+  auto it = user_windows_.find(user_id);
   if (it == user_windows_.end()) {
     if (user_windows_.size() >= kMaxUserWindows) {
       user_limit_untracked_.Add();  // every window is live: not tracked (counted), let through
       return true;
     }
-    it = user_windows_.emplace(std::move(key), UserWindow{now, 0}).first;
+    it = user_windows_.emplace(std::string(user_id), UserWindow{now, 0}).first;
   }
   UserWindow& w = it->second;
   if (now >= w.start_ms + 1000) {

@@ -378,7 +378,7 @@ class ControlPlane {
   void HandleHookCall(engine::HookCall* h);
   // A Dialogue client trigger of `user_id` within dialogue.user_events_per_second over the node
   // (one-second windows); counts it when it is.
-  bool UserMayTrigger(uint32_t app, std::string_view user_id);
+  bool UserMayTrigger(std::string_view user_id);
   // The hook answers that came in (from completions), applied at the top of the turn.
   void RunHookAnswers();
   // `h`'s decision from the backend's answer `r` (the failure policy applied when unusable).
@@ -451,14 +451,14 @@ class ControlPlane {
     webhooks::HookResponse response;
   };
   std::vector<HookAnswer> hook_answers_;  // come in, applied by RunHookAnswers
-  // Per (app, user) trigger windows (UserMayTrigger): bounded; past kMaxUserWindows live ones
+  // Per user trigger windows of Dialogue's one app (UserMayTrigger): bounded; past kMaxUserWindows live ones
   // a user is not tracked (user_limit_untracked_).
   struct UserWindow {
     uint64_t start_ms = 0;
     uint32_t count = 0;
   };
   static constexpr size_t kMaxUserWindows = 100000;
-  std::unordered_map<std::string, UserWindow> user_windows_;
+  util::StringMap<UserWindow> user_windows_;  // by user id (Dialogue's one app)
   uint64_t user_windows_swept_ms_ = 0;
   StatCounter user_limit_untracked_;
   // cache_miss webhooks sent: (app, channel) key -> until when another is not sent.
