@@ -98,6 +98,20 @@ function refusalWhy(r, want) {
   return '';
 }
 
+// A slow-consumer cut: one push bigger than max_outbound_bytes on the stream's own channel.
+// Resolves to the stream and what was wrong with it.
+async function cutStream(port, channel) {
+  let closed = false;
+  const r = await oneStream(port, `channel=${channel}`, {
+    onOpen: () => { pushUntil(port, channel, BIG, () => closed); },
+  });
+  closed = true;
+  const got = (r.body.match(/\ndata: /g) || []).length;
+  const why = r.status === 503 ? refusalWhy(r, 503)
+    : r.hung ? 'hung' : r.reset ? 'reset' : !r.opened ? 'no connect comment' : got > 0 ? 'not cut' : '';
+  return { r, why };
+}
+
 async function churnRound(port, iterations, tally) {
   let next = 0;
   const worker = async (w) => {
@@ -106,15 +120,7 @@ async function churnRound(port, iterations, tally) {
       if (i >= iterations) return;
       const k = i % 4;
       if (k === 0) {
-        const channel = `cut:${w}:${i}`;
-        let closed = false;
-        const r = await oneStream(port, `channel=${channel}`, {
-          onOpen: () => { pushUntil(port, channel, BIG, () => closed); },
-        });
-        closed = true;
-        const got = (r.body.match(/\ndata: /g) || []).length;
-        const why = r.status === 503 ? refusalWhy(r, 503)
-          : r.hung ? 'hung' : r.reset ? 'reset' : !r.opened ? 'no connect comment' : got > 0 ? 'not cut' : '';
+        const { r, why } = await cutStream(port, `cut:${w}:${i}`);
         record(tally, 'cut', r, why);
       } else if (k === 1) {
         const r = await oneStream(port, 'token=t');  // no channel
@@ -149,6 +155,21 @@ async function calmRound(port, tally) {
     const why = r.status !== 200 ? `calm stream: status ${r.status}`
       : r.hung ? 'hung' : r.reset ? 'reset' : !r.opened ? 'no connect comment' : '';
     record(tally, 'calm', r, why);
+    // A bad request (no channel) made alone is refused for itself: 400.
+    let b;
+    for (let attempt = 0; attempt < 50; ++attempt) {
+      b = await oneStream(port, 'token=t');
+      if (b.status !== 503) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    record(tally, 'calmbad', b, refusalWhy(b, 400));
+    let cut;
+    for (let attempt = 0; attempt < 50; ++attempt) {
+      cut = await cutStream(port, `calmcut:${i}:${attempt}`);
+      if (cut.r.status !== 503) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    record(tally, 'calmcut', cut.r, cut.r.status !== 200 ? `calm cut: status ${cut.r.status}` : cut.why);
   }
 }
 
@@ -197,8 +218,10 @@ test('Impulse churn: every open answered, every server-initiated close a clean F
   }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`impulse churn: ${tally.total} streams in ${secs} s, by kind:status ${JSON.stringify(tally.by)}`);
-  assert.ok((tally.by['cut:200'] || 0) >= ITERATIONS / 60, 'enough slow-consumer cuts');
-  assert.ok((tally.by['bad:400'] || 0) >= ITERATIONS / 60, 'enough 400 refusals');
+  assert.ok((tally.by['cut:200'] || 0) + (tally.by['cut:503'] || 0) >= ITERATIONS / 5, 'enough cut attempts');
+  assert.equal(tally.by['calmcut:200'] || 0, ROUNDS * CALM_STREAMS, 'every calm slow consumer cut');
+  assert.ok((tally.by['bad:400'] || 0) + (tally.by['bad:503'] || 0) >= ITERATIONS / 5, 'enough bad requests');
+  assert.equal(tally.by['calmbad:400'] || 0, ROUNDS * CALM_STREAMS, 'every calm bad request refused 400');
   assert.ok((tally.by['full:503'] || 0) >= 50, 'enough over-capacity refusals');
   assert.ok((tally.by['stream:200'] || 0) + (tally.by['full:503'] || 0) >= ITERATIONS / 3, 'enough stream opens');
   assert.equal(tally.by['calm:200'] || 0, ROUNDS * CALM_STREAMS, 'every calm stream served');

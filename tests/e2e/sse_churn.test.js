@@ -15,6 +15,7 @@ const { startServer, pusherServer, APP } = require('./lib/harness');
 const ITERATIONS = Number(process.env.SSE_CHURN_ITERATIONS || 6000);
 const ROUNDS = 3;
 const CONCURRENCY = 12;
+const CALM = 20;
 const SHUTDOWN_STREAMS = 40;
 const MAX_OUTBOUND = 32 * 1024;
 // One event bigger than MAX_OUTBOUND: its frame alone is past the cap, so the cut does not depend
@@ -85,6 +86,25 @@ function refusalWhy(r, want) {
   return '';
 }
 
+// A slow-consumer cut: one event on the stream's own channel, more than max_outbound_bytes by
+// itself. The trigger is retried until it is accepted (an error here would otherwise leave the
+// stream open until the guard calls it hung). Resolves to the stream and what was wrong with it.
+async function cutStream(port, pusher, channel) {
+  let triggerError = null;
+  const trigger = async () => {
+    for (let attempt = 0; attempt < 5; ++attempt) {
+      try { await pusher.trigger(channel, 'ev', BIG); return; } catch (e) { triggerError = e; }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const r = await oneStream(port, `channels=${channel}`, { onOpen: () => { trigger(); } });
+  const got = (r.body.match(/\nevent: ev\n/g) || []).length;
+  const why = r.status === 503 ? refusalWhy(r, 503)
+    : r.hung ? `hung${triggerError ? ` (trigger: ${triggerError.message})` : ''}`
+    : r.reset ? 'reset' : !r.opened ? 'no ringcast:open' : got >= 1 ? 'not cut' : '';
+  return { r, why };
+}
+
 async function churnRound(port, pusher, iterations, tally) {
   let next = 0;
   const worker = async (w) => {
@@ -93,22 +113,7 @@ async function churnRound(port, pusher, iterations, tally) {
       if (i >= iterations) return;
       const k = i % 4;
       if (k === 0) {
-        // A slow-consumer cut: one event on the stream's own channel, more than
-        // max_outbound_bytes by itself. The trigger is retried until it is accepted (an
-        // error here would otherwise leave the stream open until the guard calls it hung).
-        const channel = `cut-${w}-${i}`;
-        let triggerError = null;
-        const trigger = async () => {
-          for (let attempt = 0; attempt < 5; ++attempt) {
-            try { await pusher.trigger(channel, 'ev', BIG); return; } catch (e) { triggerError = e; }
-            await new Promise((r) => setTimeout(r, 50));
-          }
-        };
-        const r = await oneStream(port, `channels=${channel}`, { onOpen: () => { trigger(); } });
-        const got = (r.body.match(/\nevent: ev\n/g) || []).length;
-        const why = r.status === 503 ? refusalWhy(r, 503)
-          : r.hung ? `hung${triggerError ? ` (trigger: ${triggerError.message})` : ''}`
-          : r.reset ? 'reset' : !r.opened ? 'no ringcast:open' : got >= 1 ? 'not cut' : '';
+        const { r, why } = await cutStream(port, pusher, `cut-${w}-${i}`);
         record(tally, 'cut', r, why);
       } else if (k === 1) {
         const r = await oneStream(port, 'channels=%23internal');
@@ -127,6 +132,36 @@ async function churnRound(port, pusher, iterations, tally) {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
+}
+
+// After the churn, the capacity it used must all be free again, and the refusals must be the
+// request's own: CALM requests made one at a time (a 503 retried for a while: a slot is freed
+// once the server has seen its client's FIN), each a stream that must get 200 and a bad request
+// that must get 400. This also makes those counts independent of the random mix under load.
+async function calmRound(port, pusher, tally) {
+  const retry = async (make) => {
+    let r;
+    for (let attempt = 0; attempt < 50; ++attempt) {
+      r = await make();
+      if (r.status !== 503) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    return r;
+  };
+  for (let i = 0; i < CALM; ++i) {
+    const s = await retry(() => oneStream(port, `channels=calm${i}`, { holdMs: 1 }));
+    record(tally, 'calm', s, s.status !== 200 ? `calm stream: status ${s.status}`
+      : s.hung ? 'hung' : s.reset ? 'reset' : !s.opened ? 'no ringcast:open' : '');
+    const b = await retry(() => oneStream(port, 'channels=%23internal'));
+    record(tally, 'calmbad', b, refusalWhy(b, 400));
+    let cut;
+    for (let attempt = 0; attempt < 50; ++attempt) {
+      cut = await cutStream(port, pusher, `calmcut-${i}-${attempt}`);
+      if (cut.r.status !== 503) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    record(tally, 'calmcut', cut.r, cut.r.status !== 200 ? `calm cut: status ${cut.r.status}` : cut.why);
+  }
 }
 
 // Streams open at SIGTERM end after what is queued: a FIN at an event boundary, exit 0.
@@ -173,16 +208,19 @@ test('SSE churn: every open answered, every server-initiated close a clean FIN',
     const pusher = pusherServer(server.port);
     try {
       await churnRound(server.port, pusher, Math.ceil(ITERATIONS / ROUNDS), tally);
+      await calmRound(server.port, pusher, tally);
     } finally {
       await shutdownRound(server, pusher, tally);
     }
   }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`sse churn: ${tally.total} streams in ${secs} s, by kind:status ${JSON.stringify(tally.by)}`);
-  assert.ok((tally.by['cut:200'] || 0) >= ITERATIONS / 60, 'enough slow-consumer cuts');
-  assert.ok((tally.by['bad:400'] || 0) >= ITERATIONS / 60, 'enough 400 refusals');
+  assert.ok((tally.by['cut:200'] || 0) + (tally.by['cut:503'] || 0) >= ITERATIONS / 5, 'enough cut attempts');
+  assert.equal(tally.by['calmcut:200'] || 0, ROUNDS * CALM, 'every calm slow consumer cut');
+  assert.ok((tally.by['bad:400'] || 0) + (tally.by['bad:503'] || 0) >= ITERATIONS / 5, 'enough bad requests');
+  assert.equal(tally.by['calmbad:400'] || 0, ROUNDS * CALM, 'every calm bad request refused 400');
   assert.ok((tally.by['full:503'] || 0) >= 50, 'enough over-capacity refusals');
-  assert.ok((tally.by['stream:200'] || 0) >= 200, 'enough streams');
+  assert.equal(tally.by['calm:200'] || 0, ROUNDS * CALM, 'every calm stream served');
   assert.ok((tally.by['shutdown:200'] || 0) >= 10, 'enough streams ended by SIGTERM');
   assert.deepEqual({ bad: tally.bad, samples: tally.samples }, { bad: 0, samples: [] });
 });
