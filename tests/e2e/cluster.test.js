@@ -438,6 +438,45 @@ test('Impulse: the real client on B and C receives a push made on A as soon as i
   }
 });
 
+test('DontCode realtime: a token minted on A works on B and C; publish on A delivers to both and counts them; socket publishes and presence cross nodes', async () => {
+  const WebSocket = require('ws');
+  const rest = async (port, path, body) => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${APP.secret}` },
+      body: JSON.stringify(body),
+    });
+    return r.json();
+  };
+  const open = (port, token) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime?token=${token}`);
+    ws.frames = [];
+    ws.on('message', (d) => {
+      const f = JSON.parse(String(d));
+      ws.frames.push(f);
+      if (f.type === 'connected') { ws.hello = f; ws.send(JSON.stringify({ type: 'subscribe', channel: 'room:9' })); }
+      if (f.type === 'subscribed') resolve(ws);
+    });
+    ws.on('error', reject);
+  });
+  const token = async (identity) => (await rest(nodes[0].port, '/realtime/tokens', { channels: ['room:9'], identity })).token;
+  const b = await open(nodes[1].port, await token('bee'));
+  const c = await open(nodes[2].port, await token('cee'));
+  try {
+    await waitFor(() => b.frames.some((f) => f.type === 'presence' && f.member.identity === 'cee'), 5000);
+    const r = await rest(nodes[0].port, '/realtime/publish', { channel: 'room:9', data: { n: 1 } });
+    assert.deepEqual(r, { delivered: 2 });
+    await waitFor(() => [b, c].every((ws) => ws.frames.some((f) => f.type === 'message' && f.data.n === 1)), 5000);
+    c.send(JSON.stringify({ type: 'publish', channel: 'room:9', data: 'from C' }));
+    await waitFor(() => b.frames.some((f) => f.type === 'message' && f.data === 'from C'), 5000);
+    await sleep(200);
+    assert.equal(c.frames.filter((f) => f.data === 'from C').length, 0, 'not back to its sender');
+    assert.equal(b.frames.filter((f) => f.type === 'message').length, 2, 'each once');
+  } finally {
+    b.close();
+    c.close();
+  }
+});
+
 test('Datonow: an appKey socket on B, subscribed by POST /api/subscribe on A, gets a publish made on C', async () => {
   const ws = rawSocket(nodes[1].port, { path: `/ws?appKey=${APP.key}` });
   try {
