@@ -16,8 +16,8 @@ RealtimeSession::RealtimeSession(engine::ShardEnv* env, RealtimeShared* shared,
       sub_(&conn, shared->format, this) {}
 
 std::string RealtimeSession::id() const {
-  auto* self = const_cast<RealtimeSession*>(this);
-  return self->env().socket_ids().Format(self->env().shard_id(), self->conn().serial());
+  const engine::ShardEnv& env = *shared_->env;
+  return env.socket_ids().Format(env.shard_id(), sub_.conn()->serial());
 }
 
 uint16_t RealtimeSession::OverflowCloseCode() const { return wire::kCloseOverCapacity; }
