@@ -220,3 +220,63 @@ test('per-hook policies: on_failure as an object', async () => {
     rx.close();
   }
 });
+
+test('churn with lifecycle hooks on: every client\'s connected, joined, left and disconnected are told once each to a slow backend, time_ms in order', { timeout: 60000 }, async () => {
+  const rx = await receiver();
+  rx.answer = () => ({ delayMs: 5 });
+  const server = await startServer({
+    shards: 2,
+    config: { limits: { client_events_per_second: 1000 },
+      dialogue: { rooms: ROOMS, hooks: { url: `http://127.0.0.1:${rx.port}/hooks`, on: ['connected', 'joined', 'left', 'disconnected'], timeout_ms: 5000 } } },
+  });
+  try {
+    const N = 400;
+    let nextI = 0;
+    const left = new Map();  // clientId -> whether it left the room itself
+    const worker = async () => {
+      for (;;) {
+        const i = nextI++;
+        if (i >= N) return;
+        const c = await sioClient(server.port, { userId: `u${i}` }, i % 3 ? { transports: ['websocket'] } : {});
+        left.set(c.hello.clientId, i % 2 === 1);
+        c.emit('dialogue:join', { roomId: 'chat' });
+        await next(c, 'dialogue:joined');
+        if (i % 2) c.emit('dialogue:leave', { roomId: 'chat' });
+        if (i % 2) await next(c, 'dialogue:left');
+        c.disconnect();
+      }
+    };
+    await Promise.all(Array.from({ length: 12 }, worker));
+    // Each client: connected, joined, left (when it left: a disconnect notifies no left, as
+    // docs/protocols/dialogue.md says), disconnected, each once. Calls run over several
+    // keep-alive connections at once, so they may arrive out of order: time_ms orders them.
+    await waitFor(() => rx.of('disconnected').length === N, 30000);
+    await new Promise((r) => setTimeout(r, 300));
+    const byClient = new Map();
+    for (const c of rx.calls) {
+      const id = c.body.clientId;
+      if (!byClient.has(id)) byClient.set(id, []);
+      byClient.get(id).push(c.hook);
+    }
+    assert.equal(byClient.size, N);
+    const bad = [...byClient.entries()].filter(([id, hooks]) =>
+      [...hooks].sort().join() !== (left.get(id) ? 'connected,disconnected,joined,left' : 'connected,disconnected,joined'));
+    // time_ms (when each was queued) puts each client's calls back in order.
+    const stamps = new Map();
+    for (const c of rx.calls) {
+      if (!stamps.has(c.body.clientId)) stamps.set(c.body.clientId, {});
+      stamps.get(c.body.clientId)[c.hook] = c.body.time_ms;
+    }
+    const unordered = [...stamps.values()].filter((t) => !(t.connected <= t.joined && t.joined <= (t.left ?? t.joined) &&
+      (t.left ?? t.joined) <= t.disconnected));
+    assert.deepEqual(unordered.slice(0, 3), []);
+    assert.deepEqual(bad.slice(0, 5), []);
+    const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    const refused = /ringcast_dialogue_hook_calls_total\{outcome="refused"\} (\d+)/.exec(text);
+    const failed = /ringcast_dialogue_hook_calls_total\{outcome="failed"\} (\d+)/.exec(text);
+    assert.deepEqual([refused && refused[1], failed && failed[1]], ['0', '0']);
+  } finally {
+    await server.stop();
+    rx.close();
+  }
+});
