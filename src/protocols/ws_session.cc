@@ -155,6 +155,21 @@ LivenessStep NextLiveness(uint64_t now, uint32_t last_rx_ms, bool ping_outstandi
   return {Action::kNone, rx + activity_ms};
 }
 
+MessageBudget TakeMessageBudget(uint32_t now, uint32_t limit, uint32_t* window_ms,
+                                uint32_t* count) {
+  if (now - *window_ms >= 1000) {
+    *window_ms = now;
+    *count = 0;
+  }
+  if (*count <= limit) ++*count;
+  if (*count <= limit) return MessageBudget::kAdmit;
+  if (*count == limit + 1) {
+    ++*count;  // one kDropFirst per window
+    return MessageBudget::kDropFirst;
+  }
+  return MessageBudget::kDrop;
+}
+
 void WsSession::SendPing() {
   std::string frame;
   ws::AppendFrame(&frame, ws::Opcode::kPing, {});

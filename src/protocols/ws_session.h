@@ -40,6 +40,13 @@ struct LivenessStep {
 LivenessStep NextLiveness(uint64_t now, uint32_t last_rx_ms, bool ping_outstanding,
                           uint64_t activity_ms, uint64_t pong_ms);
 
+// The per-connection message budget of the same sockets: at most `limit` messages in a
+// one-second window (`window_ms` and `count` are the caller's state, `now` the low 32 bits of
+// the loop clock). kDropFirst: the first message past the limit in its window (tell the client,
+// once); kDrop: the rest of that window.
+enum class MessageBudget { kAdmit, kDropFirst, kDrop };
+MessageBudget TakeMessageBudget(uint32_t now, uint32_t limit, uint32_t* window_ms, uint32_t* count);
+
 class WsSession : public net::Session {
  public:
   static constexpr uint64_t kLingerMs = 1000;

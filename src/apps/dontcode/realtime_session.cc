@@ -147,16 +147,11 @@ void RealtimeSession::SendError(std::string_view code, std::string_view message,
 }
 
 bool RealtimeSession::OnTextMessage(std::string_view text) {
-  const auto now = static_cast<uint32_t>(loop().now_ms());
-  if (now - rate_window_ms_ >= 1000) {
-    rate_window_ms_ = now;
-    messages_in_window_ = 0;
-  }
-  const uint32_t limit = env().limits().client_messages_per_second;
-  if (messages_in_window_ <= limit) ++messages_in_window_;
-  if (messages_in_window_ > limit) {
-    if (messages_in_window_ == limit + 1) {
-      ++messages_in_window_;  // one error per window
+  const protocols::MessageBudget budget = protocols::TakeMessageBudget(
+      static_cast<uint32_t>(loop().now_ms()), env().limits().client_messages_per_second,
+      &rate_window_ms_, &messages_in_window_);
+  if (budget != protocols::MessageBudget::kAdmit) {
+    if (budget == protocols::MessageBudget::kDropFirst) {
       SendError(wire::kErrRateLimited, "Too many messages: rate limit reached");
     }
     return conn().open();

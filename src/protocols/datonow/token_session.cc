@@ -95,16 +95,11 @@ void DatonowTokenSession::OnClosed(net::Connection& c) {
 }
 
 bool DatonowTokenSession::OnTextMessage(std::string_view text) {
-  const auto now = static_cast<uint32_t>(loop().now_ms());
-  if (now - rate_window_ms_ >= 1000) {
-    rate_window_ms_ = now;
-    messages_in_window_ = 0;
-  }
-  const uint32_t limit = env().limits().client_messages_per_second;
-  if (messages_in_window_ <= limit) ++messages_in_window_;
-  if (messages_in_window_ > limit) {
-    if (messages_in_window_ == limit + 1) {
-      ++messages_in_window_;  // one error per window
+  const MessageBudget budget = TakeMessageBudget(static_cast<uint32_t>(loop().now_ms()),
+                                                 env().limits().client_messages_per_second,
+                                                 &rate_window_ms_, &messages_in_window_);
+  if (budget != MessageBudget::kAdmit) {
+    if (budget == MessageBudget::kDropFirst) {
       SendError(wire::kErrorRejected, "Too many messages: rate limit reached");
     }
     return conn().open();

@@ -1,7 +1,8 @@
 // The activity-timer rule shared by the Datonow token and DontCode realtime sockets
 // (protocols/ws_session.h NextLiveness): wait while the peer was heard from within
 // activity_ms, ping once it was not, close when the ping went unanswered for pong_ms, and
-// re-arm from the last time the peer was heard (also across the 32-bit wrap of last_rx_ms).
+// re-arm from the last time the peer was heard (also across the 32-bit wrap of last_rx_ms);
+// and their message budget (TakeMessageBudget): the limit per second, one report, then drops.
 #include <gtest/gtest.h>
 
 #include "protocols/ws_session.h"
@@ -31,6 +32,18 @@ TEST(Liveness, LowBitsWrap) {
   LivenessStep s = NextLiveness(now, last, false, 1000, 500);
   EXPECT_EQ(s.action, Action::kNone);
   EXPECT_EQ(s.next_ms, now - 200 + 1000);
+}
+
+TEST(MessageBudget, LimitPerSecondThenOneReportThenDrops) {
+  uint32_t window = 0, count = 0;
+  const uint32_t t0 = 5000;
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(TakeMessageBudget(t0, 3, &window, &count), MessageBudget::kAdmit);
+  EXPECT_EQ(TakeMessageBudget(t0 + 10, 3, &window, &count), MessageBudget::kDropFirst);
+  EXPECT_EQ(TakeMessageBudget(t0 + 20, 3, &window, &count), MessageBudget::kDrop);
+  EXPECT_EQ(TakeMessageBudget(t0 + 999, 3, &window, &count), MessageBudget::kDrop);
+  EXPECT_EQ(TakeMessageBudget(t0 + 1000, 3, &window, &count),
+            MessageBudget::kAdmit);  // a new window
 }
 
 }  // namespace
