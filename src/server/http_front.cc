@@ -285,7 +285,7 @@ bool HttpFrontSession::Route(const http::RequestHead& head) {
   } else if (IsDashboardPath(path) && !has_body) {
     answer = Answer::kDashboard;
     dashboard = HandleDashboard(head, shard_);  // reads the head: before buf_ is erased
-  } else if (AppKeyFromPath(path, &key) || path == "/ws") {
+  } else if (AppKeyFromPath(path, &key) || path == "/ws" || path == "/realtime") {
     answer = Answer::kNeedsUpgrade;
   } else {
     answer = Answer::kNotFound;

@@ -84,6 +84,8 @@ test('DontCode realtime: tokens, channels, publish counts, presence, expiry', { 
     assert.equal((await rest(port, 'POST', '/realtime/publish', { channel: 'a' })).status, 400);
     assert.equal((await rest(port, 'GET', '/realtime/tokens')).status, 405);
     assert.equal((await rest(port, 'GET', '/realtime/nothing')).status, 404);
+    const plain = await fetch(`http://127.0.0.1:${port}/realtime?token=x`);
+    assert.deepEqual([plain.status, typeof (await plain.json()).error], [400, 'string'], 'the socket needs an upgrade');
   });
 
   await t.test('mint, connect, use the allowed channel; refused channels are never served', async () => {
