@@ -673,7 +673,7 @@ void ControlPlane::HandleRequest(const ToControl& m) {
       return;
     }
     const bool wrote = RunDatonow(call);
-    FinishDatonow(call, wrote, datonow_api_.TakePublications());
+    FinishStored(call, wrote, datonow_api_.TakePublications());
     return;
   }
   if (impulse_push_.Matches(call->path)) {
@@ -901,7 +901,7 @@ void ControlPlane::HandleMochat(api::HttpCall* call) {
   }
   const bool wrote = mochat_.Handle(app, call->method, call->path, call->claw_token, call->body,
                                     call->keep_alive, util::WallMs(), &call->response);
-  FinishDatonow(call, wrote, TakeMochatResults());
+  FinishStored(call, wrote, TakeMochatResults());
 }
 
 std::vector<engine::PublishRequest> ControlPlane::TakeMochatResults() {
@@ -934,12 +934,10 @@ void ControlPlane::HandleMochatCall(engine::HookCall* h) {
     return;
   }
   if (h->hook == mochat::kConnectCall) {
-    const uint32_t app = mochat_.AppOfToken(h->body);
+    std::string agent;
     uint64_t token_id = 0;
-    const std::string agent = app == engine::AppRegistry::kNone
-                                  ? std::string()
-                                  : mochat_.AgentOfToken(app, h->body, &token_id);
-    h->allowed = !agent.empty();
+    const uint32_t app = mochat_.AppOfToken(h->body, &agent, &token_id);  // one hash
+    h->allowed = app != engine::AppRegistry::kNone;
     if (h->allowed) {
       h->app = app;
       h->answer_user_id = agent;

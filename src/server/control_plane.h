@@ -265,7 +265,9 @@ class ControlPlane {
   // A Datonow REST call or token-socket check: run, its publications held and answered once
   // durable (single node; a cluster node with Redis away, writes refused).
   bool RunDatonow(api::HttpCall* call);
-  void FinishDatonow(api::HttpCall* call, bool wrote, std::vector<engine::PublishRequest> pubs);
+  // A store-backed REST call (Datonow, MoChat) handled: its publications held for the commit;
+  // answered after it when it wrote (or read while a write is not yet durable), else now.
+  void FinishStored(api::HttpCall* call, bool wrote, std::vector<engine::PublishRequest> pubs);
   // POST /api/trigger's result: without a requestId published now (cluster mode: through Redis,
   // answered after its replies, 503 when it is down); a first requestId's publications go
   // after the record's commit (single node: once durable, never when the commit fails; cluster
@@ -333,7 +335,7 @@ class ControlPlane {
   // A MoChat socket's call (engine::HookCall kind kApp; apps/mochat/mochat_socket.h).
   void HandleMochatCall(engine::HookCall* h);
   // Publishes what the MoChat calls produced: revocations now, notifications held for the
-  // commit (FinishDatonow's held_pubs_).
+  // commit (FinishStored's held_pubs_).
   std::vector<engine::PublishRequest> TakeMochatResults();
   void OnCountReply(CountQuery* query);
   void Answer(api::HttpCall* call);

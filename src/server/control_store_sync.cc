@@ -92,8 +92,8 @@ void ControlPlane::FinishTrigger(api::HttpCall* call, api::TriggerResult r) {
   }
 }
 
-void ControlPlane::FinishDatonow(api::HttpCall* call, bool wrote,
-                                 std::vector<engine::PublishRequest> pubs) {
+void ControlPlane::FinishStored(api::HttpCall* call, bool wrote,
+                                std::vector<engine::PublishRequest> pubs) {
   for (engine::PublishRequest& p : pubs) held_pubs_.push_back(std::move(p));
   // A read while a write is not yet durable may show it: it waits for the commit too.
   if (wrote || (wal_ != nullptr && !wal_->durable())) {
@@ -214,7 +214,7 @@ void ControlPlane::StoreFinish(StoreRan ran) {
   if (ran.trigger) {
     FinishTrigger(ran.call, std::move(*ran.trigger));
   } else {
-    FinishDatonow(ran.call, ran.wrote, std::move(ran.pubs));
+    FinishStored(ran.call, ran.wrote, std::move(ran.pubs));
   }
 }
 
@@ -249,7 +249,7 @@ void ControlPlane::StoreRunOffline(api::HttpCall* call) {
   const bool socket = call->path == "/ws" && call->socket_token != 0;
   StoreUndo();
   if (socket) {
-    FinishDatonow(call, false, {});
+    FinishStored(call, false, {});
     return;
   }
   AnswerStoreUnavailable(call);

@@ -89,7 +89,9 @@ class MochatApi {
 
   // The app whose agent holds `token` (kNone: none), for a server that cannot tell the app
   // from the request itself.
-  uint32_t AppOfToken(std::string_view token) const;
+  // With `agent` (and `token_id`): also the agent and its token's id, from the same lookup.
+  uint32_t AppOfToken(std::string_view token, std::string* agent = nullptr,
+                      uint64_t* token_id = nullptr) const;
   // Socket handshake ({token: "claw_..."}): the agent `token` authenticates ("" = refuse) and
   // the token's id (*token_id), which TakeRevokedTokens names when it is rotated out.
   std::string AgentOfToken(uint32_t app, std::string_view token, uint64_t* token_id) const;
@@ -189,6 +191,9 @@ class MochatApi {
   bool CloseSession(Call& c);
   // The caller's session named by "sessionId"; null with the answer written (400/404/403).
   Session* FindSession(Call& c);
+  // add/removeParticipants' common checks: the body's "participants" (1 to kMaxParticipants
+  // ids) into *ids, and not a DM; false with the answer written.
+  bool ParticipantChange(Call& c, const Session& s, std::vector<std::string>* ids);
   // Workspaces, panels, invites (mochat_groups.cc).
   bool GetGroup(Call& c);
   bool SendPanel(Call& c);

@@ -189,11 +189,16 @@ std::string MochatApi::LastMessageAt(const AppState& st, std::string_view conver
 
 // ---- sockets ----
 
-uint32_t MochatApi::AppOfToken(std::string_view token) const {
+uint32_t MochatApi::AppOfToken(std::string_view token, std::string* agent,
+                               uint64_t* token_id) const {
   if (token.empty()) return engine::AppRegistry::kNone;
   const std::string hash = auth::Sha256Hex(token);
   for (uint32_t i = 0; i < apps_state_.size(); ++i) {
-    if (apps_state_[i].by_token.count(hash) != 0) return i;
+    auto it = apps_state_[i].by_token.find(hash);
+    if (it == apps_state_[i].by_token.end()) continue;
+    if (agent != nullptr) *agent = it->second;
+    if (token_id != nullptr) *token_id = apps_state_[i].agents.at(it->second).token_id;
+    return i;
   }
   return engine::AppRegistry::kNone;
 }

@@ -201,17 +201,22 @@ bool MochatApi::ListSessions(Call& c) {
   return false;
 }
 
+bool MochatApi::ParticipantChange(Call& c, const Session& s, std::vector<std::string>* ids) {
+  if (body_.Ids("participants", kMaxParticipants, ids) != Field::kOk || ids->empty()) {
+    return Fail(
+        c, 400, "BAD_REQUEST",
+        "participants is required: at most " + std::to_string(kMaxParticipants) + " agent ids");
+  }
+  if (s.type == "dm") return Fail(c, 409, "CONFLICT", "A DM's participants are fixed");
+  return true;
+}
+
 bool MochatApi::AddParticipants(Call& c) {
   AppState& st = *c.st;
   Session* s = FindSession(c);
   if (s == nullptr) return false;
   std::vector<std::string> ids;
-  if (body_.Ids("participants", kMaxParticipants, &ids) != Field::kOk || ids.empty()) {
-    return Fail(
-        c, 400, "BAD_REQUEST",
-        "participants is required: at most " + std::to_string(kMaxParticipants) + " agent ids");
-  }
-  if (s->type == "dm") return Fail(c, 409, "CONFLICT", "A DM's participants are fixed");
+  if (!ParticipantChange(c, *s, &ids)) return false;
   if (s->closed()) return Fail(c, 409, "SESSION_CLOSED", "The session is closed");
   std::vector<std::string> added;
   for (const std::string& id : ids) {
@@ -240,12 +245,7 @@ bool MochatApi::RemoveParticipants(Call& c) {
   Session* s = FindSession(c);
   if (s == nullptr) return false;
   std::vector<std::string> ids;
-  if (body_.Ids("participants", kMaxParticipants, &ids) != Field::kOk || ids.empty()) {
-    return Fail(
-        c, 400, "BAD_REQUEST",
-        "participants is required: at most " + std::to_string(kMaxParticipants) + " agent ids");
-  }
-  if (s->type == "dm") return Fail(c, 409, "CONFLICT", "A DM's participants are fixed");
+  if (!ParticipantChange(c, *s, &ids)) return false;
   if (s->created_by != c.me->id &&
       std::any_of(ids.begin(), ids.end(), [&c](const std::string& id) { return id != c.me->id; })) {
     return Fail(c, 403, "FORBIDDEN",

@@ -1,5 +1,7 @@
 #include "apps/mochat/mochat_socket.h"
 
+#include <charconv>
+
 #include "util/json_writer.h"
 
 namespace ringcast::apps::mochat {
@@ -71,8 +73,8 @@ void MochatSocketApp::OnAnswer(sio::DialogueSocket& socket, engine::HookCall& h)
     if (!socket.connected()) return;  // gone meanwhile, or over the app's quota
     // Joined right after the CONNECT's answer, before any event of the client is read: its
     // first subscribe reaches the control plane behind the occupancy notes.
-    uint64_t token_id = 0;
-    for (char c : h.claims) token_id = token_id * 10 + static_cast<uint64_t>(c - '0');
+    uint64_t token_id = 0;  // HandleMochatCall writes it in claims, in decimal
+    (void)std::from_chars(h.claims.data(), h.claims.data() + h.claims.size(), token_id);
     if (!socket.JoinChannel(AgentChannel(h.answer_user_id)) ||
         !socket.JoinChannel(TokenChannel(token_id))) {
       socket.CloseSoon(1013, "Server busy, reconnect later");
