@@ -46,13 +46,22 @@ DialogueHistory::DialogueHistory(const config::DialogueConfig* cfg, std::string 
   Load();
 }
 
+namespace {
+constexpr uint32_t kHasMeta = 0x80000000u;  // a from length's top bit: meta follows from
+}  // namespace
+
 std::string DialogueHistory::EncodeValue(uint64_t stamp_us, std::string_view from,
-                                         std::string_view data) {
+                                         std::string_view data, std::string_view meta) {
   std::string v(12, '\0');
   std::memcpy(v.data(), &stamp_us, 8);
-  auto n = static_cast<uint32_t>(from.size());
+  uint32_t n = static_cast<uint32_t>(from.size()) | (meta.empty() ? 0 : kHasMeta);
   std::memcpy(v.data() + 8, &n, 4);
   v.append(from);
+  if (!meta.empty()) {
+    const auto m = static_cast<uint32_t>(meta.size());
+    v.append(reinterpret_cast<const char*>(&m), 4);
+    v.append(meta);
+  }
   v.append(data);
   return v;
 }
@@ -62,9 +71,23 @@ bool DialogueHistory::DecodeValue(std::string_view value, engine::RoomHistoryQue
   uint32_t n;
   std::memcpy(&out->stamp_us, value.data(), 8);
   std::memcpy(&n, value.data() + 8, 4);
-  if (value.size() - 12 < n) return false;
-  out->from.assign(value.substr(12, n));
-  out->data.assign(value.substr(12 + n));
+  const bool has_meta = (n & kHasMeta) != 0;
+  n &= ~kHasMeta;
+  value.remove_prefix(12);
+  if (value.size() < n) return false;
+  out->from.assign(value.substr(0, n));
+  value.remove_prefix(n);
+  out->meta.clear();
+  if (has_meta) {
+    uint32_t m;
+    if (value.size() < 4) return false;
+    std::memcpy(&m, value.data(), 4);
+    value.remove_prefix(4);
+    if (value.size() < m) return false;
+    out->meta.assign(value.substr(0, m));
+    value.remove_prefix(m);
+  }
+  out->data.assign(value);
   return true;
 }
 
@@ -121,7 +144,8 @@ void DialogueHistory::Load() {
     // malformed) starts it again here.
     if (seq != log.next_seq) log.recent.clear();
     log.next_seq = seq + 1;
-    log.recent.push_back(Entry{seq, item.stamp_us, std::move(item.from), std::move(item.data)});
+    log.recent.push_back(Entry{seq, item.stamp_us, std::move(item.from), std::move(item.data),
+                               std::move(item.meta)});
     if (log.recent.size() > log.limit) log.recent.pop_front();
     last_stamp_us_ = std::max(last_stamp_us_, item.stamp_us);
     ++records;
@@ -138,7 +162,8 @@ bool DialogueHistory::KeepsRoom(uint32_t app, std::string_view channel) const {
 }
 
 bool DialogueHistory::Keep(uint32_t app, std::string_view room, std::string_view event,
-                           std::string_view from, std::string_view data, uint64_t stamp_us) {
+                           std::string_view from, std::string_view data, std::string_view meta,
+                           uint64_t stamp_us) {
   if (app != cfg_->app) return false;
   auto r = rooms_.find(room);
   if (r == rooms_.end()) return false;
@@ -160,14 +185,15 @@ bool DialogueHistory::Keep(uint32_t app, std::string_view room, std::string_view
   }
   Log& log = it->second;
   const uint64_t seq = log.next_seq++;
-  log.recent.push_back(Entry{seq, stamp_us, std::string(from), std::string(data)});
+  log.recent.push_back(
+      Entry{seq, stamp_us, std::string(from), std::string(data), std::string(meta)});
   if (log.recent.size() > log.limit) log.recent.pop_front();
   stats_.kept.Add();
   if (store_limit_ == 0) {
     log.first_seq = log.recent.front().seq;
     return false;
   }
-  if (!wal_->Put(Key(room, event, seq), EncodeValue(stamp_us, from, data))) {
+  if (!wal_->Put(Key(room, event, seq), EncodeValue(stamp_us, from, data, meta))) {
     stats_.unsaved.Add();
     return false;
   }
@@ -199,6 +225,7 @@ void DialogueHistory::Page(const Log& log, std::string_view room, std::string_vi
       item.stamp_us = e.stamp_us;
       item.from = e.from;
       item.data = e.data;
+      item.meta = e.meta;
     } else {
       if (wal_ == nullptr) break;
       auto it = wal_->live().find(Key(room, event, seq));

@@ -60,7 +60,7 @@ class DialogueHistory {
   // for the Wal's next commit). `stamp_us`: larger than every stamp before. True when a store
   // record was queued (the publication waits for the commit).
   bool Keep(uint32_t app, std::string_view room, std::string_view event, std::string_view from,
-            std::string_view data, uint64_t stamp_us);
+            std::string_view data, std::string_view meta, uint64_t stamp_us);
   // Every publication stamped up to `stamp_us` has been delivered.
   void Released(uint64_t stamp_us) {
     if (stamp_us > released_us_) released_us_ = stamp_us;
@@ -71,9 +71,11 @@ class DialogueHistory {
   uint64_t last_stamp_us() const { return last_stamp_us_; }
   const DialogueHistoryStats& stats() const { return stats_; }
 
-  // The store record's value: stamp (8 bytes LE), from (u32 LE length, bytes), data. False when
-  // malformed.
-  static std::string EncodeValue(uint64_t stamp_us, std::string_view from, std::string_view data);
+  // The store record's value: stamp (8 bytes LE), from (u32 LE length, bytes), then, when the
+  // length's top bit is set, meta (u32 LE length, bytes), then data. False when malformed.
+  // (Records written before meta was kept have the bit clear: no meta.)
+  static std::string EncodeValue(uint64_t stamp_us, std::string_view from, std::string_view data,
+                                 std::string_view meta = {});
   static bool DecodeValue(std::string_view value, engine::RoomHistoryQuery::Item* out);
 
  private:
@@ -82,6 +84,7 @@ class DialogueHistory {
     uint64_t stamp_us;
     std::string from;
     std::string data;
+    std::string meta;
   };
   struct Log {
     uint32_t limit = 0;      // kept in memory

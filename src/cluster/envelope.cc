@@ -48,10 +48,10 @@ bool EncodeEnvelope(const EnvelopeView& e, std::string* out) {
   out->append("RC");
   out->push_back(static_cast<char>(kEnvelopeVersion));
   out->push_back(static_cast<char>(e.kind));
-  bool ok = Put<uint16_t>(out, e.origin) && Put<uint16_t>(out, e.app) &&
-            Put<uint16_t>(out, e.channel) && Put<uint32_t>(out, e.event) &&
-            Put<uint32_t>(out, e.data) && Put<uint16_t>(out, e.exclude) &&
-            Put<uint32_t>(out, e.audience) && Put<uint16_t>(out, e.user_id);
+  bool ok =
+      Put<uint16_t>(out, e.origin) && Put<uint16_t>(out, e.app) && Put<uint16_t>(out, e.channel) &&
+      Put<uint32_t>(out, e.event) && Put<uint32_t>(out, e.data) && Put<uint16_t>(out, e.exclude) &&
+      Put<uint32_t>(out, e.audience) && Put<uint16_t>(out, e.user_id) && Put<uint32_t>(out, e.meta);
   if (ok) {
     PutU64(out, e.epoch);
     PutU64(out, e.seq);
@@ -74,7 +74,7 @@ bool DecodeEnvelope(std::string_view bytes, size_t max_bytes, EnvelopeView* out)
             Get<uint16_t>(&in, &e.channel) && Get<uint32_t>(&in, &e.event) &&
             Get<uint32_t>(&in, &e.data) && Get<uint16_t>(&in, &e.exclude) &&
             Get<uint32_t>(&in, &e.audience) && Get<uint16_t>(&in, &e.user_id) &&
-            GetU64(&in, &e.epoch) && GetU64(&in, &e.seq);
+            Get<uint32_t>(&in, &e.meta) && GetU64(&in, &e.epoch) && GetU64(&in, &e.seq);
   if (!ok || !in.empty()) return false;
   *out = e;
   return true;

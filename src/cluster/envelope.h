@@ -21,6 +21,7 @@
 //                                  cluster-wide, each node checks whether it is one of its own
 //   audience u32 length + bytes   engine::PublicationView::audience ("" for everyone)
 //   user_id  u16 length + bytes   the sender's user id (presence client events), or ""
+//   meta     u32 length + bytes   engine::PublicationView::meta (Dialogue's event meta), or ""
 //   epoch    u64                  a history channel's position, numbered in Redis by the
 //   seq      u64                  publish script (cluster/scripts.h); 0 and 0 otherwise (the
 //                                  script overwrites these last 16 bytes)
@@ -38,7 +39,7 @@
 
 namespace ringcast::cluster {
 
-inline constexpr uint8_t kEnvelopeVersion = 1;
+inline constexpr uint8_t kEnvelopeVersion = 2;  // 2: meta
 inline constexpr uint8_t kEnvelopePublish = 1;
 inline constexpr uint8_t kEnvelopeTerminate = 2;
 inline constexpr uint8_t kEnvelopeCountRequest = 3;
@@ -56,6 +57,7 @@ struct EnvelopeView {
   std::string_view exclude;
   std::string_view audience;
   std::string_view user_id;
+  std::string_view meta;
   uint64_t epoch = 0;
   uint64_t seq = 0;
 };

@@ -1,5 +1,5 @@
 // See scripts.h. The envelopes the heartbeat and resync scripts build (kLuaEnvelope) follow
-// cluster/envelope.h field for field (kind publish, no exclude, audience or user id).
+// cluster/envelope.h field for field (kind publish, no exclude, audience, user id or meta).
 #include "cluster/scripts.h"
 
 #include <string>
@@ -30,14 +30,14 @@ local function split_member(f)
 end
 )lua";
 
-// A publish envelope as cluster/envelope.h encodes it (no exclude, audience or user id; epoch
-// and seq 0).
+// A publish envelope as cluster/envelope.h encodes it (no exclude, audience, user id or meta;
+// epoch and seq 0).
 constexpr char kLuaEnvelope[] = R"lua(
 local function envelope(origin, app, ch, event, data)
   local function f2(s) return struct.pack('<I2', #s) .. s end
   local function f4(s) return struct.pack('<I4', #s) .. s end
-  return 'RC' .. string.char(1, 1) .. f2(origin) .. f2(app) .. f2(ch) .. f4(event) ..
-      f4(data) .. f2('') .. f4('') .. f2('') .. string.rep('\0', 16)
+  return 'RC' .. string.char(2, 1) .. f2(origin) .. f2(app) .. f2(ch) .. f4(event) ..
+      f4(data) .. f2('') .. f4('') .. f2('') .. f4('') .. string.rep('\0', 16)
 end
 )lua";
 
@@ -64,8 +64,8 @@ local function watch_change(prefix, pub, nk, app, user, delta)
     local v = watch_version(prefix, true)
     local function f2(s) return struct.pack('<I2', #s) .. s end
     local function f4(s) return struct.pack('<I4', #s) .. s end
-    redis.call(pub, prefix .. 'rpc', 'RC' .. string.char(1, 5) .. f2(nk) .. f2(app) .. f2(user) ..
-        f4('') .. f4(delta > 0 and '1' or '0') .. f2('') .. f4('') .. f2('') ..
+    redis.call(pub, prefix .. 'rpc', 'RC' .. string.char(2, 5) .. f2(nk) .. f2(app) .. f2(user) ..
+        f4('') .. f4(delta > 0 and '1' or '0') .. f2('') .. f4('') .. f2('') .. f4('') ..
         struct.pack('<I8', 0) .. struct.pack('<I8', v))
   end
 end
@@ -429,8 +429,8 @@ end
 v = redis.call('INCR', KEYS[2])
 local function f2(s) return struct.pack('<I2', #s) .. s end
 local function f4(s) return struct.pack('<I4', #s) .. s end
-redis.call(ARGV[5], ARGV[6], 'RC' .. string.char(1, 6) .. f2(ARGV[7]) .. f2('') .. f2('') ..
-    f4('') .. f4('') .. f2('') .. f4('') .. f2('') .. struct.pack('<I8', 0) ..
+redis.call(ARGV[5], ARGV[6], 'RC' .. string.char(2, 6) .. f2(ARGV[7]) .. f2('') .. f2('') ..
+    f4('') .. f4('') .. f2('') .. f4('') .. f2('') .. f4('') .. struct.pack('<I8', 0) ..
     struct.pack('<I8', v))
 for i = ops_end, #ARGV, 2 do redis.call(ARGV[5], ARGV[i], ARGV[i + 1]) end
 return {1, v}

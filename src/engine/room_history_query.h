@@ -30,6 +30,7 @@ struct RoomHistoryQuery {
     uint64_t stamp_us = 0;  // the publication's stamp (engine/publication.h)
     std::string from;       // the sender's user id ("": the backend)
     std::string data;       // as published (JSON text or a string)
+    std::string meta;       // the event's meta (a JSON object's text), or empty
   };
   std::vector<Item> items;
 };

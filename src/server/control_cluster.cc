@@ -246,6 +246,7 @@ cluster::EnvelopeView ControlPlane::ClusterEnvelopeView(const engine::PublishReq
   e.exclude = exclude;
   e.audience = req.audience;
   e.user_id = req.user_id;
+  e.meta = req.meta;
   return e;
 }
 
@@ -647,6 +648,7 @@ bool ControlPlane::ClusterHistory(engine::HistoryQuery* q) {
             pub.event = e.event;
             pub.data = e.data;
             pub.user_id = e.user_id;
+            pub.meta = e.meta;
             pub.sequence = e.seq;
             pub.epoch = e.epoch;
             LocalExclude(e.exclude, &pub.exclude_shard, &pub.exclude_serial);
@@ -887,6 +889,7 @@ void ControlPlane::DeliverArrival(const std::string& bytes) {
   req.data = std::string(e.data);
   req.audience = std::string(e.audience);
   req.user_id = std::string(e.user_id);
+  req.meta = std::string(e.meta);
   req.epoch = e.epoch;  // numbered in Redis (a history channel), or 0
   req.seq = e.seq;
   LocalExclude(e.exclude, &req.exclude_shard, &req.exclude_serial);

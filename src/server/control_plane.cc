@@ -992,8 +992,8 @@ bool ControlPlane::HoldRoomPublication(const engine::PublishRequest& req,
   held.epoch = req.epoch;  // cluster mode: numbered by Redis
   held.seq = req.seq;
   held.stamp_us = NextStamp();
-  const bool stored =
-      dialogue_history_.Keep(req.app, channel, req.event, req.user_id, req.data, held.stamp_us);
+  const bool stored = dialogue_history_.Keep(req.app, channel, req.event, req.user_id, req.data,
+                                             req.meta, held.stamp_us);
   if (stored || !held_pubs_.empty()) {
     held_pubs_.push_back(std::move(held));
     return true;

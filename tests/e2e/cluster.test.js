@@ -97,6 +97,7 @@ test.before(async () => {
       { id: COUNT_APP.appId, key: COUNT_APP.key, secret: COUNT_APP.secret, enable_subscription_count: true },
     ],
     impulse: { secret: IMPULSE_SECRET, app_id: APP.appId },
+    dialogue: { app_id: APP.appId, rooms: [{ id: 'chat', name: 'Chat', defaultSubscriptions: ['*'], events: [{ name: 'message' }] }] },
   };
   const url = `redis://127.0.0.1:${redisPort}`;
   nodes = await Promise.all(['a', 'b', 'c'].map((id) =>
@@ -474,6 +475,30 @@ test('DontCode realtime: a token minted on A works on B and C; publish on A deli
   } finally {
     b.close();
     c.close();
+  }
+});
+
+test('Dialogue: a client trigger on B and a REST trigger on A reach members on B and C, meta included', async () => {
+  const { sioClient, next } = require('./lib/dialogue');
+  const b = await sioClient(nodes[1].port, { userId: 'ub' }, { transports: ['websocket'] });
+  const c = await sioClient(nodes[2].port, { userId: 'uc' }, { transports: ['websocket'] });
+  try {
+    for (const s of [b, c]) assert.equal((await s.timeout(5000).emitWithAck('dialogue:join', { roomId: 'chat' })).roomId, 'chat');
+    await sleep(200);  // the joins' cluster subscriptions
+    const meta = { trace: 't-1', n: [1, 2] };
+    assert.deepEqual(await b.timeout(5000).emitWithAck('dialogue:trigger', { roomId: 'chat', event: 'message', data: { x: 1 }, meta }), { ok: true });
+    for (const s of [b, c]) {
+      const ev = await next(s, 'dialogue:event', (m) => m.data.x === 1);
+      assert.deepEqual([ev.from, ev.meta], ['ub', meta]);
+    }
+    await pusherServer(nodes[0].port).trigger('chat', 'message', JSON.stringify({ x: 2 }));
+    for (const s of [b, c]) {
+      const ev = await next(s, 'dialogue:event', (m) => m.data.x === 2);
+      assert.deepEqual([ev.from, 'meta' in ev], ['system', false]);
+    }
+  } finally {
+    b.disconnect();
+    c.disconnect();
   }
 });
 

@@ -194,9 +194,12 @@ test('history outlives a restart and a kill -9; the store keeps history_store_li
   await start();
   const b = await client({ userId: 'b' });
   assert.deepEqual(await getHistory(b, 'chat', 'message', 0, 100), before);
-  // Numbering and stamps go on; what a member received is there after a kill -9.
+  // Numbering and stamps go on; what a member received is there after a kill -9, meta too.
   await join(b, 'chat');
-  for (let i = 13; i <= 40; ++i) await trigger(b, 'chat', 'message', { i });
+  for (let i = 13; i <= 40; ++i) {
+    const meta = i % 2 === 1 ? { odd: i } : undefined;
+    await b.emitWithAck('dialogue:trigger', { roomId: 'chat', event: 'message', data: { i }, meta });
+  }
   let last;
   for (let i = 13; i <= 40; ++i) last = await next(b, 'dialogue:event', (m) => m.data.i === i);
   assert.ok(last.timestamp >= before[0].timestamp);
@@ -211,6 +214,10 @@ test('history outlives a restart and a kill -9; the store keeps history_store_li
     assert.deepEqual(after.slice(0, 3).map((e) => e.data.i), [40, 39, 38]);
     assert.equal(after[after.length - 1].data.i, 12);
     assert.deepEqual(after[0], last);
+    // From memory (the newest 5) and from the store alike: meta where the trigger had one.
+    for (const e of after.slice(0, 28)) {
+      assert.deepEqual(e.meta, e.data.i % 2 === 1 ? { odd: e.data.i } : undefined, `meta of ${e.data.i}`);
+    }
   } finally {
     c.disconnect();
   }

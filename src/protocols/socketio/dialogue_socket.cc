@@ -815,7 +815,7 @@ void DialogueSocket::AppendHistoryEvents(std::string* out, const engine::RoomHis
     if (!first) *out += ',';
     first = false;
     AppendEventMessage(out, item.event, q.room, item.data, item.from, item.stamp_us,
-                       &shared_->padded, &shared_->parser);
+                       &shared_->padded, &shared_->parser, item.meta);
   }
   *out += ']';
 }

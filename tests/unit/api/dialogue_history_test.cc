@@ -67,7 +67,7 @@ class DialogueHistoryTest : public ::testing::Test {
   // Keeps "message" #i of chat (stamp 1000 + i) and releases it.
   void Message(int i, bool release = true) {
     const std::string data = "{\"i\":" + std::to_string(i) + "}";
-    EXPECT_TRUE(h_->Keep(0, "chat", "message", "u", data, 1000 + i));
+    EXPECT_TRUE(h_->Keep(0, "chat", "message", "u", data, {}, 1000 + i));
     if (release) h_->Released(1000 + i);
   }
   std::vector<std::string> Page(std::string room, std::string event, uint32_t start, uint32_t end) {
@@ -103,9 +103,9 @@ TEST_F(DialogueHistoryTest, KeepsOnlyRoomsAndEventsWithHistory) {
   EXPECT_TRUE(h_->KeepsRoom(0, "any"));
   EXPECT_FALSE(h_->KeepsRoom(0, "plain"));
   EXPECT_FALSE(h_->KeepsRoom(1, "chat"));  // another app
-  EXPECT_FALSE(h_->Keep(0, "chat", "typing", "u", "1", 5));
-  EXPECT_FALSE(h_->Keep(0, "plain", "message", "u", "1", 6));
-  EXPECT_FALSE(h_->Keep(0, "nope", "message", "u", "1", 7));
+  EXPECT_FALSE(h_->Keep(0, "chat", "typing", "u", "1", {}, 5));
+  EXPECT_FALSE(h_->Keep(0, "plain", "message", "u", "1", {}, 6));
+  EXPECT_FALSE(h_->Keep(0, "nope", "message", "u", "1", {}, 7));
   EXPECT_TRUE(Page("chat", "typing", 0, 10).empty());
 }
 
@@ -134,10 +134,10 @@ TEST_F(DialogueHistoryTest, LeavesOutWhatIsNotReleasedYet) {
 }
 
 TEST_F(DialogueHistoryTest, SyncMergesEveryKeptNameByStamp) {
-  EXPECT_TRUE(h_->Keep(0, "any", "x", "", "1", 10));
-  EXPECT_TRUE(h_->Keep(0, "any", "y", "", "2", 11));
-  EXPECT_TRUE(h_->Keep(0, "any", "x", "", "3", 12));
-  EXPECT_TRUE(h_->Keep(0, "any", "x", "", "4", 13));
+  EXPECT_TRUE(h_->Keep(0, "any", "x", "", "1", {}, 10));
+  EXPECT_TRUE(h_->Keep(0, "any", "y", "", "2", {}, 11));
+  EXPECT_TRUE(h_->Keep(0, "any", "x", "", "3", {}, 12));
+  EXPECT_TRUE(h_->Keep(0, "any", "x", "", "4", {}, 13));
   h_->Released(13);
   // count 0: what memory holds (limit 2 per name); count N: the newest N of each name.
   EXPECT_EQ(Sync("any", 0), (std::vector<std::string>{"x4", "x3", "y2"}));
@@ -156,11 +156,11 @@ TEST_F(DialogueHistoryTest, TrimsTheStoreToItsLimit) {
 
 TEST_F(DialogueHistoryTest, BoundsTheNamesOfARoom) {
   for (uint32_t i = 0; i < DialogueHistory::kMaxLogsPerRoom; ++i) {
-    EXPECT_TRUE(h_->Keep(0, "any", "e" + std::to_string(i), "", "1", 10 + i));
+    EXPECT_TRUE(h_->Keep(0, "any", "e" + std::to_string(i), "", "1", {}, 10 + i));
   }
-  EXPECT_FALSE(h_->Keep(0, "any", "one-too-many", "", "1", 100000));
+  EXPECT_FALSE(h_->Keep(0, "any", "one-too-many", "", "1", {}, 100000));
   EXPECT_EQ(h_->stats().refused.Get(), 1u);
-  EXPECT_TRUE(h_->Keep(0, "any", "e0", "", "2", 100001));  // a known name still is
+  EXPECT_TRUE(h_->Keep(0, "any", "e0", "", "2", {}, 100001));  // a known name still is
 }
 
 TEST_F(DialogueHistoryTest, ReadsEverythingBackAfterReopening) {
@@ -174,6 +174,54 @@ TEST_F(DialogueHistoryTest, ReadsEverythingBackAfterReopening) {
             (std::vector<std::string>{"message{\"i\":6}", "message{\"i\":5}"}));
   Reopen();
   EXPECT_EQ(Page("chat", "message", 0, 50).size(), 6u);
+}
+
+TEST_F(DialogueHistoryTest, KeepsMetaInMemoryAndInTheStore) {
+  // "message" keeps 3 in memory: #1 and #2 are paged from the store, #5 from memory.
+  for (int i = 1; i <= 5; ++i) {
+    const std::string meta = "{\"m\":" + std::to_string(i) + "}";
+    EXPECT_TRUE(h_->Keep(0, "chat", "message", "u", "d", i % 2 == 1 ? meta : "", 1000 + i));
+    h_->Released(1000 + i);
+  }
+  auto metas = [&] {
+    engine::RoomHistoryQuery q;
+    q.room = "chat";
+    q.event = "message";
+    q.end = 10;
+    h_->Answer(&q);
+    std::vector<std::string> out;
+    for (const auto& item : q.items) out.push_back(item.meta + "|" + item.data);
+    return out;
+  };
+  const std::vector<std::string> want{"{\"m\":5}|d", "|d", "{\"m\":3}|d", "|d", "{\"m\":1}|d"};
+  EXPECT_EQ(metas(), want);
+  Reopen();
+  EXPECT_EQ(metas(), want);
+}
+
+TEST_F(DialogueHistoryTest, RecordValuesWithAndWithoutMeta) {
+  engine::RoomHistoryQuery::Item item;
+  ASSERT_TRUE(DialogueHistory::DecodeValue(
+      DialogueHistory::EncodeValue(9, "me", "{\"a\":1}", "{\"k\":\"v\"}"), &item));
+  EXPECT_EQ(item.stamp_us, 9u);
+  EXPECT_EQ(item.from, "me");
+  EXPECT_EQ(item.meta, "{\"k\":\"v\"}");
+  EXPECT_EQ(item.data, "{\"a\":1}");
+  // A record of the format before meta (the length's top bit clear) has none.
+  std::string old(8, '\0');
+  old[0] = 3;
+  old += std::string("\x01\x00\x00\x00", 4);
+  old += "ux";
+  ASSERT_TRUE(DialogueHistory::DecodeValue(old, &item));
+  EXPECT_EQ(item.from, "u");
+  EXPECT_EQ(item.data, "x");
+  EXPECT_EQ(item.meta, "");
+  // A meta length past the end, or a flag with no room for the length: malformed.
+  std::string v = DialogueHistory::EncodeValue(1, "", "", "{}");
+  EXPECT_FALSE(DialogueHistory::DecodeValue(v.substr(0, 14), &item));
+  v[12] = 9;
+  EXPECT_FALSE(DialogueHistory::DecodeValue(v, &item));
+  EXPECT_FALSE(DialogueHistory::DecodeValue(v.substr(0, 12), &item));
 }
 
 TEST_F(DialogueHistoryTest, SkipsMalformedRecords) {

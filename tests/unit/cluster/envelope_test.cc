@@ -19,6 +19,7 @@ EnvelopeView Sample(const std::string& data) {
   e.exclude = "1234.5678";
   e.audience = "";
   e.user_id = "user-7";
+  e.meta = "{\"trace\":\"t1\"}";
   e.epoch = 1796507837204811;
   e.seq = 42;
   return e;
@@ -38,6 +39,7 @@ TEST(Envelope, RoundTrip) {
   EXPECT_EQ(got.exclude, "1234.5678");
   EXPECT_EQ(got.audience, "");
   EXPECT_EQ(got.user_id, "user-7");
+  EXPECT_EQ(got.meta, "{\"trace\":\"t1\"}");
   EXPECT_EQ(got.epoch, 1796507837204811u);
   EXPECT_EQ(got.seq, 42u);
   EXPECT_EQ(got.kind, kEnvelopePublish);
