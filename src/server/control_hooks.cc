@@ -8,9 +8,17 @@
 #include "util/log.h"
 
 namespace ringcast::server {
+namespace {
 
-void ControlPlane::NotifyHook(std::string_view hook, std::string_view body) {
-  if (hooks_.Has(hook)) (void)hooks_.Call(hook, body, nullptr);
+// The calls about one socket are made one at a time, in order (HookClient's order key).
+uint64_t SocketKey(uint32_t shard, uint64_t serial) {
+  return (serial << 8) | (shard & 0xff) | (uint64_t{1} << 63);
+}
+
+}  // namespace
+
+void ControlPlane::NotifyHook(std::string_view hook, std::string_view body, uint64_t order_key) {
+  if (hooks_.Has(hook)) (void)hooks_.Call(hook, body, nullptr, order_key);
 }
 
 void ControlPlane::HandleHookCall(engine::HookCall* h) {
@@ -20,7 +28,7 @@ void ControlPlane::HandleHookCall(engine::HookCall* h) {
     return;
   }
   if (h->kind == Kind::kNotify) {
-    NotifyHook(h->hook, h->body);
+    NotifyHook(h->hook, h->body, SocketKey(h->shard, h->serial));
     delete h;
     return;
   }
@@ -36,7 +44,7 @@ void ControlPlane::HandleHookCall(engine::HookCall* h) {
     return;
   }
   auto answered = [this, h](const webhooks::HookResponse& r) { hook_answers_.push_back({h, r}); };
-  if (!hooks_.Call(h->hook, h->body, answered)) {
+  if (!hooks_.Call(h->hook, h->body, answered, SocketKey(h->shard, h->serial))) {
     webhooks::HookResponse r;
     r.error = "too many hook calls waiting";
     DecideHookCall(h, r);
@@ -130,18 +138,18 @@ void ControlPlane::PublishHookedTrigger(engine::HookCall* h) {
     simdjson::dom::parser parser;
     protocols::socketio::AppendEventMessage(&message, h->event, h->room, h->data, h->user_id, stamp,
                                             &padded, &parser, h->meta);
-    CountSubscriptions(
-        h->app, {h->room},
-        [this, room = h->room, message = std::move(message)](std::vector<uint64_t> n) {
-          std::string body = "{\"roomId\":";
-          util::AppendJsonString(&body, room);
-          body += ",\"message\":";
-          body += message;
-          body += ",\"recipientCount\":";
-          util::AppendInt(&body, static_cast<int64_t>(n.empty() ? 0 : n[0]));
-          body += '}';
-          NotifyHook("afterEach", body);
-        });
+    CountSubscriptions(h->app, {h->room},
+                       [this, room = h->room, message = std::move(message),
+                        key = SocketKey(h->shard, h->serial)](std::vector<uint64_t> n) {
+                         std::string body = "{\"roomId\":";
+                         util::AppendJsonString(&body, room);
+                         body += ",\"message\":";
+                         body += message;
+                         body += ",\"recipientCount\":";
+                         util::AppendInt(&body, static_cast<int64_t>(n.empty() ? 0 : n[0]));
+                         body += '}';
+                         NotifyHook("afterEach", body, key);
+                       });
   }
   if (held) {
     // A room keeping history: the trigger is acknowledged once its record is durable, behind

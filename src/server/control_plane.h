@@ -387,8 +387,9 @@ class ControlPlane {
   void DecideHookCall(engine::HookCall* h, const webhooks::HookResponse& r);
   // A trigger past beforeEach: published, afterEach told, the socket answered.
   void PublishHookedTrigger(engine::HookCall* h);
-  // A lifecycle or afterEach notification, when that hook is on.
-  void NotifyHook(std::string_view hook, std::string_view body);
+  // A lifecycle or afterEach notification, when that hook is on. `order_key`: the socket's
+  // (its calls are made in order, one at a time), 0 for none.
+  void NotifyHook(std::string_view hook, std::string_view body, uint64_t order_key = 0);
   // Hands `buf` (holding one reference per set bit) to every shard in `mask`.
   void SendPublication(runtime::SharedBuf* buf, uint64_t mask);
   bool FlushStalled();

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "http/url.h"
@@ -162,7 +163,7 @@ HookClient::HookClient(const config::DialogueHooksConfig& cfg, const config::App
 HookClient::~HookClient() = default;
 
 bool HookClient::Call(std::string_view hook, std::string_view body,
-                      std::function<void(const HookResponse&)> done) {
+                      std::function<void(const HookResponse&)> done, uint64_t order_key) {
   if (!enabled() || queue_.size() >= kMaxQueued) {
     refused_.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -185,10 +186,23 @@ bool HookClient::Call(std::string_view hook, std::string_view body,
   p.request.append(tls_ ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
   p.request.append(full);
   p.deadline_ms = util::MonotonicMs() + cfg_->timeout_ms;
+  p.key = order_key;
   p.done = std::move(done);
   queue_.push_back(std::move(p));
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   return true;
+}
+
+std::deque<HookClient::Pending>::iterator HookClient::NextStartable() {
+  return std::find_if(queue_.begin(), queue_.end(), [this](const Pending& p) {
+    return p.key == 0 || !running_keys_.contains(p.key);
+  });
+}
+
+std::deque<HookClient::Pending>::const_iterator HookClient::NextStartable() const {
+  return std::find_if(queue_.begin(), queue_.end(), [this](const Pending& p) {
+    return p.key == 0 || !running_keys_.contains(p.key);
+  });
 }
 
 void HookClient::Finish(Pending* p, const HookResponse& r) {
@@ -220,9 +234,12 @@ void HookClient::Poll() {
       s.request.CancelIfLate(ring_, now);
       continue;
     }
-    if (queue_.empty()) continue;
-    s.call = std::move(queue_.front());
-    queue_.pop_front();
+    // The oldest call whose key is free (deadlines grow along the queue: one taken from the
+    // middle leaves the expired ones a prefix).
+    auto next = NextStartable();
+    if (next == queue_.end()) continue;
+    s.call = std::move(*next);
+    queue_.erase(next);
     ++s.generation;
     HookResponse fail;
     if (!resolve_error_.empty()) {
@@ -242,6 +259,7 @@ void HookClient::Poll() {
       Finish(&s.call, fail);
       continue;
     }
+    if (s.call.key != 0) running_keys_.insert(s.call.key);
     s.busy = true;
     ++busy_;
   }
@@ -257,6 +275,7 @@ void HookClient::OnCompletion(const io_uring_cqe& cqe) {
   if (!s.request.OnCompletion(ring_, cqe.res)) return;
   s.busy = false;
   --busy_;
+  if (s.call.key != 0) running_keys_.erase(s.call.key);
   HookResponse r;
   r.status = s.request.status();
   if (r.status == 0) r.error = s.request.error();
@@ -270,8 +289,9 @@ int64_t HookClient::WaitHintMs() const {
   if (!enabled()) return -1;
   uint64_t next = UINT64_MAX;
   if (!queue_.empty()) {
-    // A free slot takes the front now; else the front's deadline.
-    next = busy_ < slots_.size() ? 0 : queue_.front().deadline_ms;
+    // A free slot takes a startable call now; else the front's deadline (it fails then).
+    next =
+        busy_ < slots_.size() && NextStartable() != queue_.end() ? 0 : queue_.front().deadline_ms;
   }
   for (const auto& s : slots_) {
     if (s->busy && s->request.awaits_deadline()) next = std::min(next, s->request.deadline_ms());

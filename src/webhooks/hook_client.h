@@ -5,14 +5,15 @@
 // connection alive for the next call (plain http; https connects per call).
 // Calls wait in a FIFO of at most kMaxQueued; a call past its deadline (`timeout_ms` from when
 // it was queued, waiting included) fails as "timed out", whether it waits or runs (its request
-// is cancelled). A caller that waits for an answer hears exactly once (`done`), a failure
-// included; a notification (no `done`) is sent at most once, never retried. When the queue is
-// full, Call refuses (counted; the caller applies the hook's failure policy).
-// The request: POST <url's path>, Content-Type application/json, X-Pusher-Key (the app's key),
-// X-Pusher-Signature (lower-case hex HMAC-SHA256 of the body with the app's secret: the pusher
-// SDKs' webhook check verifies it), X-Dialogue-Hook (the hook's name). The body is the caller's
-// JSON object with "hook" and "time_ms" (wall clock) put first.
-// Addresses: an IP address, localhost, or a name resolved once at construction (the main
+// is cancelled). Calls with the same non-zero order key (one socket's) run one at a time, in
+// the order they were queued: a free slot takes the oldest call whose key is not running. A caller
+// that waits for an answer hears exactly once (`done`), a failure included; a notification (no
+// `done`) is sent at most once, never retried. When the queue is full, Call refuses (counted; the
+// caller applies the hook's failure policy). The request: POST <url's path>, Content-Type
+// application/json, X-Pusher-Key (the app's key), X-Pusher-Signature (lower-case hex HMAC-SHA256 of
+// the body with the app's secret: the pusher SDKs' webhook check verifies it), X-Dialogue-Hook (the
+// hook's name). The body is the caller's JSON object with "hook" and "time_ms" (wall clock) put
+// first. Addresses: an IP address, localhost, or a name resolved once at construction (the main
 // thread, at start-up; a name that does not resolve fails every call, logged once).
 // user_data: kUserDataTag | kHookBit | slot << 32 | generation (Owns); the cancel adds
 // OutboundRequest::kCancelBit. Dispatcher::Owns leaves kHookBit's values alone.
@@ -28,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "config/config.h"
@@ -92,10 +94,11 @@ class HookClient {
   bool Has(std::string_view hook) const { return enabled() && cfg_->Has(hook); }
 
   // Queues a POST of hook `hook` with `body` (a JSON object). `done` (may be empty: a
-  // notification) runs once, on this thread, from Poll or a completion. False: refused (queue
+  // notification) runs once, on this thread, from Poll or a completion. `order_key` (0: none):
+  // the calls of one key are sent one after the other, in this order. False: refused (queue
   // full or disabled); `done` is not called then.
   bool Call(std::string_view hook, std::string_view body,
-            std::function<void(const HookResponse&)> done);
+            std::function<void(const HookResponse&)> done, uint64_t order_key = 0);
 
   void Poll();
   static bool Owns(uint64_t user_data) {
@@ -112,10 +115,14 @@ class HookClient {
   struct Pending {
     std::string request;  // the whole HTTP request
     uint64_t deadline_ms = 0;
+    uint64_t key = 0;  // order key (0: none)
     std::function<void(const HookResponse&)> done;
   };
   struct Slot;
   void Finish(Pending* p, const HookResponse& r);
+  // The oldest queued call that may start now (its key, if any, not running), or end().
+  std::deque<Pending>::iterator NextStartable();
+  std::deque<Pending>::const_iterator NextStartable() const;
 
   const config::DialogueHooksConfig* cfg_;
   const config::AppConfig* app_;
@@ -129,6 +136,7 @@ class HookClient {
   std::string tls_error_;
   runtime::Ring* ring_ = nullptr;
   std::deque<Pending> queue_;
+  std::unordered_set<uint64_t> running_keys_;  // the order keys of the calls in slots
   std::vector<std::unique_ptr<Slot>> slots_;
   size_t busy_ = 0;
   std::atomic<uint64_t> sent_{0}, failed_{0}, refused_{0}, in_flight_{0};

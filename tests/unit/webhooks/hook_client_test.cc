@@ -2,7 +2,8 @@
 // control plane drives it (Poll, wait no longer than WaitHintMs, OnCompletion), against a small
 // keep-alive HTTP server on a thread: calls share connections; a kept connection the server
 // closed while idle is replaced without losing the call; a call past timeout_ms fails as timed
-// out; the body is signed and starts with hook and time_ms. And DecideHook's reading of answers.
+// out; the body is signed and starts with hook and time_ms; the calls of one order key run one
+// at a time, in order, beside the others. And DecideHook's reading of answers.
 #include "webhooks/hook_client.h"
 
 #include <arpa/inet.h>
@@ -15,6 +16,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -114,6 +117,99 @@ class KeepAliveReceiver {
   std::thread thread_;
 };
 
+// Serves every connection on its own thread (keep-alive, any number of requests); a request
+// whose body holds "slow" is answered after 150 ms. Records when each request arrived and was
+// answered, by the body's "n".
+class ConcurrentReceiver {
+ public:
+  struct Seen {
+    int n;
+    uint64_t arrived_ms;
+    uint64_t answered_ms;
+  };
+  ConcurrentReceiver() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(fd_, 64), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    accept_ = std::thread([this] { Accept(); });
+  }
+  ~ConcurrentReceiver() {
+    stop_ = true;
+    accept_.join();
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      for (int c : conns_) ::shutdown(c, SHUT_RDWR);
+    }
+    for (std::thread& t : threads_) t.join();
+    for (int c : conns_) ::close(c);
+    ::close(fd_);
+  }
+  uint16_t port() const { return port_; }
+  std::vector<Seen> seen() {
+    std::lock_guard<std::mutex> l(mu_);
+    return seen_;
+  }
+
+ private:
+  void Accept() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      std::lock_guard<std::mutex> l(mu_);
+      conns_.push_back(c);
+      threads_.emplace_back([this, c] { Serve(c); });
+    }
+  }
+  void Serve(int c) {
+    std::string in;
+    char buf[4096];
+    for (;;) {
+      size_t end = in.find("\r\n\r\n");
+      size_t cl = in.find("Content-Length: ");
+      if (end != std::string::npos && cl != std::string::npos && cl < end) {
+        size_t want = end + 4 + std::stoul(in.substr(cl + 16));
+        if (in.size() >= want) {
+          const std::string body = in.substr(end + 4, want - end - 4);
+          in.erase(0, want);
+          const uint64_t arrived = util::MonotonicMs();
+          if (body.find("slow") != std::string::npos) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(150));
+          }
+          const size_t at = body.find("\"n\":");
+          const int n = at == std::string::npos ? -1 : std::stoi(body.substr(at + 4));
+          {
+            std::lock_guard<std::mutex> l(mu_);
+            seen_.push_back({n, arrived, util::MonotonicMs()});
+          }
+          static const std::string res = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+          (void)!::send(c, res.data(), res.size(), MSG_NOSIGNAL);
+          continue;
+        }
+      }
+      ssize_t r = ::recv(c, buf, sizeof buf, 0);
+      if (r <= 0) return;
+      in.append(buf, static_cast<size_t>(r));
+    }
+  }
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread accept_;
+  std::mutex mu_;
+  std::vector<int> conns_;
+  std::vector<std::thread> threads_;
+  std::vector<Seen> seen_;
+};
+
 class HookClientTest : public ::testing::Test {
  protected:
   void Configure(uint16_t port, uint32_t timeout_ms = 2000) {
@@ -204,6 +300,49 @@ TEST_F(HookClientTest, NobodyListeningFailsTheCall) {
   RunUntil([&] { return !got.empty(); });
   ASSERT_EQ(got.size(), 1u);
   EXPECT_NE(got[0].error.find("connect"), std::string::npos) << got[0].error;
+}
+
+TEST_F(HookClientTest, CallsOfOneOrderKeyRunOneAtATimeInOrder) {
+  // Key 7: #1 (answered after 150 ms), #2, #4, each sent only once the one before is answered.
+  // Key 9 (#3) and no key (#5) go at once, beside #1.
+  ConcurrentReceiver rx;
+  Configure(rx.port());
+  size_t answered = 0;
+  auto done = [&](const HookResponse& r) {
+    EXPECT_EQ(r.status, 200) << r.error;
+    ++answered;
+  };
+  ASSERT_TRUE(client_->Call("connected", R"({"n":1,"slow":true})", done, 7));
+  ASSERT_TRUE(client_->Call("connected", R"({"n":2})", done, 7));
+  ASSERT_TRUE(client_->Call("connected", R"({"n":3,"slow":true})", done, 9));
+  ASSERT_TRUE(client_->Call("connected", R"({"n":4})", done, 7));
+  ASSERT_TRUE(client_->Call("connected", R"({"n":5})", done));
+  RunUntil([&] { return answered == 5; });
+  ASSERT_EQ(answered, 5u);
+  std::map<int, ConcurrentReceiver::Seen> by_n;
+  for (const auto& s : rx.seen()) by_n[s.n] = s;
+  ASSERT_EQ(by_n.size(), 5u);
+  EXPECT_GE(by_n[2].arrived_ms, by_n[1].answered_ms);
+  EXPECT_GE(by_n[4].arrived_ms, by_n[2].answered_ms);
+  EXPECT_LT(by_n[3].arrived_ms, by_n[1].answered_ms);  // another key does not wait
+  EXPECT_LT(by_n[5].arrived_ms, by_n[1].answered_ms);
+  EXPECT_EQ(client_->stats().in_flight, 0u);
+}
+
+TEST_F(HookClientTest, AWaitingCallOfABusyKeyStillTimesOut) {
+  // #1 holds key 7 past the 100 ms timeout (the receiver answers after 150 ms): #1 fails as
+  // timed out when its deadline comes, and #2, waiting behind it, by its own deadline.
+  ConcurrentReceiver rx;
+  Configure(rx.port(), /*timeout_ms=*/100);
+  std::vector<std::string> errors;
+  auto done = [&](const HookResponse& r) { errors.push_back(r.error); };
+  const uint64_t start = util::MonotonicMs();
+  ASSERT_TRUE(client_->Call("connected", R"({"n":1,"slow":true})", done, 7));
+  ASSERT_TRUE(client_->Call("connected", R"({"n":2})", done, 7));
+  RunUntil([&] { return errors.size() == 2; });
+  EXPECT_EQ(errors, (std::vector<std::string>{"timed out", "timed out"}));
+  EXPECT_LT(util::MonotonicMs() - start, 1000u);
+  EXPECT_EQ(client_->stats().in_flight, 0u);
 }
 
 TEST(DecideHook, ReadsAllowRefuseTransformAndFailures) {
