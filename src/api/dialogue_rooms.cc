@@ -1,12 +1,107 @@
 #include "api/dialogue_rooms.h"
 
+#include <simdjson.h>
+
 #include "config/dialogue_config.h"
+#include "store/wal.h"
+#include "util/json_writer.h"
+#include "util/log.h"
 
 namespace ringcast::api {
 
-DialogueRooms::DialogueRooms(const config::DialogueConfig* cfg, uint32_t max_id_length)
-    : cfg_(cfg), max_id_length_(max_id_length) {
+DialogueRooms::DialogueRooms(const config::DialogueConfig* cfg, uint32_t max_id_length,
+                             std::string app_id, store::Wal* wal)
+    : cfg_(cfg), max_id_length_(max_id_length), app_id_(std::move(app_id)), wal_(wal) {
   for (const config::DialogueRoomConfig& room : cfg->rooms) configured_.emplace(room.id, &room);
+  Load();
+}
+
+std::string DialogueRooms::Key(std::string_view id) const {
+  std::string key = "R";
+  key += app_id_;
+  key += '\0';
+  key += id;
+  return key;
+}
+
+std::string DialogueRooms::EncodeRoom(const config::DialogueRoomConfig& room) {
+  std::string v;
+  util::JsonObject o(&v);
+  o.Str("name", room.name);
+  if (!room.description.empty()) o.Str("description", room.description);
+  if (room.max_size != 0) o.Int("maxSize", room.max_size);
+  if (room.by_backend) {
+    o.Raw("createdBy", "null");
+  } else {
+    o.Str("createdBy", room.created_by);
+  }
+  o.Close();
+  return v;
+}
+
+bool DialogueRooms::DecodeRoom(std::string_view id, std::string_view value,
+                               config::DialogueRoomConfig* out) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(value);
+  simdjson::dom::object obj;
+  if (parser.parse(padded).get_object().get(obj) != simdjson::SUCCESS) return false;
+  simdjson::dom::element e;
+  std::string_view name;
+  if (obj["name"].get_string().get(name) != simdjson::SUCCESS || name.empty()) return false;
+  std::string_view description;
+  if (obj["description"].get(e) == simdjson::SUCCESS &&
+      e.get_string().get(description) != simdjson::SUCCESS) {
+    return false;
+  }
+  uint64_t max_size = 0;
+  if (obj["maxSize"].get(e) == simdjson::SUCCESS &&
+      (e.get_uint64().get(max_size) != simdjson::SUCCESS || max_size > UINT32_MAX)) {
+    return false;
+  }
+  if (obj["createdBy"].get(e) != simdjson::SUCCESS) return false;
+  std::string_view creator;
+  const bool by_backend = e.is_null();
+  if (!by_backend && e.get_string().get(creator) != simdjson::SUCCESS) return false;
+  out->id = std::string(id);
+  out->name = std::string(name);
+  out->description = std::string(description);
+  out->max_size = static_cast<uint32_t>(max_size);
+  out->events = {config::DialogueEventConfig{.name = "*"}};
+  out->dynamic = true;
+  out->created_by = std::string(creator);
+  out->by_backend = by_backend;
+  return true;
+}
+
+void DialogueRooms::Add(std::shared_ptr<config::DialogueRoomConfig> room) {
+  if (!room->by_backend) ++per_user_[room->created_by];
+  std::string id = room->id;
+  created_.emplace(std::move(id), std::move(room));
+}
+
+void DialogueRooms::Load() {
+  if (wal_ == nullptr || !cfg_->enabled) return;
+  const std::string prefix = Key("");
+  size_t loaded = 0;
+  size_t skipped = 0;
+  for (auto it = wal_->live().lower_bound(prefix);
+       it != wal_->live().end() && std::string_view(it->first).starts_with(prefix); ++it) {
+    const std::string_view id = std::string_view(it->first).substr(prefix.size());
+    auto room = std::make_shared<config::DialogueRoomConfig>();
+    // A room the config now has, or a record that does not read: left in the store, unserved.
+    if (configured_.find(id) != configured_.end() || created_.size() >= kMaxRooms ||
+        !config::DialogueRoomIdError(std::string(id), max_id_length_).empty() ||
+        !DecodeRoom(id, it->second, room.get())) {
+      ++skipped;
+      continue;
+    }
+    Add(std::move(room));
+    ++loaded;
+  }
+  if (loaded + skipped > 0) {
+    RC_INFO("dialogue: %zu created rooms read back from the store, %zu not served", loaded,
+            skipped);
+  }
 }
 
 const config::DialogueRoomConfig* DialogueRooms::Find(std::string_view id) const {
@@ -16,10 +111,20 @@ const config::DialogueRoomConfig* DialogueRooms::Find(std::string_view id) const
   return it == created_.end() ? nullptr : it->second.get();
 }
 
-void DialogueRooms::Apply(engine::RoomChange* c) {
+bool DialogueRooms::Apply(engine::RoomChange* c) {
   auto refuse = [c](const char* code, std::string message) {
     c->code = code;
     c->message = std::move(message);
+    return false;
+  };
+  // The change's record, when there is a store: true when queued.
+  auto save = [this](std::string_view id, const config::DialogueRoomConfig* room) {
+    if (wal_ == nullptr) return false;
+    if (room != nullptr ? wal_->Put(Key(id), EncodeRoom(*room)) : wal_->Delete(Key(id))) {
+      return true;
+    }
+    ++unsaved_;
+    return false;
   };
   if (!cfg_->enabled || c->app != cfg_->app) return refuse("INVALID_REQUEST", "No Dialogue here");
   const bool configured = configured_.find(c->id) != configured_.end();
@@ -39,8 +144,9 @@ void DialogueRooms::Apply(engine::RoomChange* c) {
       auto u = per_user_.find(room.created_by);
       if (u != per_user_.end() && --u->second == 0) per_user_.erase(u);
     }
+    const std::string id = c->id;
     created_.erase(it);
-    return;
+    return save(id, nullptr);
   }
   if (!cfg_->allow_client_rooms && !c->backend) {
     return refuse("PERMISSION_DENIED", "Clients may not create rooms here");
@@ -66,7 +172,6 @@ void DialogueRooms::Apply(engine::RoomChange* c) {
     if (u != per_user_.end() && u->second >= kMaxRoomsPerUser) {
       return refuse("TOO_MANY_ROOMS", "This user created its maximum of rooms; delete one first");
     }
-    ++per_user_[creator];
   }
   auto room = std::make_shared<config::DialogueRoomConfig>();
   room->id = c->id;
@@ -78,7 +183,8 @@ void DialogueRooms::Apply(engine::RoomChange* c) {
   room->created_by = creator;
   room->by_backend = c->backend;
   c->room = room;
-  created_.emplace(c->id, std::move(room));
+  Add(room);
+  return save(c->id, room.get());
 }
 
 }  // namespace ringcast::api

@@ -222,10 +222,14 @@ void ControlPlane::HandleDialogueRest(api::HttpCall* call) {
 }
 
 void ControlPlane::DialogueRestRoomChange(api::HttpCall* call, engine::RoomChange* c) {
-  dialogue_rooms_.Apply(c);
+  const bool stored = dialogue_rooms_.Apply(c);
   if (!c->code.empty()) {
     Refuse(call, StatusOf(c->code), c->code, c->message);
-  } else {
+    delete c;
+    Answer(call);
+    return;
+  }
+  auto finish = [this, call, c] {
     BroadcastRoomChange(*c);
     if (c->op == engine::RoomChange::Op::kCreate) {
       std::string body;
@@ -234,9 +238,15 @@ void ControlPlane::DialogueRestRoomChange(api::HttpCall* call, engine::RoomChang
     } else {
       Reply(call, 200, "{\"ok\":true}");
     }
+    delete c;
+    Answer(call);
+  };
+  if (stored) {
+    // Answered once the room's record is committed (as ApplyRoomChange).
+    held_.push_back({call, [finish](bool) { finish(); }});
+    return;
   }
-  delete c;
-  Answer(call);
+  finish();
 }
 
 bool ControlPlane::ReadDialogueEvent(api::HttpCall* call, std::string* event, std::string* data,

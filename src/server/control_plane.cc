@@ -52,7 +52,8 @@ ControlPlane::ControlPlane(const config::ServerConfig* config, const engine::App
       datonow_sockets_(apps, ids, &occupancy_, config->limits.max_channel_name_length,
                        datonow_api_.rate_limiter()),
       dialogue_history_(&config->dialogue, apps->app(config->dialogue.app).id, wal),
-      dialogue_rooms_(&config->dialogue, config->limits.max_channel_name_length),
+      dialogue_rooms_(&config->dialogue, config->limits.max_channel_name_length,
+                      apps->app(config->dialogue.app).id, wal),
       impulse_push_(config),
       realtime_api_(apps, config->limits.max_event_data_bytes),
       mochat_(apps, wal),
@@ -153,6 +154,7 @@ void ControlPlane::Run() {
   RC_CHECK(rc == 0);
   webhooks_.Attach(&ring_);
   hooks_.Attach(&ring_);
+  AnnounceStoredRooms();
   auto arm_wake = [this] {
     runtime::ArmWakeRead(ring_, mesh_->control_waker, &wake_buf_, kWakeUserData);
   };
@@ -1137,14 +1139,39 @@ void ControlPlane::ApplyRoomSlot(engine::RoomSlot* slot) {
 }
 
 void ControlPlane::ApplyRoomChange(engine::RoomChange* c) {
-  dialogue_rooms_.Apply(c);
+  const bool stored = dialogue_rooms_.Apply(c);
   if (!c->code.empty()) {  // refused: the asker alone hears it
     c->asker = true;
     SendToShard(c->shard, ToShard::RoomChange(c));
     return;
   }
+  if (stored) {
+    // Told (the asker's ack included) once its record is committed. A failed commit still
+    // tells it: the room is this process's, and the store reports itself read-only.
+    held_.push_back({nullptr, [this, c](bool) {
+                       BroadcastRoomChange(*c);
+                       delete c;
+                     }});
+    return;
+  }
   BroadcastRoomChange(*c);
   delete c;
+}
+
+void ControlPlane::AnnounceStoredRooms() {
+  // The rooms read back from the store, to every shard before it serves (no hooks: they were
+  // told when the rooms were made).
+  dialogue_rooms_.ForEachCreated(
+      [this](const std::shared_ptr<const config::DialogueRoomConfig>& r) {
+        for (uint32_t s = 0; s < shard_count_; ++s) {
+          auto* c = new engine::RoomChange();
+          c->op = engine::RoomChange::Op::kCreate;
+          c->app = config_->dialogue.app;
+          c->id = r->id;
+          c->room = r;
+          SendToShard(s, ToShard::RoomChange(c));
+        }
+      });
 }
 
 void ControlPlane::BroadcastRoomChange(const engine::RoomChange& c) {

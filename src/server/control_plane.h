@@ -355,8 +355,11 @@ class ControlPlane {
   void RouteEioCall(api::HttpCall* call);
   // A bounded room's slot asked for (answered to its shard) or given back.
   void ApplyRoomSlot(engine::RoomSlot* slot);
-  // A createRoom / deleteRoom (engine/room_change.h): decided, then sent to every shard.
+  // A createRoom / deleteRoom (engine/room_change.h): decided, then sent to every shard (after
+  // the commit of its store record).
   void ApplyRoomChange(engine::RoomChange* c);
+  // The created rooms read back from the store, sent to every shard (Run, before any request).
+  void AnnounceStoredRooms();
   // A decided room change: a copy to every shard (each applies it and tells its sockets), and
   // the roomCreated / roomDeleted hook.
   void BroadcastRoomChange(const engine::RoomChange& c);

@@ -113,3 +113,53 @@ test('createRoom refusals: taken ids (created or configured), ids a client may n
     b.disconnect();
   }
 });
+
+test('created rooms outlive a kill -9: listed, joinable, bounded, and deleted only by their creator after the restart', async () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringcast-dialogue-rooms-'));
+  let s = await startServer({ shards: 2, config: CONFIG, args: ['--data-dir', dir] });
+  const opts = { transports: ['websocket'] };
+  try {
+    const alice = await sioClient(s.port, { userId: 'alice' }, opts);
+    const info = { id: 'keep:1', name: 'Kept', description: 'survives', maxSize: 1 };
+    // The ack comes once the room's record is durable.
+    assert.deepEqual(await alice.emitWithAck('dialogue:createRoom', info), { ...info, createdById: 'alice' });
+    assert.equal((await alice.emitWithAck('dialogue:createRoom', { id: 'dropped', name: 'D' })).id, 'dropped');
+    assert.deepEqual(await alice.emitWithAck('dialogue:deleteRoom', { roomId: 'dropped' }), { ok: true });
+    alice.disconnect();
+    await s.stop('SIGKILL');
+    s = await startServer({ shards: 2, config: CONFIG, args: ['--data-dir', dir] });
+    const clients = await clientsOnBothShards((i) => sioClient(s.port, { userId: i === 0 ? 'alice' : `v${i}` }, opts));
+    try {
+      for (const c of clients) {
+        c.emit('dialogue:listRooms');
+        const rooms = await next(c, 'dialogue:rooms');
+        assert.deepEqual(rooms.map((r) => r.id), ['lobby', 'keep:1']);
+        assert.deepEqual(rooms[1], { ...info, size: 0, createdById: 'alice' });  // RoomInfo
+      }
+      // Joinable on either shard, still bounded by its maxSize (1).
+      const [first, second] = [clients[0], clients.find((c) => shardOf(c.hello.clientId) !== shardOf(clients[0].hello.clientId))];
+      first.emit('dialogue:join', { roomId: 'keep:1' });
+      assert.deepEqual(await next(first, 'dialogue:joined'), { roomId: 'keep:1', roomName: 'Kept' });
+      second.emit('dialogue:join', { roomId: 'keep:1' });
+      assert.equal((await next(second, 'dialogue:error')).code, 'ROOM_FULL');
+      // Its creator's right survived; nobody else's.
+      const other = clients.find((c) => c.hello.userId !== 'alice');
+      assert.equal((await other.emitWithAck('dialogue:deleteRoom', { roomId: 'keep:1' })).code, 'PERMISSION_DENIED');
+      assert.deepEqual(await clients[0].emitWithAck('dialogue:deleteRoom', { roomId: 'keep:1' }), { ok: true });
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
+    // Deleted for good: gone after another restart.
+    await s.stop('SIGTERM');
+    s = await startServer({ shards: 2, config: CONFIG, args: ['--data-dir', dir] });
+    const late = await sioClient(s.port, {}, opts);
+    late.emit('dialogue:listRooms');
+    assert.deepEqual((await next(late, 'dialogue:rooms')).map((r) => r.id), ['lobby']);
+    late.disconnect();
+  } finally {
+    await s.stop();
+  }
+});

@@ -1055,6 +1055,7 @@ void DialogueSocket::ListRooms(const SioPacket& p) {
     if (!room.description.empty()) o.Str("description", room.description);
     o.Int("size", ch == nullptr ? 0 : static_cast<int64_t>(ch->members.size()));
     if (room.max_size > 0) o.Int("maxSize", room.max_size);
+    if (room.dynamic && !room.by_backend) o.Str("createdById", room.created_by);
     o.Close();
   }
   data += ']';

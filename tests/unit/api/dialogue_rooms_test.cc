@@ -1,12 +1,18 @@
 // DialogueRooms: the registry of rooms created at run time decides createRoom / deleteRoom:
 // ids taken once (created or configured), ids and names checked, creator-only delete, the
 // config's rooms kept, the allow_client_rooms switch, the caps on created rooms (per user and
-// per node), and the backend's rights (the REST API).
+// per node), and the backend's rights (the REST API); created rooms kept in the store and read
+// back (creator rights and per-user counts too), deleted ones gone, bad records skipped.
 #include "api/dialogue_rooms.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <filesystem>
+#include <memory>
 #include <string>
+
+#include "store/wal.h"
 
 namespace ringcast::api {
 namespace {
@@ -128,6 +134,86 @@ TEST(DialogueRooms, TheBackendCreatesWhenClientsMayNotAndDeletesAnyCreatedRoom) 
   engine::RoomChange l = Delete("lobby", "");
   l.backend = true;
   EXPECT_EQ(Code(&rooms, l), "PERMISSION_DENIED");  // the config's rooms stay
+}
+
+TEST(DialogueRooms, CreatedRoomsOutliveARestartThroughTheStore) {
+  char tmpl[] = "/tmp/rc_dialogue_rooms_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  store::WalOptions o;
+  o.dir = dir;
+  std::string error;
+  config::DialogueConfig cfg = Config();
+  {
+    std::unique_ptr<store::Wal> wal = store::Wal::Open(o, &error);
+    ASSERT_TRUE(wal) << error;
+    DialogueRooms rooms(&cfg, 64, "app1", wal.get());
+    engine::RoomChange a = Create("user:42", "alice", "Inbox");
+    a.max_size = 5;
+    a.description = "mine";
+    EXPECT_TRUE(rooms.Apply(&a));  // a record queued: told after the commit
+    engine::RoomChange b = Create("ops");
+    b.backend = true;
+    EXPECT_TRUE(rooms.Apply(&b));
+    engine::RoomChange g = Create("gone", "carol");
+    EXPECT_TRUE(rooms.Apply(&g));
+    engine::RoomChange d = Delete("gone", "carol");
+    EXPECT_TRUE(rooms.Apply(&d));
+    EXPECT_EQ(d.code, "");
+    engine::RoomChange refused = Create("ops", "bob");
+    EXPECT_FALSE(rooms.Apply(&refused));  // refused: nothing stored
+    EXPECT_EQ(refused.code, "ROOM_EXISTS");
+    // Records of a room the config now has, and a malformed one: skipped at start-up.
+    std::string key = "Rapp1";
+    key += '\0';
+    ASSERT_TRUE(wal->Put(key + "lobby", R"({"name":"L","createdBy":null})"));
+    ASSERT_TRUE(wal->Put(key + "bad", R"({"createdBy":"x"})"));
+    ASSERT_TRUE(wal->Commit());
+  }
+  std::unique_ptr<store::Wal> wal = store::Wal::Open(o, &error);
+  ASSERT_TRUE(wal) << error;
+  DialogueRooms rooms(&cfg, 64, "app1", wal.get());
+  EXPECT_EQ(rooms.created(), 2u);
+  const config::DialogueRoomConfig* inbox = rooms.Find("user:42");
+  ASSERT_NE(inbox, nullptr);
+  EXPECT_EQ(inbox->name, "Inbox");
+  EXPECT_EQ(inbox->description, "mine");
+  EXPECT_EQ(inbox->max_size, 5u);
+  EXPECT_TRUE(inbox->dynamic);
+  ASSERT_NE(inbox->FindEvent("anything"), nullptr);
+  EXPECT_EQ(rooms.Find("gone"), nullptr);
+  EXPECT_EQ(rooms.Find("bad"), nullptr);
+  EXPECT_FALSE(rooms.Find("lobby")->dynamic);  // the config's
+  // Rights as before the restart: only alice deletes her room, only the backend "ops".
+  EXPECT_EQ(Code(&rooms, Delete("user:42", "bob")), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(&rooms, Delete("ops", "alice")), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(&rooms, Delete("user:42", "alice")), "");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DialogueRooms, RecordValuesRoundTrip) {
+  config::DialogueRoomConfig r;
+  r.name = "N \"q\"";
+  r.created_by = "u1";
+  config::DialogueRoomConfig back;
+  ASSERT_TRUE(DialogueRooms::DecodeRoom("x", DialogueRooms::EncodeRoom(r), &back));
+  EXPECT_EQ(back.id, "x");
+  EXPECT_EQ(back.name, r.name);
+  EXPECT_EQ(back.created_by, "u1");
+  EXPECT_FALSE(back.by_backend);
+  EXPECT_EQ(back.max_size, 0u);
+  r.by_backend = true;
+  r.created_by.clear();
+  r.max_size = 7;
+  ASSERT_TRUE(DialogueRooms::DecodeRoom("x", DialogueRooms::EncodeRoom(r), &back));
+  EXPECT_TRUE(back.by_backend);
+  EXPECT_EQ(back.max_size, 7u);
+  for (const char* bad :
+       {"", "[]", R"({"name":""})", R"({"name":"n"})", R"({"name":"n","createdBy":1})",
+        R"({"name":"n","maxSize":-1,"createdBy":null})",
+        R"({"name":"n","description":2,"createdBy":null})"}) {
+    EXPECT_FALSE(DialogueRooms::DecodeRoom("x", bad, &back)) << bad;
+  }
 }
 
 }  // namespace
