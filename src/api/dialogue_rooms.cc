@@ -124,6 +124,8 @@ bool DialogueRooms::Apply(engine::RoomChange* c) {
       return true;
     }
     ++unsaved_;
+    RC_WARN("dialogue: the store is read-only: room '%.*s' changed in memory only",
+            static_cast<int>(id.size()), id.data());
     return false;
   };
   if (!cfg_->enabled || c->app != cfg_->app) return refuse("INVALID_REQUEST", "No Dialogue here");

@@ -7,8 +7,8 @@
 // Store: with a Wal, each created room is a record (key "R" app-id NUL room-id, docs/store.md),
 // deleted with the room, so created rooms outlive a restart: they are read back at
 // construction. A change whose record was queued is announced after the commit (the caller
-// holds it). Without a Wal (or when the store refuses: read-only after a failure, counted),
-// created rooms live in memory only.
+// holds it). Without a Wal (or when the store refuses: read-only after a failure; counted and
+// logged), created rooms live in memory only.
 // Thread rules: the control-plane thread.
 #pragma once
 
