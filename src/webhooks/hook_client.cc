@@ -183,7 +183,7 @@ bool HookClient::Call(std::string_view hook, std::string_view body,
   p.request.append("X-Dialogue-Hook: ").append(hook);
   p.request.append("\r\nX-Pusher-Signature: ").append(Sign(app_->secret, full));
   p.request.append("\r\nContent-Length: ").append(std::to_string(full.size()));
-  p.request.append(tls_ ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
+  p.request.append("\r\n\r\n");
   p.request.append(full);
   p.deadline_ms = util::MonotonicMs() + cfg_->timeout_ms;
   p.key = order_key;
@@ -254,7 +254,7 @@ void HookClient::Poll() {
     }
     if (!s.request.Start(ring_, addr_, addr_len_, &s.call.request, s.call.deadline_ms,
                          Tag(i, s.generation), tls_ ? tls_ctx_->raw() : nullptr, &host_,
-                         /*keep_alive=*/!tls_)) {
+                         /*keep_alive=*/true)) {
       fail.error = s.request.error();
       Finish(&s.call, fail);
       continue;

@@ -2,7 +2,7 @@
 // docs/protocols/dialogue.md "Hooks"). Each call is one signed HTTP/1.1 POST of a JSON body to
 // the hooks URL, run on the control plane's ring (webhooks/outbound_request.h): never on a
 // shard, never blocking. Up to kMaxConnections requests run at once, each slot keeping its
-// connection alive for the next call (plain http; https connects per call).
+// connection alive for the next call (https: with its TLS session).
 // Calls wait in a FIFO of at most kMaxQueued; a call past its deadline (`timeout_ms` from when
 // it was queued, waiting included) fails as "timed out", whether it waits or runs (its request
 // is cancelled). Calls with the same non-zero order key (one socket's) run one at a time, in

@@ -28,7 +28,6 @@ bool OutboundRequest::Start(runtime::Ring* ring, const sockaddr_storage& addr, s
   request_encrypted_ = false;
   tls_ctx_ = tls_ctx;
   tls_host_ = tls_host;
-  tls_.reset();
   reader_state_ = http::ResponseReader::State::kNeedMore;
   error_.clear();
   reader_.Reset();
@@ -39,17 +38,19 @@ bool OutboundRequest::Start(runtime::Ring* ring, const sockaddr_storage& addr, s
   tag_ = tag;
   addr_ = addr;
   addr_len_ = addr_len;
-  keep_alive_ = keep_alive && tls_ctx == nullptr;
+  keep_alive_ = keep_alive;
   reused_ = false;
-  if (fd_ >= 0) {  // an idle kept connection
-    if (keep_alive_) {
+  if (fd_ >= 0) {  // an idle kept connection (with its TLS session when https)
+    if (keep_alive_ && (tls_ctx == nullptr) == (tls_ == nullptr)) {
       reused_ = true;
+      if (tls_ != nullptr) return !Pump(ring);  // the request encrypted on the kept session
       SubmitSend(ring);
       return true;
     }
     ::close(fd_);  // idle: no operation names it
     fd_ = -1;
   }
+  tls_.reset();
   return Connect(ring);
 }
 
@@ -74,6 +75,9 @@ bool OutboundRequest::RetryFresh(runtime::Ring* ring) {
   fd_ = -1;
   sent_ = 0;
   reader_.Reset();
+  reader_state_ = http::ResponseReader::State::kNeedMore;
+  tls_.reset();  // a fresh connection: a fresh handshake
+  request_encrypted_ = false;
   return Connect(ring);
 }
 
@@ -93,12 +97,13 @@ void OutboundRequest::SubmitRecv(runtime::Ring* ring) {
 
 bool OutboundRequest::Finish(int status, std::string error) {
   // No operation names the socket any more: closed, or kept idle for the next request.
-  const bool keep = keep_alive_ && status > 0 && !reader_.closes() && fd_ >= 0;
-  if (!keep && fd_ >= 0) {
-    ::close(fd_);
+  const bool keep = keep_alive_ && status > 0 && !reader_.closes() && fd_ >= 0 &&
+                    (tls_ == nullptr || !tls_->failed());
+  if (!keep) {
+    if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
+    tls_.reset();
   }
-  tls_.reset();
   step_ = Step::kIdle;
   status_ = status;
   error_ = std::move(error);
@@ -189,7 +194,13 @@ bool OutboundRequest::OnCompletion(runtime::Ring* ring, int res) {
 bool OutboundRequest::TlsSink(void* arg, char* data, size_t len) {
   auto* self = static_cast<OutboundRequest*>(arg);
   if (self->reader_state_ != http::ResponseReader::State::kNeedMore) return false;
-  self->reader_state_ = self->reader_.Feed(data, len).state;
+  if (len > 0) self->reused_ = false;  // the answer began: never sent twice from here on
+  const http::ResponseReader::Result r = self->reader_.Feed(data, len);
+  self->reader_state_ = r.state;
+  // Plaintext past the response on a kept session: not ours to read; not reused.
+  if (r.state == http::ResponseReader::State::kDone && r.consumed != len) {
+    self->keep_alive_ = false;
+  }
   return self->reader_state_ == http::ResponseReader::State::kNeedMore;
 }
 
@@ -204,6 +215,9 @@ bool OutboundRequest::OnTlsRecv(runtime::Ring* ring, size_t n) {
     return Finish(st, st >= 200 && st < 300 ? "" : "HTTP status " + std::to_string(st));
   }
   if (fr == tls::TlsStream::FeedResult::kError) {
+    // A kept session the peer closed (close_notify) before any byte of the answer: again, once,
+    // on a fresh connection.
+    if (reused_ && RetryFresh(ring)) return false;
     tls_failed_ = true;
     return Finish(0, std::string("TLS: ") + tls_->failure_reason());
   }

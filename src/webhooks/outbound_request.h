@@ -17,13 +17,14 @@
 // goes to the ResponseReader. Still one operation in flight; the socket is only ever touched by
 // ring operations. A failed certificate check (SNI and hostname = the URL's host) fails the
 // request like a connection error ("TLS: certificate verify failed: ...", tls_failed()).
-// Keep-alive (Start's `keep_alive`, plain http only): after a complete response that does not
-// close (HTTP/1.1 without Connection: close), the socket stays open, idle, with no operation
-// naming it; the next Start to the same address sends on it. When a reused connection turns
-// out closed by the peer before any byte of the answer came (send fails, or recv reads 0 or
-// ECONNRESET), the request goes again once on a fresh connection: the peer closed an idle
-// connection without reading the request. The owner starts a kept request only to the address
-// of the request before.
+// Keep-alive (Start's `keep_alive`): after a complete response that does not close (HTTP/1.1
+// without Connection: close), the socket stays open, idle, with no operation naming it (https:
+// with its TLS session); the next Start to the same address sends on it (https: encrypted on
+// that session, no new handshake). When a reused connection turns out closed by the peer before
+// any byte of the answer came (send fails, recv reads 0 or ECONNRESET, or, https, the session
+// ends with an alert), the request goes again once on a fresh connection: the peer closed an
+// idle connection without reading the request. The owner starts a kept request only to the
+// address (and TLS host) of the request before.
 // Thread rules: the thread that owns the ring (the control plane).
 #pragma once
 

@@ -280,3 +280,61 @@ test('churn with lifecycle hooks on: every client\'s connected, joined, left and
     rx.close();
   }
 });
+
+test('https hooks: verified against the CA, and kept alive: many calls over a few TLS sessions, a server-closed session replaced', async () => {
+  const https = require('node:https');
+  const { makeTestCa } = require('./lib/test_ca');
+  const ca = makeTestCa();
+  const cert = ca.issue('hooks');
+  const fs = require('node:fs');
+  const calls = [];
+  let handshakes = 0;
+  const rx = https.createServer({ cert: fs.readFileSync(cert.certFile), key: fs.readFileSync(cert.keyFile) }, (req, res) => {
+    let raw = '';
+    req.on('data', (d) => { raw += d; });
+    req.on('end', () => {
+      calls.push({ hook: req.headers['x-dialogue-hook'], body: JSON.parse(raw), sig: req.headers['x-pusher-signature'], raw, socket: req.socket });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(req.headers['x-dialogue-hook'] === 'authenticate' ? JSON.stringify({ userId: 'tls-user' }) : '{}');
+    });
+  });
+  rx.on('secureConnection', () => { ++handshakes; });
+  rx.keepAliveTimeout = 30000;
+  await new Promise((resolve) => rx.listen(0, '127.0.0.1', resolve));
+  const server = await startServer({
+    shards: 2,
+    args: ['--webhook-ca-file', ca.caFile],
+    config: { limits: { client_events_per_second: 1000 },
+      dialogue: { rooms: ROOMS, hooks: { url: `https://localhost:${rx.address().port}/hooks`, on: ['authenticate', 'beforeJoin', 'connected', 'joined'], timeout_ms: 2000 } } },
+  });
+  try {
+    // One client after the other: each makes 4 calls (authenticate, connected, beforeJoin,
+    // joined), one at a time (one socket's calls are ordered), so a kept session serves them.
+    for (let i = 0; i < 5; ++i) {
+      const c = await sioClient(server.port, {}, { transports: ['websocket'] });
+      assert.equal(c.hello.userId, 'tls-user');
+      c.emit('dialogue:join', { roomId: 'chat' });
+      await next(c, 'dialogue:joined');
+      c.disconnect();
+    }
+    await waitFor(() => calls.filter((c) => c.hook === 'joined').length === 5);
+    assert.equal(calls.length, 20);
+    for (const c of calls) assert.equal(c.sig, crypto.createHmac('sha256', APP.secret).update(c.raw).digest('hex'));
+    assert.ok(handshakes <= 4, `20 calls over ${handshakes} TLS sessions`);
+    const before = handshakes;
+    // The receiver drops its idle sessions: the next calls go again on fresh ones, none lost.
+    rx.closeIdleConnections();
+    await new Promise((r) => setTimeout(r, 100));
+    const c = await sioClient(server.port, {}, { transports: ['websocket'] });
+    assert.equal(c.hello.userId, 'tls-user');
+    c.disconnect();
+    await waitFor(() => calls.filter((x) => x.hook === 'connected').length === 6);
+    assert.ok(handshakes > before);
+    const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    assert.match(text, /ringcast_dialogue_hook_calls_total\{outcome="failed"\} 0/);
+  } finally {
+    await server.stop();
+    rx.closeAllConnections();
+    rx.close();
+  }
+});
