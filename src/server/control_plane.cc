@@ -93,7 +93,12 @@ ControlPlane::~ControlPlane() {
   }
 }
 
-void ControlPlane::Start() { thread_ = std::thread([this] { Run(); }); }
+void ControlPlane::Start() {
+  // Before the thread and before the shards start (Server::Start starts them after this): the
+  // created rooms are in each shard's queue ahead of anything a client can ask.
+  AnnounceStoredRooms();
+  thread_ = std::thread([this] { Run(); });
+}
 
 void ControlPlane::Join() {
   if (thread_.joinable()) thread_.join();
@@ -154,7 +159,6 @@ void ControlPlane::Run() {
   RC_CHECK(rc == 0);
   webhooks_.Attach(&ring_);
   hooks_.Attach(&ring_);
-  AnnounceStoredRooms();
   auto arm_wake = [this] {
     runtime::ArmWakeRead(ring_, mesh_->control_waker, &wake_buf_, kWakeUserData);
   };

@@ -358,7 +358,8 @@ class ControlPlane {
   // A createRoom / deleteRoom (engine/room_change.h): decided, then sent to every shard (after
   // the commit of its store record).
   void ApplyRoomChange(engine::RoomChange* c);
-  // The created rooms read back from the store, sent to every shard (Run, before any request).
+  // The created rooms read back from the store, sent to every shard (Start, before the shards
+  // start).
   void AnnounceStoredRooms();
   // A decided room change: a copy to every shard (each applies it and tells its sockets), and
   // the roomCreated / roomDeleted hook.
