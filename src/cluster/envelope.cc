@@ -56,15 +56,15 @@ bool EncodeEnvelope(const EnvelopeView& e, std::string* out) {
     PutU64(out, e.epoch);
     PutU64(out, e.seq);
   }
-  if (!ok || e.kind < kEnvelopePublish || e.kind > kEnvelopeStoreCommit) out->resize(start);
-  return ok && e.kind >= kEnvelopePublish && e.kind <= kEnvelopeStoreCommit;
+  if (!ok || e.kind < kEnvelopePublish || e.kind > kEnvelopeLastKind) out->resize(start);
+  return ok && e.kind >= kEnvelopePublish && e.kind <= kEnvelopeLastKind;
 }
 
 bool DecodeEnvelope(std::string_view bytes, size_t max_bytes, EnvelopeView* out) {
   if (bytes.size() > max_bytes || bytes.size() < 4) return false;
   if (bytes[0] != 'R' || bytes[1] != 'C' || static_cast<uint8_t>(bytes[2]) != kEnvelopeVersion ||
       static_cast<uint8_t>(bytes[3]) < kEnvelopePublish ||
-      static_cast<uint8_t>(bytes[3]) > kEnvelopeStoreCommit) {
+      static_cast<uint8_t>(bytes[3]) > kEnvelopeLastKind) {
     return false;
   }
   std::string_view in = bytes.substr(4);
@@ -77,6 +77,24 @@ bool DecodeEnvelope(std::string_view bytes, size_t max_bytes, EnvelopeView* out)
             Get<uint32_t>(&in, &e.meta) && GetU64(&in, &e.epoch) && GetU64(&in, &e.seq);
   if (!ok || !in.empty()) return false;
   *out = e;
+  return true;
+}
+
+bool AppendPresenceRow(std::string* data, std::string_view id, std::string_view identity) {
+  const size_t start = data->size();
+  if (Put<uint16_t>(data, id) && Put<uint16_t>(data, identity)) return true;
+  data->resize(start);
+  return false;
+}
+
+bool ReadPresenceRows(std::string_view data,
+                      std::vector<std::pair<std::string, std::string>>* rows) {
+  while (!data.empty()) {
+    std::string_view id;
+    std::string_view identity;
+    if (!Get<uint16_t>(&data, &id) || !Get<uint16_t>(&data, &identity)) return false;
+    rows->emplace_back(std::string(id), std::string(identity));
+  }
   return true;
 }
 

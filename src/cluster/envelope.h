@@ -10,7 +10,12 @@
 //                                  flip (from a script, to every node: `channel` the user id,
 //                                  `data` "1" online / "0" offline, `seq` the flip's version);
 //                                  6: Datonow store commit (from a script, to every node: app,
-//                                  channel, event and data empty, `seq` the store's version)
+//                                  channel, event and data empty, `seq` the store's version);
+//                                  7: DontCode presence request (to every node: `channel` the
+//                                  realtime channel, `event` the request id); 8: its reply (to
+//                                  the origin's node channel: `event` the request id, `data`
+//                                  the members, each u16 id length + id, u16 identity length +
+//                                  identity; cluster/envelope.h Append/ReadPresenceRows)
 //   origin   u16 length + bytes   the node that accepted the publish (its node_id)
 //   app      u16 length + bytes   the app's id (ids, not indexes: nodes may list apps in another
 //                                  order)
@@ -36,6 +41,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ringcast::cluster {
 
@@ -46,6 +53,9 @@ inline constexpr uint8_t kEnvelopeCountRequest = 3;
 inline constexpr uint8_t kEnvelopeCountReply = 4;
 inline constexpr uint8_t kEnvelopeWatchFlip = 5;
 inline constexpr uint8_t kEnvelopeStoreCommit = 6;
+inline constexpr uint8_t kEnvelopePresenceRequest = 7;
+inline constexpr uint8_t kEnvelopePresenceReply = 8;
+inline constexpr uint8_t kEnvelopeLastKind = kEnvelopePresenceReply;
 
 struct EnvelopeView {
   uint8_t kind = kEnvelopePublish;
@@ -67,5 +77,13 @@ struct EnvelopeView {
 bool EncodeEnvelope(const EnvelopeView& e, std::string* out);
 // Views into `bytes` (valid while it is).
 bool DecodeEnvelope(std::string_view bytes, size_t max_bytes, EnvelopeView* out);
+
+// A presence reply's data (kind 8): one (id, identity) member appended; false (nothing
+// appended) when a field is over 65535 bytes.
+bool AppendPresenceRow(std::string* data, std::string_view id, std::string_view identity);
+// Reads every member of `data` into *rows (appended); false when it does not decode (the rows
+// read before the bad one are kept).
+bool ReadPresenceRows(std::string_view data,
+                      std::vector<std::pair<std::string, std::string>>* rows);
 
 }  // namespace ringcast::cluster

@@ -139,6 +139,10 @@ void ControlPlane::CountEverywhere(uint32_t app, std::vector<std::string> channe
   p.totals.assign(channels.size(), 0);
   p.deadline_ms = util::MonotonicMs() + kCountDeadlineMs;
   p.done = std::move(done);
+  AwaitNodes(ticket, id);
+}
+
+void ControlPlane::AwaitNodes(uint64_t ticket, uint64_t id) {
   // The publish's reply is how many nodes got the request (this one included).
   cluster_calls_.emplace(ticket, [this, id](cluster::CallReply& r) {
     auto it = cluster_counts_.find(id);
@@ -148,6 +152,64 @@ void ControlPlane::CountEverywhere(uint32_t app, std::vector<std::string> channe
                               : it->second.got;
     FinishCount(id, false);
   });
+}
+
+void ControlPlane::RealtimeMembersEverywhere(uint32_t app, const std::string& channel,
+                                             std::function<void(MemberRows)> done) {
+  if (!bridge_ || !bridge_->ready()) {
+    RealtimeMembers(app, channel, std::move(done));
+    return;
+  }
+  const uint64_t id = next_count_id_++;
+  const std::string id_text = std::to_string(id);
+  cluster::EnvelopeView e;
+  e.kind = cluster::kEnvelopePresenceRequest;
+  e.origin = node_key_;
+  e.app = apps_->app(app).id;
+  e.channel = channel;
+  e.event = id_text;
+  std::string envelope;
+  const uint64_t ticket = cluster::EncodeEnvelope(e, &envelope)
+                              ? bridge_->Call({bridge_->publish_command(), rpc_channel_, envelope})
+                              : 0;
+  if (ticket == 0) {
+    RealtimeMembers(app, channel, std::move(done));
+    return;
+  }
+  PendingCount& p = cluster_counts_[id];
+  p.deadline_ms = util::MonotonicMs() + kCountDeadlineMs;
+  p.done_rows = std::move(done);
+  AwaitNodes(ticket, id);
+}
+
+void ControlPlane::OnPresenceRequest(const cluster::EnvelopeView& e, uint32_t app) {
+  std::string reply_to = bridge_->prefix() + "n:";
+  reply_to.append(e.origin);
+  RealtimeMembers(app, std::string(e.channel),
+                  [this, reply_to = std::move(reply_to), app_id = std::string(e.app),
+                   id = std::string(e.event)](MemberRows rows) {
+                    std::string data;
+                    for (const auto& [member, identity] : rows) {
+                      (void)cluster::AppendPresenceRow(&data, member, identity);
+                    }
+                    cluster::EnvelopeView r;
+                    r.kind = cluster::kEnvelopePresenceReply;
+                    r.origin = node_key_;
+                    r.app = app_id;
+                    r.event = id;
+                    r.data = data;
+                    std::string envelope;
+                    if (!bridge_->ready() || !cluster::EncodeEnvelope(r, &envelope)) return;
+                    (void)bridge_->Call({bridge_->publish_command(), reply_to, envelope});
+                  });
+}
+
+void ControlPlane::OnPresenceReply(const cluster::EnvelopeView& e) {
+  auto it = cluster_counts_.find(std::strtoull(std::string(e.event).c_str(), nullptr, 10));
+  if (it == cluster_counts_.end() || !it->second.done_rows) return;  // answered (deadline)
+  (void)cluster::ReadPresenceRows(e.data, &it->second.rows);
+  ++it->second.got;
+  FinishCount(it->first, false);
 }
 
 void ControlPlane::OnCountRequest(const cluster::EnvelopeView& e, uint32_t app) {
@@ -199,6 +261,13 @@ void ControlPlane::FinishCount(uint64_t id, bool force) {
   if (it == cluster_counts_.end()) return;
   PendingCount& p = it->second;
   if (!force && (p.expected < 0 || p.got < p.expected)) return;
+  if (p.done_rows) {
+    auto done_rows = std::move(p.done_rows);
+    MemberRows rows = std::move(p.rows);
+    cluster_counts_.erase(it);
+    done_rows(std::move(rows));
+    return;
+  }
   auto done = std::move(p.done);
   std::vector<uint64_t> totals = std::move(p.totals);
   cluster_counts_.erase(it);
@@ -872,6 +941,14 @@ void ControlPlane::DeliverArrival(const std::string& bytes) {
   }
   if (e.kind == cluster::kEnvelopeCountReply) {
     OnCountReply(e);
+    return;
+  }
+  if (e.kind == cluster::kEnvelopePresenceRequest) {
+    OnPresenceRequest(e, app);
+    return;
+  }
+  if (e.kind == cluster::kEnvelopePresenceReply) {
+    OnPresenceReply(e);
     return;
   }
   if (e.kind == cluster::kEnvelopeTerminate) {

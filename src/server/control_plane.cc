@@ -809,6 +809,34 @@ void ControlPlane::HandleImpulsePush(api::HttpCall* call) {
       /*deliveries=*/true);
 }
 
+void ControlPlane::RealtimeMembers(uint32_t app, const std::string& channel,
+                                   std::function<void(MemberRows)> done) {
+  uint64_t mask = occupancy_.Mask(app, apps::dontcode::wire::PresenceChannel(channel));
+  if (mask == 0) {
+    done({});
+    return;
+  }
+  auto* q = new CountQuery();
+  q->app = app;
+  q->channels = {channel};
+  q->counts.assign(shard_count_, 0);
+  q->realtime_presence = true;
+  q->participant_rows.resize(shard_count_);
+  q->pending = static_cast<uint32_t>(std::popcount(mask));
+  q->done = [q, done = std::move(done)](std::vector<uint64_t>) {
+    MemberRows members;
+    for (auto& rows : q->participant_rows) {
+      for (auto& row : rows) members.push_back(std::move(row));
+    }
+    done(std::move(members));
+  };
+  while (mask != 0) {
+    auto s = static_cast<uint32_t>(std::countr_zero(mask));
+    mask &= mask - 1;
+    SendToShard(s, ToShard::Count(q));
+  }
+}
+
 void ControlPlane::HandleRealtime(api::HttpCall* call) {
   using apps::dontcode::RealtimeApi;
   RealtimeApi::Result r =
@@ -818,32 +846,11 @@ void ControlPlane::HandleRealtime(api::HttpCall* call) {
     return;
   }
   if (r.kind == RealtimeApi::Result::Kind::kPresence) {
-    uint64_t mask = occupancy_.Mask(r.app, apps::dontcode::wire::PresenceChannel(r.channel));
-    if (mask == 0) {
-      RealtimeApi::AnswerPresence(call, {});
-      Answer(call);
-      return;
-    }
-    auto* q = new CountQuery();
-    q->app = r.app;
-    q->channels = {r.channel};
-    q->counts.assign(shard_count_, 0);
-    q->realtime_presence = true;
-    q->participant_rows.resize(shard_count_);
-    q->pending = static_cast<uint32_t>(std::popcount(mask));
-    q->done = [this, call, q](std::vector<uint64_t>) {
-      std::vector<std::pair<std::string, std::string>> members;
-      for (auto& rows : q->participant_rows) {
-        for (auto& row : rows) members.push_back(std::move(row));
-      }
+    // Every node's sockets in cluster mode (docs/protocols/dontcode.md).
+    RealtimeMembersEverywhere(r.app, r.channel, [this, call](MemberRows members) {
       RealtimeApi::AnswerPresence(call, members);
       Answer(call);
-    };
-    while (mask != 0) {
-      auto s = static_cast<uint32_t>(std::countr_zero(mask));
-      mask &= mask - 1;
-      SendToShard(s, ToShard::Count(q));
-    }
+    });
     return;
   }
   // A publish: {delivered: N}, the connections of every protocol it was written to.

@@ -244,6 +244,19 @@ class ControlPlane {
   void OnCountRequest(const cluster::EnvelopeView& e, uint32_t app);
   void OnCountReply(const cluster::EnvelopeView& e);
   void FinishCount(uint64_t id, bool force);
+  // The members of a DontCode realtime channel, (socket id, identity) rows: this node's shards
+  // (RealtimeMembers), or every node's (RealtimeMembersEverywhere: a presence request to all
+  // nodes, answered like a count request; single-node mode or Redis down: this node's).
+  using MemberRows = std::vector<std::pair<std::string, std::string>>;
+  void RealtimeMembers(uint32_t app, const std::string& channel,
+                       std::function<void(MemberRows)> done);
+  void RealtimeMembersEverywhere(uint32_t app, const std::string& channel,
+                                 std::function<void(MemberRows)> done);
+  void OnPresenceRequest(const cluster::EnvelopeView& e, uint32_t app);
+  void OnPresenceReply(const cluster::EnvelopeView& e);
+  // A request sent to every node (`ticket`: its publish): the publish's reply says how many
+  // nodes got it, and FinishCount runs once that many answered.
+  void AwaitNodes(uint64_t ticket, uint64_t id);
   // This node's occupancy of (app, channel) changed: recorded in Redis, and channel_occupied /
   // channel_vacated sent once cluster-wide (vacated after the delay, by whichever node's
   // heartbeat finds it due).
@@ -543,6 +556,9 @@ class ControlPlane {
     int64_t got = 0;
     uint64_t deadline_ms = 0;
     std::function<void(std::vector<uint64_t>)> done;
+    // A presence request instead: the rows, and who gets them.
+    MemberRows rows;
+    std::function<void(MemberRows)> done_rows;
   };
   std::unordered_map<uint64_t, PendingCount> cluster_counts_;
   uint64_t next_count_id_ = 1;

@@ -439,7 +439,7 @@ test('Impulse: the real client on B and C receives a push made on A as soon as i
   }
 });
 
-test('DontCode realtime: a token minted on A works on B and C; publish on A delivers to both and counts them; socket publishes and presence cross nodes', async () => {
+test('DontCode realtime: a token minted on A works on B and C; publish on A delivers to both and counts them; presence lists every node\'s sockets; socket publishes and presence events cross nodes', async () => {
   const WebSocket = require('ws');
   const rest = async (port, path, body) => {
     const r = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -466,6 +466,12 @@ test('DontCode realtime: a token minted on A works on B and C; publish on A deli
     await waitFor(() => b.frames.some((f) => f.type === 'presence' && f.member.identity === 'cee'), 5000);
     const r = await rest(nodes[0].port, '/realtime/publish', { channel: 'room:9', data: { n: 1 } });
     assert.deepEqual(r, { delivered: 2 });
+    // Presence asked on A lists the sockets of B and C (every node's), on any node.
+    for (const n of nodes) {
+      const res = await fetch(`http://127.0.0.1:${n.port}/realtime/presence/room%3A9`, { headers: { authorization: `Bearer ${APP.secret}` } });
+      const list = (await res.json()).sort((x, y) => x.identity.localeCompare(y.identity));
+      assert.deepEqual(list, [{ id: b.hello.id, identity: 'bee' }, { id: c.hello.id, identity: 'cee' }]);
+    }
     await waitFor(() => [b, c].every((ws) => ws.frames.some((f) => f.type === 'message' && f.data.n === 1)), 5000);
     c.send(JSON.stringify({ type: 'publish', channel: 'room:9', data: 'from C' }));
     await waitFor(() => b.frames.some((f) => f.type === 'message' && f.data === 'from C'), 5000);

@@ -1,6 +1,7 @@
 // libFuzzer target for what a node reads from Redis: RESP replies (hiredis' reader through
 // cluster::RespReader) and, in each string reply, the inter-node envelope
-// (cluster::DecodeEnvelope) and the Datonow store's batches (cluster::DecodeStoreOps).
+// (cluster::DecodeEnvelope, and a presence reply's rows) and the Datonow store's batches
+// (cluster::DecodeStoreOps).
 //
 // The first input byte picks where the rest is split into two feeds. Traps on: a split that
 // changes the replies (or the failure) the reader gives, and an envelope or batch that decodes
@@ -43,6 +44,16 @@ void CheckEnvelopes(const RespValue& v) {
     if (DecodeEnvelope(v.str, 1 << 20, &e)) {
       std::string again;
       if (!EncodeEnvelope(e, &again) || again != v.str) std::abort();
+      // A presence reply's rows: read whole, they are written back the same.
+      std::vector<std::pair<std::string, std::string>> rows;
+      if (e.kind == ringcast::cluster::kEnvelopePresenceReply &&
+          ringcast::cluster::ReadPresenceRows(e.data, &rows)) {
+        std::string data;
+        for (const auto& [id, identity] : rows) {
+          if (!ringcast::cluster::AppendPresenceRow(&data, id, identity)) std::abort();
+        }
+        if (data != e.data) std::abort();
+      }
     }
     std::vector<StoreOp> ops;
     if (DecodeStoreOps(v.str, &ops) && EncodeStoreOps(ops) != v.str) std::abort();

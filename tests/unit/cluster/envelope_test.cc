@@ -79,7 +79,7 @@ TEST(Envelope, OtherVersionOrKindOrMagicIsRefused) {
   EnvelopeView got;
   for (size_t i : {0, 1, 2, 3}) {
     std::string bad = wire;
-    bad[i] = static_cast<char>(i == 3 ? 7 : bad[i] + 1);  // kind 7: not a kind
+    bad[i] = static_cast<char>(i == 3 ? 9 : bad[i] + 1);  // kind 9: not a kind
     EXPECT_FALSE(DecodeEnvelope(bad, 1 << 20, &got)) << i;
   }
 }
@@ -91,6 +91,30 @@ TEST(Envelope, FieldOverItsLengthRangeIsNotEncoded) {
   std::string wire = "keep";
   EXPECT_FALSE(EncodeEnvelope(e, &wire));
   EXPECT_EQ(wire, "keep");
+}
+
+TEST(Envelope, PresenceRowsRoundTripAndRefuseTruncation) {
+  std::string data;
+  ASSERT_TRUE(AppendPresenceRow(&data, "node-a.0.17", "user-1"));
+  ASSERT_TRUE(AppendPresenceRow(&data, "node-b.1.4", ""));
+  EXPECT_FALSE(AppendPresenceRow(&data, std::string(70000, 'x'), ""));  // over u16: nothing added
+  std::vector<std::pair<std::string, std::string>> rows;
+  ASSERT_TRUE(ReadPresenceRows(data, &rows));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], std::make_pair(std::string("node-a.0.17"), std::string("user-1")));
+  EXPECT_EQ(rows[1], std::make_pair(std::string("node-b.1.4"), std::string()));
+  rows.clear();
+  EXPECT_FALSE(ReadPresenceRows(data.substr(0, data.size() - 1), &rows));
+  EXPECT_EQ(rows.size(), 1u);  // the first row, read before the cut one
+  // Both presence kinds travel as envelopes.
+  EnvelopeView e = Sample(data);
+  e.kind = kEnvelopePresenceReply;
+  std::string wire;
+  ASSERT_TRUE(EncodeEnvelope(e, &wire));
+  EnvelopeView got;
+  ASSERT_TRUE(DecodeEnvelope(wire, 1 << 20, &got));
+  EXPECT_EQ(got.kind, kEnvelopePresenceReply);
+  EXPECT_EQ(got.data, data);
 }
 
 }  // namespace
