@@ -120,17 +120,7 @@ void ControlPlane::CountEverywhere(uint32_t app, std::vector<std::string> channe
     names.append(c);
   }
   const uint64_t id = next_count_id_++;
-  const std::string id_text = std::to_string(id);
-  cluster::EnvelopeView e;
-  e.kind = cluster::kEnvelopeCountRequest;
-  e.origin = node_key_;
-  e.app = apps_->app(app).id;
-  e.channel = names;
-  e.event = id_text;
-  std::string envelope;
-  const uint64_t ticket = cluster::EncodeEnvelope(e, &envelope)
-                              ? bridge_->Call({bridge_->publish_command(), rpc_channel_, envelope})
-                              : 0;
+  const uint64_t ticket = AskEveryNode(cluster::kEnvelopeCountRequest, app, names, id);
   if (ticket == 0) {
     CountSubscriptions(app, std::move(channels), std::move(done));
     return;
@@ -140,6 +130,36 @@ void ControlPlane::CountEverywhere(uint32_t app, std::vector<std::string> channe
   p.deadline_ms = util::MonotonicMs() + kCountDeadlineMs;
   p.done = std::move(done);
   AwaitNodes(ticket, id);
+}
+
+uint64_t ControlPlane::AskEveryNode(uint8_t kind, uint32_t app, std::string_view channel,
+                                    uint64_t id) {
+  const std::string id_text = std::to_string(id);
+  cluster::EnvelopeView e;
+  e.kind = kind;
+  e.origin = node_key_;
+  e.app = apps_->app(app).id;
+  e.channel = channel;
+  e.event = id_text;
+  std::string envelope;
+  return cluster::EncodeEnvelope(e, &envelope)
+             ? bridge_->Call({bridge_->publish_command(), rpc_channel_, envelope})
+             : 0;
+}
+
+void ControlPlane::ReplyToNode(uint8_t kind, const cluster::EnvelopeView& request,
+                               std::string_view data) {
+  cluster::EnvelopeView r;
+  r.kind = kind;
+  r.origin = node_key_;
+  r.app = request.app;
+  r.event = request.event;
+  r.data = data;
+  std::string envelope;
+  if (!bridge_->ready() || !cluster::EncodeEnvelope(r, &envelope)) return;
+  std::string reply_to = bridge_->prefix() + "n:";
+  reply_to.append(request.origin);
+  (void)bridge_->Call({bridge_->publish_command(), reply_to, envelope});
 }
 
 void ControlPlane::AwaitNodes(uint64_t ticket, uint64_t id) {
@@ -161,17 +181,7 @@ void ControlPlane::RealtimeMembersEverywhere(uint32_t app, const std::string& ch
     return;
   }
   const uint64_t id = next_count_id_++;
-  const std::string id_text = std::to_string(id);
-  cluster::EnvelopeView e;
-  e.kind = cluster::kEnvelopePresenceRequest;
-  e.origin = node_key_;
-  e.app = apps_->app(app).id;
-  e.channel = channel;
-  e.event = id_text;
-  std::string envelope;
-  const uint64_t ticket = cluster::EncodeEnvelope(e, &envelope)
-                              ? bridge_->Call({bridge_->publish_command(), rpc_channel_, envelope})
-                              : 0;
+  const uint64_t ticket = AskEveryNode(cluster::kEnvelopePresenceRequest, app, channel, id);
   if (ticket == 0) {
     RealtimeMembers(app, channel, std::move(done));
     return;
@@ -183,24 +193,19 @@ void ControlPlane::RealtimeMembersEverywhere(uint32_t app, const std::string& ch
 }
 
 void ControlPlane::OnPresenceRequest(const cluster::EnvelopeView& e, uint32_t app) {
-  std::string reply_to = bridge_->prefix() + "n:";
-  reply_to.append(e.origin);
+  // The request's fields outlive it in the answer's closure (the envelope's views do not).
   RealtimeMembers(app, std::string(e.channel),
-                  [this, reply_to = std::move(reply_to), app_id = std::string(e.app),
+                  [this, origin = std::string(e.origin), app_id = std::string(e.app),
                    id = std::string(e.event)](MemberRows rows) {
                     std::string data;
                     for (const auto& [member, identity] : rows) {
                       (void)cluster::AppendPresenceRow(&data, member, identity);
                     }
-                    cluster::EnvelopeView r;
-                    r.kind = cluster::kEnvelopePresenceReply;
-                    r.origin = node_key_;
-                    r.app = app_id;
-                    r.event = id;
-                    r.data = data;
-                    std::string envelope;
-                    if (!bridge_->ready() || !cluster::EncodeEnvelope(r, &envelope)) return;
-                    (void)bridge_->Call({bridge_->publish_command(), reply_to, envelope});
+                    cluster::EnvelopeView request;
+                    request.origin = origin;
+                    request.app = app_id;
+                    request.event = id;
+                    ReplyToNode(cluster::kEnvelopePresenceReply, request, data);
                   });
 }
 
@@ -220,25 +225,19 @@ void ControlPlane::OnCountRequest(const cluster::EnvelopeView& e, uint32_t app) 
     channels.emplace_back(rest.substr(0, nl));
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
   }
-  std::string reply_to = bridge_->prefix() + "n:";
-  reply_to.append(e.origin);
   CountSubscriptions(app, std::move(channels),
-                     [this, reply_to = std::move(reply_to), app_id = std::string(e.app),
+                     [this, origin = std::string(e.origin), app_id = std::string(e.app),
                       id = std::string(e.event)](std::vector<uint64_t> counts) {
                        std::string data;
                        for (uint64_t n : counts) {
                          if (!data.empty()) data.push_back(',');
                          data.append(std::to_string(n));
                        }
-                       cluster::EnvelopeView r;
-                       r.kind = cluster::kEnvelopeCountReply;
-                       r.origin = node_key_;
-                       r.app = app_id;
-                       r.event = id;
-                       r.data = data;
-                       std::string envelope;
-                       if (!bridge_->ready() || !cluster::EncodeEnvelope(r, &envelope)) return;
-                       (void)bridge_->Call({bridge_->publish_command(), reply_to, envelope});
+                       cluster::EnvelopeView request;
+                       request.origin = origin;
+                       request.app = app_id;
+                       request.event = id;
+                       ReplyToNode(cluster::kEnvelopeCountReply, request, data);
                      });
 }
 

@@ -254,6 +254,11 @@ class ControlPlane {
                                  std::function<void(MemberRows)> done);
   void OnPresenceRequest(const cluster::EnvelopeView& e, uint32_t app);
   void OnPresenceReply(const cluster::EnvelopeView& e);
+  // A request envelope of `kind` (`channel`, id `id`) published to every node; the publish's
+  // ticket, 0 when it could not be sent.
+  uint64_t AskEveryNode(uint8_t kind, uint32_t app, std::string_view channel, uint64_t id);
+  // The reply of `kind` with `data` to the node that sent `request` (its node channel).
+  void ReplyToNode(uint8_t kind, const cluster::EnvelopeView& request, std::string_view data);
   // A request sent to every node (`ticket`: its publish): the publish's reply says how many
   // nodes got it, and FinishCount runs once that many answered.
   void AwaitNodes(uint64_t ticket, uint64_t id);
