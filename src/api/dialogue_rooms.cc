@@ -123,7 +123,6 @@ bool DialogueRooms::Apply(engine::RoomChange* c) {
     if (room != nullptr ? wal_->Put(Key(id), EncodeRoom(*room)) : wal_->Delete(Key(id))) {
       return true;
     }
-    ++unsaved_;
     RC_WARN("dialogue: the store is read-only: room '%.*s' changed in memory only",
             static_cast<int>(id.size()), id.data());
     return false;

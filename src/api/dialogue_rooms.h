@@ -7,8 +7,8 @@
 // Store: with a Wal, each created room is a record (key "R" app-id NUL room-id, docs/store.md),
 // deleted with the room, so created rooms outlive a restart: they are read back at
 // construction. A change whose record was queued is announced after the commit (the caller
-// holds it). Without a Wal (or when the store refuses: read-only after a failure; counted and
-// logged), created rooms live in memory only.
+// holds it). Without a Wal (or when the store refuses: read-only after a failure; logged),
+// created rooms live in memory only.
 // Thread rules: the control-plane thread.
 #pragma once
 
@@ -41,8 +41,6 @@ class DialogueRooms {
   // created). True when a store record was queued: announce the change after the commit.
   bool Apply(engine::RoomChange* c);
   size_t created() const { return created_.size(); }
-  // Created rooms the store refused to keep (it was read-only): they live in memory only.
-  uint64_t unsaved() const { return unsaved_; }
   // The created rooms (read back from the store at start-up, or created since), by id.
   template <typename F>
   void ForEachCreated(F&& f) const {
@@ -72,7 +70,6 @@ class DialogueRooms {
   uint32_t max_id_length_;
   std::string app_id_;
   store::Wal* wal_;
-  uint64_t unsaved_ = 0;
   util::StringMap<const config::DialogueRoomConfig*> configured_;
   util::StringMap<uint32_t> per_user_;  // created rooms by creator ("" too; not the backend's)
   std::map<std::string, std::shared_ptr<const config::DialogueRoomConfig>, std::less<>> created_;

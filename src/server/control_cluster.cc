@@ -147,19 +147,17 @@ uint64_t ControlPlane::AskEveryNode(uint8_t kind, uint32_t app, std::string_view
              : 0;
 }
 
-void ControlPlane::ReplyToNode(uint8_t kind, const cluster::EnvelopeView& request,
-                               std::string_view data) {
+void ControlPlane::ReplyToNode(uint8_t kind, const NodeAsker& asker, std::string_view data) {
   cluster::EnvelopeView r;
   r.kind = kind;
   r.origin = node_key_;
-  r.app = request.app;
-  r.event = request.event;
+  r.app = asker.app;
+  r.event = asker.id;
   r.data = data;
   std::string envelope;
   if (!bridge_->ready() || !cluster::EncodeEnvelope(r, &envelope)) return;
-  std::string reply_to = bridge_->prefix() + "n:";
-  reply_to.append(request.origin);
-  (void)bridge_->Call({bridge_->publish_command(), reply_to, envelope});
+  (void)bridge_->Call(
+      {bridge_->publish_command(), bridge_->prefix() + "n:" + asker.origin, envelope});
 }
 
 void ControlPlane::AwaitNodes(uint64_t ticket, uint64_t id) {
@@ -193,20 +191,13 @@ void ControlPlane::RealtimeMembersEverywhere(uint32_t app, const std::string& ch
 }
 
 void ControlPlane::OnPresenceRequest(const cluster::EnvelopeView& e, uint32_t app) {
-  // The request's fields outlive it in the answer's closure (the envelope's views do not).
-  RealtimeMembers(app, std::string(e.channel),
-                  [this, origin = std::string(e.origin), app_id = std::string(e.app),
-                   id = std::string(e.event)](MemberRows rows) {
-                    std::string data;
-                    for (const auto& [member, identity] : rows) {
-                      (void)cluster::AppendPresenceRow(&data, member, identity);
-                    }
-                    cluster::EnvelopeView request;
-                    request.origin = origin;
-                    request.app = app_id;
-                    request.event = id;
-                    ReplyToNode(cluster::kEnvelopePresenceReply, request, data);
-                  });
+  RealtimeMembers(app, std::string(e.channel), [this, asker = NodeAsker::Of(e)](MemberRows rows) {
+    std::string data;
+    for (const auto& [member, identity] : rows) {
+      (void)cluster::AppendPresenceRow(&data, member, identity);
+    }
+    ReplyToNode(cluster::kEnvelopePresenceReply, asker, data);
+  });
 }
 
 void ControlPlane::OnPresenceReply(const cluster::EnvelopeView& e) {
@@ -226,18 +217,13 @@ void ControlPlane::OnCountRequest(const cluster::EnvelopeView& e, uint32_t app) 
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
   }
   CountSubscriptions(app, std::move(channels),
-                     [this, origin = std::string(e.origin), app_id = std::string(e.app),
-                      id = std::string(e.event)](std::vector<uint64_t> counts) {
+                     [this, asker = NodeAsker::Of(e)](std::vector<uint64_t> counts) {
                        std::string data;
                        for (uint64_t n : counts) {
                          if (!data.empty()) data.push_back(',');
                          data.append(std::to_string(n));
                        }
-                       cluster::EnvelopeView request;
-                       request.origin = origin;
-                       request.app = app_id;
-                       request.event = id;
-                       ReplyToNode(cluster::kEnvelopeCountReply, request, data);
+                       ReplyToNode(cluster::kEnvelopeCountReply, asker, data);
                      });
 }
 

@@ -257,8 +257,17 @@ class ControlPlane {
   // A request envelope of `kind` (`channel`, id `id`) published to every node; the publish's
   // ticket, 0 when it could not be sent.
   uint64_t AskEveryNode(uint8_t kind, uint32_t app, std::string_view channel, uint64_t id);
-  // The reply of `kind` with `data` to the node that sent `request` (its node channel).
-  void ReplyToNode(uint8_t kind, const cluster::EnvelopeView& request, std::string_view data);
+  // Who asked a request of every node (copied out of its envelope: the answer comes later).
+  struct NodeAsker {
+    std::string origin;  // its node key
+    std::string app;     // the app's id
+    std::string id;      // the request's id
+    static NodeAsker Of(const cluster::EnvelopeView& e) {
+      return {std::string(e.origin), std::string(e.app), std::string(e.event)};
+    }
+  };
+  // The reply of `kind` with `data` to the node that asked (its node channel).
+  void ReplyToNode(uint8_t kind, const NodeAsker& asker, std::string_view data);
   // A request sent to every node (`ticket`: its publish): the publish's reply says how many
   // nodes got it, and FinishCount runs once that many answered.
   void AwaitNodes(uint64_t ticket, uint64_t id);

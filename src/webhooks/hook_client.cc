@@ -193,16 +193,8 @@ bool HookClient::Call(std::string_view hook, std::string_view body,
   return true;
 }
 
-std::deque<HookClient::Pending>::iterator HookClient::NextStartable() {
-  return std::find_if(queue_.begin(), queue_.end(), [this](const Pending& p) {
-    return p.key == 0 || !running_keys_.contains(p.key);
-  });
-}
-
-std::deque<HookClient::Pending>::const_iterator HookClient::NextStartable() const {
-  return std::find_if(queue_.begin(), queue_.end(), [this](const Pending& p) {
-    return p.key == 0 || !running_keys_.contains(p.key);
-  });
+bool HookClient::Startable(const Pending& p) const {
+  return p.key == 0 || !running_keys_.contains(p.key);
 }
 
 void HookClient::Finish(Pending* p, const HookResponse& r) {
@@ -236,7 +228,8 @@ void HookClient::Poll() {
     }
     // The oldest call whose key is free (deadlines grow along the queue: one taken from the
     // middle leaves the expired ones a prefix).
-    auto next = NextStartable();
+    auto next = std::find_if(queue_.begin(), queue_.end(),
+                             [this](const Pending& p) { return Startable(p); });
     if (next == queue_.end()) continue;
     s.call = std::move(*next);
     queue_.erase(next);
@@ -290,8 +283,11 @@ int64_t HookClient::WaitHintMs() const {
   uint64_t next = UINT64_MAX;
   if (!queue_.empty()) {
     // A free slot takes a startable call now; else the front's deadline (it fails then).
-    next =
-        busy_ < slots_.size() && NextStartable() != queue_.end() ? 0 : queue_.front().deadline_ms;
+    next = queue_.front().deadline_ms;
+    if (busy_ < slots_.size() && std::any_of(queue_.begin(), queue_.end(),
+                                             [this](const Pending& p) { return Startable(p); })) {
+      next = 0;
+    }
   }
   for (const auto& s : slots_) {
     if (s->busy && s->request.awaits_deadline()) next = std::min(next, s->request.deadline_ms());

@@ -120,9 +120,8 @@ class HookClient {
   };
   struct Slot;
   void Finish(Pending* p, const HookResponse& r);
-  // The oldest queued call that may start now (its key, if any, not running), or end().
-  std::deque<Pending>::iterator NextStartable();
-  std::deque<Pending>::const_iterator NextStartable() const;
+  // Whether a queued call may start now: no key, or its key not running.
+  bool Startable(const Pending& p) const;
 
   const config::DialogueHooksConfig* cfg_;
   const config::AppConfig* app_;
